@@ -1,0 +1,107 @@
+"""Every route of the AI Lifestyle API: parse the request, call one service, answer."""
+
+import os
+from typing import Any
+
+from chalice.app import Chalice, CognitoUserPoolAuthorizer, Response
+
+from chalicelib import wiring
+from chalicelib.core.config import chalice_authorizer_enabled
+from chalicelib.core.health import health_report
+from chalicelib.core.identity import ACCESS_TOKEN_SCOPE, bearer_token
+from chalicelib.core.routing import Api, ApiRequest, created
+
+app = Chalice(app_name="ai-lifestyle-api")
+
+# Deployed, API Gateway checks access tokens (which carry ACCESS_TOKEN_SCOPE, not an audience)
+# before Lambda runs. The pool's ARN is set per stage by the deploy template.
+_authorizer = CognitoUserPoolAuthorizer(
+    "CognitoAuthorizer",
+    provider_arns=[os.environ.get(
+        "COGNITO_USER_POOL_ARN",
+        "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_placeholder")],
+).with_scopes([ACCESS_TOKEN_SCOPE])
+api = Api(app, authorizer=_authorizer if chalice_authorizer_enabled() else None)
+
+
+def _access_token(request: ApiRequest) -> str:
+    return bearer_token(request.header("authorization"))
+
+
+@api.route("/health", public=True)
+def health(request: ApiRequest) -> dict[str, Any]:
+    return health_report()
+
+
+@api.route("/config/features", public=True)
+def features(request: ApiRequest) -> dict[str, Any]:
+    return {"debugPanels": False}
+
+
+@api.route("/auth/register", methods=("POST",), public=True)
+def register(request: ApiRequest) -> Response:
+    return created(wiring.auth().register(request.json()), "/users/profile")
+
+
+@api.route("/auth/login", methods=("POST",), public=True)
+def login(request: ApiRequest) -> dict[str, Any]:
+    return wiring.auth().login(request.json())
+
+
+@api.route("/auth/refresh", methods=("POST",), public=True)
+def refresh(request: ApiRequest) -> dict[str, Any]:
+    return wiring.auth().refresh(request.json())
+
+
+@api.route("/auth/email/verify", methods=("POST",), public=True)
+def verify_email(request: ApiRequest) -> dict[str, Any]:
+    return wiring.auth().verify_email(request.json())
+
+
+@api.route("/auth/email/resend", methods=("POST",), public=True)
+def resend_verification(request: ApiRequest) -> dict[str, Any]:
+    return wiring.auth().resend_verification(request.json())
+
+
+@api.route("/auth/password/reset-request", methods=("POST",), public=True)
+def request_password_reset(request: ApiRequest) -> dict[str, Any]:
+    return wiring.auth().request_password_reset(request.json())
+
+
+@api.route("/auth/password/reset-confirm", methods=("POST",), public=True)
+def confirm_password_reset(request: ApiRequest) -> dict[str, Any]:
+    return wiring.auth().confirm_password_reset(request.json())
+
+
+@api.route("/auth/mfa/verify", methods=("POST",), public=True)
+def complete_mfa_login(request: ApiRequest) -> dict[str, Any]:
+    return wiring.auth().complete_mfa_login(request.json())
+
+
+@api.route("/auth/mfa/setup", methods=("POST",))
+def start_mfa_setup(request: ApiRequest) -> dict[str, Any]:
+    return wiring.auth().start_mfa_setup(request.user_id, _access_token(request))
+
+
+@api.route("/auth/mfa/verify-setup", methods=("POST",))
+def finish_mfa_setup(request: ApiRequest) -> dict[str, Any]:
+    return wiring.auth().finish_mfa_setup(request.user_id, _access_token(request),
+                                          request.json())
+
+
+@api.route("/auth/mfa/disable", methods=("POST",))
+def disable_mfa(request: ApiRequest) -> dict[str, Any]:
+    return wiring.auth().disable_mfa(request.user_id, _access_token(request), request.json())
+
+
+@api.route("/users/profile")
+def get_profile(request: ApiRequest) -> dict[str, Any]:
+    return wiring.profiles().get(request.user_id)
+
+
+@api.route("/users/profile", methods=("PUT",))
+def update_profile(request: ApiRequest) -> dict[str, Any]:
+    return wiring.profiles().update(request.user_id, request.json())
+
+
+api.finish()

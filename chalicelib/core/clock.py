@@ -1,0 +1,31 @@
+"""Time: one wire format for instants, and the parsing of what clients send."""
+
+from datetime import UTC, date, datetime
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_iso(instant: datetime) -> str:
+    """`2026-11-26T07:29:43.468Z`: millisecond precision, always UTC, always a `Z`."""
+    utc = instant.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def now_iso() -> str:
+    return to_iso(utc_now())
+
+
+def parse_instant(value: str) -> datetime:
+    """An ISO-8601 instant; a naive one is taken as UTC. Raises ValueError."""
+    parsed = datetime.fromisoformat(value.strip().replace("z", "Z"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def parse_date(value: str) -> date:
+    """A calendar date `YYYY-MM-DD` (a full instant is cut to its own date). Raises ValueError."""
+    text = value.strip()
+    if len(text) == 10:
+        return date.fromisoformat(text)
+    return parse_instant(text).date()

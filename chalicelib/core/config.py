@@ -1,0 +1,68 @@
+"""Settings, read from the environment when first needed (never at import time).
+
+Chalice's test client applies a stage's environment variables only while a request runs, and
+`chalice local` applies them before importing the app, so reading lazily works everywhere.
+"""
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str
+    table_name: str
+    region: str
+    user_pool_id: str
+    client_id: str
+    log_level: str
+    cors_allow_origins: tuple[str, ...]
+    # Where Cognito answers (the moto server locally); None means the AWS endpoint.
+    cognito_endpoint: str | None
+    # A local-stage-only switch for developer commands such as verifying an account by hand.
+    dev_tools_enabled: bool
+
+    @property
+    def token_issuer(self) -> str:
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+    @property
+    def jwks_url(self) -> str:
+        base = self.cognito_endpoint or f"https://cognito-idp.{self.region}.amazonaws.com"
+        return f"{base.rstrip('/')}/{self.user_pool_id}/.well-known/jwks.json"
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes"}
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    return tuple(origin.strip() for origin in raw.split(",") if origin.strip()) or ("*",)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    environment = os.environ.get("ENVIRONMENT", "local")
+    region = os.environ.get("REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    return Settings(
+        environment=environment,
+        table_name=os.environ.get("TABLE_NAME", f"ai-lifestyle-{environment}"),
+        region=region,
+        user_pool_id=os.environ.get("COGNITO_USER_POOL_ID", ""),
+        client_id=os.environ.get("COGNITO_CLIENT_ID", ""),
+        log_level=os.environ.get("LOG_LEVEL", "INFO"),
+        cors_allow_origins=_origins(os.environ.get("CORS_ALLOW_ORIGIN", "*")),
+        cognito_endpoint=os.environ.get("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER") or None,
+        dev_tools_enabled=environment == "local" and _flag("DEV_TOOLS_ENABLED"),
+    )
+
+
+def chalice_authorizer_enabled() -> bool:
+    """Whether routes carry Chalice's Cognito authorizer (decided when the app is imported).
+
+    Deployed stages always do. The local stage turns it off: chalice local's stand-in only
+    base64-decodes tokens (and fails on malformed ones before the app runs), while the app
+    verifies every token itself whenever it is not behind API Gateway.
+    """
+    return os.environ.get("API_GATEWAY_AUTHORIZER", "cognito") != "none"

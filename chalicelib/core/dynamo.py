@@ -1,0 +1,136 @@
+"""DynamoDB access shared by every repository: one client, typed values, keys, failures.
+
+The low-level client (not `boto3.resource`) is used on purpose: it is cheaper to create on a
+cold start, it is what transactions need, and it makes every request explicit.
+"""
+
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+
+from chalicelib.core.config import get_settings
+
+_RETRIES = Config(
+    retries={"mode": "standard", "max_attempts": 4},
+    connect_timeout=2,
+    read_timeout=5,
+)
+# The health check must answer quickly even while the table is unreachable.
+_NO_RETRIES = Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=1,
+                     read_timeout=2)
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+@lru_cache(maxsize=1)
+def client() -> Any:
+    return boto3.client("dynamodb", region_name=get_settings().region, config=_RETRIES)
+
+
+@lru_cache(maxsize=1)
+def probe_client() -> Any:
+    return boto3.client("dynamodb", region_name=get_settings().region, config=_NO_RETRIES)
+
+
+def table_name() -> str:
+    return get_settings().table_name
+
+
+def user_pk(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+def _to_dynamo_value(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {key: _to_dynamo_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_dynamo_value(item) for item in value]
+    return value
+
+
+def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _serializer.serialize(_to_dynamo_value(value)) for key, value in item.items()}
+
+
+def serialize_value(value: Any) -> Any:
+    return _serializer.serialize(_to_dynamo_value(value))
+
+
+def _to_plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: _to_plain(item) for key, item in value.items()}
+    if isinstance(value, list | set):
+        return [_to_plain(item) for item in value]
+    return value
+
+
+def deserialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A DynamoDB item as plain JSON-ready values (Decimals become ints or floats)."""
+    return {key: _to_plain(_deserializer.deserialize(value)) for key, value in item.items()}
+
+
+class UpdateBuilder:
+    """Builds one UpdateItem expression from attribute paths, with safe placeholder names."""
+
+    def __init__(self) -> None:
+        self._sets: list[str] = []
+        self._removes: list[str] = []
+        self._names: dict[str, str] = {}
+        self._values: dict[str, Any] = {}
+
+    def _path(self, path: tuple[str, ...]) -> str:
+        placeholders = []
+        for part in path:
+            placeholder = f"#n{len(self._names)}"
+            self._names[placeholder] = part
+            placeholders.append(placeholder)
+        return ".".join(placeholders)
+
+    def value(self, value: Any) -> str:
+        placeholder = f":v{len(self._values)}"
+        self._values[placeholder] = serialize_value(value)
+        return placeholder
+
+    def set(self, *path: str, value: Any) -> "UpdateBuilder":
+        self._sets.append(f"{self._path(path)} = {self.value(value)}")
+        return self
+
+    def add_number(self, *path: str, amount: int | float) -> "UpdateBuilder":
+        self._sets.append(
+            f"{self._path(path)} = if_not_exists({self._path(path)}, {self.value(0)})"
+            f" + {self.value(amount)}")
+        return self
+
+    def remove(self, *path: str) -> "UpdateBuilder":
+        self._removes.append(self._path(path))
+        return self
+
+    def name(self, attribute: str) -> str:
+        return self._path((attribute,))
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self._sets or self._removes)
+
+    def params(self) -> dict[str, Any]:
+        clauses = []
+        if self._sets:
+            clauses.append("SET " + ", ".join(self._sets))
+        if self._removes:
+            clauses.append("REMOVE " + ", ".join(self._removes))
+        params: dict[str, Any] = {"UpdateExpression": " ".join(clauses)}
+        if self._names:
+            params["ExpressionAttributeNames"] = dict(self._names)
+        if self._values:
+            params["ExpressionAttributeValues"] = dict(self._values)
+        return params

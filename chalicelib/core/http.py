@@ -1,0 +1,156 @@
+"""HTTP conventions of api.md section 1, as plain functions of plain values."""
+
+import json
+import math
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.core import errors
+from chalicelib.core.clock import now_iso
+
+MAX_BODY_BYTES = 256 * 1024
+DEFAULT_PAGE_LIMIT = 20
+MAX_PAGE_LIMIT = 100
+MAX_JSON_DEPTH = 32
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_JSON_MEDIA_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json$")
+
+
+def request_id_from(headers: Mapping[str, str]) -> str:
+    """Echo a client's X-Request-ID when it is a sane token, else make one."""
+    sent = headers.get("x-request-id", "")
+    return sent if _REQUEST_ID.match(sent) else str(uuid.uuid4())
+
+
+def is_json_media_type(content_type: str) -> bool:
+    return bool(_JSON_MEDIA_TYPE.match(content_type.split(";", 1)[0].strip().lower()))
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError("number out of range")
+    return number
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """The request body as JSON, or None when empty.
+
+    Stricter than `json.loads`: NaN, Infinity and numbers beyond a float's range are not JSON
+    and would poison stored numbers, and absurd nesting is refused before anything walks it.
+    """
+    if not raw.strip():
+        return None
+    try:
+        text = raw.decode("utf-8")
+        body = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise errors.InvalidJson() from exc
+    if _depth(body) > MAX_JSON_DEPTH:
+        raise errors.InvalidJson("The request body is nested too deeply.")
+    return body
+
+
+def error_body(error: errors.AppError, request_id: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "error": error.code,
+        "message": error.message,
+        "request_id": request_id,
+        "timestamp": now_iso(),
+        "details": error.details,
+    }
+    if isinstance(error, errors.ValidationFailed):
+        body["validation_errors"] = error.errors
+    return body
+
+
+def query_values(multi_params: Mapping[str, Sequence[str]] | None, name: str) -> list[str]:
+    """Every value of a list parameter, sent as repeated keys, comma lists, or both."""
+    values: list[str] = []
+    for raw in (multi_params or {}).get(name, []):
+        values.extend(part.strip() for part in raw.split(",") if part.strip())
+    return values
+
+
+def query_value(multi_params: Mapping[str, Sequence[str]] | None, name: str) -> str | None:
+    sent = (multi_params or {}).get(name) or []
+    return sent[-1] if sent else None
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    limit: int
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.limit
+
+    def describe(self, total: int) -> dict[str, int]:
+        return {
+            "page": self.number,
+            "limit": self.limit,
+            "total": total,
+            "pages": math.ceil(total / self.limit) if total else 0,
+        }
+
+
+def _positive_int(raw: str | None) -> int | None:
+    if raw is None or not raw.strip().isdigit():
+        return None
+    value = int(raw.strip())
+    return value if value >= 1 else None
+
+
+def parse_page(multi_params: Mapping[str, Sequence[str]] | None) -> Page:
+    """`page` and `limit`: garbage falls back to the defaults, a large limit is clamped."""
+    # A page far beyond any real data is still a valid (empty) page, but the number is capped
+    # so that offset arithmetic stays small.
+    number = min(_positive_int(query_value(multi_params, "page")) or 1, 1_000_000)
+    limit = min(_positive_int(query_value(multi_params, "limit")) or DEFAULT_PAGE_LIMIT,
+                MAX_PAGE_LIMIT)
+    return Page(number=number, limit=limit)
+
+
+CORS_ALLOW_HEADERS = (
+    "Authorization,Content-Type,X-Request-ID,X-Timezone,Idempotency-Key,If-Match,X-Amz-Date,"
+    "X-Api-Key,X-Amz-Security-Token"
+)
+CORS_ALLOW_METHODS = "GET,POST,PUT,PATCH,DELETE,OPTIONS"
+CORS_EXPOSE_HEADERS = "X-Request-ID,ETag,Location,Retry-After"
+
+
+def cors_headers(allowed_origins: Sequence[str], request_origin: str | None) -> dict[str, str]:
+    """CORS headers for one response: the caller's origin when it is allowed."""
+    if "*" in allowed_origins:
+        origin = "*"
+    elif request_origin and request_origin in allowed_origins:
+        origin = request_origin
+    else:
+        origin = allowed_origins[0]
+    headers = {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
+        "Access-Control-Allow-Methods": CORS_ALLOW_METHODS,
+        "Access-Control-Expose-Headers": CORS_EXPOSE_HEADERS,
+        "Access-Control-Max-Age": "600",
+    }
+    if origin != "*":
+        headers["Vary"] = "Origin"
+    return headers

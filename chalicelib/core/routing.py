@@ -1,0 +1,268 @@
+"""The Chalice glue: how a route is declared, and what every request and response goes through.
+
+* `Api.route` wraps each view so that any failure becomes our error envelope (Chalice would
+  otherwise turn it into its own 500 body before middleware sees it), and so that protected
+  views receive a verified caller.
+* `Api.finish` declares what Chalice does not: CORS preflights, 405 for a known path with an
+  unknown method, and 404 for unknown paths (deployed, API Gateway's responses cover deeper
+  unknown paths).
+* One HTTP middleware enforces the body limits, rewrites Chalice's own error bodies into the
+  envelope, adds CORS and X-Request-ID headers, and writes one access log line per request.
+"""
+
+import contextvars
+import functools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalice.app import Authorizer, Chalice, ChaliceViewError, Request, Response
+
+from chalicelib.core import errors, http
+from chalicelib.core.aws import as_unavailable
+from chalicelib.core.config import Settings, get_settings
+from chalicelib.core.identity import Caller, caller_from
+from chalicelib.core.logging import logger
+
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# Deep enough for the longest real path (/goals/{goalId}/activities/{activityId}) plus one.
+_CATCH_ALL_DEPTH = 5
+
+
+@dataclass
+class _Scope:
+    request_id: str
+    user_id: str | None = None
+
+
+_scope: contextvars.ContextVar[_Scope] = contextvars.ContextVar("request_scope")
+
+
+def _current_scope() -> _Scope:
+    try:
+        return _scope.get()
+    except LookupError:
+        # A view called without the middleware (only possible in unit tests of a view).
+        scope = _Scope(request_id=http.request_id_from({}))
+        _scope.set(scope)
+        return scope
+
+
+@dataclass
+class ApiRequest:
+    """What a view may read from a request, parsed the same way for every route."""
+
+    raw: Request
+    settings: Settings
+    _caller: Caller | None = field(default=None, repr=False)
+
+    @property
+    def caller(self) -> Caller:
+        if self._caller is None:
+            raise errors.Unauthorized()
+        return self._caller
+
+    @property
+    def user_id(self) -> str:
+        return self.caller.user_id
+
+    @property
+    def _multi_params(self) -> dict[str, list[str]]:
+        params = self.raw.query_params
+        return {name: params.getlist(name) for name in params} if params else {}
+
+    def json(self) -> Any:
+        return http.parse_json_body(_raw_body(self.raw))
+
+    def header(self, name: str) -> str | None:
+        value = self.raw.headers.get(name.lower())
+        return str(value) if value is not None else None
+
+    def query(self, name: str) -> str | None:
+        return http.query_value(self._multi_params, name)
+
+    def query_list(self, name: str) -> list[str]:
+        return http.query_values(self._multi_params, name)
+
+    def page(self) -> http.Page:
+        return http.parse_page(self._multi_params)
+
+
+def _raw_body(request: Request) -> bytes:
+    body = request.raw_body
+    return body if isinstance(body, bytes) else str(body or "").encode("utf-8")
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(body=body, status_code=status,
+                    headers={"Content-Type": "application/json", **(headers or {})})
+
+
+def created(body: Any, location: str) -> Response:
+    return json_response(body, status=201, headers={"Location": location})
+
+
+def no_content() -> Response:
+    return Response(body="", status_code=204, headers={})
+
+
+def error_response(error: errors.AppError) -> Response:
+    return json_response(http.error_body(error, _current_scope().request_id),
+                         status=error.status, headers=error.headers)
+
+
+def _failure_response(exc: Exception) -> Response:
+    if isinstance(exc, errors.AppError):
+        return error_response(exc)
+    if isinstance(exc, ChaliceViewError):
+        return error_response(_chalice_error(exc.STATUS_CODE, str(exc)))
+    mapped = as_unavailable(exc)
+    if mapped is not None:
+        logger.warning("dependency unavailable", extra={"error_type": type(exc).__name__})
+        return error_response(mapped)
+    logger.exception("unhandled error")
+    return error_response(errors.AppError())
+
+
+View = Callable[..., Any]
+
+
+class Api:
+    def __init__(self, app: Chalice, authorizer: Authorizer | None) -> None:
+        self.app = app
+        self._authorizer = authorizer
+        app.register_middleware(self._middleware, "http")
+
+    def route(self, path: str, methods: tuple[str, ...] = ("GET",), *,
+              public: bool = False) -> Callable[[View], View]:
+        def register(view: View) -> View:
+            @functools.wraps(view)
+            def endpoint(**path_params: str) -> Response:
+                try:
+                    request = self._request(public)
+                    result = view(request, **path_params)
+                except Exception as exc:  # every failure leaves as the envelope
+                    return _failure_response(exc)
+                return result if isinstance(result, Response) else json_response(result)
+
+            options: dict[str, Any] = {"methods": list(methods)}
+            if not public and self._authorizer is not None:
+                options["authorizer"] = self._authorizer
+            self.app.route(path, **options)(endpoint)
+            return view
+
+        return register
+
+    def _request(self, public: bool) -> ApiRequest:
+        raw = self.app.current_request
+        if raw is None:
+            raise errors.AppError("No current request.")
+        settings = get_settings()
+        request = ApiRequest(raw=raw, settings=settings)
+        if not public:
+            request._caller = caller_from(raw.context, raw.headers.get("authorization"), settings)
+            _current_scope().user_id = request._caller.user_id
+        return request
+
+    def finish(self) -> None:
+        """Declare preflights, 405s and the unknown-path catch-all. Call after every route."""
+        for path, views in list(self.app.routes.items()):
+            missing = [method for method in HTTP_METHODS if method not in views]
+            if missing:
+                allowed = [method for method in HTTP_METHODS if method in views]
+                self.app.route(path, methods=missing, name=f"not_allowed{path}")(
+                    _method_not_allowed(allowed))
+            self.app.route(path, methods=["OPTIONS"], name=f"preflight{path}")(_preflight)
+        for depth in range(1, _CATCH_ALL_DEPTH + 1):
+            path = "".join(f"/{{unknown{level}}}" for level in range(depth))
+            self.app.route(path, methods=[*HTTP_METHODS, "OPTIONS"],
+                           name=f"unknown{depth}")(_unknown_path)
+
+    def _middleware(self, event: Request, get_response: Callable[[Request], Response]
+                    ) -> Response:
+        started = time.perf_counter()
+        scope = _Scope(request_id=http.request_id_from(event.headers))
+        token = _scope.set(scope)
+        try:
+            try:
+                _check_body(event)
+                response = get_response(event)
+            except Exception as exc:
+                response = _failure_response(exc)
+            response = _as_envelope(response)
+            settings = get_settings()
+            response.headers.update(
+                http.cors_headers(settings.cors_allow_origins, event.headers.get("origin")))
+            response.headers["X-Request-ID"] = scope.request_id
+            _log_request(event, response, scope, started)
+            return response
+        finally:
+            _scope.reset(token)
+
+
+def _check_body(request: Request) -> None:
+    body = _raw_body(request)
+    if len(body) > http.MAX_BODY_BYTES:
+        raise errors.PayloadTooLarge(
+            f"The request body is over the limit of {http.MAX_BODY_BYTES // 1024} KB.")
+    if body.strip() and request.method in {"POST", "PUT", "PATCH"} and not http.is_json_media_type(
+            request.headers.get("content-type", "")):
+        raise errors.UnsupportedMediaType()
+
+
+_CHALICE_ERRORS: dict[int, type[errors.AppError]] = {
+    400: errors.BadRequest,
+    401: errors.Unauthorized,
+    403: errors.Forbidden,
+    404: errors.NotFound,
+    405: errors.MethodNotAllowed,
+    409: errors.Conflict,
+    413: errors.PayloadTooLarge,
+    415: errors.UnsupportedMediaType,
+    429: errors.TooManyRequests,
+}
+
+
+def _chalice_error(status: int, message: str) -> errors.AppError:
+    if status == 400 and "JSON" in message:
+        return errors.InvalidJson()
+    error_type = _CHALICE_ERRORS.get(status)
+    return error_type() if error_type else errors.AppError()
+
+
+def _as_envelope(response: Response) -> Response:
+    """Chalice answers some requests itself with `{"Code", "Message"}`; clients need ours."""
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and "Code" in body:
+        rewritten = error_response(_chalice_error(response.status_code, str(body.get("Message"))))
+        rewritten.headers.update({k: v for k, v in response.headers.items()
+                                  if k.lower() == "allow"})
+        return rewritten
+    return response
+
+
+def _log_request(event: Request, response: Response, scope: _Scope, started: float) -> None:
+    logger.info("request", extra={
+        "request_id": scope.request_id,
+        "method": event.method,
+        "route": event.path,
+        "status": response.status_code,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+        "user_id": scope.user_id,
+    })
+
+
+def _method_not_allowed(allowed: list[str]) -> View:
+    def method_not_allowed(**_: str) -> Response:
+        return error_response(errors.MethodNotAllowed(headers={"Allow": ", ".join(allowed)}))
+
+    return method_not_allowed
+
+
+def _preflight(**_: str) -> Response:
+    return Response(body="", status_code=204, headers={})
+
+
+def _unknown_path(**_: str) -> Response:
+    return error_response(errors.NotFound("No such route.", code="ROUTE_NOT_FOUND"))

@@ -1,0 +1,290 @@
+"""Account rules: registration, sign-in, tokens, email codes, password reset and MFA."""
+
+import base64
+import binascii
+import json
+import urllib.parse
+from typing import Any
+
+import jwt
+
+from chalicelib.core import errors
+from chalicelib.core.dynamo import UpdateBuilder
+from chalicelib.core.errors import FieldError
+from chalicelib.core.logging import logger
+from chalicelib.core.validation import parse
+from chalicelib.users import totp
+from chalicelib.users.identity_provider import (
+    CognitoIdentityProvider,
+    Failure,
+    IdentityFailure,
+    MfaChallenge,
+    Tokens,
+)
+from chalicelib.users.models import (
+    EmailRequest,
+    LoginRequest,
+    MfaCodeRequest,
+    MfaLoginRequest,
+    RefreshRequest,
+    RegisterRequest,
+    ResetConfirmRequest,
+    VerifyEmailRequest,
+    split_email_code,
+)
+from chalicelib.users.repository import ProfileRepository
+from chalicelib.users.service import new_profile, public_profile
+
+TOKEN_TYPE = "Bearer"  # noqa: S105 (the OAuth token type)
+TOTP_ISSUER = "AI Lifestyle"
+CODE_SENT = "If an account exists for this email, a code has been sent to it."
+
+
+def _invalid_credentials() -> errors.AppError:
+    # The same answer for an unknown email and a wrong password: existence is not revealed.
+    return errors.Unauthorized("Email or password is incorrect.", code="INVALID_CREDENTIALS")
+
+
+def _throttled(failure: IdentityFailure) -> errors.AppError | None:
+    if failure.kind is Failure.LIMIT_EXCEEDED:
+        return errors.TooManyRequests("Too many attempts; try again later.", retry_after=60)
+    return None
+
+
+def _invalid_token(message: str = "The code is invalid or has expired.") -> errors.AppError:
+    return errors.BadRequest(message, code="INVALID_TOKEN")
+
+
+def _claims_from_cognito(token: str) -> dict[str, Any]:
+    # These tokens come straight from Cognito's own response over TLS, not from a client, so
+    # reading them without verifying the signature is safe here (and only here).
+    claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    return claims
+
+
+def encode_mfa_session(email: str, session: str) -> str:
+    raw = json.dumps({"email": email, "session": session}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_mfa_session(token: str) -> tuple[str, str]:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded))
+        return str(data["email"]), str(data["session"])
+    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+        raise errors.Unauthorized("The MFA session is invalid.", code="INVALID_SESSION") from exc
+
+
+class AuthService:
+    def __init__(self, identity: CognitoIdentityProvider, profiles: ProfileRepository,
+                 dev_tools_enabled: bool = False) -> None:
+        self._identity = identity
+        self._profiles = profiles
+        self._dev_tools_enabled = dev_tools_enabled
+
+    def register(self, body: Any) -> dict[str, Any]:
+        request = parse(RegisterRequest, body)
+        try:
+            user_id = self._identity.sign_up(request.email, request.password,
+                                             request.first_name, request.last_name)
+        except IdentityFailure as failure:
+            if failure.kind is Failure.USER_EXISTS:
+                raise errors.Conflict("An account with this email already exists.",
+                                      code="USER_ALREADY_EXISTS") from failure
+            if failure.kind is Failure.INVALID_PASSWORD:
+                raise errors.ValidationFailed(
+                    [FieldError("password", "does not meet the password policy")]) from failure
+            raise _throttled(failure) or errors.BadRequest(failure.detail) from failure
+        self._create_profile_or_roll_back(user_id, request)
+        return {"userId": user_id, "email": request.email,
+                "message": "Registration successful. Check your email for a verification code."}
+
+    def _create_profile_or_roll_back(self, user_id: str, request: RegisterRequest) -> None:
+        try:
+            self._profiles.create(new_profile(user_id, request.email, request.first_name,
+                                              request.last_name))
+        except Exception:
+            # No half-made accounts: a Cognito user without a profile is removed again.
+            try:
+                self._identity.delete_user(request.email)
+            except Exception:
+                logger.exception("registration rollback failed", extra={"user_id": user_id})
+            raise
+
+    def login(self, body: Any) -> dict[str, Any]:
+        request = parse(LoginRequest, body)
+        try:
+            outcome = self._identity.password_login(request.email, request.password)
+        except IdentityFailure as failure:
+            raise self._login_failure(failure) from failure
+        if isinstance(outcome, MfaChallenge):
+            return {"sessionToken": encode_mfa_session(request.email, outcome.session),
+                    "mfaRequired": True, "tokenType": TOKEN_TYPE}
+        return self._signed_in(outcome)
+
+    def _login_failure(self, failure: IdentityFailure) -> errors.AppError:
+        if failure.kind in {Failure.NOT_AUTHORIZED, Failure.USER_NOT_FOUND}:
+            return _invalid_credentials()
+        if failure.kind is Failure.NOT_CONFIRMED:
+            return errors.Forbidden("Verify your email address before signing in.",
+                                    code="ACCOUNT_NOT_VERIFIED")
+        if failure.kind is Failure.PASSWORD_RESET_REQUIRED:
+            return errors.Forbidden("Reset your password before signing in.",
+                                    code="PASSWORD_RESET_REQUIRED")
+        return _throttled(failure) or _invalid_credentials()
+
+    def complete_mfa_login(self, body: Any) -> dict[str, Any]:
+        request = parse(MfaLoginRequest, body)
+        email, session = decode_mfa_session(request.session_token)
+        try:
+            tokens = self._identity.answer_mfa_challenge(email, session, request.code)
+        except IdentityFailure as failure:
+            if failure.kind is Failure.CODE_MISMATCH:
+                raise errors.Unauthorized("The code is not valid.",
+                                          code="INVALID_MFA_CODE") from failure
+            raise _throttled(failure) or errors.Unauthorized(
+                "The MFA session has expired; sign in again.", code="SESSION_EXPIRED") from failure
+        return self._signed_in(tokens)
+
+    def _signed_in(self, tokens: Tokens) -> dict[str, Any]:
+        return {
+            "accessToken": tokens.access_token,
+            "refreshToken": tokens.refresh_token,
+            "idToken": tokens.id_token,
+            "tokenType": TOKEN_TYPE,
+            "expiresIn": tokens.expires_in,
+            "user": self._profile_after_sign_in(tokens),
+        }
+
+    def _profile_after_sign_in(self, tokens: Tokens) -> dict[str, Any]:
+        user_id = str(_claims_from_cognito(tokens.access_token)["sub"])
+        item = self._profiles.get(user_id)
+        if item is None:
+            # Heals an account whose profile write was lost: Cognito is the source of truth.
+            claims = _claims_from_cognito(tokens.id_token)
+            item = new_profile(user_id, str(claims.get("email", "")),
+                               str(claims.get("given_name", "")),
+                               str(claims.get("family_name", "")))
+            self._profiles.create(item)
+        if not item.get("emailVerified"):
+            # Cognito signs in confirmed accounts only, so the address is verified by now.
+            item = self._profiles.update(
+                user_id, UpdateBuilder().set("emailVerified", value=True)) or item
+        return public_profile(item)
+
+    def refresh(self, body: Any) -> dict[str, Any]:
+        request = parse(RefreshRequest, body)
+        try:
+            tokens = self._identity.refresh(request.refresh_token)
+        except IdentityFailure as failure:
+            detail = failure.detail.lower()
+            if "revoked" in detail:
+                code, message = "TOKEN_REVOKED", "The refresh token has been revoked."
+            elif "expired" in detail:
+                code, message = "TOKEN_EXPIRED", "The refresh token has expired."
+            else:
+                code, message = "INVALID_TOKEN", "The refresh token is not valid."
+            raise _throttled(failure) or errors.Unauthorized(message, code=code) from failure
+        return {"accessToken": tokens.access_token, "idToken": tokens.id_token,
+                "tokenType": TOKEN_TYPE, "expiresIn": tokens.expires_in}
+
+    def verify_email(self, body: Any) -> dict[str, str]:
+        email, code = split_email_code(parse(VerifyEmailRequest, body).token)
+        try:
+            self._identity.confirm_sign_up(email, code)
+        except IdentityFailure as failure:
+            already_verified = (failure.kind is Failure.NOT_AUTHORIZED
+                                and "CONFIRMED" in failure.detail.upper())
+            if not already_verified:
+                raise _throttled(failure) or _invalid_token() from failure
+        return {"message": "Your email address is verified. You can sign in now."}
+
+    def resend_verification(self, body: Any) -> dict[str, str]:
+        email = parse(EmailRequest, body).email
+        self._quietly(self._identity.resend_confirmation, email)
+        return {"message": CODE_SENT}
+
+    def request_password_reset(self, body: Any) -> dict[str, str]:
+        email = parse(EmailRequest, body).email
+        self._quietly(self._identity.forgot_password, email)
+        return {"message": CODE_SENT}
+
+    def _quietly(self, send_code: Any, email: str) -> None:
+        """Send a code, answering the same whether or not the account exists."""
+        try:
+            send_code(email)
+        except IdentityFailure as failure:
+            throttled = _throttled(failure)
+            if throttled:
+                raise throttled from failure
+
+    def confirm_password_reset(self, body: Any) -> dict[str, str]:
+        request = parse(ResetConfirmRequest, body)
+        email, code = split_email_code(request.token)
+        try:
+            self._identity.confirm_forgot_password(email, code, request.new_password)
+        except IdentityFailure as failure:
+            if failure.kind is Failure.INVALID_PASSWORD:
+                raise errors.ValidationFailed(
+                    [FieldError("newPassword", "does not meet the password policy")]
+                ) from failure
+            raise _throttled(failure) or _invalid_token() from failure
+        return {"message": "Your password has been changed. You can sign in now."}
+
+    def start_mfa_setup(self, user_id: str, access_token: str) -> dict[str, str]:
+        profile = self._existing_profile(user_id)
+        secret = self._identity_call(self._identity.start_software_token, access_token)
+        self._profiles.update(user_id, UpdateBuilder().set("mfaPendingSecret", value=secret))
+        label = urllib.parse.quote(f"{TOTP_ISSUER}:{profile['email']}")
+        query = urllib.parse.urlencode({"secret": secret, "issuer": TOTP_ISSUER})
+        return {"secret": secret, "qrCodeUrl": f"otpauth://totp/{label}?{query}"}
+
+    def finish_mfa_setup(self, user_id: str, access_token: str, body: Any) -> dict[str, bool]:
+        code = parse(MfaCodeRequest, body).code
+        profile = self._existing_profile(user_id)
+        if not profile.get("mfaPendingSecret"):
+            raise errors.BusinessRuleViolation("Start MFA setup first.", code="MFA_NOT_STARTED")
+        try:
+            self._identity.verify_software_token(access_token, code)
+        except IdentityFailure as failure:
+            raise _throttled(failure) or errors.BadRequest(
+                "The code is not valid.", code="INVALID_CODE") from failure
+        self._identity_call(self._identity.set_software_token_mfa, access_token, True)
+        self._profiles.update(user_id, UpdateBuilder()
+                              .set("mfaSecret", value=profile["mfaPendingSecret"])
+                              .remove("mfaPendingSecret")
+                              .set("mfaEnabled", value=True))
+        return {"enabled": True, "mfaEnabled": True}
+
+    def disable_mfa(self, user_id: str, access_token: str, body: Any) -> dict[str, bool]:
+        code = parse(MfaCodeRequest, body).code
+        profile = self._existing_profile(user_id)
+        secret = profile.get("mfaSecret")
+        if not profile.get("mfaEnabled") or not secret:
+            raise errors.BusinessRuleViolation("MFA is not enabled.", code="MFA_NOT_ENABLED")
+        if not totp.matches(str(secret), code):
+            raise errors.BadRequest("The code is not valid.", code="INVALID_CODE")
+        self._identity_call(self._identity.set_software_token_mfa, access_token, False)
+        self._profiles.update(user_id, UpdateBuilder().remove("mfaSecret")
+                              .set("mfaEnabled", value=False))
+        return {"enabled": False, "mfaEnabled": False}
+
+    def confirm_account_locally(self, email: str) -> None:
+        """The developer command's way to verify an account: there is no email locally."""
+        if not self._dev_tools_enabled:
+            raise errors.Forbidden("Developer tools are available in the local stage only.")
+        self._identity_call(self._identity.confirm_user, email)
+
+    def _existing_profile(self, user_id: str) -> dict[str, Any]:
+        item = self._profiles.get(user_id)
+        if item is None:
+            raise errors.NotFound("The profile was not found.", code="PROFILE_NOT_FOUND")
+        return item
+
+    def _identity_call(self, operation: Any, *args: Any) -> Any:
+        try:
+            return operation(*args)
+        except IdentityFailure as failure:
+            raise _throttled(failure) or errors.Unauthorized(
+                "The identity provider refused the request.") from failure

@@ -1,0 +1,171 @@
+"""Request models and field rules of the auth and profile routes (api.md sections 2 and 3)."""
+
+import re
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import Annotated, Literal
+from zoneinfo import available_timezones
+
+from pydantic import AfterValidator, AliasChoices, Field, StrictBool, StrictInt, field_validator
+
+from chalicelib.core.validation import WireModel
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_LANGUAGE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
+_SYMBOLS = set("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
+
+
+def normalise_email(value: str) -> str:
+    email = value.strip().lower()
+    if len(email) > 254 or not _EMAIL.match(email):
+        raise ValueError("must be a valid email address")
+    return email
+
+
+def check_password(value: str) -> str:
+    problems = []
+    if not 8 <= len(value) <= 128:
+        problems.append("be 8-128 characters long")
+    if not any(ch.islower() for ch in value):
+        problems.append("contain a lower-case letter")
+    if not any(ch.isupper() for ch in value):
+        problems.append("contain an upper-case letter")
+    if not any(ch.isdigit() for ch in value):
+        problems.append("contain a digit")
+    if not any(ch in _SYMBOLS for ch in value):
+        problems.append("contain a symbol")
+    if problems:
+        raise ValueError("must " + ", ".join(problems))
+    return value
+
+
+def check_person_name(value: str) -> str:
+    name = value.strip()
+    if not 1 <= len(name) <= 50:
+        raise ValueError("must be 1-50 characters long")
+    if not all(ch.isalpha() or ch in " -" for ch in name) or not any(ch.isalpha() for ch in name):
+        raise ValueError("may contain only letters, spaces and hyphens")
+    return name
+
+
+@lru_cache(maxsize=1)
+def _timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def check_timezone(value: str) -> str:
+    if value not in _timezones():
+        raise ValueError("must be an IANA time zone name such as Europe/Paris")
+    return value
+
+
+def check_phone(value: str) -> str:
+    if not _E164.match(value):
+        raise ValueError("must be an E.164 phone number such as +14155550123")
+    return value
+
+
+def check_birth_date(value: date) -> date:
+    if not date(1900, 1, 1) <= value <= datetime.now(UTC).date():
+        raise ValueError("must be a date between 1900-01-01 and today")
+    return value
+
+
+def split_email_code(value: str) -> tuple[str, str]:
+    """`"<email>:<code>"` as sent by the verification and reset links."""
+    email, separator, code = value.strip().rpartition(":")
+    if not separator or not code.strip() or len(code) > 64:
+        raise ValueError("must look like <email>:<code>")
+    return normalise_email(email), code.strip()
+
+
+def check_email_code_token(value: str) -> str:
+    split_email_code(value)
+    return value
+
+
+Email = Annotated[str, AfterValidator(normalise_email)]
+Password = Annotated[str, AfterValidator(check_password)]
+PersonName = Annotated[str, AfterValidator(check_person_name)]
+EmailCodeToken = Annotated[str, Field(max_length=400), AfterValidator(check_email_code_token)]
+OneTimeCode = Annotated[str, Field(pattern=r"^\d{6}$")]
+
+
+class RegisterRequest(WireModel):
+    email: Email
+    password: Password
+    first_name: PersonName
+    last_name: PersonName
+
+
+class LoginRequest(WireModel):
+    email: Email
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class RefreshRequest(WireModel):
+    refresh_token: Annotated[str, Field(min_length=1, max_length=8192)]
+
+
+class VerifyEmailRequest(WireModel):
+    token: EmailCodeToken
+
+
+class EmailRequest(WireModel):
+    email: Email
+
+
+class ResetConfirmRequest(WireModel):
+    token: EmailCodeToken
+    new_password: Password = Field(
+        validation_alias=AliasChoices("newPassword", "new_password", "password"))
+
+
+class MfaCodeRequest(WireModel):
+    code: OneTimeCode
+
+
+class MfaLoginRequest(WireModel):
+    session_token: Annotated[str, Field(min_length=1, max_length=8192)]
+    code: OneTimeCode
+
+
+ShortText = Annotated[str, Field(min_length=1, max_length=50)]
+
+
+class NotificationsUpdate(WireModel):
+    email: StrictBool | None = None
+    push: StrictBool | None = None
+    sms: StrictBool | None = None
+
+
+class PreferencesUpdate(WireModel):
+    units: Literal["metric", "imperial"] | None = None
+    language: Annotated[str, Field(pattern=_LANGUAGE.pattern)] | None = None
+    notifications: NotificationsUpdate | None = None
+    dietary_restrictions: Annotated[list[ShortText], Field(max_length=20)] | None = None
+    fitness_goals: Annotated[list[ShortText], Field(max_length=20)] | None = None
+
+
+class ProfileUpdate(WireModel):
+    """A partial update: only the fields sent change; `null` clears an optional field."""
+
+    first_name: PersonName | None = None
+    last_name: PersonName | None = None
+    phone_number: Annotated[str, AfterValidator(check_phone)] | None = None
+    date_of_birth: Annotated[date, AfterValidator(check_birth_date)] | None = None
+    timezone: Annotated[str, AfterValidator(check_timezone)] | None = None
+    day_start_hour: Annotated[StrictInt, Field(ge=0, le=23)] | None = None
+    preferences: PreferencesUpdate | None = None
+    encryption_enabled: StrictBool | None = None
+    encryption_setup_date: datetime | None = None
+    encryption_key_id: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+    @field_validator("first_name", "last_name", "encryption_enabled", mode="before")
+    @classmethod
+    def _not_cleared(cls, value: object) -> object:
+        # Runs only for fields that were sent, so None here is an explicit null.
+        if value is None:
+            raise ValueError("cannot be null")
+        return value

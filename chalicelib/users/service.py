@@ -1,0 +1,110 @@
+"""Profile rules: the shape of a profile, its defaults, and partial updates in one write."""
+
+from datetime import date, datetime
+from typing import Any
+
+from chalicelib.core.clock import now_iso, to_iso
+from chalicelib.core.dynamo import UpdateBuilder
+from chalicelib.core.errors import NotFound
+from chalicelib.core.validation import parse
+from chalicelib.users.models import ProfileUpdate
+from chalicelib.users.repository import ProfileRepository
+
+DEFAULT_TIMEZONE = "UTC"
+DEFAULT_DAY_START_HOUR = 0
+
+
+def default_preferences() -> dict[str, Any]:
+    return {
+        "units": "metric",
+        "language": "en",
+        "notifications": {"email": True, "push": False, "sms": False},
+        "dietaryRestrictions": [],
+        "fitnessGoals": [],
+    }
+
+
+# Every field of a profile response, in wire order, with what a profile has before it is set.
+_PROFILE_FIELDS: dict[str, Any] = {
+    "userId": None, "email": None, "firstName": None, "lastName": None,
+    "emailVerified": False, "mfaEnabled": False, "phoneNumber": None, "dateOfBirth": None,
+    "timezone": DEFAULT_TIMEZONE, "dayStartHour": DEFAULT_DAY_START_HOUR, "preferences": None,
+    "encryptionEnabled": False, "encryptionSetupDate": None, "encryptionKeyId": None,
+    "createdAt": None, "updatedAt": None,
+}
+# What `null` resets a field to, for fields that always have a value.
+_RESET_VALUES: dict[str, Any] = {"timezone": DEFAULT_TIMEZONE,
+                                 "dayStartHour": DEFAULT_DAY_START_HOUR}
+_PREFERENCE_RESETS: dict[str, Any] = {"units": "metric", "language": "en",
+                                      "dietaryRestrictions": [], "fitnessGoals": []}
+
+
+def new_profile(user_id: str, email: str, first_name: str, last_name: str) -> dict[str, Any]:
+    now = now_iso()
+    return {
+        **_PROFILE_FIELDS,
+        "userId": user_id, "email": email, "firstName": first_name, "lastName": last_name,
+        "preferences": default_preferences(), "createdAt": now, "updatedAt": now,
+    }
+
+
+def public_profile(item: dict[str, Any]) -> dict[str, Any]:
+    profile = {name: item.get(name, default) for name, default in _PROFILE_FIELDS.items()}
+    profile["preferences"] = {**default_preferences(), **(item.get("preferences") or {})}
+    return profile
+
+
+def _wire_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return to_iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _preference_changes(update: UpdateBuilder, preferences: dict[str, Any] | None) -> None:
+    if preferences is None:
+        update.set("preferences", value=default_preferences())
+        return
+    for name, value in preferences.items():
+        if name == "notifications":
+            for channel, enabled in (value or {}).items():
+                update.set("preferences", "notifications", channel,
+                           value=default_preferences()["notifications"][channel]
+                           if enabled is None else enabled)
+        else:
+            update.set("preferences", name,
+                       value=_PREFERENCE_RESETS[name] if value is None else value)
+
+
+def profile_update(changes: ProfileUpdate) -> UpdateBuilder:
+    sent = changes.model_dump(by_alias=True, exclude_unset=True)
+    update = UpdateBuilder()
+    for name, value in sent.items():
+        if name == "preferences":
+            _preference_changes(update, value)
+        elif value is None and name in _RESET_VALUES:
+            update.set(name, value=_RESET_VALUES[name])
+        elif value is None:
+            update.remove(name)
+        else:
+            update.set(name, value=_wire_value(value))
+    return update.set("updatedAt", value=now_iso())
+
+
+class ProfileService:
+    def __init__(self, profiles: ProfileRepository) -> None:
+        self._profiles = profiles
+
+    def get(self, user_id: str) -> dict[str, Any]:
+        item = self._profiles.get(user_id)
+        if item is None:
+            raise NotFound("The profile was not found.", code="PROFILE_NOT_FOUND")
+        return public_profile(item)
+
+    def update(self, user_id: str, body: Any) -> dict[str, Any]:
+        changes = parse(ProfileUpdate, body)
+        item = self._profiles.update(user_id, profile_update(changes))
+        if item is None:
+            raise NotFound("The profile was not found.", code="PROFILE_NOT_FOUND")
+        return public_profile(item)
