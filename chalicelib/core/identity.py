@@ -86,10 +86,10 @@ def bearer_token(authorization: str | None) -> str:
     return token.strip()
 
 
-def verify_access_token(token: str, settings: Settings, keys: JwksCache = jwks_cache) -> dict:
+def verify_access_token(token: str, settings: Settings, keys: JwksCache | None = None) -> dict:
     try:
         header = jwt.get_unverified_header(token)
-        key = keys.key(settings.jwks_url, str(header.get("kid", "")))
+        key = (keys or jwks_cache).key(settings.jwks_url, str(header.get("kid", "")))
         claims: dict[str, Any] = jwt.decode(
             token,
             key,

@@ -1,0 +1,22 @@
+"""Small helpers shared by the test layers."""
+
+import json
+from typing import Any
+
+STRONG_PASSWORD = "Str0ng!Passw0rd"
+
+
+def new_user(email: str = "ada@example.com") -> dict[str, str]:
+    return {"email": email, "password": STRONG_PASSWORD, "firstName": "Ada",
+            "lastName": "Lovelace"}
+
+
+def assert_envelope(body: Any, status_code: int, error: str | None = None) -> dict[str, Any]:
+    """Every non-2xx answer has the error envelope of api.md (and the code, when given)."""
+    data = json.loads(body) if isinstance(body, bytes | str) else body
+    assert status_code >= 400
+    assert {"error", "message", "request_id", "timestamp", "details"} <= set(data)
+    assert data["timestamp"].endswith("Z")
+    if error is not None:
+        assert data["error"] == error, data
+    return dict(data)

@@ -1,0 +1,157 @@
+"""Register, verify, login, refresh and reset through the routes (moto Cognito in-process)."""
+
+import json
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from chalicelib import wiring
+from tests.helpers import STRONG_PASSWORD, assert_envelope, new_user
+from tests.unit.conftest import get, post_json, signed_in_user
+
+
+def _items(table):
+    return boto3.client("dynamodb").scan(TableName=table)["Items"]
+
+
+def _cognito_users(aws):
+    return boto3.client("cognito-idp").list_users(UserPoolId=aws["pool_id"])["Users"]
+
+
+def test_register_creates_the_user_and_the_profile(client, aws):
+    response = post_json(client, "/auth/register", new_user("Ada@Example.COM"))
+    assert response.status_code == 201
+    assert response.headers["Location"] == "/users/profile"
+    body = json.loads(response.body)
+    assert body["email"] == "ada@example.com"
+    assert body["userId"]
+    [item] = _items(aws["table"])
+    assert item["PK"]["S"] == f"USER#{body['userId']}"
+    assert item["email"]["S"] == "ada@example.com"
+    assert len(_cognito_users(aws)) == 1
+
+
+def test_emails_are_case_insensitive_duplicates_are_409(client, aws):
+    assert post_json(client, "/auth/register", new_user("ada@example.com")).status_code == 201
+    again = post_json(client, "/auth/register", new_user("ADA@example.com"))
+    assert again.status_code == 409
+    assert_envelope(again.body, 409, "USER_ALREADY_EXISTS")
+    assert len(_items(aws["table"])) == 1
+
+
+@pytest.mark.parametrize("field, value", [
+    ("password", "alllowercase1!"), ("password", "NoDigits!!"), ("password", "NoSymbol123"),
+    ("password", "Sh0rt!"), ("password", "A1!" + "a" * 130), ("firstName", ""),
+    ("firstName", "R2-D2"), ("lastName", "x" * 51), ("email", "not-an-email"),
+    ("email", "a@b"),
+])
+def test_bad_registration_fields_are_400_and_write_nothing(client, aws, field, value):
+    response = post_json(client, "/auth/register", {**new_user(), field: value})
+    body = assert_envelope(response.body, response.status_code, "VALIDATION_ERROR")
+    assert response.status_code == 400
+    assert [error["field"] for error in body["validation_errors"]] == [field]
+    assert _items(aws["table"]) == []
+    assert _cognito_users(aws) == []
+
+
+def test_unverified_login_is_403(client):
+    post_json(client, "/auth/register", new_user())
+    response = post_json(client, "/auth/login", {"email": "ada@example.com",
+                                                 "password": STRONG_PASSWORD})
+    assert response.status_code == 403
+    assert_envelope(response.body, 403, "ACCOUNT_NOT_VERIFIED")
+
+
+def test_wrong_password_and_unknown_email_look_the_same(client, aws):
+    signed_in_user(client, aws)
+    wrong = post_json(client, "/auth/login", {"email": "ada@example.com", "password": "Nope1!xx"})
+    unknown = post_json(client, "/auth/login", {"email": "bob@example.com",
+                                                "password": STRONG_PASSWORD})
+    assert wrong.status_code == unknown.status_code == 401
+    wrong_body = assert_envelope(wrong.body, 401, "INVALID_CREDENTIALS")
+    unknown_body = assert_envelope(unknown.body, 401, "INVALID_CREDENTIALS")
+    assert wrong_body["message"] == unknown_body["message"]
+
+
+def test_login_returns_tokens_and_profile_without_an_mfa_key(client, aws):
+    post_json(client, "/auth/register", new_user())
+    boto3.client("cognito-idp").admin_confirm_sign_up(UserPoolId=aws["pool_id"],
+                                                     Username="ada@example.com")
+    response = post_json(client, "/auth/login", {"email": "ADA@example.com",
+                                                 "password": STRONG_PASSWORD})
+    body = json.loads(response.body)
+    assert response.status_code == 200
+    assert "mfaRequired" not in body
+    assert body["tokenType"] == "Bearer"
+    assert body["expiresIn"] >= 600
+    assert {"accessToken", "refreshToken", "idToken"} <= set(body)
+    assert body["user"]["email"] == "ada@example.com"
+    assert body["user"]["emailVerified"] is True
+    assert body["user"]["encryptionEnabled"] is False
+
+
+def test_refresh_gives_new_tokens_and_refuses_garbage(client, aws):
+    signed_in_user(client, aws)
+    login = json.loads(post_json(client, "/auth/login", {"email": "ada@example.com",
+                                                         "password": STRONG_PASSWORD}).body)
+    refreshed = post_json(client, "/auth/refresh", {"refreshToken": login["refreshToken"]})
+    assert refreshed.status_code == 200
+    body = json.loads(refreshed.body)
+    assert set(body) == {"accessToken", "idToken", "tokenType", "expiresIn"}
+    assert get(client, "/users/profile", body["accessToken"]).status_code == 200
+    bad = post_json(client, "/auth/refresh", {"refresh_token": "not-a-token"})
+    assert bad.status_code == 401
+    assert json.loads(bad.body)["error"] in {"TOKEN_REVOKED", "INVALID_TOKEN"}
+
+
+def test_email_verification_token_shape(client, aws):
+    post_json(client, "/auth/register", new_user())
+    malformed = post_json(client, "/auth/email/verify", {"token": "no-separator"})
+    assert malformed.status_code == 400
+    ok = post_json(client, "/auth/email/verify", {"token": "ada@example.com:123456"})
+    assert ok.status_code == 200
+    again = post_json(client, "/auth/email/verify", {"token": "ada@example.com:123456"})
+    assert again.status_code == 200
+    [user] = _cognito_users(aws)
+    assert user["UserStatus"] == "CONFIRMED"
+
+
+def test_reset_requests_answer_the_same_for_unknown_emails(client, aws):
+    signed_in_user(client, aws)
+    known = post_json(client, "/auth/password/reset-request", {"email": "ada@example.com"})
+    unknown = post_json(client, "/auth/password/reset-request", {"email": "nobody@example.com"})
+    assert known.status_code == unknown.status_code == 200
+    assert json.loads(known.body) == json.loads(unknown.body)
+
+
+def test_resend_answers_the_same_for_unknown_emails(client, aws):
+    # moto has no resend_confirmation_code, so Cognito's two answers are stubbed.
+    cognito = boto3.client("cognito-idp")
+    with Stubber(cognito) as stub:
+        stub.add_response("resend_confirmation_code", {"CodeDeliveryDetails": {}})
+        stub.add_client_error("resend_confirmation_code", "UserNotFoundException")
+        stub.add_client_error("resend_confirmation_code", "LimitExceededException")
+        wiring.auth()._identity._client_override = cognito
+        known = post_json(client, "/auth/email/resend", {"email": "ada@example.com"})
+        unknown = post_json(client, "/auth/email/resend", {"email": "nobody@example.com"})
+        throttled = post_json(client, "/auth/email/resend", {"email": "ada@example.com"})
+        stub.assert_no_pending_responses()
+    assert known.status_code == unknown.status_code == 200
+    assert json.loads(known.body) == json.loads(unknown.body)
+    assert throttled.status_code == 429
+    assert throttled.headers["Retry-After"] == "60"
+
+
+def test_password_reset_confirm_accepts_password_alias_and_checks_policy(client, aws):
+    signed_in_user(client, aws)
+    weak = post_json(client, "/auth/password/reset-confirm",
+                     {"token": "ada@example.com:123456", "newPassword": "weak"})
+    assert weak.status_code == 400
+    assert json.loads(weak.body)["validation_errors"][0]["field"] == "newPassword"
+    changed = post_json(client, "/auth/password/reset-confirm",
+                        {"token": "ada@example.com:123456", "password": "N3w!Password"})
+    assert changed.status_code == 200
+    login = post_json(client, "/auth/login", {"email": "ada@example.com",
+                                              "password": "N3w!Password"})
+    assert login.status_code == 200

@@ -1,0 +1,58 @@
+"""One structured line per request, and never a password, token or body in the logs."""
+
+import io
+import json
+import logging
+
+import pytest
+
+from chalicelib.core.logging import logger
+from tests.helpers import STRONG_PASSWORD, new_user
+from tests.unit.conftest import get, put_json, signed_in_user
+
+
+@pytest.fixture
+def app_logs():
+    """A function returning everything the app has logged in this test, as written."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger.registered_formatter)
+    service_logger = logging.getLogger(logger.service)
+    service_logger.addHandler(handler)
+    yield stream.getvalue
+    service_logger.removeHandler(handler)
+
+
+def _log_lines(captured: str) -> list[dict]:
+    return [json.loads(line) for line in captured.splitlines() if line.startswith("{")]
+
+
+def test_requests_are_logged_without_secrets(client, aws, app_logs):
+    token = signed_in_user(client, aws)
+    put_json(client, "/users/profile", {"phoneNumber": "+14155550123"}, token)
+    get(client, "/users/profile", token)
+    captured = app_logs()
+    assert STRONG_PASSWORD not in captured
+    assert token not in captured
+    assert token.split(".")[2] not in captured
+    assert "+14155550123" not in captured
+    lines = [line for line in _log_lines(captured) if line["message"] == "request"]
+    assert [line["route"] for line in lines] == ["/auth/register", "/auth/login",
+                                                 "/users/profile", "/users/profile"]
+    profile_read = lines[-1]
+    assert profile_read["status"] == 200
+    assert profile_read["user_id"]
+    assert profile_read["request_id"]
+    assert profile_read["latency_ms"] >= 0
+    assert profile_read["method"] == "GET"
+
+
+def test_failed_logins_do_not_log_the_attempted_password(client, aws, app_logs):
+    client.http.post("/auth/login", headers={"Content-Type": "application/json"},
+                     body=json.dumps({"email": "ada@example.com", "password": "Gu3ss!ng-pw"}))
+    client.http.post("/auth/register", headers={"Content-Type": "application/json"},
+                     body=json.dumps({**new_user(), "password": "weak-Secret"}))
+    captured = app_logs()
+    assert "Gu3ss!ng-pw" not in captured
+    assert "weak-Secret" not in captured
+    assert len(_log_lines(captured)) == 2

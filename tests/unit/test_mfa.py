@@ -1,0 +1,77 @@
+"""Software-token MFA: setup, verify-setup, the login branch, and disable (moto checks codes)."""
+
+import json
+
+import pytest
+from moto.cognitoidp.models import COGNITO_TOTP_MFA_SECRET
+
+from chalicelib.users import totp
+from tests.helpers import STRONG_PASSWORD, assert_envelope
+from tests.unit.conftest import post_json, signed_in_user
+
+
+@pytest.fixture
+def token(client, aws, monkeypatch):
+    monkeypatch.setenv("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
+    return signed_in_user(client, aws)
+
+
+def _enable_mfa(client, token):
+    setup = json.loads(post_json(client, "/auth/mfa/setup", {}, token).body)
+    code = totp.code_for(setup["secret"])
+    response = post_json(client, "/auth/mfa/verify-setup", {"code": code}, token)
+    assert response.status_code == 200, response.body
+    return setup
+
+
+def test_setup_gives_an_otpauth_uri(client, token):
+    response = post_json(client, "/auth/mfa/setup", {}, token)
+    body = json.loads(response.body)
+    assert body["secret"] == COGNITO_TOTP_MFA_SECRET
+    assert body["qrCodeUrl"].startswith("otpauth://totp/AI%20Lifestyle%3Aada%40example.com?")
+    assert f"secret={body['secret']}" in body["qrCodeUrl"]
+
+
+def test_a_wrong_setup_code_is_refused(client, token):
+    post_json(client, "/auth/mfa/setup", {}, token)
+    wrong = post_json(client, "/auth/mfa/verify-setup", {"code": "000000"}, token)
+    assert_envelope(wrong.body, wrong.status_code, "INVALID_CODE")
+    malformed = post_json(client, "/auth/mfa/verify-setup", {"code": "12ab"}, token)
+    assert malformed.status_code == 400
+
+
+def test_login_with_mfa_takes_two_steps(client, token):
+    assert json.loads(post_json(client, "/auth/mfa/verify-setup", {"code": "123456"},
+                                token).body)["error"] == "MFA_NOT_STARTED"
+    setup = _enable_mfa(client, token)
+    first = json.loads(post_json(client, "/auth/login", {"email": "ada@example.com",
+                                                         "password": STRONG_PASSWORD}).body)
+    assert first["mfaRequired"] is True
+    assert set(first) == {"sessionToken", "mfaRequired", "tokenType"}
+    wrong = post_json(client, "/auth/mfa/verify", {"sessionToken": first["sessionToken"],
+                                                   "code": "000000"})
+    assert wrong.status_code == 401
+    second = post_json(client, "/auth/mfa/verify", {"sessionToken": first["sessionToken"],
+                                                    "code": totp.code_for(setup["secret"])})
+    body = json.loads(second.body)
+    assert second.status_code == 200
+    assert "mfaRequired" not in body
+    assert body["user"]["mfaEnabled"] is True
+
+
+def test_disable_needs_a_current_code(client, token):
+    setup = _enable_mfa(client, token)
+    wrong = post_json(client, "/auth/mfa/disable", {"code": "000000"}, token)
+    assert_envelope(wrong.body, wrong.status_code, "INVALID_CODE")
+    right = post_json(client, "/auth/mfa/disable", {"code": totp.code_for(setup["secret"])},
+                      token)
+    assert json.loads(right.body) == {"enabled": False, "mfaEnabled": False}
+    login = json.loads(post_json(client, "/auth/login", {"email": "ada@example.com",
+                                                         "password": STRONG_PASSWORD}).body)
+    assert "mfaRequired" not in login
+    assert login["user"]["mfaEnabled"] is False
+
+
+def test_a_garbled_session_token_is_401(client, token):
+    response = post_json(client, "/auth/mfa/verify", {"sessionToken": "%%%", "code": "123456"})
+    assert response.status_code == 401

@@ -1,0 +1,129 @@
+"""GET/PUT /users/profile: the full shape, partial updates, `null` clears, bad input writes
+nothing, and nobody reaches another user's profile."""
+
+import json
+
+import boto3
+import pytest
+
+from tests.helpers import assert_envelope
+from tests.unit.conftest import get, put_json, signed_in_user
+
+PROFILE_FIELDS = {"userId", "email", "firstName", "lastName", "emailVerified", "mfaEnabled",
+                  "phoneNumber", "dateOfBirth", "timezone", "dayStartHour", "preferences",
+                  "encryptionEnabled", "encryptionSetupDate", "encryptionKeyId", "createdAt",
+                  "updatedAt"}
+
+
+@pytest.fixture
+def token(client, aws):
+    return signed_in_user(client, aws)
+
+
+def _stored(aws):
+    [item] = boto3.client("dynamodb").scan(TableName=aws["table"])["Items"]
+    return item
+
+
+def test_profile_has_every_field_with_safe_defaults(client, token):
+    response = get(client, "/users/profile", token)
+    assert response.status_code == 200
+    profile = json.loads(response.body)
+    assert set(profile) == PROFILE_FIELDS
+    assert profile["encryptionEnabled"] is False
+    assert profile["timezone"] == "UTC"
+    assert profile["dayStartHour"] == 0
+    assert profile["phoneNumber"] is None
+    assert profile["preferences"]["units"] == "metric"
+    assert profile["createdAt"].endswith("Z") and "T" in profile["createdAt"]
+
+
+def test_partial_update_changes_only_what_was_sent(client, token):
+    response = put_json(client, "/users/profile", {
+        "firstName": "Augusta", "timezone": "Europe/London", "day_start_hour": 3,
+        "phoneNumber": "+447700900123", "dateOfBirth": "1815-12-10",
+        "preferences": {"units": "imperial", "notifications": {"push": True}},
+        "unknownField": "ignored",
+    }, token)
+    assert response.status_code == 400  # 1815 is before 1900
+    response = put_json(client, "/users/profile", {
+        "firstName": "Augusta", "timezone": "Europe/London", "day_start_hour": 3,
+        "phoneNumber": "+447700900123", "dateOfBirth": "1990-12-10",
+        "preferences": {"units": "imperial", "notifications": {"push": True}},
+        "unknownField": "ignored",
+    }, token)
+    assert response.status_code == 200
+    profile = json.loads(response.body)
+    assert set(profile) == PROFILE_FIELDS
+    assert profile["firstName"] == "Augusta"
+    assert profile["lastName"] == "Lovelace"
+    assert profile["dayStartHour"] == 3
+    assert profile["dateOfBirth"] == "1990-12-10"
+    assert profile["preferences"]["units"] == "imperial"
+    assert profile["preferences"]["notifications"] == {"email": True, "push": True, "sms": False}
+    assert profile["preferences"]["language"] == "en"
+    assert json.loads(get(client, "/users/profile", token).body) == profile
+
+
+def test_null_clears_optional_fields_and_resets_defaults(client, token):
+    put_json(client, "/users/profile", {"phoneNumber": "+14155550123", "timezone": "Asia/Tokyo",
+                                        "encryptionKeyId": "key-1"}, token)
+    response = put_json(client, "/users/profile", {"phoneNumber": None, "timezone": None,
+                                                   "encryptionKeyId": None}, token)
+    profile = json.loads(response.body)
+    assert profile["phoneNumber"] is None
+    assert profile["encryptionKeyId"] is None
+    assert profile["timezone"] == "UTC"
+
+
+def test_encryption_fields_round_trip(client, token):
+    response = put_json(client, "/users/profile", {
+        "encryptionEnabled": True, "encryptionSetupDate": "2026-11-20T10:00:00+01:00",
+        "encryptionKeyId": "kms-key-7"}, token)
+    profile = json.loads(response.body)
+    assert profile["encryptionEnabled"] is True
+    assert profile["encryptionSetupDate"] == "2026-11-20T09:00:00.000Z"
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
+    ({"timezone": "../../etc/passwd"}, "timezone"),
+    ({"dayStartHour": 24}, "dayStartHour"),
+    ({"dayStartHour": "3"}, "dayStartHour"),
+    ({"dayStartHour": True}, "dayStartHour"),
+    ({"phoneNumber": "0123 456"}, "phoneNumber"),
+    ({"dateOfBirth": "2999-01-01"}, "dateOfBirth"),
+    ({"dateOfBirth": "not-a-date"}, "dateOfBirth"),
+    ({"firstName": None}, "firstName"),
+    ({"preferences": {"units": "furlongs"}}, "preferences.units"),
+    ({"preferences": {"language": "english"}}, "preferences.language"),
+    ({"preferences": {"notifications": {"sms": "yes"}}}, "preferences.notifications.sms"),
+    ({"preferences": {"fitnessGoals": ["x"] * 21}}, "preferences.fitnessGoals"),
+])
+def test_bad_fields_are_400_and_change_nothing(client, aws, token, body, field):
+    before = _stored(aws)
+    response = put_json(client, "/users/profile", body, token)
+    error = assert_envelope(response.body, response.status_code, "VALIDATION_ERROR")
+    assert response.status_code == 400
+    assert field in [entry["field"] for entry in error["validation_errors"]]
+    assert _stored(aws) == before
+
+
+def test_each_user_sees_only_their_own_profile(client, aws, token):
+    other = signed_in_user(client, aws, email="bob@example.com")
+    mine = json.loads(get(client, "/users/profile", token).body)
+    theirs = json.loads(get(client, "/users/profile", other).body)
+    assert mine["email"] == "ada@example.com"
+    assert theirs["email"] == "bob@example.com"
+    put_json(client, "/users/profile", {"firstName": "Bob"}, other)
+    assert json.loads(get(client, "/users/profile", token).body)["firstName"] == "Ada"
+
+
+def test_a_profile_that_vanished_is_404(client, aws, token):
+    boto3.client("dynamodb").delete_item(TableName=aws["table"],
+                                         Key={"PK": _stored(aws)["PK"], "SK": {"S": "PROFILE"}})
+    response = get(client, "/users/profile", token)
+    assert_envelope(response.body, response.status_code, "PROFILE_NOT_FOUND")
+    update = put_json(client, "/users/profile", {"firstName": "Ada"}, token)
+    assert update.status_code == 404
+    assert boto3.client("dynamodb").scan(TableName=aws["table"])["Items"] == []
