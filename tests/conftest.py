@@ -22,3 +22,21 @@ os.environ.update({
 for name in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
              "AWS_PROFILE"):
     os.environ.pop(name, None)
+
+
+# The real local stack (DynamoDB Local + moto Cognito server), shared by the integration and
+# end-to-end layers of one pytest run. Imported lazily so unit-only runs never touch it.
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory):  # type: ignore[no-untyped-def]
+    from tests.stack import StackUnavailable, start_test_stack
+
+    try:
+        stack = start_test_stack(tmp_path_factory.mktemp("stack"))
+    except StackUnavailable as error:
+        pytest.skip(f"{error} (CI=true makes this a failure)")
+    assert stack.info.dynamodb_backend == "dynamodb-local"
+    yield stack
+    stack.stop()

@@ -274,7 +274,10 @@ class AuthService:
         """The developer command's way to verify an account: there is no email locally."""
         if not self._dev_tools_enabled:
             raise errors.Forbidden("Developer tools are available in the local stage only.")
-        self._identity_call(self._identity.confirm_user, email)
+        try:
+            self._identity.confirm_user(email)
+        except IdentityFailure as failure:
+            raise errors.NotFound("No account is registered with this email.") from failure
 
     def _existing_profile(self, user_id: str) -> dict[str, Any]:
         item = self._profiles.get(user_id)

@@ -1,0 +1,609 @@
+"""The real local stack: DynamoDB Local, a moto server for Cognito, and ``chalice local``.
+
+Importable (``LocalStack``, used by the integration tests) and runnable::
+
+    python scripts/local_stack.py run [--port 8000]   # what `make run` does
+    python scripts/local_stack.py env                 # the environment of the running stack
+
+DynamoDB Local is AWS's own emulator, fetched from Maven Central once into ``.local/``. Without
+Java it falls back to moto for DynamoDB too, unless ``require_dynamodb_local`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import contextlib
+import ctypes
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import IO, Any, Literal
+
+import boto3
+from botocore.config import Config
+
+if __package__ in (None, ""):  # run as `python scripts/local_stack.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.resources import ensure_table, ensure_user_pool
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LOCAL_DIR = REPO_ROOT / ".local"
+STACK_ENV_FILE = LOCAL_DIR / "stack.env"
+STACK_PID_FILE = LOCAL_DIR / "stack.pid"
+DYNAMODB_LOCAL_POM = REPO_ROOT / "scripts" / "dynamodb-local" / "pom.xml"
+DYNAMODB_LOCAL_LIB = LOCAL_DIR / "dynamodb-local" / "lib"
+# DynamoDB Local 3.x moved from com.amazonaws.services.dynamodbv2 to this package.
+DYNAMODB_LOCAL_MAIN = "software.amazon.dynamodb.services.local.main.ServerRunner"
+
+REGION = "us-east-1"
+USER_POOL_NAME = "ai-lifestyle-local"
+USER_POOL_CLIENT_NAME = "ai-lifestyle-local-web"
+DEFAULT_TABLE_NAME = "ai-lifestyle-local"
+
+RUN_API_PORT = 8000
+RUN_DYNAMODB_PORT = 8001
+RUN_COGNITO_PORT = 8002
+
+STARTUP_TIMEOUT_SECONDS = 60.0
+DOWNLOAD_TIMEOUT_SECONDS = 600.0
+STOP_TIMEOUT_SECONDS = 10.0
+PROBE_INTERVAL_SECONDS = 0.25
+
+MOTO_ENV = {
+    # Really check TOTP codes (against moto's fixed secret) instead of accepting any code.
+    "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true",
+    # Derive pool and client ids from their definitions, so they stay the same across restarts.
+    "MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY": "HASH",
+    "MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY": "HASH",
+}
+DynamoDBBackend = Literal["dynamodb-local", "moto"]
+DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+
+
+class StackError(RuntimeError):
+    """The local stack could not be started."""
+
+
+class DynamoDBLocalUnavailable(StackError):
+    """DynamoDB Local cannot run here (no Java, no Maven, or it failed to start)."""
+
+
+@dataclass(frozen=True)
+class StackInfo:
+    dynamodb_endpoint: str
+    cognito_endpoint: str
+    table_name: str
+    user_pool_id: str
+    client_id: str
+    region: str
+    dynamodb_backend: DynamoDBBackend
+    fallback_reason: str | None = None  # why DynamoDB Local is not used, if it is not
+
+
+class ManagedProcess:
+    """A child process in its own process group, logging to a file, that we must clean up."""
+
+    def __init__(self, name: str, command: Sequence[str], log_path: Path, **popen: Any) -> None:
+        self.name = name
+        self.log_path = log_path
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log: IO[bytes] = log_path.open("wb")
+        try:
+            self.popen = subprocess.Popen(
+                list(command),
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                # Own process group: Ctrl-C in the terminal reaches only us, we stop children in
+                # order, and killing the group also kills grandchildren (chalice's reloader).
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+                **popen,
+            )
+        except BaseException:
+            self._log.close()
+            raise
+
+    def exited(self) -> bool:
+        return self.popen.poll() is not None
+
+    def stop(self) -> None:
+        if not self.exited():
+            self._signal_group(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                self._signal_group(signal.SIGKILL)
+                self.popen.wait(timeout=STOP_TIMEOUT_SECONDS)
+        # The leader may be gone while a grandchild still lingers in its group.
+        self._signal_group(signal.SIGKILL)
+        self._log.close()
+
+    def _signal_group(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.popen.pid, signum)
+
+    def log_tail(self, lines: int = 30) -> str:
+        self._log.flush()
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def failure(self, what: str) -> StackError:
+        code = self.popen.poll()
+        status = "still running" if code is None else f"exit code {code}"
+        return StackError(f"{self.name} {what} ({status}); log {self.log_path}:\n{self.log_tail()}")
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGTERM the child when we die, even by SIGKILL, so nothing is orphaned.
+
+    Linux fires this when the *thread* that spawned the child ends, so start stacks from a
+    thread that outlives them (the main thread, as pytest fixtures and the CLI do).
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+class LocalStack:
+    """Starts DynamoDB Local (or moto), a moto server for Cognito, and optionally chalice local."""
+
+    def __init__(
+        self,
+        *,
+        dynamodb_port: int = 0,
+        cognito_port: int = 0,
+        data_dir: Path | None = None,
+        table_name: str = DEFAULT_TABLE_NAME,
+        require_dynamodb_local: bool = False,
+        log_dir: Path = LOCAL_DIR / "logs",
+    ) -> None:
+        self.dynamodb_port = dynamodb_port
+        self.cognito_port = cognito_port
+        self.data_dir = data_dir
+        self.table_name = table_name
+        self.require_dynamodb_local = require_dynamodb_local
+        self.log_dir = log_dir
+        self._processes: list[ManagedProcess] = []
+        self._info: StackInfo | None = None
+
+    @property
+    def info(self) -> StackInfo:
+        if self._info is None:
+            raise StackError("the local stack is not running; call start() first")
+        return self._info
+
+    def __enter__(self) -> LocalStack:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> StackInfo:
+        if self._info is not None:
+            return self._info
+        atexit.register(self.stop)
+        try:
+            self._info = self._start_services()
+        except BaseException:
+            self.stop()
+            raise
+        return self._info
+
+    def stop(self) -> None:
+        """Stop everything this stack started, newest first. Safe to call more than once."""
+        for process in reversed(list(self._processes)):
+            process.stop()
+            # Forget a process only once it is stopped, so the atexit hook can retry the rest.
+            self._processes.remove(process)
+        self._info = None
+        atexit.unregister(self.stop)
+
+    def raise_if_crashed(self) -> None:
+        """Raise StackError (with the log tail) if a service this stack started has exited."""
+        for process in self._processes:
+            if process.exited():
+                raise process.failure("stopped unexpectedly")
+
+    def env(self) -> dict[str, str]:
+        """The environment the app needs to talk to this stack."""
+        info = self.info
+        return {
+            "AWS_ENDPOINT_URL_DYNAMODB": info.dynamodb_endpoint,
+            "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": info.cognito_endpoint,
+            "AWS_DEFAULT_REGION": info.region,
+            "AWS_REGION": info.region,
+            "REGION": info.region,
+            **DUMMY_CREDENTIALS,
+            "TABLE_NAME": info.table_name,
+            "COGNITO_USER_POOL_ID": info.user_pool_id,
+            "COGNITO_CLIENT_ID": info.client_id,
+        }
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for ``dynamodb`` or ``cognito-idp`` pointed at this stack."""
+        endpoint = {
+            "dynamodb": self.info.dynamodb_endpoint,
+            "cognito-idp": self.info.cognito_endpoint,
+        }[service]
+        return _client(service, endpoint)
+
+    def start_chalice_local(
+        self,
+        port: int,
+        extra_env: dict[str, str] | None = None,
+        *,
+        autoreload: bool = True,
+        project_dir: Path = REPO_ROOT,
+    ) -> subprocess.Popen[bytes]:
+        """Run ``chalice local`` against this stack and wait until it serves ``/health``."""
+        command = [_venv_tool("chalice"), "local", "--stage", "local"]
+        command += ["--host", "127.0.0.1", "--port", str(port)]
+        if not autoreload:
+            command.append("--no-autoreload")
+        process = self._spawn(
+            "chalice local",
+            command,
+            "chalice-local.log",
+            cwd=project_dir,
+            env=os.environ | self.env() | (extra_env or {}),
+        )
+        url = f"http://127.0.0.1:{port}/health"
+        _wait_until_ready(process, lambda: _http_answers(url))
+        return process.popen
+
+    def _start_services(self) -> StackInfo:
+        self.cognito_port = _resolve_port(self.cognito_port)
+        moto = self._start_moto()
+        dynamodb_endpoint, backend, reason = self._start_dynamodb()
+        cognito_endpoint = _endpoint(self.cognito_port)
+        _wait_until_ready(moto, lambda: _http_answers(f"{cognito_endpoint}/moto-api/"))
+
+        ensure_table(_client("dynamodb", dynamodb_endpoint), self.table_name)
+        pool_id, client_id = ensure_user_pool(
+            _client("cognito-idp", cognito_endpoint), USER_POOL_NAME, USER_POOL_CLIENT_NAME
+        )
+        return StackInfo(
+            dynamodb_endpoint=dynamodb_endpoint,
+            cognito_endpoint=cognito_endpoint,
+            table_name=self.table_name,
+            user_pool_id=pool_id,
+            client_id=client_id,
+            region=REGION,
+            dynamodb_backend=backend,
+            fallback_reason=reason,
+        )
+
+    def _start_moto(self) -> ManagedProcess:
+        command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1"]
+        command += ["-p", str(self.cognito_port)]
+        return self._spawn("moto server", command, "moto.log", env=os.environ | MOTO_ENV)
+
+    def _start_dynamodb(self) -> tuple[str, DynamoDBBackend, str | None]:
+        """Start DynamoDB Local; returns (endpoint, backend, reason for falling back to moto)."""
+        try:
+            return self._start_dynamodb_local(), "dynamodb-local", None
+        except DynamoDBLocalUnavailable as error:
+            if self.require_dynamodb_local:
+                raise
+            self.dynamodb_port = self.cognito_port
+            # moto serves every AWS service on its one endpoint.
+            return _endpoint(self.cognito_port), "moto", str(error)
+
+    def _start_dynamodb_local(self) -> str:
+        java = shutil.which("java")
+        if java is None:
+            raise DynamoDBLocalUnavailable("`java` is not on PATH")
+        lib_dir = fetch_dynamodb_local()
+        self.dynamodb_port = _resolve_port(self.dynamodb_port)
+        process = self._spawn(
+            "DynamoDB Local",
+            _dynamodb_local_command(java, lib_dir, self.dynamodb_port, self.data_dir),
+            "dynamodb-local.log",
+            cwd=lib_dir.parent,
+        )
+        endpoint = _endpoint(self.dynamodb_port)
+        try:
+            _wait_until_ready(process, lambda: _dynamodb_answers(endpoint))
+        except StackError as error:
+            self._processes.remove(process)
+            process.stop()
+            raise DynamoDBLocalUnavailable(str(error)) from error
+        return endpoint
+
+    def _spawn(
+        self, name: str, command: Sequence[str], log_name: str, **popen: Any
+    ) -> ManagedProcess:
+        process = ManagedProcess(name, command, self.log_dir / log_name, **popen)
+        self._processes.append(process)
+        return process
+
+
+def fetch_dynamodb_local(lib_dir: Path = DYNAMODB_LOCAL_LIB) -> Path:
+    """Download DynamoDB Local's jars and native libraries with Maven, unless already cached."""
+    if _has_dynamodb_local(lib_dir):
+        return lib_dir
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise DynamoDBLocalUnavailable(f"`mvn` is not on PATH, needed once to fill {lib_dir}")
+    lib_dir.parent.mkdir(parents=True, exist_ok=True)
+    # Download into a private folder and rename it into place: an interrupted download never
+    # looks cached, and parallel test workers do not write into each other's copy.
+    partial = Path(tempfile.mkdtemp(prefix=f"{lib_dir.name}.partial-", dir=lib_dir.parent))
+    try:
+        _maven_copy_dependencies(mvn, partial)
+        with contextlib.suppress(OSError):  # another process got there first: use its copy
+            partial.rename(lib_dir)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    if not _has_dynamodb_local(lib_dir):
+        raise DynamoDBLocalUnavailable(f"{lib_dir} has no DynamoDBLocal jar: delete the folder")
+    return lib_dir
+
+
+def _has_dynamodb_local(lib_dir: Path) -> bool:
+    return any(lib_dir.glob("DynamoDBLocal-*.jar"))
+
+
+def _maven_copy_dependencies(mvn: str, output_dir: Path) -> None:
+    command = [mvn, "-q", "-f", str(DYNAMODB_LOCAL_POM), "dependency:copy-dependencies"]
+    command.append(f"-DoutputDirectory={output_dir}")
+    try:
+        subprocess.run(
+            command, check=True, capture_output=True, text=True, timeout=DOWNLOAD_TIMEOUT_SECONDS
+        )
+    except subprocess.CalledProcessError as error:
+        output = f"{error.stdout}{error.stderr}".strip()
+        message = f"Maven could not fetch DynamoDB Local:\n{output}"
+        raise DynamoDBLocalUnavailable(message) from error
+    except subprocess.TimeoutExpired as error:
+        raise DynamoDBLocalUnavailable(f"Maven took over {error.timeout:.0f}s") from error
+
+
+def _dynamodb_local_command(
+    java: str, lib_dir: Path, port: int, data_dir: Path | None
+) -> list[str]:
+    # Maven delivers sqlite4java's natives as libsqlite4java-linux-amd64-<version>.so next to
+    # the jars; sqlite4java looks for that versioned name first, so the lib folder is enough.
+    command = [java, f"-Djava.library.path={lib_dir}", "-cp", f"{lib_dir}/*"]
+    command += [DYNAMODB_LOCAL_MAIN, "-port", str(port)]
+    if data_dir is None:
+        return [*command, "-inMemory"]
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return [*command, "-sharedDb", "-dbPath", str(data_dir)]
+
+
+def _wait_until_ready(
+    process: ManagedProcess,
+    probe: Callable[[], bool],
+    timeout: float = STARTUP_TIMEOUT_SECONDS,
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.exited():
+            raise process.failure("exited during startup")
+        if probe():
+            return
+        time.sleep(PROBE_INTERVAL_SECONDS)
+    raise process.failure(f"did not answer within {timeout:.0f}s")
+
+
+def _http_answers(url: str) -> bool:
+    """True once anything answers HTTP at ``url``: any status means the server is up."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=2)
+    try:
+        connection.request("GET", parts.path or "/")
+        connection.getresponse().read()
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+    return True
+
+
+def _dynamodb_answers(endpoint: str) -> bool:
+    try:
+        _client("dynamodb", endpoint).list_tables(Limit=1)
+    except Exception:  # any failure just means "not ready yet"
+        return False
+    return True
+
+
+def _client(service: str, endpoint: str) -> Any:
+    config = Config(connect_timeout=2, read_timeout=10, retries={"max_attempts": 2})
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        config=config,
+    )
+
+
+def _endpoint(port: int) -> str:
+    return f"http://127.0.0.1:{port}"
+
+
+def _resolve_port(port: int) -> int:
+    return port or _free_port()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # Like the servers themselves: a just-stopped server's TIME_WAIT does not make it busy.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def _venv_tool(name: str) -> str:
+    beside_python = Path(sys.executable).parent / name
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which(name)
+    if found is None:
+        raise StackError(f"`{name}` is neither next to {sys.executable} nor on PATH")
+    return found
+
+
+# --- CLI ------------------------------------------------------------------------------------
+
+
+def run(api_port: int) -> int:
+    """`make run`: persistent local stack on fixed ports plus chalice local, until Ctrl-C."""
+    busy = [p for p in (api_port, RUN_DYNAMODB_PORT, RUN_COGNITO_PORT) if not port_is_free(p)]
+    if busy:
+        print(f"Port(s) already in use: {', '.join(map(str, busy))}.", file=sys.stderr)
+        print("Is another `make run` still running? Stop it first.", file=sys.stderr)
+        return 1
+
+    stack = LocalStack(
+        dynamodb_port=RUN_DYNAMODB_PORT,
+        cognito_port=RUN_COGNITO_PORT,
+        data_dir=LOCAL_DIR / "dynamodb-data",
+        log_dir=LOCAL_DIR / "logs",
+    )
+    signal.signal(signal.SIGTERM, _interrupt)
+    print("Starting the local stack...", flush=True)
+    try:
+        stack.start()
+        _write_stack_env(stack.env())
+        stack.start_chalice_local(api_port)
+        print(_banner(stack, api_port), flush=True)
+        _serve_until_interrupted(stack)
+    except KeyboardInterrupt:
+        print("\nStopping the local stack...", flush=True)
+        return 0
+    except StackError as error:
+        print(f"Local stack failed: {error}", file=sys.stderr)
+        return 1
+    finally:
+        # A second Ctrl-C must not cut the cleanup short and orphan a server.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stack.stop()
+        _remove_stack_env()
+        print("Local stack stopped.", flush=True)
+    return 0
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _serve_until_interrupted(stack: LocalStack) -> None:
+    # Deliberately unbounded: a dev server runs until Ctrl-C/SIGTERM or until a service dies.
+    while True:
+        time.sleep(1.0)
+        stack.raise_if_crashed()
+
+
+def _write_stack_env(env: dict[str, str]) -> None:
+    LOCAL_DIR.mkdir(parents=True, exist_ok=True)
+    STACK_ENV_FILE.write_text("".join(f"{key}={value}\n" for key, value in env.items()))
+    STACK_PID_FILE.write_text(f"{os.getpid()}\n")
+
+
+def _remove_stack_env() -> None:
+    STACK_ENV_FILE.unlink(missing_ok=True)
+    STACK_PID_FILE.unlink(missing_ok=True)
+
+
+def _banner(stack: LocalStack, api_port: int) -> str:
+    info = stack.info
+    if info.dynamodb_backend == "dynamodb-local":
+        dynamodb = f"{info.dynamodb_endpoint}  (DynamoDB Local, data in {stack.data_dir})"
+    else:
+        dynamodb = (
+            f"{info.dynamodb_endpoint}  (moto: DynamoDB Local unavailable, data NOT persisted)\n"
+            f"                 reason: {info.fallback_reason}"
+        )
+    return "\n".join(
+        [
+            "",
+            "AI Lifestyle API - local stack is running",
+            f"  API            http://127.0.0.1:{api_port}",
+            f"  DynamoDB       {dynamodb}",
+            f"  Table          {info.table_name}",
+            f"  Cognito (moto) {info.cognito_endpoint}",
+            f"  User pool      {info.user_pool_id}",
+            f"  App client     {info.client_id}",
+            "                 users live in moto's memory: they are gone after a restart",
+            f"  Environment    {STACK_ENV_FILE}",
+            f"  Logs           {stack.log_dir}",
+            "",
+            "Confirm a registered user:  make verify-user EMAIL=you@example.com",
+            "Press Ctrl-C to stop.",
+            "",
+        ]
+    )
+
+
+def print_env() -> int:
+    """Print the running stack's environment (``KEY=value`` lines); 1 if no stack is running."""
+    if not STACK_ENV_FILE.exists() or not _stack_process_alive():
+        print("No local stack is running (start one with `make run`).", file=sys.stderr)
+        return 1
+    print(f"# {STACK_ENV_FILE}", file=sys.stderr)
+    print(STACK_ENV_FILE.read_text(), end="")
+    return 0
+
+
+def _stack_process_alive() -> bool:
+    try:
+        pid = int(STACK_PID_FILE.read_text().strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run", help="run the stack and chalice local until Ctrl-C")
+    run_parser.add_argument("--port", type=int, default=RUN_API_PORT, help="API port")
+    commands.add_parser("env", help="print the environment of the running stack")
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return run(args.port)
+    return print_env()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

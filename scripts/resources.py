@@ -1,0 +1,196 @@
+"""The shape of the app's AWS resources, shared by the local stack and the deploy bootstrap.
+
+Every ``ensure_*`` function is idempotent: it finds what already exists by name and only creates
+what is missing, so it is safe to run on every start and on every deploy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+TTL_ATTRIBUTE = "expiresAt"
+
+ACCESS_TOKEN_MINUTES = 60
+ID_TOKEN_MINUTES = 60
+REFRESH_TOKEN_DAYS = 30
+
+_TABLE_WAIT = {"Delay": 1, "MaxAttempts": 60}
+_PAGE_SIZE = 60  # the largest page Cognito's list operations accept
+
+
+def table_definition(table_name: str) -> dict[str, Any]:
+    """Keyword arguments for ``create_table``: one table, generic ``PK``/``SK`` string keys."""
+    return {
+        "TableName": table_name,
+        "KeySchema": [
+            {"AttributeName": "PK", "KeyType": "HASH"},
+            {"AttributeName": "SK", "KeyType": "RANGE"},
+        ],
+        "AttributeDefinitions": [
+            {"AttributeName": "PK", "AttributeType": "S"},
+            {"AttributeName": "SK", "AttributeType": "S"},
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+
+
+def ensure_table(dynamodb_client: Any, table_name: str) -> bool:
+    """Create the table unless it exists, wait until it is ACTIVE, enable TTL. True if created."""
+    created = not _table_exists(dynamodb_client, table_name)
+    if created:
+        _create_table(dynamodb_client, table_name)
+    dynamodb_client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig=_TABLE_WAIT)
+    _ensure_ttl(dynamodb_client, table_name)
+    return created
+
+
+def _table_exists(dynamodb_client: Any, table_name: str) -> bool:
+    try:
+        dynamodb_client.describe_table(TableName=table_name)
+    except ClientError as error:
+        if _error_code(error) == "ResourceNotFoundException":
+            return False
+        raise
+    return True
+
+
+def _create_table(dynamodb_client: Any, table_name: str) -> None:
+    try:
+        dynamodb_client.create_table(**table_definition(table_name))
+    except ClientError as error:
+        # Someone else created it between our describe and create: that is the state we wanted.
+        if _error_code(error) != "ResourceInUseException":
+            raise
+
+
+def _ensure_ttl(dynamodb_client: Any, table_name: str) -> None:
+    description = dynamodb_client.describe_time_to_live(TableName=table_name)
+    ttl = description.get("TimeToLiveDescription", {})
+    if ttl.get("AttributeName") == TTL_ATTRIBUTE and ttl.get("TimeToLiveStatus") in (
+        "ENABLED",
+        "ENABLING",
+    ):
+        return
+    try:
+        dynamodb_client.update_time_to_live(
+            TableName=table_name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+        )
+    except ClientError as error:
+        # DynamoDB Local does not always report TTL through describe_time_to_live, but
+        # refuses to enable it twice. Already enabled is exactly what we asked for.
+        if "already enabled" not in str(error):
+            raise
+
+
+def user_pool_definition(pool_name: str) -> dict[str, Any]:
+    """Keyword arguments for ``create_user_pool``: email sign-in, strong passwords.
+
+    MFA is switched on afterwards (see ``ensure_user_pool``): Cognito refuses
+    ``MfaConfiguration="OPTIONAL"`` at creation time unless an SMS configuration is given.
+    """
+    return {
+        "PoolName": pool_name,
+        "UsernameAttributes": ["email"],
+        "AutoVerifiedAttributes": ["email"],
+        "UsernameConfiguration": {"CaseSensitive": False},
+        "Policies": {
+            "PasswordPolicy": {
+                "MinimumLength": 8,
+                "RequireUppercase": True,
+                "RequireLowercase": True,
+                "RequireNumbers": True,
+                "RequireSymbols": True,
+                "TemporaryPasswordValidityDays": 7,
+            }
+        },
+        "AccountRecoverySetting": {
+            "RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]
+        },
+        # Not "Required": Cognito can never relax a required attribute after the pool exists,
+        # so the API validates names instead.
+        "Schema": [
+            _string_attribute("email", required=True),
+            _string_attribute("given_name", required=False),
+            _string_attribute("family_name", required=False),
+        ],
+        "MfaConfiguration": "OFF",
+    }
+
+
+def _string_attribute(name: str, *, required: bool) -> dict[str, Any]:
+    return {
+        "Name": name,
+        "AttributeDataType": "String",
+        "Mutable": True,
+        "Required": required,
+    }
+
+
+def user_pool_client_definition(pool_id: str, client_name: str) -> dict[str, Any]:
+    """Keyword arguments for ``create_user_pool_client``: a public (secret-less) web client."""
+    return {
+        "UserPoolId": pool_id,
+        "ClientName": client_name,
+        "GenerateSecret": False,
+        "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        "PreventUserExistenceErrors": "ENABLED",
+        "AccessTokenValidity": ACCESS_TOKEN_MINUTES,
+        "IdTokenValidity": ID_TOKEN_MINUTES,
+        "RefreshTokenValidity": REFRESH_TOKEN_DAYS,
+        "TokenValidityUnits": {
+            "AccessToken": "minutes",
+            "IdToken": "minutes",
+            "RefreshToken": "days",
+        },
+    }
+
+
+def ensure_user_pool(cognito_client: Any, pool_name: str, client_name: str) -> tuple[str, str]:
+    """Find or create the user pool and its web client by name. Returns (pool_id, client_id)."""
+    pool_id = _find_user_pool(cognito_client, pool_name)
+    if pool_id is None:
+        response = cognito_client.create_user_pool(**user_pool_definition(pool_name))
+        pool_id = response["UserPool"]["Id"]
+    _enable_optional_totp_mfa(cognito_client, pool_id)
+
+    client_id = _find_user_pool_client(cognito_client, pool_id, client_name)
+    if client_id is None:
+        response = cognito_client.create_user_pool_client(
+            **user_pool_client_definition(pool_id, client_name)
+        )
+        client_id = response["UserPoolClient"]["ClientId"]
+    return pool_id, client_id
+
+
+def _find_user_pool(cognito_client: Any, pool_name: str) -> str | None:
+    paginator = cognito_client.get_paginator("list_user_pools")
+    for page in paginator.paginate(PaginationConfig={"PageSize": _PAGE_SIZE}):
+        for pool in page["UserPools"]:
+            if pool["Name"] == pool_name:
+                return str(pool["Id"])
+    return None
+
+
+def _find_user_pool_client(cognito_client: Any, pool_id: str, client_name: str) -> str | None:
+    paginator = cognito_client.get_paginator("list_user_pool_clients")
+    for page in paginator.paginate(UserPoolId=pool_id, PaginationConfig={"PageSize": _PAGE_SIZE}):
+        for client in page["UserPoolClients"]:
+            if client["ClientName"] == client_name:
+                return str(client["ClientId"])
+    return None
+
+
+def _enable_optional_totp_mfa(cognito_client: Any, pool_id: str) -> None:
+    # Setting the same MFA configuration again is a no-op, so this also repairs drift.
+    cognito_client.set_user_pool_mfa_config(
+        UserPoolId=pool_id,
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        MfaConfiguration="OPTIONAL",
+    )
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))

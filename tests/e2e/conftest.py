@@ -1,0 +1,63 @@
+"""End-to-end: `chalice local` as a subprocess on the real local stack, spoken to over HTTP."""
+
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import requests
+
+from tests.conftest import ROOT
+from tests.helpers import STRONG_PASSWORD
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Api:
+    base_url: str
+    stack_env: dict[str, str]
+
+    def call(self, method: str, path: str, token: str | None = None, **kwargs: Any
+             ) -> requests.Response:
+        headers = dict(kwargs.pop("headers", {}))
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return requests.request(method, self.base_url + path, headers=headers, timeout=15,
+                                **kwargs)
+
+    def verify(self, email: str) -> subprocess.CompletedProcess[str]:
+        """The documented dev command, run as a developer would."""
+        return subprocess.run([sys.executable, "scripts/verify_user.py", email], cwd=ROOT,
+                              env={"PATH": "/usr/bin:/bin", **self.stack_env},
+                              capture_output=True, text=True, timeout=60, check=False)
+
+    def new_account(self) -> tuple[str, dict[str, Any]]:
+        """A registered, verified and signed-in user: its email and login response."""
+        email = f"e2e-{uuid.uuid4().hex[:10]}@example.com"
+        registered = self.call("POST", "/auth/register", json={
+            "email": email, "password": STRONG_PASSWORD, "firstName": "Ada",
+            "lastName": "Lovelace"})
+        assert registered.status_code == 201, registered.text
+        assert self.verify(email).returncode == 0
+        login = self.call("POST", "/auth/login", json={"email": email,
+                                                       "password": STRONG_PASSWORD})
+        assert login.status_code == 200, login.text
+        return email, login.json()
+
+
+@pytest.fixture(scope="session")
+def api(local_stack) -> Iterator[Api]:
+    port = _free_port()
+    server = local_stack.start_chalice_local(port, autoreload=False)
+    yield Api(base_url=f"http://127.0.0.1:{port}", stack_env=local_stack.env())
+    server.terminate()
+    server.wait(timeout=10)

@@ -1,0 +1,191 @@
+"""The local stack really runs DynamoDB Local and a Cognito emulator the app can use."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pyotp
+import pytest
+import requests
+from botocore.exceptions import ClientError
+
+from scripts.local_stack import USER_POOL_CLIENT_NAME, USER_POOL_NAME, LocalStack
+from scripts.resources import TTL_ATTRIBUTE, ensure_table, ensure_user_pool
+from tests.stack import StackUnavailable, start_test_stack
+
+pytestmark = pytest.mark.integration
+
+PASSWORD = "Correct-Horse-9"
+TOTP_STEP_SECONDS = 30
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    local_stack = _start_or_skip(tmp_path_factory.mktemp("stack"))
+    yield local_stack
+    local_stack.stop()
+
+
+def _start_or_skip(tmp_dir: Path) -> LocalStack:
+    try:
+        return start_test_stack(tmp_dir)
+    except StackUnavailable as error:
+        pytest.skip(str(error))
+
+
+@pytest.fixture(scope="module")
+def cognito(stack: LocalStack) -> Any:
+    return stack.client("cognito-idp")
+
+
+def test_dynamodb_is_served_by_dynamodb_local(stack: LocalStack) -> None:
+    assert stack.info.dynamodb_backend == "dynamodb-local"
+    assert stack.info.dynamodb_endpoint != stack.info.cognito_endpoint
+
+
+def test_table_has_generic_string_keys_and_on_demand_billing(stack: LocalStack) -> None:
+    table = stack.client("dynamodb").describe_table(TableName=stack.info.table_name)["Table"]
+
+    assert table["TableStatus"] == "ACTIVE"
+    assert table["KeySchema"] == [
+        {"AttributeName": "PK", "KeyType": "HASH"},
+        {"AttributeName": "SK", "KeyType": "RANGE"},
+    ]
+    assert sorted(table["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == [
+        {"AttributeName": "PK", "AttributeType": "S"},
+        {"AttributeName": "SK", "AttributeType": "S"},
+    ]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_table_expires_items_by_expires_at(stack: LocalStack) -> None:
+    dynamodb = stack.client("dynamodb")
+    ttl = dynamodb.describe_time_to_live(TableName=stack.info.table_name)
+
+    assert ttl["TimeToLiveDescription"]["AttributeName"] == TTL_ATTRIBUTE
+
+
+def test_ensure_table_is_idempotent(stack: LocalStack) -> None:
+    dynamodb = stack.client("dynamodb")
+
+    assert ensure_table(dynamodb, stack.info.table_name) is False
+    assert dynamodb.list_tables()["TableNames"] == [stack.info.table_name]
+
+
+def test_ensure_user_pool_is_idempotent(stack: LocalStack, cognito: Any) -> None:
+    ids = ensure_user_pool(cognito, USER_POOL_NAME, USER_POOL_CLIENT_NAME)
+
+    assert ids == (stack.info.user_pool_id, stack.info.client_id)
+    assert len(cognito.list_user_pools(MaxResults=60)["UserPools"]) == 1
+    clients = cognito.list_user_pool_clients(UserPoolId=ids[0], MaxResults=60)
+    assert len(clients["UserPoolClients"]) == 1
+
+
+def test_confirmed_user_gets_rs256_tokens_verifiable_with_the_pool_jwks(
+    stack: LocalStack, cognito: Any
+) -> None:
+    user_sub = _register_confirmed_user(stack, cognito, "ada@example.com")
+
+    tokens = _log_in(stack, cognito, "ada@example.com")["AuthenticationResult"]
+
+    assert jwt.get_unverified_header(tokens["AccessToken"])["alg"] == "RS256"
+    claims = jwt.decode(
+        tokens["AccessToken"],
+        key=_signing_key(stack, tokens["AccessToken"]),
+        algorithms=["RS256"],
+        issuer=f"https://cognito-idp.{stack.info.region}.amazonaws.com/{stack.info.user_pool_id}",
+    )
+    assert claims["sub"] == user_sub
+    assert claims["token_use"] == "access"
+    assert claims["client_id"] == stack.info.client_id
+
+
+def test_totp_codes_are_really_verified(stack: LocalStack, cognito: Any) -> None:
+    _register_confirmed_user(stack, cognito, "grace@example.com")
+    access_token = _log_in(stack, cognito, "grace@example.com")["AuthenticationResult"][
+        "AccessToken"
+    ]
+    secret = cognito.associate_software_token(AccessToken=access_token)["SecretCode"]
+    valid_code = _current_totp_code(secret)
+    wrong_code = f"{(int(valid_code) + 1) % 1_000_000:06d}"
+
+    with pytest.raises(ClientError):
+        cognito.verify_software_token(AccessToken=access_token, UserCode=wrong_code)
+    verified = cognito.verify_software_token(AccessToken=access_token, UserCode=valid_code)
+
+    assert verified["Status"] == "SUCCESS"
+
+
+def test_env_points_the_app_at_the_stack(stack: LocalStack) -> None:
+    env = stack.env()
+
+    assert env["AWS_ENDPOINT_URL_DYNAMODB"] == stack.info.dynamodb_endpoint
+    assert env["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] == stack.info.cognito_endpoint
+    assert env["TABLE_NAME"] == stack.info.table_name
+    assert env["COGNITO_USER_POOL_ID"] == stack.info.user_pool_id
+    assert env["COGNITO_CLIENT_ID"] == stack.info.client_id
+    assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == env["REGION"] == "us-east-1"
+
+
+def test_stop_leaves_nothing_listening(tmp_path: Path) -> None:
+    # Its own stack: stopping the shared one would break the other tests.
+    own_stack = _start_or_skip(tmp_path)
+    ports = [_port(own_stack.info.dynamodb_endpoint), _port(own_stack.info.cognito_endpoint)]
+
+    own_stack.stop()
+    own_stack.stop()  # idempotent
+
+    assert [port for port in ports if _is_listening(port)] == []
+
+
+def _register_confirmed_user(stack: LocalStack, cognito: Any, email: str) -> str:
+    signed_up = cognito.sign_up(
+        ClientId=stack.info.client_id,
+        Username=email,
+        Password=PASSWORD,
+        UserAttributes=[
+            {"Name": "email", "Value": email},
+            {"Name": "given_name", "Value": "Test"},
+            {"Name": "family_name", "Value": "User"},
+        ],
+    )
+    cognito.admin_confirm_sign_up(UserPoolId=stack.info.user_pool_id, Username=email)
+    return str(signed_up["UserSub"])
+
+
+def _log_in(stack: LocalStack, cognito: Any, email: str) -> dict[str, Any]:
+    response: dict[str, Any] = cognito.initiate_auth(
+        ClientId=stack.info.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+    )
+    return response
+
+
+def _current_totp_code(secret: str) -> str:
+    # moto accepts only the current 30 s window: avoid a code that expires before it arrives.
+    seconds_left = TOTP_STEP_SECONDS - time.time() % TOTP_STEP_SECONDS
+    if seconds_left < 3:
+        time.sleep(seconds_left)
+    return str(pyotp.TOTP(secret, interval=TOTP_STEP_SECONDS).now())
+
+
+def _signing_key(stack: LocalStack, token: str) -> Any:
+    url = f"{stack.info.cognito_endpoint}/{stack.info.user_pool_id}/.well-known/jwks.json"
+    jwks = jwt.PyJWKSet.from_dict(requests.get(url, timeout=5).json())
+    return jwks[jwt.get_unverified_header(token)["kid"]].key
+
+
+def _port(endpoint: str) -> int:
+    return int(endpoint.rsplit(":", 1)[1])
+
+
+def _is_listening(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0

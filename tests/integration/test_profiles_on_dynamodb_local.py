@@ -1,0 +1,82 @@
+"""The profile repository and the auth service against DynamoDB Local and moto's Cognito."""
+
+import uuid
+
+import pytest
+
+from chalicelib import wiring
+from chalicelib.core.dynamo import UpdateBuilder
+from chalicelib.core.errors import Conflict, ValidationFailed
+from chalicelib.users.repository import ProfileAlreadyExists, ProfileRepository
+from chalicelib.users.service import new_profile
+from tests.helpers import STRONG_PASSWORD
+
+
+def _email() -> str:
+    return f"user-{uuid.uuid4().hex[:10]}@example.com"
+
+
+def test_profiles_are_created_once_and_read_back_with_numbers(stack_env):
+    repository = ProfileRepository()
+    user_id = str(uuid.uuid4())
+    repository.create(new_profile(user_id, "ada@example.com", "Ada", "Lovelace"))
+    with pytest.raises(ProfileAlreadyExists):
+        repository.create(new_profile(user_id, "ada@example.com", "Ada", "Lovelace"))
+    stored = repository.get(user_id)
+    assert stored is not None
+    assert stored["dayStartHour"] == 0 and isinstance(stored["dayStartHour"], int)
+    assert stored["PK"] == f"USER#{user_id}" and stored["SK"] == "PROFILE"
+
+
+def test_nested_updates_are_one_atomic_write(stack_env):
+    repository = ProfileRepository()
+    user_id = str(uuid.uuid4())
+    repository.create(new_profile(user_id, "ada@example.com", "Ada", "Lovelace"))
+    updated = repository.update(user_id, UpdateBuilder()
+                                .set("preferences", "notifications", "sms", value=True)
+                                .set("dayStartHour", value=3)
+                                .set("weight", value=61.5))
+    assert updated is not None
+    assert updated["preferences"]["notifications"] == {"email": True, "push": False, "sms": True}
+    assert updated["weight"] == 61.5
+    assert repository.update(str(uuid.uuid4()), UpdateBuilder().set("x", value=1)) is None
+
+
+def test_register_then_duplicate_then_sign_in(stack_env, local_stack):
+    email = _email()
+    auth = wiring.auth()
+    registered = auth.register({"email": email, "password": STRONG_PASSWORD,
+                                "firstName": "Grace", "lastName": "Hopper"})
+    with pytest.raises(Conflict):
+        auth.register({"email": email.upper(), "password": STRONG_PASSWORD,
+                       "firstName": "Grace", "lastName": "Hopper"})
+    auth.confirm_account_locally(email)
+    signed_in = auth.login({"email": email, "password": STRONG_PASSWORD})
+    assert signed_in["user"]["userId"] == registered["userId"]
+    assert signed_in["user"]["emailVerified"] is True
+    assert ProfileRepository().get(registered["userId"])["emailVerified"] is True
+
+
+def test_a_failed_profile_write_rolls_the_cognito_user_back(stack_env, local_stack,
+                                                             monkeypatch):
+    # The table name points at a table that does not exist: the profile write fails for real.
+    monkeypatch.setenv("TABLE_NAME", "missing-table")
+    wiring.reset()
+    email = _email()
+    with pytest.raises(Exception):  # noqa: B017 - DynamoDB's own error, whatever its type
+        wiring.auth().register({"email": email, "password": STRONG_PASSWORD,
+                                "firstName": "Grace", "lastName": "Hopper"})
+    cognito = local_stack.client("cognito-idp")
+    users = cognito.list_users(UserPoolId=local_stack.info.user_pool_id,
+                               Filter=f'email = "{email}"')["Users"]
+    assert users == []
+
+
+def test_field_rules_reject_before_anything_is_written(stack_env, local_stack):
+    email = _email()
+    with pytest.raises(ValidationFailed):
+        wiring.auth().register({"email": email, "password": "weak", "firstName": "G",
+                                "lastName": "H"})
+    cognito = local_stack.client("cognito-idp")
+    assert cognito.list_users(UserPoolId=local_stack.info.user_pool_id,
+                              Filter=f'email = "{email}"')["Users"] == []
