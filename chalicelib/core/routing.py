@@ -132,6 +132,8 @@ class Api:
     def __init__(self, app: Chalice, authorizer: Authorizer | None) -> None:
         self.app = app
         self._authorizer = authorizer
+        # The routes the API offers, as (path, method): what the contract must describe.
+        self.declared: list[tuple[str, str]] = []
         app.register_middleware(self._middleware, "http")
 
     def route(self, path: str, methods: tuple[str, ...] = ("GET",), *,
@@ -150,6 +152,7 @@ class Api:
             if not public and self._authorizer is not None:
                 options["authorizer"] = self._authorizer
             self.app.route(path, **options)(endpoint)
+            self.declared.extend((path, method) for method in methods)
             return view
 
         return register

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests import contract
 from tests.conftest import ROOT
 from tests.helpers import STRONG_PASSWORD
 
@@ -31,8 +32,13 @@ class Api:
         headers = dict(kwargs.pop("headers", {}))
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        return requests.request(method, self.base_url + path, headers=headers, timeout=15,
-                                **kwargs)
+        response = requests.request(method, self.base_url + path, headers=headers, timeout=15,
+                                    **kwargs)
+        if response.content and method != "OPTIONS":
+            # Every body the API sends in these tests must be what the contract promises.
+            contract.assert_matches(method, path.split("?", 1)[0], response.status_code,
+                                    response.json())
+        return response
 
     def verify(self, email: str) -> subprocess.CompletedProcess[str]:
         """The documented dev command, run as a developer would."""
