@@ -11,6 +11,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 TTL_ATTRIBUTE = "expiresAt"
+# Finds an activity by its id inside its goal's partition (the table's sort key orders
+# activities by date). Local indexes can only be made with the table.
+ACTIVITY_ID_INDEX = "ActivityIdIndex"
 
 ACCESS_TOKEN_MINUTES = 60
 ID_TOKEN_MINUTES = 60
@@ -31,6 +34,17 @@ def table_definition(table_name: str) -> dict[str, Any]:
         "AttributeDefinitions": [
             {"AttributeName": "PK", "AttributeType": "S"},
             {"AttributeName": "SK", "AttributeType": "S"},
+            {"AttributeName": "activityId", "AttributeType": "S"},
+        ],
+        "LocalSecondaryIndexes": [
+            {
+                "IndexName": ACTIVITY_ID_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "PK", "KeyType": "HASH"},
+                    {"AttributeName": "activityId", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
         ],
         "BillingMode": "PAY_PER_REQUEST",
     }
@@ -41,6 +55,8 @@ def ensure_table(dynamodb_client: Any, table_name: str) -> bool:
     created = not _table_exists(dynamodb_client, table_name)
     if created:
         _create_table(dynamodb_client, table_name)
+    else:
+        _check_indexes(dynamodb_client, table_name)
     dynamodb_client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig=_TABLE_WAIT)
     _ensure_ttl(dynamodb_client, table_name)
     return created
@@ -54,6 +70,16 @@ def _table_exists(dynamodb_client: Any, table_name: str) -> bool:
             return False
         raise
     return True
+
+
+def _check_indexes(dynamodb_client: Any, table_name: str) -> None:
+    table = dynamodb_client.describe_table(TableName=table_name)["Table"]
+    present = {index["IndexName"] for index in table.get("LocalSecondaryIndexes", [])}
+    if ACTIVITY_ID_INDEX not in present:
+        raise RuntimeError(
+            f"Table {table_name} predates the {ACTIVITY_ID_INDEX} index, which can only be made "
+            "with the table. Locally: stop `make run`, delete .local/dynamodb-data, start again."
+        )
 
 
 def _create_table(dynamodb_client: Any, table_name: str) -> None:
