@@ -59,7 +59,11 @@ def test_table_has_generic_string_keys_and_on_demand_billing(stack: LocalStack) 
     assert sorted(table["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == [
         {"AttributeName": "PK", "AttributeType": "S"},
         {"AttributeName": "SK", "AttributeType": "S"},
+        {"AttributeName": "activityId", "AttributeType": "S"},
     ]
+    [index] = table["LocalSecondaryIndexes"]
+    assert index["IndexName"] == "ActivityIdIndex"
+    assert [key["AttributeName"] for key in index["KeySchema"]] == ["PK", "activityId"]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
 
 
