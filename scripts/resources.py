@@ -23,9 +23,15 @@ _TABLE_WAIT = {"Delay": 1, "MaxAttempts": 60}
 _PAGE_SIZE = 60  # the largest page Cognito's list operations accept
 
 
-def table_definition(table_name: str) -> dict[str, Any]:
-    """Keyword arguments for ``create_table``: one table, generic ``PK``/``SK`` string keys."""
-    return {
+def table_definition(
+    table_name: str, *, deployed: bool = False, deletion_protection: bool = False
+) -> dict[str, Any]:
+    """Keyword arguments for ``create_table``: one table, generic ``PK``/``SK`` string keys.
+
+    A deployed table is also encrypted with the AWS managed KMS key (infra/template.yaml makes
+    the same table for the CloudFormation path).
+    """
+    definition: dict[str, Any] = {
         "TableName": table_name,
         "KeySchema": [
             {"AttributeName": "PK", "KeyType": "HASH"},
@@ -48,17 +54,32 @@ def table_definition(table_name: str) -> dict[str, Any]:
         ],
         "BillingMode": "PAY_PER_REQUEST",
     }
+    if deployed:
+        definition["SSESpecification"] = {"Enabled": True, "SSEType": "KMS"}
+    if deletion_protection:
+        definition["DeletionProtectionEnabled"] = True
+    return definition
 
 
-def ensure_table(dynamodb_client: Any, table_name: str) -> bool:
-    """Create the table unless it exists, wait until it is ACTIVE, enable TTL. True if created."""
+def ensure_table(
+    dynamodb_client: Any,
+    table_name: str,
+    *,
+    deployed: bool = False,
+    deletion_protection: bool = False,
+) -> bool:
+    """Create the table unless it exists, wait until it is ACTIVE, enable TTL (and, deployed,
+    point-in-time recovery). True if created."""
     created = not _table_exists(dynamodb_client, table_name)
     if created:
-        _create_table(dynamodb_client, table_name)
+        _create_table(dynamodb_client, table_definition(
+            table_name, deployed=deployed, deletion_protection=deletion_protection))
     else:
         _check_indexes(dynamodb_client, table_name)
     dynamodb_client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig=_TABLE_WAIT)
     _ensure_ttl(dynamodb_client, table_name)
+    if deployed:
+        _ensure_point_in_time_recovery(dynamodb_client, table_name)
     return created
 
 
@@ -82,9 +103,9 @@ def _check_indexes(dynamodb_client: Any, table_name: str) -> None:
         )
 
 
-def _create_table(dynamodb_client: Any, table_name: str) -> None:
+def _create_table(dynamodb_client: Any, definition: dict[str, Any]) -> None:
     try:
-        dynamodb_client.create_table(**table_definition(table_name))
+        dynamodb_client.create_table(**definition)
     except ClientError as error:
         # Someone else created it between our describe and create: that is the state we wanted.
         if _error_code(error) != "ResourceInUseException":
@@ -111,13 +132,21 @@ def _ensure_ttl(dynamodb_client: Any, table_name: str) -> None:
             raise
 
 
-def user_pool_definition(pool_name: str) -> dict[str, Any]:
+def _ensure_point_in_time_recovery(dynamodb_client: Any, table_name: str) -> None:
+    # Enabling it again is a no-op, so this also repairs a table someone switched it off on.
+    dynamodb_client.update_continuous_backups(
+        TableName=table_name,
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+    )
+
+
+def user_pool_definition(pool_name: str, *, deletion_protection: bool = False) -> dict[str, Any]:
     """Keyword arguments for ``create_user_pool``: email sign-in, strong passwords.
 
     MFA is switched on afterwards (see ``ensure_user_pool``): Cognito refuses
     ``MfaConfiguration="OPTIONAL"`` at creation time unless an SMS configuration is given.
     """
-    return {
+    definition: dict[str, Any] = {
         "PoolName": pool_name,
         "UsernameAttributes": ["email"],
         "AutoVerifiedAttributes": ["email"],
@@ -142,8 +171,13 @@ def user_pool_definition(pool_name: str) -> dict[str, Any]:
             _string_attribute("given_name", required=False),
             _string_attribute("family_name", required=False),
         ],
+        # A changed email stays unusable for sign-in until the new address is verified.
+        "UserAttributeUpdateSettings": {"AttributesRequireVerificationBeforeUpdate": ["email"]},
         "MfaConfiguration": "OFF",
     }
+    if deletion_protection:
+        definition["DeletionProtection"] = "ACTIVE"
+    return definition
 
 
 def _string_attribute(name: str, *, required: bool) -> dict[str, Any]:
@@ -174,11 +208,15 @@ def user_pool_client_definition(pool_id: str, client_name: str) -> dict[str, Any
     }
 
 
-def ensure_user_pool(cognito_client: Any, pool_name: str, client_name: str) -> tuple[str, str]:
+def ensure_user_pool(
+    cognito_client: Any, pool_name: str, client_name: str, *, deletion_protection: bool = False
+) -> tuple[str, str]:
     """Find or create the user pool and its web client by name. Returns (pool_id, client_id)."""
     pool_id = _find_user_pool(cognito_client, pool_name)
     if pool_id is None:
-        response = cognito_client.create_user_pool(**user_pool_definition(pool_name))
+        response = cognito_client.create_user_pool(
+            **user_pool_definition(pool_name, deletion_protection=deletion_protection)
+        )
         pool_id = response["UserPool"]["Id"]
     _enable_optional_totp_mfa(cognito_client, pool_id)
 

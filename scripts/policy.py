@@ -1,0 +1,154 @@
+"""The Lambda function's IAM policy: the one list of what the deployed code may do.
+
+Used three ways, so the lists below exist only here:
+
+* ``.chalice/policy-<stage>.json`` (``autogen_policy: false``) is this policy with literal ARNs.
+  The committed files carry the placeholder account ``000000000000``; ``scripts/bootstrap.py``
+  rewrites them with the real account before ``chalice deploy``.
+* ``scripts/package.py`` puts it into the CloudFormation template with ARNs that point at the
+  stack's own table, user pool and log group.
+* ``tests/deploy/test_policies.py`` proves the actions are exactly what ``chalicelib`` calls.
+
+Regenerate the committed files after changing an action: ``python scripts/policy.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as `python scripts/policy.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.resources import table_definition
+
+# An ARN may be a literal string or a CloudFormation intrinsic such as {"Fn::GetAtt": [...]}.
+Arn = str | dict[str, Any]
+
+PLACEHOLDER_ACCOUNT = "000000000000"
+DEPLOYED_STAGES = ("dev", "staging", "prod")
+
+# Transactions have no IAM action of their own: each Put/Update/Delete inside one needs
+# PutItem/UpdateItem/DeleteItem, and a ConditionCheck entry would need ConditionCheckItem.
+DYNAMODB_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+)
+# An index can only be read, and only queried by this code.
+DYNAMODB_INDEX_ACTIONS = ("dynamodb:Query",)
+# admin_delete_user undoes a half-finished registration. admin_confirm_sign_up is not here on
+# purpose: only the local stage's developer command calls it, and IAM refusing it in deployed
+# stages backs up the DEV_TOOLS_ENABLED switch. The token- and client-id-authorised calls
+# (sign_up, initiate_auth, ...) are not governed by IAM at all.
+COGNITO_ACTIONS = ("cognito-idp:AdminDeleteUser",)
+# The log group exists before the function runs (the stack or the bootstrap creates it).
+LOGS_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+
+
+@dataclass(frozen=True)
+class PolicyTargets:
+    """What the policy grants access to: the stage's table and its indexes, pool and log group."""
+
+    table: Arn
+    indexes: Sequence[Arn]
+    user_pool: Arn
+    log_streams: Arn
+
+
+def lambda_policy(targets: PolicyTargets) -> dict[str, Any]:
+    statements = [_allow("TableItems", DYNAMODB_ACTIONS, [targets.table])]
+    if targets.indexes:
+        statements.append(_allow("TableIndexes", DYNAMODB_INDEX_ACTIONS, list(targets.indexes)))
+    statements += [
+        _allow("UserPoolAdmin", COGNITO_ACTIONS, [targets.user_pool]),
+        _allow("FunctionLogs", LOGS_ACTIONS, [targets.log_streams]),
+    ]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _allow(sid: str, actions: Sequence[str], resources: list[Arn]) -> dict[str, Any]:
+    return {"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": resources}
+
+
+def index_names() -> list[str]:
+    """The table's secondary indexes, from the one definition of the table."""
+    definition = table_definition("any")
+    indexes = definition.get("LocalSecondaryIndexes", []) + definition.get(
+        "GlobalSecondaryIndexes", [])
+    return [index["IndexName"] for index in indexes]
+
+
+def function_log_group(stage: str) -> str:
+    """The stage's function log group: `chalice deploy`'s name for it, reused by the stack."""
+    return f"/aws/lambda/ai-lifestyle-api-{stage}"
+
+
+def literal_targets(
+    *, stage: str, account: str, region: str, table_name: str, user_pool_id: str | None = None
+) -> PolicyTargets:
+    """Targets as plain ARNs, for `chalice deploy` (IAM sees exactly these strings)."""
+    table = f"arn:aws:dynamodb:{region}:{account}:table/{table_name}"
+    pool = user_pool_id or f"{region}_unbootstrapped"
+    return PolicyTargets(
+        table=table,
+        indexes=[f"{table}/index/{index}" for index in index_names()],
+        user_pool=f"arn:aws:cognito-idp:{region}:{account}:userpool/{pool}",
+        log_streams=f"arn:aws:logs:{region}:{account}:log-group:{function_log_group(stage)}:*",
+    )
+
+
+def stack_targets() -> PolicyTargets:
+    """Targets as CloudFormation intrinsics naming the resources of infra/template.yaml."""
+    return PolicyTargets(
+        table={"Fn::GetAtt": ["Table", "Arn"]},
+        indexes=[{"Fn::Sub": f"${{Table.Arn}}/index/{index}"} for index in index_names()],
+        user_pool={"Fn::GetAtt": ["UserPool", "Arn"]},
+        # A log group's Arn attribute already ends in ":*", i.e. covers its streams.
+        log_streams={"Fn::GetAtt": ["FunctionLogGroup", "Arn"]},
+    )
+
+
+def policy_path(project_dir: Path, stage: str) -> Path:
+    return project_dir / ".chalice" / f"policy-{stage}.json"
+
+
+def write_policy(path: Path, policy: dict[str, Any]) -> None:
+    path.write_text(json.dumps(policy, indent=2) + "\n")
+
+
+def main() -> int:
+    """Rewrite the committed policy files, keeping whatever account and pool each one names."""
+    from scripts.chalice_config import ChaliceConfig
+
+    project_dir = Path(__file__).resolve().parent.parent
+    config = ChaliceConfig.load(project_dir)
+    for stage in DEPLOYED_STAGES:
+        env = config.stage_environment(stage)
+        write_policy(
+            policy_path(project_dir, stage),
+            lambda_policy(literal_targets(
+                stage=stage,
+                account=_account_of(env.get("COGNITO_USER_POOL_ARN")) or PLACEHOLDER_ACCOUNT,
+                region=env["REGION"],
+                table_name=env["TABLE_NAME"],
+                user_pool_id=env.get("COGNITO_USER_POOL_ID") or None,
+            )),
+        )
+    return 0
+
+
+def _account_of(arn: str | None) -> str | None:
+    parts = (arn or "").split(":")
+    return parts[4] if len(parts) > 5 and parts[4] else None
+
+
+if __name__ == "__main__":
+    sys.exit(main())
