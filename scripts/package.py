@@ -1,0 +1,125 @@
+"""Package one stage for CloudFormation, offline: ``build/<stage>/{sam.json,deployment.zip}``.
+
+    python scripts/package.py dev        # what `make package STAGE=dev` runs
+
+``chalice package --merge-template`` takes one template, so this script prepares it: it fills
+in ``infra/template.yaml``'s parameters from the stage's ``.chalice/config.json`` and adds the
+Lambda role's policy from ``scripts/policy.py``. Nothing here talks to AWS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as `python scripts/package.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from chalice.package import YAMLTemplateSerializer
+
+from scripts.chalice_config import ChaliceConfig
+from scripts.policy import DEPLOYED_STAGES, lambda_policy, stack_targets
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MERGE_TEMPLATE = REPO_ROOT / "infra" / "template.yaml"
+BUILD_DIR = REPO_ROOT / "build"
+API_HANDLER_ROLE = "ApiHandlerRole"
+
+# Settings the app reads from its environment. Chalice imports app.py while packaging, with
+# the stage's variables laid over the caller's environment: a developer's shell must not
+# leak into the package (API_GATEWAY_AUTHORIZER=none would strip the authorizer off routes).
+_APP_SETTINGS = (
+    "ENVIRONMENT", "TABLE_NAME", "REGION", "LOG_LEVEL", "CORS_ALLOW_ORIGIN",
+    "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "COGNITO_USER_POOL_ARN",
+    "API_GATEWAY_AUTHORIZER", "DEV_TOOLS_ENABLED",
+    "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+)
+
+
+class PackageError(RuntimeError):
+    """The stage's configuration cannot be packaged as it is."""
+
+
+def gateway_cors_origin(stage: str, environment: dict[str, str]) -> str:
+    """The one origin API Gateway's own error responses allow: the stage's first origin.
+
+    Those responses have static headers, so they cannot pick among several origins the way
+    the app does; list the web client's origin first.
+    """
+    origins = [o.strip() for o in environment.get("CORS_ALLOW_ORIGIN", "").split(",") if o.strip()]
+    if not origins:
+        raise PackageError(f"stage {stage}: CORS_ALLOW_ORIGIN is empty")
+    if stage == "prod" and "*" in origins:
+        raise PackageError("stage prod: CORS_ALLOW_ORIGIN must name origins, never '*'")
+    return origins[0]
+
+
+def merge_template(stage: str, config: ChaliceConfig) -> dict[str, Any]:
+    """infra/template.yaml, bound to one stage, with the role's policy added."""
+    environment = config.stage_environment(stage)
+    serializer = YAMLTemplateSerializer()
+    template = serializer.load_template(MERGE_TEMPLATE.read_text(), str(MERGE_TEMPLATE))
+    _pin_parameter(template, "Stage", stage)
+    _pin_parameter(template, "CorsOrigin", gateway_cors_origin(stage, environment))
+    # Chalice names the role ApiHandlerRole once a stage has its own policy file; the literal
+    # ARNs it copied from that file are replaced by this stack's own resources.
+    template["Resources"][API_HANDLER_ROLE] = {"Properties": {"Policies": [
+        {"PolicyName": f"{API_HANDLER_ROLE}Policy",
+         "PolicyDocument": lambda_policy(stack_targets())},
+    ]}}
+    return template
+
+
+def _pin_parameter(template: dict[str, Any], name: str, value: str) -> None:
+    # A single allowed value: a package cannot be deployed as another stage by mistake.
+    template["Parameters"][name].update({"Default": value, "AllowedValues": [value]})
+
+
+def package(stage: str, out_dir: Path | None = None) -> Path:
+    """Write build/<stage>/ (sam.json, deployment.zip, the merge template used); return it."""
+    if stage not in DEPLOYED_STAGES:
+        raise PackageError(f"stage must be one of {', '.join(DEPLOYED_STAGES)}, not {stage!r}")
+    config = ChaliceConfig.load(REPO_ROOT)
+    out_dir = out_dir or BUILD_DIR / stage
+    shutil.rmtree(out_dir, ignore_errors=True)
+    out_dir.mkdir(parents=True)
+    # JSON, so that chalice writes sam.json (a YAML merge template would switch it to YAML).
+    merge_path = out_dir / "merge-template.json"
+    merge_path.write_text(json.dumps(merge_template(stage, config), indent=2) + "\n")
+    environment = config.stage_environment(stage)
+    env = {key: value for key, value in os.environ.items() if key not in _APP_SETTINGS}
+    env["AWS_DEFAULT_REGION"] = environment["REGION"]
+    command = [_chalice(), "package", "--stage", stage, "--merge-template", str(merge_path),
+               str(out_dir)]
+    subprocess.run(command, cwd=REPO_ROOT, env=env, check=True)
+    return out_dir
+
+
+def _chalice() -> str:
+    beside_python = Path(sys.executable).parent / "chalice"
+    return str(beside_python) if beside_python.exists() else "chalice"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("stage", choices=DEPLOYED_STAGES)
+    args = parser.parse_args(argv)
+    try:
+        out_dir = package(args.stage)
+    except (PackageError, subprocess.CalledProcessError) as error:
+        print(f"package failed: {error}", file=sys.stderr)
+        return 1
+    size = (out_dir / "deployment.zip").stat().st_size
+    print(f"{args.stage}: {out_dir / 'sam.json'} and deployment.zip ({size / 1e6:.2f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
