@@ -273,8 +273,19 @@ class LocalStack:
             env=os.environ | self.env() | (extra_env or {}),
         )
         url = f"http://127.0.0.1:{port}/health"
-        _wait_until_ready(process, lambda: _http_answers(url))
+        try:
+            _wait_until_ready(process, lambda: _http_answers(url))
+        except StackError:
+            self.stop_process(process.popen)  # a failed start must not look like a crash later
+            raise
         return process.popen
+
+    def stop_process(self, popen: subprocess.Popen[bytes]) -> None:
+        """Stop one process this stack started (for example chalice local, to restart it)."""
+        for process in list(self._processes):
+            if process.popen is popen:
+                process.stop()
+                self._processes.remove(process)
 
     def _start_services(self) -> StackInfo:
         self.cognito_port = _resolve_port(self.cognito_port)
@@ -503,9 +514,11 @@ def run(api_port: int) -> int:
     try:
         stack.start()
         _write_stack_env(stack.env())
-        stack.start_chalice_local(api_port)
+        # Chalice's own reloader watches the whole project, .local/ included, where the stack's
+        # logs and DynamoDB's files change all the time; the loop below watches the code only.
+        server = stack.start_chalice_local(api_port, autoreload=False)
         print(_banner(stack, api_port), flush=True)
-        _serve_until_interrupted(stack)
+        _serve_until_interrupted(stack, api_port, server)
     except KeyboardInterrupt:
         print("\nStopping the local stack...", flush=True)
         return 0
@@ -526,11 +539,34 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def _serve_until_interrupted(stack: LocalStack) -> None:
+def _serve_until_interrupted(stack: LocalStack, api_port: int,
+                             server: subprocess.Popen[bytes] | None) -> None:
     # Deliberately unbounded: a dev server runs until Ctrl-C/SIGTERM or until a service dies.
+    sources = _source_stamp()
     while True:
         time.sleep(1.0)
         stack.raise_if_crashed()
+        stamp = _source_stamp()
+        if stamp == sources:
+            continue
+        sources = stamp
+        print("Code changed: restarting the API...", flush=True)
+        if server is not None:
+            stack.stop_process(server)
+        try:
+            server = stack.start_chalice_local(api_port, autoreload=False)
+            print(f"API ready again on http://127.0.0.1:{api_port}", flush=True)
+        except StackError as error:
+            # A broken edit: say why and keep watching; the next save tries again.
+            server = None
+            print(f"The API did not start: {error}", file=sys.stderr, flush=True)
+
+
+def _source_stamp() -> tuple[tuple[str, int], ...]:
+    """When the app's code and stage settings last changed."""
+    files = [REPO_ROOT / "app.py", REPO_ROOT / ".chalice" / "config.json",
+             *sorted((REPO_ROOT / "chalicelib").rglob("*.py"))]
+    return tuple((str(path), path.stat().st_mtime_ns) for path in files if path.exists())
 
 
 def _write_stack_env(env: dict[str, str]) -> None:

@@ -1,6 +1,6 @@
 """What an AWS failure means to a client, after botocore's own retries have run out."""
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from chalicelib.core.errors import AppError, ServiceUnavailable
 
@@ -33,6 +33,8 @@ def as_unavailable(exc: Exception) -> AppError | None:
                                      "ServiceUnavailable"}:
             return ServiceUnavailable()
         return None
+    if isinstance(exc, ParamValidationError):
+        return None  # our request was malformed: a bug, not an outage
     if isinstance(exc, BotoCoreError):
         return ServiceUnavailable()
     return None

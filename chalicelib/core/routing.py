@@ -26,8 +26,9 @@ from chalicelib.core.identity import Caller, caller_from
 from chalicelib.core.logging import logger
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-# Deep enough for the longest real path (/goals/{goalId}/activities/{activityId}) plus one.
-_CATCH_ALL_DEPTH = 5
+# Unknown paths up to this depth answer 404 in the envelope everywhere; deployed, API Gateway's
+# own responses (infra/) cover deeper ones.
+_CATCH_ALL_DEPTH = 8
 
 
 @dataclass

@@ -30,6 +30,7 @@ from chalicelib.users.models import (
     RegisterRequest,
     ResetConfirmRequest,
     VerifyEmailRequest,
+    normalise_email,
     split_email_code,
 )
 from chalicelib.users.repository import ProfileRepository
@@ -71,7 +72,10 @@ def decode_mfa_session(token: str) -> tuple[str, str]:
     try:
         padded = token + "=" * (-len(token) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded))
-        return str(data["email"]), str(data["session"])
+        email, session = data["email"], data["session"]
+        if not (isinstance(email, str) and isinstance(session, str) and email and session):
+            raise ValueError("not an MFA session")
+        return normalise_email(email), session
     except (binascii.Error, ValueError, KeyError, TypeError) as exc:
         raise errors.Unauthorized("The MFA session is invalid.", code="INVALID_SESSION") from exc
 

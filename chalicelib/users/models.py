@@ -10,7 +10,10 @@ from pydantic import AfterValidator, AliasChoices, Field, StrictBool, StrictInt,
 
 from chalicelib.core.validation import WireModel
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
+# ASCII addresses only: what Cognito accepts as an email username.
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+# Names a zoneinfo database may hold that are not time zones a person lives in.
+_NOT_ZONES = {"localtime", "Factory", "posixrules"}
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _LANGUAGE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
 _SYMBOLS = set("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
@@ -51,7 +54,8 @@ def check_person_name(value: str) -> str:
 
 @lru_cache(maxsize=1)
 def _timezones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    return frozenset(name for name in available_timezones()
+                     if name not in _NOT_ZONES and not name.startswith(("posix/", "right/")))
 
 
 def check_timezone(value: str) -> str:

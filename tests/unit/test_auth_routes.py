@@ -44,7 +44,7 @@ def test_emails_are_case_insensitive_duplicates_are_409(client, aws):
     ("password", "alllowercase1!"), ("password", "NoDigits!!"), ("password", "NoSymbol123"),
     ("password", "Sh0rt!"), ("password", "A1!" + "a" * 130), ("firstName", ""),
     ("firstName", "R2-D2"), ("lastName", "x" * 51), ("email", "not-an-email"),
-    ("email", "a@b"),
+    ("email", "a@b"), ("email", "zoë@exämple.com"), ("email", "a\u0000b@example.com"),
 ])
 def test_bad_registration_fields_are_400_and_write_nothing(client, aws, field, value):
     response = post_json(client, "/auth/register", {**new_user(), field: value})

@@ -14,7 +14,7 @@ from tests.unit.conftest import get, post_json
 
 
 def test_unknown_route_is_404_in_the_envelope(client):
-    for path in ("/nope", "/goals/x/y/z/w"):
+    for path in ("/nope", "/goals/x/y/z/w", "/a/b/c/d/e/f/g/h"):
         response = get(client, path)
         assert response.status_code == 404
         assert_envelope(response.body, 404, "ROUTE_NOT_FOUND")

@@ -72,6 +72,13 @@ def test_disable_needs_a_current_code(client, token):
     assert login["user"]["mfaEnabled"] is False
 
 
-def test_a_garbled_session_token_is_401(client, token):
-    response = post_json(client, "/auth/mfa/verify", {"sessionToken": "%%%", "code": "123456"})
+@pytest.mark.parametrize("session_token", [
+    "%%%",
+    # base64 of {"email": 5, "session": null}: well-formed, but not a session of ours.
+    "eyJlbWFpbCI6NSwic2Vzc2lvbiI6bnVsbH0=",
+])
+def test_a_garbled_session_token_is_401(client, token, session_token):
+    response = post_json(client, "/auth/mfa/verify", {"sessionToken": session_token,
+                                                      "code": "123456"})
     assert response.status_code == 401
+    assert_envelope(response.body, 401, "INVALID_SESSION")

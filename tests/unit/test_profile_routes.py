@@ -88,6 +88,8 @@ def test_encryption_fields_round_trip(client, token):
 @pytest.mark.parametrize("body, field", [
     ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
     ({"timezone": "../../etc/passwd"}, "timezone"),
+    ({"timezone": "localtime"}, "timezone"),
+    ({"timezone": "Factory"}, "timezone"),
     ({"dayStartHour": 24}, "dayStartHour"),
     ({"dayStartHour": "3"}, "dayStartHour"),
     ({"dayStartHour": True}, "dayStartHour"),
