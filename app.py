@@ -8,8 +8,9 @@ from chalice.app import Chalice, CognitoUserPoolAuthorizer, Response
 from chalicelib import wiring
 from chalicelib.core.config import chalice_authorizer_enabled
 from chalicelib.core.health import health_report
+from chalicelib.core.idempotency import StoredResponse
 from chalicelib.core.identity import ACCESS_TOKEN_SCOPE, bearer_token
-from chalicelib.core.routing import Api, ApiRequest, created
+from chalicelib.core.routing import Api, ApiRequest, created, json_response
 
 app = Chalice(app_name="ai-lifestyle-api")
 
@@ -102,6 +103,76 @@ def get_profile(request: ApiRequest) -> dict[str, Any]:
 @api.route("/users/profile", methods=("PUT",))
 def update_profile(request: ApiRequest) -> dict[str, Any]:
     return wiring.profiles().update(request.user_id, request.json())
+
+
+def _stored(response: StoredResponse) -> Response:
+    return json_response(response.body, status=response.status,
+                         headers={"Location": response.location} if response.location else {})
+
+
+@api.route("/goals")
+def list_goals(request: ApiRequest) -> dict[str, Any]:
+    return wiring.goals().list_goals(
+        request.user_id, request.query_list("status"), request.query_list("goalPattern"),
+        request.query_list("category"), request.query("sort"), request.page(),
+        request.header("x-timezone"))
+
+
+@api.route("/goals", methods=("POST",))
+def create_goal(request: ApiRequest) -> Response:
+    return _stored(wiring.goals().create(request.user_id, request.json(),
+                                         request.header("idempotency-key"),
+                                         request.header("x-timezone")))
+
+
+@api.route("/goals/{goalId}")
+def get_goal(request: ApiRequest, goalId: str) -> Response:
+    goal, etag = wiring.goals().get(request.user_id, goalId, request.header("x-timezone"))
+    return json_response(goal, headers={"ETag": etag})
+
+
+@api.route("/goals/{goalId}", methods=("PUT",))
+def update_goal(request: ApiRequest, goalId: str) -> Response:
+    goal, etag = wiring.goals().update(request.user_id, goalId, request.json(),
+                                       request.header("if-match"), request.header("x-timezone"))
+    return json_response(goal, headers={"ETag": etag})
+
+
+@api.route("/goals/{goalId}", methods=("DELETE",))
+def archive_goal(request: ApiRequest, goalId: str) -> dict[str, Any]:
+    return wiring.goals().archive(request.user_id, goalId)
+
+
+@api.route("/goals/{goalId}/activities")
+def list_activities(request: ApiRequest, goalId: str) -> dict[str, Any]:
+    return wiring.goals().list_activities(
+        request.user_id, goalId, request.query("startDate"), request.query("endDate"),
+        request.query_list("activityType"), request.page(), request.header("x-timezone"))
+
+
+@api.route("/goals/{goalId}/activities", methods=("POST",))
+def log_activity(request: ApiRequest, goalId: str) -> Response:
+    return _stored(wiring.goals().log_activity(request.user_id, goalId, request.json(),
+                                               request.header("idempotency-key"),
+                                               request.header("x-timezone")))
+
+
+@api.route("/goals/{goalId}/activities/{activityId}", methods=("PUT",))
+def update_activity(request: ApiRequest, goalId: str, activityId: str) -> dict[str, Any]:
+    return wiring.goals().update_activity(request.user_id, goalId, activityId, request.json(),
+                                          request.header("x-timezone"))
+
+
+@api.route("/goals/{goalId}/activities/{activityId}", methods=("DELETE",))
+def delete_activity(request: ApiRequest, goalId: str, activityId: str) -> dict[str, Any]:
+    return wiring.goals().delete_activity(request.user_id, goalId, activityId,
+                                          request.header("x-timezone"))
+
+
+@api.route("/goals/{goalId}/progress")
+def goal_progress(request: ApiRequest, goalId: str) -> dict[str, Any]:
+    return wiring.goals().progress_report(request.user_id, goalId, request.query("period"),
+                                          request.header("x-timezone"))
 
 
 api.finish()

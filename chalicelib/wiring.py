@@ -5,6 +5,8 @@ from functools import lru_cache
 
 from chalicelib.core import dynamo
 from chalicelib.core.config import get_settings
+from chalicelib.goals.repository import GoalRepository
+from chalicelib.goals.service import GoalService
 from chalicelib.users import identity_provider
 from chalicelib.users.auth_service import AuthService
 from chalicelib.users.identity_provider import CognitoIdentityProvider
@@ -18,6 +20,11 @@ def profiles() -> ProfileService:
 
 
 @lru_cache(maxsize=1)
+def goals() -> GoalService:
+    return GoalService(GoalRepository())
+
+
+@lru_cache(maxsize=1)
 def auth() -> AuthService:
     settings = get_settings()
     return AuthService(CognitoIdentityProvider(settings), ProfileRepository(),
@@ -26,6 +33,6 @@ def auth() -> AuthService:
 
 def reset() -> None:
     """Forget every built service, client and setting (for tests that change the environment)."""
-    for cached in (profiles, auth, get_settings, dynamo.client, dynamo.probe_client,
+    for cached in (profiles, goals, auth, get_settings, dynamo.client, dynamo.probe_client,
                    identity_provider.cognito_client):
         cached.cache_clear()

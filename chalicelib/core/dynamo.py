@@ -12,8 +12,11 @@ from typing import Any
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
+from chalicelib.core.aws import error_code
 from chalicelib.core.config import get_settings
+from chalicelib.core.errors import ServiceUnavailable
 
 _RETRIES = Config(
     retries={"mode": "standard", "max_attempts": 4},
@@ -134,3 +137,97 @@ class UpdateBuilder:
         if self._values:
             params["ExpressionAttributeValues"] = dict(self._values)
         return params
+
+
+class TransactionCancelled(Exception):
+    """A transaction did not happen; `failed` names the labelled items whose condition failed."""
+
+    def __init__(self, failed: set[str], reasons: list[str]) -> None:
+        super().__init__(f"transaction cancelled: {reasons}")
+        self.failed = failed
+        self.reasons = reasons
+
+
+class Transaction:
+    """Builds one TransactWriteItems call: every item is written, or none is."""
+
+    def __init__(self) -> None:
+        self._items: list[dict[str, Any]] = []
+        self._labels: list[str] = []
+
+    def _add(self, label: str, kind: str, body: dict[str, Any]) -> "Transaction":
+        self._items.append({kind: {"TableName": table_name(), **body}})
+        self._labels.append(label)
+        return self
+
+    def put(self, label: str, item: dict[str, Any], condition: str | None = None,
+            names: dict[str, str] | None = None, values: dict[str, Any] | None = None
+            ) -> "Transaction":
+        body: dict[str, Any] = {"Item": serialize(item)}
+        return self._add(label, "Put", _with_condition(body, condition, names, values))
+
+    def update(self, label: str, key: dict[str, Any], update: UpdateBuilder,
+               condition: str | None = None) -> "Transaction":
+        params = update.params()
+        body: dict[str, Any] = {"Key": serialize(key), **params}
+        if condition:
+            body["ConditionExpression"] = condition
+        return self._add(label, "Update", body)
+
+    def delete(self, label: str, key: dict[str, Any], condition: str | None = None
+               ) -> "Transaction":
+        return self._add(label, "Delete", _with_condition({"Key": serialize(key)}, condition,
+                                                          None, None))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def commit(self, client_: Any = None) -> None:
+        try:
+            (client_ or client()).transact_write_items(TransactItems=self._items)
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            reasons = [str(reason.get("Code", "None"))
+                       for reason in exc.response.get("CancellationReasons", [])]
+            if reasons and all(code in {"None", "ConditionalCheckFailed"} for code in reasons):
+                failed = {label for label, code in zip(self._labels, reasons, strict=False)
+                          if code == "ConditionalCheckFailed"}
+                raise TransactionCancelled(failed, reasons) from exc
+            # Conflicts and throttling inside a transaction are worth another attempt.
+            raise TransactionCancelled(set(), reasons) from exc
+
+
+def _with_condition(body: dict[str, Any], condition: str | None, names: dict[str, str] | None,
+                    values: dict[str, Any] | None) -> dict[str, Any]:
+    if condition:
+        body["ConditionExpression"] = condition
+    if names:
+        body["ExpressionAttributeNames"] = names
+    if values:
+        body["ExpressionAttributeValues"] = {k: serialize_value(v) for k, v in values.items()}
+    return body
+
+
+def query_all(**params: Any) -> list[dict[str, Any]]:
+    """Every item a Query matches, across pages, as plain values."""
+    items: list[dict[str, Any]] = []
+    while True:
+        page = client().query(TableName=table_name(), **params)
+        items.extend(deserialize(item) for item in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return items
+        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def batch_get(keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items with these keys (strongly consistent), in one request unless throttled."""
+    pending = {table_name(): {"Keys": [serialize(key) for key in keys], "ConsistentRead": True}}
+    found: list[dict[str, Any]] = []
+    for _ in range(5):
+        result = client().batch_get_item(RequestItems=pending)
+        found.extend(deserialize(item) for item in result["Responses"].get(table_name(), []))
+        pending = result.get("UnprocessedKeys") or {}
+        if not pending:
+            return found
+    raise ServiceUnavailable("The table is busy; try again shortly.")

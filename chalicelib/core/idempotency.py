@@ -1,0 +1,70 @@
+"""Idempotency keys: a retried create with the same key and body gets the first response and
+writes nothing; the same key with another body is a conflict. Records expire after 24 hours
+(a TTL attribute removes them; until it does, an expired record is treated as absent)."""
+
+import hashlib
+import json
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.core import dynamo
+from chalicelib.core.errors import BadRequest, Conflict
+
+TTL_SECONDS = 24 * 3600
+_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    user_id: str
+    key: str
+    fingerprint: str
+
+    @property
+    def item_key(self) -> dict[str, str]:
+        return {"PK": dynamo.user_pk(self.user_id), "SK": f"IDEMPOTENCY#{self.key}"}
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    body: Any
+    location: str | None
+
+
+def key_from(header: str | None, user_id: str, route: str, body: Any) -> IdempotencyKey | None:
+    if header is None:
+        return None
+    if not _KEY.match(header):
+        raise BadRequest("Idempotency-Key must be 1-128 letters, digits or . _ : -",
+                         code="INVALID_IDEMPOTENCY_KEY")
+    canonical = json.dumps({"route": route, "body": body}, sort_keys=True, default=str)
+    return IdempotencyKey(user_id, header, hashlib.sha256(canonical.encode()).hexdigest())
+
+
+def record(key: IdempotencyKey, response: StoredResponse) -> dict[str, Any]:
+    return {**key.item_key, "fingerprint": key.fingerprint, "status": response.status,
+            "body": json.dumps(response.body), "location": response.location,
+            "expiresAt": int(time.time()) + TTL_SECONDS}
+
+
+def add_record(transaction: dynamo.Transaction, key: IdempotencyKey | None,
+               response: StoredResponse) -> None:
+    """Write the record with the change itself, unless a live record already holds the key."""
+    if key is not None:
+        transaction.put("idempotency", record(key, response),
+                        condition="attribute_not_exists(PK) OR expiresAt < :now",
+                        values={":now": int(time.time())})
+
+
+def replay(key: IdempotencyKey | None, stored: dict[str, Any] | None) -> StoredResponse | None:
+    """The first response for this key, or None when the request is new."""
+    if key is None or stored is None or stored["expiresAt"] < time.time():
+        return None
+    if stored["fingerprint"] != key.fingerprint:
+        raise Conflict("This Idempotency-Key was already used with another request.",
+                       code="IDEMPOTENCY_KEY_REUSED")
+    return StoredResponse(status=int(stored["status"]), body=json.loads(stored["body"]),
+                          location=stored.get("location"))

@@ -1,0 +1,178 @@
+"""Request models and field rules of the goal and activity routes (api.md, Goals)."""
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, StrictInt
+
+from chalicelib.core.clock import parse_instant
+from chalicelib.core.errors import FieldError
+from chalicelib.core.validation import WireModel
+
+Pattern = Literal["recurring", "milestone", "target", "streak", "limit"]
+Metric = Literal["count", "duration", "amount", "weight", "distance", "calories", "money", "custom"]
+Period = Literal["day", "week", "month", "quarter", "year"]
+Direction = Literal["increase", "decrease", "maintain"]
+TargetType = Literal["minimum", "maximum", "exact", "range"]
+Frequency = Literal["daily", "weekly", "monthly", "custom"]
+Status = Literal["draft", "active", "paused", "completed", "archived"]
+Visibility = Literal["private", "friends", "public"]
+ActivityType = Literal["progress", "completed", "skipped", "partial"]
+Source = Literal["manual", "device", "integration", "import", "journal"]
+
+MAX_NUMBER = 1e12
+MAX_STREAK = 3650
+
+Number = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_NUMBER, le=MAX_NUMBER)]
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value.strip()
+
+
+def _calendar_date(value: Any) -> Any:
+    """A date-only string stays a date; a full instant is cut to its own date."""
+    if isinstance(value, str) and len(value.strip()) > 10:
+        try:
+            return parse_instant(value).date()
+        except ValueError:
+            return value
+    return value
+
+
+def _instant(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return parse_instant(value) if len(value.strip()) > 10 else date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError("must be an ISO-8601 date or date-time") from exc
+    return value
+
+
+Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_not_blank)]
+ShortText = Annotated[str, Field(max_length=50)]
+Label = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_not_blank)]
+Sentence = Annotated[str, Field(max_length=200)]
+CalendarDate = Annotated[date, BeforeValidator(_calendar_date)]
+DateOrInstant = Annotated[date | datetime, BeforeValidator(_instant)]
+Weekday = Annotated[StrictInt, Field(ge=0, le=6)]
+ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class TargetInput(WireModel):
+    metric: Metric | None = None
+    value: Number | None = None
+    unit: ShortText | None = None
+    period: Period | None = None
+    target_date: CalendarDate | None = None
+    start_value: Number | None = None
+    current_value: Number | None = None
+    direction: Direction | None = None
+    target_type: TargetType | None = None
+    min_value: Number | None = None
+    max_value: Number | None = None
+
+
+class ScheduleInput(WireModel):
+    frequency: Frequency | None = None
+    days_of_week: Annotated[list[Weekday], Field(max_length=7)] | None = None
+    preferred_times: Annotated[list[ClockTime], Field(max_length=10)] | None = None
+    check_in_frequency: ShortText | None = None
+    allow_skip_days: Annotated[StrictInt, Field(ge=0, le=365)] | None = None
+    catch_up_allowed: StrictBool | None = None
+
+
+class ContextInput(WireModel):
+    motivation: Annotated[str, Field(max_length=1000)] | None = None
+    importance_level: Annotated[StrictInt, Field(ge=1, le=5)] | None = None
+    supporting_goals: Annotated[list[Sentence], Field(max_length=20)] | None = None
+    conflicting_goals: Annotated[list[Sentence], Field(max_length=20)] | None = None
+    obstacles: Annotated[list[Sentence], Field(max_length=20)] | None = None
+    success_factors: Annotated[list[Sentence], Field(max_length=20)] | None = None
+    preferred_activities: Annotated[list[Sentence], Field(max_length=20)] | None = None
+    avoid_activities: Annotated[list[Sentence], Field(max_length=20)] | None = None
+
+
+class RewardsInput(WireModel):
+    points_per_activity: Annotated[StrictInt, Field(ge=0, le=100_000)] | None = None
+    milestone_rewards: Annotated[list[dict[str, Any]], Field(max_length=20)] | None = None
+    badges: Annotated[list[ShortText], Field(max_length=50)] | None = None
+
+
+class GoalFields(WireModel):
+    """Fields a client may send when creating or changing a goal (all optional here)."""
+
+    title: Title | None = None
+    description: Annotated[str, Field(max_length=1000)] | None = None
+    category: Label | None = None
+    icon: ShortText | None = None
+    color: ShortText | None = None
+    visibility: Visibility | None = None
+    target: TargetInput | None = None
+    schedule: ScheduleInput | None = None
+    context: ContextInput | None = None
+    rewards: RewardsInput | None = None
+    metadata: dict[str, Any] | None = None
+    is_journal_linked: StrictBool | None = None
+
+
+class GoalCreate(GoalFields):
+    title: Title
+    goal_pattern: Pattern
+    target: TargetInput
+    status: Literal["draft", "active", "paused"] = "active"
+
+
+class GoalUpdate(GoalFields):
+    goal_pattern: Pattern | None = None
+    status: Status | None = None
+
+
+class ActivityFields(WireModel):
+    value: Number | None = None
+    unit: ShortText | None = None
+    activity_type: ActivityType | None = None
+    activity_date: DateOrInstant | None = None
+    note: Annotated[str, Field(max_length=500)] | None = None
+    location: dict[str, Any] | Annotated[str, Field(max_length=200)] | None = None
+    context: dict[str, Any] | None = None
+    source: Source | None = None
+    attachments: Annotated[list[dict[str, Any] | Annotated[str, Field(max_length=2000)]],
+                           Field(max_length=10)] | None = None
+
+
+def pattern_errors(pattern: str, target: dict[str, Any], today: date,
+                   target_date_changed: bool) -> list[FieldError]:
+    """The rules each goal pattern puts on its (merged) target."""
+    errors: list[FieldError] = []
+    value = target.get("value")
+    if value is None:
+        return [FieldError("target.value", "is required")]
+    if pattern in {"limit", "target"}:
+        if value < 0:
+            errors.append(FieldError("target.value", "must be 0 or more"))
+    elif value <= 0:
+        errors.append(FieldError("target.value", "must be greater than 0"))
+    if pattern in {"recurring", "limit"} and not target.get("period"):
+        errors.append(FieldError("target.period", f"is required for {pattern} goals"))
+    if pattern == "streak" and (value != int(value) or not 1 <= value <= MAX_STREAK):
+        errors.append(FieldError("target.value", f"must be a whole number of periods, "
+                                                 f"1 to {MAX_STREAK}"))
+    if pattern == "target":
+        if target.get("startValue") is None:
+            errors.append(FieldError("target.startValue", "is required for target goals"))
+        if not target.get("targetDate"):
+            errors.append(FieldError("target.targetDate", "is required for target goals"))
+    target_date = target.get("targetDate")
+    if target_date_changed and target_date and date.fromisoformat(target_date) <= today:
+        errors.append(FieldError("target.targetDate", "must be in the future"))
+    if target.get("targetType") == "range":
+        low, high = target.get("minValue"), target.get("maxValue")
+        if low is None or high is None:
+            errors.append(FieldError("target.minValue", "range targets need minValue and "
+                                                        "maxValue"))
+        elif low > high:
+            errors.append(FieldError("target.maxValue", "must not be below minValue"))
+    return errors

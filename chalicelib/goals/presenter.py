@@ -1,0 +1,57 @@
+"""The wire shape of goals and activities: every field of api.md present, in order."""
+
+from typing import Any
+
+GOAL_FIELDS = ("goalId", "userId", "title", "description", "category", "icon", "color",
+               "goalPattern", "status", "visibility", "target", "schedule", "progress",
+               "context", "rewards", "metadata", "isJournalLinked", "createdAt", "updatedAt",
+               "completedAt", "version")
+TARGET_FIELDS = ("metric", "value", "unit", "period", "targetDate", "startValue",
+                 "currentValue", "direction", "targetType", "minValue", "maxValue")
+SCHEDULE_DEFAULTS: dict[str, Any] = {"frequency": "daily", "daysOfWeek": [],
+                                     "preferredTimes": [], "checkInFrequency": None,
+                                     "allowSkipDays": 0, "catchUpAllowed": False}
+CONTEXT_DEFAULTS: dict[str, Any] = {"motivation": None, "importanceLevel": None,
+                                    "supportingGoals": [], "conflictingGoals": [],
+                                    "obstacles": [], "successFactors": [],
+                                    "preferredActivities": [], "avoidActivities": []}
+REWARDS_DEFAULTS: dict[str, Any] = {"pointsPerActivity": 0, "milestoneRewards": [],
+                                    "badges": []}
+ACTIVITY_FIELDS = ("activityId", "goalId", "userId", "value", "unit", "activityType",
+                   "activityDate", "loggedAt", "timezone", "location", "context", "note",
+                   "attachments", "source")
+
+
+def _with_defaults(stored: dict[str, Any] | None, defaults: dict[str, Any]) -> dict[str, Any]:
+    stored = stored or {}
+    return {name: stored.get(name, default) if stored.get(name) is not None else default
+            for name, default in defaults.items()}
+
+
+def present_target(target: dict[str, Any]) -> dict[str, Any]:
+    shown = {name: target.get(name) for name in TARGET_FIELDS}
+    if shown["targetDate"]:
+        shown["targetDate"] = f"{shown['targetDate']}T00:00:00.000Z"
+    return shown
+
+
+def present_goal(goal: dict[str, Any], progress: dict[str, Any]) -> dict[str, Any]:
+    shown = {name: goal.get(name) for name in GOAL_FIELDS}
+    shown.update(
+        target=present_target(goal["target"]),
+        schedule=_with_defaults(goal.get("schedule"), SCHEDULE_DEFAULTS),
+        progress=progress,
+        context=_with_defaults(goal.get("context"), CONTEXT_DEFAULTS),
+        rewards=_with_defaults(goal.get("rewards"), REWARDS_DEFAULTS),
+        metadata=goal.get("metadata") or {},
+        isJournalLinked=bool(goal.get("isJournalLinked")),
+    )
+    return shown
+
+
+def present_activity(activity: dict[str, Any]) -> dict[str, Any]:
+    return {name: activity.get(name) for name in ACTIVITY_FIELDS}
+
+
+def etag(goal: dict[str, Any]) -> str:
+    return f'"{goal["version"]}"'

@@ -1,0 +1,397 @@
+"""Goal progress as pure functions of a goal's rules, its per-day totals and today's date
+(progress-rules.md).
+
+Progress is a fold over local days. Each day adds its totals to the open period and moves the
+habit-strength score; the last day of a period closes it: achieved, excused or failed,
+streaks, counts, history. Only *ended* days are folded, so the current period is shown open
+and is never a failure before it ends.
+
+The fold's state is stored on the goal item after every write, with the day that was open
+then. Reading a goal later folds the days that have passed since (the open one with its
+totals, the rest empty), so reads never touch activities, and a read and a recomputation
+agree by construction because they run the same code.
+"""
+
+import math
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+
+from chalicelib.goals.periods import PeriodUnit, period_end, period_key, period_start
+
+HISTORY_LENGTH = 30
+TREND_POINTS = 5
+
+
+@dataclass(frozen=True)
+class DayTotals:
+    """What one local day's activities add up to (one aggregate item)."""
+
+    total: float = 0.0
+    value_count: int = 0
+    positive_count: int = 0
+    skipped: int = 0
+    last_value: float | None = None  # the day's latest measurement (target goals)
+
+    @property
+    def only_skipped(self) -> bool:
+        return self.skipped > 0 and self.value_count == 0
+
+
+EMPTY_DAY = DayTotals()
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The parts of a goal that progress depends on."""
+
+    pattern: str
+    unit: PeriodUnit
+    value: float
+    target_type: str
+    min_value: float | None
+    max_value: float | None
+    start_value: float
+    initial_current: float | None
+    allow_skips: int
+    checkins_per_day: float
+    first_day: date
+
+    @property
+    def at_most(self) -> bool:
+        return self.target_type == "maximum"
+
+    @property
+    def decreasing_target(self) -> bool:
+        return self.pattern == "target" and self.value < self.start_value
+
+    @property
+    def less_is_better(self) -> bool:
+        return self.at_most or self.decreasing_target
+
+    @property
+    def strength_applies(self) -> bool:
+        return self.pattern in {"recurring", "streak", "limit"}
+
+    def reached(self, measurement: float) -> bool:
+        """A target goal's measurement is at or beyond the target, in the goal's direction."""
+        if self.decreasing_target:
+            return measurement <= self.value
+        return measurement >= self.value
+
+    def achieved(self, total: float, positives: int, last: float | None) -> bool:
+        if self.pattern == "streak":
+            return positives > 0
+        if self.pattern == "milestone":
+            return total > 0
+        if self.pattern == "target":
+            return last is not None and self.reached(last)
+        if self.target_type == "maximum":
+            return total <= self.value
+        if self.target_type == "range":
+            low = self.min_value if self.min_value is not None else -math.inf
+            high = self.max_value if self.max_value is not None else math.inf
+            return low <= total <= high
+        return total >= self.value
+
+    def day_credit(self, day: DayTotals) -> float:
+        """Loop Habit Tracker's check-in value `c` for one day."""
+        if self.pattern == "streak":
+            return 1.0 if day.positive_count > 0 else 0.0
+        if self.at_most:
+            if self.value <= 0:
+                return 1.0 if day.total <= 0 else 0.0
+            return min(1.0, max(0.0, 1 - (day.total - self.value) / self.value))
+        if self.value <= 0:
+            return 1.0
+        return min(1.0, day.total / self.value)
+
+    @property
+    def strength_multiplier(self) -> float:
+        return float(0.5 ** (math.sqrt(self.checkins_per_day) / 13))
+
+    @property
+    def strength_start(self) -> float:
+        return 1.0 if self.at_most else 0.0
+
+
+@dataclass
+class Fold:
+    """The state of the fold after its last folded (ended) day."""
+
+    through: str | None = None
+    period_total: float = 0.0
+    period_positive: int = 0
+    period_skipped: bool = False
+    period_last: float | None = None
+    ended: int = 0
+    achieved: int = 0
+    excused: int = 0
+    over: int = 0
+    sum_totals: float = 0.0
+    run: int = 0
+    run_skips: int = 0
+    longest: int = 0
+    score: float | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def through_day(self) -> date | None:
+        return date.fromisoformat(self.through) if self.through else None
+
+    def to_item(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any] | None) -> "Fold":
+        return cls(**item) if item else cls()
+
+
+def _close_period(rules: Rules, fold: Fold, day: date) -> None:
+    total = fold.period_total
+    achieved = rules.achieved(total, fold.period_positive, fold.period_last)
+    excused = fold.period_skipped and not achieved
+    fold.ended += 1
+    fold.sum_totals += total
+    if excused:
+        fold.excused += 1
+    elif achieved:
+        fold.achieved += 1
+    if rules.pattern == "limit" and not achieved and not excused:
+        fold.over += 1
+    _advance_run(rules, fold, achieved, excused)
+    value = fold.period_last if rules.pattern == "target" else total
+    start = period_start(day, rules.unit)
+    fold.history = [*fold.history, {"period": period_key(day, rules.unit), "achieved": achieved,
+                                    "value": value, "start": start.isoformat()}][-HISTORY_LENGTH:]
+    fold.period_total, fold.period_positive = 0.0, 0
+    fold.period_skipped, fold.period_last = False, None
+
+
+def _advance_run(rules: Rules, fold: Fold, achieved: bool, excused: bool) -> None:
+    if achieved:
+        fold.run += 1
+        fold.longest = max(fold.longest, fold.run)
+    elif excused and fold.run > 0 and fold.run_skips + 1 <= rules.allow_skips:
+        fold.run_skips += 1  # a skipped period bridges the run without adding to it
+    else:
+        fold.run, fold.run_skips = 0, 0
+
+
+def fold_day(rules: Rules, fold: Fold, day: date, totals: DayTotals) -> None:
+    """Fold one ended local day into `fold` (in place)."""
+    if fold.score is None:
+        fold.score = rules.strength_start
+    fold.period_total += totals.total
+    fold.period_positive += totals.positive_count
+    fold.period_skipped = fold.period_skipped or totals.skipped > 0
+    if totals.last_value is not None:
+        fold.period_last = totals.last_value
+    if not totals.only_skipped:
+        multiplier = rules.strength_multiplier
+        fold.score = fold.score * multiplier + rules.day_credit(totals) * (1 - multiplier)
+    fold.through = day.isoformat()
+    if day == period_end(day, rules.unit):
+        _close_period(rules, fold, day)
+
+
+def fold_until(rules: Rules, fold: Fold, last_day: date,
+               days: dict[date, DayTotals]) -> Fold:
+    """A copy of `fold` advanced through `last_day` (inclusive) using `days`' totals."""
+    advanced = replace(fold, history=list(fold.history))
+    start = advanced.through_day + timedelta(days=1) if advanced.through_day else rules.first_day
+    day = start
+    while day <= last_day:
+        fold_day(rules, advanced, day, days.get(day, EMPTY_DAY))
+        day += timedelta(days=1)
+    return advanced
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Sums over every activity of a goal, independent of today's date."""
+
+    total_values: float = 0.0
+    value_count: int = 0
+    first_activity_day: str | None = None
+    last_activity_at: str | None = None
+    latest_measurement: float | None = None
+    latest_measurement_day: str | None = None
+    recent_measurements: tuple[float, ...] = ()
+    measurement_slope_per_day: float | None = None
+
+    def to_item(self) -> dict[str, Any]:
+        return {**asdict(self), "recent_measurements": list(self.recent_measurements)}
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any] | None) -> "Totals":
+        if not item:
+            return cls()
+        return cls(**{**item, "recent_measurements": tuple(item.get("recent_measurements", ()))})
+
+
+def least_squares_slope(points: list[tuple[float, float]]) -> float | None:
+    if len(points) < 2:
+        return None
+    mean_x = sum(x for x, _ in points) / len(points)
+    mean_y = sum(y for _, y in points) / len(points)
+    spread = sum((x - mean_x) ** 2 for x, _ in points)
+    if spread == 0:
+        return None
+    return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
+
+
+def summarize(days: dict[date, DayTotals], last_activity_at: str | None) -> Totals:
+    value_days = sorted(day for day, totals in days.items() if totals.value_count)
+    measured = [(day, days[day].last_value) for day in sorted(days)
+                if days[day].last_value is not None]
+    first_measured = measured[0][0] if measured else None
+    points = [(float((day - first_measured).days), float(value)) for day, value in measured
+              if first_measured is not None and value is not None]
+    return Totals(
+        total_values=sum(totals.total for totals in days.values()),
+        value_count=sum(totals.value_count for totals in days.values()),
+        first_activity_day=value_days[0].isoformat() if value_days else None,
+        last_activity_at=last_activity_at,
+        latest_measurement=measured[-1][1] if measured else None,
+        latest_measurement_day=measured[-1][0].isoformat() if measured else None,
+        recent_measurements=tuple(float(v) for _, v in measured[-TREND_POINTS:] if v is not None),
+        measurement_slope_per_day=least_squares_slope(points),
+    )
+
+
+def trend(values: list[float], less_is_better: bool) -> str:
+    slope = least_squares_slope([(float(index), value) for index, value in enumerate(values)])
+    if slope is None:
+        return "stable"
+    mean = sum(values) / len(values)
+    if abs(slope) <= 0.01 * abs(mean):
+        return "stable"
+    rising = slope > 0
+    return "declining" if rising == less_is_better else "improving"
+
+
+def _percent(part: float, whole: float) -> float:
+    return round(min(100.0, part / whole * 100), 2) if whole > 0 else 100.0
+
+
+def _target_current(rules: Rules, totals: Totals) -> float:
+    if totals.latest_measurement is not None:
+        return totals.latest_measurement
+    if rules.initial_current is not None:
+        return rules.initial_current
+    return rules.start_value
+
+
+def _target_percent(rules: Rules, current: float) -> float:
+    if rules.value == rules.start_value:
+        return 100.0 if current == rules.value else 0.0
+    share = (current - rules.start_value) / (rules.value - rules.start_value) * 100
+    return round(min(100.0, max(0.0, share)), 2)
+
+
+def _milestone_projection(rules: Rules, totals: Totals, today: date,
+                          accumulated: float) -> date | None:
+    if accumulated >= rules.value or totals.value_count < 2 or not totals.first_activity_day:
+        return None
+    elapsed = (today - date.fromisoformat(totals.first_activity_day)).days + 1
+    rate = totals.total_values / elapsed
+    if rate <= 0:
+        return None
+    return today + timedelta(days=math.ceil((rules.value - accumulated) / rate))
+
+
+def _target_projection(rules: Rules, totals: Totals, current: float) -> date | None:
+    slope = totals.measurement_slope_per_day
+    if rules.reached(current) or slope is None or slope == 0 or not totals.latest_measurement_day:
+        return None
+    days_needed = (rules.value - current) / slope
+    if days_needed <= 0:  # the measurements move away from the target
+        return None
+    return date.fromisoformat(totals.latest_measurement_day) + timedelta(
+        days=math.ceil(days_needed))
+
+
+@dataclass(frozen=True)
+class View:
+    """Progress as of `today`, plus what the service needs to decide on completion."""
+
+    progress: dict[str, Any]
+    current_value: float | None
+
+
+def view(rules: Rules, fold: Fold, open_day: DayTotals, today: date, totals: Totals,
+         longest_ever: int = 0) -> View:
+    """Progress as of `today`, given a fold through yesterday and today's totals."""
+    open_total = fold.period_total + open_day.total
+    open_positive = fold.period_positive + open_day.positive_count
+    open_last = open_day.last_value if open_day.last_value is not None else fold.period_last
+    open_achieved = rules.achieved(open_total, open_positive, open_last)
+    current_streak = fold.run + (1 if open_achieved else 0)
+    score = fold.score if fold.score is not None else rules.strength_start
+    if open_day.value_count:
+        multiplier = rules.strength_multiplier
+        score = score * multiplier + rules.day_credit(open_day) * (1 - multiplier)
+    open_entry = {"period": period_key(today, rules.unit), "achieved": open_achieved,
+                  "value": open_last if rules.pattern == "target" else open_total,
+                  "start": period_start(today, rules.unit).isoformat()}
+    ended_values = [entry["value"] for entry in fold.history if entry["value"] is not None]
+    progress: dict[str, Any] = {
+        "percentComplete": 0.0,
+        "lastActivityDate": totals.last_activity_at,
+        "currentPeriodValue": open_total,
+        "periodHistory": [*fold.history[-(HISTORY_LENGTH - 1):], open_entry],
+        "totalAccumulated": totals.total_values,
+        "remainingToGoal": None,
+        "currentStreak": current_streak,
+        "longestStreak": max(fold.longest, current_streak, longest_ever),
+        "targetStreak": None,
+        "averageValue": round((fold.sum_totals + open_total) / (fold.ended + 1), 4),
+        "daysOverLimit": 0,
+        "trend": trend(ended_values[-TREND_POINTS:], rules.less_is_better),
+        "projectedCompletion": None,
+        "successRate": None,
+        "strength": round(score * 100, 2) if rules.strength_applies else None,
+    }
+    counted = fold.ended - fold.excused
+    current_value: float | None = None
+    if rules.pattern in {"recurring", "streak"}:
+        achieved = fold.achieved + (1 if open_achieved else 0)
+        counted += 1 if open_achieved else 0
+        progress["successRate"] = round(achieved / counted * 100, 2) if counted else 0.0
+        if rules.pattern == "recurring":
+            progress["percentComplete"] = _percent(open_total, rules.value)
+        else:
+            progress["targetStreak"] = int(rules.value)
+            progress["percentComplete"] = _percent(current_streak, int(rules.value))
+    elif rules.pattern == "limit":
+        over_now = not open_achieved
+        counted += 1 if over_now else 0
+        progress["daysOverLimit"] = fold.over + (1 if over_now else 0)
+        progress["successRate"] = (round(fold.achieved / counted * 100, 2) if counted
+                                   else 100.0)
+        progress["percentComplete"] = progress["successRate"]
+    elif rules.pattern == "milestone":
+        accumulated = rules.start_value + totals.total_values
+        current_value = accumulated
+        progress.update({
+            "totalAccumulated": accumulated,
+            "remainingToGoal": max(0.0, rules.value - accumulated),
+            "percentComplete": _percent(accumulated, rules.value),
+            "averageValue": (round(totals.total_values / totals.value_count, 4)
+                             if totals.value_count else 0.0),
+            "projectedCompletion": _milestone_projection(rules, totals, today, accumulated),
+        })
+    else:  # target
+        current = _target_current(rules, totals)
+        current_value = current
+        progress.update({
+            "currentPeriodValue": current,
+            "remainingToGoal": abs(rules.value - current),
+            "percentComplete": _target_percent(rules, current),
+            "averageValue": (round(totals.total_values / totals.value_count, 4)
+                             if totals.value_count else 0.0),
+            "trend": trend(list(totals.recent_measurements), rules.less_is_better),
+            "projectedCompletion": _target_projection(rules, totals, current),
+        })
+    return View(progress=progress, current_value=current_value)

@@ -1,0 +1,217 @@
+"""All DynamoDB access for goals, their activities and per-day aggregates.
+
+| item | PK | SK |
+|---|---|---|
+| goal | `USER#{userId}` | `GOAL#{goalId}` |
+| active-goal counter | `USER#{userId}` | `GOALCOUNT` |
+| active title lock | `USER#{userId}` | `GOALTITLE#{normalised title}` |
+| activity | `USER#{userId}#{goalId}` | `ACTIVITY#{activityDate}#{activityId}` |
+| day aggregate | `USER#{userId}#{goalId}` | `DAY#{YYYY-MM-DD}` (local date) |
+
+Every key starts with the caller's user id, so a goal id from another user finds nothing.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from chalicelib.core import dynamo
+from chalicelib.core.clock import to_iso
+from chalicelib.core.dynamo import Transaction, UpdateBuilder
+from chalicelib.core.idempotency import IdempotencyKey
+from chalicelib.users.repository import PROFILE_SK
+
+ACTIVITY_ID_INDEX = "ActivityIdIndex"
+MAX_ACTIVE_GOALS = 50
+_LAST_KEY_CHAR = "\uffff"
+
+
+def goal_key(user_id: str, goal_id: str) -> dict[str, str]:
+    return {"PK": dynamo.user_pk(user_id), "SK": f"GOAL#{goal_id}"}
+
+
+def goal_partition(user_id: str, goal_id: str) -> str:
+    return f"USER#{user_id}#{goal_id}"
+
+
+def activity_key(user_id: str, goal_id: str, activity_date: str, activity_id: str
+                 ) -> dict[str, str]:
+    return {"PK": goal_partition(user_id, goal_id),
+            "SK": f"ACTIVITY#{activity_date}#{activity_id}"}
+
+
+def day_key(user_id: str, goal_id: str, day: str) -> dict[str, str]:
+    return {"PK": goal_partition(user_id, goal_id), "SK": f"DAY#{day}"}
+
+
+def title_key(title: str) -> str:
+    """Titles clash case-insensitively and whatever the spacing."""
+    return " ".join(title.lower().split())
+
+
+def _title_lock_key(user_id: str, title: str) -> dict[str, str]:
+    return {"PK": dynamo.user_pk(user_id), "SK": f"GOALTITLE#{title_key(title)}"}
+
+
+def _counter_key(user_id: str) -> dict[str, str]:
+    return {"PK": dynamo.user_pk(user_id), "SK": "GOALCOUNT"}
+
+
+def _strip_keys(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in item.items() if name not in {"PK", "SK"}}
+
+
+@dataclass(frozen=True)
+class WriteContext:
+    """What a write needs to read first, fetched in one request."""
+
+    profile: dict[str, Any] | None
+    goal: dict[str, Any] | None
+    idempotency_record: dict[str, Any] | None
+
+
+class GoalRepository:
+    def get(self, user_id: str, goal_id: str) -> dict[str, Any] | None:
+        result = dynamo.client().get_item(TableName=dynamo.table_name(),
+                                          Key=dynamo.serialize(goal_key(user_id, goal_id)),
+                                          ConsistentRead=True)
+        item = result.get("Item")
+        return _strip_keys(dynamo.deserialize(item)) if item else None
+
+    def list_goals(self, user_id: str) -> list[dict[str, Any]]:
+        items = dynamo.query_all(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues=dynamo.serialize({":pk": dynamo.user_pk(user_id),
+                                                        ":prefix": "GOAL#"}),
+            ConsistentRead=True)
+        return [_strip_keys(item) for item in items]
+
+    def load_for_write(self, user_id: str, goal_id: str | None,
+                       idempotency: IdempotencyKey | None) -> WriteContext:
+        keys: list[dict[str, Any]] = [{"PK": dynamo.user_pk(user_id), "SK": PROFILE_SK}]
+        if goal_id is not None:
+            keys.append(goal_key(user_id, goal_id))
+        if idempotency is not None:
+            keys.append(idempotency.item_key)
+        found = {item["SK"]: item for item in dynamo.batch_get(keys)}
+        goal = found.get(f"GOAL#{goal_id}")
+        return WriteContext(
+            profile=found.get(PROFILE_SK),
+            goal=_strip_keys(goal) if goal else None,
+            idempotency_record=found.get(idempotency.item_key["SK"]) if idempotency else None,
+        )
+
+    def day_aggregates(self, user_id: str, goal_id: str, first: date | None = None,
+                       last: date | None = None) -> list[dict[str, Any]]:
+        low = f"DAY#{first.isoformat()}" if first else "DAY#"
+        high = f"DAY#{last.isoformat()}" if last else f"DAY#{_LAST_KEY_CHAR}"
+        return [_strip_keys(item) for item in dynamo.query_all(
+            KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
+            ExpressionAttributeValues=dynamo.serialize({
+                ":pk": goal_partition(user_id, goal_id), ":low": low, ":high": high}),
+            ConsistentRead=True)]
+
+    def find_activity(self, user_id: str, goal_id: str, activity_id: str
+                      ) -> dict[str, Any] | None:
+        items = dynamo.query_all(
+            IndexName=ACTIVITY_ID_INDEX,
+            KeyConditionExpression="PK = :pk AND activityId = :id",
+            ExpressionAttributeValues=dynamo.serialize({
+                ":pk": goal_partition(user_id, goal_id), ":id": activity_id}),
+            ConsistentRead=True)
+        return _strip_keys(items[0]) if items else None
+
+    def activities_of_days(self, user_id: str, goal_id: str, days: set[str],
+                           local_starts: list[datetime]) -> list[dict[str, Any]]:
+        """Every activity on these local dates (found by instant, kept by stored local date)."""
+        # Two days either side covers every time zone and day-start hour.
+        low = to_iso(min(local_starts) - timedelta(days=2))
+        high = to_iso(max(local_starts) + timedelta(days=3))
+        items = dynamo.query_all(
+            KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
+            ExpressionAttributeValues=dynamo.serialize({
+                ":pk": goal_partition(user_id, goal_id), ":low": f"ACTIVITY#{low}",
+                ":high": f"ACTIVITY#{high}"}),
+            ConsistentRead=True)
+        return [_strip_keys(item) for item in items if item.get("localDate") in days]
+
+    def activities_page(self, user_id: str, goal_id: str, low: str | None, high: str | None,
+                        types: list[str], offset: int, limit: int
+                        ) -> tuple[list[dict[str, Any]], int | None]:
+        """A page of activities, newest activityDate first, and the number matching when it
+        had to be counted (None when the caller can take it from the goal's own counts)."""
+        condition = "PK = :pk AND SK BETWEEN :low AND :high"
+        values: dict[str, Any] = {
+            ":pk": goal_partition(user_id, goal_id),
+            ":low": f"ACTIVITY#{low or ''}",
+            ":high": f"ACTIVITY#{high or _LAST_KEY_CHAR}",
+        }
+        params: dict[str, Any] = {"KeyConditionExpression": condition,
+                                  "ScanIndexForward": False, "ConsistentRead": True}
+        if types:
+            placeholders = [f":t{index}" for index in range(len(types))]
+            params["FilterExpression"] = f"activityType IN ({', '.join(placeholders)})"
+            values.update(dict(zip(placeholders, types, strict=True)))
+        params["ExpressionAttributeValues"] = dynamo.serialize(values)
+        filtered = bool(types or low or high)
+        if filtered:
+            matching = dynamo.query_all(**params)
+            return [_strip_keys(i) for i in matching[offset:offset + limit]], len(matching)
+        params["Limit"] = offset + limit
+        page = dynamo.client().query(TableName=dynamo.table_name(), **params)
+        items = [dynamo.deserialize(item) for item in page.get("Items", [])]
+        return [_strip_keys(item) for item in items[offset:offset + limit]], None
+
+    # Writes: each adds its items to a transaction the service commits.
+
+    def put_goal(self, tx: Transaction, user_id: str, goal: dict[str, Any],
+                 expected_version: int | None) -> None:
+        item = {**goal_key(user_id, goal["goalId"]), **goal}
+        if expected_version is None:
+            tx.put("goal", item, condition="attribute_not_exists(PK)")
+        else:
+            tx.put("goal", item, condition="#version = :version", names={"#version": "version"},
+                   values={":version": expected_version})
+
+    def put_activity(self, tx: Transaction, user_id: str, activity: dict[str, Any]) -> None:
+        key = activity_key(user_id, activity["goalId"], activity["activityDate"],
+                           activity["activityId"])
+        tx.put("activity", {**key, **activity})
+
+    def delete_activity(self, tx: Transaction, user_id: str, activity: dict[str, Any]) -> None:
+        tx.delete("activity-removed", activity_key(user_id, activity["goalId"],
+                                                   activity["activityDate"],
+                                                   activity["activityId"]),
+                  condition="attribute_exists(PK)")
+
+    def put_day(self, tx: Transaction, user_id: str, goal_id: str, aggregate: dict[str, Any]
+                ) -> None:
+        tx.put(f"day-{aggregate['day']}", {**day_key(user_id, goal_id, aggregate["day"]),
+                                           **aggregate})
+
+    def delete_day(self, tx: Transaction, user_id: str, goal_id: str, day: str) -> None:
+        tx.delete(f"day-{day}", day_key(user_id, goal_id, day))
+
+    def change_active_slot(self, tx: Transaction, user_id: str, goal_id: str,
+                           before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+        """Keep the active-goal count and the active-title locks in step with a goal's change
+        (the count enforces the quota, a lock the unique active title, in the same write)."""
+        was_active = before is not None and before["status"] == "active"
+        is_active = after is not None and after["status"] == "active"
+        old_title = title_key(before["title"]) if was_active and before else None
+        new_title = title_key(after["title"]) if is_active and after else None
+        if old_title != new_title:
+            if old_title and before:
+                tx.delete("title-released", _title_lock_key(user_id, before["title"]))
+            if new_title and after:
+                tx.put("title", {**_title_lock_key(user_id, after["title"]), "goalId": goal_id},
+                       condition="attribute_not_exists(PK)")
+        if is_active and not was_active:
+            update = UpdateBuilder().add_number("active", amount=1)
+            limit = update.value(MAX_ACTIVE_GOALS)
+            active = update.name("active")
+            tx.update("quota", _counter_key(user_id), update,
+                      condition=f"attribute_not_exists({active}) OR {active} < {limit}")
+        elif was_active and not is_active:
+            tx.update("quota-released", _counter_key(user_id),
+                      UpdateBuilder().add_number("active", amount=-1))

@@ -1,0 +1,108 @@
+"""`statistics` and `insights` of GET /goals/{id}/progress, from day aggregates in a window."""
+
+import calendar
+from datetime import date, timedelta
+from typing import Any
+
+from chalicelib.goals.aggregates import TIMES_OF_DAY, VALUE_TYPES
+from chalicelib.goals.periods import PeriodUnit, period_key, period_start
+
+WINDOW_DAYS = {"week": 7, "month": 30, "quarter": 90, "year": 365}
+
+
+def window(period: str, today: date, first_day: date, unit: PeriodUnit) -> tuple[date, date]:
+    """The local days a `period` parameter covers, never before the goal's first day."""
+    if period == "current":
+        start = period_start(today, unit)
+    elif period == "all":
+        start = first_day
+    else:
+        start = today - timedelta(days=WINDOW_DAYS[period] - 1)
+    return max(start, first_day), today
+
+
+def expected_days(schedule: dict[str, Any], unit: PeriodUnit, start: date, end: date) -> int:
+    """How many days of activity the schedule asks for between start and end (inclusive)."""
+    days = [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
+    frequency = schedule.get("frequency") or "daily"
+    weekdays = schedule.get("daysOfWeek") or []
+    if frequency == "daily" and not weekdays and unit == "day":
+        return len(days)
+    if weekdays:
+        # daysOfWeek counts 0 as Sunday, like JavaScript's Date.getDay().
+        return sum(1 for day in days if (day.weekday() + 1) % 7 in weekdays)
+    return len({period_key(day, unit) for day in days})
+
+
+def statistics(aggregates: list[dict[str, Any]], expected: int) -> dict[str, Any]:
+    valued = sum(sum(a["counts"][kind] for kind in VALUE_TYPES) for a in aggregates)
+    skipped = sum(a["counts"]["skipped"] for a in aggregates)
+    total = sum(a["total"] for a in aggregates)
+    maxima = [a["max"] for a in aggregates if a["max"] is not None]
+    minima = [a["min"] for a in aggregates if a["min"] is not None]
+    active_days = sum(1 for a in aggregates if a["valueCount"] > 0)
+    return {
+        "totalActivities": valued + skipped,
+        "completedActivities": valued,
+        "skippedActivities": skipped,
+        "averageValue": round(total / valued, 4) if valued else 0,
+        "bestValue": max(maxima) if maxima else 0,
+        "worstValue": min(minima) if minima else 0,
+        "consistency": round(min(100.0, active_days / expected * 100), 2) if expected else 0.0,
+    }
+
+
+def _best_day_of_week(aggregates: list[dict[str, Any]]) -> str | None:
+    sums: dict[int, float] = {}
+    counts: dict[int, int] = {}
+    for aggregate in aggregates:
+        weekday = date.fromisoformat(aggregate["day"]).weekday()
+        sums[weekday] = sums.get(weekday, 0) + aggregate["total"]
+        counts[weekday] = counts.get(weekday, 0) + aggregate["valueCount"]
+    means = {day: sums[day] / counts[day] for day in counts if counts[day] >= 2}
+    if not means:
+        return None
+    return calendar.day_name[max(sorted(means), key=lambda day: means[day])]
+
+
+def _best_time_of_day(aggregates: list[dict[str, Any]]) -> str | None:
+    counts = {bucket: sum(a["timeOfDay"][bucket]["count"] for a in aggregates)
+              for bucket in TIMES_OF_DAY}
+    best = max(TIMES_OF_DAY, key=lambda bucket: counts[bucket])
+    return best if counts[best] else None
+
+
+def insights(aggregates: list[dict[str, Any]], stats: dict[str, Any],
+             progress: dict[str, Any], pattern: str) -> dict[str, Any]:
+    best_day = _best_day_of_week(aggregates)
+    best_time = _best_time_of_day(aggregates)
+    patterns = []
+    if best_day:
+        patterns.append(f"Your best results come on {best_day}s.")
+    if best_time:
+        patterns.append(f"You are most active in the {best_time.replace('-', ' ')}.")
+    if progress["currentStreak"] >= 3 and pattern in {"recurring", "streak", "limit"}:
+        patterns.append(f"You are on a streak of {progress['currentStreak']} periods.")
+    return {"bestTimeOfDay": best_time, "bestDayOfWeek": best_day,
+            "successPatterns": patterns,
+            "recommendations": recommendations(stats, progress, pattern, best_time)}
+
+
+def recommendations(stats: dict[str, Any], progress: dict[str, Any], pattern: str,
+                    best_time: str | None) -> list[str]:
+    """Up to three plain sentences, from these rules in this order."""
+    advice = []
+    if stats["totalActivities"] == 0:
+        advice.append("Log your first activity to start seeing your progress.")
+    if pattern == "limit" and progress["daysOverLimit"] > 0:
+        advice.append("You went over your limit recently: plan ahead for the days that "
+                      "usually go over.")
+    if progress["trend"] == "declining":
+        advice.append("Your recent periods are trending the wrong way: try a smaller, "
+                      "steadier step.")
+    if stats["totalActivities"] and stats["consistency"] < 50:
+        advice.append("Activity on more of your scheduled days would build the habit faster.")
+    if best_time and stats["consistency"] < 80:
+        advice.append(f"Schedule it for the {best_time.replace('-', ' ')}, when you are "
+                      "most active.")
+    return advice[:3]

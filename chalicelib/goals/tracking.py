@@ -1,0 +1,148 @@
+"""Between stored goal items and the progress engine: the goal's rules, the state stored after
+a write, and progress as of now. Pure functions; no I/O."""
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from chalicelib.core.clock import to_iso
+from chalicelib.goals import aggregates as agg
+from chalicelib.goals.periods import LocalTime, PeriodUnit
+from chalicelib.goals.progress import (
+    EMPTY_DAY,
+    DayTotals,
+    Fold,
+    Rules,
+    Totals,
+    fold_until,
+    summarize,
+    view,
+)
+
+_FREQUENCY_UNITS: dict[str, PeriodUnit] = {"daily": "day", "weekly": "week", "monthly": "month"}
+_DAYS_IN: dict[str, float] = {"day": 1, "week": 7, "month": 30, "quarter": 91, "year": 365}
+COMPLETING_PATTERNS = {"milestone", "target", "streak"}
+
+
+def period_unit(goal: dict[str, Any]) -> PeriodUnit:
+    """A goal's period: `target.period`; for streaks, else the schedule's frequency; weeks for
+    milestone and target goals (their history and trend are weekly)."""
+    target, schedule = goal["target"], goal["schedule"]
+    if target.get("period"):
+        unit: PeriodUnit = target["period"]
+        return unit
+    if goal["goalPattern"] == "streak":
+        return _FREQUENCY_UNITS.get(schedule.get("frequency") or "daily", "day")
+    return "week" if goal["goalPattern"] in {"milestone", "target"} else "day"
+
+
+def _checkins_per_day(goal: dict[str, Any], unit: PeriodUnit) -> float:
+    weekdays = goal["schedule"].get("daysOfWeek") or []
+    if weekdays and unit in {"day", "week"}:
+        return len(set(weekdays)) / 7
+    return 1 / _DAYS_IN[unit]
+
+
+def default_target_type(pattern: str) -> str:
+    return "maximum" if pattern == "limit" else "minimum"
+
+
+def rules_for(goal: dict[str, Any], first_day: date) -> Rules:
+    target = goal["target"]
+    unit = period_unit(goal)
+    return Rules(
+        pattern=goal["goalPattern"],
+        unit=unit,
+        value=float(target["value"]),
+        target_type=target.get("targetType") or default_target_type(goal["goalPattern"]),
+        min_value=target.get("minValue"),
+        max_value=target.get("maxValue"),
+        start_value=float(target.get("startValue") or 0),
+        initial_current=goal.get("initialCurrentValue"),
+        allow_skips=int(goal["schedule"].get("allowSkipDays") or 0),
+        checkins_per_day=_checkins_per_day(goal, unit),
+        first_day=first_day,
+    )
+
+
+def _created_day(goal: dict[str, Any], local: LocalTime) -> date:
+    return local.local_date(datetime.fromisoformat(goal["createdAt"].replace("Z", "+00:00")))
+
+
+def recompute(goal: dict[str, Any], aggregates: list[dict[str, Any]], now: datetime,
+              local: LocalTime) -> dict[str, Any]:
+    """The progress state to store on the goal after a write, from all its day aggregates."""
+    days = {date.fromisoformat(a["day"]): agg.day_totals(a) for a in aggregates}
+    first_day = min([_created_day(goal, local), *days])
+    rules = rules_for(goal, first_day)
+    today = local.local_date(now)
+    fold = fold_until(rules, Fold(), today - timedelta(days=1), days)
+    previous = goal.get("progressState") or {}
+    state = {
+        "fold": fold.to_item(),
+        "openDay": today.isoformat(),
+        "openTotals": vars(days.get(today, EMPTY_DAY)).copy(),
+        "totals": _totals(days, aggregates).to_item(),
+        "firstDay": first_day.isoformat(),
+        "timezone": local.timezone,
+        "dayStartHour": local.day_start_hour,
+        "longestEver": int(previous.get("longestEver", 0)),
+    }
+    progress = current_progress({**goal, "progressState": state}, now, local)
+    state["longestEver"] = max(state["longestEver"], progress["longestStreak"])
+    return state
+
+
+def _totals(days: dict[date, DayTotals], aggregates: list[dict[str, Any]]) -> Totals:
+    return summarize(days, agg.latest_activity_at(aggregates))
+
+
+def stored_local_time(goal: dict[str, Any], timezone_override: str | None) -> LocalTime:
+    state = goal.get("progressState") or {}
+    return LocalTime(timezone=timezone_override or state.get("timezone") or "UTC",
+                     day_start_hour=int(state.get("dayStartHour") or 0))
+
+
+def current_progress(goal: dict[str, Any], now: datetime, local: LocalTime) -> dict[str, Any]:
+    """Progress as of `now`: the stored fold advanced over the days that passed since."""
+    state = goal["progressState"]
+    rules = rules_for(goal, date.fromisoformat(state["firstDay"]))
+    today = local.local_date(now)
+    open_day = date.fromisoformat(state["openDay"])
+    open_totals = DayTotals(**state["openTotals"])
+    fold = Fold.from_item(state["fold"])
+    if today > open_day:
+        fold = fold_until(rules, fold, today - timedelta(days=1), {open_day: open_totals})
+        open_totals = EMPTY_DAY
+    elif today < open_day:  # the clock or time zone moved back: show the stored moment
+        today = open_day
+    result = view(rules, fold, open_totals, today, Totals.from_item(state["totals"]),
+                  longest_ever=int(state.get("longestEver", 0)))
+    return _on_the_wire(result.progress, local)
+
+
+def _on_the_wire(progress: dict[str, Any], local: LocalTime) -> dict[str, Any]:
+    """Dates become instants (the local start of the day or period)."""
+    projected = progress["projectedCompletion"]
+    history = [{"period": entry["period"], "achieved": entry["achieved"],
+                "value": entry["value"],
+                "date": to_iso(local.day_start(date.fromisoformat(entry["start"])))}
+               for entry in progress["periodHistory"]]
+    return {**progress, "periodHistory": history,
+            "projectedCompletion": to_iso(local.day_start(projected)) if projected else None}
+
+
+def reaches_completion(goal: dict[str, Any], progress: dict[str, Any]) -> bool:
+    return (goal["goalPattern"] in COMPLETING_PATTERNS and goal["status"] in {"active", "paused"}
+            and progress["percentComplete"] >= 100)
+
+
+def measured_value(goal: dict[str, Any], progress: dict[str, Any]) -> float | None:
+    """What `target.currentValue` shows: a milestone's total, a target goal's measurement."""
+    if goal["goalPattern"] == "milestone":
+        value: float = progress["totalAccumulated"]
+        return value
+    if goal["goalPattern"] == "target":
+        current: float = progress["currentPeriodValue"]
+        return current
+    given: float | None = goal["target"].get("currentValue")
+    return given

@@ -1,0 +1,63 @@
+"""Goals and activities through the routes, on moto in-process."""
+
+import json
+
+import pytest
+
+from tests.helpers import assert_envelope
+from tests.unit.conftest import get, post_json, put_json, signed_in_user
+
+
+@pytest.fixture
+def token(client, aws):
+    return signed_in_user(client, aws)
+
+
+def _goal(client, token, **fields):
+    body = {"title": "Drink water", "goalPattern": "recurring", "category": "health",
+            "target": {"metric": "count", "value": 8, "unit": "glasses", "period": "day"},
+            **fields}
+    response = post_json(client, "/goals", body, token)
+    assert response.status_code == 201, response.body
+    return json.loads(response.body)
+
+
+def test_create_and_read_a_goal(client, token):
+    goal = _goal(client, token)
+    assert goal["status"] == "active"
+    assert goal["progress"]["percentComplete"] == 0
+    fetched = get(client, f"/goals/{goal['goalId']}", token)
+    assert fetched.status_code == 200
+    assert fetched.headers["ETag"] == '"1"'
+    assert json.loads(fetched.body)["goalId"] == goal["goalId"]
+
+
+def test_log_and_progress(client, token):
+    goal = _goal(client, token)
+    path = f"/goals/{goal['goalId']}/activities"
+    for _ in range(3):
+        response = post_json(client, path, {"value": 2, "unit": "glasses"}, token)
+        assert response.status_code == 201, response.body
+    fetched = json.loads(get(client, f"/goals/{goal['goalId']}", token).body)
+    assert fetched["progress"]["currentPeriodValue"] == 6
+    assert fetched["progress"]["percentComplete"] == 75
+    listed = json.loads(get(client, path, token).body)
+    assert listed["pagination"]["total"] == 3
+    report = json.loads(get(client, f"/goals/{goal['goalId']}/progress?period=week",
+                            token).body)
+    assert report["statistics"]["totalActivities"] == 3
+    wrong_unit = post_json(client, path, {"value": 2, "unit": "litres"}, token)
+    assert_envelope(wrong_unit.body, wrong_unit.status_code, "UNIT_MISMATCH")
+
+
+def test_update_and_archive(client, token):
+    goal = _goal(client, token)
+    path = f"/goals/{goal['goalId']}"
+    updated = put_json(client, path, {"target": {"value": 10}}, token)
+    assert updated.status_code == 200, updated.body
+    body = json.loads(updated.body)
+    assert body["target"]["value"] == 10
+    assert body["target"]["unit"] == "glasses"
+    assert client.http.delete(path, headers={"Authorization": f"Bearer {token}"}
+                              ).status_code == 200
+    assert json.loads(get(client, path, token).body)["status"] == "archived"
