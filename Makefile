@@ -5,13 +5,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STAGE ?= dev
 
-.PHONY: help run test lint typecheck unit integration e2e stack-tests verify-user clean
+.PHONY: help run test lint typecheck unit integration e2e stack-tests verify-user clean \
+	package package-all deploy-checks deploy
 
 help:
 	@echo "make run                 start DynamoDB Local, Cognito (moto) and the API on :8000"
 	@echo "make test                lint, types, unit, integration and end-to-end tests"
 	@echo "make verify-user EMAIL=x verify a locally registered account (there is no email)"
 	@echo "make unit | integration | e2e | lint | typecheck   one layer only"
+	@echo "make package STAGE=dev   build/dev/: CloudFormation template + Lambda zip, linted"
+	@echo "make package-all         package and cfn-lint dev, staging and prod"
+	@echo "make deploy STAGE=dev DEPLOY_BUCKET=b [DEPLOY_METHOD=chalice]   see README, Deploy"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || "$$(scripts/find_python.sh)" -m venv $(VENV)
@@ -45,7 +49,29 @@ e2e: $(STAMP)
 stack-tests: $(STAMP)
 	$(BIN)/python -m pytest tests/integration tests/e2e
 
-test: lint typecheck unit stack-tests
+test: lint typecheck unit stack-tests deploy-checks
+
+# Offline: chalice package needs only a region. Every template is cfn-linted.
+DEPLOYED_STAGES := dev staging prod
+DEPLOY_METHOD ?= cloudformation
+
+package: $(STAMP)
+	$(BIN)/python scripts/package.py $(STAGE)
+	$(BIN)/cfn-lint build/$(STAGE)/sam.json
+
+package-all: $(STAMP)
+	@for stage in $(DEPLOYED_STAGES); do \
+	  $(BIN)/python scripts/package.py $$stage && $(BIN)/cfn-lint build/$$stage/sam.json \
+	    && echo "$$stage: cfn-lint clean" || exit 1; \
+	done
+
+# The packaged templates keep their promises; the bootstrap works against a moto server.
+deploy-checks: package-all
+	$(BIN)/python -m pytest tests/deploy
+
+deploy: $(STAMP)
+	$(BIN)/python scripts/deploy.py $(STAGE) --method $(DEPLOY_METHOD) \
+	  $(if $(DEPLOY_BUCKET),--bucket $(DEPLOY_BUCKET))
 
 clean:
 	rm -rf $(VENV) .local/logs .mypy_cache .ruff_cache .pytest_cache build

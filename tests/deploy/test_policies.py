@@ -1,0 +1,161 @@
+"""The Lambda role may do exactly what chalicelib calls, on the stage's own resources only.
+
+The code is scanned for boto3 operation names (from botocore's own service models), so a new
+call without its permission, or a permission no code needs any more, fails here first.
+"""
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import pytest
+from botocore import xform_name
+
+from scripts import policy
+from scripts.chalice_config import ChaliceConfig
+from scripts.package import API_HANDLER_ROLE, REPO_ROOT
+
+CODE_DIR = REPO_ROOT / "chalicelib"
+# Operations Cognito authorises by client id or access token, never by IAM.
+COGNITO_WITHOUT_IAM = {
+    "sign_up", "confirm_sign_up", "resend_confirmation_code", "initiate_auth",
+    "respond_to_auth_challenge", "forgot_password", "confirm_forgot_password",
+    "associate_software_token", "verify_software_token", "set_user_mfa_preference",
+    "get_user", "delete_user", "global_sign_out", "revoke_token", "change_password",
+}
+# Called only behind the local-stage-only DEV_TOOLS_ENABLED switch (verifying an account by
+# hand), so deliberately not granted to deployed stages.
+LOCAL_ONLY = {"admin_confirm_sign_up"}
+# Items inside TransactWriteItems need the permission of the matching single-item call.
+TRANSACTION_ITEMS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
+                     "ConditionCheck": "ConditionCheckItem"}
+
+
+@cache
+def _operations(service: str) -> dict[str, str]:
+    """snake_case boto3 method name -> API operation name, for one AWS service."""
+    model = botocore.session.get_session().get_service_model(service)
+    return {xform_name(name): name for name in model.operation_names}
+
+
+def _code() -> dict[Path, str]:
+    return {path: path.read_text() for path in CODE_DIR.rglob("*.py")}
+
+
+def _called(service: str, source: str) -> set[str]:
+    """Operations called as a method (`.query(`) or by name (`self._call("sign_up", ...)`)."""
+    names = set(re.findall(r"\.([a-z_]+)\(", source)) | set(
+        re.findall(r"_call\(\s*[\"']([a-z_]+)[\"']", source))
+    return {name for name in names if name in _operations(service)}
+
+
+def required_dynamodb_actions() -> set[str]:
+    actions: set[str] = set()
+    for source in _code().values():
+        for name in _called("dynamodb", source):
+            if name == "transact_write_items":
+                kinds = set(re.findall(r"[\"'](Put|Update|Delete|ConditionCheck)[\"']", source))
+                actions |= {f"dynamodb:{TRANSACTION_ITEMS[kind]}" for kind in kinds}
+            elif name == "transact_get_items":
+                actions.add("dynamodb:GetItem")
+            else:
+                actions.add(f"dynamodb:{_operations('dynamodb')[name]}")
+    return actions
+
+
+def required_cognito_actions() -> set[str]:
+    called = set().union(*(_called("cognito-idp", source) for source in _code().values()))
+    needing_iam = called - COGNITO_WITHOUT_IAM - LOCAL_ONLY
+    return {f"cognito-idp:{_operations('cognito-idp')[name]}" for name in needing_iam}
+
+
+def test_the_scan_sees_the_calls_it_must_see():
+    assert {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} <= (
+        required_dynamodb_actions())
+    assert "cognito-idp:AdminDeleteUser" in required_cognito_actions()
+    assert "admin_confirm_sign_up" in set().union(
+        *(_called("cognito-idp", source) for source in _code().values()))
+
+
+def test_dynamodb_actions_are_exactly_what_the_code_calls():
+    assert set(policy.DYNAMODB_ACTIONS) == required_dynamodb_actions(), (
+        "update DYNAMODB_ACTIONS in scripts/policy.py, then run `python scripts/policy.py`")
+
+
+def test_index_access_is_query_only_and_only_when_the_code_queries():
+    if policy.index_names():
+        assert set(policy.DYNAMODB_INDEX_ACTIONS) == {"dynamodb:Query"}
+        assert "dynamodb:Query" in required_dynamodb_actions()
+
+
+def test_cognito_actions_are_exactly_the_admin_calls_of_deployed_code():
+    assert set(policy.COGNITO_ACTIONS) == required_cognito_actions()
+
+
+def test_no_cognito_call_goes_unclassified():
+    called = set().union(*(_called("cognito-idp", source) for source in _code().values()))
+    for name in called:
+        assert (name in COGNITO_WITHOUT_IAM or name in LOCAL_ONLY
+                or f"cognito-idp:{_operations('cognito-idp')[name]}" in policy.COGNITO_ACTIONS)
+
+
+def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = document["Statement"]
+    return statements
+
+
+def _assert_least_privilege(document: dict[str, Any]) -> None:
+    for statement in _statements(document):
+        assert statement["Effect"] == "Allow"
+        for action in statement["Action"]:
+            assert "*" not in action, action
+        for resource in statement["Resource"]:
+            text = json.dumps(resource)
+            if statement["Sid"] == "FunctionLogs":
+                continue  # a log group's streams are the one place a wildcard is allowed
+            assert "*" not in text, resource
+
+
+@pytest.fixture(scope="module", params=policy.DEPLOYED_STAGES)
+def committed_policy(request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
+    stage = str(request.param)
+    path = policy.policy_path(REPO_ROOT, stage)
+    return stage, json.loads(path.read_text())
+
+
+def test_committed_policy_files_are_generated_for_their_stage(committed_policy):
+    stage, document = committed_policy
+    environment = ChaliceConfig.load(REPO_ROOT).stage_environment(stage)
+    table_arn = _statements(document)[0]["Resource"][0]
+    account = table_arn.split(":")[4]
+    pool_id = environment.get("COGNITO_USER_POOL_ID") or None
+    assert document == policy.lambda_policy(policy.literal_targets(
+        stage=stage, account=account, region=environment["REGION"],
+        table_name=environment["TABLE_NAME"], user_pool_id=pool_id))
+    assert table_arn.endswith(f":table/ai-lifestyle-{stage}")
+
+
+def test_committed_policy_files_have_no_wildcards(committed_policy):
+    stage, document = committed_policy
+    _assert_least_privilege(document)
+    [log_streams] = _statements(document)[-1]["Resource"]
+    assert log_streams.endswith(f":log-group:/aws/lambda/ai-lifestyle-api-{stage}:*")
+
+
+def test_the_packaged_role_is_the_policy_bound_to_the_stacks_resources(resources):
+    role = resources[API_HANDLER_ROLE]
+    assert resources["APIHandler"]["Properties"]["Role"] == {
+        "Fn::GetAtt": [API_HANDLER_ROLE, "Arn"]}
+    [inline] = role["Properties"]["Policies"]
+    document = inline["PolicyDocument"]
+    assert document == policy.lambda_policy(policy.stack_targets())
+    _assert_least_privilege(document)
+    assert "ManagedPolicyArns" not in role["Properties"]
+
+
+def test_no_other_role_exists(resources):
+    roles = [name for name, r in resources.items() if r["Type"] == "AWS::IAM::Role"]
+    assert roles == [API_HANDLER_ROLE]

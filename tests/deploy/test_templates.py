@@ -1,0 +1,198 @@
+"""The packaged CloudFormation template of each stage keeps the promises of the deploy issue."""
+
+import json
+import re
+from typing import Any
+
+from scripts.bootstrap import client_name, user_pool_name
+from scripts.chalice_config import ChaliceConfig
+from scripts.package import REPO_ROOT
+from scripts.resources import (
+    TTL_ATTRIBUTE,
+    table_definition,
+    user_pool_client_definition,
+    user_pool_definition,
+)
+
+PROTECTED_ROUTES = [("/users/profile", "get"), ("/users/profile", "put"),
+                    ("/auth/mfa/setup", "post"), ("/auth/mfa/disable", "post")]
+ACCESS_TOKEN_SCOPE = "aws.cognito.signin.user.admin"
+POOL_ARN = {"Fn::GetAtt": ["UserPool", "Arn"]}
+
+
+def _parameter(template: dict[str, Any], name: str) -> str:
+    parameter = template["Parameters"][name]
+    assert parameter["AllowedValues"] == [parameter["Default"]]
+    return str(parameter["Default"])
+
+
+def _swagger(resources: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = resources["RestAPI"]["Properties"]["DefinitionBody"]
+    return body
+
+
+def test_the_package_can_only_be_deployed_as_its_own_stage(template, stage):
+    assert _parameter(template, "Stage") == stage
+    assert template["Resources"]["RestAPI"]["Properties"]["StageName"] == stage
+
+
+def test_the_authorizer_points_at_the_stacks_own_user_pool(resources):
+    authorizer = _swagger(resources)["securityDefinitions"]["CognitoAuthorizer"]
+    assert authorizer["x-amazon-apigateway-authorizer"] == {
+        "type": "cognito_user_pools", "providerARNs": [POOL_ARN]}
+
+
+def test_no_placeholder_pool_reaches_the_template(template):
+    assert "placeholder" not in json.dumps(template)
+
+
+def test_protected_routes_demand_an_access_token(resources):
+    paths = _swagger(resources)["paths"]
+    for path, method in PROTECTED_ROUTES:
+        assert paths[path][method]["security"] == [{"CognitoAuthorizer": [ACCESS_TOKEN_SCOPE]}]
+    # Every secured operation uses the one authorizer, with the access token's scope.
+    for operations in paths.values():
+        for operation in operations.values():
+            for requirement in operation.get("security", []):
+                assert requirement == {"CognitoAuthorizer": [ACCESS_TOKEN_SCOPE]}
+
+
+def test_the_function_gets_the_stacks_ids_and_no_local_switches(resources, stage):
+    function = resources["APIHandler"]["Properties"]
+    env = function["Environment"]["Variables"]
+    assert env["ENVIRONMENT"] == stage
+    assert env["TABLE_NAME"] == {"Ref": "Table"}
+    assert env["COGNITO_USER_POOL_ID"] == {"Ref": "UserPool"}
+    assert env["COGNITO_CLIENT_ID"] == {"Ref": "UserPoolClient"}
+    assert env["COGNITO_USER_POOL_ARN"] == POOL_ARN
+    assert "DEV_TOOLS_ENABLED" not in env
+    assert "API_GATEWAY_AUTHORIZER" not in env
+    assert function["LoggingConfig"] == {"LogGroup": {"Ref": "FunctionLogGroup"}}
+    assert function["MemorySize"] >= 512
+    assert function["Timeout"] <= 29  # API Gateway gives up after 29 seconds
+
+
+def test_cors_origins_are_named_and_prod_allows_only_the_web_app(resources, template, stage):
+    env = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
+    origins = env["CORS_ALLOW_ORIGIN"].split(",")
+    assert "*" not in origins
+    assert _parameter(template, "CorsOrigin") == origins[0]
+    if stage == "prod":
+        assert origins == ["https://app.ai-lifestyle.example"]
+
+
+def test_the_table_is_the_one_the_code_expects(resources, stage):
+    table = resources["Table"]
+    expected = table_definition(f"ai-lifestyle-{stage}")
+    properties = table["Properties"]
+    assert properties["TableName"] == {"Fn::Sub": "ai-lifestyle-${Stage}"}
+    assert properties["BillingMode"] == expected["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["KeySchema"] == expected["KeySchema"]
+    assert properties["AttributeDefinitions"] == expected["AttributeDefinitions"]
+    assert properties.get("LocalSecondaryIndexes", []) == expected.get("LocalSecondaryIndexes", [])
+    assert properties.get("GlobalSecondaryIndexes", []) == expected.get(
+        "GlobalSecondaryIndexes", [])
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE,
+                                                     "Enabled": True}
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+
+
+def test_the_table_has_point_in_time_recovery_and_encryption(resources):
+    properties = resources["Table"]["Properties"]
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["SSESpecification"] == {"SSEEnabled": True}
+
+
+def _stage_setting(template: dict[str, Any], stage: str, value: Any) -> Any:
+    """Resolve a !FindInMap [StageSettings, !Ref Stage, Key] for the packaged stage."""
+    map_name, stage_ref, key = value["Fn::FindInMap"]
+    assert stage_ref == {"Ref": "Stage"}
+    return template["Mappings"][map_name][stage][key]
+
+
+def test_deletion_protection_is_on_in_prod_only(template, resources, stage):
+    table = resources["Table"]["Properties"]["DeletionProtectionEnabled"]
+    pool = resources["UserPool"]["Properties"]["DeletionProtection"]
+    prod = stage == "prod"
+    assert _stage_setting(template, stage, table) == ("true" if prod else "false")
+    assert _stage_setting(template, stage, pool) == ("ACTIVE" if prod else "INACTIVE")
+
+
+def test_the_user_pool_matches_the_local_one(resources, stage):
+    pool = resources["UserPool"]["Properties"]
+    expected = user_pool_definition(user_pool_name(stage))
+    assert pool["UserPoolName"] == {"Fn::Sub": "ai-lifestyle-${Stage}"}
+    for key in ("UsernameAttributes", "AutoVerifiedAttributes", "UsernameConfiguration",
+                "AccountRecoverySetting", "Schema", "UserAttributeUpdateSettings"):
+        assert pool[key] == expected[key], key
+    assert pool["Policies"]["PasswordPolicy"] == expected["Policies"]["PasswordPolicy"]
+    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] == 8
+
+
+def test_totp_mfa_is_optional_and_sms_is_not_offered(resources):
+    pool = resources["UserPool"]["Properties"]
+    assert pool["MfaConfiguration"] == "OPTIONAL"
+    assert pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+
+
+def test_the_app_client_is_public_and_does_not_leak_which_users_exist(resources, stage):
+    client = resources["UserPoolClient"]["Properties"]
+    expected = user_pool_client_definition("pool", client_name(stage))
+    assert client["UserPoolId"] == {"Ref": "UserPool"}
+    assert client["ClientName"] == {"Fn::Sub": "ai-lifestyle-${Stage}-web"}
+    assert client["GenerateSecret"] is False
+    assert client["PreventUserExistenceErrors"] == "ENABLED"
+    for key in ("ExplicitAuthFlows", "AccessTokenValidity", "IdTokenValidity",
+                "RefreshTokenValidity", "TokenValidityUnits"):
+        assert client[key] == expected[key], key
+
+
+def _json_body(template_text: str) -> dict[str, Any]:
+    """A gateway response body with API Gateway's variables replaced by sample values."""
+    text = template_text.replace("$context.error.messageString", '"Unauthorized"')
+    body: dict[str, Any] = json.loads(re.sub(r"\$context\.[A-Za-z.]+", "x", text))
+    return body
+
+
+def test_gateway_responses_carry_cors_headers_and_the_error_envelope(resources):
+    responses = _swagger(resources)["x-amazon-apigateway-gateway-responses"]
+    for kind in ("UNAUTHORIZED", "ACCESS_DENIED", "MISSING_AUTHENTICATION_TOKEN", "THROTTLED",
+                 "DEFAULT_4XX", "DEFAULT_5XX"):
+        response = responses[kind]
+        headers = response["responseParameters"]
+        assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == {
+            "Fn::Sub": "'${CorsOrigin}'"}
+        body = _json_body(response["responseTemplates"]["application/json"])
+        assert set(body) == {"error", "message", "request_id", "timestamp", "details"}
+        assert re.fullmatch(r"[A-Z_]+", body["error"])
+    assert responses["UNAUTHORIZED"]["statusCode"] == "401"
+    assert responses["MISSING_AUTHENTICATION_TOKEN"]["statusCode"] == "404"
+    assert "gatewayresponse.header.Retry-After" in responses["THROTTLED"]["responseParameters"]
+
+
+def test_access_logging_and_throttling_are_on(resources):
+    api = resources["RestAPI"]["Properties"]
+    assert api["AccessLogSetting"]["DestinationArn"] == {
+        "Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    log_format = json.loads(api["AccessLogSetting"]["Format"])
+    assert log_format["requestId"] == "$context.requestId"
+    default = next(s for s in api["MethodSettings"] if s["ResourcePath"] == "/*")
+    assert default["HttpMethod"] == "*"
+    assert "ThrottlingRateLimit" in default and "ThrottlingBurstLimit" in default
+    login = next(s for s in api["MethodSettings"] if s["ResourcePath"] == "/~1auth~1login")
+    assert login["HttpMethod"] == "POST"
+
+
+def test_every_log_group_has_a_retention(resources):
+    groups = {name: r for name, r in resources.items() if r["Type"] == "AWS::Logs::LogGroup"}
+    assert set(groups) == {"FunctionLogGroup", "ApiAccessLogGroup"}
+    for group in groups.values():
+        assert "RetentionInDays" in group["Properties"]
+
+
+def test_the_stage_config_is_what_the_template_was_built_from(resources, stage):
+    config_env = ChaliceConfig.load(REPO_ROOT).stage_environment(stage)
+    env = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
+    for key in ("ENVIRONMENT", "REGION", "LOG_LEVEL", "CORS_ALLOW_ORIGIN"):
+        assert env[key] == config_env[key]
+    assert config_env["TABLE_NAME"] == f"ai-lifestyle-{stage}"
