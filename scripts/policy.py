@@ -24,6 +24,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as `python scripts/policy.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from scripts.chalice_config import ChaliceConfig
 from scripts.resources import table_definition
 
 # An ARN may be a literal string or a CloudFormation intrinsic such as {"Fn::GetAtt": [...]}.
@@ -126,8 +127,6 @@ def write_policy(path: Path, policy: dict[str, Any]) -> None:
 
 def main() -> int:
     """Rewrite the committed policy files, keeping whatever account and pool each one names."""
-    from scripts.chalice_config import ChaliceConfig
-
     project_dir = Path(__file__).resolve().parent.parent
     config = ChaliceConfig.load(project_dir)
     for stage in DEPLOYED_STAGES:
