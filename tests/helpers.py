@@ -20,3 +20,16 @@ def assert_envelope(body: Any, status_code: int, error: str | None = None) -> di
     if error is not None:
         assert data["error"] == error, data
     return dict(data)
+
+
+def current_totp_code(secret: str) -> str:
+    """The authenticator code now, never one about to expire: moto accepts only the current
+    30-second window, so a code made in its last seconds could be stale when it arrives."""
+    import time
+
+    from chalicelib.users import totp
+
+    seconds_left = totp.STEP_SECONDS - time.time() % totp.STEP_SECONDS
+    if seconds_left < 3:
+        time.sleep(seconds_left + 0.1)
+    return totp.code_for(secret)

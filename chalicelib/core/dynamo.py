@@ -5,6 +5,7 @@ cold start, it is what transactions need, and it makes every request explicit.
 """
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -88,6 +89,8 @@ class UpdateBuilder:
     def __init__(self) -> None:
         self._sets: list[str] = []
         self._removes: list[str] = []
+        self._adds: list[str] = []
+        self._deletes: list[str] = []
         self._names: dict[str, str] = {}
         self._values: dict[str, Any] = {}
 
@@ -114,6 +117,14 @@ class UpdateBuilder:
             f" + {self.value(amount)}")
         return self
 
+    def add_to_set(self, attribute: str, members: AbstractSet[str]) -> "UpdateBuilder":
+        self._adds.append(f"{self._path((attribute,))} {self.value(members)}")
+        return self
+
+    def delete_from_set(self, attribute: str, members: AbstractSet[str]) -> "UpdateBuilder":
+        self._deletes.append(f"{self._path((attribute,))} {self.value(members)}")
+        return self
+
     def remove(self, *path: str) -> "UpdateBuilder":
         self._removes.append(self._path(path))
         return self
@@ -123,7 +134,7 @@ class UpdateBuilder:
 
     @property
     def is_empty(self) -> bool:
-        return not (self._sets or self._removes)
+        return not (self._sets or self._removes or self._adds or self._deletes)
 
     def params(self) -> dict[str, Any]:
         clauses = []
@@ -131,6 +142,10 @@ class UpdateBuilder:
             clauses.append("SET " + ", ".join(self._sets))
         if self._removes:
             clauses.append("REMOVE " + ", ".join(self._removes))
+        if self._adds:
+            clauses.append("ADD " + ", ".join(self._adds))
+        if self._deletes:
+            clauses.append("DELETE " + ", ".join(self._deletes))
         params: dict[str, Any] = {"UpdateExpression": " ".join(clauses)}
         if self._names:
             params["ExpressionAttributeNames"] = dict(self._names)

@@ -19,6 +19,7 @@ from chalicelib.core import dynamo
 from chalicelib.core.clock import to_iso
 from chalicelib.core.dynamo import Transaction, UpdateBuilder
 from chalicelib.core.idempotency import IdempotencyKey
+from chalicelib.journal import keys as journal_keys
 from chalicelib.users.repository import PROFILE_SK
 
 ACTIVITY_ID_INDEX = "ActivityIdIndex"
@@ -215,3 +216,18 @@ class GoalRepository:
         elif was_active and not is_active:
             tx.update("quota-released", _counter_key(user_id),
                       UpdateBuilder().add_number("active", amount=-1))
+        self._record_completion(tx, user_id, goal_id, before, after)
+
+    @staticmethod
+    def _record_completion(tx: Transaction, user_id: str, goal_id: str,
+                           before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+        was_done = before is not None and before["status"] == "completed"
+        is_done = after is not None and after["status"] == "completed"
+        if was_done == is_done:
+            return
+        update = UpdateBuilder()
+        if is_done:
+            update.add_to_set(journal_keys.COMPLETED_GOALS, {goal_id})
+        else:
+            update.delete_from_set(journal_keys.COMPLETED_GOALS, {goal_id})
+        tx.update("journal-completed-goals", journal_keys.stats_key(user_id), update)

@@ -65,6 +65,12 @@ class _Retry(Exception):
     """The goal changed under this write: read again and retry."""
 
 
+def check_accepts_activities(goal: dict[str, Any]) -> None:
+    if goal["status"] not in {"active", "paused"}:
+        raise errors.BusinessRuleViolation(
+            f"Activities cannot be logged to a {goal['status']} goal.", code="GOAL_NOT_ACTIVE")
+
+
 def _not_found() -> errors.AppError:
     return errors.NotFound("The goal was not found.", code="GOAL_NOT_FOUND")
 
@@ -313,21 +319,10 @@ class GoalService:
                 return replayed
             goal = self._writable_goal(context)
             local = _local_time(context.profile, timezone_header)
-            now = self._now()
-            activity = self._new_activity(user_id, goal, fields, local, now)
+            tx = Transaction()
+            activity = self.stage_logged_activity(tx, user_id, goal, fields, local, self._now())
             response = StoredResponse(201, present_activity(activity),
                                       f"/goals/{goal_id}/activities/{activity['activityId']}")
-            aggregates = self._goals.day_aggregates(user_id, goal_id)
-            day = activity["localDate"]
-            existing = next((a for a in aggregates if a["day"] == day), None)
-            updated_day = agg.add_activity(existing or agg.empty_day(date.fromisoformat(day)),
-                                           activity, activity["localHour"])
-            others = [a for a in aggregates if a["day"] != day]
-            tx = Transaction()
-            self._goals.put_activity(tx, user_id, activity)
-            self._goals.put_day(tx, user_id, goal_id, updated_day)
-            self._put_progress(tx, user_id, goal, [*others, updated_day], now, local,
-                               count_change=1)
             add_record(tx, key, response)
             try:
                 return self._commit_once(tx, user_id, key) or response
@@ -338,11 +333,40 @@ class GoalService:
     def _writable_goal(self, context: WriteContext) -> dict[str, Any]:
         if context.goal is None:
             raise _not_found()
-        if context.goal["status"] not in {"active", "paused"}:
-            raise errors.BusinessRuleViolation(
-                f"Activities cannot be logged to a {context.goal['status']} goal.",
-                code="GOAL_NOT_ACTIVE")
+        check_accepts_activities(context.goal)
         return context.goal
+
+    def stage_logged_activity(self, tx: Transaction, user_id: str, goal: dict[str, Any],
+                              fields: dict[str, Any], local: LocalTime, now: datetime
+                              ) -> dict[str, Any]:
+        """Add a new activity, its day aggregate and the goal's progress to `tx` (which the
+        caller commits). Reads the goal's day aggregates."""
+        activity = self._new_activity(user_id, goal, fields, local, now)
+        aggregates = self._goals.day_aggregates(user_id, goal["goalId"])
+        day = activity["localDate"]
+        existing = next((a for a in aggregates if a["day"] == day), None)
+        updated_day = agg.add_activity(existing or agg.empty_day(date.fromisoformat(day)),
+                                       activity, activity["localHour"])
+        others = [a for a in aggregates if a["day"] != day]
+        self._goals.put_activity(tx, user_id, activity)
+        self._goals.put_day(tx, user_id, goal["goalId"], updated_day)
+        self._put_progress(tx, user_id, goal, [*others, updated_day], now, local,
+                           count_change=1)
+        return activity
+
+    def stage_activity_change(self, tx: Transaction, user_id: str, goal: dict[str, Any],
+                              old: dict[str, Any], fields: dict[str, Any] | None,
+                              local: LocalTime, now: datetime) -> dict[str, Any] | None:
+        """Add an edit (`fields`) or a deletion (None) of an activity, the rebuilt days and
+        the goal's progress to `tx`. The changed activity, or None when deleted."""
+        new = None if fields is None else self._new_activity(user_id, goal, fields, local, now,
+                                                             existing=old)
+        if new is None or new["activityDate"] != old["activityDate"]:
+            self._goals.delete_activity(tx, user_id, old)
+        if new is not None:
+            self._goals.put_activity(tx, user_id, new)
+        self._rebuild_days(tx, user_id, goal, old, new, now, local)
+        return new
 
     def _put_progress(self, tx: Transaction, user_id: str, goal: dict[str, Any],
                       aggregates: list[dict[str, Any]], now: datetime, local: LocalTime,
@@ -411,18 +435,14 @@ class GoalService:
             context, old = self._activity_context(user_id, goal_id, activity_id)
             goal = self._editable_goal(context)
             local = _local_time(context.profile, timezone_header)
-            now = self._now()
-            new = self._new_activity(user_id, goal, fields, local, now, existing=old)
             tx = Transaction()
-            if new["activityDate"] != old["activityDate"]:
-                self._goals.delete_activity(tx, user_id, old)
-            self._goals.put_activity(tx, user_id, new)
-            self._rebuild_days(tx, user_id, goal, old, new, now, local)
+            new = self.stage_activity_change(tx, user_id, goal, old, fields, local, self._now())
             try:
                 self._commit(tx)
             except _Retry:
                 self._back_off(attempt)
                 continue
+            assert new is not None  # noqa: S101 - an edit always has a result
             return present_activity(new)
         raise errors.ServiceUnavailable("The goal is changing too often; try again.")
 
@@ -433,8 +453,7 @@ class GoalService:
             goal = self._editable_goal(context)
             local = _local_time(context.profile, timezone_header)
             tx = Transaction()
-            self._goals.delete_activity(tx, user_id, old)
-            self._rebuild_days(tx, user_id, goal, old, None, self._now(), local)
+            self.stage_activity_change(tx, user_id, goal, old, None, local, self._now())
             try:
                 self._commit(tx)
             except _Retry:

@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import jwt
-import pyotp
 import pytest
 import requests
 from botocore.exceptions import ClientError
 
 from scripts.local_stack import USER_POOL_CLIENT_NAME, USER_POOL_NAME, LocalStack
 from scripts.resources import TTL_ATTRIBUTE, ensure_table, ensure_user_pool
+from tests.helpers import current_totp_code
 from tests.stack import StackUnavailable, start_test_stack
 
 pytestmark = pytest.mark.integration
 
 PASSWORD = "Correct-Horse-9"
-TOTP_STEP_SECONDS = 30
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +113,7 @@ def test_totp_codes_are_really_verified(stack: LocalStack, cognito: Any) -> None
         "AccessToken"
     ]
     secret = cognito.associate_software_token(AccessToken=access_token)["SecretCode"]
-    valid_code = _current_totp_code(secret)
+    valid_code = current_totp_code(secret)
     wrong_code = f"{(int(valid_code) + 1) % 1_000_000:06d}"
 
     with pytest.raises(ClientError):
@@ -169,14 +167,6 @@ def _log_in(stack: LocalStack, cognito: Any, email: str) -> dict[str, Any]:
         AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
     )
     return response
-
-
-def _current_totp_code(secret: str) -> str:
-    # moto accepts only the current 30 s window: avoid a code that expires before it arrives.
-    seconds_left = TOTP_STEP_SECONDS - time.time() % TOTP_STEP_SECONDS
-    if seconds_left < 3:
-        time.sleep(seconds_left)
-    return str(pyotp.TOTP(secret, interval=TOTP_STEP_SECONDS).now())
 
 
 def _signing_key(stack: LocalStack, token: str) -> Any:
