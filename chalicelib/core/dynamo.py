@@ -89,8 +89,11 @@ class UpdateBuilder:
     def __init__(self) -> None:
         self._sets: list[str] = []
         self._removes: list[str] = []
-        self._adds: list[str] = []
-        self._deletes: list[str] = []
+        # Several writers may add to one item in one transaction: increments and set members
+        # accumulate per attribute and become one clause each.
+        self._increments: dict[tuple[str, ...], float] = {}
+        self._set_adds: dict[str, set[str]] = {}
+        self._set_deletes: dict[str, set[str]] = {}
         self._names: dict[str, str] = {}
         self._values: dict[str, Any] = {}
 
@@ -112,17 +115,15 @@ class UpdateBuilder:
         return self
 
     def add_number(self, *path: str, amount: int | float) -> "UpdateBuilder":
-        self._sets.append(
-            f"{self._path(path)} = if_not_exists({self._path(path)}, {self.value(0)})"
-            f" + {self.value(amount)}")
+        self._increments[path] = self._increments.get(path, 0) + amount
         return self
 
     def add_to_set(self, attribute: str, members: AbstractSet[str]) -> "UpdateBuilder":
-        self._adds.append(f"{self._path((attribute,))} {self.value(members)}")
+        self._set_adds.setdefault(attribute, set()).update(members)
         return self
 
     def delete_from_set(self, attribute: str, members: AbstractSet[str]) -> "UpdateBuilder":
-        self._deletes.append(f"{self._path((attribute,))} {self.value(members)}")
+        self._set_deletes.setdefault(attribute, set()).update(members)
         return self
 
     def remove(self, *path: str) -> "UpdateBuilder":
@@ -134,18 +135,29 @@ class UpdateBuilder:
 
     @property
     def is_empty(self) -> bool:
-        return not (self._sets or self._removes or self._adds or self._deletes)
+        return not (self._sets or self._removes or self._increments or self._set_adds
+                    or self._set_deletes)
 
     def params(self) -> dict[str, Any]:
+        sets = list(self._sets)
+        for path, amount in self._increments.items():
+            if amount:
+                target = self._path(path)
+                sets.append(f"{target} = if_not_exists({target}, {self.value(0)})"
+                            f" + {self.value(amount)}")
+        adds = [f"{self._path((name,))} {self.value(members)}"
+                for name, members in self._set_adds.items() if members]
+        deletes = [f"{self._path((name,))} {self.value(members)}"
+                   for name, members in self._set_deletes.items() if members]
         clauses = []
-        if self._sets:
-            clauses.append("SET " + ", ".join(self._sets))
+        if sets:
+            clauses.append("SET " + ", ".join(sets))
         if self._removes:
             clauses.append("REMOVE " + ", ".join(self._removes))
-        if self._adds:
-            clauses.append("ADD " + ", ".join(self._adds))
-        if self._deletes:
-            clauses.append("DELETE " + ", ".join(self._deletes))
+        if adds:
+            clauses.append("ADD " + ", ".join(adds))
+        if deletes:
+            clauses.append("DELETE " + ", ".join(deletes))
         params: dict[str, Any] = {"UpdateExpression": " ".join(clauses)}
         if self._names:
             params["ExpressionAttributeNames"] = dict(self._names)
@@ -169,11 +181,35 @@ class Transaction:
     def __init__(self) -> None:
         self._items: list[dict[str, Any]] = []
         self._labels: list[str] = []
+        self._shared: dict[tuple[str, str], tuple[dict[str, Any], UpdateBuilder, list[str]]] = {}
 
     def _add(self, label: str, kind: str, body: dict[str, Any]) -> "Transaction":
         self._items.append({kind: {"TableName": table_name(), **body}})
         self._labels.append(label)
         return self
+
+    def updating(self, label: str, key: dict[str, Any], condition: str | None = None
+                 ) -> UpdateBuilder:
+        """The one update of `key` in this transaction, shared by every writer that changes
+        the item (DynamoDB refuses two operations on one item in a transaction). Conditions
+        given by each writer must all hold; the label is the first writer's."""
+        item_id = (str(key["PK"]), str(key["SK"]))
+        if item_id not in self._shared:
+            # Kept by reference: its expression is rendered at commit, once all writers added.
+            body: dict[str, Any] = {"TableName": table_name(), "Key": serialize(key)}
+            self._shared[item_id] = (body, UpdateBuilder(), [])
+            self._items.append({"Update": body})
+            self._labels.append(label)
+        _, builder, conditions = self._shared[item_id]
+        if condition:
+            conditions.append(condition)
+        return builder
+
+    def _render_shared(self) -> None:
+        for body, builder, conditions in self._shared.values():
+            body.update(builder.params())
+            if conditions:
+                body["ConditionExpression"] = " AND ".join(f"({c})" for c in conditions)
 
     def put(self, label: str, item: dict[str, Any], condition: str | None = None,
             names: dict[str, str] | None = None, values: dict[str, Any] | None = None
@@ -198,6 +234,7 @@ class Transaction:
         return len(self._items)
 
     def commit(self, client_: Any = None) -> None:
+        self._render_shared()
         try:
             (client_ or client()).transact_write_items(TransactItems=self._items)
         except ClientError as exc:

@@ -17,7 +17,7 @@ from typing import Any
 
 from chalicelib.core import dynamo
 from chalicelib.core.clock import to_iso
-from chalicelib.core.dynamo import Transaction, UpdateBuilder
+from chalicelib.core.dynamo import Transaction
 from chalicelib.core.idempotency import IdempotencyKey
 from chalicelib.journal import keys as journal_keys
 from chalicelib.users.repository import PROFILE_SK
@@ -208,14 +208,13 @@ class GoalRepository:
                 tx.put("title", {**_title_lock_key(user_id, after["title"]), "goalId": goal_id},
                        condition="attribute_not_exists(PK)")
         if is_active and not was_active:
-            update = UpdateBuilder().add_number("active", amount=1)
-            limit = update.value(MAX_ACTIVE_GOALS)
-            active = update.name("active")
-            tx.update("quota", _counter_key(user_id), update,
-                      condition=f"attribute_not_exists({active}) OR {active} < {limit}")
+            counter = tx.updating("quota", _counter_key(user_id))
+            counter.add_number("active", amount=1)
+            active, limit = counter.name("active"), counter.value(MAX_ACTIVE_GOALS)
+            tx.updating("quota", _counter_key(user_id),
+                        condition=f"attribute_not_exists({active}) OR {active} < {limit}")
         elif was_active and not is_active:
-            tx.update("quota-released", _counter_key(user_id),
-                      UpdateBuilder().add_number("active", amount=-1))
+            tx.updating("quota-released", _counter_key(user_id)).add_number("active", amount=-1)
         self._record_completion(tx, user_id, goal_id, before, after)
 
     @staticmethod
@@ -225,9 +224,8 @@ class GoalRepository:
         is_done = after is not None and after["status"] == "completed"
         if was_done == is_done:
             return
-        update = UpdateBuilder()
+        stats = tx.updating("journal-completed-goals", journal_keys.stats_key(user_id))
         if is_done:
-            update.add_to_set(journal_keys.COMPLETED_GOALS, {goal_id})
+            stats.add_to_set(journal_keys.COMPLETED_GOALS, {goal_id})
         else:
-            update.delete_from_set(journal_keys.COMPLETED_GOALS, {goal_id})
-        tx.update("journal-completed-goals", journal_keys.stats_key(user_id), update)
+            stats.delete_from_set(journal_keys.COMPLETED_GOALS, {goal_id})
