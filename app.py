@@ -10,7 +10,7 @@ from chalicelib.core.config import chalice_authorizer_enabled
 from chalicelib.core.health import health_report
 from chalicelib.core.idempotency import StoredResponse
 from chalicelib.core.identity import ACCESS_TOKEN_SCOPE, bearer_token
-from chalicelib.core.routing import Api, ApiRequest, created, json_response
+from chalicelib.core.routing import Api, ApiRequest, created, json_response, no_content
 
 app = Chalice(app_name="ai-lifestyle-api")
 
@@ -173,6 +173,46 @@ def delete_activity(request: ApiRequest, goalId: str, activityId: str) -> dict[s
 def goal_progress(request: ApiRequest, goalId: str) -> dict[str, Any]:
     return wiring.goals().progress_report(request.user_id, goalId, request.query("period"),
                                           request.header("x-timezone"))
+
+
+@api.route("/journal")
+def list_journal(request: ApiRequest) -> dict[str, Any]:
+    query = {name: request.query(name)
+             for name in ("filter", "goalId", "tag", "mood", "template", "from", "to", "q")}
+    return wiring.journal().list_entries(request.user_id, request.page(), query,
+                                         request.header("x-timezone"))
+
+
+@api.route("/journal", methods=("POST",))
+def create_journal_entry(request: ApiRequest) -> Response:
+    return _stored(wiring.journal().create(request.user_id, request.json(),
+                                           request.header("idempotency-key"),
+                                           request.header("x-timezone")))
+
+
+@api.route("/journal/stats")
+def journal_stats(request: ApiRequest) -> dict[str, Any]:
+    return wiring.journal().stats(request.user_id, request.header("x-timezone"))
+
+
+@api.route("/journal/{entryId}")
+def get_journal_entry(request: ApiRequest, entryId: str) -> Response:
+    entry, etag = wiring.journal().get(request.user_id, entryId)
+    return json_response(entry, headers={"ETag": etag})
+
+
+@api.route("/journal/{entryId}", methods=("PUT",))
+def update_journal_entry(request: ApiRequest, entryId: str) -> Response:
+    entry, etag = wiring.journal().update(request.user_id, entryId, request.json(),
+                                          request.header("if-match"),
+                                          request.header("x-timezone"))
+    return json_response(entry, headers={"ETag": etag})
+
+
+@api.route("/journal/{entryId}", methods=("DELETE",))
+def delete_journal_entry(request: ApiRequest, entryId: str) -> Response:
+    wiring.journal().delete(request.user_id, entryId)
+    return no_content()
 
 
 api.finish()

@@ -7,6 +7,8 @@ from chalicelib.core import dynamo
 from chalicelib.core.config import get_settings
 from chalicelib.goals.repository import GoalRepository
 from chalicelib.goals.service import GoalService
+from chalicelib.journal.repository import JournalRepository
+from chalicelib.journal.service import JournalService
 from chalicelib.users import identity_provider
 from chalicelib.users.auth_service import AuthService
 from chalicelib.users.identity_provider import CognitoIdentityProvider
@@ -25,6 +27,11 @@ def goals() -> GoalService:
 
 
 @lru_cache(maxsize=1)
+def journal() -> JournalService:
+    return JournalService(JournalRepository(), goals(), GoalRepository())
+
+
+@lru_cache(maxsize=1)
 def auth() -> AuthService:
     settings = get_settings()
     return AuthService(CognitoIdentityProvider(settings), ProfileRepository(),
@@ -33,6 +40,6 @@ def auth() -> AuthService:
 
 def reset() -> None:
     """Forget every built service, client and setting (for tests that change the environment)."""
-    for cached in (profiles, goals, auth, get_settings, dynamo.client, dynamo.probe_client,
+    for cached in (profiles, goals, journal, auth, get_settings, dynamo.client, dynamo.probe_client,
                    identity_provider.cognito_client):
         cached.cache_clear()

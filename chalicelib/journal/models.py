@@ -1,0 +1,104 @@
+"""Request models and field rules of the journal routes (api.md, Journal)."""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, StrictBool, StrictInt
+
+from chalicelib.core.errors import FieldError
+from chalicelib.core.validation import WireModel
+from chalicelib.goals.models import Number
+from chalicelib.users.models import normalise_email
+
+Template = Literal["daily_reflection", "gratitude", "goal_progress", "mood_tracker",
+                   "habit_tracker", "creative_writing", "blank"]
+MAX_PLAIN_CONTENT = 50_000
+MAX_ENCRYPTED_CONTENT = 200_000
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 30
+MAX_LINKED_GOALS = 10
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+def clean_tags(tags: list[str]) -> list[str]:
+    """Trimmed, empty ones dropped, de-duplicated (ignoring case) in the order given."""
+    cleaned: list[str] = []
+    seen: set[str] = set()
+    for tag in tags:
+        trimmed = tag.strip()
+        if trimmed and trimmed.lower() not in seen:
+            seen.add(trimmed.lower())
+            cleaned.append(trimmed)
+    if len(cleaned) > MAX_TAGS:
+        raise ValueError(f"at most {MAX_TAGS} tags")
+    if any(len(tag) > MAX_TAG_LENGTH for tag in cleaned):
+        raise ValueError(f"each tag has at most {MAX_TAG_LENGTH} characters")
+    return cleaned
+
+
+def _unique_emails(emails: list[str]) -> list[str]:
+    return list(dict.fromkeys(normalise_email(email) for email in emails))
+
+
+Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_not_blank)]
+Content = Annotated[str, Field(min_length=1, max_length=MAX_ENCRYPTED_CONTENT),
+                    AfterValidator(_not_blank)]
+GoalId = Annotated[str, Field(min_length=1, max_length=100)]
+Secret = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class GoalProgressInput(WireModel):
+    goal_id: GoalId
+    progress_value: Annotated[Number, Field(ge=0)] | None = None
+    notes: Annotated[str, Field(max_length=500)] | None = None
+    completed: StrictBool = False
+
+
+class EntryFields(WireModel):
+    title: Title | None = None
+    content: Content | None = None
+    template: Template | None = None
+    tags: Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=200),
+                    AfterValidator(clean_tags)] | None = None
+    mood: Annotated[str, Field(max_length=50)] | None = None
+    linked_goal_ids: Annotated[list[GoalId], Field(max_length=MAX_LINKED_GOALS)] | None = None
+    goal_progress: Annotated[list[GoalProgressInput], Field(max_length=MAX_LINKED_GOALS)
+                             ] | None = None
+    is_encrypted: StrictBool | None = None
+    encrypted_key: Secret | None = None
+    encryption_iv: Secret | None = None
+    word_count: Annotated[StrictInt, Field(ge=0, le=1_000_000)] | None = None
+    is_shared: StrictBool | None = None
+    shared_with: Annotated[list[str], Field(max_length=50), AfterValidator(_unique_emails)
+                           ] | None = None
+
+
+class EntryCreate(EntryFields):
+    title: Title
+    content: Content
+
+
+def entry_errors(entry: dict[str, Any]) -> list[FieldError]:
+    """Rules across fields, checked on the whole (merged) entry before anything is written."""
+    errors: list[FieldError] = []
+    if entry["isEncrypted"]:
+        if entry.get("wordCount") is None:
+            errors.append(FieldError("wordCount", "is required for an encrypted entry"))
+        if entry.get("encryptedKey") and not entry.get("encryptionIv"):
+            errors.append(FieldError("encryptionIv", "is required with encryptedKey"))
+    elif len(entry["content"]) > MAX_PLAIN_CONTENT:
+        errors.append(FieldError("content", f"has at most {MAX_PLAIN_CONTENT} characters"))
+    linked = list(dict.fromkeys(entry["linkedGoalIds"]))
+    if len(linked) != len(entry["linkedGoalIds"]):
+        errors.append(FieldError("linkedGoalIds", "lists a goal twice"))
+    progress_goals = [item["goalId"] for item in entry["goalProgress"]]
+    for index, goal_id in enumerate(progress_goals):
+        if goal_id not in linked:
+            errors.append(FieldError(f"goalProgress.{index}.goalId", "is not a linked goal"))
+        elif progress_goals.index(goal_id) != index:
+            errors.append(FieldError(f"goalProgress.{index}.goalId", "appears twice"))
+    return errors

@@ -1,0 +1,131 @@
+"""All DynamoDB access for journal entries, their stats and shares.
+
+| item | PK | SK |
+|---|---|---|
+| entry | `USER#{userId}` | `JOURNAL#{entryId}` (UUIDv7: newest first by Query) |
+| stats | `USER#{userId}` | `JOURNALSTATS` (counters only, see stats.py) |
+| share | `SHARE#{email}` | `JOURNAL#{entryId}` (a copy of an entry shared with that address) |
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.core import dynamo
+from chalicelib.core.dynamo import Transaction
+from chalicelib.core.idempotency import IdempotencyKey
+from chalicelib.goals.repository import goal_key
+from chalicelib.journal.keys import ENTRY_PREFIX, STATS_SK, entry_key, share_key, stats_key
+from chalicelib.users.repository import PROFILE_SK
+
+MAX_ENTRIES = 10_000
+
+
+def _without_keys(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in item.items() if name not in {"PK", "SK"}}
+
+
+@dataclass(frozen=True)
+class JournalContext:
+    """What a write reads first, in one request."""
+
+    profile: dict[str, Any] | None
+    entry: dict[str, Any] | None
+    goals: dict[str, dict[str, Any]]
+    idempotency_record: dict[str, Any] | None
+
+
+class JournalRepository:
+    def load_for_write(self, user_id: str, entry_id: str | None, goal_ids: list[str],
+                       idempotency: IdempotencyKey | None) -> JournalContext:
+        keys: list[dict[str, Any]] = [{"PK": dynamo.user_pk(user_id), "SK": PROFILE_SK}]
+        if entry_id:
+            keys.append(entry_key(user_id, entry_id))
+        keys += [goal_key(user_id, goal_id) for goal_id in dict.fromkeys(goal_ids)]
+        if idempotency:
+            keys.append(idempotency.item_key)
+        found = {item["SK"]: item for item in dynamo.batch_get(keys)}
+        entry = found.get(f"{ENTRY_PREFIX}{entry_id}") if entry_id else None
+        return JournalContext(
+            profile=found.get(PROFILE_SK),
+            entry=_without_keys(entry) if entry else None,
+            goals={item["goalId"]: _without_keys(item) for sk, item in found.items()
+                   if sk.startswith("GOAL#")},
+            idempotency_record=found.get(idempotency.item_key["SK"]) if idempotency else None,
+        )
+
+    def get(self, user_id: str, entry_id: str) -> dict[str, Any] | None:
+        result = dynamo.client().get_item(TableName=dynamo.table_name(),
+                                          Key=dynamo.serialize(entry_key(user_id, entry_id)),
+                                          ConsistentRead=True)
+        item = result.get("Item")
+        return _without_keys(dynamo.deserialize(item)) if item else None
+
+    def stats(self, user_id: str) -> dict[str, Any] | None:
+        result = dynamo.client().get_item(TableName=dynamo.table_name(),
+                                          Key=dynamo.serialize(stats_key(user_id)),
+                                          ConsistentRead=True)
+        item = result.get("Item")
+        return _without_keys(dynamo.deserialize(item)) if item else None
+
+    def newest(self, user_id: str, count: int) -> tuple[dict[str, Any] | None,
+                                                        list[dict[str, Any]]]:
+        """The stats item and the `count` newest entries, in one Query: read backwards, the
+        stats key (`JOURNALSTATS`) sorts just after every `JOURNAL#` key."""
+        page = dynamo.client().query(
+            TableName=dynamo.table_name(),
+            KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
+            ExpressionAttributeValues=dynamo.serialize({
+                ":pk": dynamo.user_pk(user_id), ":low": ENTRY_PREFIX, ":high": STATS_SK}),
+            ScanIndexForward=False, Limit=count + 1, ConsistentRead=True)
+        items = [dynamo.deserialize(item) for item in page.get("Items", [])]
+        stats = next((item for item in items if item["SK"] == STATS_SK), None)
+        entries = [_without_keys(item) for item in items if item["SK"] != STATS_SK]
+        return (_without_keys(stats) if stats else None), entries[:count]
+
+    def all_entries(self, user_id: str) -> list[dict[str, Any]]:
+        return [_without_keys(item) for item in dynamo.query_all(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues=dynamo.serialize({":pk": dynamo.user_pk(user_id),
+                                                        ":prefix": ENTRY_PREFIX}),
+            ScanIndexForward=False, ConsistentRead=True)]
+
+    def shared_with(self, email: str) -> list[dict[str, Any]]:
+        return [_without_keys(item) for item in dynamo.query_all(
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues=dynamo.serialize({":pk": f"SHARE#{email}"}),
+            ScanIndexForward=False)]
+
+    # Writes: each adds its items to a transaction the service commits.
+
+    def put_entry(self, tx: Transaction, entry: dict[str, Any], expected_version: int | None
+                  ) -> None:
+        item = {**entry_key(entry["userId"], entry["entryId"]), **entry}
+        if expected_version is None:
+            tx.put("entry", item, condition="attribute_not_exists(PK)")
+        else:
+            tx.put("entry", item, condition="#version = :version",
+                   names={"#version": "version"}, values={":version": expected_version})
+
+    def delete_entry(self, tx: Transaction, entry: dict[str, Any]) -> None:
+        tx.delete("entry", entry_key(entry["userId"], entry["entryId"]))
+
+    def put_share(self, tx: Transaction, email: str, entry: dict[str, Any]) -> None:
+        tx.put(f"share-{email}", {**share_key(email, entry["entryId"]), **entry})
+
+    def delete_share(self, tx: Transaction, email: str, entry_id: str) -> None:
+        tx.delete(f"share-{email}", share_key(email, entry_id))
+
+    def change_stats(self, tx: Transaction, user_id: str, changes: dict[str, int],
+                     template_used: tuple[str, str] | None, local: tuple[str, int],
+                     adds_entry: bool) -> None:
+        """Add counter changes to the stats item; a new entry must fit the 10,000 quota."""
+        stats = tx.updating("journal-stats", stats_key(user_id))
+        for name, amount in changes.items():
+            stats.add_number(name, amount=amount)
+        if template_used:
+            stats.set(f"templateUsed#{template_used[0]}", value=template_used[1])
+        stats.set("timezone", value=local[0]).set("dayStartHour", value=local[1])
+        if adds_entry:
+            total, limit = stats.name("totalEntries"), stats.value(MAX_ENTRIES)
+            tx.updating("journal-stats", stats_key(user_id),
+                        condition=f"attribute_not_exists({total}) OR {total} < {limit}")

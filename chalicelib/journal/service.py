@@ -1,0 +1,358 @@
+"""Journal rules: entries, their goal links, shares and stats, all changed in one transaction.
+
+A `goalProgress` item with a `progressValue` is an activity on that goal (source `journal`),
+logged, changed or removed in the same transaction as the entry, through the goal service's
+own staging, so the goal's progress follows its journal exactly as it follows its activities.
+"""
+
+import random
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from chalicelib.core import errors
+from chalicelib.core.clock import parse_instant, to_iso, utc_now
+from chalicelib.core.dynamo import Transaction, TransactionCancelled
+from chalicelib.core.errors import FieldError, ValidationFailed
+from chalicelib.core.http import Page
+from chalicelib.core.idempotency import StoredResponse, add_record, key_from, replay
+from chalicelib.core.ids import uuid7
+from chalicelib.core.validation import parse
+from chalicelib.goals.periods import LocalTime
+from chalicelib.goals.repository import GoalRepository
+from chalicelib.goals.service import GoalService, check_accepts_activities
+from chalicelib.journal import text
+from chalicelib.journal.models import EntryCreate, EntryFields, entry_errors
+from chalicelib.journal.repository import JournalContext, JournalRepository
+from chalicelib.journal.stats import counter_changes, stats_view
+from chalicelib.users.models import check_timezone
+
+MAX_ATTEMPTS = 25
+FILTERS = ("owned", "all", "shared-with-me", "shared-by-me")
+ENTRY_FIELDS = ("entryId", "userId", "title", "content", "template", "wordCount", "tags",
+                "mood", "linkedGoalIds", "goalProgress", "createdAt", "updatedAt",
+                "isEncrypted", "isShared", "encryptedKey", "encryptionIv", "sharedWith",
+                "version")
+
+
+class _Retry(Exception):
+    pass
+
+
+def present_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    shown = {name: entry.get(name) for name in ENTRY_FIELDS}
+    shown["goalProgress"] = [{name: item.get(name) for name in
+                              ("goalId", "progressValue", "notes", "completed")}
+                             for item in entry.get("goalProgress") or []]
+    return shown
+
+
+def entry_etag(entry: dict[str, Any]) -> str:
+    return f'"{entry["version"]}"'
+
+
+def _not_found() -> errors.AppError:
+    return errors.NotFound("The journal entry was not found.", code="ENTRY_NOT_FOUND")
+
+
+def _local_time(profile: dict[str, Any] | None, stored: dict[str, Any] | None,
+                timezone_header: str | None) -> LocalTime:
+    source = profile or stored or {}
+    timezone = source.get("timezone") or "UTC"
+    if timezone_header:
+        try:
+            timezone = check_timezone(timezone_header.strip())
+        except ValueError as exc:
+            raise ValidationFailed([FieldError("X-Timezone", str(exc))]) from exc
+    return LocalTime(timezone, int(source.get("dayStartHour") or 0))
+
+
+class JournalService:
+    def __init__(self, entries: JournalRepository, goals: GoalService,
+                 goal_repository: GoalRepository, now: Callable[[], datetime] = utc_now,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self._entries = entries
+        self._goals = goals
+        self._goal_items = goal_repository
+        self._now = now
+        self._sleep = sleep
+
+    # Writes.
+
+    def create(self, user_id: str, body: Any, idempotency_header: str | None,
+               timezone_header: str | None) -> StoredResponse:
+        fields = parse(EntryCreate, body).model_dump(by_alias=True, exclude_unset=True,
+                                                     mode="json")
+        key = key_from(idempotency_header, user_id, "POST /journal", body)
+        for attempt in range(MAX_ATTEMPTS):
+            context = self._entries.load_for_write(user_id, None, fields.get("linkedGoalIds")
+                                                   or [], key)
+            replayed = replay(key, context.idempotency_record)
+            if replayed:
+                return replayed
+            local = _local_time(context.profile, None, timezone_header)
+            now = self._now()
+            entry = self._entry(user_id, fields, None, context, now, local)
+            tx = Transaction()
+            self._entries.change_stats(tx, user_id, counter_changes(None, entry),
+                                       (entry["template"], entry["createdAt"]),
+                                       (local.timezone, local.day_start_hour), adds_entry=True)
+            self._stage_goal_links(tx, user_id, None, entry, context, local, now)
+            self._entries.put_entry(tx, entry, expected_version=None)
+            self._stage_shares(tx, None, entry)
+            response = StoredResponse(201, present_entry(entry), f"/journal/{entry['entryId']}")
+            add_record(tx, key, response)
+            try:
+                self._commit(tx)
+            except _Retry as retry:
+                cancelled = retry.__cause__
+                if isinstance(cancelled, TransactionCancelled) and (
+                        "idempotency" in cancelled.failed):
+                    continue  # a concurrent twin won: the next round replays its response
+                self._back_off(attempt)
+                continue
+            return response
+        raise errors.ServiceUnavailable("The journal is changing too often; try again.")
+
+    def update(self, user_id: str, entry_id: str, body: Any, if_match: str | None,
+               timezone_header: str | None) -> tuple[dict[str, Any], str]:
+        fields = parse(EntryFields, body).model_dump(by_alias=True, exclude_unset=True,
+                                                     mode="json")
+        for attempt in range(MAX_ATTEMPTS):
+            first = self._entries.load_for_write(user_id, entry_id, [], None)
+            old = first.entry
+            if old is None:
+                raise _not_found()
+            if if_match and if_match.strip() not in {"*", entry_etag(old), f"W/{entry_etag(old)}"}:
+                raise errors.PreconditionFailed("The entry has changed since it was read.")
+            goal_ids = fields.get("linkedGoalIds", old["linkedGoalIds"])
+            context = self._entries.load_for_write(
+                user_id, entry_id, [*goal_ids, *old["linkedGoalIds"]], None)
+            if context.entry is None or context.entry["version"] != old["version"]:
+                continue
+            local = _local_time(context.profile, None, timezone_header)
+            now = self._now()
+            new = self._entry(user_id, fields, old, context, now, local)
+            tx = Transaction()
+            changed_template = (new["template"], new["updatedAt"]) if (
+                new["template"] != old["template"]) else None
+            self._entries.change_stats(tx, user_id, counter_changes(old, new), changed_template,
+                                       (local.timezone, local.day_start_hour), adds_entry=False)
+            self._stage_goal_links(tx, user_id, old, new, context, local, now)
+            self._entries.put_entry(tx, new, expected_version=old["version"])
+            self._stage_shares(tx, old, new)
+            try:
+                self._commit(tx)
+            except _Retry:
+                if if_match:
+                    raise errors.PreconditionFailed("The entry has changed since it was read."
+                                                    ) from None
+                self._back_off(attempt)
+                continue
+            return present_entry(new), entry_etag(new)
+        raise errors.ServiceUnavailable("The journal is changing too often; try again.")
+
+    def delete(self, user_id: str, entry_id: str) -> None:
+        for attempt in range(MAX_ATTEMPTS):
+            first = self._entries.load_for_write(user_id, entry_id, [], None)
+            old = first.entry
+            if old is None:
+                raise _not_found()
+            context = self._entries.load_for_write(user_id, entry_id, old["linkedGoalIds"],
+                                                   None)
+            local = _local_time(context.profile, None, None)
+            tx = Transaction()
+            self._entries.change_stats(tx, user_id, counter_changes(old, None), None,
+                                       (local.timezone, local.day_start_hour), adds_entry=False)
+            self._stage_goal_links(tx, user_id, old, None, context, local, self._now())
+            self._entries.delete_entry(tx, old)
+            self._stage_shares(tx, old, None)
+            try:
+                self._commit(tx)
+            except _Retry:
+                self._back_off(attempt)
+                continue
+            return
+        raise errors.ServiceUnavailable("The journal is changing too often; try again.")
+
+    def _entry(self, user_id: str, fields: dict[str, Any], old: dict[str, Any] | None,
+               context: JournalContext, now: datetime, local: LocalTime) -> dict[str, Any]:
+        """The entry after this write, checked completely before anything is written."""
+        stamp = to_iso(now)
+        entry: dict[str, Any] = {
+            "entryId": uuid7(), "userId": user_id, "template": "blank", "tags": [],
+            "mood": None, "linkedGoalIds": [], "goalProgress": [], "isEncrypted": False,
+            "isShared": False, "encryptedKey": None, "encryptionIv": None, "sharedWith": [],
+            "createdAt": stamp, "version": 0, "localDate": local.local_date(now).isoformat(),
+            **(old or {}),
+        }
+        entry.update({name: value for name, value in fields.items() if name != "wordCount"})
+        entry.update(updatedAt=stamp, version=entry["version"] + 1)
+        entry["goalProgress"] = [{**item, "activityId": self._previous_activity(old, item)}
+                                 for item in entry["goalProgress"]]
+        if entry["isEncrypted"]:
+            entry["wordCount"] = fields.get("wordCount", (old or {}).get("wordCount"))
+        else:
+            entry["wordCount"] = text.word_count(entry["content"])
+        problems = entry_errors(entry)
+        if problems:
+            raise ValidationFailed(problems)
+        missing = [goal_id for goal_id in entry["linkedGoalIds"] if goal_id not in context.goals]
+        if missing:
+            raise errors.BusinessRuleViolation(
+                "Linked goals must be your existing goals.", code="LINKED_GOAL_NOT_FOUND",
+                details={"goalIds": missing})
+        return entry
+
+    @staticmethod
+    def _previous_activity(old: dict[str, Any] | None, item: dict[str, Any]) -> str | None:
+        for previous in (old or {}).get("goalProgress") or []:
+            if previous["goalId"] == item["goalId"]:
+                activity_id: str | None = previous.get("activityId")
+                return activity_id
+        return None
+
+    def _stage_goal_links(self, tx: Transaction, user_id: str, old: dict[str, Any] | None,
+                          new: dict[str, Any] | None, context: JournalContext,
+                          local: LocalTime, now: datetime) -> None:
+        """Log, change or remove the activity behind each goalProgress value."""
+        before = {item["goalId"]: item for item in (old or {}).get("goalProgress") or []}
+        after = {item["goalId"]: item for item in (new or {}).get("goalProgress") or []}
+        for goal_id in before.keys() | after.keys():
+            previous, current = before.get(goal_id), after.get(goal_id)
+            activity_id = (previous or {}).get("activityId")
+            value = (current or {}).get("progressValue")
+            goal = context.goals.get(goal_id)
+            if goal is None:
+                continue  # the goal itself is gone: nothing left to keep in step
+            fields = {"value": value, "activityType": "completed"
+                      if (current or {}).get("completed") else "progress",
+                      "note": (current or {}).get("notes"), "source": "journal",
+                      "context": {"journalEntryId": (new or old or {}).get("entryId")}}
+            if activity_id:
+                existing = self._goal_items.find_activity(user_id, goal_id, activity_id)
+                if existing is None:
+                    continue
+                change = None if value is None else fields
+                if change is not None and existing["value"] == value and (
+                        existing["activityType"] == fields["activityType"]):
+                    continue
+                self._goals.stage_activity_change(tx, user_id, goal, existing, change, local,
+                                                  now)
+                if change is None and current is not None:
+                    current["activityId"] = None
+            elif value is not None and current is not None:
+                check_accepts_activities(goal)
+                activity = self._goals.stage_logged_activity(tx, user_id, goal, fields, local,
+                                                             now)
+                current["activityId"] = activity["activityId"]
+
+    def _stage_shares(self, tx: Transaction, old: dict[str, Any] | None,
+                      new: dict[str, Any] | None) -> None:
+        def recipients(entry: dict[str, Any] | None) -> set[str]:
+            return set(entry["sharedWith"]) if entry and entry["isShared"] else set()
+
+        for email in recipients(old) - recipients(new):
+            self._entries.delete_share(tx, email, (old or {})["entryId"])
+        for email in recipients(new):
+            self._entries.put_share(tx, email, present_entry(new or {}))
+
+    def _commit(self, tx: Transaction) -> None:
+        try:
+            tx.commit()
+        except TransactionCancelled as exc:
+            if "journal-stats" in exc.failed:
+                raise errors.BusinessRuleViolation(
+                    "A journal holds at most 10,000 entries.", code="JOURNAL_QUOTA_EXCEEDED"
+                ) from exc
+            raise _Retry() from exc
+
+    def _back_off(self, attempt: int) -> None:
+        self._sleep(random.uniform(0, min(0.25, 0.005 * 2 ** attempt)))  # noqa: S311
+
+    # Reads.
+
+    def get(self, user_id: str, entry_id: str) -> tuple[dict[str, Any], str]:
+        entry = self._entries.get(user_id, entry_id)
+        if entry is None:
+            raise _not_found()
+        return present_entry(entry), entry_etag(entry)
+
+    def stats(self, user_id: str, timezone_header: str | None) -> dict[str, Any]:
+        item = self._entries.stats(user_id)
+        local = _local_time(None, item, timezone_header)
+        return stats_view(item, local.local_date(self._now()),
+                          lambda day: to_iso(local.day_start(day)))
+
+    def list_entries(self, user_id: str, page: Page, query: dict[str, str | None],
+             timezone_header: str | None) -> dict[str, Any]:
+        chosen = query.get("filter") or "owned"
+        if chosen not in FILTERS:
+            raise ValidationFailed([FieldError("filter", "must be one of " + ", ".join(FILTERS))])
+        searching = any(query.get(name) for name in ("goalId", "tag", "mood", "template",
+                                                     "from", "to", "q"))
+        if chosen == "owned" and not searching:
+            stats, newest = self._entries.newest(user_id, page.offset + page.limit)
+            total = int((stats or {}).get("totalEntries", 0))
+            shown = newest[page.offset:]
+        else:
+            matching = self._matching(user_id, chosen, query, timezone_header)
+            total, shown = len(matching), matching[page.offset:page.offset + page.limit]
+        return {"entries": [present_entry(entry) for entry in shown], "total": total,
+                "page": page.number, "limit": page.limit,
+                "hasMore": page.offset + len(shown) < total, "filter": chosen}
+
+    def _matching(self, user_id: str, chosen: str, query: dict[str, str | None],
+                  timezone_header: str | None) -> list[dict[str, Any]]:
+        entries: list[dict[str, Any]] = []
+        if chosen in {"owned", "all", "shared-by-me"}:
+            entries = self._entries.all_entries(user_id)
+            if chosen == "shared-by-me":
+                entries = [entry for entry in entries if entry["isShared"]]
+        if chosen in {"all", "shared-with-me"}:
+            profile = self._entries.load_for_write(user_id, None, [], None).profile
+            if profile:
+                entries += self._entries.shared_with(profile["email"])
+        local = _local_time(None, None, timezone_header)
+        low, high = self._bounds(query.get("from"), query.get("to"), local)
+        wanted = (query.get("q") or "").strip().lower()
+        tag = (query.get("tag") or "").strip().lower()
+        kept = [entry for entry in entries
+                if (not query.get("goalId") or query["goalId"] in entry["linkedGoalIds"])
+                and (not tag or tag in {own.lower() for own in entry["tags"]})
+                and (not query.get("mood") or entry.get("mood") == query["mood"])
+                and (not query.get("template") or entry["template"] == query["template"])
+                and (low is None or entry["createdAt"] >= low)
+                and (high is None or entry["createdAt"] <= high)
+                and (not wanted or self._mentions(entry, wanted))]
+        return sorted(kept, key=lambda entry: entry["createdAt"], reverse=True)
+
+    @staticmethod
+    def _mentions(entry: dict[str, Any], wanted: str) -> bool:
+        if wanted in entry["title"].lower():
+            return True
+        return not entry["isEncrypted"] and wanted in text.plain_text(entry["content"]).lower()
+
+    @staticmethod
+    def _bounds(start: str | None, end: str | None, local: LocalTime
+                ) -> tuple[str | None, str | None]:
+        problems: list[FieldError] = []
+        bounds: list[str | None] = []
+        for name, raw, last in (("from", start, False), ("to", end, True)):
+            if not raw:
+                bounds.append(None)
+                continue
+            try:
+                if len(raw.strip()) == 10:
+                    day = date.fromisoformat(raw.strip())
+                    instant = local.day_start(day + timedelta(days=1 if last else 0))
+                    bounds.append(to_iso(instant - timedelta(milliseconds=1) if last
+                                         else instant))
+                else:
+                    bounds.append(to_iso(parse_instant(raw)))
+            except ValueError:
+                problems.append(FieldError(name, "must be a date or an ISO-8601 date-time"))
+        if problems:
+            raise ValidationFailed(problems)
+        return bounds[0], bounds[1]
