@@ -191,11 +191,17 @@ class JournalService:
         entry.update(updatedAt=stamp, version=entry["version"] + 1)
         entry["goalProgress"] = [{**item, "activityId": self._previous_activity(old, item)}
                                  for item in entry["goalProgress"]]
+        problems: list[FieldError] = []
+        switched = old is not None and entry["isEncrypted"] != old["isEncrypted"]
+        if switched and "content" not in fields:
+            problems.append(FieldError("content", "must be sent again when isEncrypted changes"))
         if entry["isEncrypted"]:
-            entry["wordCount"] = fields.get("wordCount", (old or {}).get("wordCount"))
+            # New ciphertext needs its own word count: the server cannot count it.
+            fresh = "content" in fields or switched
+            entry["wordCount"] = fields.get("wordCount") if fresh else old and old["wordCount"]
         else:
             entry["wordCount"] = text.word_count(entry["content"])
-        problems = entry_errors(entry)
+        problems += entry_errors(entry)
         if problems:
             raise ValidationFailed(problems)
         missing = [goal_id for goal_id in entry["linkedGoalIds"] if goal_id not in context.goals]

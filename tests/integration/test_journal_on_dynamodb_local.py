@@ -1,0 +1,165 @@
+"""The journal on DynamoDB Local: stats across days and time zones as entries come, change and
+go; goal progress following linked entries; one request per read; the entry quota."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from chalicelib.core import dynamo
+from chalicelib.core.errors import BusinessRuleViolation
+from chalicelib.core.http import Page
+from chalicelib.goals.repository import GoalRepository
+from chalicelib.goals.service import GoalService
+from chalicelib.journal import repository as journal_repository
+from chalicelib.journal.repository import JournalRepository
+from chalicelib.journal.service import JournalService
+from tests.integration.test_goals_on_dynamodb_local import RequestLog
+
+LOS_ANGELES = "America/Los_Angeles"
+
+
+class Clock:
+    def __init__(self, now: str) -> None:
+        self.now = datetime.fromisoformat(now).replace(tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock("2026-11-20T18:00:00")  # a Friday; 10:00 in Los Angeles
+
+
+@pytest.fixture
+def services(stack_env, clock) -> tuple[JournalService, GoalService]:
+    goals = GoalService(GoalRepository(), now=clock)
+    return JournalService(JournalRepository(), goals, GoalRepository(), now=clock), goals
+
+
+@pytest.fixture
+def user() -> str:
+    return str(uuid.uuid4())
+
+
+def _write(journal: JournalService, user: str, **fields: Any) -> dict[str, Any]:
+    body = {"title": "Entry", "content": "<p>one two three</p>", **fields}
+    return dict(journal.create(user, body, None, LOS_ANGELES).body)
+
+
+def test_stats_follow_creates_edits_and_deletes_across_days(services, clock, user):
+    journal, _ = services
+    first = _write(journal, user, template="gratitude", tags=["x", "y"], mood="happy")
+    clock.advance(days=1)
+    second = _write(journal, user, template="gratitude", tags=["x"], mood="calm")
+    clock.advance(days=2)  # Monday: Sunday had no entry
+    _write(journal, user, template="blank", content="<p>four words right here</p>")
+    stats = journal.stats(user, LOS_ANGELES)
+    assert stats["totalEntries"] == 3
+    assert stats["totalWords"] == 10
+    assert stats["currentStreak"] == 1
+    assert stats["longestStreak"] == 2
+    assert stats["entriesThisWeek"] == 1  # the ISO week began on Monday
+    assert stats["entriesThisMonth"] == 3
+    assert stats["moodDistribution"] == {"happy": 1, "calm": 1}
+    assert stats["topTags"] == [{"tag": "x", "count": 2}, {"tag": "y", "count": 1}]
+    assert [(t["template"], t["count"]) for t in stats["templateUsage"]] == [
+        ("gratitude", 2), ("blank", 1)]
+    assert stats["averageWordsPerEntry"] == round(10 / 3, 1)
+
+    journal.update(user, second["entryId"], {"mood": "happy", "tags": ["z"]}, None, None)
+    journal.delete(user, first["entryId"])
+    stats = journal.stats(user, LOS_ANGELES)
+    assert stats["totalEntries"] == 2
+    assert stats["moodDistribution"] == {"happy": 1}
+    assert stats["topTags"] == [{"tag": "z", "count": 1}]
+    assert stats["longestStreak"] == 1
+
+    clock.advance(days=3)  # days later, no new entries: the streak is over
+    later = journal.stats(user, LOS_ANGELES)
+    assert later["currentStreak"] == 0
+    assert later["entriesThisWeek"] == 1
+
+
+def test_days_are_the_users_local_days(services, clock, user):
+    journal, _ = services
+    clock.now = datetime(2026, 11, 21, 6, 30, tzinfo=UTC)  # 22:30 on Nov 20 in Los Angeles
+    _write(journal, user)
+    clock.now = datetime(2026, 11, 21, 18, 0, tzinfo=UTC)  # Nov 21 in Los Angeles
+    _write(journal, user)
+    stats = journal.stats(user, LOS_ANGELES)
+    assert stats["currentStreak"] == 2  # two local days, though one UTC day
+    assert stats["lastEntryDate"] == "2026-11-21T08:00:00.000Z"  # LA midnight, in UTC
+
+
+def test_goal_progress_follows_linked_entries(services, user):
+    journal, goals = services
+    goal = goals.create(user, {"title": "Read", "goalPattern": "milestone",
+                               "target": {"value": 10, "unit": "pages"}}, None, None).body
+    goal_id = goal["goalId"]
+    entry = _write(journal, user, linkedGoalIds=[goal_id],
+                   goalProgress=[{"goalId": goal_id, "progressValue": 4, "notes": "ch. 1"}])
+    assert goals.get(user, goal_id, None)[0]["progress"]["totalAccumulated"] == 4
+    [activity] = goals.list_activities(user, goal_id, None, None, [], Page(1, 10),
+                                       None)["activities"]
+    assert activity["source"] == "journal"
+    assert activity["context"] == {"journalEntryId": entry["entryId"]}
+    journal.update(user, entry["entryId"], {"goalProgress": [
+        {"goalId": goal_id, "progressValue": 7}]}, None, None)
+    assert goals.get(user, goal_id, None)[0]["progress"]["totalAccumulated"] == 7
+    stats = journal.stats(user, None)
+    assert (stats["goalsTracked"], stats["goalsCompleted"]) == (1, 0)
+    journal.update(user, entry["entryId"], {"goalProgress": [
+        {"goalId": goal_id, "progressValue": 10}]}, None, None)
+    done, _ = goals.get(user, goal_id, None)
+    assert done["status"] == "completed"
+    assert journal.stats(user, None)["goalsCompleted"] == 1
+    journal.delete(user, entry["entryId"])
+    after, _ = goals.get(user, goal_id, None)
+    assert after["progress"]["totalAccumulated"] == 0
+    assert journal.stats(user, None)["goalsTracked"] == 0
+
+
+def test_reads_are_one_request_each(services, user):
+    journal, _ = services
+    entry = _write(journal, user, tags=["a"])
+    log = RequestLog()
+    events = dynamo.client().meta.events
+    events.register("before-call.dynamodb", log)
+    try:
+        journal.get(user, entry["entryId"])
+        assert log.operations == ["GetItem"]
+        log.operations.clear()
+        listed = journal.list_entries(user, Page(1, 20), {}, None)
+        assert log.operations == ["Query"]
+        assert listed["total"] == 1
+        log.operations.clear()
+        journal.stats(user, None)
+        assert log.operations == ["GetItem"]
+    finally:
+        events.unregister("before-call.dynamodb", log)
+
+
+def test_the_entry_quota_is_enforced_in_the_write(services, user, monkeypatch):
+    journal, _ = services
+    monkeypatch.setattr(journal_repository, "MAX_ENTRIES", 2)
+    _write(journal, user)
+    _write(journal, user)
+    with pytest.raises(BusinessRuleViolation) as caught:
+        _write(journal, user)
+    assert caught.value.code == "JOURNAL_QUOTA_EXCEEDED"
+    assert journal.stats(user, None)["totalEntries"] == 2
+
+
+def test_sharing_puts_a_copy_where_the_recipient_finds_it(services, user):
+    journal, _ = services
+    entry = _write(journal, user, isShared=True, sharedWith=["Friend@Example.com"])
+    shared = JournalRepository().shared_with("friend@example.com")
+    assert [item["entryId"] for item in shared] == [entry["entryId"]]
+    journal.update(user, entry["entryId"], {"isShared": False}, None, None)
+    assert JournalRepository().shared_with("friend@example.com") == []

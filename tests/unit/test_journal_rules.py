@@ -1,0 +1,143 @@
+"""Journal rules: everything is checked before anything is written."""
+
+import json
+
+import boto3
+import pytest
+
+from tests.helpers import assert_envelope
+from tests.unit.conftest import get, post_json, put_json, signed_in_user
+
+
+@pytest.fixture
+def token(client, aws):
+    return signed_in_user(client, aws)
+
+
+def _journal_items(aws):
+    items = boto3.client("dynamodb").scan(TableName=aws["table"])["Items"]
+    return [item for item in items if item["SK"]["S"].startswith(("JOURNAL", "SHARE"))
+            or item["PK"]["S"].count("#") > 1]
+
+
+def _goal(client, token, title="Read"):
+    response = post_json(client, "/goals", {"title": title, "goalPattern": "milestone",
+                                            "target": {"value": 100, "unit": "pages"}}, token)
+    return json.loads(response.body)["goalId"]
+
+
+GOOD = {"title": "Evening", "content": "<p>Quiet day</p>"}
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"title": "   "}, "title"),
+    ({"title": "x" * 201}, "title"),
+    ({"content": " "}, "content"),
+    ({"content": "x" * 50_001}, "content"),
+    ({"isEncrypted": True, "content": "b64cipher"}, "wordCount"),
+    ({"isEncrypted": True, "content": "c", "wordCount": 3, "encryptedKey": "k"}, "encryptionIv"),
+    ({"tags": [f"t{i}" for i in range(21)]}, "tags"),
+    ({"tags": ["x" * 31]}, "tags"),
+    ({"mood": "m" * 51}, "mood"),
+    ({"linkedGoalIds": [f"g{i}" for i in range(11)]}, "linkedGoalIds"),
+    ({"template": "diary"}, "template"),
+    ({"goalProgress": [{"goalId": "g1", "progressValue": 2}]}, "goalProgress.0.goalId"),
+])
+def test_bad_entries_are_400_and_write_nothing(client, aws, token, changes, field):
+    response = post_json(client, "/journal", {**GOOD, **changes}, token)
+    body = assert_envelope(response.body, response.status_code, "VALIDATION_ERROR")
+    assert response.status_code == 400
+    assert field in [error["field"] for error in body["validation_errors"]]
+    assert _journal_items(aws) == []
+
+
+def test_linking_a_goal_that_is_not_yours_is_422_and_writes_nothing(client, aws, token):
+    other = signed_in_user(client, aws, email="bob@example.com")
+    their_goal = _goal(client, other)
+    before = _journal_items(aws)
+    response = post_json(client, "/journal", {
+        **GOOD, "linkedGoalIds": [their_goal],
+        "goalProgress": [{"goalId": their_goal, "progressValue": 5}]}, token)
+    assert_envelope(response.body, response.status_code, "LINKED_GOAL_NOT_FOUND")
+    assert response.status_code == 422
+    assert _journal_items(aws) == before
+
+
+def test_words_are_counted_in_the_text_not_the_markup(client, token):
+    entry = json.loads(post_json(client, "/journal", {
+        "title": "T", "content": "<h1>Big&nbsp;day</h1><script>var x = 1;</script>"
+                                 "<ul><li>one</li><li>two</li></ul>", "wordCount": 99},
+        token).body)
+    assert entry["wordCount"] == 4
+
+
+def test_encrypted_content_is_opaque_and_keeps_the_given_word_count(client, token):
+    entry = json.loads(post_json(client, "/journal", {
+        "title": "Secret", "content": "U2FsdGVkX1+abc==", "isEncrypted": True,
+        "wordCount": 120, "encryptedKey": "wrapped-key", "encryptionIv": "iv=="}, token).body)
+    assert entry["content"] == "U2FsdGVkX1+abc=="
+    assert entry["wordCount"] == 120
+    assert entry["isEncrypted"] is True
+
+
+def test_a_bad_update_leaves_the_entry_and_the_list_intact(client, aws, token):
+    entry = json.loads(post_json(client, "/journal", {**GOOD, "tags": ["calm"]}, token).body)
+    path = f"/journal/{entry['entryId']}"
+    before_entry = get(client, path, token).body
+    before_list = get(client, "/journal", token).body
+    before_stats = get(client, "/journal/stats", token).body
+    for bad in ({"title": ""}, {"tags": ["x" * 40]}, {"linkedGoalIds": ["nope"]},
+                {"isEncrypted": True}):
+        response = put_json(client, path, bad, token)
+        assert response.status_code in (400, 422), bad
+    assert get(client, path, token).body == before_entry
+    assert get(client, "/journal", token).body == before_list
+    assert get(client, "/journal/stats", token).body == before_stats
+
+
+def test_if_match_and_another_users_entry(client, aws, token):
+    entry = json.loads(post_json(client, "/journal", GOOD, token).body)
+    path = f"/journal/{entry['entryId']}"
+    etag = get(client, path, token).headers["ETag"]
+    changed = client.http.put(path, body=json.dumps({"title": "New"}), headers={
+        "Content-Type": "application/json", "Authorization": f"Bearer {token}",
+        "If-Match": etag})
+    assert changed.status_code == 200
+    stale = client.http.put(path, body=json.dumps({"title": "Old"}), headers={
+        "Content-Type": "application/json", "Authorization": f"Bearer {token}",
+        "If-Match": etag})
+    assert stale.status_code == 412
+    other = signed_in_user(client, aws, email="eve@example.com")
+    for method in ("get", "put", "delete"):
+        response = client.http.request(method.upper(), path, body=json.dumps({"title": "x"}),
+                                       headers={"Content-Type": "application/json",
+                                                "Authorization": f"Bearer {other}"})
+        assert response.status_code == 404, method
+    assert json.loads(get(client, path, token).body)["title"] == "New"
+
+
+def test_list_filters_and_search(client, token):
+    goal_id = _goal(client, token)
+    for title, body in (("Run", {"tags": ["running"], "mood": "happy",
+                                 "template": "habit_tracker", "linkedGoalIds": [goal_id]}),
+                        ("Rest", {"tags": ["sleep"], "mood": "tired"}),
+                        ("Notes", {"content": "<p>Bought <em>blueberries</em></p>"})):
+        post_json(client, "/journal", {**GOOD, "title": title, **body}, token)
+
+    def titles(query):
+        body = json.loads(get(client, f"/journal?{query}", token).body)
+        return [entry["title"] for entry in body["entries"]], body
+
+    assert titles("")[0] == ["Notes", "Rest", "Run"]
+    assert titles("tag=RUNNING")[0] == ["Run"]
+    assert titles("mood=tired")[0] == ["Rest"]
+    assert titles("template=habit_tracker")[0] == ["Run"]
+    assert titles(f"goalId={goal_id}")[0] == ["Run"]
+    assert titles("q=blueberr")[0] == ["Notes"]
+    assert titles("q=em")[0] == []  # markup is not text
+    first, page = titles("limit=2")
+    assert first == ["Notes", "Rest"] and page["hasMore"] is True and page["total"] == 3
+    assert titles("limit=2&page=2")[0] == ["Run"]
+    assert titles("limit=1000")[1]["limit"] == 100
+    bad = get(client, "/journal?filter=everything", token)
+    assert bad.status_code == 400
