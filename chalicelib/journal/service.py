@@ -189,7 +189,8 @@ class JournalService:
         }
         entry.update({name: value for name, value in fields.items() if name != "wordCount"})
         entry.update(updatedAt=stamp, version=entry["version"] + 1)
-        entry["goalProgress"] = [{**item, "activityId": self._previous_activity(old, item)}
+        entry["goalProgress"] = [{"progressValue": None, "notes": None, "completed": False,
+                                  **item, "activityId": self._previous_activity(old, item)}
                                  for item in entry["goalProgress"]]
         problems: list[FieldError] = []
         switched = old is not None and entry["isEncrypted"] != old["isEncrypted"]
