@@ -6,6 +6,7 @@ from typing import Any
 from chalice.app import Chalice, CognitoUserPoolAuthorizer, Response
 
 from chalicelib import wiring
+from chalicelib.core import docs
 from chalicelib.core.config import chalice_authorizer_enabled
 from chalicelib.core.health import health_report
 from chalicelib.core.idempotency import StoredResponse
@@ -32,6 +33,31 @@ def _access_token(request: ApiRequest) -> str:
 @api.route("/health", public=True)
 def health(request: ApiRequest) -> dict[str, Any]:
     return health_report()
+
+
+@api.route("/docs", public=True)
+def docs_page(request: ApiRequest) -> Response:
+    return Response(body=docs.PAGE, headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+@api.route(f"/docs/{docs.REDOC_SCRIPT}", public=True)
+def docs_script(request: ApiRequest) -> Response:
+    return Response(body=docs.redoc_script(),
+                    headers={"Content-Type": "application/javascript; charset=utf-8",
+                             "Cache-Control": "public, max-age=86400"})
+
+
+@api.route(f"/docs/{docs.REDOC_LOGO}", public=True)
+def docs_logo(request: ApiRequest) -> Response:
+    return Response(body=docs.redoc_logo(),
+                    headers={"Content-Type": "image/svg+xml",
+                             "Cache-Control": "public, max-age=86400"})
+
+
+@api.route("/openapi.yaml", public=True)
+def contract(request: ApiRequest) -> Response:
+    return Response(body=docs.contract_text(),
+                    headers={"Content-Type": "application/yaml; charset=utf-8"})
 
 
 @api.route("/config/features", public=True)

@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,23 @@ def package(stage: str, out_dir: Path | None = None) -> Path:
     command = [_chalice(), "package", "--stage", stage, "--merge-template", str(merge_path),
                str(out_dir)]
     subprocess.run(command, cwd=REPO_ROOT, env=env, check=True)
+    drop_unused_files(out_dir / "deployment.zip")
     return out_dir
+
+
+# The docs page uses Redoc only; the package that brings it also carries two other UIs.
+UNUSED_IN_LAMBDA = ("openapi_ui_bundles/swagger_ui/", "openapi_ui_bundles/rapidoc/")
+
+
+def drop_unused_files(zip_path: Path) -> None:
+    """Rewrite the Lambda zip without files the app never reads (it must stay under 5 MB)."""
+    slimmer = zip_path.with_suffix(".slim.zip")
+    with zipfile.ZipFile(zip_path) as source, zipfile.ZipFile(
+            slimmer, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            if not entry.filename.startswith(UNUSED_IN_LAMBDA):
+                target.writestr(entry, source.read(entry.filename))
+    slimmer.replace(zip_path)
 
 
 def _chalice() -> str:
