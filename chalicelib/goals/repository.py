@@ -19,6 +19,7 @@ from chalicelib.core import dynamo
 from chalicelib.core.clock import to_iso
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.idempotency import IdempotencyKey
+from chalicelib.core.ids import could_be_issued
 from chalicelib.journal import keys as journal_keys
 from chalicelib.users.repository import PROFILE_SK
 
@@ -73,6 +74,8 @@ class WriteContext:
 
 class GoalRepository:
     def get(self, user_id: str, goal_id: str) -> dict[str, Any] | None:
+        if not could_be_issued(goal_id):
+            return None
         result = dynamo.client().get_item(TableName=dynamo.table_name(),
                                           Key=dynamo.serialize(goal_key(user_id, goal_id)),
                                           ConsistentRead=True)
@@ -90,7 +93,7 @@ class GoalRepository:
     def load_for_write(self, user_id: str, goal_id: str | None,
                        idempotency: IdempotencyKey | None) -> WriteContext:
         keys: list[dict[str, Any]] = [{"PK": dynamo.user_pk(user_id), "SK": PROFILE_SK}]
-        if goal_id is not None:
+        if goal_id is not None and could_be_issued(goal_id):
             keys.append(goal_key(user_id, goal_id))
         if idempotency is not None:
             keys.append(idempotency.item_key)
@@ -114,6 +117,8 @@ class GoalRepository:
 
     def find_activity(self, user_id: str, goal_id: str, activity_id: str
                       ) -> dict[str, Any] | None:
+        if not (could_be_issued(goal_id) and could_be_issued(activity_id)):
+            return None
         items = dynamo.query_all(
             IndexName=ACTIVITY_ID_INDEX,
             KeyConditionExpression="PK = :pk AND activityId = :id",

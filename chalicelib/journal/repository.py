@@ -13,6 +13,7 @@ from typing import Any
 from chalicelib.core import dynamo
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.idempotency import IdempotencyKey
+from chalicelib.core.ids import could_be_issued
 from chalicelib.goals.repository import goal_key
 from chalicelib.journal.keys import ENTRY_PREFIX, STATS_SK, entry_key, share_key, stats_key
 from chalicelib.users.repository import PROFILE_SK
@@ -38,9 +39,10 @@ class JournalRepository:
     def load_for_write(self, user_id: str, entry_id: str | None, goal_ids: list[str],
                        idempotency: IdempotencyKey | None) -> JournalContext:
         keys: list[dict[str, Any]] = [{"PK": dynamo.user_pk(user_id), "SK": PROFILE_SK}]
-        if entry_id:
+        if entry_id and could_be_issued(entry_id):
             keys.append(entry_key(user_id, entry_id))
-        keys += [goal_key(user_id, goal_id) for goal_id in dict.fromkeys(goal_ids)]
+        keys += [goal_key(user_id, goal_id) for goal_id in dict.fromkeys(goal_ids)
+                 if could_be_issued(goal_id)]
         if idempotency:
             keys.append(idempotency.item_key)
         found = {item["SK"]: item for item in dynamo.batch_get(keys)}
@@ -54,6 +56,8 @@ class JournalRepository:
         )
 
     def get(self, user_id: str, entry_id: str) -> dict[str, Any] | None:
+        if not could_be_issued(entry_id):
+            return None
         result = dynamo.client().get_item(TableName=dynamo.table_name(),
                                           Key=dynamo.serialize(entry_key(user_id, entry_id)),
                                           ConsistentRead=True)

@@ -1,0 +1,179 @@
+"""Object-level authorization over HTTP, built from the app's own route table.
+
+User A owns one object of each kind (goal, activity, journal entry). User B calls every route
+that takes an id, with every method the route declares, using A's ids (and mixes of B's and
+A's ids): each answer is 404 in the envelope. A then reads everything again and every body is
+exactly what it was (versions included). Odd ids (`#`, `/`, `..`, NUL, very long) are 404 too,
+never a 500.
+"""
+
+import http.client
+import json
+import re
+import urllib.parse
+from typing import Any
+
+import pytest
+
+from app import api as app_routes
+from tests import contract
+from tests.helpers import assert_envelope
+
+# The kinds of id a path can carry. A new kind makes this test fail until it is covered here.
+ID_KINDS = {"goalId", "activityId", "entryId"}
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+# A body each write would accept from the owner, so that 404 can only mean "not yours".
+VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("/goals/{goalId}", "PUT"): {"title": "Taken over", "description": "changed"},
+    ("/goals/{goalId}/activities", "POST"): {"value": 3},
+    ("/goals/{goalId}/activities/{activityId}", "PUT"): {"value": 99},
+    ("/journal/{entryId}", "PUT"): {"title": "Taken over", "mood": "sneaky"},
+}
+
+
+# Public routes own no user data (health, features, auth, the API's documentation).
+PUBLIC_PREFIXES = ("/health", "/config/", "/auth/", "/docs", "/openapi")
+
+
+def data_routes() -> list[tuple[str, str]]:
+    return [(path, method) for path, method in app_routes.declared
+            if not path.startswith(PUBLIC_PREFIXES)]
+
+
+def id_routes() -> list[tuple[str, str]]:
+    """Every (path, method) of the app whose path carries an id."""
+    return [(path, method) for path, method in data_routes() if "{" in path]
+
+
+def _fill(path: str, ids: dict[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda match: urllib.parse.quote(ids[match.group(1)], safe=""), path)
+
+
+def _seed(api: Any, token: str, title: str) -> dict[str, str]:
+    goal = api.call("POST", "/goals", token, json={
+        "title": title, "goalPattern": "milestone", "target": {"value": 1000, "unit": "pages"}})
+    assert goal.status_code == 201, goal.text
+    goal_id = goal.json()["goalId"]
+    activity = api.call("POST", f"/goals/{goal_id}/activities", token,
+                        json={"value": 10, "note": "first"})
+    assert activity.status_code == 201, activity.text
+    entry = api.call("POST", "/journal", token, json={
+        "title": f"{title} notes", "content": "<p>read ten pages</p>", "tags": ["books"],
+        "mood": "calm", "linkedGoalIds": [goal_id],
+        "goalProgress": [{"goalId": goal_id, "progressValue": 5}]})
+    assert entry.status_code == 201, entry.text
+    return {"goalId": goal_id, "activityId": activity.json()["activityId"],
+            "entryId": entry.json()["entryId"]}
+
+
+def _snapshot(api: Any, token: str, ids: dict[str, str]) -> dict[str, Any]:
+    """Every body the owner can read: each GET of the app, for the owner's ids."""
+    reads = [path for path, method in data_routes() if method == "GET"]
+    reads += ["/goals?status=draft,active,paused,completed,archived&limit=100",
+              "/journal?filter=all&limit=100"]
+    snapshot = {}
+    for path in reads:
+        response = api.call("GET", _fill(path, ids), token)
+        assert response.status_code == 200, (path, response.text)
+        snapshot[path] = response.json()
+    return snapshot
+
+
+@pytest.fixture(scope="module")
+def owners(api):
+    _, a_login = api.new_account()
+    _, b_login = api.new_account()
+    a_token, b_token = a_login["accessToken"], b_login["accessToken"]
+    return a_token, _seed(api, a_token, "Alice reads"), b_token, _seed(api, b_token, "Bob runs")
+
+
+def test_the_matrix_covers_every_id_route():
+    routes = id_routes()
+    kinds = {kind for path, _ in routes for kind in _PLACEHOLDER.findall(path)}
+    assert kinds == ID_KINDS
+    writes = {(path, method) for path, method in routes if method in {"POST", "PUT"}}
+    assert writes == set(VALID_BODIES)
+    # goals, goal, activities, activity, progress and journal entry: 9 operations today.
+    assert len(routes) >= 9
+
+
+def _id_mixes(path: str, a_ids: dict[str, str], b_ids: dict[str, str]) -> list[dict[str, str]]:
+    """A's ids alone, and each mix of B's and A's ids where one of them is A's."""
+    kinds = _PLACEHOLDER.findall(path)
+    mixes = [a_ids]
+    if len(kinds) > 1:
+        for owned_by_b in kinds:
+            mixes.append({**a_ids, owned_by_b: b_ids[owned_by_b]})
+    return mixes
+
+
+def test_another_user_gets_404_everywhere_and_changes_nothing(api, owners):
+    a_token, a_ids, b_token, b_ids = owners
+    before = _snapshot(api, a_token, a_ids)
+    calls = 0
+    # Deletes last, so that a delete that wrongly worked cannot hide a wrong edit.
+    for path, method in sorted(id_routes(), key=lambda route: route[1] == "DELETE"):
+        for ids in _id_mixes(path, a_ids, b_ids):
+            concrete = _fill(path, ids)
+            response = api.call(method, concrete, b_token,
+                                json=VALID_BODIES.get((path, method)))
+            assert response.status_code == 404, (method, concrete, response.text)
+            body = assert_envelope(response.json(), 404)
+            assert body["error"].endswith("_NOT_FOUND"), body
+            assert response.headers["Access-Control-Allow-Origin"] == "*"
+            calls += 1
+    assert calls == len(id_routes()) + 2 * 2  # the two activity routes also have two mixes
+    # B cannot reach A's objects through links or filters either.
+    linked = api.call("POST", "/journal", b_token, json={
+        "title": "Steal", "content": "<p>x</p>", "linkedGoalIds": [a_ids["goalId"]]})
+    assert linked.status_code == 422, linked.text
+    filtered = api.call("GET", f"/journal?goalId={a_ids['goalId']}&filter=all", b_token)
+    assert filtered.json()["entries"] == []
+    assert _snapshot(api, a_token, a_ids) == before
+
+
+def test_b_can_do_all_of_it_to_its_own_objects(api, owners):
+    """The control: the same calls with B's own ids succeed, so the 404s above mean 'not
+    yours' and not a wrong body or path."""
+    _, _, b_token, b_ids = owners
+    for path, method in sorted(id_routes(), key=lambda route: (
+            route[1] == "DELETE", -route[0].count("{"), route[0].startswith("/goals"))):
+        response = api.call(method, _fill(path, b_ids), b_token,
+                            json=VALID_BODIES.get((path, method)))
+        assert response.status_code < 300, (method, path, response.text)
+
+
+ODD_IDS = [
+    "a#b", "GOAL#x", "#", "USER#", "a/b", "../..", "..", ".", "%2e%2e", "a\x00b", "\x00",
+    "ü🙂中", " ", "a" * 1025, "b" * 2049, "c" * 8000,
+]
+
+
+def _raw(api: Any, method: str, path: str, token: str) -> tuple[int, dict[str, str], Any]:
+    """One request with the path sent exactly as given (no client-side normalization)."""
+    parts = urllib.parse.urlsplit(api.base_url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+    try:
+        body = b"{}" if method in {"POST", "PUT"} else None
+        connection.request(method, path, body=body, headers={
+            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        response = connection.getresponse()
+        payload = response.read()
+        return response.status, dict(response.getheaders()), json.loads(payload)
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("odd", ODD_IDS, ids=lambda odd: repr(odd[:12]) + f"x{len(odd)}")
+def test_odd_ids_are_404_never_500(api, owners, odd):
+    a_token, a_ids, _, _ = owners
+    for path, method in id_routes():
+        # Each id in turn is the odd one; the others are the owner's real ids.
+        for kind in _PLACEHOLDER.findall(path):
+            concrete = _fill(path, {**a_ids, kind: odd})
+            status, headers, body = _raw(api, method, concrete, a_token)
+            assert status == 404, (method, concrete[:120], status, body)
+            assert_envelope(body, status)
+            assert headers["Access-Control-Allow-Origin"] == "*"
+            contract.assert_matches(method, concrete, status, body)
