@@ -111,10 +111,18 @@ class Page:
         }
 
 
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+# Beyond every cap below; longer digit strings are not parsed (Python refuses over 4300).
+_HUGE = 10**18
+
+
 def _positive_int(raw: str | None) -> int | None:
-    if raw is None or not raw.strip().isdigit():
+    # ASCII digits only: "²".isdigit() is true, yet int("²") raises.
+    text = (raw or "").strip()
+    if not _ASCII_DIGITS.fullmatch(text):
         return None
-    value = int(raw.strip())
+    digits = text.lstrip("0") or "0"
+    value = int(digits) if len(digits) <= len(str(_HUGE)) else _HUGE
     return value if value >= 1 else None
 
 

@@ -17,6 +17,19 @@ def test_giant_page_numbers_are_capped():
     assert parse_page({"page": ["9" * 40]}).number == 1_000_000
 
 
+def test_non_ascii_digits_are_garbage_not_500():
+    # "²".isdigit() is true, but int("²") raises.
+    for raw in ("²", "1²", "١٢", "٣", "\u00001", "1\u0000"):
+        assert parse_page({"page": [raw], "limit": [raw]}) == Page(number=1, limit=20), raw
+
+
+def test_endless_numbers_are_capped_not_500():
+    # Python refuses to parse a number of over 4300 digits.
+    endless = "9" * 5000
+    assert parse_page({"page": [endless], "limit": [endless]}) == Page(1_000_000, 100)
+    assert parse_page({"page": ["0" * 5000 + "7"]}).number == 7
+
+
 def test_page_description_and_offset():
     page = Page(number=3, limit=10)
     assert page.offset == 20
