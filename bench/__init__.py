@@ -1,0 +1,1 @@
+"""`make bench`: what every request costs, and whether that stays flat as data grows."""

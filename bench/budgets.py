@@ -1,0 +1,160 @@
+"""The budgets `make bench` enforces, and the known exceptions, listed here and nowhere else.
+
+A budget holds when its measured figure is at most its limit. A broken budget fails the run,
+unless it is a known exception below: then it is reported as broken with its reason, and the
+run fails only if the figure gets worse than the exception's ceiling (so a known problem can't
+quietly grow). A known exception that starts to hold is reported, so it can be removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Results = dict[str, Any]
+RATIO_LIMIT = 1.3
+
+
+@dataclass(frozen=True)
+class Budget:
+    key: str
+    rule: str
+    limit: float
+    figure: Callable[[Results], float | None]  # None: not measured (e.g. not implemented)
+
+
+@dataclass(frozen=True)
+class KnownException:
+    ceiling: float
+    reason: str
+
+
+KNOWN_EXCEPTIONS: dict[str, KnownException] = {
+    "log_activity.reads": KnownException(
+        ceiling=2,
+        reason=("A log reads twice before its transaction: one BatchGetItem (profile, goal, "
+                "idempotency record), then one Query of *all* the goal's day aggregates, because "
+                "the stored progress state is recomputed from every aggregate "
+                "(`tracking.recompute`). Meeting the budget needs the state advanced from the "
+                "stored fold and the open day alone, a change to chalicelib/goals/service.py "
+                "outside this issue. The Query also grows with the goal's active days (see "
+                "log activity in Scaling), which is not flat either.")),
+    "list_goals.p50Ms_growth": KnownException(
+        ceiling=3.0,
+        reason=("An emulator artifact, not a cost on AWS: list goals is one Query with "
+                "`begins_with(SK, 'GOAL#')` in the user's partition, which also holds the "
+                "user's journal entries (10,000 at the largest level). DynamoDB Local answers "
+                "`begins_with` on a sort key by walking the partition, so its latency grows "
+                "with the partition while the request count and capacity stay flat (1 request, "
+                "1 RCU); on AWS it is a key range. The key-condition probe under Scaling "
+                "measures the same Query straight against the table, and `SK BETWEEN 'GOAL#' "
+                "AND 'GOAL#\\uffff'` (what the day-aggregate Query already uses) stays flat. "
+                "Switching list goals to BETWEEN (chalicelib/goals/repository.py, outside this "
+                "issue) would make the budget hold here too.")),
+    "cold_start.ratio": KnownException(
+        ceiling=2.5,
+        reason=("app.py imports chalicelib.wiring, which imports every service module up front "
+                "(the services are built lazily, their modules are not): pydantic and the "
+                "model classes, PyJWT with cryptography, Powertools. See the heaviest imports "
+                "in the results. Meeting the budget needs those imports deferred to first use "
+                "(app code, outside this issue); cryptography is not in the Lambda zip, so "
+                "a deployed cold start pays a little less than measured here.")),
+}
+
+
+def _measured(results: Results, operation: str) -> list[dict[str, Any]]:
+    """Every summary of one operation: per-operation and at each scaling level."""
+    found = []
+    summary = results.get("operations", {}).get(operation) or {}
+    if "p50Ms" in summary:
+        found.append(summary)
+    levels = results.get("scaling", {}).get("operations", {}).get(operation) or {}
+    found.extend(level for level in levels.values() if "p50Ms" in level)
+    return found
+
+
+def worst(operation: str, field: str) -> Callable[[Results], float | None]:
+    def figure(results: Results) -> float | None:
+        values = [float(summary[field]) for summary in _measured(results, operation)]
+        return max(values) if values else None
+    return figure
+
+
+def growth(operation: str, field: str) -> Callable[[Results], float | None]:
+    """The value at the largest scaling level over the value at the smallest."""
+    def figure(results: Results) -> float | None:
+        levels = results.get("scaling", {}).get("operations", {}).get(operation) or {}
+        measured = {int(level): summary for level, summary in levels.items()
+                    if "p50Ms" in summary}
+        if len(measured) < 2:
+            return None
+        low, high = measured[min(measured)][field], measured[max(measured)][field]
+        if low == 0:
+            return 1.0 if high == 0 else float("inf")
+        return round(float(high) / float(low), 2)
+    return figure
+
+
+def cold_start_ratio(results: Results) -> float | None:
+    ratio = results.get("coldStart", {}).get("ratio")
+    return None if ratio is None else float(ratio)
+
+
+def _one_request(operation: str, label: str) -> Budget:
+    return Budget(f"{operation}.requests", f"{label}: 1 DynamoDB request", 1,
+                  worst(operation, "requests"))
+
+
+BUDGETS: list[Budget] = [
+    _one_request("get_goal", "get goal"),
+    _one_request("list_goals", "list goals"),
+    _one_request("get_profile", "get profile"),
+    _one_request("get_journal_entry", "get journal entry"),
+    _one_request("list_journal", "list journal"),
+    _one_request("journal_stats", "journal stats"),
+    Budget("progress.requests", "progress (period=current): at most 2 requests, at any scale", 2,
+           worst("progress", "requests")),
+    Budget("progress_all.requests", "progress (period=all): at most 2 requests, at any scale", 2,
+           worst("progress_all", "requests")),
+    Budget("log_activity.transactions", "log activity: one transaction", 1,
+           worst("log_activity", "transactions")),
+    Budget("log_activity.other_writes", "log activity: no write outside the transaction", 0,
+           worst("log_activity", "otherWrites")),
+    Budget("log_activity.reads", "log activity: at most one read", 1,
+           worst("log_activity", "reads")),
+    *(Budget(f"{operation}.{field}_growth", f"{label}: {title} at 10,000 / at 10 <= 1.3",
+             RATIO_LIMIT, growth(operation, field))
+      for operation, label in (("get_goal", "get goal"), ("list_goals", "list goals"),
+                               ("progress", "progress"), ("journal_stats", "journal stats"))
+      for field, title in (("p50Ms", "p50 latency"), ("rcu", "read capacity"))),
+    Budget("cold_start.ratio", f"app import <= {RATIO_LIMIT}x the floor (chalice + boto3)",
+           RATIO_LIMIT, cold_start_ratio),
+]
+
+
+def check(results: Results, budgets: list[Budget] | None = None,
+          known: dict[str, KnownException] | None = None) -> list[dict[str, Any]]:
+    """Every budget's verdict; `failed` is true for those that must fail the run."""
+    known = KNOWN_EXCEPTIONS if known is None else known
+    verdicts = []
+    for budget in BUDGETS if budgets is None else budgets:
+        figure = budget.figure(results)
+        exception = known.get(budget.key)
+        verdict: dict[str, Any] = {"key": budget.key, "rule": budget.rule,
+                                   "limit": budget.limit, "measured": figure, "failed": False}
+        if figure is None:
+            verdict["status"] = "not measured (not implemented yet)"
+        elif figure <= budget.limit:
+            verdict["status"] = "holds"
+            if exception:
+                verdict["status"] = "holds (now remove it from KNOWN_EXCEPTIONS)"
+        elif exception and figure <= exception.ceiling:
+            verdict.update(status="broken (known exception)", reason=exception.reason)
+        elif exception:
+            verdict.update(status=f"BROKEN, worse than the known ceiling {exception.ceiling}",
+                           reason=exception.reason, failed=True)
+        else:
+            verdict.update(status="BROKEN", failed=True)
+        verdicts.append(verdict)
+    return verdicts

@@ -1,0 +1,122 @@
+"""Counts the DynamoDB requests the app's own client sends, with the capacity each consumed.
+
+The app never asks for `ReturnConsumedCapacity`; the meter adds `TOTAL` to every data request
+through botocore's event hooks, so no app code changes and the requests stay the app's own.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+# Operations that accept ReturnConsumedCapacity.
+_CAPACITY_OPERATIONS = {
+    "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
+    "BatchWriteItem", "TransactGetItems", "TransactWriteItems",
+}
+_READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
+
+
+@dataclass(frozen=True)
+class Call:
+    operation: str
+    rcu: float
+    wcu: float
+    retries: int
+    error: str | None
+
+
+@dataclass
+class Usage:
+    """The DynamoDB calls made while measuring one request."""
+
+    calls: list[Call] = field(default_factory=list)
+
+    @property
+    def operations(self) -> list[str]:
+        return [call.operation for call in self.calls]
+
+    @property
+    def requests(self) -> int:
+        return len(self.calls)
+
+    @property
+    def reads(self) -> int:
+        return sum(1 for call in self.calls if call.operation in _READS)
+
+    @property
+    def transactions(self) -> int:
+        return sum(1 for call in self.calls if call.operation == "TransactWriteItems")
+
+    @property
+    def other_writes(self) -> int:
+        return self.requests - self.reads - self.transactions
+
+    @property
+    def rcu(self) -> float:
+        return sum(call.rcu for call in self.calls)
+
+    @property
+    def wcu(self) -> float:
+        return sum(call.wcu for call in self.calls)
+
+
+def _capacity(operation: str, consumed: Any) -> tuple[float, float]:
+    """(RCU, WCU) from a ConsumedCapacity answer (one dict, or a list for batches)."""
+    entries = consumed if isinstance(consumed, list) else [consumed] if consumed else []
+    rcu = wcu = 0.0
+    for entry in entries:
+        if "ReadCapacityUnits" in entry or "WriteCapacityUnits" in entry:
+            rcu += float(entry.get("ReadCapacityUnits") or 0)
+            wcu += float(entry.get("WriteCapacityUnits") or 0)
+        elif operation in _READS:
+            rcu += float(entry.get("CapacityUnits") or 0)
+        else:
+            wcu += float(entry.get("CapacityUnits") or 0)
+    return rcu, wcu
+
+
+class Meter:
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._lock = threading.Lock()
+        self._usage: Usage | None = None
+        self._thread: int | None = None
+        events = client.meta.events
+        events.register("provide-client-params.dynamodb", self._ask_for_capacity)
+        events.register("after-call.dynamodb", self._record)
+
+    def close(self) -> None:
+        events = self._client.meta.events
+        events.unregister("provide-client-params.dynamodb", self._ask_for_capacity)
+        events.unregister("after-call.dynamodb", self._record)
+
+    def _ask_for_capacity(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        if model.name in _CAPACITY_OPERATIONS:
+            params.setdefault("ReturnConsumedCapacity", "TOTAL")
+
+    def _record(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        with self._lock:
+            # Only the measuring thread's calls count (seeding threads may share the client).
+            if self._usage is None or threading.get_ident() != self._thread:
+                return
+            rcu, wcu = _capacity(model.name, parsed.get("ConsumedCapacity"))
+            error = (parsed.get("Error") or {}).get("Code")
+            retries = int((parsed.get("ResponseMetadata") or {}).get("RetryAttempts") or 0)
+            self._usage.calls.append(Call(model.name, rcu, wcu, retries, error))
+
+    @contextmanager
+    def measuring(self) -> Iterator[Usage]:
+        usage = Usage()
+        with self._lock:
+            if self._usage is not None:
+                raise RuntimeError("already measuring")
+            self._usage, self._thread = usage, threading.get_ident()
+        try:
+            yield usage
+        finally:
+            with self._lock:
+                self._usage, self._thread = None, None

@@ -1,0 +1,93 @@
+"""The benchmark's own logic, offline: budgets and their verdicts, summaries, events."""
+
+import json
+
+from chalice.app import Chalice
+
+from bench import budgets
+from bench.gateway import Gateway
+from bench.meter import Call, Usage, _capacity
+from bench.stats import Sample, percentile, summarize
+
+
+def _summary(p50: float, rcu: float = 1, requests: int = 1) -> dict:
+    return {"p50Ms": p50, "rcu": rcu, "requests": requests}
+
+
+def _results(**operations: dict) -> dict:
+    return {"operations": {}, "scaling": {"operations": operations}, "coldStart": {}}
+
+
+def test_growth_is_the_largest_level_over_the_smallest():
+    results = _results(get_goal={"10": _summary(2.0), "100": _summary(9.0),
+                                 "10000": _summary(2.5)})
+    assert budgets.growth("get_goal", "p50Ms")(results) == 1.25
+    assert budgets.growth("list_goals", "p50Ms")(results) is None
+
+
+def test_request_counts_take_the_worst_sample_anywhere():
+    results = _results(get_goal={"10": _summary(2, requests=1), "10000": _summary(2, requests=2)})
+    results["operations"]["get_goal"] = _summary(2, requests=1)
+    assert budgets.worst("get_goal", "requests")(results) == 2
+
+
+def _verdict(figure: float | None, known: dict | None = None) -> dict:
+    budget = budgets.Budget("x.requests", "x: 1 request", 1, lambda results: figure)
+    [verdict] = budgets.check({}, [budget], known or {})
+    return verdict
+
+
+def test_verdicts():
+    assert _verdict(1)["status"] == "holds"
+    assert not _verdict(1)["failed"]
+    assert _verdict(2)["failed"]
+    assert _verdict(None)["status"].startswith("not measured")
+    assert not _verdict(None)["failed"]
+    known = {"x.requests": budgets.KnownException(ceiling=2, reason="why")}
+    assert not _verdict(2, known)["failed"]
+    assert _verdict(2, known)["reason"] == "why"
+    assert _verdict(3, known)["failed"]  # worse than the known figure
+    assert "remove" in _verdict(1, known)["status"]
+
+
+def test_every_known_exception_names_a_budget():
+    keys = {budget.key for budget in budgets.BUDGETS}
+    assert set(budgets.KNOWN_EXCEPTIONS) <= keys
+    for exception in budgets.KNOWN_EXCEPTIONS.values():
+        assert exception.reason
+
+
+def test_capacity_is_split_into_reads_and_writes():
+    assert _capacity("GetItem", {"TableName": "t", "CapacityUnits": 1.0}) == (1.0, 0.0)
+    assert _capacity("TransactWriteItems", [{"CapacityUnits": 6.0}]) == (0.0, 6.0)
+    assert _capacity("BatchGetItem", [{"ReadCapacityUnits": 2.0, "CapacityUnits": 2.0}]) == (
+        2.0, 0.0)
+    assert _capacity("Query", None) == (0.0, 0.0)
+
+
+def test_summary_of_samples():
+    usage = Usage([Call("BatchGetItem", 2, 0, 0, None), Call("Query", 1, 0, 0, None),
+                   Call("TransactWriteItems", 0, 6, 0, None)])
+    summary = summarize([Sample(seconds / 1000, usage) for seconds in (1, 2, 3, 4, 100)])
+    assert summary["p50Ms"] == 3
+    assert summary["requests"] == 3
+    assert (summary["reads"], summary["transactions"], summary["otherWrites"]) == (2, 1, 0)
+    assert summary["calls"] == "BatchGetItem + Query + TransactWriteItems"
+    assert (summary["rcu"], summary["wcu"]) == (3, 6)
+    assert percentile([1, 2, 3, 4], 0.5) == 2.5
+
+
+def test_events_reach_chalice_views_as_api_gateway_sends_them():
+    app = Chalice(app_name="bench-test")
+
+    @app.route("/items/{itemId}", methods=["POST"], content_types=["application/json"])
+    def item(itemId: str) -> dict:
+        request = app.current_request
+        return {"id": itemId, "body": request.json_body, "q": request.query_params.get("q"),
+                "auth": request.headers.get("authorization")}
+
+    answer = Gateway(app).call("POST", "/items/{itemId}", {"itemId": "a b"}, token="t",
+                               query={"q": "1"}, body={"x": 1})
+    assert answer.status == 200, answer.body
+    assert answer.body == {"id": "a b", "body": {"x": 1}, "q": "1", "auth": "Bearer t"}
+    assert json.dumps(answer.body)
