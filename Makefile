@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 STAGE ?= dev
 
 .PHONY: help run test lint typecheck unit integration e2e stack-tests verify-user clean \
-	package package-all deploy-checks deploy
+	package package-all deploy-checks deploy bench bench-checks
 
 help:
 	@echo "make run                 start DynamoDB Local, Cognito (moto) and the API on :8000"
@@ -16,6 +16,7 @@ help:
 	@echo "make package STAGE=dev   build/dev/: CloudFormation template + Lambda zip, linted"
 	@echo "make package-all         package and cfn-lint dev, staging and prod"
 	@echo "make deploy STAGE=dev DEPLOY_BUCKET=b [DEPLOY_METHOD=chalice]   see README, Deploy"
+	@echo "make bench               benchmarks and cost budgets -> bench/results/ (not in make test)"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || "$$(scripts/find_python.sh)" -m venv $(VENV)
@@ -49,7 +50,16 @@ e2e: $(STAMP)
 stack-tests: $(STAMP)
 	$(BIN)/python -m pytest tests/integration tests/e2e
 
-test: lint typecheck unit stack-tests deploy-checks
+test: lint typecheck unit bench-checks stack-tests deploy-checks
+
+# The benchmark's own logic, offline (the benchmark itself is `make bench`).
+bench-checks: $(STAMP)
+	$(BIN)/python -m pytest tests/benchmarks
+
+# Not part of `make test`: a few minutes against its own DynamoDB Local; writes bench/results/
+# and fails when a budget in bench/budgets.py is broken.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
 
 # Offline: chalice package needs only a region. Every template is cfn-linted.
 DEPLOYED_STAGES := dev staging prod

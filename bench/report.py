@@ -1,0 +1,273 @@
+"""Writes a run's results: latest.json, README.md (Markdown tables) and PNG plots."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bench.budgets import KNOWN_EXCEPTIONS
+
+SCALING_PLOTS = ("scaling_latency.png", "scaling_capacity.png")
+OPERATIONS_PLOT = "operations_latency.png"
+GROWING = ("progress_all", "log_activity")
+
+
+def write(results: dict[str, Any], out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    plot(results, out_dir)
+    (out_dir / "README.md").write_text(markdown(results))
+
+
+def _measured(summary: dict[str, Any]) -> bool:
+    return "p50Ms" in summary
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    meta = results["meta"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `make bench` ([bench/run.py](../run.py)) on {meta['date']} at commit "
+        f"`{meta['commit']}`: {meta['machine']}, Python {meta['python']}, "
+        f"{meta.get('dynamodb', '-')}. The app is invoked in-process with API Gateway (REST) "
+        "proxy events and a real Cognito access token (moto), so every figure includes token "
+        "verification, routing, validation, the DynamoDB calls over HTTP and the JSON log "
+        f"line. The run took {meta['seconds']['total']:.0f} s. Raw figures: "
+        "[latest.json](latest.json).",
+        "",
+        "Latencies are DynamoDB Local's, on this machine: compare them with each other and "
+        "across data sizes, not with AWS. Requests and capacity are exact: the app's own "
+        "DynamoDB client is metered through botocore events, with `ReturnConsumedCapacity="
+        "TOTAL` added to every request (strongly consistent reads; transactional writes cost "
+        "twice). DynamoDB Local reports 0 RCU for a Query that finds nothing.",
+        "",
+        *_budgets(results),
+        *_cold_start(results["coldStart"]),
+        *_package(results["package"]),
+        *_operations(results["operations"]),
+        *_scaling(results["scaling"]),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _budgets(results: dict[str, Any]) -> list[str]:
+    lines = ["## Budgets", "", "| budget | limit | measured | verdict |", "|---|---|---|---|"]
+    for verdict in results["budgets"]:
+        status = verdict["status"]
+        shown = f"**{status}**" if status != "holds" else status
+        lines.append(f"| {verdict['rule']} | {_number(verdict['limit'])} | "
+                     f"{_number(verdict['measured'])} | {shown} |")
+    broken = [v for v in results["budgets"] if v.get("reason")]
+    lines += ["", "Ratios are the largest scaling level over the smallest. Request counts are "
+              "the most any sample sent, per operation and at every scaling level."]
+    if broken:
+        lines += ["", "### Budgets that do not hold", ""]
+        for verdict in broken:
+            lines.append(f"- **{verdict['rule']}**: measured {_number(verdict['measured'])} "
+                         f"(limit {_number(verdict['limit'])}). {verdict['reason']}")
+    unused = [key for key in KNOWN_EXCEPTIONS
+              if key not in {v["key"] for v in broken}]
+    if unused:
+        lines += ["", "Known exceptions that now hold: " + ", ".join(unused) + "."]
+    return [*lines, ""]
+
+
+def _cold_start(cold: dict[str, Any]) -> list[str]:
+    heaviest = ", ".join(f"{item['package']} {item['ms']:g} ms" for item in cold["heaviest"])
+    return [
+        "## Cold start", "",
+        f"Median of {cold['runs']} fresh processes each (`python -c \"import app\"` with the "
+        "local stage's settings, against `import chalice, boto3`), alternating, after one "
+        "warm-up each. The import time is measured inside the process; the process time "
+        "includes the interpreter's start and exit.", "",
+        "| | import | whole process |", "|---|---|---|",
+        f"| app | {cold['appImportMs']:g} ms | {cold['appProcessMs']:g} ms |",
+        f"| floor: chalice + boto3 | {cold['floorImportMs']:g} ms | "
+        f"{cold['floorProcessMs']:g} ms |",
+        f"| ratio | **{cold['ratio']:g}x** | {cold['processRatio']:g}x |", "",
+        f"Where the difference goes (`-X importtime` self time by top-level package, packages "
+        f"the floor does not import): {heaviest}.", "",
+    ]
+
+
+def _package(package: dict[str, Any]) -> list[str]:
+    largest = ", ".join(f"{item['entry']} {item['compressedMB']:g} MB"
+                        for item in package["largest"])
+    return [
+        "## Package", "",
+        f"`deployment.zip` of the dev stage, built like `make package STAGE=dev`: "
+        f"**{package['zipMB']:g} MB** ({package['zipBytes']:,} bytes; "
+        f"{package['unzippedMB']:g} MB unzipped). Largest entries, compressed: {largest}.", "",
+    ]
+
+
+def _operations(operations: dict[str, Any]) -> list[str]:
+    setup = operations.get("_setup", {})
+    seeded = setup.get("seededGoal", {})
+    lines = [
+        "## Per operation", "",
+        f"One user with {setup.get('goals', '-')} goals; get, log and progress use a daily "
+        f"goal holding {seeded.get('activities', '-')} activities over {seeded.get('days', '-')} "
+        f"days (plus the logs measured here); the journal reads see "
+        f"{setup.get('journalEntries', 0)} entries. Each operation was called "
+        f"{_samples(operations)} times (create goal 50 times, building the list).", "",
+        "| operation | route | p50 ms | p95 ms | DynamoDB requests | calls | RCU | WCU |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, summary in operations.items():
+        if name.startswith("_"):
+            continue
+        if not _measured(summary):
+            lines.append(f"| {summary['label']} | `{summary['route']}` | "
+                         f"{summary.get('status', '-')} | | | | | |")
+            continue
+        lines.append(
+            f"| {summary['label']} | `{summary['route']}` | {summary['p50Ms']:g} | "
+            f"{summary['p95Ms']:g} | {summary['requests']} | {summary['calls']} | "
+            f"{summary['rcu']:g} | {summary['wcu']:g} |")
+    return [*lines, "", f"![per-operation latency]({OPERATIONS_PLOT})", ""]
+
+
+def _samples(operations: dict[str, Any]) -> str:
+    counts = {s["samples"] for name, s in operations.items()
+              if not name.startswith("_") and _measured(s) and name != "create_goal"}
+    return "/".join(str(count) for count in sorted(counts)) or "-"
+
+
+def _scaling(scaling: dict[str, Any]) -> list[str]:
+    levels = [str(level) for level in scaling["levels"]]
+    seed = scaling["seed"]
+    spread = "; ".join(f"{int(level):,}: {seed[level]['days']} days"
+                       for level in levels)
+    lines = [
+        "## Scaling", "",
+        "A user per level, whose one goal holds that many activities (spread over days, so the "
+        f"day aggregates grow too: {spread}) and who has that many journal entries. Activities "
+        "are written straight to the table with the app's own functions (bench/seed.py); "
+        "journal entries go through the API. The reads are then measured in interleaved rounds "
+        "over all levels. Each cell: p50 ms / RCU / requests.", "",
+        "| read | " + " | ".join(f"{int(level):,}" for level in levels)
+        + f" | p50 {levels[-1]}/{levels[0]} | RCU {levels[-1]}/{levels[0]} |",
+        "|---|" + "---|" * (len(levels) + 2),
+    ]
+    for name, per_level in scaling["operations"].items():
+        if not all(level in per_level for level in levels):
+            lines.append(f"| {name} | {per_level.get('status', '-')} |"
+                         + " |" * (len(levels) + 1))
+            continue
+        cells = [f"{per_level[level]['p50Ms']:g} / {per_level[level]['rcu']:g} / "
+                 f"{per_level[level]['requests']}" for level in levels]
+        low, high = per_level[levels[0]], per_level[levels[-1]]
+        lines.append(f"| {name} | " + " | ".join(cells)
+                     + f" | {_ratio(high['p50Ms'], low['p50Ms'])} | "
+                     f"{_ratio(high['rcu'], low['rcu'])} |")
+    probe = scaling.get("emulatorProbe")
+    if probe:
+        median, ratio = probe["medianMs"], probe["ratio"]
+        items = probe["partitionItems"]
+        lines += [
+            "", "Key-condition probe: the list-goals Query sent straight to DynamoDB Local, in "
+            f"the partitions of the smallest level's user ({items['small']:,} journal entries) "
+            f"and the largest's ({items['large']:,}), median ms:", "",
+            "| key condition | small | large | large / small |", "|---|---|---|---|",
+            "| `begins_with(SK, 'GOAL#')` (what the app sends) | "
+            f"{median['beginsWith']['small']:g} | {median['beginsWith']['large']:g} | "
+            f"{ratio['beginsWith']:g} |",
+            f"| `SK BETWEEN 'GOAL#' AND 'GOAL#\\uffff'` | {median['between']['small']:g} | "
+            f"{median['between']['large']:g} | {ratio['between']:g} |",
+        ]
+    sizes = ", ".join(f"{int(level):,}: {seed[level]['goalItemBytes']:,}" for level in levels
+                      if "goalItemBytes" in seed[level])
+    lines += ["", f"Goal item size in bytes (as JSON) by level: {sizes}. It grows until "
+              "`periodHistory` holds its 30 periods, then stays put; that is the small step in "
+              "get goal and list goals between 10 and 100."]
+    lines += ["", "`progress_all` reads every day aggregate of the goal (the window is all "
+              "time), so its capacity grows with the goal's active days by design; it is not a "
+              "budgeted ratio. `log_activity` is measured after the reads (it adds data).", "",
+              *(f"![{name}]({name})" for name in SCALING_PLOTS), ""]
+    return lines
+
+
+def _ratio(high: float, low: float) -> str:
+    if low == 0:
+        return "-" if high == 0 else "inf"
+    return f"{high / low:.2f}"
+
+
+def plot(results: dict[str, Any], out_dir: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scaling = results["scaling"]
+    levels = [str(level) for level in scaling["levels"]]
+    xs = [int(level) for level in levels]
+    measured = {name: per_level for name, per_level in scaling["operations"].items()
+                if all(level in per_level for level in levels)}
+
+    flat = {name: per_level for name, per_level in measured.items() if name not in GROWING}
+    growing = {name: per_level for name, per_level in measured.items() if name in GROWING}
+    panels = (("reads that must stay flat", flat),
+              ("all-time progress and logging: grow with the goal's days", growing))
+    xlabel = "activities on the goal / journal entries of the user"
+
+    figure, axes = plt.subplots(1, 2, figsize=(13, 5))
+    for axis, (title, chosen) in zip(axes, panels, strict=True):
+        for name, per_level in chosen.items():
+            line = axis.plot(xs, [per_level[level]["p50Ms"] for level in levels], marker="o",
+                             label=name)
+            axis.plot(xs, [per_level[level]["p95Ms"] for level in levels], linestyle=":",
+                      color=line[0].get_color())
+        axis.set(xscale="log", xlabel=xlabel, ylabel="ms (solid p50, dotted p95)", title=title)
+        axis.set_ylim(bottom=0)
+        axis.grid(True, which="both", alpha=0.3)
+        axis.legend(fontsize=8)
+    figure.suptitle("Latency as data grows (in-process app, DynamoDB Local)")
+    figure.tight_layout()
+    figure.savefig(out_dir / SCALING_PLOTS[0], dpi=100)
+    plt.close(figure)
+
+    figure, axes = plt.subplots(1, 2, figsize=(13, 5))
+    for axis, (title, chosen) in zip(axes, panels, strict=True):
+        for index, (name, per_level) in enumerate(chosen.items()):
+            # Shrinking markers of different shapes keep lines with equal values visible.
+            axis.plot(xs, [per_level[level]["rcu"] + per_level[level]["wcu"] for level in levels],
+                      marker="os^Dv<>"[index % 7], markersize=max(3, 12 - 1.5 * index),
+                      linewidth=max(1.0, 4 - 0.5 * index), label=name)
+        axis.set(xscale="log", xlabel=xlabel, ylabel="capacity units per request (RCU + WCU)",
+                 title=title)
+        axis.set_ylim(bottom=0)
+        axis.grid(True, which="both", alpha=0.3)
+        axis.legend(fontsize=8)
+    figure.suptitle("Consumed capacity as data grows (DynamoDB Local's ConsumedCapacity)")
+    figure.tight_layout()
+    figure.savefig(out_dir / SCALING_PLOTS[1], dpi=100)
+    plt.close(figure)
+
+    operations = {name: summary for name, summary in results["operations"].items()
+                  if not name.startswith("_") and _measured(summary)}
+    figure, axis = plt.subplots(figsize=(8, 5))
+    names = list(operations)
+    positions = range(len(names))
+    axis.barh([p + 0.2 for p in positions], [operations[n]["p50Ms"] for n in names],
+              height=0.4, label="p50")
+    axis.barh([p - 0.2 for p in positions], [operations[n]["p95Ms"] for n in names],
+              height=0.4, label="p95")
+    axis.set_yticks(list(positions), [operations[n]["label"] for n in names])
+    axis.invert_yaxis()
+    axis.set(xlabel="ms", title="Latency per operation (DynamoDB Local, in-process)")
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(out_dir / OPERATIONS_PLOT, dpi=100)
+    plt.close(figure)

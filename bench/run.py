@@ -1,0 +1,440 @@
+"""`make bench`: the cost of every request, and whether it stays flat as data grows.
+
+    python bench/run.py            # the full suite (what `make bench` runs)
+    python bench/run.py --quick    # fewer samples and levels up to 1,000: a smoke run
+
+Starts its own in-memory DynamoDB Local and moto Cognito on free ports, imports the app with
+the local stage's settings, and invokes it in-process with API Gateway proxy events. Writes
+bench/results/latest.json, bench/results/README.md and PNG plots, then exits 1 if a budget in
+bench/budgets.py is broken (known exceptions aside, see there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench import budgets, cold_start, package_size, report  # noqa: E402
+from bench.gateway import Answer, Gateway  # noqa: E402
+from bench.meter import Meter  # noqa: E402
+from bench.stats import Sample, summarize  # noqa: E402
+from scripts.local_stack import LocalStack  # noqa: E402
+
+RESULTS = REPO / "bench" / "results"
+PASSWORD = "Str0ng!Passw0rd"  # noqa: S105 - a throwaway local account
+LEVELS = (10, 100, 1_000, 10_000)
+# The local stage's switches (the app verifies tokens itself); INFO logging like staging, so
+# each request pays for its log line (written to /dev/null).
+APP_ENV = {"ENVIRONMENT": "local", "API_GATEWAY_AUTHORIZER": "none",
+           "DEV_TOOLS_ENABLED": "true", "LOG_LEVEL": "INFO", "CORS_ALLOW_ORIGIN": "*"}
+JOURNAL_ROUTES = (("POST", "/journal"), ("GET", "/journal"), ("GET", "/journal/{entryId}"),
+                  ("GET", "/journal/stats"))
+
+
+def say(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Settings:
+    samples: int = 40          # measured calls per operation
+    rounds: int = 60           # interleaved rounds over the scaling levels
+    cold_runs: int = 7
+    levels: tuple[int, ...] = LEVELS
+    seed: int = 7
+
+
+@dataclass
+class User:
+    email: str
+    token: str
+    user_id: str = ""
+    goal_ids: list[str] = field(default_factory=list)
+    entry_ids: list[str] = field(default_factory=list)
+
+    @property
+    def goal_id(self) -> str:
+        return self.goal_ids[0]
+
+    @property
+    def entry_id(self) -> str:
+        return self.entry_ids[0]
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    label: str
+    method: str
+    resource: str
+    journal: bool = False
+    path_params: Callable[[User], dict[str, str]] = lambda user: {}
+    query: dict[str, str | list[str]] | None = None
+    body: Callable[[int], Any] | None = None
+    status: int = 200
+
+
+def _goal_body(index: int) -> dict[str, Any]:
+    return {"title": f"Drink water {index} {uuid.uuid4().hex[:6]}", "goalPattern": "recurring",
+            "category": "health", "target": {"value": 8, "unit": "glasses", "period": "day"},
+            "schedule": {"frequency": "daily"}}
+
+
+def _entry_body(index: int) -> dict[str, Any]:
+    words = " ".join(random.Random(index).choices(
+        ("calm", "walked", "water", "slept", "well", "focus", "friends", "tired", "grateful"),
+        k=60))
+    return {"title": f"Evening notes {index}", "content": f"<p>{words}</p>",
+            "template": "daily_reflection", "tags": ["bench", f"tag{index % 7}"],
+            "mood": ("good", "calm", "tired")[index % 3]}
+
+
+OPERATIONS = {op.name: op for op in (
+    Operation("create_goal", "create goal", "POST", "/goals", body=_goal_body, status=201),
+    Operation("log_activity", "log activity", "POST", "/goals/{goalId}/activities",
+              path_params=lambda user: {"goalId": user.goal_id},
+              body=lambda index: {"value": 1 + index % 3}, status=201),
+    Operation("get_goal", "get goal", "GET", "/goals/{goalId}",
+              path_params=lambda user: {"goalId": user.goal_id}),
+    Operation("list_goals", "list goals", "GET", "/goals", query={"limit": "50"}),
+    Operation("progress", "get progress", "GET", "/goals/{goalId}/progress",
+              path_params=lambda user: {"goalId": user.goal_id}),
+    Operation("progress_all", "get progress (period=all)", "GET", "/goals/{goalId}/progress",
+              path_params=lambda user: {"goalId": user.goal_id}, query={"period": "all"}),
+    Operation("create_journal_entry", "create journal entry", "POST", "/journal", journal=True,
+              body=_entry_body, status=201),
+    Operation("get_journal_entry", "get journal entry", "GET", "/journal/{entryId}",
+              journal=True, path_params=lambda user: {"entryId": user.entry_id}),
+    Operation("list_journal", "list journal", "GET", "/journal", journal=True),
+    Operation("journal_stats", "journal stats", "GET", "/journal/stats", journal=True),
+    Operation("get_profile", "get profile", "GET", "/users/profile"),
+)}
+SCALING_READS = ("get_goal", "list_goals", "progress", "progress_all", "get_profile",
+                 "get_journal_entry", "list_journal", "journal_stats")
+
+
+def journal_routes_present(app: Any) -> bool:
+    """True once every journal route has a real view (Api.finish() adds 405 and preflight
+    views for unused methods of known paths, which don't count)."""
+    for method, path in JOURNAL_ROUTES:
+        entry = app.routes.get(path, {}).get(method)
+        if entry is None or entry.view_name.startswith(("not_allowed", "preflight")):
+            return False
+    return True
+
+
+@contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """The app logs one JSON line per request to stdout; send them to /dev/null (Powertools
+    binds its handler to sys.stdout when the logger is created, at import)."""
+    saved = sys.stdout
+    with open(os.devnull, "w") as sink:
+        sys.stdout = sink
+        try:
+            yield
+        finally:
+            sys.stdout = saved
+
+
+class Bench:
+    def __init__(self, stack: LocalStack, settings: Settings) -> None:
+        from app import app  # imported only now: the environment is set
+        from chalicelib.core import dynamo
+
+        self.stack = stack
+        self.settings = settings
+        self.app = app
+        self.gateway = Gateway(app)
+        self.meter = Meter(dynamo.client())
+        self.seeder = stack.client("dynamodb")  # a separate client: seeding is never counted
+        self.table = stack.info.table_name
+        self.cognito = stack.client("cognito-idp")
+        self.journal = journal_routes_present(app)
+        self.rng = random.Random(settings.seed)
+
+    # Users and data.
+
+    def new_user(self, name: str) -> User:
+        email = f"bench-{name}-{uuid.uuid4().hex[:8]}@example.com"
+        self.gateway.expect(201, "POST", "/auth/register", body={
+            "email": email, "password": PASSWORD, "firstName": "Bench", "lastName": "Runner"})
+        self.cognito.admin_confirm_sign_up(UserPoolId=self.stack.info.user_pool_id,
+                                           Username=email)
+        login = self.gateway.expect(200, "POST", "/auth/login",
+                                    body={"email": email, "password": PASSWORD})
+        return User(email=email, token=login.body["accessToken"])
+
+    def create_goal(self, user: User, index: int) -> Answer:
+        answer = self.invoke(OPERATIONS["create_goal"], user, index)
+        user.goal_ids.append(answer.body["goalId"])
+        return answer
+
+    def create_entry(self, user: User, index: int) -> Answer:
+        answer = self.invoke(OPERATIONS["create_journal_entry"], user, index)
+        user.entry_ids.append(_entry_id(answer.body))
+        return answer
+
+    def seed_goal(self, user: User, count: int) -> dict[str, Any]:
+        from bench.seed import seed_goal
+
+        profile = self.gateway.expect(200, "GET", "/users/profile", token=user.token).body
+        user.user_id = _user_id(profile)
+        return seed_goal(self.seeder, self.table, user.user_id, user.goal_id, count,
+                         datetime.now(UTC), self.rng)
+
+    def seed_entries(self, user: User, count: int) -> None:
+        """Journal entries go through the app: their storage is the journal's business."""
+        for index in range(len(user.entry_ids), count):
+            self.create_entry(user, index)
+
+    # Measuring.
+
+    def invoke(self, op: Operation, user: User, index: int = 0) -> Answer:
+        return self.gateway.expect(op.status, op.method, op.resource, op.path_params(user),
+                                   token=user.token, query=op.query,
+                                   body=op.body(index) if op.body else None)
+
+    def measure(self, op: Operation, user: User, index: int = 0,
+                after: Callable[[Answer], None] | None = None) -> Sample:
+        with self.meter.measuring() as usage:
+            answer = self.invoke(op, user, index)
+        if after:
+            after(answer)
+        return Sample(answer.seconds, usage)
+
+    def available(self, op: Operation) -> bool:
+        return self.journal or not op.journal
+
+    def warm_up(self) -> None:
+        """One pass over every operation, so lazy imports, clients and the JWKS are loaded."""
+        user = self.new_user("warmup")
+        self.create_goal(user, 0)
+        if self.journal:
+            self.create_entry(user, 0)
+        for _ in range(3):
+            for op in OPERATIONS.values():
+                if self.available(op) and op.name not in {"create_goal",
+                                                          "create_journal_entry"}:
+                    self.invoke(op, user)
+
+    def per_operation(self) -> dict[str, Any]:
+        """One user with 50 goals (one of them with 100 activities over 100 days) and
+        `samples` journal entries: each operation `samples` times (create goal 50 times)."""
+        n = self.settings.samples
+        user = self.new_user("operations")
+        found: dict[str, list[Sample]] = {name: [] for name in OPERATIONS}
+        for index in range(50):
+            found["create_goal"].append(self.measure(
+                OPERATIONS["create_goal"], user, index,
+                after=lambda answer: user.goal_ids.append(answer.body["goalId"])))
+        seeded = self.seed_goal(user, 100)
+        for index in range(n):
+            found["log_activity"].append(self.measure(OPERATIONS["log_activity"], user, index))
+        if self.journal:
+            for index in range(n):
+                found["create_journal_entry"].append(self.measure(
+                    OPERATIONS["create_journal_entry"], user, index,
+                    after=lambda answer: user.entry_ids.append(_entry_id(answer.body))))
+        for name, op in OPERATIONS.items():
+            if op.body is None and self.available(op):
+                found[name] = [self.measure(op, user) for _ in range(n)]
+        summaries: dict[str, Any] = {}
+        for name, op in OPERATIONS.items():
+            base = {"label": op.label, "route": f"{op.method} {op.resource}"
+                    + (f"?{_query(op.query)}" if op.query else "")}
+            summaries[name] = ({**base, **summarize(found[name])} if found[name]
+                               else {**base, "status": "not implemented yet"})
+        summaries["_setup"] = {"goals": len(user.goal_ids), "seededGoal": seeded,
+                               "journalEntries": len(user.entry_ids)}
+        return summaries
+
+    def scaling(self) -> dict[str, Any]:
+        """A user per level, with one goal holding that many activities and that many journal
+        entries. The reads are measured in interleaved rounds over the levels (in a shuffled
+        order each round), so drift and ordering hit every level alike; the all-time progress
+        read, whose cost grows by design, in rounds of its own, so it never slows the read
+        after it; the logs last, because they add data."""
+        users: dict[int, User] = {}
+        seeds: dict[str, Any] = {}
+        for level in self.settings.levels:
+            user = users[level] = self.new_user(f"scale{level}")
+            self.create_goal(user, 0)
+            started = time.perf_counter()
+            seeded = seeds[str(level)] = self.seed_goal(user, level)
+            seeded["activitySeedSeconds"] = round(time.perf_counter() - started, 1)
+            started = time.perf_counter()
+            if self.journal:
+                self.seed_entries(user, level)
+            seeded["journalEntries"] = len(user.entry_ids)
+            seeded["journalSeedSeconds"] = round(time.perf_counter() - started, 1)
+            say(f"  level {level}: activities seeded in {seeded['activitySeedSeconds']} s, "
+                f"journal entries in {seeded['journalSeedSeconds']} s")
+        reads = [OPERATIONS[name] for name in SCALING_READS
+                 if name != "progress_all" and self.available(OPERATIONS[name])]
+        found = self._rounds(users, reads)
+        found |= self._rounds(users, [OPERATIONS["progress_all"]])
+        found["log_activity"] = {level: [
+            self.measure(OPERATIONS["log_activity"], user, index)
+            for index in range(max(5, self.settings.rounds // 4))] for level, user in users.items()}
+        operations: dict[str, Any] = {}
+        for name in [*SCALING_READS, "log_activity"]:
+            if name in found:
+                operations[name] = {str(level): summarize(samples)
+                                    for level, samples in found[name].items()}
+            else:
+                operations[name] = {"status": "not implemented yet"}
+        return {"levels": list(users), "seed": seeds, "operations": operations,
+                "emulatorProbe": self.key_condition_probe(users[min(users)], users[max(users)])}
+
+    def key_condition_probe(self, small: User, large: User) -> dict[str, Any]:
+        """DynamoDB Local evaluates `begins_with` on a sort key by walking the partition (an
+        emulator artifact: on AWS it is a key range, like BETWEEN). List goals sends
+        `begins_with(SK, 'GOAL#')` into the partition that also holds the user's journal
+        entries, so this measures both key conditions straight against the table."""
+        conditions = {"beginsWith": "PK = :pk AND begins_with(SK, :low)",
+                      "between": "PK = :pk AND SK BETWEEN :low AND :high"}
+        found: dict[str, dict[str, list[float]]] = {
+            name: {"small": [], "large": []} for name in conditions}
+        for _ in range(self.settings.rounds):
+            for size, user in (("small", small), ("large", large)):
+                for name, condition in conditions.items():
+                    values = {":pk": {"S": f"USER#{user.user_id}"}, ":low": {"S": "GOAL#"}}
+                    if name == "between":
+                        values[":high"] = {"S": "GOAL#\uffff"}
+                    started = time.perf_counter()
+                    self.seeder.query(TableName=self.table, KeyConditionExpression=condition,
+                                      ExpressionAttributeValues=values, ConsistentRead=True)
+                    found[name][size].append((time.perf_counter() - started) * 1000)
+        medians = {name: {size: round(statistics.median(values), 2)
+                          for size, values in sizes.items()} for name, sizes in found.items()}
+        return {
+            "partitionItems": {"small": len(small.entry_ids), "large": len(large.entry_ids)},
+            "medianMs": medians,
+            "ratio": {name: round(sizes["large"] / sizes["small"], 2)
+                      for name, sizes in medians.items()},
+        }
+
+    def _rounds(self, users: dict[int, User], reads: list[Operation]
+                ) -> dict[str, dict[int, list[Sample]]]:
+        found: dict[str, dict[int, list[Sample]]] = {
+            op.name: {level: [] for level in users} for op in reads}
+        calls = [(level, op) for level in users for op in reads]
+        for _ in range(self.settings.rounds):
+            self.rng.shuffle(calls)
+            for level, op in calls:
+                found[op.name][level].append(self.measure(op, users[level]))
+        return found
+
+
+def _user_id(profile: dict[str, Any]) -> str:
+    for key in ("userId", "id", "sub"):
+        if isinstance(profile.get(key), str):
+            return str(profile[key])
+    raise RuntimeError(f"no user id in the profile: {sorted(profile)}")
+
+
+def _entry_id(body: dict[str, Any]) -> str:
+    entry = body["entry"] if isinstance(body.get("entry"), dict) else body
+    return str(entry["entryId"])
+
+
+def _query(query: dict[str, str | list[str]]) -> str:
+    return "&".join(f"{key}={value}" for key, value in query.items())
+
+
+def _git_commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
+                          capture_output=True, text=True, check=False)
+    changed = subprocess.run(["git", "status", "--porcelain", "--", "app.py", "chalicelib"],
+                             cwd=REPO, capture_output=True, text=True, check=False)
+    dirty = " + uncommitted changes to the app" if changed.stdout.strip() else ""
+    return (done.stdout.strip() or "unknown") + dirty
+
+
+def run(settings: Settings, out_dir: Path) -> int:
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def phase(name: str, since: float) -> float:
+        timings[name] = round(time.perf_counter() - since, 1)
+        say(f"{name}: {timings[name]} s")
+        return time.perf_counter()
+
+    results: dict[str, Any] = {"meta": {
+        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "commit": _git_commit(),
+        "python": platform.python_version(), "machine": f"{platform.machine()}, "
+        f"{os.cpu_count()} CPUs", "settings": vars(settings) | {"levels": settings.levels}}}
+    say("cold start: fresh processes importing the app, and the floor")
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        env = {**APP_ENV, "TABLE_NAME": "ai-lifestyle-local", "AWS_DEFAULT_REGION": "us-east-1"}
+        results["coldStart"] = cold_start.measure(REPO, env, settings.cold_runs)
+        mark = phase("cold start", started)
+        results["package"] = package_size.measure(REPO, Path(scratch) / "dev")
+        mark = phase("package", mark)
+
+        stack = LocalStack(dynamodb_port=0, cognito_port=0, data_dir=None,
+                           require_dynamodb_local=True, log_dir=Path(scratch) / "logs")
+        stack.start()
+        try:
+            os.environ.update({**stack.env(), **APP_ENV})
+            results["meta"]["dynamodb"] = "DynamoDB Local (in memory)"
+            with quiet_stdout():
+                bench = Bench(stack, settings)
+                results["meta"]["journal"] = bench.journal
+                if not bench.journal:
+                    say("journal routes are not implemented yet: journal operations skipped")
+                bench.warm_up()
+                mark = phase("stack and warm-up", mark)
+                results["operations"] = bench.per_operation()
+                mark = phase("per operation", mark)
+                results["scaling"] = bench.scaling()
+                mark = phase("scaling", mark)
+        finally:
+            stack.stop()
+    results["budgets"] = budgets.check(results)
+    timings["total"] = round(time.perf_counter() - started, 1)
+    results["meta"]["seconds"] = timings
+    report.write(results, out_dir)
+    say(f"results in {out_dir} after {timings['total']} s")
+    failed = [verdict for verdict in results["budgets"] if verdict["failed"]]
+    for verdict in results["budgets"]:
+        say(f"  {verdict['status']:<40} {verdict['rule']} (measured {verdict['measured']})")
+    if failed:
+        say(f"{len(failed)} budget(s) broken: " + ", ".join(v["key"] for v in failed))
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer samples, levels up to 1,000 (a smoke run, not the record)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where the results go")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    if args.quick:
+        settings = Settings(samples=10, rounds=10, cold_runs=3, levels=(10, 100, 1_000))
+    args.out.mkdir(parents=True, exist_ok=True)
+    return run(settings, args.out.resolve())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

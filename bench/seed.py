@@ -1,0 +1,111 @@
+"""Put many activities on one goal quickly, exactly as the app would have stored them.
+
+Logging 10,000 activities through the API would take minutes (each log is two reads and a
+transaction). Instead the items are built with the app's own pure functions (the activity
+fields of `GoalService._new_activity`, `aggregates.rebuild_day`, `tracking.recompute`) and
+written with BatchWriteItem from a separate client, so the measured reads see realistic data:
+one aggregate per active day and a goal item whose stored progress state matches them.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import defaultdict
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from chalicelib.core import dynamo
+from chalicelib.core.clock import to_iso
+from chalicelib.core.ids import uuid7
+from chalicelib.goals import aggregates as agg
+from chalicelib.goals.periods import LocalTime
+from chalicelib.goals.repository import activity_key, day_key, goal_key
+from chalicelib.goals.tracking import current_progress, measured_value, recompute, stored_local_time
+
+BATCH = 25  # BatchWriteItem's limit
+WRITERS = 4
+
+
+def spread_days(count: int) -> int:
+    """How many local days `count` activities cover: one a day up to about a year, then more
+    per day (10,000 activities are about 27 a day over 365 days)."""
+    return max(1, min(count, 365))
+
+
+def activities_for(goal: dict[str, Any], count: int, now: datetime, local: LocalTime,
+                   rng: random.Random) -> list[dict[str, Any]]:
+    """`count` activities over the last `spread_days(count)` local days up to now."""
+    days = spread_days(count)
+    today = local.local_date(now)
+    made = []
+    for index in range(count):
+        day = today - timedelta(days=(index * days) // count)
+        start = local.day_start(day)
+        latest = min(now, local.day_start(day + timedelta(days=1))) - timedelta(seconds=1)
+        at = start + timedelta(seconds=rng.uniform(0, max(0.0, (latest - start).total_seconds())))
+        kind = "skipped" if index % 40 == 39 else "completed" if index % 10 == 9 else "progress"
+        value = 0 if kind == "skipped" else rng.choice((1, 1, 2, 2, 3))
+        made.append({
+            "activityId": uuid7(), "goalId": goal["goalId"], "userId": goal["userId"],
+            "value": value, "unit": goal["target"].get("unit") or "", "activityType": kind,
+            "activityDate": to_iso(at), "loggedAt": to_iso(at), "timezone": local.timezone,
+            "location": None, "context": None, "note": f"bench #{index}", "attachments": [],
+            "source": "manual", "localDate": local.local_date(at).isoformat(),
+            "localHour": local.local_hour(at),
+        })
+    return made
+
+
+def day_aggregates(activities: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_day: dict[str, list[tuple[dict[str, Any], int]]] = defaultdict(list)
+    for activity in activities:
+        by_day[activity["localDate"]].append((activity, int(activity["localHour"])))
+    return [agg.rebuild_day(date.fromisoformat(day), on_day)
+            for day, on_day in sorted(by_day.items())]
+
+
+def _write_batches(client: Any, table: str, items: list[dict[str, Any]]) -> None:
+    def write(chunk: list[dict[str, Any]]) -> None:
+        pending: dict[str, Any] = {
+            table: [{"PutRequest": {"Item": dynamo.serialize(item)}} for item in chunk]}
+        for _ in range(20):
+            result = client.batch_write_item(RequestItems=pending)
+            pending = result.get("UnprocessedItems") or {}
+            if not pending:
+                return
+        raise RuntimeError("DynamoDB Local kept items unprocessed")
+
+    chunks = [items[start:start + BATCH] for start in range(0, len(items), BATCH)]
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        list(pool.map(write, chunks))
+
+
+def seed_goal(client: Any, table: str, user_id: str, goal_id: str, count: int,
+              now: datetime, rng: random.Random) -> dict[str, Any]:
+    """Add `count` activities to a goal the app created (and that has none yet)."""
+    key = dynamo.serialize(goal_key(user_id, goal_id))
+    raw = client.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
+    goal = {k: v for k, v in dynamo.deserialize(raw).items() if k not in {"PK", "SK"}}
+    local = stored_local_time(goal, None)
+    activities = activities_for(goal, count, now, local, rng)
+    aggregates = day_aggregates(activities)
+    items = [{**activity_key(user_id, goal_id, a["activityDate"], a["activityId"]), **a}
+             for a in activities]
+    items += [{**day_key(user_id, goal_id, a["day"]), **a} for a in aggregates]
+    _write_batches(client, table, items)
+    # The goal write, as GoalService._put_progress makes it after a log.
+    updated = {**goal, "progressState": recompute(goal, aggregates, now, local)}
+    progress = current_progress(updated, now, local)
+    updated["target"] = {**updated["target"], "currentValue": measured_value(updated, progress)}
+    updated.update(version=int(goal["version"]) + 1, updatedAt=to_iso(now),
+                   activityCount=count)
+    client.put_item(TableName=table, Item=dynamo.serialize({**goal_key(user_id, goal_id),
+                                                            **updated}),
+                    ConditionExpression="#v = :v", ExpressionAttributeNames={"#v": "version"},
+                    ExpressionAttributeValues={":v": {"N": str(goal["version"])}})
+    return {"activities": count, "days": len(aggregates),
+            "firstDay": aggregates[0]["day"] if aggregates else None,
+            "goalItemBytes": len(json.dumps(updated, default=str))}
