@@ -41,12 +41,18 @@ def _finite_float(text: str) -> float:
     return number
 
 
-def _depth(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + max(map(_depth, value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max(map(_depth, value), default=0)
-    return 0
+def _too_deep(value: Any, limit: int) -> bool:
+    """Whether containers nest deeper than `limit`; iterative, since json.loads itself
+    accepts nesting far beyond Python's recursion limit."""
+    pending = [(value, 1)] if isinstance(value, dict | list) else []
+    while pending:
+        node, depth = pending.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        pending.extend((child, depth + 1) for child in children
+                       if isinstance(child, dict | list))
+    return False
 
 
 def parse_json_body(raw: bytes) -> Any:
@@ -62,7 +68,7 @@ def parse_json_body(raw: bytes) -> Any:
         body = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise errors.InvalidJson() from exc
-    if _depth(body) > MAX_JSON_DEPTH:
+    if _too_deep(body, MAX_JSON_DEPTH):
         raise errors.InvalidJson("The request body is nested too deeply.")
     return body
 

@@ -36,7 +36,9 @@ def test_invalid_json_is_400_invalid_json(client):
 
 
 @pytest.mark.parametrize("raw", ['{"email": NaN}', '{"value": Infinity}', '{"value": 1e400}',
-                                 "[" * 100 + "]" * 100])
+                                 "[" * 100 + "]" * 100,
+                                 # deeper than Python's recursion limit
+                                 "[" * 5000 + "]" * 5000, '{"a":' * 5000 + "1" + "}" * 5000])
 def test_json_that_is_not_portable_is_refused(client, raw):
     response = client.http.post("/auth/login", body=raw,
                                 headers={"Content-Type": "application/json"})
