@@ -21,9 +21,20 @@ ActivityType = Literal["progress", "completed", "skipped", "partial"]
 Source = Literal["manual", "device", "integration", "import", "journal"]
 
 MAX_NUMBER = 1e12
+# DynamoDB stores no magnitude under 1e-130, and averages and rates derived from a value go
+# smaller still: anything finer than a millionth is refused rather than failing on write.
+MIN_MAGNITUDE = 1e-6
 MAX_STREAK = 3650
 
-Number = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_NUMBER, le=MAX_NUMBER)]
+
+def _storable(value: float) -> float:
+    if value != 0 and abs(value) < MIN_MAGNITUDE:
+        raise ValueError(f"must be 0 or at least {MIN_MAGNITUDE:f} in size")
+    return value
+
+
+Number = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_NUMBER, le=MAX_NUMBER),
+                   AfterValidator(_storable)]
 
 
 def _not_blank(value: str) -> str:

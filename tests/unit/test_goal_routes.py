@@ -61,3 +61,18 @@ def test_update_and_archive(client, token):
     assert client.http.delete(path, headers={"Authorization": f"Bearer {token}"}
                               ).status_code == 200
     assert json.loads(get(client, path, token).body)["status"] == "archived"
+
+
+@pytest.mark.parametrize("tiny", [1e-300, -1e-131, 1e-7])
+def test_numbers_too_small_to_store_are_refused(client, token, tiny):
+    """DynamoDB holds no magnitude under 1e-130 (and derived averages go smaller still)."""
+    created = post_json(client, "/goals", {"title": "Tiny", "goalPattern": "milestone",
+                                           "target": {"value": abs(tiny)}}, token)
+    assert created.status_code == 400
+    body = assert_envelope(created.body, 400, "VALIDATION_ERROR")
+    assert [error["field"] for error in body["validation_errors"]] == ["target.value"]
+    goal = _goal(client, token)
+    logged = post_json(client, f"/goals/{goal['goalId']}/activities", {"value": tiny}, token)
+    assert logged.status_code == 400
+    body = assert_envelope(logged.body, 400, "VALIDATION_ERROR")
+    assert [error["field"] for error in body["validation_errors"]] == ["value"]
