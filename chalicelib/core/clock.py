@@ -9,8 +9,8 @@ def utc_now() -> datetime:
 
 def to_iso(instant: datetime) -> str:
     """`2026-11-26T07:29:43.468Z`: millisecond precision, always UTC, always a `Z`."""
-    utc = instant.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # isoformat, not strftime: strftime does not pad years before 1000 to four digits.
+    return instant.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def now_iso() -> str:
