@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from chalicelib.core import dynamo
-from chalicelib.core.errors import BusinessRuleViolation
+from chalicelib.core.errors import BusinessRuleViolation, Conflict
 from chalicelib.core.http import Page
 from chalicelib.goals.repository import GoalRepository
 from chalicelib.goals.service import GoalService
@@ -163,3 +163,14 @@ def test_sharing_puts_a_copy_where_the_recipient_finds_it(services, user):
     assert [item["entryId"] for item in shared] == [entry["entryId"]]
     journal.update(user, entry["entryId"], {"isShared": False}, None, None)
     assert JournalRepository().shared_with("friend@example.com") == []
+
+
+def test_idempotency_key_on_new_entries(services, user):
+    journal, _ = services
+    body = {"title": "Once", "content": "<p>only once</p>"}
+    first = journal.create(user, body, "entry-key-1", None)
+    again = journal.create(user, body, "entry-key-1", None)
+    assert again.body == first.body and again.status == 201
+    with pytest.raises(Conflict):
+        journal.create(user, {**body, "title": "Twice"}, "entry-key-1", None)
+    assert journal.stats(user, None)["totalEntries"] == 1

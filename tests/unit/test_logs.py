@@ -47,6 +47,21 @@ def test_requests_are_logged_without_secrets(client, aws, app_logs):
     assert profile_read["method"] == "GET"
 
 
+def test_journal_text_is_never_logged(client, aws, app_logs):
+    token = signed_in_user(client, aws)
+    secret_words = "my-very-private-diary-words"
+    response = client.http.post("/journal", headers={"Content-Type": "application/json",
+                                                     "Authorization": f"Bearer {token}"},
+                                body=json.dumps({"title": "Dear diary",
+                                                 "content": f"<p>{secret_words}</p>"}))
+    assert response.status_code == 201
+    captured = app_logs()
+    assert secret_words not in captured
+    assert "Dear diary" not in captured
+    assert any(line["route"] == "/journal" for line in _log_lines(captured)
+               if line["message"] == "request")
+
+
 def test_failed_logins_do_not_log_the_attempted_password(client, aws, app_logs):
     client.http.post("/auth/login", headers={"Content-Type": "application/json"},
                      body=json.dumps({"email": "ada@example.com", "password": "Gu3ss!ng-pw"}))
