@@ -1,0 +1,384 @@
+"""A corpus of bad input, generated here and counted, sent over HTTP to every write route.
+
+Every payload is invalid by construction: broken or non-object JSON, NaN/Infinity/1e400, deep
+nesting, wrong content types, and for each checked field of each route: missing, wrong types,
+empty, over its length limit in ASCII, emoji, NUL, lone surrogates and mixed scripts, ids
+with `#` and `/`, and numbers no table can hold. Bodies just under the 256 KB limit get the
+normal validation answer; just over, 413. The list routes get garbage `page` and `limit`.
+
+Every answer is below 500, in the envelope, with CORS, and nothing is written: the user's
+data reads the same afterwards, the pool has no new user, and the password still works.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from app import api as app_routes
+from chalicelib.core.http import MAX_BODY_BYTES
+from tests.helpers import STRONG_PASSWORD, assert_envelope
+
+JSON = "application/json"
+MISSING = object()
+# Public write routes that take no body (the caller is all they need).
+NO_BODY = {("/auth/mfa/setup", "POST")}
+
+
+@dataclass(frozen=True)
+class Field:
+    """A field the corpus breaks: where it is, what it holds, its length limit, and whether
+    leaving it out or sending null (optional) or "" (empty_ok) would be a valid request:
+    then those cases are left out."""
+
+    path: str
+    kind: str  # "text" or "number"
+    max_length: int = 0
+    optional: bool = False
+    empty_ok: bool = False
+
+
+@dataclass(frozen=True)
+class Route:
+    base: Callable[[dict[str, str]], dict[str, Any]]
+    fields: tuple[Field, ...]
+
+
+ROUTES: dict[tuple[str, str], Route] = {
+    ("/auth/register", "POST"): Route(
+        lambda c: {"email": "corpus-new@example.com", "password": STRONG_PASSWORD,
+                   "firstName": "Ada", "lastName": "Lovelace"},
+        (Field("email", "text", 254), Field("password", "text", 128),
+         Field("firstName", "text", 50))),
+    ("/auth/login", "POST"): Route(
+        lambda c: {"email": c["email"], "password": STRONG_PASSWORD},
+        (Field("email", "text", 254), Field("password", "text", 256))),
+    ("/auth/refresh", "POST"): Route(
+        lambda c: {"refreshToken": c["refreshToken"]}, (Field("refreshToken", "text", 8192),)),
+    ("/auth/email/verify", "POST"): Route(
+        lambda c: {"token": f"{c['email']}:123456"}, (Field("token", "text", 400),)),
+    ("/auth/email/resend", "POST"): Route(
+        lambda c: {"email": c["email"]}, (Field("email", "text", 254),)),
+    ("/auth/password/reset-request", "POST"): Route(
+        lambda c: {"email": c["email"]}, (Field("email", "text", 254),)),
+    ("/auth/password/reset-confirm", "POST"): Route(
+        # moto accepts any code: one valid body here would change the password.
+        lambda c: {"token": f"{c['email']}:123456", "newPassword": "N3w!Passw0rd"},
+        (Field("token", "text", 400), Field("newPassword", "text", 128))),
+    ("/auth/mfa/verify", "POST"): Route(
+        lambda c: {"sessionToken": "c2Vzc2lvbg", "code": "123456"},
+        (Field("sessionToken", "text", 8192), Field("code", "text", 6))),
+    ("/auth/mfa/verify-setup", "POST"): Route(
+        lambda c: {"code": "123456"}, (Field("code", "text", 6),)),
+    ("/auth/mfa/disable", "POST"): Route(
+        lambda c: {"code": "123456"}, (Field("code", "text", 6),)),
+    ("/users/profile", "PUT"): Route(
+        lambda c: {"firstName": "Grace", "timezone": "Europe/Paris"},
+        (Field("firstName", "text", 50, optional=True),
+         Field("dayStartHour", "number", optional=True),
+         Field("timezone", "text", 64, optional=True))),
+    ("/goals", "POST"): Route(
+        lambda c: {"title": "Corpus goal", "goalPattern": "milestone",
+                   "target": {"value": 10, "unit": "pages"}},
+        (Field("title", "text", 200), Field("goalPattern", "text", 9),
+         Field("target.value", "number"))),
+    ("/goals/{goalId}", "PUT"): Route(
+        lambda c: {"title": "Renamed goal", "target": {"value": 20}},
+        (Field("title", "text", 200, optional=True),
+         Field("target.value", "number", optional=True))),
+    ("/goals/{goalId}/activities", "POST"): Route(
+        lambda c: {"value": 2, "note": "corpus"},
+        (Field("value", "number", optional=True),
+         Field("note", "text", 500, optional=True, empty_ok=True))),
+    ("/goals/{goalId}/activities/{activityId}", "PUT"): Route(
+        lambda c: {"value": 3}, (Field("value", "number", optional=True),)),
+    ("/journal", "POST"): Route(
+        lambda c: {"title": "Corpus entry", "content": "<p>hello</p>"},
+        (Field("title", "text", 200), Field("content", "text", 50_000))),
+    ("/journal/{entryId}", "PUT"): Route(
+        lambda c: {"title": "Renamed entry"},
+        (Field("title", "text", 200, optional=True),
+         Field("content", "text", 50_000, optional=True))),
+}
+
+
+def write_routes() -> list[tuple[str, str]]:
+    return [(path, method) for path, method in app_routes.declared
+            if method in {"POST", "PUT", "PATCH"} and (path, method) not in NO_BODY]
+
+
+def _nested(depth: int) -> Any:
+    value: Any = "leaf"
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+def _over(length: int, unit: str) -> str:
+    return (unit * (length + 1))[:length + 1]
+
+
+def text_values(field: Field) -> list[tuple[str, Any]]:
+    over = field.max_length
+    return [
+        ("number", 12345), ("giant int", 10**30), ("negative float", -1.5), ("bool", True),
+        ("list", ["x"]), ("operator object", {"$ne": ""}), ("nested 30", _nested(30)),
+        ("empty", ""), ("over limit ascii", _over(over, "x")),
+        ("over limit emoji", _over(over, "🙂")), ("over limit NUL", _over(over, "\x00")),
+        ("over limit lone surrogate", _over(over, "\ud800")),
+        ("over limit mixed scripts", _over(over, "é中\u202eب🙂")),
+        ("over limit id-like", _over(over, "GOAL#../")),
+    ]
+
+
+def number_values() -> list[tuple[str, Any]]:
+    return [
+        ("word", "abc"), ("empty string", ""), ("list", ["1"]), ("operator object", {"$gt": 0}),
+        ("nested 30", _nested(30)), ("NaN string", "NaN"), ("Infinity string", "Infinity"),
+        ("-Infinity string", "-Infinity"), ("1e400 string", "1e400"), ("1e308", 1e308),
+        ("-1e308", -1e308), ("42 digits", 10**41 + 7), ("1e-300", 1e-300),
+    ]
+
+
+def field_cases(field: Field) -> list[tuple[str, Any]]:
+    cases = text_values(field) if field.kind == "text" else number_values()
+    if field.empty_ok:
+        cases = [(label, value) for label, value in cases if value != ""]
+    if not field.optional:
+        cases += [("missing", MISSING), ("null", None)]
+    return cases
+
+
+def _with(body: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    copy = json.loads(json.dumps(body))
+    *parents, name = path.split(".")
+    node = copy
+    for parent in parents:
+        node = node.setdefault(parent, {})
+    if value is MISSING:
+        node.pop(name, None)
+    else:
+        node[name] = value
+    return copy
+
+
+def encode(body: Any) -> bytes:
+    try:
+        return json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates travel as JSON escapes
+        return json.dumps(body).encode("ascii")
+
+
+def _deep(opening: str, closing: str, depth: int) -> bytes:
+    return (opening * depth + closing * depth).encode()
+
+
+# Whole bodies that no route accepts, and the content type they are sent with.
+BODY_CASES: list[tuple[str, bytes, str]] = [
+    ("broken JSON", b"{oops", JSON),
+    ("truncated", b'{"title": "x"', JSON),
+    ("NaN", b'{"value": NaN, "title": NaN}', JSON),
+    ("Infinity", b'{"value": Infinity}', JSON),
+    ("-Infinity", b'{"value": -Infinity}', JSON),
+    ("1e400", b'{"value": 1e400, "title": 1e400}', JSON),
+    ("-1e400", b'{"value": -1e400}', JSON),
+    ("nested 40 objects", b'{"a":' * 40 + b"1" + b"}" * 40, JSON),
+    ("nested 40 lists", _deep("[", "]", 40), JSON),
+    ("nested 5000 lists", _deep("[", "]", 5000), JSON),
+    ("a list", b"[]", JSON),
+    ("a string", b'"title"', JSON),
+    ("a number", b"42", JSON),
+    ("true", b"true", JSON),
+    ("invalid UTF-8", b'{"title": "\xff\xfe"}', JSON),
+    ("UTF-8 BOM", "\ufeff{}".encode(), JSON),
+    ("raw NUL in a string", b'{"title": "a\x00b"}', JSON),
+    ("trailing garbage", b"{} garbage", JSON),
+    ("two documents", b'{"a": 1}{"b": 2}', JSON),
+    ("form encoded", b"email=a%40b.c&password=x", "application/x-www-form-urlencoded"),
+    ("plain text", b'{"title": "x"}', "text/plain"),
+    ("xml", b"<title>x</title>", "application/xml"),
+]
+
+
+@dataclass(frozen=True)
+class Case:
+    route: tuple[str, str]
+    label: str
+    raw: bytes
+    content_type: str
+    statuses: frozenset[int]
+
+
+def build_corpus(context: dict[str, str]) -> list[Case]:
+    cases: list[Case] = []
+    for route in write_routes():
+        spec = ROUTES[route]
+        base = spec.base(context)
+        for label, raw, content_type in BODY_CASES:
+            expected = {415} if content_type != JSON else {400}
+            cases.append(Case(route, label, raw, content_type, frozenset(expected)))
+        for field in spec.fields:
+            for label, value in field_cases(field):
+                raw = encode(_with(base, field.path, value))
+                expected = {413} if len(raw) > MAX_BODY_BYTES else {400}
+                cases.append(Case(route, f"{field.path}: {label}", raw, JSON,
+                                  frozenset(expected)))
+        # Just under the limit: the ordinary validation answer. Just over: 413.
+        first = spec.fields[0]
+        for size, expected in ((MAX_BODY_BYTES - 1, 400), (MAX_BODY_BYTES + 1, 413)):
+            skeleton = encode(_with(base, first.path, ""))
+            raw = encode(_with(base, first.path, "x" * (size - len(skeleton))))
+            assert len(raw) == size
+            cases.append(Case(route, f"{size} bytes", raw, JSON, frozenset({expected})))
+    return cases
+
+
+def _fill(path: str, context: dict[str, str]) -> str:
+    return path.replace("{goalId}", context["goalId"]).replace(
+        "{activityId}", context["activityId"]).replace("{entryId}", context["entryId"])
+
+
+@pytest.fixture(scope="module")
+def account(api):
+    email, login = api.new_account()
+    token = login["accessToken"]
+    goal = api.call("POST", "/goals", token, json={
+        "title": "Corpus target", "goalPattern": "milestone",
+        "target": {"value": 1000, "unit": "pages"}}).json()
+    activity = api.call("POST", f"/goals/{goal['goalId']}/activities", token,
+                        json={"value": 4}).json()
+    entry = api.call("POST", "/journal", token, json={
+        "title": "Kept", "content": "<p>kept as is</p>", "linkedGoalIds": [goal["goalId"]],
+        "goalProgress": [{"goalId": goal["goalId"], "progressValue": 1}]}).json()
+    return {"email": email, "token": token, "refreshToken": login["refreshToken"],
+            "goalId": goal["goalId"], "activityId": activity["activityId"],
+            "entryId": entry["entryId"]}
+
+
+def _snapshot(api: Any, context: dict[str, str]) -> dict[str, Any]:
+    token = context["token"]
+    reads = ["/users/profile", "/goals?status=draft,active,paused,completed,archived&limit=100",
+             "/goals/{goalId}", "/goals/{goalId}/activities?limit=100",
+             "/goals/{goalId}/progress?period=all", "/journal?filter=all&limit=100",
+             "/journal/{entryId}", "/journal/stats"]
+    return {path: api.call("GET", _fill(path, context), token).json() for path in reads}
+
+
+def _pool_users(local_stack: Any) -> int:
+    cognito = local_stack.client("cognito-idp")
+    pages = cognito.get_paginator("list_users").paginate(UserPoolId=local_stack.info.user_pool_id)
+    return sum(len(page["Users"]) for page in pages)
+
+
+def test_the_corpus_covers_every_write_route():
+    assert set(write_routes()) == set(ROUTES)
+    assert len(write_routes()) == 17
+
+
+def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, local_stack):
+    corpus = build_corpus(account)
+    # 17 routes x (22 whole bodies + 2 sizes) + 12-16 cases per checked field: 862 today.
+    assert len(corpus) >= 800
+    before, users_before = _snapshot(api, account), _pool_users(local_stack)
+    problems = []
+    for case in corpus:
+        path, method = case.route
+        response = api.call(method, _fill(path, account), account["token"], data=case.raw,
+                            headers={"Content-Type": case.content_type})
+        body = response.json() if response.content else None
+        envelope_ok = isinstance(body, dict) and {"error", "request_id"} <= set(body)
+        if (response.status_code not in case.statuses or not envelope_ok
+                or response.headers.get("Access-Control-Allow-Origin") != "*"):
+            problems.append((method, path, case.label, response.status_code,
+                             response.text[:200]))
+            continue
+        assert_envelope(body, response.status_code)
+        if response.status_code == 400:
+            assert body["error"] in {"INVALID_JSON", "VALIDATION_ERROR"}, (case.label, body)
+    assert not problems, f"{len(problems)} of {len(corpus)} cases: {problems[:15]}"
+    assert _snapshot(api, account) == before
+    assert _pool_users(local_stack) == users_before
+    # The password is the one it was (reset-confirm and friends changed nothing).
+    again = api.call("POST", "/auth/login", json={"email": account["email"],
+                                                  "password": STRONG_PASSWORD})
+    assert again.status_code == 200
+    assert again.json()["user"] == before["/users/profile"]
+
+
+BAD_IDS_IN_BODIES = ["a#b", "GOAL#x", "../x", "x/y", "z" * 2000, "\x00", "🙂"]
+
+
+def test_journal_links_to_ids_that_cannot_exist_are_refused(api, account):
+    before = _snapshot(api, account)
+    own = account["goalId"]
+    for odd in [*BAD_IDS_IN_BODIES, own + "#", "#" + own]:
+        for method, path in (("POST", "/journal"), ("PUT", f"/journal/{account['entryId']}")):
+            response = api.call(method, path, account["token"], json={
+                "title": "Links", "content": "<p>x</p>", "linkedGoalIds": [own, odd],
+                "goalProgress": [{"goalId": odd, "progressValue": 1}]})
+            assert response.status_code in {400, 422}, (method, odd[:20], response.text)
+            assert_envelope(response.json(), response.status_code)
+    assert _snapshot(api, account) == before
+
+
+PAGE_GARBAGE = ["-1", "0", "-0", str(10**30), "9" * 5000, "abc", "1.5", "1e3", "²", "١٢",
+                "NaN", "Infinity", "", " 2 ", "%00", "0x10", "+5", "🙂"]
+
+
+def test_garbage_page_and_limit_fall_back_or_clamp(api, account):
+    lists = ["/goals", "/journal", "/goals/{goalId}/activities"]
+    for path in lists:
+        for name in ("page", "limit"):
+            for value in PAGE_GARBAGE:
+                response = api.call("GET", _fill(path, account), account["token"],
+                                    params={name: value})
+                assert response.status_code == 200, (path, name, value[:20], response.text)
+                body = response.json()
+                paging = body.get("pagination", body)
+                assert paging["page"] >= 1 and 1 <= paging["limit"] <= 100
+    giant = api.call("GET", "/goals", account["token"], params={"page": str(10**30)}).json()
+    assert giant["goals"] == [] and giant["pagination"]["page"] == 1_000_000
+
+
+FILTER_GARBAGE = ["\x00", "'; DROP TABLE goals; --", "🙂", "x" * 5000, "a#b", "../..", "%"]
+
+
+def test_garbage_filters_never_5xx(api, account):
+    token = account["token"]
+    params = {"/goals": ("status", "goalPattern", "category", "sort"),
+              "/journal": ("filter", "goalId", "tag", "mood", "template", "from", "to", "q"),
+              "/goals/{goalId}/activities": ("startDate", "endDate", "activityType"),
+              "/goals/{goalId}/progress": ("period",)}
+    for path, names in params.items():
+        for name in names:
+            for value in FILTER_GARBAGE:
+                response = api.call("GET", _fill(path, account), token, params={name: value})
+                assert response.status_code in {200, 400}, (path, name, value[:20])
+                if response.status_code == 400:
+                    assert_envelope(response.json(), 400, "VALIDATION_ERROR")
+
+
+ODD_TEXT = ["🙂 emoji 👩‍👩‍👧 family", "a\x00b NUL", "\u202eRTL override", "é中ب mixed",
+            "\ud800 lone surrogate", "tab\tnew\nline", "<script>alert(1)</script>",
+            "{{7*7}} ${7*7}", "' OR 1=1 --"]
+
+
+def test_odd_but_valid_text_is_stored_exactly_or_refused(api, account):
+    """Text within the limits may be anything: it is stored and read back exactly, or refused
+    with a 400; never a 500."""
+    token = account["token"]
+    for text in ODD_TEXT:
+        raw = encode({"title": text, "content": f"<p>{text}</p>", "tags": [text[:30]]})
+        created = api.call("POST", "/journal", token, data=raw, headers={"Content-Type": JSON})
+        assert created.status_code in {201, 400}, (text, created.text)
+        if created.status_code == 201:
+            entry = api.call("GET", created.headers["Location"], token).json()
+            assert (entry["title"], entry["content"]) == (text.strip(), f"<p>{text}</p>")
+        raw = encode({"title": text, "goalPattern": "milestone", "target": {"value": 5}})
+        goal = api.call("POST", "/goals", token, data=raw, headers={"Content-Type": JSON})
+        assert goal.status_code in {201, 400}, (text, goal.text)
+        if goal.status_code == 201:
+            fetched = api.call("GET", goal.headers["Location"], token).json()
+            assert fetched["title"] == text.strip()
