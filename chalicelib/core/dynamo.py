@@ -19,13 +19,15 @@ from chalicelib.core.aws import error_code
 from chalicelib.core.config import get_settings
 from chalicelib.core.errors import ServiceUnavailable
 
+# `total_max_attempts` counts the first attempt; botocore's `max_attempts` counts retries
+# only (so 4 meant five attempts, and "no retries" meant two).
 _RETRIES = Config(
-    retries={"mode": "standard", "max_attempts": 4},
+    retries={"mode": "standard", "total_max_attempts": 4},
     connect_timeout=2,
     read_timeout=5,
 )
 # The health check must answer quickly even while the table is unreachable.
-_NO_RETRIES = Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=1,
+_NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=1,
                      read_timeout=2)
 
 _serializer = TypeSerializer()
@@ -283,3 +285,15 @@ def batch_get(keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not pending:
             return found
     raise ServiceUnavailable("The table is busy; try again shortly.")
+
+
+def without_keys(item: dict[str, Any]) -> dict[str, Any]:
+    """An item's attributes without its table keys."""
+    return {name: value for name, value in item.items() if name not in {"PK", "SK"}}
+
+
+def get_item(key: dict[str, Any]) -> dict[str, Any] | None:
+    """One item by key, strongly consistent (read-your-writes), without its table keys."""
+    result = client().get_item(TableName=table_name(), Key=serialize(key), ConsistentRead=True)
+    item = result.get("Item")
+    return without_keys(deserialize(item)) if item else None

@@ -5,10 +5,15 @@ period, streak and "today" is counted on those dates, so DST changes and New Yea
 the calendar arithmetic instead of being special cases.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
+
+from chalicelib.core.clock import to_iso
+from chalicelib.core.errors import FieldError, ValidationFailed
+from chalicelib.users.models import check_timezone
 
 PeriodUnit = Literal["day", "week", "month", "quarter", "year"]
 
@@ -80,3 +85,32 @@ def period_key(day: date, unit: PeriodUnit) -> str:
 def days_between(first: date, last: date) -> list[date]:
     """Every date from `first` to `last`, both included (empty when last < first)."""
     return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
+def local_time_of(settings: Mapping[str, Any] | None, timezone_header: str | None = None
+                  ) -> LocalTime:
+    """A user's clock from `settings` (a profile, or what a goal or the journal stored at its
+    last write), with an `X-Timezone` header overriding the zone for one request."""
+    settings = settings or {}
+    timezone = settings.get("timezone") or "UTC"
+    if timezone_header:
+        try:
+            timezone = check_timezone(timezone_header.strip())
+        except ValueError as exc:
+            raise ValidationFailed([FieldError("X-Timezone", str(exc))]) from exc
+    return LocalTime(timezone=timezone, day_start_hour=int(settings.get("dayStartHour") or 0))
+
+
+def instant_bound(raw: str, local: LocalTime, end_of_day: bool) -> str:
+    """An inclusive query bound as a UTC instant: a date means the start (or the last
+    millisecond) of that local day. Raises ValueError."""
+    text = raw.strip()
+    if len(text) == 10:
+        day = date.fromisoformat(text)
+        if end_of_day:
+            return to_iso(local.day_start(day + timedelta(days=1)) - timedelta(milliseconds=1))
+        return to_iso(local.day_start(day))
+    instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if instant.tzinfo is None:
+        raise ValueError("an instant needs a UTC offset")
+    return to_iso(instant)

@@ -59,10 +59,6 @@ def _counter_key(user_id: str) -> dict[str, str]:
     return {"PK": dynamo.user_pk(user_id), "SK": "GOALCOUNT"}
 
 
-def _strip_keys(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in item.items() if name not in {"PK", "SK"}}
-
-
 @dataclass(frozen=True)
 class WriteContext:
     """What a write needs to read first, fetched in one request."""
@@ -76,11 +72,7 @@ class GoalRepository:
     def get(self, user_id: str, goal_id: str) -> dict[str, Any] | None:
         if not could_be_issued(goal_id):
             return None
-        result = dynamo.client().get_item(TableName=dynamo.table_name(),
-                                          Key=dynamo.serialize(goal_key(user_id, goal_id)),
-                                          ConsistentRead=True)
-        item = result.get("Item")
-        return _strip_keys(dynamo.deserialize(item)) if item else None
+        return dynamo.get_item(goal_key(user_id, goal_id))
 
     def list_goals(self, user_id: str) -> list[dict[str, Any]]:
         items = dynamo.query_all(
@@ -88,7 +80,7 @@ class GoalRepository:
             ExpressionAttributeValues=dynamo.serialize({":pk": dynamo.user_pk(user_id),
                                                         ":prefix": "GOAL#"}),
             ConsistentRead=True)
-        return [_strip_keys(item) for item in items]
+        return [dynamo.without_keys(item) for item in items]
 
     def load_for_write(self, user_id: str, goal_id: str | None,
                        idempotency: IdempotencyKey | None) -> WriteContext:
@@ -101,7 +93,7 @@ class GoalRepository:
         goal = found.get(f"GOAL#{goal_id}")
         return WriteContext(
             profile=found.get(PROFILE_SK),
-            goal=_strip_keys(goal) if goal else None,
+            goal=dynamo.without_keys(goal) if goal else None,
             idempotency_record=found.get(idempotency.item_key["SK"]) if idempotency else None,
         )
 
@@ -109,7 +101,7 @@ class GoalRepository:
                        last: date | None = None) -> list[dict[str, Any]]:
         low = f"DAY#{first.isoformat()}" if first else "DAY#"
         high = f"DAY#{last.isoformat()}" if last else f"DAY#{_LAST_KEY_CHAR}"
-        return [_strip_keys(item) for item in dynamo.query_all(
+        return [dynamo.without_keys(item) for item in dynamo.query_all(
             KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
             ExpressionAttributeValues=dynamo.serialize({
                 ":pk": goal_partition(user_id, goal_id), ":low": low, ":high": high}),
@@ -125,7 +117,7 @@ class GoalRepository:
             ExpressionAttributeValues=dynamo.serialize({
                 ":pk": goal_partition(user_id, goal_id), ":id": activity_id}),
             ConsistentRead=True)
-        return _strip_keys(items[0]) if items else None
+        return dynamo.without_keys(items[0]) if items else None
 
     def activities_of_days(self, user_id: str, goal_id: str, days: set[str],
                            local_starts: list[datetime]) -> list[dict[str, Any]]:
@@ -139,7 +131,7 @@ class GoalRepository:
                 ":pk": goal_partition(user_id, goal_id), ":low": f"ACTIVITY#{low}",
                 ":high": f"ACTIVITY#{high}"}),
             ConsistentRead=True)
-        return [_strip_keys(item) for item in items if item.get("localDate") in days]
+        return [dynamo.without_keys(item) for item in items if item.get("localDate") in days]
 
     def activities_page(self, user_id: str, goal_id: str, low: str | None, high: str | None,
                         types: list[str], offset: int, limit: int
@@ -162,11 +154,11 @@ class GoalRepository:
         filtered = bool(types or low or high)
         if filtered:
             matching = dynamo.query_all(**params)
-            return [_strip_keys(i) for i in matching[offset:offset + limit]], len(matching)
+            return [dynamo.without_keys(i) for i in matching[offset:offset + limit]], len(matching)
         params["Limit"] = offset + limit
         page = dynamo.client().query(TableName=dynamo.table_name(), **params)
         items = [dynamo.deserialize(item) for item in page.get("Items", [])]
-        return [_strip_keys(item) for item in items[offset:offset + limit]], None
+        return [dynamo.without_keys(item) for item in items[offset:offset + limit]], None
 
     # Writes: each adds its items to a transaction the service commits.
 

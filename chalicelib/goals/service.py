@@ -6,13 +6,12 @@ A write that loses a race reads again and retries, so concurrent writers never l
 and totals stay exact.
 """
 
-import random
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chalicelib.core import errors
+from chalicelib.core import errors, retry
 from chalicelib.core.clock import to_iso, utc_now
 from chalicelib.core.dynamo import Transaction, TransactionCancelled
 from chalicelib.core.errors import FieldError, ValidationFailed
@@ -29,7 +28,7 @@ from chalicelib.core.validation import parse
 from chalicelib.goals import aggregates as agg
 from chalicelib.goals import statistics
 from chalicelib.goals.models import ActivityFields, GoalCreate, GoalUpdate, pattern_errors
-from chalicelib.goals.periods import LocalTime
+from chalicelib.goals.periods import LocalTime, instant_bound, local_time_of
 from chalicelib.goals.presenter import etag, present_activity, present_goal
 from chalicelib.goals.repository import GoalRepository, WriteContext
 from chalicelib.goals.tracking import (
@@ -41,9 +40,7 @@ from chalicelib.goals.tracking import (
     recompute,
     stored_local_time,
 )
-from chalicelib.users.models import check_timezone
 
-MAX_ATTEMPTS = 25
 STATUS_MOVES = {
     "draft": {"draft", "active", "paused"},
     "active": {"active", "paused", "completed"},
@@ -59,10 +56,6 @@ SORTS: dict[str, tuple[str, bool]] = {
 PROGRESS_WINDOWS = ("current", "week", "month", "quarter", "year", "all")
 # An activity may be stamped a little ahead of the server's clock (clients' clocks drift).
 FUTURE_TOLERANCE = timedelta(minutes=5)
-
-
-class _Retry(Exception):
-    """The goal changed under this write: read again and retry."""
 
 
 def check_accepts_activities(goal: dict[str, Any]) -> None:
@@ -83,21 +76,6 @@ def _explain(exc: TransactionCancelled) -> errors.AppError | None:
         return errors.BusinessRuleViolation("You can have at most 50 active goals.",
                                             code="GOAL_QUOTA_EXCEEDED")
     return None
-
-
-def _local_time(profile: dict[str, Any] | None, timezone_header: str | None) -> LocalTime:
-    timezone = _checked_timezone(timezone_header) or (profile or {}).get("timezone") or "UTC"
-    return LocalTime(timezone=timezone, day_start_hour=int((profile or {}).get("dayStartHour")
-                                                           or 0))
-
-
-def _checked_timezone(header: str | None) -> str | None:
-    if not header:
-        return None
-    try:
-        return check_timezone(header.strip())
-    except ValueError as exc:
-        raise ValidationFailed([FieldError("X-Timezone", str(exc))]) from exc
 
 
 def _target_defaults(pattern: str, target: dict[str, Any]) -> dict[str, Any]:
@@ -140,7 +118,7 @@ class GoalService:
         return self._present(goal, timezone_header), etag(goal)
 
     def _present(self, goal: dict[str, Any], timezone_header: str | None) -> dict[str, Any]:
-        local = stored_local_time(goal, _checked_timezone(timezone_header))
+        local = stored_local_time(goal, timezone_header)
         return present_goal(goal, current_progress(goal, self._now(), local))
 
     def list_goals(self, user_id: str, statuses: list[str], patterns: list[str],
@@ -171,7 +149,7 @@ class GoalService:
         replayed = replay(key, context.idempotency_record)
         if replayed:
             return replayed
-        local = _local_time(context.profile, timezone_header)
+        local = local_time_of(context.profile, timezone_header)
         now = self._now()
         goal = self._new_goal(user_id, request, now, local)
         progress = current_progress(goal, now, local)
@@ -219,7 +197,7 @@ class GoalService:
                timezone_header: str | None) -> tuple[dict[str, Any], str]:
         request = parse(GoalUpdate, body)
         changes = _dump(request)
-        for attempt in range(MAX_ATTEMPTS):
+        for _ in retry.attempts(self._sleep):
             context = self._goals.load_for_write(user_id, goal_id, None)
             goal = context.goal
             if goal is None:
@@ -228,21 +206,20 @@ class GoalService:
                 raise errors.PreconditionFailed(
                     "The goal has changed since it was read.",
                     details={"currentVersion": goal["version"]})
-            local = _local_time(context.profile, timezone_header)
+            local = local_time_of(context.profile, timezone_header)
             changed = self._changed_goal(user_id, goal, changes, local)
             tx = Transaction()
             self._goals.put_goal(tx, user_id, changed, expected_version=goal["version"])
             self._goals.change_active_slot(tx, user_id, goal_id, goal, changed)
             try:
                 self._commit(tx)
-            except _Retry:
+            except retry.Conflict:
                 if if_match:
                     raise errors.PreconditionFailed("The goal has changed since it was read."
                                                     ) from None
-                self._back_off(attempt)
                 continue
             return self._present(changed, timezone_header), etag(changed)
-        raise errors.ServiceUnavailable("The goal is changing too often; try again.")
+        raise retry.exhausted()
 
     def _changed_goal(self, user_id: str, goal: dict[str, Any], changes: dict[str, Any],
                       local: LocalTime) -> dict[str, Any]:
@@ -286,7 +263,7 @@ class GoalService:
         return changed
 
     def archive(self, user_id: str, goal_id: str) -> dict[str, str]:
-        for attempt in range(MAX_ATTEMPTS):
+        for _ in retry.attempts(self._sleep):
             goal = self._goals.get(user_id, goal_id)
             if goal is None:
                 raise _not_found()
@@ -299,11 +276,10 @@ class GoalService:
             self._goals.change_active_slot(tx, user_id, goal_id, goal, archived)
             try:
                 self._commit(tx)
-            except _Retry:
-                self._back_off(attempt)
+            except retry.Conflict:
                 continue
             return {"message": "The goal is archived."}
-        raise errors.ServiceUnavailable("The goal is changing too often; try again.")
+        raise retry.exhausted()
 
     # Activity writes.
 
@@ -312,13 +288,13 @@ class GoalService:
                      ) -> StoredResponse:
         fields = _dump(parse(ActivityFields, body))
         key = key_from(idempotency_header, user_id, f"POST /goals/{goal_id}/activities", body)
-        for attempt in range(MAX_ATTEMPTS):
+        for _ in retry.attempts(self._sleep):
             context = self._goals.load_for_write(user_id, goal_id, key)
             replayed = replay(key, context.idempotency_record)
             if replayed:
                 return replayed
             goal = self._writable_goal(context)
-            local = _local_time(context.profile, timezone_header)
+            local = local_time_of(context.profile, timezone_header)
             tx = Transaction()
             activity = self.stage_logged_activity(tx, user_id, goal, fields, local, self._now())
             response = StoredResponse(201, present_activity(activity),
@@ -326,9 +302,9 @@ class GoalService:
             add_record(tx, key, response)
             try:
                 return self._commit_once(tx, user_id, key) or response
-            except _Retry:
-                self._back_off(attempt)
-        raise errors.ServiceUnavailable("The goal is changing too often; try again.")
+            except retry.Conflict:
+                continue
+        raise retry.exhausted()
 
     def _writable_goal(self, context: WriteContext) -> dict[str, Any]:
         if context.goal is None:
@@ -431,36 +407,34 @@ class GoalService:
     def update_activity(self, user_id: str, goal_id: str, activity_id: str, body: Any,
                         timezone_header: str | None) -> dict[str, Any]:
         fields = _dump(parse(ActivityFields, body))
-        for attempt in range(MAX_ATTEMPTS):
+        for _ in retry.attempts(self._sleep):
             context, old = self._activity_context(user_id, goal_id, activity_id)
             goal = self._editable_goal(context)
-            local = _local_time(context.profile, timezone_header)
+            local = local_time_of(context.profile, timezone_header)
             tx = Transaction()
             new = self.stage_activity_change(tx, user_id, goal, old, fields, local, self._now())
             try:
                 self._commit(tx)
-            except _Retry:
-                self._back_off(attempt)
+            except retry.Conflict:
                 continue
             assert new is not None  # noqa: S101 - an edit always has a result
             return present_activity(new)
-        raise errors.ServiceUnavailable("The goal is changing too often; try again.")
+        raise retry.exhausted()
 
     def delete_activity(self, user_id: str, goal_id: str, activity_id: str,
                         timezone_header: str | None) -> dict[str, str]:
-        for attempt in range(MAX_ATTEMPTS):
+        for _ in retry.attempts(self._sleep):
             context, old = self._activity_context(user_id, goal_id, activity_id)
             goal = self._editable_goal(context)
-            local = _local_time(context.profile, timezone_header)
+            local = local_time_of(context.profile, timezone_header)
             tx = Transaction()
             self.stage_activity_change(tx, user_id, goal, old, None, local, self._now())
             try:
                 self._commit(tx)
-            except _Retry:
-                self._back_off(attempt)
+            except retry.Conflict:
                 continue
             return {"message": "The activity was deleted."}
-        raise errors.ServiceUnavailable("The goal is changing too often; try again.")
+        raise retry.exhausted()
 
     def _activity_context(self, user_id: str, goal_id: str, activity_id: str
                           ) -> tuple[WriteContext, dict[str, Any]]:
@@ -511,7 +485,7 @@ class GoalService:
         goal = self._goals.get(user_id, goal_id)
         if goal is None:
             raise _not_found()
-        local = stored_local_time(goal, _checked_timezone(timezone_header))
+        local = stored_local_time(goal, timezone_header)
         problems = [FieldError("activityType", f"unknown type '{kind}'") for kind in types
                     if kind not in agg.ACTIVITY_TYPES]
         low = self._bound("startDate", start, local, problems, end_of_day=False)
@@ -530,19 +504,10 @@ class GoalService:
         if not raw:
             return None
         try:
-            if len(raw.strip()) == 10:
-                day = date.fromisoformat(raw.strip())
-                instant = local.day_start(day + timedelta(days=1 if end_of_day else 0))
-                if end_of_day:
-                    instant -= timedelta(milliseconds=1)
-            else:
-                instant = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
-                if instant.tzinfo is None:
-                    raise ValueError("no offset")
+            return instant_bound(raw, local, end_of_day)
         except ValueError:
             problems.append(FieldError(name, "must be a date or an ISO-8601 date-time"))
             return None
-        return to_iso(instant)
 
     def progress_report(self, user_id: str, goal_id: str, period: str | None,
                         timezone_header: str | None) -> dict[str, Any]:
@@ -553,7 +518,7 @@ class GoalService:
         goal = self._goals.get(user_id, goal_id)
         if goal is None:
             raise _not_found()
-        local = stored_local_time(goal, _checked_timezone(timezone_header))
+        local = stored_local_time(goal, timezone_header)
         now = self._now()
         progress = current_progress(goal, now, local)
         unit = period_unit(goal)
@@ -576,15 +541,15 @@ class GoalService:
             explained = _explain(exc)
             if explained:
                 raise explained from exc
-            raise _Retry() from exc
+            raise retry.Conflict() from exc
 
     def _commit_once(self, tx: Transaction, user_id: str, key: IdempotencyKey | None
                      ) -> StoredResponse | None:
         """Commit; if a concurrent request with the same idempotency key won, its response."""
         try:
             self._commit(tx)
-        except _Retry as retry:
-            cancelled = retry.__cause__
+        except retry.Conflict as conflict:
+            cancelled = conflict.__cause__
             if isinstance(cancelled, TransactionCancelled) and "idempotency" in cancelled.failed:
                 record = self._goals.load_for_write(user_id, None, key).idempotency_record
                 replayed = replay(key, record)
@@ -593,5 +558,3 @@ class GoalService:
             raise
         return None
 
-    def _back_off(self, attempt: int) -> None:
-        self._sleep(random.uniform(0, min(0.25, 0.005 * 2 ** attempt)))  # noqa: S311

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalicelib.core.clock import to_iso
 from chalicelib.goals import aggregates as agg
-from chalicelib.goals.periods import LocalTime, PeriodUnit
+from chalicelib.goals.periods import LocalTime, PeriodUnit, local_time_of
 from chalicelib.goals.progress import (
     EMPTY_DAY,
     DayTotals,
@@ -96,10 +96,9 @@ def _totals(days: dict[date, DayTotals], aggregates: list[dict[str, Any]]) -> To
     return summarize(days, agg.latest_activity_at(aggregates))
 
 
-def stored_local_time(goal: dict[str, Any], timezone_override: str | None) -> LocalTime:
-    state = goal.get("progressState") or {}
-    return LocalTime(timezone=timezone_override or state.get("timezone") or "UTC",
-                     day_start_hour=int(state.get("dayStartHour") or 0))
+def stored_local_time(goal: dict[str, Any], timezone_header: str | None) -> LocalTime:
+    """The clock of the goal's last write (reads need no profile), or the request's zone."""
+    return local_time_of(goal.get("progressState"), timezone_header)
 
 
 def current_progress(goal: dict[str, Any], now: datetime, local: LocalTime) -> dict[str, Any]:

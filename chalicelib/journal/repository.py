@@ -21,10 +21,6 @@ from chalicelib.users.repository import PROFILE_SK
 MAX_ENTRIES = 10_000
 
 
-def _without_keys(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in item.items() if name not in {"PK", "SK"}}
-
-
 @dataclass(frozen=True)
 class JournalContext:
     """What a write reads first, in one request."""
@@ -49,8 +45,8 @@ class JournalRepository:
         entry = found.get(f"{ENTRY_PREFIX}{entry_id}") if entry_id else None
         return JournalContext(
             profile=found.get(PROFILE_SK),
-            entry=_without_keys(entry) if entry else None,
-            goals={item["goalId"]: _without_keys(item) for sk, item in found.items()
+            entry=dynamo.without_keys(entry) if entry else None,
+            goals={item["goalId"]: dynamo.without_keys(item) for sk, item in found.items()
                    if sk.startswith("GOAL#")},
             idempotency_record=found.get(idempotency.item_key["SK"]) if idempotency else None,
         )
@@ -58,18 +54,10 @@ class JournalRepository:
     def get(self, user_id: str, entry_id: str) -> dict[str, Any] | None:
         if not could_be_issued(entry_id):
             return None
-        result = dynamo.client().get_item(TableName=dynamo.table_name(),
-                                          Key=dynamo.serialize(entry_key(user_id, entry_id)),
-                                          ConsistentRead=True)
-        item = result.get("Item")
-        return _without_keys(dynamo.deserialize(item)) if item else None
+        return dynamo.get_item(entry_key(user_id, entry_id))
 
     def stats(self, user_id: str) -> dict[str, Any] | None:
-        result = dynamo.client().get_item(TableName=dynamo.table_name(),
-                                          Key=dynamo.serialize(stats_key(user_id)),
-                                          ConsistentRead=True)
-        item = result.get("Item")
-        return _without_keys(dynamo.deserialize(item)) if item else None
+        return dynamo.get_item(stats_key(user_id))
 
     def newest(self, user_id: str, count: int) -> tuple[dict[str, Any] | None,
                                                         list[dict[str, Any]]]:
@@ -83,18 +71,18 @@ class JournalRepository:
             ScanIndexForward=False, Limit=count + 1, ConsistentRead=True)
         items = [dynamo.deserialize(item) for item in page.get("Items", [])]
         stats = next((item for item in items if item["SK"] == STATS_SK), None)
-        entries = [_without_keys(item) for item in items if item["SK"] != STATS_SK]
-        return (_without_keys(stats) if stats else None), entries[:count]
+        entries = [dynamo.without_keys(item) for item in items if item["SK"] != STATS_SK]
+        return (dynamo.without_keys(stats) if stats else None), entries[:count]
 
     def all_entries(self, user_id: str) -> list[dict[str, Any]]:
-        return [_without_keys(item) for item in dynamo.query_all(
+        return [dynamo.without_keys(item) for item in dynamo.query_all(
             KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
             ExpressionAttributeValues=dynamo.serialize({":pk": dynamo.user_pk(user_id),
                                                         ":prefix": ENTRY_PREFIX}),
             ScanIndexForward=False, ConsistentRead=True)]
 
     def shared_with(self, email: str) -> list[dict[str, Any]]:
-        return [_without_keys(item) for item in dynamo.query_all(
+        return [dynamo.without_keys(item) for item in dynamo.query_all(
             KeyConditionExpression="PK = :pk",
             ExpressionAttributeValues=dynamo.serialize({":pk": f"SHARE#{email}"}),
             ScanIndexForward=False)]

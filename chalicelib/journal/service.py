@@ -5,39 +5,32 @@ logged, changed or removed in the same transaction as the entry, through the goa
 own staging, so the goal's progress follows its journal exactly as it follows its activities.
 """
 
-import random
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from chalicelib.core import errors
-from chalicelib.core.clock import parse_instant, to_iso, utc_now
+from chalicelib.core import errors, retry
+from chalicelib.core.clock import to_iso, utc_now
 from chalicelib.core.dynamo import Transaction, TransactionCancelled
 from chalicelib.core.errors import FieldError, ValidationFailed
 from chalicelib.core.http import Page
 from chalicelib.core.idempotency import StoredResponse, add_record, key_from, replay
 from chalicelib.core.ids import uuid7
 from chalicelib.core.validation import parse
-from chalicelib.goals.periods import LocalTime
+from chalicelib.goals.periods import LocalTime, instant_bound, local_time_of
 from chalicelib.goals.repository import GoalRepository
 from chalicelib.goals.service import GoalService, check_accepts_activities
 from chalicelib.journal import text
 from chalicelib.journal.models import EntryCreate, EntryFields, entry_errors
 from chalicelib.journal.repository import JournalContext, JournalRepository
 from chalicelib.journal.stats import counter_changes, stats_view
-from chalicelib.users.models import check_timezone
 
-MAX_ATTEMPTS = 25
 FILTERS = ("owned", "all", "shared-with-me", "shared-by-me")
 ENTRY_FIELDS = ("entryId", "userId", "title", "content", "template", "wordCount", "tags",
                 "mood", "linkedGoalIds", "goalProgress", "createdAt", "updatedAt",
                 "isEncrypted", "isShared", "encryptedKey", "encryptionIv", "sharedWith",
                 "version")
-
-
-class _Retry(Exception):
-    pass
 
 
 def present_entry(entry: dict[str, Any]) -> dict[str, Any]:
@@ -54,18 +47,6 @@ def entry_etag(entry: dict[str, Any]) -> str:
 
 def _not_found() -> errors.AppError:
     return errors.NotFound("The journal entry was not found.", code="ENTRY_NOT_FOUND")
-
-
-def _local_time(profile: dict[str, Any] | None, stored: dict[str, Any] | None,
-                timezone_header: str | None) -> LocalTime:
-    source = profile or stored or {}
-    timezone = source.get("timezone") or "UTC"
-    if timezone_header:
-        try:
-            timezone = check_timezone(timezone_header.strip())
-        except ValueError as exc:
-            raise ValidationFailed([FieldError("X-Timezone", str(exc))]) from exc
-    return LocalTime(timezone, int(source.get("dayStartHour") or 0))
 
 
 class JournalService:
@@ -85,13 +66,13 @@ class JournalService:
         fields = parse(EntryCreate, body).model_dump(by_alias=True, exclude_unset=True,
                                                      mode="json")
         key = key_from(idempotency_header, user_id, "POST /journal", body)
-        for attempt in range(MAX_ATTEMPTS):
+        for _ in retry.attempts(self._sleep):
             context = self._entries.load_for_write(user_id, None, fields.get("linkedGoalIds")
                                                    or [], key)
             replayed = replay(key, context.idempotency_record)
             if replayed:
                 return replayed
-            local = _local_time(context.profile, None, timezone_header)
+            local = local_time_of(context.profile, timezone_header)
             now = self._now()
             entry = self._entry(user_id, fields, None, context, now, local)
             tx = Transaction()
@@ -105,21 +86,16 @@ class JournalService:
             add_record(tx, key, response)
             try:
                 self._commit(tx)
-            except _Retry as retry:
-                cancelled = retry.__cause__
-                if isinstance(cancelled, TransactionCancelled) and (
-                        "idempotency" in cancelled.failed):
-                    continue  # a concurrent twin won: the next round replays its response
-                self._back_off(attempt)
-                continue
+            except retry.Conflict:
+                continue  # reads again; a concurrent twin's response is then replayed
             return response
-        raise errors.ServiceUnavailable("The journal is changing too often; try again.")
+        raise retry.exhausted()
 
     def update(self, user_id: str, entry_id: str, body: Any, if_match: str | None,
                timezone_header: str | None) -> tuple[dict[str, Any], str]:
         fields = parse(EntryFields, body).model_dump(by_alias=True, exclude_unset=True,
                                                      mode="json")
-        for attempt in range(MAX_ATTEMPTS):
+        for _ in retry.attempts(self._sleep):
             first = self._entries.load_for_write(user_id, entry_id, [], None)
             old = first.entry
             if old is None:
@@ -131,7 +107,7 @@ class JournalService:
                 user_id, entry_id, [*goal_ids, *old["linkedGoalIds"]], None)
             if context.entry is None or context.entry["version"] != old["version"]:
                 continue
-            local = _local_time(context.profile, None, timezone_header)
+            local = local_time_of(context.profile, timezone_header)
             now = self._now()
             new = self._entry(user_id, fields, old, context, now, local)
             tx = Transaction()
@@ -144,24 +120,23 @@ class JournalService:
             self._stage_shares(tx, old, new)
             try:
                 self._commit(tx)
-            except _Retry:
+            except retry.Conflict:
                 if if_match:
                     raise errors.PreconditionFailed("The entry has changed since it was read."
                                                     ) from None
-                self._back_off(attempt)
                 continue
             return present_entry(new), entry_etag(new)
-        raise errors.ServiceUnavailable("The journal is changing too often; try again.")
+        raise retry.exhausted()
 
     def delete(self, user_id: str, entry_id: str) -> None:
-        for attempt in range(MAX_ATTEMPTS):
+        for _ in retry.attempts(self._sleep):
             first = self._entries.load_for_write(user_id, entry_id, [], None)
             old = first.entry
             if old is None:
                 raise _not_found()
             context = self._entries.load_for_write(user_id, entry_id, old["linkedGoalIds"],
                                                    None)
-            local = _local_time(context.profile, None, None)
+            local = local_time_of(context.profile)
             tx = Transaction()
             self._entries.change_stats(tx, user_id, counter_changes(old, None), None,
                                        (local.timezone, local.day_start_hour), adds_entry=False)
@@ -170,11 +145,10 @@ class JournalService:
             self._stage_shares(tx, old, None)
             try:
                 self._commit(tx)
-            except _Retry:
-                self._back_off(attempt)
+            except retry.Conflict:
                 continue
             return
-        raise errors.ServiceUnavailable("The journal is changing too often; try again.")
+        raise retry.exhausted()
 
     def _entry(self, user_id: str, fields: dict[str, Any], old: dict[str, Any] | None,
                context: JournalContext, now: datetime, local: LocalTime) -> dict[str, Any]:
@@ -273,10 +247,8 @@ class JournalService:
                 raise errors.BusinessRuleViolation(
                     "A journal holds at most 10,000 entries.", code="JOURNAL_QUOTA_EXCEEDED"
                 ) from exc
-            raise _Retry() from exc
+            raise retry.Conflict() from exc
 
-    def _back_off(self, attempt: int) -> None:
-        self._sleep(random.uniform(0, min(0.25, 0.005 * 2 ** attempt)))  # noqa: S311
 
     # Reads.
 
@@ -288,7 +260,7 @@ class JournalService:
 
     def stats(self, user_id: str, timezone_header: str | None) -> dict[str, Any]:
         item = self._entries.stats(user_id)
-        local = _local_time(None, item, timezone_header)
+        local = local_time_of(item, timezone_header)
         return stats_view(item, local.local_date(self._now()),
                           lambda day: to_iso(local.day_start(day)))
 
@@ -321,7 +293,7 @@ class JournalService:
             profile = self._entries.load_for_write(user_id, None, [], None).profile
             if profile:
                 entries += self._entries.shared_with(profile["email"])
-        local = _local_time(None, None, timezone_header)
+        local = local_time_of(None, timezone_header)
         low, high = self._bounds(query.get("from"), query.get("to"), local)
         wanted = (query.get("q") or "").strip().lower()
         tag = (query.get("tag") or "").strip().lower()
@@ -347,17 +319,8 @@ class JournalService:
         problems: list[FieldError] = []
         bounds: list[str | None] = []
         for name, raw, last in (("from", start, False), ("to", end, True)):
-            if not raw:
-                bounds.append(None)
-                continue
             try:
-                if len(raw.strip()) == 10:
-                    day = date.fromisoformat(raw.strip())
-                    instant = local.day_start(day + timedelta(days=1 if last else 0))
-                    bounds.append(to_iso(instant - timedelta(milliseconds=1) if last
-                                         else instant))
-                else:
-                    bounds.append(to_iso(parse_instant(raw)))
+                bounds.append(instant_bound(raw, local, last) if raw else None)
             except ValueError:
                 problems.append(FieldError(name, "must be a date or an ISO-8601 date-time"))
         if problems:
