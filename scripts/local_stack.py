@@ -70,6 +70,7 @@ MOTO_ENV = {
     "MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY": "HASH",
 }
 DynamoDBBackend = Literal["dynamodb-local", "moto"]
+DYNAMODB_LOCAL_NAME = "DynamoDB Local"
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 
 
@@ -287,6 +288,24 @@ class LocalStack:
                 process.stop()
                 self._processes.remove(process)
 
+    def stop_dynamodb(self) -> None:
+        """Stop DynamoDB Local alone, as an outage would (for tests of the API meanwhile)."""
+        for process in list(self._processes):
+            if process.name == DYNAMODB_LOCAL_NAME:
+                process.stop()
+                self._processes.remove(process)
+
+    def start_dynamodb(self) -> None:
+        """Start DynamoDB Local again on its port after ``stop_dynamodb``; the table is made
+        again if its data was in memory."""
+        info = self.info
+        if info.dynamodb_backend != "dynamodb-local":
+            raise StackError("only DynamoDB Local can be stopped and started on its own")
+        if any(process.name == DYNAMODB_LOCAL_NAME for process in self._processes):
+            return
+        endpoint = self._start_dynamodb_local()
+        ensure_table(_client("dynamodb", endpoint), self.table_name)
+
     def _start_services(self) -> StackInfo:
         self.cognito_port = _resolve_port(self.cognito_port)
         moto = self._start_moto()
@@ -332,7 +351,7 @@ class LocalStack:
         lib_dir = fetch_dynamodb_local()
         self.dynamodb_port = _resolve_port(self.dynamodb_port)
         process = self._spawn(
-            "DynamoDB Local",
+            DYNAMODB_LOCAL_NAME,
             _dynamodb_local_command(java, lib_dir, self.dynamodb_port, self.data_dir),
             "dynamodb-local.log",
             cwd=lib_dir.parent,

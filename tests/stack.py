@@ -28,8 +28,10 @@ def running_in_ci() -> bool:
     return os.environ.get("CI") == "true"
 
 
-def start_test_stack(tmp_dir: Path) -> LocalStack:
-    """Start an in-memory stack on free ports; logs go to ``tmp_dir / "logs"``.
+def start_test_stack(tmp_dir: Path, data_dir: Path | None = None) -> LocalStack:
+    """Start a stack on free ports, in memory unless ``data_dir`` is given (then DynamoDB
+    Local keeps its data there, across ``stop_dynamodb``/``start_dynamodb``); logs go to
+    ``tmp_dir / "logs"``.
 
     In CI, DynamoDB Local is mandatory and any failure to start it is an error. Elsewhere a
     machine without Java raises StackUnavailable instead of silently testing against moto.
@@ -37,7 +39,7 @@ def start_test_stack(tmp_dir: Path) -> LocalStack:
     stack = LocalStack(
         dynamodb_port=0,
         cognito_port=0,
-        data_dir=None,
+        data_dir=data_dir,
         require_dynamodb_local=running_in_ci(),
         log_dir=tmp_dir / "logs",
     )

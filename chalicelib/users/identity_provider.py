@@ -70,7 +70,8 @@ class MfaChallenge:
 
 @lru_cache(maxsize=1)
 def cognito_client(region: str) -> Any:
-    config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2,
+    # Three attempts in all (`max_attempts` would count retries only).
+    config = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=2,
                     read_timeout=5)
     return boto3.client("cognito-idp", region_name=region, config=config)
 
