@@ -371,6 +371,7 @@ def _git_commit() -> str:
 
 def run(settings: Settings, out_dir: Path) -> int:
     started = time.perf_counter()
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
     timings: dict[str, float] = {}
 
     def phase(name: str, since: float) -> float:
@@ -409,6 +410,8 @@ def run(settings: Settings, out_dir: Path) -> int:
                 mark = phase("scaling", mark)
         finally:
             stack.stop()
+    results["meta"]["loadAverage"] = {"start": load_at_start,
+                                      "end": [round(x, 2) for x in os.getloadavg()]}
     results["budgets"] = budgets.check(results)
     timings["total"] = round(time.perf_counter() - started, 1)
     results["meta"]["seconds"] = timings
