@@ -1,38 +1,56 @@
-"""Builds each service once per process, on first use (never at import: cold starts stay cheap
-and tests can point the settings elsewhere first)."""
+"""Builds each service once per process, on first use.
+
+Nothing is built, and no domain is even imported, when the app is imported: a cold start pays
+only for the domain its first request needs (a profile read never loads the goal engine), and
+tests can point the settings elsewhere first.
+"""
+
+from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from chalicelib.core import dynamo
 from chalicelib.core.config import get_settings
-from chalicelib.goals.repository import GoalRepository
-from chalicelib.goals.service import GoalService
-from chalicelib.journal.repository import JournalRepository
-from chalicelib.journal.service import JournalService
-from chalicelib.users import identity_provider
-from chalicelib.users.auth_service import AuthService
-from chalicelib.users.identity_provider import CognitoIdentityProvider
-from chalicelib.users.repository import ProfileRepository
-from chalicelib.users.service import ProfileService
+
+if TYPE_CHECKING:
+    from chalicelib.goals.service import GoalService
+    from chalicelib.journal.service import JournalService
+    from chalicelib.users.auth_service import AuthService
+    from chalicelib.users.service import ProfileService
 
 
 @lru_cache(maxsize=1)
 def profiles() -> ProfileService:
+    from chalicelib.users.repository import ProfileRepository
+    from chalicelib.users.service import ProfileService
+
     return ProfileService(ProfileRepository())
 
 
 @lru_cache(maxsize=1)
 def goals() -> GoalService:
+    from chalicelib.goals.repository import GoalRepository
+    from chalicelib.goals.service import GoalService
+
     return GoalService(GoalRepository())
 
 
 @lru_cache(maxsize=1)
 def journal() -> JournalService:
+    from chalicelib.goals.repository import GoalRepository
+    from chalicelib.journal.repository import JournalRepository
+    from chalicelib.journal.service import JournalService
+
     return JournalService(JournalRepository(), goals(), GoalRepository())
 
 
 @lru_cache(maxsize=1)
 def auth() -> AuthService:
+    from chalicelib.users.auth_service import AuthService
+    from chalicelib.users.identity_provider import CognitoIdentityProvider
+    from chalicelib.users.repository import ProfileRepository
+
     settings = get_settings()
     return AuthService(CognitoIdentityProvider(settings), ProfileRepository(),
                        dev_tools_enabled=settings.dev_tools_enabled)
@@ -40,6 +58,8 @@ def auth() -> AuthService:
 
 def reset() -> None:
     """Forget every built service, client and setting (for tests that change the environment)."""
+    from chalicelib.users import identity_provider
+
     for cached in (profiles, goals, journal, auth, get_settings, dynamo.client, dynamo.probe_client,
                    identity_provider.cognito_client):
         cached.cache_clear()

@@ -21,10 +21,13 @@ from chalicelib.core.errors import ServiceUnavailable
 
 # `total_max_attempts` counts the first attempt; botocore's `max_attempts` counts retries
 # only (so 4 meant five attempts, and "no retries" meant two).
+# Three attempts of at most 1 s to connect and 2 s to answer, plus botocore's back-off, stay
+# inside the 15 s Lambda timeout, so a hung table still ends in our 503 (API Gateway's own
+# 504 would carry no envelope). DynamoDB answers in milliseconds when it answers at all.
 _RETRIES = Config(
-    retries={"mode": "standard", "total_max_attempts": 4},
-    connect_timeout=2,
-    read_timeout=5,
+    retries={"mode": "standard", "total_max_attempts": 3},
+    connect_timeout=1,
+    read_timeout=2,
 )
 # The health check must answer quickly even while the table is unreachable.
 _NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=1,

@@ -14,8 +14,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-
 from chalicelib.core.config import Settings
 from chalicelib.core.errors import ServiceUnavailable, Unauthorized
 
@@ -59,6 +57,8 @@ class JwksCache:
             jwk = self._keys.get(cache_key)
         if jwk is None:
             raise Unauthorized("The access token was not signed by a known key.")
+        import jwt  # see verify_access_token
+
         return jwt.PyJWK(jwk).key
 
     def _may_refresh(self, url: str) -> bool:
@@ -87,6 +87,10 @@ def bearer_token(authorization: str | None) -> str:
 
 
 def verify_access_token(token: str, settings: Settings, keys: JwksCache | None = None) -> dict:
+    # Imported here: behind API Gateway no token is verified in the app, so a cold start
+    # need not load PyJWT and its cryptography backend.
+    import jwt
+
     try:
         header = jwt.get_unverified_header(token)
         key = (keys or jwks_cache).key(settings.jwks_url, str(header.get("kid", "")))

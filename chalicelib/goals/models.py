@@ -3,7 +3,14 @@
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, StrictInt
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    StrictInt,
+)
 
 from chalicelib.core.clock import parse_instant
 from chalicelib.core.errors import FieldError
@@ -33,8 +40,13 @@ def _storable(value: float) -> float:
     return value
 
 
+def _whole_as_int(value: float) -> int | float:
+    """Whole numbers stay ints on the wire (8, not 8.0), as DynamoDB gives them back."""
+    return int(value) if value.is_integer() else value
+
+
 Number = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_NUMBER, le=MAX_NUMBER),
-                   AfterValidator(_storable)]
+                   AfterValidator(_storable), PlainSerializer(_whole_as_int)]
 
 
 def _not_blank(value: str) -> str:

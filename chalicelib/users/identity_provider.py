@@ -71,8 +71,9 @@ class MfaChallenge:
 @lru_cache(maxsize=1)
 def cognito_client(region: str) -> Any:
     # Three attempts in all (`max_attempts` would count retries only).
-    config = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=2,
-                    read_timeout=5)
+    # Bounded like DynamoDB's client (core/dynamo.py): a hung Cognito ends in our 503.
+    config = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=1,
+                    read_timeout=3)
     return boto3.client("cognito-idp", region_name=region, config=config)
 
 

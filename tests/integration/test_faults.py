@@ -28,7 +28,7 @@ from chalicelib.goals.repository import goal_partition
 from chalicelib.users import identity_provider
 from tests.helpers import assert_envelope, new_user
 
-DYNAMODB_ATTEMPTS = 4  # chalicelib/core/dynamo.py: standard mode, max_attempts=4
+DYNAMODB_ATTEMPTS = 3  # chalicelib/core/dynamo.py: standard mode, total_max_attempts=3
 COGNITO_ATTEMPTS = 3  # chalicelib/users/identity_provider.py
 DYNAMODB_ERROR = "com.amazonaws.dynamodb.v20120810#"
 

@@ -38,6 +38,7 @@ def test_log_and_progress(client, token):
     for _ in range(3):
         response = post_json(client, path, {"value": 2, "unit": "glasses"}, token)
         assert response.status_code == 201, response.body
+        assert b'"value":2,' in response.body  # whole numbers stay ints, as GET gives them
     fetched = json.loads(get(client, f"/goals/{goal['goalId']}", token).body)
     assert fetched["progress"]["currentPeriodValue"] == 6
     assert fetched["progress"]["percentComplete"] == 75
