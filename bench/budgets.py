@@ -34,32 +34,13 @@ KNOWN_EXCEPTIONS: dict[str, KnownException] = {
     "log_activity.reads": KnownException(
         ceiling=2,
         reason=("A log reads twice before its transaction: one BatchGetItem (profile, goal, "
-                "idempotency record), then one Query of *all* the goal's day aggregates, because "
-                "the stored progress state is recomputed from every aggregate "
-                "(`tracking.recompute`). Meeting the budget needs the state advanced from the "
-                "stored fold and the open day alone, a change to chalicelib/goals/service.py "
-                "outside this issue. The Query also grows with the goal's active days (see "
-                "log activity in Scaling), which is not flat either.")),
-    "list_goals.p50Ms_growth": KnownException(
-        ceiling=3.0,
-        reason=("An emulator artifact, not a cost on AWS: list goals is one Query with "
-                "`begins_with(SK, 'GOAL#')` in the user's partition, which also holds the "
-                "user's journal entries (10,000 at the largest level). DynamoDB Local answers "
-                "`begins_with` on a sort key by walking the partition, so its latency grows "
-                "with the partition while the request count and capacity stay flat (1 request, "
-                "1 RCU); on AWS it is a key range. The key-condition probe under Scaling "
-                "measures the same Query straight against the table, and `SK BETWEEN 'GOAL#' "
-                "AND 'GOAL#\\uffff'` (what the day-aggregate Query already uses) stays flat. "
-                "Switching list goals to BETWEEN (chalicelib/goals/repository.py, outside this "
-                "issue) would make the budget hold here too.")),
-    "cold_start.ratio": KnownException(
-        ceiling=2.5,
-        reason=("app.py imports chalicelib.wiring, which imports every service module up front "
-                "(the services are built lazily, their modules are not): pydantic and the "
-                "model classes, PyJWT with cryptography, Powertools. See the heaviest imports "
-                "in the results. Meeting the budget needs those imports deferred to first use "
-                "(app code, outside this issue); cryptography is not in the Lambda zip, so "
-                "a deployed cold start pays a little less than measured here.")),
+                "idempotency record), then one Query of the goal's day aggregates, because the "
+                "stored progress state is recomputed from every aggregate "
+                "(`tracking.recompute`): simple, and exact for backdated logs, edits and "
+                "deletes. Advancing the stored fold with the one changed day instead (a full "
+                "recompute only for writes before the fold's last day) would meet the budget "
+                "and keep logs flat as a goal ages; the Query grows with the goal's active "
+                "days (see log activity in Scaling).")),
 }
 
 
