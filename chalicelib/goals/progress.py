@@ -209,7 +209,8 @@ def fold_until(rules: Rules, fold: Fold, last_day: date,
 
 @dataclass(frozen=True)
 class Totals:
-    """Sums over every activity of a goal, independent of today's date."""
+    """Sums over every activity of a goal, independent of today's date. Measurements (a day's
+    latest value) are kept as least-squares sums, so one more updates the fit on its own."""
 
     total_values: float = 0.0
     value_count: int = 0
@@ -218,16 +219,50 @@ class Totals:
     latest_measurement: float | None = None
     latest_measurement_day: str | None = None
     recent_measurements: tuple[float, ...] = ()
-    measurement_slope_per_day: float | None = None
+    fit_origin: str | None = None  # x is days since this, the first measured day
+    fit: tuple[float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0)  # n, Σx, Σy, Σx², Σxy
+
+    @property
+    def measurement_slope_per_day(self) -> float | None:
+        count, sum_x, sum_y, sum_xx, sum_xy = self.fit
+        spread = count * sum_xx - sum_x * sum_x
+        if count < 2 or spread == 0:
+            return None
+        return (count * sum_xy - sum_x * sum_y) / spread
 
     def to_item(self) -> dict[str, Any]:
-        return {**asdict(self), "recent_measurements": list(self.recent_measurements)}
+        return {**asdict(self), "recent_measurements": list(self.recent_measurements),
+                "fit": list(self.fit)}
 
     @classmethod
     def from_item(cls, item: dict[str, Any] | None) -> "Totals":
-        if not item:
-            return cls()
-        return cls(**{**item, "recent_measurements": tuple(item.get("recent_measurements", ()))})
+        known = {name: value for name, value in (item or {}).items()
+                 if name in cls.__dataclass_fields__}
+        if "recent_measurements" in known:
+            known["recent_measurements"] = tuple(known["recent_measurements"])
+        if "fit" in known:
+            known["fit"] = tuple(float(number) for number in known["fit"])
+        return cls(**known)
+
+    def with_measurement(self, day: date, replaced: float | None, value: float) -> "Totals":
+        """These totals with `day`'s latest measurement now `value` (it was `replaced`), where
+        `day` is the latest day with a measurement."""
+        origin = date.fromisoformat(self.fit_origin) if self.fit_origin else day
+        x = float((day - origin).days)
+        count, sum_x, sum_y, sum_xx, sum_xy = self.fit
+        if replaced is not None:
+            count, sum_x, sum_y = count - 1, sum_x - x, sum_y - replaced
+            sum_xx, sum_xy = sum_xx - x * x, sum_xy - x * replaced
+        recent = list(self.recent_measurements)
+        if recent and self.latest_measurement_day == day.isoformat():
+            recent[-1] = value
+        else:
+            recent.append(value)
+        return replace(self, latest_measurement=value, latest_measurement_day=day.isoformat(),
+                       recent_measurements=tuple(recent[-TREND_POINTS:]),
+                       fit_origin=origin.isoformat(),
+                       fit=(count + 1, sum_x + x, sum_y + value, sum_xx + x * x,
+                            sum_xy + x * value))
 
 
 def least_squares_slope(points: list[tuple[float, float]]) -> float | None:
@@ -243,21 +278,17 @@ def least_squares_slope(points: list[tuple[float, float]]) -> float | None:
 
 def summarize(days: dict[date, DayTotals], last_activity_at: str | None) -> Totals:
     value_days = sorted(day for day, totals in days.items() if totals.value_count)
-    measured = [(day, days[day].last_value) for day in sorted(days)
-                if days[day].last_value is not None]
-    first_measured = measured[0][0] if measured else None
-    points = [(float((day - first_measured).days), float(value)) for day, value in measured
-              if first_measured is not None and value is not None]
-    return Totals(
+    totals = Totals(
         total_values=sum(totals.total for totals in days.values()),
         value_count=sum(totals.value_count for totals in days.values()),
         first_activity_day=value_days[0].isoformat() if value_days else None,
         last_activity_at=last_activity_at,
-        latest_measurement=measured[-1][1] if measured else None,
-        latest_measurement_day=measured[-1][0].isoformat() if measured else None,
-        recent_measurements=tuple(float(v) for _, v in measured[-TREND_POINTS:] if v is not None),
-        measurement_slope_per_day=least_squares_slope(points),
     )
+    for day in sorted(days):
+        measured = days[day].last_value
+        if measured is not None:
+            totals = totals.with_measurement(day, None, measured)
+    return totals
 
 
 def trend(values: list[float], less_is_better: bool) -> str:

@@ -34,6 +34,7 @@ from chalicelib.goals.repository import GoalRepository, WriteContext
 from chalicelib.goals.tracking import (
     current_progress,
     default_target_type,
+    logged_today,
     measured_value,
     period_unit,
     reaches_completion,
@@ -186,7 +187,13 @@ class GoalService:
 
     def _with_progress(self, goal: dict[str, Any], aggregates: list[dict[str, Any]],
                        now: datetime, local: LocalTime) -> dict[str, Any]:
-        goal = {**goal, "progressState": recompute(goal, aggregates, now, local)}
+        return self._with_state(goal, recompute(goal, aggregates, now, local), now, local)
+
+    @staticmethod
+    def _with_state(goal: dict[str, Any], state: dict[str, Any], now: datetime,
+                    local: LocalTime) -> dict[str, Any]:
+        """The goal with a new progress state, what it shows, and completion when reached."""
+        goal = {**goal, "progressState": state}
         progress = current_progress(goal, now, local)
         goal["target"] = {**goal["target"], "currentValue": measured_value(goal, progress)}
         if reaches_completion(goal, progress):
@@ -316,18 +323,23 @@ class GoalService:
                               fields: dict[str, Any], local: LocalTime, now: datetime
                               ) -> dict[str, Any]:
         """Add a new activity, its day aggregate and the goal's progress to `tx` (which the
-        caller commits). Reads the goal's day aggregates."""
+        caller commits). Reads the goal's day aggregates only when the activity is not dated
+        today (then the stored state cannot simply be advanced)."""
         activity = self._new_activity(user_id, goal, fields, local, now)
-        aggregates = self._goals.day_aggregates(user_id, goal["goalId"])
-        day = activity["localDate"]
-        existing = next((a for a in aggregates if a["day"] == day), None)
-        updated_day = agg.add_activity(existing or agg.empty_day(date.fromisoformat(day)),
-                                       activity, activity["localHour"])
-        others = [a for a in aggregates if a["day"] != day]
+        quick = logged_today(goal, activity, now, local)
+        if quick is not None:
+            state, updated_day = quick
+        else:
+            aggregates = self._goals.day_aggregates(user_id, goal["goalId"])
+            day = activity["localDate"]
+            existing = next((a for a in aggregates if a["day"] == day), None)
+            updated_day = agg.add_activity(existing or agg.empty_day(date.fromisoformat(day)),
+                                           activity, activity["localHour"])
+            others = [a for a in aggregates if a["day"] != day]
+            state = recompute(goal, [*others, updated_day], now, local)
         self._goals.put_activity(tx, user_id, activity)
         self._goals.put_day(tx, user_id, goal["goalId"], updated_day)
-        self._put_progress(tx, user_id, goal, [*others, updated_day], now, local,
-                           count_change=1)
+        self._put_progress(tx, user_id, goal, state, now, local, count_change=1)
         return activity
 
     def stage_activity_change(self, tx: Transaction, user_id: str, goal: dict[str, Any],
@@ -345,9 +357,9 @@ class GoalService:
         return new
 
     def _put_progress(self, tx: Transaction, user_id: str, goal: dict[str, Any],
-                      aggregates: list[dict[str, Any]], now: datetime, local: LocalTime,
+                      state: dict[str, Any], now: datetime, local: LocalTime,
                       count_change: int) -> None:
-        updated = self._with_progress(goal, aggregates, now, local)
+        updated = self._with_state(goal, state, now, local)
         updated.update(version=goal["version"] + 1, updatedAt=to_iso(now),
                        activityCount=int(goal.get("activityCount", 0)) + count_change)
         self._goals.put_goal(tx, user_id, updated, expected_version=goal["version"])
@@ -476,7 +488,7 @@ class GoalService:
         aggregates = [a for a in self._goals.day_aggregates(user_id, goal_id)
                       if a["day"] not in days]
         aggregates += [a for a in rebuilt.values() if not agg.is_empty(a)]
-        self._put_progress(tx, user_id, goal, aggregates, now, local,
+        self._put_progress(tx, user_id, goal, recompute(goal, aggregates, now, local), now, local,
                            count_change=0 if new else -1)
 
     def list_activities(self, user_id: str, goal_id: str, start: str | None, end: str | None,

@@ -1,6 +1,7 @@
 """Between stored goal items and the progress engine: the goal's rules, the state stored after
 a write, and progress as of now. Pure functions; no I/O."""
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -76,20 +77,70 @@ def recompute(goal: dict[str, Any], aggregates: list[dict[str, Any]], now: datet
     rules = rules_for(goal, first_day)
     today = local.local_date(now)
     fold = fold_until(rules, Fold(), today - timedelta(days=1), days)
-    previous = goal.get("progressState") or {}
+    open_aggregate = next((a for a in aggregates if a["day"] == today.isoformat()),
+                          agg.empty_day(today))
     state = {
         "fold": fold.to_item(),
         "openDay": today.isoformat(),
-        "openTotals": vars(days.get(today, EMPTY_DAY)).copy(),
+        "openTotals": vars(agg.day_totals(open_aggregate)).copy(),
+        # The open day's whole aggregate, so that a log later today needs no aggregate read.
+        "openAggregate": open_aggregate,
         "totals": _totals(days, aggregates).to_item(),
         "firstDay": first_day.isoformat(),
         "timezone": local.timezone,
         "dayStartHour": local.day_start_hour,
-        "longestEver": int(previous.get("longestEver", 0)),
     }
-    progress = current_progress({**goal, "progressState": state}, now, local)
-    state["longestEver"] = max(state["longestEver"], progress["longestStreak"])
-    return state
+    return _with_longest(goal, state, now, local)
+
+
+def _with_longest(goal: dict[str, Any], state: dict[str, Any], now: datetime,
+                  local: LocalTime) -> dict[str, Any]:
+    """The state with the longest streak ever seen (it never decreases, even after a delete)."""
+    previous = int((goal.get("progressState") or {}).get("longestEver", 0))
+    progress = current_progress({**goal, "progressState": {**state, "longestEver": previous}},
+                                now, local)
+    return {**state, "longestEver": max(previous, progress["longestStreak"])}
+
+
+def logged_today(goal: dict[str, Any], activity: dict[str, Any], now: datetime,
+                 local: LocalTime) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The state and today's aggregate after logging `activity`, from the goal's stored state
+    alone (no aggregate read): the common case of an activity dated today. None when a full
+    recomputation is needed: a backdated activity, or a clock that differs from the stored one.
+    """
+    state = goal.get("progressState") or {}
+    today = local.local_date(now)
+    if (activity["localDate"] != today.isoformat() or "openAggregate" not in state
+            or state.get("timezone") != local.timezone
+            or state.get("dayStartHour") != local.day_start_hour
+            or date.fromisoformat(state["openDay"]) > today):
+        return None
+    rules = rules_for(goal, date.fromisoformat(state["firstDay"]))
+    open_day = date.fromisoformat(state["openDay"])
+    fold = Fold.from_item(state["fold"])
+    before = state["openAggregate"]
+    if open_day < today:
+        fold = fold_until(rules, fold, today - timedelta(days=1),
+                          {open_day: DayTotals(**state["openTotals"])})
+        before = agg.empty_day(today)
+    after = agg.add_activity(before, activity, activity["localHour"])
+    totals = Totals.from_item(state["totals"])
+    carrying = activity["activityType"] != "skipped"
+    totals = replace(
+        totals,
+        total_values=totals.total_values + (activity["value"] if carrying else 0),
+        value_count=totals.value_count + (1 if carrying else 0),
+        first_activity_day=totals.first_activity_day or (today.isoformat() if carrying
+                                                         else None),
+        last_activity_at=max(filter(None, (totals.last_activity_at,
+                                           activity["activityDate"]))),
+    )
+    if after["lastValue"] is not None and after["lastValue"] != before["lastValue"]:
+        totals = totals.with_measurement(today, before["lastValue"], after["lastValue"])
+    updated = {**state, "fold": fold.to_item(), "openDay": today.isoformat(),
+               "openTotals": vars(agg.day_totals(after)).copy(), "openAggregate": after,
+               "totals": totals.to_item()}
+    return _with_longest(goal, updated, now, local), after
 
 
 def _totals(days: dict[date, DayTotals], aggregates: list[dict[str, Any]]) -> Totals:

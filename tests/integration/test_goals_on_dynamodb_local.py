@@ -57,11 +57,21 @@ def test_get_and_list_are_one_request_each(stack_env, requests_sent, user):
     assert requests_sent.operations == ["Query"]
 
 
-def test_logging_reads_once_for_context_once_for_aggregates_then_one_transaction(
-        stack_env, requests_sent, user):
+def test_logging_today_reads_once_then_writes_one_transaction(stack_env, requests_sent, user):
+    goal = _goal(user)
+    for value in (5, 6):
+        requests_sent.operations.clear()
+        wiring.goals().log_activity(user, goal["goalId"], {"value": value}, None, None)
+        assert requests_sent.operations == ["BatchGetItem", "TransactWriteItems"]
+    fetched, _ = wiring.goals().get(user, goal["goalId"], None)
+    assert fetched["progress"]["totalAccumulated"] == 11
+
+
+def test_a_backdated_log_also_reads_the_aggregates(stack_env, requests_sent, user):
     goal = _goal(user)
     requests_sent.operations.clear()
-    wiring.goals().log_activity(user, goal["goalId"], {"value": 5}, None, None)
+    wiring.goals().log_activity(user, goal["goalId"], {"value": 5,
+                                                      "activityDate": "2026-11-01"}, None, None)
     assert requests_sent.operations == ["BatchGetItem", "Query", "TransactWriteItems"]
 
 

@@ -1,0 +1,65 @@
+"""A log dated today advances the stored state without reading aggregates; it must give exactly
+what a full recomputation from every aggregate gives."""
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from chalicelib.goals import aggregates as agg
+from chalicelib.goals.periods import LocalTime
+from chalicelib.goals.tracking import current_progress, logged_today, recompute
+
+BERLIN = LocalTime("Europe/Berlin", 3)
+GOALS = {
+    "recurring": {"value": 5, "period": "week", "unit": "km"},
+    "milestone": {"value": 500, "startValue": 10},
+    "target": {"value": 70, "startValue": 90, "targetDate": "2027-12-01"},
+    "streak": {"value": 30},
+    "limit": {"value": 120, "period": "day", "targetType": "maximum"},
+}
+
+
+def _activity(moment: datetime, value: float, kind: str) -> dict[str, Any]:
+    return {"activityType": kind, "value": value,
+            "activityDate": moment.isoformat().replace("+00:00", "Z"),
+            "localDate": BERLIN.local_date(moment).isoformat(),
+            "localHour": BERLIN.local_hour(moment)}
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("pattern", GOALS)
+def test_the_quick_path_equals_a_full_recomputation(pattern, seed):
+    rng = random.Random(f"{pattern}-{seed}")
+    now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    goal = {"goalId": "g", "goalPattern": pattern, "status": "active",
+            "target": GOALS[pattern], "schedule": {"allowSkipDays": rng.randint(0, 2)},
+            "createdAt": "2026-11-18T10:00:00.000Z", "initialCurrentValue": None}
+    days: dict[str, dict[str, Any]] = {}
+    goal["progressState"] = recompute(goal, [], now, BERLIN)
+    quick_paths = 0
+    for _ in range(40):
+        now += timedelta(hours=rng.choice([1, 3, 7, 20, 30, 50]))
+        backdated = rng.random() < 0.15
+        moment = now - timedelta(days=rng.randint(1, 5)) if backdated else now
+        kind = rng.choice(["progress", "progress", "completed", "partial", "skipped"])
+        activity = _activity(moment, float(rng.choice([0, 1, 2.5, 40, 80, 150])), kind)
+        before = days.get(activity["localDate"]) or agg.empty_day(
+            BERLIN.local_date(moment))
+        days[activity["localDate"]] = agg.add_activity(before, activity,
+                                                       activity["localHour"])
+        full = recompute(goal, list(days.values()), now, BERLIN)
+        quick = logged_today(goal, activity, now, BERLIN)
+        if backdated:
+            assert quick is None
+        if quick is not None:
+            quick_paths += 1
+            state, day = quick
+            assert day == days[activity["localDate"]]
+            # The sampled values are exact in binary floating point, so equality is exact too.
+            for later in (now, now + timedelta(days=2, hours=5)):
+                assert current_progress({**goal, "progressState": state}, later, BERLIN) == \
+                    current_progress({**goal, "progressState": full}, later, BERLIN)
+        goal["progressState"] = full
+    assert quick_paths > 20
