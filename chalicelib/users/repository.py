@@ -8,36 +8,22 @@ from chalicelib.core import dynamo
 from chalicelib.core.aws import error_code
 
 PROFILE_SK = "PROFILE"
-# Stored on the item for MFA checks; never part of a profile response.
-PRIVATE_ATTRIBUTES = frozenset({"PK", "SK", "mfaSecret", "mfaPendingSecret"})
 
 
 class ProfileAlreadyExists(Exception):
     pass
 
 
-def _key(user_id: str) -> dict[str, Any]:
-    return dynamo.serialize({"PK": dynamo.user_pk(user_id), "SK": PROFILE_SK})
+def profile_key(user_id: str) -> dict[str, str]:
+    return {"PK": dynamo.user_pk(user_id), "SK": PROFILE_SK}
 
 
 class ProfileRepository:
-    def __init__(self, client: Any = None, table_name: str | None = None) -> None:
-        self._client = client
-        self._table_name = table_name
-
-    @property
-    def client(self) -> Any:
-        return self._client or dynamo.client()
-
-    @property
-    def table(self) -> str:
-        return self._table_name or dynamo.table_name()
-
     def create(self, profile: dict[str, Any]) -> None:
-        item = {"PK": dynamo.user_pk(profile["userId"]), "SK": PROFILE_SK, **profile}
+        item = {**profile_key(profile["userId"]), **profile}
         try:
-            self.client.put_item(
-                TableName=self.table,
+            dynamo.client().put_item(
+                TableName=dynamo.table_name(),
                 Item=dynamo.serialize(item),
                 ConditionExpression="attribute_not_exists(PK)",
             )
@@ -47,18 +33,16 @@ class ProfileRepository:
             raise
 
     def get(self, user_id: str) -> dict[str, Any] | None:
-        # Strongly consistent: a client reads its profile right after changing it.
-        result = self.client.get_item(TableName=self.table, Key=_key(user_id),
-                                      ConsistentRead=True)
-        item = result.get("Item")
-        return dynamo.deserialize(item) if item else None
+        # Strongly consistent (dynamo.get_item): a client reads its profile right after
+        # changing it.
+        return dynamo.get_item(profile_key(user_id))
 
     def update(self, user_id: str, update: dynamo.UpdateBuilder) -> dict[str, Any] | None:
         """Apply `update` to an existing profile; the new profile, or None when there is none."""
         try:
-            result = self.client.update_item(
-                TableName=self.table,
-                Key=_key(user_id),
+            result = dynamo.client().update_item(
+                TableName=dynamo.table_name(),
+                Key=dynamo.serialize(profile_key(user_id)),
                 ConditionExpression="attribute_exists(PK)",
                 ReturnValues="ALL_NEW",
                 **update.params(),
@@ -67,4 +51,4 @@ class ProfileRepository:
             if error_code(exc) == "ConditionalCheckFailedException":
                 return None
             raise
-        return dynamo.deserialize(result["Attributes"])
+        return dynamo.without_keys(dynamo.deserialize(result["Attributes"]))

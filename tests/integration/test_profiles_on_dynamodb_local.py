@@ -5,9 +5,10 @@ import uuid
 import pytest
 
 from chalicelib import wiring
+from chalicelib.core import dynamo
 from chalicelib.core.dynamo import UpdateBuilder
 from chalicelib.core.errors import Conflict, ValidationFailed
-from chalicelib.users.repository import ProfileAlreadyExists, ProfileRepository
+from chalicelib.users.repository import ProfileAlreadyExists, ProfileRepository, profile_key
 from chalicelib.users.service import new_profile
 from tests.helpers import STRONG_PASSWORD
 
@@ -25,7 +26,9 @@ def test_profiles_are_created_once_and_read_back_with_numbers(stack_env):
     stored = repository.get(user_id)
     assert stored is not None
     assert stored["dayStartHour"] == 0 and isinstance(stored["dayStartHour"], int)
-    assert stored["PK"] == f"USER#{user_id}" and stored["SK"] == "PROFILE"
+    raw = dynamo.client().get_item(TableName=dynamo.table_name(),
+                                   Key=dynamo.serialize(profile_key(user_id)))["Item"]
+    assert raw["PK"] == {"S": f"USER#{user_id}"} and raw["SK"] == {"S": "PROFILE"}
 
 
 def test_nested_updates_are_one_atomic_write(stack_env):
