@@ -171,27 +171,27 @@ def archive_goal(request: ApiRequest, goalId: str) -> dict[str, Any]:
 
 @api.route("/goals/{goalId}/activities")
 def list_activities(request: ApiRequest, goalId: str) -> dict[str, Any]:
-    return wiring.goals().list_activities(
+    return wiring.activities().list_activities(
         request.user_id, goalId, request.query("startDate"), request.query("endDate"),
         request.query_list("activityType"), request.page(), request.header("x-timezone"))
 
 
 @api.route("/goals/{goalId}/activities", methods=("POST",))
 def log_activity(request: ApiRequest, goalId: str) -> Response:
-    return _stored(wiring.goals().log_activity(request.user_id, goalId, request.json(),
+    return _stored(wiring.activities().log_activity(request.user_id, goalId, request.json(),
                                                request.header("idempotency-key"),
                                                request.header("x-timezone")))
 
 
 @api.route("/goals/{goalId}/activities/{activityId}", methods=("PUT",))
 def update_activity(request: ApiRequest, goalId: str, activityId: str) -> dict[str, Any]:
-    return wiring.goals().update_activity(request.user_id, goalId, activityId, request.json(),
+    return wiring.activities().update_activity(request.user_id, goalId, activityId, request.json(),
                                           request.header("x-timezone"))
 
 
 @api.route("/goals/{goalId}/activities/{activityId}", methods=("DELETE",))
 def delete_activity(request: ApiRequest, goalId: str, activityId: str) -> dict[str, Any]:
-    return wiring.goals().delete_activity(request.user_id, goalId, activityId,
+    return wiring.activities().delete_activity(request.user_id, goalId, activityId,
                                           request.header("x-timezone"))
 
 

@@ -14,6 +14,7 @@ from chalicelib.core import dynamo
 from chalicelib.core.config import get_settings
 
 if TYPE_CHECKING:
+    from chalicelib.goals.activities import ActivityService
     from chalicelib.goals.service import GoalService
     from chalicelib.journal.service import JournalService
     from chalicelib.users.auth_service import AuthService
@@ -37,12 +38,20 @@ def goals() -> GoalService:
 
 
 @lru_cache(maxsize=1)
+def activities() -> ActivityService:
+    from chalicelib.goals.activities import ActivityService
+    from chalicelib.goals.repository import GoalRepository
+
+    return ActivityService(GoalRepository())
+
+
+@lru_cache(maxsize=1)
 def journal() -> JournalService:
     from chalicelib.goals.repository import GoalRepository
     from chalicelib.journal.repository import JournalRepository
     from chalicelib.journal.service import JournalService
 
-    return JournalService(JournalRepository(), goals(), GoalRepository())
+    return JournalService(JournalRepository(), activities(), GoalRepository())
 
 
 @lru_cache(maxsize=1)
@@ -60,6 +69,6 @@ def reset() -> None:
     """Forget every built service, client and setting (for tests that change the environment)."""
     from chalicelib.users import identity_provider
 
-    for cached in (profiles, goals, journal, auth, get_settings, dynamo.client, dynamo.probe_client,
-                   identity_provider.cognito_client):
+    for cached in (profiles, goals, activities, journal, auth, get_settings, dynamo.client,
+                   dynamo.probe_client, identity_provider.cognito_client):
         cached.cache_clear()

@@ -18,9 +18,10 @@ from chalicelib.core.http import Page
 from chalicelib.core.idempotency import StoredResponse, add_record, key_from, replay
 from chalicelib.core.ids import uuid7
 from chalicelib.core.validation import parse
+from chalicelib.goals.activities import ActivityService
 from chalicelib.goals.periods import LocalTime, instant_bound, local_time_of
 from chalicelib.goals.repository import GoalRepository
-from chalicelib.goals.service import GoalService, check_accepts_activities
+from chalicelib.goals.writes import check_accepts_activities
 from chalicelib.journal import text
 from chalicelib.journal.models import EntryCreate, EntryFields, entry_errors
 from chalicelib.journal.repository import JournalContext, JournalRepository
@@ -50,11 +51,11 @@ def _not_found() -> errors.AppError:
 
 
 class JournalService:
-    def __init__(self, entries: JournalRepository, goals: GoalService,
+    def __init__(self, entries: JournalRepository, activities: ActivityService,
                  goal_repository: GoalRepository, now: Callable[[], datetime] = utc_now,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self._entries = entries
-        self._goals = goals
+        self._activities = activities
         self._goal_items = goal_repository
         self._now = now
         self._sleep = sleep
@@ -219,13 +220,13 @@ class JournalService:
                 if change is not None and existing["value"] == value and (
                         existing["activityType"] == fields["activityType"]):
                     continue
-                self._goals.stage_activity_change(tx, user_id, goal, existing, change, local,
+                self._activities.stage_activity_change(tx, user_id, goal, existing, change, local,
                                                   now)
                 if change is None and current is not None:
                     current["activityId"] = None
             elif value is not None and current is not None:
                 check_accepts_activities(goal)
-                activity = self._goals.stage_logged_activity(tx, user_id, goal, fields, local,
+                activity = self._activities.stage_logged_activity(tx, user_id, goal, fields, local,
                                                              now)
                 current["activityId"] = activity["activityId"]
 

@@ -48,7 +48,7 @@ def _goal(user: str, **fields: Any) -> dict[str, Any]:
 
 def test_get_and_list_are_one_request_each(stack_env, requests_sent, user):
     goal = _goal(user)
-    wiring.goals().log_activity(user, goal["goalId"], {"value": 5}, None, None)
+    wiring.activities().log_activity(user, goal["goalId"], {"value": 5}, None, None)
     requests_sent.operations.clear()
     wiring.goals().get(user, goal["goalId"], None)
     assert requests_sent.operations == ["GetItem"]
@@ -61,7 +61,7 @@ def test_logging_today_reads_once_then_writes_one_transaction(stack_env, request
     goal = _goal(user)
     for value in (5, 6):
         requests_sent.operations.clear()
-        wiring.goals().log_activity(user, goal["goalId"], {"value": value}, None, None)
+        wiring.activities().log_activity(user, goal["goalId"], {"value": value}, None, None)
         assert requests_sent.operations == ["BatchGetItem", "TransactWriteItems"]
     fetched, _ = wiring.goals().get(user, goal["goalId"], None)
     assert fetched["progress"]["totalAccumulated"] == 11
@@ -70,7 +70,7 @@ def test_logging_today_reads_once_then_writes_one_transaction(stack_env, request
 def test_a_backdated_log_also_reads_the_aggregates(stack_env, requests_sent, user):
     goal = _goal(user)
     requests_sent.operations.clear()
-    wiring.goals().log_activity(user, goal["goalId"], {"value": 5,
+    wiring.activities().log_activity(user, goal["goalId"], {"value": 5,
                                                       "activityDate": "2026-11-01"}, None, None)
     assert requests_sent.operations == ["BatchGetItem", "Query", "TransactWriteItems"]
 
@@ -78,7 +78,7 @@ def test_a_backdated_log_also_reads_the_aggregates(stack_env, requests_sent, use
 def test_progress_report_is_at_most_two_requests(stack_env, requests_sent, user):
     goal = _goal(user)
     for value in (3, 4, 5):
-        wiring.goals().log_activity(user, goal["goalId"], {"value": value}, None, None)
+        wiring.activities().log_activity(user, goal["goalId"], {"value": value}, None, None)
     requests_sent.operations.clear()
     report = wiring.goals().progress_report(user, goal["goalId"], "all", None)
     assert requests_sent.operations == ["GetItem", "Query"]
@@ -87,12 +87,13 @@ def test_progress_report_is_at_most_two_requests(stack_env, requests_sent, user)
 
 
 def test_fifty_concurrent_logs_give_exact_totals(stack_env, user):
+    activities = wiring.activities()
     goal = _goal(user)
     service = wiring.goals()
 
     def log(index: int) -> None:
-        service.log_activity(user, goal["goalId"], {"value": 2, "note": f"#{index}"}, None,
-                             None)
+        activities.log_activity(user, goal["goalId"], {"value": 2, "note": f"#{index}"},
+                                None, None)
 
     with ThreadPoolExecutor(max_workers=50) as pool:
         list(pool.map(log, range(50)))
@@ -100,7 +101,7 @@ def test_fifty_concurrent_logs_give_exact_totals(stack_env, user):
     assert fetched["progress"]["totalAccumulated"] == 100
     assert fetched["target"]["currentValue"] == 100
     assert etag == '"51"'
-    listed = service.list_activities(user, goal["goalId"], None, None, [], Page(1, 100), None)
+    listed = activities.list_activities(user, goal["goalId"], None, None, [], Page(1, 100), None)
     assert listed["pagination"]["total"] == 50
     assert len(listed["activities"]) == 50
     [day] = service._goals.day_aggregates(user, goal["goalId"])
@@ -109,14 +110,15 @@ def test_fifty_concurrent_logs_give_exact_totals(stack_env, user):
 
 
 def test_idempotency_key_replays_and_refuses_another_body(stack_env, user):
+    activities = wiring.activities()
     goal = _goal(user)
     service = wiring.goals()
-    first = service.log_activity(user, goal["goalId"], {"value": 7}, "retry-1", None)
-    again = service.log_activity(user, goal["goalId"], {"value": 7}, "retry-1", None)
+    first = activities.log_activity(user, goal["goalId"], {"value": 7}, "retry-1", None)
+    again = activities.log_activity(user, goal["goalId"], {"value": 7}, "retry-1", None)
     assert again.body == first.body
     assert again.status == 201
     with pytest.raises(Conflict) as caught:
-        service.log_activity(user, goal["goalId"], {"value": 8}, "retry-1", None)
+        activities.log_activity(user, goal["goalId"], {"value": 8}, "retry-1", None)
     assert caught.value.code == "IDEMPOTENCY_KEY_REUSED"
     fetched, _ = service.get(user, goal["goalId"], None)
     assert fetched["progress"]["totalAccumulated"] == 7
@@ -143,29 +145,31 @@ def test_duplicate_active_titles_and_the_quota(stack_env, user):
 
 
 def test_edits_and_deletes_keep_the_day_exact(stack_env, user):
+    activities = wiring.activities()
     service = wiring.goals()
     goal = _goal(user)
-    ids = [service.log_activity(user, goal["goalId"], {"value": value}, None, None).body[
+    ids = [activities.log_activity(user, goal["goalId"], {"value": value}, None, None).body[
         "activityId"] for value in (3, 7, 5)]
-    service.update_activity(user, goal["goalId"], ids[1], {"value": 2}, None)
+    activities.update_activity(user, goal["goalId"], ids[1], {"value": 2}, None)
     [day] = service._goals.day_aggregates(user, goal["goalId"])
     assert (day["total"], day["max"], day["min"]) == (10, 5, 2)
-    service.delete_activity(user, goal["goalId"], ids[2], None)
+    activities.delete_activity(user, goal["goalId"], ids[2], None)
     [day] = service._goals.day_aggregates(user, goal["goalId"])
     assert (day["total"], day["max"], day["valueCount"]) == (5, 3, 2)
     fetched, _ = service.get(user, goal["goalId"], None)
     assert fetched["progress"]["totalAccumulated"] == 5
     for activity_id in ids[:2]:
-        service.delete_activity(user, goal["goalId"], activity_id, None)
+        activities.delete_activity(user, goal["goalId"], activity_id, None)
     assert service._goals.day_aggregates(user, goal["goalId"]) == []
 
 
 def test_moving_an_activity_to_another_day_moves_its_value(stack_env, user):
+    activities = wiring.activities()
     service = wiring.goals()
     goal = _goal(user, goalPattern="recurring",
                  target={"value": 10, "period": "day", "unit": "pages"})
-    activity = service.log_activity(user, goal["goalId"], {"value": 4}, None, None).body
-    service.update_activity(user, goal["goalId"], activity["activityId"],
+    activity = activities.log_activity(user, goal["goalId"], {"value": 4}, None, None).body
+    activities.update_activity(user, goal["goalId"], activity["activityId"],
                             {"activityDate": "2026-11-01T12:00:00Z"}, None)
     days = {day["day"]: day["total"] for day in
             service._goals.day_aggregates(user, goal["goalId"])}
@@ -184,14 +188,14 @@ def test_if_match_guards_goal_updates(stack_env, user):
 
 
 def test_completing_a_milestone_frees_its_active_slot(stack_env, user):
-    service = wiring.goals()
+    service, activities = wiring.goals(), wiring.activities()
     goal = _goal(user, title="Finish me", target={"value": 10, "unit": "pages"})
-    service.log_activity(user, goal["goalId"], {"value": 10}, None, None)
+    activities.log_activity(user, goal["goalId"], {"value": 10}, None, None)
     fetched, _ = service.get(user, goal["goalId"], None)
     assert fetched["status"] == "completed"
     assert fetched["completedAt"]
     with pytest.raises(BusinessRuleViolation):
-        service.log_activity(user, goal["goalId"], {"value": 1}, None, None)
+        activities.log_activity(user, goal["goalId"], {"value": 1}, None, None)
     _goal(user, title="Finish me")  # the completed goal no longer holds the title
     with pytest.raises(Conflict):  # reopening it would make two active "Finish me"
         service.update(user, goal["goalId"], {"status": "active"}, None, None)

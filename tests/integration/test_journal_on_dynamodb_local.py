@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 
+from chalicelib import wiring
 from chalicelib.core import dynamo
 from chalicelib.core.errors import BusinessRuleViolation, Conflict
 from chalicelib.core.http import Page
+from chalicelib.goals.activities import ActivityService
 from chalicelib.goals.repository import GoalRepository
 from chalicelib.goals.service import GoalService
 from chalicelib.journal import repository as journal_repository
@@ -38,8 +40,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 def services(stack_env, clock) -> tuple[JournalService, GoalService]:
-    goals = GoalService(GoalRepository(), now=clock)
-    return JournalService(JournalRepository(), goals, GoalRepository(), now=clock), goals
+    activities = ActivityService(GoalRepository(), now=clock)
+    journal = JournalService(JournalRepository(), activities, GoalRepository(), now=clock)
+    return journal, GoalService(GoalRepository(), now=clock)
 
 
 @pytest.fixture
@@ -105,7 +108,7 @@ def test_goal_progress_follows_linked_entries(services, user):
     entry = _write(journal, user, linkedGoalIds=[goal_id],
                    goalProgress=[{"goalId": goal_id, "progressValue": 4, "notes": "ch. 1"}])
     assert goals.get(user, goal_id, None)[0]["progress"]["totalAccumulated"] == 4
-    [activity] = goals.list_activities(user, goal_id, None, None, [], Page(1, 10),
+    [activity] = wiring.activities().list_activities(user, goal_id, None, None, [], Page(1, 10),
                                        None)["activities"]
     assert activity["source"] == "journal"
     assert activity["context"] == {"journalEntryId": entry["entryId"]}
