@@ -613,6 +613,7 @@ def _banner(stack: LocalStack, api_port: int) -> str:
             "",
             "AI Lifestyle API - local stack is running",
             f"  API            http://127.0.0.1:{api_port}",
+            f"  Docs           http://127.0.0.1:{api_port}/docs",
             f"  DynamoDB       {dynamodb}",
             f"  Table          {info.table_name}",
             f"  Cognito (moto) {info.cognito_endpoint}",
