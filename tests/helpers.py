@@ -3,6 +3,8 @@
 import json
 from typing import Any
 
+from chalice.test import Client
+
 STRONG_PASSWORD = "Str0ng!Passw0rd"
 
 
@@ -33,3 +35,22 @@ def current_totp_code(secret: str) -> str:
     if seconds_left < 3:
         time.sleep(seconds_left + 0.1)
     return totp.code_for(secret)
+
+
+def post_json(client: Client, path: str, body: Any, token: str | None = None) -> Any:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return client.http.post(path, headers=headers, body=json.dumps(body))
+
+
+def put_json(client: Client, path: str, body: Any, token: str) -> Any:
+    return client.http.put(path, body=json.dumps(body),
+                           headers={"Content-Type": "application/json",
+                                    "Authorization": f"Bearer {token}"})
+
+
+def get(client: Client, path: str, token: str | None = None, **headers: str) -> Any:
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return client.http.get(path, headers=headers)

@@ -174,11 +174,8 @@ class GoalService:
                     details={"currentVersion": goal["version"]})
             local = local_time_of(context.profile, timezone_header)
             changed = self._changed_goal(user_id, goal, changes, local)
-            tx = Transaction()
-            self._goals.put_goal(tx, user_id, changed, expected_version=goal["version"])
-            self._goals.change_active_slot(tx, user_id, goal_id, goal, changed)
             try:
-                commit(tx)
+                self._save(user_id, goal, changed)
             except retry.Conflict:
                 if if_match:
                     raise errors.PreconditionFailed("The goal has changed since it was read."
@@ -228,6 +225,14 @@ class GoalService:
                                if status == "completed" else None)
         return changed
 
+    def _save(self, user_id: str, before: dict[str, Any], after: dict[str, Any]) -> None:
+        """Replace `before` with `after` (and the quota and title records with it) in one
+        write, unless the goal changed since it was read: then retry.Conflict."""
+        tx = Transaction()
+        self._goals.put_goal(tx, user_id, after, expected_version=before["version"])
+        self._goals.change_active_slot(tx, user_id, before["goalId"], before, after)
+        commit(tx)
+
     def archive(self, user_id: str, goal_id: str) -> dict[str, str]:
         for _ in retry.attempts(self._sleep):
             goal = self._goals.get(user_id, goal_id)
@@ -237,11 +242,8 @@ class GoalService:
                 return {"message": "The goal is archived."}
             archived = {**goal, "status": "archived", "updatedAt": to_iso(self._now()),
                         "version": goal["version"] + 1}
-            tx = Transaction()
-            self._goals.put_goal(tx, user_id, archived, expected_version=goal["version"])
-            self._goals.change_active_slot(tx, user_id, goal_id, goal, archived)
             try:
-                commit(tx)
+                self._save(user_id, goal, archived)
             except retry.Conflict:
                 continue
             return {"message": "The goal is archived."}

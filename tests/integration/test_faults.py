@@ -26,7 +26,7 @@ from chalicelib import wiring
 from chalicelib.core import dynamo, identity
 from chalicelib.goals.repository import goal_partition
 from chalicelib.users import identity_provider
-from tests.helpers import assert_envelope, new_user
+from tests.helpers import assert_envelope, get, new_user, post_json
 
 DYNAMODB_ATTEMPTS = 3  # chalicelib/core/dynamo.py: standard mode, total_max_attempts=3
 COGNITO_ATTEMPTS = 3  # chalicelib/users/identity_provider.py
@@ -100,23 +100,12 @@ def api(stack_env) -> Iterator[Client]:
         yield client
 
 
-def _post(api: Client, path: str, body: Any, token: str | None = None) -> Any:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    return api.http.post(path, body=json.dumps(body), headers=headers)
-
-
-def _get(api: Client, path: str, token: str) -> Any:
-    return api.http.get(path, headers={"Authorization": f"Bearer {token}"})
-
-
 def _sign_in(api: Client, cognito: Any, pool_id: str) -> tuple[str, str]:
     """A new verified user's email and access token."""
     email = f"fault-{uuid.uuid4().hex[:10]}@example.com"
-    assert _post(api, "/auth/register", new_user(email)).status_code == 201
+    assert post_json(api, "/auth/register", new_user(email)).status_code == 201
     cognito.admin_confirm_sign_up(UserPoolId=pool_id, Username=email)
-    login = _post(api, "/auth/login", {"email": email, "password": new_user()["password"]})
+    login = post_json(api, "/auth/login", {"email": email, "password": new_user()["password"]})
     assert login.status_code == 200, login.body
     return email, json.loads(login.body)["accessToken"]
 
@@ -127,7 +116,7 @@ def token(api, local_stack) -> str:
 
 
 def _goal(api: Client, token: str) -> dict[str, Any]:
-    created = _post(api, "/goals", {"title": f"Read {uuid.uuid4().hex[:6]}",
+    created = post_json(api, "/goals", {"title": f"Read {uuid.uuid4().hex[:6]}",
                                     "goalPattern": "milestone",
                                     "target": {"value": 100, "unit": "pages"}}, token)
     assert created.status_code == 201, created.body
@@ -148,15 +137,15 @@ def test_throttled_reads_are_retried_with_backoff_then_503(api, token, faults, b
     goal = _goal(api, token)
     fault = Fault(dynamo.client(), ("GetItem", "Query"), 400, DYNAMODB_ERROR + error)
     faults.append(fault)
-    assert_unavailable(_get(api, f"/goals/{goal['goalId']}", token))
+    assert_unavailable(get(api, f"/goals/{goal['goalId']}", token))
     assert fault.attempts["GetItem"] == DYNAMODB_ATTEMPTS
-    assert_unavailable(_get(api, "/goals", token))
+    assert_unavailable(get(api, "/goals", token))
     assert fault.attempts["Query"] == DYNAMODB_ATTEMPTS
     # Three waits per request, growing from a 1-second base (throttling's), with jitter.
     assert len(backoff) == 2 * (DYNAMODB_ATTEMPTS - 1)
     assert all(0 <= delay <= 2 ** attempt for attempt, delay in enumerate(backoff[:3]))
     fault.remove()
-    assert _get(api, f"/goals/{goal['goalId']}", token).status_code == 200
+    assert get(api, f"/goals/{goal['goalId']}", token).status_code == 200
 
 
 def test_the_health_probe_tries_once(api, faults):
@@ -176,11 +165,11 @@ def test_a_server_error_on_the_transaction_is_retried_then_503_and_nothing_is_wr
                   DYNAMODB_ERROR + "InternalServerError")
     faults.append(fault)
     started = time.monotonic()
-    logged = _post(api, f"/goals/{goal['goalId']}/activities", {"value": 7}, token)
+    logged = post_json(api, f"/goals/{goal['goalId']}/activities", {"value": 7}, token)
     assert_unavailable(logged)
     assert fault.attempts["TransactWriteItems"] == DYNAMODB_ATTEMPTS
     assert time.monotonic() - started < 5  # non-throttling backoff: 25 ms base
-    entry = _post(api, "/journal", {"title": "Linked", "content": "<p>x</p>",
+    entry = post_json(api, "/journal", {"title": "Linked", "content": "<p>x</p>",
                                     "linkedGoalIds": [goal["goalId"]],
                                     "goalProgress": [{"goalId": goal["goalId"],
                                                       "progressValue": 3}]}, token)
@@ -192,11 +181,11 @@ def test_a_server_error_on_the_transaction_is_retried_then_503_and_nothing_is_wr
         ExpressionAttributeValues={":pk": {"S": goal_partition(goal["userId"],
                                                                goal["goalId"])}})
     assert items["Items"] == []
-    after = json.loads(_get(api, f"/goals/{goal['goalId']}", token).body)
+    after = json.loads(get(api, f"/goals/{goal['goalId']}", token).body)
     assert after["version"] == goal["version"]
     assert after["progress"]["totalAccumulated"] == 0
-    assert json.loads(_get(api, "/journal", token).body)["total"] == 0
-    assert json.loads(_get(api, "/journal/stats", token).body)["totalEntries"] == 0
+    assert json.loads(get(api, "/journal", token).body)["total"] == 0
+    assert json.loads(get(api, "/journal/stats", token).body)["totalEntries"] == 0
 
 
 def test_a_passing_fault_is_absorbed_by_the_retries_and_writes_once(api, token, faults,
@@ -205,10 +194,10 @@ def test_a_passing_fault_is_absorbed_by_the_retries_and_writes_once(api, token, 
     fault = Fault(dynamo.client(), ("TransactWriteItems",), 400,
                   DYNAMODB_ERROR + "ThrottlingException", times=DYNAMODB_ATTEMPTS - 1)
     faults.append(fault)
-    logged = _post(api, f"/goals/{goal['goalId']}/activities", {"value": 7}, token)
+    logged = post_json(api, f"/goals/{goal['goalId']}/activities", {"value": 7}, token)
     assert logged.status_code == 201, logged.body
     assert fault.attempts["TransactWriteItems"] == DYNAMODB_ATTEMPTS - 1
-    listed = json.loads(_get(api, f"/goals/{goal['goalId']}/activities", token).body)
+    listed = json.loads(get(api, f"/goals/{goal['goalId']}/activities", token).body)
     assert [activity["value"] for activity in listed["activities"]] == [7]
 
 
@@ -218,14 +207,14 @@ def test_register_with_the_profile_write_failing_leaves_no_account(api, faults, 
                   DYNAMODB_ERROR + "ProvisionedThroughputExceededException")
     faults.append(fault)
     email = f"fault-{uuid.uuid4().hex[:10]}@example.com"
-    assert_unavailable(_post(api, "/auth/register", new_user(email)))
+    assert_unavailable(post_json(api, "/auth/register", new_user(email)))
     assert fault.attempts["PutItem"] == DYNAMODB_ATTEMPTS
     cognito = local_stack.client("cognito-idp")
     found = cognito.list_users(UserPoolId=local_stack.info.user_pool_id,
                                Filter=f'email = "{email}"')
     assert found["Users"] == []  # the Cognito user was removed again
     fault.remove()
-    assert _post(api, "/auth/register", new_user(email)).status_code == 201
+    assert post_json(api, "/auth/register", new_user(email)).status_code == 201
 
 
 def test_cognito_server_errors_are_retried_then_503(api, token, faults):
@@ -235,14 +224,15 @@ def test_cognito_server_errors_are_retried_then_503(api, token, faults):
     fault = Fault(client, ("InitiateAuth", "SignUp", "ForgotPassword"), 500,
                   "InternalErrorException")
     faults.append(fault)
-    assert_unavailable(_post(api, "/auth/login", {"email": "ada@example.com",
-                                                  "password": "Str0ng!Passw0rd"}))
-    assert_unavailable(_post(api, "/auth/register", new_user(f"x{uuid.uuid4().hex[:6]}@ex.com")))
-    assert_unavailable(_post(api, "/auth/password/reset-request", {"email": "a@example.com"}))
+    assert_unavailable(post_json(api, "/auth/login", {"email": "ada@example.com",
+                                                      "password": "Str0ng!Passw0rd"}))
+    newcomer = new_user(f"x{uuid.uuid4().hex[:6]}@ex.com")
+    assert_unavailable(post_json(api, "/auth/register", newcomer))
+    assert_unavailable(post_json(api, "/auth/password/reset-request", {"email": "a@example.com"}))
     assert fault.attempts == dict.fromkeys(("InitiateAuth", "SignUp", "ForgotPassword"),
                                            COGNITO_ATTEMPTS)
     # Requests that need no Cognito call still work.
-    assert _get(api, "/users/profile", token).status_code == 200
+    assert get(api, "/users/profile", token).status_code == 200
 
 
 def _closed_port() -> int:
@@ -258,9 +248,9 @@ def test_cognito_unreachable_is_503_quickly(api, token, monkeypatch):
     # A fresh key cache: verifying a token needs the pool's keys, from Cognito too.
     monkeypatch.setattr(identity, "jwks_cache", identity.JwksCache())
     started = time.monotonic()
-    assert_unavailable(_post(api, "/auth/login", {"email": "ada@example.com",
-                                                  "password": "Str0ng!Passw0rd"}))
-    assert_unavailable(_get(api, "/users/profile", token))
+    assert_unavailable(post_json(api, "/auth/login", {"email": "ada@example.com",
+                                                      "password": "Str0ng!Passw0rd"}))
+    assert_unavailable(get(api, "/users/profile", token))
     assert time.monotonic() - started < 10
     health = json.loads(api.http.get("/health").body)
     assert health["status"] == "healthy"  # the table is fine: only sign-in is down
@@ -287,9 +277,9 @@ def test_dynamodb_local_stopped_mid_run_then_back(tmp_path, monkeypatch):
             path = f"/goals/{goal['goalId']}"
 
             stack.stop_dynamodb()
-            for request in (lambda: _get(api, path, token),
-                            lambda: _post(api, f"{path}/activities", {"value": 1}, token),
-                            lambda: _get(api, "/users/profile", token)):
+            for request in (lambda: get(api, path, token),
+                            lambda: post_json(api, f"{path}/activities", {"value": 1}, token),
+                            lambda: get(api, "/users/profile", token)):
                 started = time.monotonic()
                 assert_unavailable(request())
                 # Connections are refused at once: four attempts and short backoffs.
@@ -304,10 +294,10 @@ def test_dynamodb_local_stopped_mid_run_then_back(tmp_path, monkeypatch):
 
             stack.start_dynamodb()
             assert json.loads(api.http.get("/health").body)["status"] == "healthy"
-            again = _get(api, path, token)
+            again = get(api, path, token)
             assert again.status_code == 200
             assert json.loads(again.body)["version"] == goal["version"]
-            assert _post(api, f"{path}/activities", {"value": 1}, token).status_code == 201
+            assert post_json(api, f"{path}/activities", {"value": 1}, token).status_code == 201
     finally:
         stack.stop()
         wiring.reset()

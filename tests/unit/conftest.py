@@ -15,6 +15,9 @@ from moto import mock_aws
 from chalicelib import wiring
 from chalicelib.core import identity
 from scripts.resources import ensure_table, ensure_user_pool
+from tests.helpers import get, new_user, post_json, put_json
+
+__all__ = ["get", "post_json", "put_json", "signed_in_user"]
 
 
 def moto_public_jwks() -> dict[str, Any]:
@@ -50,29 +53,8 @@ def client(aws: dict[str, str]) -> Iterator[Client]:
         yield test_client
 
 
-def post_json(client: Client, path: str, body: Any, token: str | None = None) -> Any:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    return client.http.post(path, headers=headers, body=json.dumps(body))
-
-
-def put_json(client: Client, path: str, body: Any, token: str) -> Any:
-    return client.http.put(path, body=json.dumps(body),
-                           headers={"Content-Type": "application/json",
-                                    "Authorization": f"Bearer {token}"})
-
-
-def get(client: Client, path: str, token: str | None = None, **headers: str) -> Any:
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    return client.http.get(path, headers=headers)
-
-
 def signed_in_user(client: Client, aws: dict[str, str], email: str = "ada@example.com") -> str:
     """Register, verify (as the dev command does) and sign in; the access token."""
-    from tests.helpers import new_user
-
     assert post_json(client, "/auth/register", new_user(email)).status_code == 201
     boto3.client("cognito-idp").admin_confirm_sign_up(UserPoolId=aws["pool_id"], Username=email)
     login = post_json(client, "/auth/login", {"email": email, "password": new_user()["password"]})
