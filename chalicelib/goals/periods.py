@@ -82,6 +82,21 @@ def period_key(day: date, unit: PeriodUnit) -> str:
     return str(day.year)
 
 
+def start_of_period_key(key: str, unit: PeriodUnit) -> date:
+    """The first local date of the period a key (as made by period_key) names."""
+    if unit == "day":
+        return date.fromisoformat(key)
+    if unit == "week":
+        year, week = key.split("-W")
+        return date.fromisocalendar(int(year), int(week), 1)
+    if unit == "month":
+        return date.fromisoformat(f"{key}-01")
+    if unit == "quarter":
+        year, quarter = key.split("-Q")
+        return date(int(year), 3 * (int(quarter) - 1) + 1, 1)
+    return date(int(key), 1, 1)
+
+
 def days_between(first: date, last: date) -> list[date]:
     """Every date from `first` to `last`, both included (empty when last < first)."""
     return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]

@@ -17,7 +17,13 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.goals.periods import PeriodUnit, period_end, period_key, period_start
+from chalicelib.goals.periods import (
+    PeriodUnit,
+    period_end,
+    period_key,
+    period_start,
+    start_of_period_key,
+)
 
 HISTORY_LENGTH = 30
 TREND_POINTS = 5
@@ -133,7 +139,9 @@ class Fold:
     run_skips: int = 0
     longest: int = 0
     score: float | None = None
-    history: list[dict[str, Any]] = field(default_factory=list)
+    # The last ended periods as [period key, achieved, value]: compact, because the goal item
+    # carries it on every write (a transaction bills twice per KB).
+    history: list[list[Any]] = field(default_factory=list)
 
     @property
     def through_day(self) -> date | None:
@@ -161,9 +169,8 @@ def _close_period(rules: Rules, fold: Fold, day: date) -> None:
         fold.over += 1
     _advance_run(rules, fold, achieved, excused)
     value = fold.period_last if rules.pattern == "target" else total
-    start = period_start(day, rules.unit)
-    fold.history = [*fold.history, {"period": period_key(day, rules.unit), "achieved": achieved,
-                                    "value": value, "start": start.isoformat()}][-HISTORY_LENGTH:]
+    fold.history = [*fold.history,
+                    [period_key(day, rules.unit), achieved, value]][-HISTORY_LENGTH:]
     fold.period_total, fold.period_positive = 0.0, 0
     fold.period_skipped, fold.period_last = False, None
 
@@ -366,12 +373,15 @@ def view(rules: Rules, fold: Fold, open_day: DayTotals, today: date, totals: Tot
     open_entry = {"period": period_key(today, rules.unit), "achieved": open_achieved,
                   "value": open_last if rules.pattern == "target" else open_total,
                   "start": period_start(today, rules.unit).isoformat()}
-    ended_values = [entry["value"] for entry in fold.history if entry["value"] is not None]
+    ended = [{"period": key, "achieved": achieved, "value": value,
+              "start": start_of_period_key(key, rules.unit).isoformat()}
+             for key, achieved, value in fold.history[-(HISTORY_LENGTH - 1):]]
+    ended_values = [value for _, _, value in fold.history if value is not None]
     progress: dict[str, Any] = {
         "percentComplete": 0.0,
         "lastActivityDate": totals.last_activity_at,
         "currentPeriodValue": open_total,
-        "periodHistory": [*fold.history[-(HISTORY_LENGTH - 1):], open_entry],
+        "periodHistory": [*ended, open_entry],
         "totalAccumulated": totals.total_values,
         "remainingToGoal": None,
         "currentStreak": current_streak,

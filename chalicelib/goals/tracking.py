@@ -82,7 +82,6 @@ def recompute(goal: dict[str, Any], aggregates: list[dict[str, Any]], now: datet
     state = {
         "fold": fold.to_item(),
         "openDay": today.isoformat(),
-        "openTotals": vars(agg.day_totals(open_aggregate)).copy(),
         # The open day's whole aggregate, so that a log later today needs no aggregate read.
         "openAggregate": open_aggregate,
         "totals": _totals(days, aggregates).to_item(),
@@ -121,7 +120,7 @@ def logged_today(goal: dict[str, Any], activity: dict[str, Any], now: datetime,
     before = state["openAggregate"]
     if open_day < today:
         fold = fold_until(rules, fold, today - timedelta(days=1),
-                          {open_day: DayTotals(**state["openTotals"])})
+                          {open_day: agg.day_totals(before)})
         before = agg.empty_day(today)
     after = agg.add_activity(before, activity, activity["localHour"])
     totals = Totals.from_item(state["totals"])
@@ -138,7 +137,7 @@ def logged_today(goal: dict[str, Any], activity: dict[str, Any], now: datetime,
     if after["lastValue"] is not None and after["lastValue"] != before["lastValue"]:
         totals = totals.with_measurement(today, before["lastValue"], after["lastValue"])
     updated = {**state, "fold": fold.to_item(), "openDay": today.isoformat(),
-               "openTotals": vars(agg.day_totals(after)).copy(), "openAggregate": after,
+               "openAggregate": after,
                "totals": totals.to_item()}
     return _with_longest(goal, updated, now, local), after
 
@@ -158,7 +157,7 @@ def current_progress(goal: dict[str, Any], now: datetime, local: LocalTime) -> d
     rules = rules_for(goal, date.fromisoformat(state["firstDay"]))
     today = local.local_date(now)
     open_day = date.fromisoformat(state["openDay"])
-    open_totals = DayTotals(**state["openTotals"])
+    open_totals = agg.day_totals(state["openAggregate"])
     fold = Fold.from_item(state["fold"])
     if today > open_day:
         fold = fold_until(rules, fold, today - timedelta(days=1), {open_day: open_totals})
