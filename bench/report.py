@@ -244,14 +244,9 @@ def plot(results: dict[str, Any], out_dir: Path) -> None:
                              label=name)
             axis.plot(xs, [per_level[level]["p95Ms"] for level in levels], linestyle=":",
                       color=line[0].get_color())
-        axis.set(xscale="log", xlabel=xlabel, ylabel="ms (solid p50, dotted p95)", title=title)
-        axis.set_ylim(bottom=0)
-        axis.grid(True, which="both", alpha=0.3)
-        axis.legend(fontsize=8)
-    figure.suptitle("Latency as data grows (in-process app, DynamoDB Local)")
-    figure.tight_layout()
-    figure.savefig(out_dir / SCALING_PLOTS[0], dpi=100)
-    plt.close(figure)
+        _style_axis(axis, xlabel, "ms (solid p50, dotted p95)", title)
+    _save(figure, "Latency as data grows (in-process app, DynamoDB Local)",
+          out_dir / SCALING_PLOTS[0])
 
     figure, axes = plt.subplots(1, 2, figsize=(13, 5))
     for axis, (title, chosen) in zip(axes, panels, strict=True):
@@ -260,15 +255,9 @@ def plot(results: dict[str, Any], out_dir: Path) -> None:
             axis.plot(xs, [per_level[level]["rcu"] + per_level[level]["wcu"] for level in levels],
                       marker="os^Dv<>"[index % 7], markersize=max(3, 12 - 1.5 * index),
                       linewidth=max(1.0, 4 - 0.5 * index), label=name)
-        axis.set(xscale="log", xlabel=xlabel, ylabel="capacity units per request (RCU + WCU)",
-                 title=title)
-        axis.set_ylim(bottom=0)
-        axis.grid(True, which="both", alpha=0.3)
-        axis.legend(fontsize=8)
-    figure.suptitle("Consumed capacity as data grows (DynamoDB Local's ConsumedCapacity)")
-    figure.tight_layout()
-    figure.savefig(out_dir / SCALING_PLOTS[1], dpi=100)
-    plt.close(figure)
+        _style_axis(axis, xlabel, "capacity units per request (RCU + WCU)", title)
+    _save(figure, "Consumed capacity as data grows (DynamoDB Local's ConsumedCapacity)",
+          out_dir / SCALING_PLOTS[1])
 
     operations = {name: summary for name, summary in results["operations"].items()
                   if not name.startswith("_") and _measured(summary)}
@@ -285,4 +274,21 @@ def plot(results: dict[str, Any], out_dir: Path) -> None:
     axis.legend()
     figure.tight_layout()
     figure.savefig(out_dir / OPERATIONS_PLOT, dpi=100)
+    plt.close(figure)
+
+
+def _style_axis(axis: Any, xlabel: str, ylabel: str, title: str) -> None:
+    """One scaling panel: data sizes on a log scale, values from zero."""
+    axis.set(xscale="log", xlabel=xlabel, ylabel=ylabel, title=title)
+    axis.set_ylim(bottom=0)
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend(fontsize=8)
+
+
+def _save(figure: Any, title: str, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    figure.suptitle(title)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
     plt.close(figure)

@@ -1,6 +1,6 @@
 """Time: one wire format for instants, and the parsing of what clients send."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 
 def utc_now() -> datetime:
@@ -21,11 +21,3 @@ def parse_instant(value: str) -> datetime:
     """An ISO-8601 instant; a naive one is taken as UTC. Raises ValueError."""
     parsed = datetime.fromisoformat(value.strip().replace("z", "Z"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def parse_date(value: str) -> date:
-    """A calendar date `YYYY-MM-DD` (a full instant is cut to its own date). Raises ValueError."""
-    text = value.strip()
-    if len(text) == 10:
-        return date.fromisoformat(text)
-    return parse_instant(text).date()

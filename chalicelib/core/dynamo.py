@@ -235,9 +235,6 @@ class Transaction:
         return self._add(label, "Delete", _with_condition({"Key": serialize(key)}, condition,
                                                           None, None))
 
-    def __len__(self) -> int:
-        return len(self._items)
-
     def commit(self, client_: Any = None) -> None:
         self._render_shared()
         try:

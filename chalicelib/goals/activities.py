@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.core import errors, retry
-from chalicelib.core.clock import to_iso, utc_now
+from chalicelib.core.clock import parse_instant, to_iso, utc_now
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.errors import FieldError, ValidationFailed
 from chalicelib.core.http import Page
@@ -159,12 +159,10 @@ class ActivityService:
                           ) -> datetime:
         if sent is None:
             if existing:
-                return datetime.fromisoformat(existing["activityDate"].replace("Z", "+00:00"))
+                return parse_instant(existing["activityDate"])
             return now
-        if len(sent) == 10:  # a date: the start of that local day
-            at = local.day_start(date.fromisoformat(sent))
-        else:
-            at = datetime.fromisoformat(sent.replace("Z", "+00:00"))
+        # A date alone means the start of that local day.
+        at = local.day_start(date.fromisoformat(sent)) if len(sent) == 10 else parse_instant(sent)
         if at > now + FUTURE_TOLERANCE:
             problems.append(FieldError("activityDate", "cannot be in the future"))
         if at.year < 2000:

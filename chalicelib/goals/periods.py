@@ -97,11 +97,6 @@ def start_of_period_key(key: str, unit: PeriodUnit) -> date:
     return date(int(key), 1, 1)
 
 
-def days_between(first: date, last: date) -> list[date]:
-    """Every date from `first` to `last`, both included (empty when last < first)."""
-    return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
-
-
 def local_time_of(settings: Mapping[str, Any] | None, timezone_header: str | None = None
                   ) -> LocalTime:
     """A user's clock from `settings` (a profile, or what a goal or the journal stored at its
@@ -125,7 +120,7 @@ def instant_bound(raw: str, local: LocalTime, end_of_day: bool) -> str:
         if end_of_day:
             return to_iso(local.day_start(day + timedelta(days=1)) - timedelta(milliseconds=1))
         return to_iso(local.day_start(day))
-    instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    instant = datetime.fromisoformat(text)
     if instant.tzinfo is None:
         raise ValueError("an instant needs a UTC offset")
     return to_iso(instant)

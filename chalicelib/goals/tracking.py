@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chalicelib.core.clock import to_iso
+from chalicelib.core.clock import parse_instant, to_iso
 from chalicelib.goals import aggregates as agg
 from chalicelib.goals.periods import LocalTime, PeriodUnit, local_time_of
 from chalicelib.goals.progress import (
@@ -66,7 +66,7 @@ def rules_for(goal: dict[str, Any], first_day: date) -> Rules:
 
 
 def _created_day(goal: dict[str, Any], local: LocalTime) -> date:
-    return local.local_date(datetime.fromisoformat(goal["createdAt"].replace("Z", "+00:00")))
+    return local.local_date(parse_instant(goal["createdAt"]))
 
 
 def recompute(goal: dict[str, Any], aggregates: list[dict[str, Any]], now: datetime,
