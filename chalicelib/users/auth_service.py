@@ -254,11 +254,10 @@ class AuthService:
         except IdentityFailure as failure:
             raise _throttled(failure) or errors.BadRequest(
                 "The code is not valid.", code="INVALID_CODE") from failure
-        self._identity_call(self._identity.set_software_token_mfa, access_token, True)
-        self._profiles.update(user_id, UpdateBuilder()
-                              .set("mfaSecret", value=profile["mfaPendingSecret"])
-                              .remove("mfaPendingSecret")
-                              .set("mfaEnabled", value=True))
+        self._switch_mfa(user_id, access_token, True, UpdateBuilder()
+                         .set("mfaSecret", value=profile["mfaPendingSecret"])
+                         .remove("mfaPendingSecret")
+                         .set("mfaEnabled", value=True))
         return {"enabled": True, "mfaEnabled": True}
 
     def disable_mfa(self, user_id: str, access_token: str, body: Any) -> dict[str, bool]:
@@ -269,10 +268,24 @@ class AuthService:
             raise errors.BusinessRuleViolation("MFA is not enabled.", code="MFA_NOT_ENABLED")
         if not totp.matches(str(secret), code):
             raise errors.BadRequest("The code is not valid.", code="INVALID_CODE")
-        self._identity_call(self._identity.set_software_token_mfa, access_token, False)
-        self._profiles.update(user_id, UpdateBuilder().remove("mfaSecret")
-                              .set("mfaEnabled", value=False))
+        self._switch_mfa(user_id, access_token, False,
+                         UpdateBuilder().remove("mfaSecret").set("mfaEnabled", value=False))
         return {"enabled": False, "mfaEnabled": False}
+
+    def _switch_mfa(self, user_id: str, access_token: str, enabled: bool,
+                    profile_change: UpdateBuilder) -> None:
+        """Switch MFA in Cognito, then record it on the profile; if the profile write fails,
+        switch Cognito back, so sign-in never asks for a code the profile cannot turn off."""
+        self._identity_call(self._identity.set_software_token_mfa, access_token, enabled)
+        try:
+            if self._profiles.update(user_id, profile_change) is None:
+                raise errors.NotFound("The profile was not found.", code="PROFILE_NOT_FOUND")
+        except Exception:
+            try:
+                self._identity.set_software_token_mfa(access_token, not enabled)
+            except Exception:
+                logger.exception("MFA rollback failed", extra={"user_id": user_id})
+            raise
 
     def confirm_account_locally(self, email: str) -> None:
         """The developer command's way to verify an account: there is no email locally."""

@@ -3,8 +3,10 @@
 import json
 
 import pytest
+from botocore.exceptions import ClientError
 from moto.cognitoidp.models import COGNITO_TOTP_MFA_SECRET
 
+from chalicelib import wiring
 from tests.helpers import STRONG_PASSWORD, assert_envelope, current_totp_code
 from tests.unit.conftest import post_json, signed_in_user
 
@@ -81,3 +83,23 @@ def test_a_garbled_session_token_is_401(client, token, session_token):
                                                       "code": "123456"})
     assert response.status_code == 401
     assert_envelope(response.body, 401, "INVALID_SESSION")
+
+
+def test_a_failed_profile_write_switches_cognito_mfa_back(client, token, monkeypatch):
+    setup = json.loads(post_json(client, "/auth/mfa/setup", {}, token).body)
+    repository = wiring.auth()._profiles
+    real_update = repository.update
+
+    def fail_once(user_id, update):
+        monkeypatch.setattr(repository, "update", real_update)
+        raise ClientError({"Error": {"Code": "InternalServerError", "Message": "boom"},
+                           "ResponseMetadata": {"HTTPStatusCode": 500}}, "UpdateItem")
+
+    monkeypatch.setattr(repository, "update", fail_once)
+    response = post_json(client, "/auth/mfa/verify-setup",
+                         {"code": current_totp_code(setup["secret"])}, token)
+    assert response.status_code == 503
+    login = json.loads(post_json(client, "/auth/login", {"email": "ada@example.com",
+                                                         "password": STRONG_PASSWORD}).body)
+    assert "mfaRequired" not in login  # Cognito does not ask for a code
+    assert login["user"]["mfaEnabled"] is False
