@@ -103,9 +103,11 @@ class JournalService:
                 raise _not_found()
             if if_match and if_match.strip() not in {"*", entry_etag(old), f"W/{entry_etag(old)}"}:
                 raise errors.PreconditionFailed("The entry has changed since it was read.")
-            goal_ids = fields.get("linkedGoalIds", old["linkedGoalIds"])
-            context = self._entries.load_for_write(
-                user_id, entry_id, [*goal_ids, *old["linkedGoalIds"]], None)
+            goal_ids = [*fields.get("linkedGoalIds", old["linkedGoalIds"]),
+                        *old["linkedGoalIds"]]
+            # A second read only when there are goals to read along with the entry.
+            context = self._entries.load_for_write(user_id, entry_id, goal_ids, None) \
+                if goal_ids else first
             if context.entry is None or context.entry["version"] != old["version"]:
                 continue
             local = local_time_of(context.profile, timezone_header)
@@ -136,7 +138,7 @@ class JournalService:
             if old is None:
                 raise _not_found()
             context = self._entries.load_for_write(user_id, entry_id, old["linkedGoalIds"],
-                                                   None)
+                                                   None) if old["linkedGoalIds"] else first
             local = local_time_of(context.profile)
             tx = Transaction()
             self._entries.change_stats(tx, user_id, counter_changes(old, None), None,

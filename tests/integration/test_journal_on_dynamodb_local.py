@@ -177,3 +177,19 @@ def test_idempotency_key_on_new_entries(services, user):
     with pytest.raises(Conflict):
         journal.create(user, {**body, "title": "Twice"}, "entry-key-1", None)
     assert journal.stats(user, None)["totalEntries"] == 1
+
+
+def test_changing_an_entry_without_goal_links_reads_once(services, user):
+    journal, _ = services
+    entry = _write(journal, user)
+    log = RequestLog()
+    events = dynamo.client().meta.events
+    events.register("before-call.dynamodb", log)
+    try:
+        journal.update(user, entry["entryId"], {"mood": "calm"}, None, None)
+        assert log.operations == ["BatchGetItem", "TransactWriteItems"]
+        log.operations.clear()
+        journal.delete(user, entry["entryId"])
+        assert log.operations == ["BatchGetItem", "TransactWriteItems"]
+    finally:
+        events.unregister("before-call.dynamodb", log)
