@@ -29,7 +29,6 @@ from chalicelib.goals.tracking import logged_today, recompute, stored_local_time
 from chalicelib.goals.writes import (
     check_accepts_activities,
     commit,
-    commit_once,
     not_found,
     with_state,
 )
@@ -63,9 +62,10 @@ class ActivityService:
                                       f"/goals/{goal_id}/activities/{activity['activityId']}")
             add_record(tx, key, response)
             try:
-                return commit_once(tx, self._goals, user_id, key) or response
+                commit(tx)
             except retry.Conflict:
-                continue
+                continue  # reads again; a concurrent twin's response is then replayed
+            return response
         raise retry.exhausted()
 
     def _writable_goal(self, context: WriteContext) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from chalicelib.goals.tracking import (
     recompute,
     stored_local_time,
 )
-from chalicelib.goals.writes import commit, commit_once, not_found, with_state
+from chalicelib.goals.writes import commit, not_found, with_state
 
 STATUS_MOVES = {
     "draft": {"draft", "active", "paused"},
@@ -116,20 +116,27 @@ class GoalService:
                timezone_header: str | None) -> StoredResponse:
         request = parse(GoalCreate, body)
         key = key_from(idempotency_header, user_id, "POST /goals", body)
-        context = self._goals.load_for_write(user_id, None, key)
-        replayed = replay(key, context.idempotency_record)
-        if replayed:
-            return replayed
-        local = local_time_of(context.profile, timezone_header)
-        now = self._now()
-        goal = self._new_goal(user_id, request, now, local)
-        progress = current_progress(goal, now, local)
-        response = StoredResponse(201, present_goal(goal, progress), f"/goals/{goal['goalId']}")
-        tx = Transaction()
-        self._goals.put_goal(tx, user_id, goal, expected_version=None)
-        self._goals.change_active_slot(tx, user_id, goal["goalId"], None, goal)
-        add_record(tx, key, response)
-        return commit_once(tx, self._goals, user_id, key) or response
+        for _ in retry.attempts(self._sleep):
+            context = self._goals.load_for_write(user_id, None, key)
+            replayed = replay(key, context.idempotency_record)
+            if replayed:
+                return replayed
+            local = local_time_of(context.profile, timezone_header)
+            now = self._now()
+            goal = self._new_goal(user_id, request, now, local)
+            progress = current_progress(goal, now, local)
+            response = StoredResponse(201, present_goal(goal, progress),
+                                      f"/goals/{goal['goalId']}")
+            tx = Transaction()
+            self._goals.put_goal(tx, user_id, goal, expected_version=None)
+            self._goals.change_active_slot(tx, user_id, goal["goalId"], None, goal)
+            add_record(tx, key, response)
+            try:
+                commit(tx)
+            except retry.Conflict:
+                continue  # reads again; a concurrent twin's response is then replayed
+            return response
+        raise retry.exhausted()
 
     def _new_goal(self, user_id: str, request: GoalCreate, now: datetime, local: LocalTime
                   ) -> dict[str, Any]:

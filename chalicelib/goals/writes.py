@@ -8,9 +8,7 @@ from typing import Any
 from chalicelib.core import errors, retry
 from chalicelib.core.clock import to_iso
 from chalicelib.core.dynamo import Transaction, TransactionCancelled
-from chalicelib.core.idempotency import IdempotencyKey, StoredResponse, replay
 from chalicelib.goals.periods import LocalTime
-from chalicelib.goals.repository import GoalRepository
 from chalicelib.goals.tracking import current_progress, measured_value, reaches_completion
 
 
@@ -46,26 +44,15 @@ def _explain(exc: TransactionCancelled) -> errors.AppError | None:
 
 
 def commit(tx: Transaction) -> None:
-    """Commit; a broken rule becomes its client error, anything else a retry.Conflict."""
+    """Commit; a broken rule becomes its client error, anything else a retry.Conflict.
+
+    A live idempotency record outranks every rule: a concurrent twin of this request won,
+    and the retry that follows reads its record and replays its response (its title lock
+    would otherwise read as a duplicate title)."""
     try:
         tx.commit()
     except TransactionCancelled as exc:
-        explained = _explain(exc)
+        explained = None if "idempotency" in exc.failed else _explain(exc)
         if explained:
             raise explained from exc
         raise retry.Conflict() from exc
-
-
-def commit_once(tx: Transaction, goals: GoalRepository, user_id: str,
-                key: IdempotencyKey | None) -> StoredResponse | None:
-    """Commit; if a concurrent request with the same idempotency key won, its response."""
-    try:
-        commit(tx)
-    except retry.Conflict as conflict:
-        cancelled = conflict.__cause__
-        if isinstance(cancelled, TransactionCancelled) and "idempotency" in cancelled.failed:
-            replayed = replay(key, goals.load_for_write(user_id, None, key).idempotency_record)
-            if replayed:
-                return replayed
-        raise
-    return None

@@ -46,8 +46,9 @@ class Fault:
     `times` times (every time when None), and counts the attempts it answered."""
 
     def __init__(self, client: Any, operations: tuple[str, ...], status: int, error: str,
-                 times: int | None = None) -> None:
+                 times: int | None = None, details: dict[str, Any] | None = None) -> None:
         self.attempts: dict[str, int] = dict.fromkeys(operations, 0)
+        self._details = details or {}
         self._events = client.meta.events
         self._status = status
         self._error = error
@@ -65,7 +66,8 @@ class Fault:
                 return None
             self._left -= 1
         self.attempts[operation] += 1
-        body = json.dumps({"__type": self._error, "message": "injected fault"}).encode()
+        body = json.dumps({"__type": self._error, "message": "injected fault",
+                           **self._details}).encode()
         return AWSResponse(request.url, self._status, {
             "Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "fault"},
             _Body(body))
@@ -199,6 +201,26 @@ def test_a_passing_fault_is_absorbed_by_the_retries_and_writes_once(api, token, 
     assert fault.attempts["TransactWriteItems"] == DYNAMODB_ATTEMPTS - 1
     listed = json.loads(get(api, f"/goals/{goal['goalId']}/activities", token).body)
     assert [activity["value"] for activity in listed["activities"]] == [7]
+
+
+@pytest.mark.parametrize("route", ["/goals", "/goals/{goal}/activities", "/journal"])
+def test_a_transaction_cancelled_for_a_conflict_is_retried_on_every_create(
+        api, token, faults, route):
+    """A TransactWriteItems that another transaction got in the way of (no condition failed)
+    is read again and retried, on creating a goal as on every other write."""
+    goal = _goal(api, token)
+    conflict = Fault(dynamo.client(), ("TransactWriteItems",), 400,
+                     DYNAMODB_ERROR + "TransactionCanceledException", times=1,
+                     details={"CancellationReasons": [{"Code": "TransactionConflict"},
+                                                      {"Code": "None"}]})
+    faults.append(conflict)
+    bodies = {"/goals": {"title": f"Run {uuid.uuid4().hex[:6]}", "goalPattern": "milestone",
+                         "target": {"value": 10}},
+              "/goals/{goal}/activities": {"value": 3},
+              "/journal": {"title": "Retried", "content": "<p>x</p>"}}
+    created = post_json(api, route.format(goal=goal["goalId"]), bodies[route], token)
+    assert created.status_code == 201, created.body
+    assert conflict.attempts["TransactWriteItems"] == 1
 
 
 def test_register_with_the_profile_write_failing_leaves_no_account(api, faults, backoff,

@@ -128,6 +128,25 @@ def test_idempotency_key_replays_and_refuses_another_body(stack_env, user):
                                  "target": {"value": 5}}, "create-1", None).body == created.body
 
 
+def test_concurrent_retries_of_one_idempotent_create_all_get_the_first_response(
+        stack_env, user):
+    service = wiring.goals()
+    body = {"title": "Swim", "goalPattern": "milestone", "target": {"value": 20}}
+    start = threading.Barrier(6)
+
+    def create(_: int) -> tuple[int, Any]:
+        start.wait()
+        response = service.create(user, body, "same-create", None)
+        return response.status, response.body
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(create, range(6)))
+    assert {status for status, _ in answers} == {201}
+    assert all(answer == answers[0][1] for _, answer in answers)
+    listed = service.list_goals(user, [], [], [], None, Page(1, 20), None)
+    assert [goal["goalId"] for goal in listed["goals"]] == [answers[0][1]["goalId"]]
+
+
 def test_duplicate_active_titles_and_the_quota(stack_env, user):
     service = wiring.goals()
     goal = _goal(user, title="Walk the dog")
