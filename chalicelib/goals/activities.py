@@ -35,6 +35,27 @@ from chalicelib.goals.writes import (
 
 # An activity may be stamped a little ahead of the server's clock (clients' clocks drift).
 FUTURE_TOLERANCE = timedelta(minutes=5)
+# Where an activity that a journal entry logged names its entry (`context.journalEntryId`).
+ENTRY_LINK = "journalEntryId"
+
+
+def owning_entry(activity: dict[str, Any]) -> str | None:
+    """The journal entry that logged this activity and alone may change it, if any."""
+    if activity.get("source") != "journal":
+        return None
+    entry_id = (activity.get("context") or {}).get(ENTRY_LINK)
+    return str(entry_id) if entry_id else None
+
+
+def _client_fields(body: Any) -> dict[str, Any]:
+    """What a client sent to the activity routes. Only the journal links an activity to an
+    entry: a claimed link would lock the activity away from these routes."""
+    fields = dump(parse(ActivityFields, body))
+    if ENTRY_LINK in (fields.get("context") or {}):
+        raise ValidationFailed([FieldError(f"context.{ENTRY_LINK}",
+                                           "is set only by the journal entry that logs "
+                                           "the activity")])
+    return fields
 
 
 class ActivityService:
@@ -47,7 +68,7 @@ class ActivityService:
     def log_activity(self, user_id: str, goal_id: str, body: Any,
                      idempotency_header: str | None, timezone_header: str | None
                      ) -> StoredResponse:
-        fields = dump(parse(ActivityFields, body))
+        fields = _client_fields(body)
         key = key_from(idempotency_header, user_id, f"POST /goals/{goal_id}/activities", body)
         for _ in retry.attempts(self._sleep):
             context = self._goals.load_for_write(user_id, goal_id, key)
@@ -171,7 +192,7 @@ class ActivityService:
 
     def update_activity(self, user_id: str, goal_id: str, activity_id: str, body: Any,
                         timezone_header: str | None) -> dict[str, Any]:
-        fields = dump(parse(ActivityFields, body))
+        fields = _client_fields(body)
         for _ in retry.attempts(self._sleep):
             context, old = self._activity_context(user_id, goal_id, activity_id)
             goal = self._editable_goal(context)
@@ -209,6 +230,12 @@ class ActivityService:
         activity = self._goals.find_activity(user_id, goal_id, activity_id)
         if activity is None:
             raise errors.NotFound("The activity was not found.", code="ACTIVITY_NOT_FOUND")
+        entry_id = owning_entry(activity)
+        if entry_id:
+            # Changed here, the entry would show one value and the goal count another.
+            raise errors.Conflict(
+                "A journal entry logged this activity: change or remove it through the entry.",
+                code="ACTIVITY_OWNED_BY_JOURNAL_ENTRY", details={"journalEntryId": entry_id})
         return context, activity
 
     def _editable_goal(self, context: WriteContext) -> dict[str, Any]:

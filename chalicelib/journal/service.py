@@ -18,7 +18,7 @@ from chalicelib.core.http import Page
 from chalicelib.core.idempotency import StoredResponse, add_record, key_from, replay
 from chalicelib.core.ids import uuid7
 from chalicelib.core.validation import parse
-from chalicelib.goals.activities import ActivityService
+from chalicelib.goals.activities import ENTRY_LINK, ActivityService
 from chalicelib.goals.periods import LocalTime, instant_bound, local_time_of
 from chalicelib.goals.repository import GoalRepository
 from chalicelib.goals.writes import check_accepts_activities
@@ -213,11 +213,10 @@ class JournalService:
             fields = {"value": value, "activityType": "completed"
                       if (current or {}).get("completed") else "progress",
                       "note": (current or {}).get("notes"), "source": "journal",
-                      "context": {"journalEntryId": (new or old or {}).get("entryId")}}
-            if activity_id:
-                existing = self._goal_items.find_activity(user_id, goal_id, activity_id)
-                if existing is None:
-                    continue
+                      "context": {ENTRY_LINK: (new or old or {}).get("entryId")}}
+            existing = self._goal_items.find_activity(user_id, goal_id, activity_id) \
+                if activity_id else None
+            if existing is not None:
                 change = None if value is None else fields
                 if change is not None and existing["value"] == value and (
                         existing["activityType"] == fields["activityType"]):
@@ -226,11 +225,15 @@ class JournalService:
                                                   now)
                 if change is None and current is not None:
                     current["activityId"] = None
-            elif value is not None and current is not None:
-                check_accepts_activities(goal)
-                activity = self._activities.stage_logged_activity(tx, user_id, goal, fields, local,
-                                                             now)
-                current["activityId"] = activity["activityId"]
+            elif current is not None:
+                # A new link, or one whose activity is gone (the activity routes could delete
+                # it before entries owned their activities): log it (again).
+                current["activityId"] = None
+                if value is not None:
+                    check_accepts_activities(goal)
+                    activity = self._activities.stage_logged_activity(tx, user_id, goal, fields,
+                                                                      local, now)
+                    current["activityId"] = activity["activityId"]
 
     def _stage_shares(self, tx: Transaction, old: dict[str, Any] | None,
                       new: dict[str, Any] | None) -> None:
@@ -246,7 +249,7 @@ class JournalService:
         try:
             tx.commit()
         except TransactionCancelled as exc:
-            if "journal-stats" in exc.failed:
+            if "journal-stats" in exc.failed and "idempotency" not in exc.failed:
                 raise errors.BusinessRuleViolation(
                     "A journal holds at most 10,000 entries.", code="JOURNAL_QUOTA_EXCEEDED"
                 ) from exc

@@ -9,9 +9,11 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.core import dynamo
-from chalicelib.core.errors import BusinessRuleViolation, Conflict
+from chalicelib.core.dynamo import Transaction
+from chalicelib.core.errors import BusinessRuleViolation, Conflict, ValidationFailed
 from chalicelib.core.http import Page
 from chalicelib.goals.activities import ActivityService
+from chalicelib.goals.periods import LocalTime
 from chalicelib.goals.repository import GoalRepository
 from chalicelib.goals.service import GoalService
 from chalicelib.journal import repository as journal_repository
@@ -126,6 +128,71 @@ def test_goal_progress_follows_linked_entries(services, user):
     after, _ = goals.get(user, goal_id, None)
     assert after["progress"]["totalAccumulated"] == 0
     assert journal.stats(user, None)["goalsTracked"] == 0
+
+
+def _linked_goal_and_entry(services: tuple[JournalService, GoalService], user: str,
+                           value: float) -> tuple[str, dict[str, Any], str]:
+    journal, goals = services
+    goal_id = goals.create(user, {"title": "Read", "goalPattern": "milestone",
+                                  "target": {"value": 100, "unit": "pages"}}, None, None
+                           ).body["goalId"]
+    entry = _write(journal, user, linkedGoalIds=[goal_id],
+                   goalProgress=[{"goalId": goal_id, "progressValue": value}])
+    [activity] = wiring.activities().list_activities(user, goal_id, None, None, [],
+                                                     Page(1, 10), None)["activities"]
+    return goal_id, entry, activity["activityId"]
+
+
+def test_an_entry_owned_activity_changes_only_through_its_entry(services, user):
+    _, goals = services
+    goal_id, entry, activity_id = _linked_goal_and_entry(services, user, 4)
+    before, etag = goals.get(user, goal_id, None)
+    activities = wiring.activities()
+    with pytest.raises(Conflict) as edited:
+        activities.update_activity(user, goal_id, activity_id, {"value": 9}, None)
+    assert edited.value.code == "ACTIVITY_OWNED_BY_JOURNAL_ENTRY"
+    assert edited.value.details == {"journalEntryId": entry["entryId"]}
+    with pytest.raises(Conflict) as deleted:
+        activities.delete_activity(user, goal_id, activity_id, None)
+    assert deleted.value.code == "ACTIVITY_OWNED_BY_JOURNAL_ENTRY"
+    assert goals.get(user, goal_id, None) == (before, etag)
+
+
+def test_a_client_cannot_claim_that_an_entry_owns_its_activity(services, user):
+    goal_id, _, _ = _linked_goal_and_entry(services, user, 4)
+    activities = wiring.activities()
+    claimed = {"value": 1, "context": {"journalEntryId": "someone's entry"}}
+    with pytest.raises(ValidationFailed) as logged:
+        activities.log_activity(user, goal_id, claimed, None, None)
+    assert [problem["field"] for problem in logged.value.errors] == ["context.journalEntryId"]
+    own = activities.log_activity(user, goal_id, {"value": 1}, None, None).body
+    with pytest.raises(ValidationFailed):
+        activities.update_activity(user, goal_id, own["activityId"], claimed, None)
+
+
+def test_an_entry_edit_logs_again_a_linked_activity_that_is_gone(services, clock, user):
+    """Before activities owned by entries were protected, the activity routes could delete
+    one; the entry then kept a dangling activityId and its edits changed nothing."""
+    journal, goals = services
+    goal_id, entry, activity_id = _linked_goal_and_entry(services, user, 4)
+    activities = wiring.activities()
+    goal_repository = GoalRepository()
+    old = goal_repository.find_activity(user, goal_id, activity_id)
+    context = goal_repository.load_for_write(user, goal_id, None)
+    assert old is not None and context.goal is not None
+    tx = Transaction()
+    activities.stage_activity_change(tx, user, context.goal, old, None,
+                                     LocalTime(LOS_ANGELES, 0), clock())
+    tx.commit()
+    assert goals.get(user, goal_id, None)[0]["progress"]["totalAccumulated"] == 0
+    journal.update(user, entry["entryId"], {"goalProgress": [
+        {"goalId": goal_id, "progressValue": 6}]}, None, None)
+    assert goals.get(user, goal_id, None)[0]["progress"]["totalAccumulated"] == 6
+    [relogged] = activities.list_activities(user, goal_id, None, None, [], Page(1, 10),
+                                            None)["activities"]
+    assert relogged["activityId"] != activity_id
+    assert relogged["value"] == 6
+    assert relogged["context"] == {"journalEntryId": entry["entryId"]}
 
 
 def test_reads_are_one_request_each(services, user):
