@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.core.aws import error_code
 from chalicelib.core.config import get_settings
-from chalicelib.core.errors import ServiceUnavailable
+from chalicelib.core.errors import BusinessRuleViolation, ServiceUnavailable
 
 # `total_max_attempts` counts the first attempt; botocore's `max_attempts` counts retries
 # only (so 4 meant five attempts, and "no retries" meant two).
@@ -171,6 +171,17 @@ class UpdateBuilder:
         return params
 
 
+# DynamoDB refuses a TransactWriteItems of more items than this with a ValidationException.
+MAX_TRANSACTION_ITEMS = 100
+
+
+class TransactionTooLarge(BusinessRuleViolation):
+    """A change that would need more items than one transaction takes. Services check their
+    own limits first and explain them; this is the net that keeps it from being a 500."""
+
+    code = "CHANGE_TOO_LARGE"
+
+
 class TransactionCancelled(Exception):
     """A transaction did not happen; `failed` names the labelled items whose condition failed."""
 
@@ -210,6 +221,12 @@ class Transaction:
             conditions.append(condition)
         return builder
 
+    @property
+    def item_count(self) -> int:
+        """How many items the transaction writes so far (one per item, however many writers
+        share it)."""
+        return len(self._items)
+
     def _render_shared(self) -> None:
         for body, builder, conditions in self._shared.values():
             body.update(builder.params())
@@ -236,6 +253,11 @@ class Transaction:
                                                           None, None))
 
     def commit(self, client_: Any = None) -> None:
+        if self.item_count > MAX_TRANSACTION_ITEMS:
+            raise TransactionTooLarge(
+                f"This change would write {self.item_count} items at once; at most "
+                f"{MAX_TRANSACTION_ITEMS} can be written together. Make it in smaller steps.",
+                details={"items": self.item_count, "limit": MAX_TRANSACTION_ITEMS})
         self._render_shared()
         try:
             (client_ or client()).transact_write_items(TransactItems=self._items)

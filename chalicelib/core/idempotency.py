@@ -46,7 +46,9 @@ def key_from(header: str | None, user_id: str, route: str, body: Any) -> Idempot
 
 def record(key: IdempotencyKey, response: StoredResponse) -> dict[str, Any]:
     return {**key.item_key, "fingerprint": key.fingerprint, "status": response.status,
-            "body": json.dumps(response.body), "location": response.location,
+            # Unescaped: `\ud83d\ude42` would store a 4-byte character in 12, and a response
+            # within the body limit could then outgrow DynamoDB's 400 KB item limit.
+            "body": json.dumps(response.body, ensure_ascii=False), "location": response.location,
             "expiresAt": int(time.time()) + TTL_SECONDS}
 
 

@@ -16,6 +16,7 @@ MAX_ENCRYPTED_CONTENT = 200_000
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 30
 MAX_LINKED_GOALS = 10
+MAX_RECIPIENTS = 50
 
 
 def _not_blank(value: str) -> str:
@@ -73,8 +74,8 @@ class EntryFields(WireModel):
     encryption_iv: Secret | None = None
     word_count: Annotated[StrictInt, Field(ge=0, le=1_000_000)] | None = None
     is_shared: StrictBool | None = None
-    shared_with: Annotated[list[str], Field(max_length=50), AfterValidator(_unique_emails)
-                           ] | None = None
+    shared_with: Annotated[list[str], Field(max_length=MAX_RECIPIENTS),
+                           AfterValidator(_unique_emails)] | None = None
 
 
 class EntryCreate(EntryFields):

@@ -4,9 +4,11 @@
 |---|---|---|
 | entry | `USER#{userId}` | `JOURNAL#{entryId}` (UUIDv7: newest first by Query) |
 | stats | `USER#{userId}` | `JOURNALSTATS` (counters only, see stats.py) |
-| share | `SHARE#{email}` | `JOURNAL#{entryId}` (a copy of an entry shared with that address) |
+| share | `SHARE#{email}` | `JOURNAL#{entryId}` (a pointer to an entry shared with that address: the
+  owner's `userId`, `entryId`, `sharedBy`; see sharing.py) |
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,8 @@ from chalicelib.journal.keys import ENTRY_PREFIX, STATS_SK, entry_key, share_key
 from chalicelib.users.repository import PROFILE_SK
 
 MAX_ENTRIES = 10_000
+# BatchGetItem takes at most this many keys per request.
+BATCH_GET_KEYS = 100
 
 
 @dataclass(frozen=True)
@@ -81,10 +85,23 @@ class JournalRepository:
                                                         ":prefix": ENTRY_PREFIX}),
             ScanIndexForward=False, ConsistentRead=True)]
 
+    def entries(self, owned: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """Entries of any owners by (userId, entryId), in batches; missing ones are left out."""
+        keys = [entry_key(user_id, entry_id) for user_id, entry_id in dict.fromkeys(owned)
+                if could_be_issued(entry_id)]
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for start in range(0, len(keys), BATCH_GET_KEYS):
+            for item in dynamo.batch_get(keys[start:start + BATCH_GET_KEYS]):
+                found[(item["userId"], item["entryId"])] = dynamo.without_keys(item)
+        return found
+
     def shared_with(self, email: str) -> list[dict[str, Any]]:
+        """The share pointers under an address (only the pointer's attributes, so a full copy
+        left from before pointers is not read whole)."""
         return [dynamo.without_keys(item) for item in dynamo.query_all(
             KeyConditionExpression="PK = :pk",
             ExpressionAttributeValues=dynamo.serialize({":pk": f"SHARE#{email}"}),
+            ProjectionExpression="userId, entryId, sharedBy",
             ScanIndexForward=False)]
 
     # Writes: each adds its items to a transaction the service commits.
@@ -101,8 +118,8 @@ class JournalRepository:
     def delete_entry(self, tx: Transaction, entry: dict[str, Any]) -> None:
         tx.delete("entry", entry_key(entry["userId"], entry["entryId"]))
 
-    def put_share(self, tx: Transaction, email: str, entry: dict[str, Any]) -> None:
-        tx.put(f"share-{email}", {**share_key(email, entry["entryId"]), **entry})
+    def put_share(self, tx: Transaction, email: str, pointer: dict[str, Any]) -> None:
+        tx.put(f"share-{email}", {**share_key(email, pointer["entryId"]), **pointer})
 
     def delete_share(self, tx: Transaction, email: str, entry_id: str) -> None:
         tx.delete(f"share-{email}", share_key(email, entry_id))

@@ -1,4 +1,5 @@
 """Journal rules: entries, their goal links, shares and stats, all changed in one transaction.
+Who sees a shared entry, and how, is sharing.py's.
 
 A `goalProgress` item with a `progressValue` is an activity on that goal (source `journal`),
 logged, changed or removed in the same transaction as the entry, through the goal service's
@@ -22,7 +23,7 @@ from chalicelib.goals.activities import ENTRY_LINK, ActivityService
 from chalicelib.goals.periods import LocalTime, instant_bound, local_time_of
 from chalicelib.goals.repository import GoalRepository
 from chalicelib.goals.writes import check_accepts_activities
-from chalicelib.journal import text
+from chalicelib.journal import sharing, text
 from chalicelib.journal.models import EntryCreate, EntryFields, entry_errors
 from chalicelib.journal.repository import JournalContext, JournalRepository
 from chalicelib.journal.stats import counter_changes, stats_view
@@ -82,9 +83,9 @@ class JournalService:
                                        (local.timezone, local.day_start_hour), adds_entry=True)
             self._stage_goal_links(tx, user_id, None, entry, context, local, now)
             self._entries.put_entry(tx, entry, expected_version=None)
-            self._stage_shares(tx, None, entry)
             response = StoredResponse(201, present_entry(entry), f"/journal/{entry['entryId']}")
             add_record(tx, key, response)
+            sharing.stage(tx, self._entries, None, entry, context.profile)
             try:
                 self._commit(tx)
             except retry.Conflict:
@@ -120,7 +121,7 @@ class JournalService:
                                        (local.timezone, local.day_start_hour), adds_entry=False)
             self._stage_goal_links(tx, user_id, old, new, context, local, now)
             self._entries.put_entry(tx, new, expected_version=old["version"])
-            self._stage_shares(tx, old, new)
+            sharing.stage(tx, self._entries, old, new, context.profile)
             try:
                 self._commit(tx)
             except retry.Conflict:
@@ -145,7 +146,7 @@ class JournalService:
                                        (local.timezone, local.day_start_hour), adds_entry=False)
             self._stage_goal_links(tx, user_id, old, None, context, local, self._now())
             self._entries.delete_entry(tx, old)
-            self._stage_shares(tx, old, None)
+            sharing.stage(tx, self._entries, old, None, context.profile)
             try:
                 self._commit(tx)
             except retry.Conflict:
@@ -165,7 +166,8 @@ class JournalService:
             **(old or {}),
         }
         entry.update({name: value for name, value in fields.items() if name != "wordCount"})
-        entry.update(updatedAt=stamp, version=entry["version"] + 1)
+        entry.update(updatedAt=stamp, version=entry["version"] + 1,
+                     sharedWith=sharing.without_owner(entry["sharedWith"], context.profile))
         entry["goalProgress"] = [{"progressValue": None, "notes": None, "completed": False,
                                   **item, "activityId": self._previous_activity(old, item)}
                                  for item in entry["goalProgress"]]
@@ -235,16 +237,6 @@ class JournalService:
                                                                       local, now)
                     current["activityId"] = activity["activityId"]
 
-    def _stage_shares(self, tx: Transaction, old: dict[str, Any] | None,
-                      new: dict[str, Any] | None) -> None:
-        def recipients(entry: dict[str, Any] | None) -> set[str]:
-            return set(entry["sharedWith"]) if entry and entry["isShared"] else set()
-
-        for email in recipients(old) - recipients(new):
-            self._entries.delete_share(tx, email, (old or {})["entryId"])
-        for email in recipients(new):
-            self._entries.put_share(tx, email, present_entry(new or {}))
-
     def _commit(self, tx: Transaction) -> None:
         try:
             tx.commit()
@@ -284,7 +276,8 @@ class JournalService:
         else:
             matching = self._matching(user_id, chosen, query, timezone_header)
             total, shown = len(matching), matching[page.offset:page.offset + page.limit]
-        return {"entries": [present_entry(entry) for entry in shown], "total": total,
+        return {"entries": [sharing.recipient_view(entry) if sharing.is_received(entry)
+                            else present_entry(entry) for entry in shown], "total": total,
                 "page": page.number, "limit": page.limit,
                 "hasMore": page.offset + len(shown) < total, "filter": chosen}
 
@@ -297,8 +290,9 @@ class JournalService:
                 entries = [entry for entry in entries if entry["isShared"]]
         if chosen in {"all", "shared-with-me"}:
             profile = self._entries.load_for_write(user_id, None, [], None).profile
-            if profile:
-                entries += self._entries.shared_with(profile["email"])
+            # Owned entries first: an entry that was also shared with its author shows once.
+            entries = sharing.without_duplicates([*entries, *sharing.received(self._entries,
+                                                                              profile)])
         local = local_time_of(None, timezone_header)
         low, high = self._bounds(query.get("from"), query.get("to"), local)
         wanted = (query.get("q") or "").strip().lower()

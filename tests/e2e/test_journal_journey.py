@@ -78,9 +78,19 @@ def test_sharing_shows_up_for_the_recipient(api, writer):
     friend_email, friend = api.new_account()
     shared = api.call("POST", "/journal", writer, json={
         "title": "For you", "content": "<p>hello</p>", "isShared": True,
-        "sharedWith": [friend_email.upper()]}).json()
+        "encryptedKey": "owner-key", "encryptionIv": "iv",
+        "sharedWith": [friend_email.upper(), "someone.else@example.com"]}).json()
     inbox = api.call("GET", "/journal?filter=shared-with-me", friend["accessToken"]).json()
     assert [entry["entryId"] for entry in inbox["entries"]] == [shared["entryId"]]
+    # The recipient's view (validated against SharedJournalEntry like every body).
+    [seen] = inbox["entries"]
+    assert seen["sharedWith"] == [friend_email.lower()] and seen["userId"] is None
+    assert seen["encryptedKey"] is None and seen["sharedBy"]["name"]
+    # The owner's edit shows at once.
+    edited = api.call("PUT", f"/journal/{shared['entryId']}", writer, json={"title": "Edited"})
+    assert edited.status_code == 200
+    assert [entry["title"] for entry in api.call(
+        "GET", "/journal?filter=all", friend["accessToken"]).json()["entries"]] == ["Edited"]
     by_me = api.call("GET", "/journal?filter=shared-by-me", writer).json()
     assert shared["entryId"] in {entry["entryId"] for entry in by_me["entries"]}
     # Sharing shows the entry in lists; the entry itself stays the writer's own.

@@ -226,7 +226,7 @@ def test_the_entry_quota_is_enforced_in_the_write(services, user, monkeypatch):
     assert journal.stats(user, None)["totalEntries"] == 2
 
 
-def test_sharing_puts_a_copy_where_the_recipient_finds_it(services, user):
+def test_sharing_puts_a_pointer_where_the_recipient_finds_it(services, user):
     journal, _ = services
     entry = _write(journal, user, isShared=True, sharedWith=["Friend@Example.com"])
     shared = JournalRepository().shared_with("friend@example.com")
