@@ -27,6 +27,9 @@ from chalicelib.goals.periods import (
 
 HISTORY_LENGTH = 30
 TREND_POINTS = 5
+# A projection further out than this is no projection at all: it is shown as null. It also
+# keeps every projected date far inside what a date can hold (year 9999).
+PROJECTION_HORIZON_DAYS = 100 * 366
 
 
 @dataclass(frozen=True)
@@ -328,6 +331,17 @@ def _target_percent(rules: Rules, current: float) -> float:
     return round(min(100.0, max(0.0, share)), 2)
 
 
+def _projected(start: date, days_needed: float) -> date | None:
+    """`start` plus `days_needed` rounded up; None beyond the horizon (or for NaN)."""
+    if not 0 < days_needed <= PROJECTION_HORIZON_DAYS:
+        return None
+    days = math.ceil(days_needed)
+    # Room for the local day's start as a UTC instant, which can fall on the next date.
+    if days >= (date.max - start).days:
+        return None
+    return start + timedelta(days=days)
+
+
 def _milestone_projection(rules: Rules, totals: Totals, today: date,
                           accumulated: float) -> date | None:
     if accumulated >= rules.value or totals.value_count < 2 or not totals.first_activity_day:
@@ -336,18 +350,16 @@ def _milestone_projection(rules: Rules, totals: Totals, today: date,
     rate = totals.total_values / elapsed
     if rate <= 0:
         return None
-    return today + timedelta(days=math.ceil((rules.value - accumulated) / rate))
+    return _projected(today, (rules.value - accumulated) / rate)
 
 
 def _target_projection(rules: Rules, totals: Totals, current: float) -> date | None:
     slope = totals.measurement_slope_per_day
     if rules.reached(current) or slope is None or slope == 0 or not totals.latest_measurement_day:
         return None
-    days_needed = (rules.value - current) / slope
-    if days_needed <= 0:  # the measurements move away from the target
-        return None
-    return date.fromisoformat(totals.latest_measurement_day) + timedelta(
-        days=math.ceil(days_needed))
+    # None when the measurements move away from the target (days_needed <= 0).
+    return _projected(date.fromisoformat(totals.latest_measurement_day),
+                      (rules.value - current) / slope)
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,15 @@ def current_progress(goal: dict[str, Any], now: datetime, local: LocalTime) -> d
     return _on_the_wire(result.progress, local)
 
 
+def unavailable_progress() -> dict[str, Any]:
+    """What a goal shows in a list when its progress cannot be computed: nothing yet."""
+    return {"percentComplete": 0.0, "lastActivityDate": None, "currentPeriodValue": None,
+            "periodHistory": [], "totalAccumulated": 0.0, "remainingToGoal": None,
+            "currentStreak": 0, "longestStreak": 0, "targetStreak": None, "averageValue": 0.0,
+            "daysOverLimit": 0, "trend": "stable", "projectedCompletion": None,
+            "successRate": 0.0, "strength": None}
+
+
 def _on_the_wire(progress: dict[str, Any], local: LocalTime) -> dict[str, Any]:
     """Dates become instants (the local start of the day or period)."""
     projected = progress["projectedCompletion"]

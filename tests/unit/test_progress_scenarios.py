@@ -287,3 +287,33 @@ def test_reading_later_equals_recomputing_later(later):
     advanced = current_progress(stored, at(later), UTC_CLOCK)
     fresh = progress_of(goal, activities, now=later)
     assert advanced == fresh
+
+
+# Projections far beyond any plan (issue 10, item 1): a rate that needs thousands of years
+# used to overflow date arithmetic past year 9999 and answer 500 on the log or on a later read.
+@pytest.mark.parametrize("goal, activities, now", [
+    (make_goal("milestone", {"value": 10_000_000}),
+     [("2026-11-20T11:00:00Z", 1, "progress"), ("2026-11-20T12:00:00Z", 1, "progress")],
+     "2026-11-20T13:00:00Z"),
+    # 2 a day on the day of the logs (5,476 years out); 1 a day one day later (10,950 years).
+    (make_goal("milestone", {"value": 4_000_002}),
+     [("2026-11-20T11:00:00Z", 1, "progress"), ("2026-11-20T12:00:00Z", 1, "progress")],
+     "2026-11-21T13:00:00Z"),
+    (make_goal("target", {"value": 1e12, "startValue": 0, "targetDate": "2030-01-01"}),
+     [("2026-11-20T11:00:00Z", 1, "progress"), ("2026-11-21T11:00:00Z", 2, "progress")],
+     "2026-11-21T13:00:00Z"),
+])
+def test_a_projection_beyond_the_horizon_is_null(goal, activities, now):
+    progress = progress_of(goal, activities, now)
+    assert progress["projectedCompletion"] is None
+    assert progress["percentComplete"] < 1
+
+
+def test_a_projection_inside_the_horizon_is_a_date():
+    # 1 a day from Nov 20, 1,000 to go: 1,000 days after today (Nov 21).
+    goal = make_goal("milestone", {"value": 1_002})
+    progress = progress_of(goal, [("2026-11-20T11:00:00Z", 1, "progress"),
+                                  ("2026-11-21T11:00:00Z", 1, "progress")],
+                           now="2026-11-21T13:00:00Z")
+    assert progress["projectedCompletion"] == "2029-08-17T00:00:00.000Z"
+
