@@ -30,6 +30,8 @@ TREND_POINTS = 5
 # A projection further out than this is no projection at all: it is shown as null. It also
 # keeps every projected date far inside what a date can hold (year 9999).
 PROJECTION_HORIZON_DAYS = 100 * 366
+# How close a period total must be to an `exact` target to meet it: totals are sums of floats.
+EXACT_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,9 @@ class Rules:
             low = self.min_value if self.min_value is not None else -math.inf
             high = self.max_value if self.max_value is not None else math.inf
             return low <= total <= high
+        if self.target_type == "exact":
+            return math.isclose(total, self.value, rel_tol=EXACT_TOLERANCE,
+                                abs_tol=EXACT_TOLERANCE)
         return total >= self.value
 
     def day_credit(self, day: DayTotals) -> float:

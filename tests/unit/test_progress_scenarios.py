@@ -7,7 +7,7 @@ import pytest
 
 from chalicelib.goals import aggregates as agg
 from chalicelib.goals.periods import LocalTime, period_key
-from chalicelib.goals.tracking import current_progress, recompute
+from chalicelib.goals.tracking import current_progress, reaches_completion, recompute
 
 UTC_CLOCK = LocalTime("UTC", 0)
 
@@ -317,3 +317,34 @@ def test_a_projection_inside_the_horizon_is_a_date():
                            now="2026-11-21T13:00:00Z")
     assert progress["projectedCompletion"] == "2029-08-17T00:00:00.000Z"
 
+
+def test_an_exact_recurring_target_is_achieved_only_on_the_value():
+    goal = make_goal("recurring", {**DAILY_WATER, "targetType": "exact"})
+    progress = progress_of(goal, [("2026-11-20T12:00:00Z", 12, "progress"),  # over: missed
+                                  ("2026-11-21T12:00:00Z", 8, "progress"),   # exact
+                                  ("2026-11-22T12:00:00Z", 5, "progress")],  # under: missed
+                           now="2026-11-23T12:00:00Z")
+    assert [entry["achieved"] for entry in progress["periodHistory"]] == [
+        False, True, False, False]
+    assert progress["successRate"] == 33.33
+    assert progress["currentStreak"] == 0
+    assert progress["longestStreak"] == 1
+
+
+@pytest.mark.parametrize("pattern, target, activities, percent", [
+    ("milestone", {"value": 20}, [("2026-11-20T12:00:00Z", 25, "progress")], 100.0),
+    ("target", {"value": 180, "startValue": 200, "targetDate": "2027-06-01"},
+     [("2026-11-20T12:00:00Z", 175, "progress")], 100.0),
+    ("streak", {"value": 2}, [("2026-11-20T12:00:00Z", 5, "progress"),
+                              ("2026-11-21T12:00:00Z", 3, "progress")], 100.0),
+])
+def test_exact_changes_nothing_for_goals_with_one_end(pattern, target, activities, percent):
+    """The web client sends `exact` on milestone, target and streak goals: overshooting them
+    still completes them, exactly as `minimum` does."""
+    now = "2026-11-21T13:00:00Z"
+    exact = progress_of(make_goal(pattern, {**target, "targetType": "exact"}), activities, now)
+    minimum = progress_of(make_goal(pattern, {**target, "targetType": "minimum"}), activities,
+                          now)
+    assert exact == minimum
+    assert exact["percentComplete"] == percent
+    assert reaches_completion(make_goal(pattern, target), exact)
