@@ -445,6 +445,7 @@ def view(rules: Rules, fold: Fold, open_day: DayTotals, today: date, totals: Tot
         current_value = current
         progress.update({
             "currentPeriodValue": current,
+            "totalAccumulated": current,  # a measurement, not an increment: never summed
             "remainingToGoal": abs(rules.value - current),
             "percentComplete": _target_percent(rules, current),
             "averageValue": (round(totals.total_values / totals.value_count, 4)

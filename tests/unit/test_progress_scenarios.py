@@ -318,6 +318,15 @@ def test_a_projection_inside_the_horizon_is_a_date():
     assert progress["projectedCompletion"] == "2029-08-17T00:00:00.000Z"
 
 
+def test_a_target_goals_total_is_its_current_measurement():
+    goal = make_goal("target", {"value": 180, "startValue": 200, "targetDate": "2027-06-01"})
+    progress = progress_of(goal, [("2026-11-20T07:00:00Z", 196, "progress"),
+                                  ("2026-11-21T07:00:00Z", 195, "progress")],
+                           now="2026-11-21T12:00:00Z")
+    assert progress["totalAccumulated"] == 195  # not 391, the sum of the weigh-ins
+    assert progress["currentPeriodValue"] == 195
+
+
 def test_an_exact_recurring_target_is_achieved_only_on_the_value():
     goal = make_goal("recurring", {**DAILY_WATER, "targetType": "exact"})
     progress = progress_of(goal, [("2026-11-20T12:00:00Z", 12, "progress"),  # over: missed
