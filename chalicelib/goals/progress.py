@@ -408,7 +408,7 @@ def view(rules: Rules, fold: Fold, open_day: DayTotals, today: date, totals: Tot
         "daysOverLimit": 0,
         "trend": trend(ended_values[-TREND_POINTS:], rules.less_is_better),
         "projectedCompletion": None,
-        "successRate": None,
+        "successRate": 0.0,
         "strength": round(score * 100, 2) if rules.strength_applies else None,
     }
     counted = fold.ended - fold.excused
@@ -453,4 +453,8 @@ def view(rules: Rules, fold: Fold, open_day: DayTotals, today: date, totals: Tot
             "trend": trend(list(totals.recent_measurements), rules.less_is_better),
             "projectedCompletion": _target_projection(rules, totals, current),
         })
+    if rules.pattern in {"milestone", "target"}:
+        # Goals with one end have no periods to succeed in: their success is the share of the
+        # way done, so the client's "% success" is always a number.
+        progress["successRate"] = progress["percentComplete"]
     return View(progress=progress, current_value=current_value)

@@ -318,6 +318,35 @@ def test_a_projection_inside_the_horizon_is_a_date():
     assert progress["projectedCompletion"] == "2029-08-17T00:00:00.000Z"
 
 
+def test_success_rate_is_the_share_of_the_way_for_milestone_and_target_goals():
+    milestone = progress_of(make_goal("milestone", {"value": 20, "startValue": 2}),
+                            [("2026-11-20T12:00:00Z", 10, "progress")],
+                            now="2026-11-21T12:00:00Z")
+    assert milestone["successRate"] == milestone["percentComplete"] == 60.0
+    target = progress_of(make_goal("target", {"value": 180, "startValue": 200,
+                                              "targetDate": "2027-06-01"}),
+                         [("2026-11-20T12:00:00Z", 190, "progress")],
+                         now="2026-11-21T12:00:00Z")
+    assert target["successRate"] == target["percentComplete"] == 50.0
+    fresh = progress_of(make_goal("target", {"value": 180, "startValue": 200,
+                                             "targetDate": "2027-06-01"}), [],
+                        now="2026-11-21T12:00:00Z")
+    assert fresh["successRate"] == 0.0
+
+
+@pytest.mark.parametrize("pattern, target", [
+    ("recurring", DAILY_WATER), ("milestone", {"value": 20}), ("streak", {"value": 30}),
+    ("limit", {"value": 120, "period": "day"}),
+    ("target", {"value": 180, "startValue": 200, "targetDate": "2027-06-01"}),
+])
+def test_success_rate_is_always_a_number_from_0_to_100(pattern, target):
+    for activities in ([], [("2026-11-20T12:00:00Z", 190, "progress")]):
+        rate = progress_of(make_goal(pattern, target), activities,
+                           now="2026-11-22T12:00:00Z")["successRate"]
+        assert isinstance(rate, float)
+        assert 0 <= rate <= 100
+
+
 def test_a_target_goals_total_is_its_current_measurement():
     goal = make_goal("target", {"value": 180, "startValue": 200, "targetDate": "2027-06-01"})
     progress = progress_of(goal, [("2026-11-20T07:00:00Z", 196, "progress"),
