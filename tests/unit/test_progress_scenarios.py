@@ -386,3 +386,15 @@ def test_exact_changes_nothing_for_goals_with_one_end(pattern, target, activitie
     assert exact == minimum
     assert exact["percentComplete"] == percent
     assert reaches_completion(make_goal(pattern, target), exact)
+
+
+def test_numbers_leave_without_floating_point_noise():
+    goal = make_goal("milestone", {"value": 10})
+    progress = progress_of(goal, [("2026-11-20T12:00:00Z", 0.1, "progress"),
+                                  ("2026-11-20T13:00:00Z", 2.2, "progress")],
+                           now="2026-11-20T18:00:00Z")
+    # 0.1 + 2.2 is 2.3000000000000003 in binary floating point, and 10 - that 7.699999999999999.
+    assert progress["totalAccumulated"] == 2.3
+    assert progress["remainingToGoal"] == 7.7
+    assert progress["currentPeriodValue"] == 2.3
+    assert progress["periodHistory"][-1]["value"] == 2.3
