@@ -37,6 +37,7 @@ def expected_days(schedule: dict[str, Any], unit: PeriodUnit, start: date, end: 
 
 def statistics(aggregates: list[dict[str, Any]], expected: int) -> dict[str, Any]:
     valued = sum(sum(a["counts"][kind] for kind in VALUE_TYPES) for a in aggregates)
+    completed = sum(a["counts"].get("completed", 0) for a in aggregates)
     skipped = sum(a["counts"]["skipped"] for a in aggregates)
     total = sum(a["total"] for a in aggregates)
     maxima = [a["max"] for a in aggregates if a["max"] is not None]
@@ -44,7 +45,7 @@ def statistics(aggregates: list[dict[str, Any]], expected: int) -> dict[str, Any
     active_days = sum(1 for a in aggregates if a["valueCount"] > 0)
     statistics: dict[str, Any] = tidy({
         "totalActivities": valued + skipped,
-        "completedActivities": valued,
+        "completedActivities": completed,  # of type `completed` only
         "skippedActivities": skipped,
         "averageValue": round(total / valued, 4) if valued else 0,
         "bestValue": max(maxima) if maxima else 0,

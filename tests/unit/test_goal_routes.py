@@ -131,3 +131,38 @@ def test_one_goal_that_cannot_be_shown_never_fails_the_list(client, token, aws, 
     errors = [line for line in log_lines(app_logs()) if line["level"] == "ERROR"]
     assert [line.get("goalId") for line in errors] == [broken["goalId"]]
     assert "not a day" in errors[0]["exception"]
+
+
+def test_date_only_logs_have_no_time_of_day(client, token):
+    """Issue 10, item 18: a date without a time used to count as the night (its day's start),
+    also after an edit that keeps its date."""
+    goal = _goal(client, token)
+    path = f"/goals/{goal['goalId']}/activities"
+    yesterday = (wiring.goals()._now() - timedelta(days=1)).date().isoformat()
+    untimed = [post_json(client, path, {"value": 2, "activityDate": yesterday}, token)
+               for _ in range(3)]
+    assert all(response.status_code == 201 for response in untimed)
+    report_path = f"/goals/{goal['goalId']}/progress?period=week"
+    assert json.loads(get(client, report_path, token).body)["insights"]["bestTimeOfDay"] is None
+    edited = put_json(client, f"{path}/{json.loads(untimed[0].body)['activityId']}",
+                      {"value": 3}, token)
+    assert edited.status_code == 200, edited.body
+    timed = post_json(client, path, {"value": 1, "activityDate": f"{yesterday}T09:00:00Z"},
+                      token)
+    assert timed.status_code == 201, timed.body
+    report = json.loads(get(client, report_path, token).body)
+    assert report["insights"]["bestTimeOfDay"] == "morning"
+    assert report["statistics"]["totalActivities"] == 4
+
+
+def test_completed_activities_counts_only_completed_ones(client, token):
+    goal = _goal(client, token)
+    path = f"/goals/{goal['goalId']}/activities"
+    for kind in ("progress", "partial", "completed", "skipped", "completed"):
+        body = {"activityType": kind} if kind == "skipped" else {"value": 2,
+                                                                  "activityType": kind}
+        assert post_json(client, path, body, token).status_code == 201
+    report = json.loads(get(client, f"/goals/{goal['goalId']}/progress", token).body)
+    assert report["statistics"]["completedActivities"] == 2
+    assert report["statistics"]["totalActivities"] == 5
+    assert report["statistics"]["skippedActivities"] == 1
