@@ -155,6 +155,7 @@ class ActivityService:
         elif value < 0 and goal["goalPattern"] != "target":
             problems.append(FieldError("value", "must be 0 or more"))
         at = self._activity_instant(fields.get("activityDate"), existing, local, now, problems)
+        timed = self._has_time_of_day(fields.get("activityDate"), existing)
         if problems:
             raise ValidationFailed(problems)
         unit = (merged.get("unit") or "").strip()
@@ -172,8 +173,18 @@ class ActivityService:
             "context": merged.get("context"), "note": merged.get("note"),
             "attachments": merged.get("attachments") or [],
             "source": merged.get("source") or "manual",
-            "localDate": local.local_date(at).isoformat(), "localHour": local.local_hour(at),
+            "localDate": local.local_date(at).isoformat(),
+            # None: a date alone has no time of day, so it counts in no time-of-day bucket.
+            "localHour": local.local_hour(at) if timed else None,
         }
+
+    @staticmethod
+    def _has_time_of_day(sent: str | None, existing: dict[str, Any] | None) -> bool:
+        """Whether the activity's instant was given with a time (an edit that leaves the
+        date alone keeps what the activity had)."""
+        if sent is None:
+            return existing is None or existing.get("localHour") is not None
+        return len(sent) != 10
 
     def _activity_instant(self, sent: str | None, existing: dict[str, Any] | None,
                           local: LocalTime, now: datetime, problems: list[FieldError]
@@ -259,7 +270,7 @@ class ActivityService:
             siblings.append(new)
         rebuilt = {}
         for day in days:
-            on_day = [(a, int(a["localHour"])) for a in siblings if a["localDate"] == day]
+            on_day = [(a, agg.local_hour_of(a)) for a in siblings if a["localDate"] == day]
             rebuilt[day] = agg.rebuild_day(date.fromisoformat(day), on_day)
             if agg.is_empty(rebuilt[day]):
                 self._goals.delete_day(tx, user_id, goal_id, day)

@@ -38,9 +38,16 @@ def empty_day(day: date) -> dict[str, Any]:
     }
 
 
-def add_activity(aggregate: dict[str, Any], activity: dict[str, Any], local_hour: int
+def local_hour_of(activity: dict[str, Any]) -> int | None:
+    """A stored activity's local hour; None when it was logged with a date alone."""
+    hour = activity.get("localHour")
+    return None if hour is None else int(hour)
+
+
+def add_activity(aggregate: dict[str, Any], activity: dict[str, Any], local_hour: int | None
                  ) -> dict[str, Any]:
-    """The day's aggregate with one more activity (a new dict; the input is not changed)."""
+    """The day's aggregate with one more activity (a new dict; the input is not changed). An
+    activity without a time of day (`local_hour` None) counts in no time-of-day bucket."""
     updated = {**aggregate, "counts": dict(aggregate["counts"]),
                "timeOfDay": {k: dict(v) for k, v in aggregate["timeOfDay"].items()}}
     kind = activity["activityType"]
@@ -59,13 +66,14 @@ def add_activity(aggregate: dict[str, Any], activity: dict[str, Any], local_hour
     updated["max"] = value if aggregate["max"] is None else max(aggregate["max"], value)
     if aggregate["lastValueAt"] is None or at >= aggregate["lastValueAt"]:
         updated["lastValue"], updated["lastValueAt"] = value, at
-    bucket = updated["timeOfDay"][time_of_day(local_hour)]
-    bucket["count"] += 1
-    bucket["sum"] += value
+    if local_hour is not None:
+        bucket = updated["timeOfDay"][time_of_day(local_hour)]
+        bucket["count"] += 1
+        bucket["sum"] += value
     return updated
 
 
-def rebuild_day(day: date, activities: Iterable[tuple[dict[str, Any], int]]
+def rebuild_day(day: date, activities: Iterable[tuple[dict[str, Any], int | None]]
                 ) -> dict[str, Any]:
     """A day's aggregate from all of its activities, given with their local hours."""
     aggregate = empty_day(day)

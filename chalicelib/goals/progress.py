@@ -27,6 +27,11 @@ from chalicelib.goals.periods import (
 
 HISTORY_LENGTH = 30
 TREND_POINTS = 5
+# A projection further out than this is no projection at all: it is shown as null. It also
+# keeps every projected date far inside what a date can hold (year 9999).
+PROJECTION_HORIZON_DAYS = 100 * 366
+# How close a period total must be to an `exact` target to meet it: totals are sums of floats.
+EXACT_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,9 @@ class Rules:
             low = self.min_value if self.min_value is not None else -math.inf
             high = self.max_value if self.max_value is not None else math.inf
             return low <= total <= high
+        if self.target_type == "exact":
+            return math.isclose(total, self.value, rel_tol=EXACT_TOLERANCE,
+                                abs_tol=EXACT_TOLERANCE)
         return total >= self.value
 
     def day_credit(self, day: DayTotals) -> float:
@@ -328,6 +336,17 @@ def _target_percent(rules: Rules, current: float) -> float:
     return round(min(100.0, max(0.0, share)), 2)
 
 
+def _projected(start: date, days_needed: float) -> date | None:
+    """`start` plus `days_needed` rounded up; None beyond the horizon (or for NaN)."""
+    if not 0 < days_needed <= PROJECTION_HORIZON_DAYS:
+        return None
+    days = math.ceil(days_needed)
+    # Room for the local day's start as a UTC instant, which can fall on the next date.
+    if days >= (date.max - start).days:
+        return None
+    return start + timedelta(days=days)
+
+
 def _milestone_projection(rules: Rules, totals: Totals, today: date,
                           accumulated: float) -> date | None:
     if accumulated >= rules.value or totals.value_count < 2 or not totals.first_activity_day:
@@ -336,18 +355,16 @@ def _milestone_projection(rules: Rules, totals: Totals, today: date,
     rate = totals.total_values / elapsed
     if rate <= 0:
         return None
-    return today + timedelta(days=math.ceil((rules.value - accumulated) / rate))
+    return _projected(today, (rules.value - accumulated) / rate)
 
 
 def _target_projection(rules: Rules, totals: Totals, current: float) -> date | None:
     slope = totals.measurement_slope_per_day
     if rules.reached(current) or slope is None or slope == 0 or not totals.latest_measurement_day:
         return None
-    days_needed = (rules.value - current) / slope
-    if days_needed <= 0:  # the measurements move away from the target
-        return None
-    return date.fromisoformat(totals.latest_measurement_day) + timedelta(
-        days=math.ceil(days_needed))
+    # None when the measurements move away from the target (days_needed <= 0).
+    return _projected(date.fromisoformat(totals.latest_measurement_day),
+                      (rules.value - current) / slope)
 
 
 @dataclass(frozen=True)
@@ -391,7 +408,7 @@ def view(rules: Rules, fold: Fold, open_day: DayTotals, today: date, totals: Tot
         "daysOverLimit": 0,
         "trend": trend(ended_values[-TREND_POINTS:], rules.less_is_better),
         "projectedCompletion": None,
-        "successRate": None,
+        "successRate": 0.0,
         "strength": round(score * 100, 2) if rules.strength_applies else None,
     }
     counted = fold.ended - fold.excused
@@ -428,6 +445,7 @@ def view(rules: Rules, fold: Fold, open_day: DayTotals, today: date, totals: Tot
         current_value = current
         progress.update({
             "currentPeriodValue": current,
+            "totalAccumulated": current,  # a measurement, not an increment: never summed
             "remainingToGoal": abs(rules.value - current),
             "percentComplete": _target_percent(rules, current),
             "averageValue": (round(totals.total_values / totals.value_count, 4)
@@ -435,4 +453,8 @@ def view(rules: Rules, fold: Fold, open_day: DayTotals, today: date, totals: Tot
             "trend": trend(list(totals.recent_measurements), rules.less_is_better),
             "projectedCompletion": _target_projection(rules, totals, current),
         })
+    if rules.pattern in {"milestone", "target"}:
+        # Goals with one end have no periods to succeed in: their success is the share of the
+        # way done, so the client's "% success" is always a number.
+        progress["successRate"] = progress["percentComplete"]
     return View(progress=progress, current_value=current_value)

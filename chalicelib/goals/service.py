@@ -22,6 +22,7 @@ from chalicelib.core.idempotency import (
     replay,
 )
 from chalicelib.core.ids import uuid7
+from chalicelib.core.logging import logger
 from chalicelib.core.validation import parse
 from chalicelib.goals import statistics
 from chalicelib.goals.models import GoalCreate, GoalUpdate, dump, pattern_errors
@@ -34,6 +35,7 @@ from chalicelib.goals.tracking import (
     period_unit,
     recompute,
     stored_local_time,
+    unavailable_progress,
 )
 from chalicelib.goals.writes import commit, not_found, with_state
 
@@ -107,8 +109,21 @@ class GoalService:
         chosen.sort(key=lambda goal: (str(goal[field]).lower(), goal["goalId"]),
                     reverse=descending)
         shown = chosen[page.offset:page.offset + page.limit]
-        return {"goals": [self._present(goal, timezone_header) for goal in shown],
+        return {"goals": [self._listed(goal, timezone_header) for goal in shown],
                 "pagination": page.describe(len(chosen))}
+
+    def _listed(self, goal: dict[str, Any], timezone_header: str | None) -> dict[str, Any]:
+        """One goal of a list. No stored state should make its progress fail; should a bug
+        prove otherwise, the error is logged with its trace and that goal shows no progress,
+        so one goal never takes the whole list down. A client error (a bad X-Timezone) is
+        the request's, not the goal's, and still answers."""
+        try:
+            return self._present(goal, timezone_header)
+        except errors.AppError:
+            raise
+        except Exception:
+            logger.exception("goal progress failed", extra={"goalId": goal.get("goalId")})
+            return present_goal(goal, unavailable_progress())
 
     # Goal writes.
 

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.goals.aggregates import TIMES_OF_DAY, VALUE_TYPES
+from chalicelib.goals.numbers import tidy
 from chalicelib.goals.periods import PeriodUnit, period_key, period_start
 
 WINDOW_DAYS = {"week": 7, "month": 30, "quarter": 90, "year": 365}
@@ -36,20 +37,22 @@ def expected_days(schedule: dict[str, Any], unit: PeriodUnit, start: date, end: 
 
 def statistics(aggregates: list[dict[str, Any]], expected: int) -> dict[str, Any]:
     valued = sum(sum(a["counts"][kind] for kind in VALUE_TYPES) for a in aggregates)
+    completed = sum(a["counts"].get("completed", 0) for a in aggregates)
     skipped = sum(a["counts"]["skipped"] for a in aggregates)
     total = sum(a["total"] for a in aggregates)
     maxima = [a["max"] for a in aggregates if a["max"] is not None]
     minima = [a["min"] for a in aggregates if a["min"] is not None]
     active_days = sum(1 for a in aggregates if a["valueCount"] > 0)
-    return {
+    statistics: dict[str, Any] = tidy({
         "totalActivities": valued + skipped,
-        "completedActivities": valued,
+        "completedActivities": completed,  # of type `completed` only
         "skippedActivities": skipped,
         "averageValue": round(total / valued, 4) if valued else 0,
         "bestValue": max(maxima) if maxima else 0,
         "worstValue": min(minima) if minima else 0,
         "consistency": round(min(100.0, active_days / expected * 100), 2) if expected else 0.0,
-    }
+    })
+    return statistics
 
 
 def _best_day_of_week(aggregates: list[dict[str, Any]]) -> str | None:

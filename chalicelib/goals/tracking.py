@@ -7,6 +7,7 @@ from typing import Any
 
 from chalicelib.core.clock import parse_instant, to_iso
 from chalicelib.goals import aggregates as agg
+from chalicelib.goals.numbers import tidy
 from chalicelib.goals.periods import LocalTime, PeriodUnit, local_time_of
 from chalicelib.goals.progress import (
     EMPTY_DAY,
@@ -169,15 +170,26 @@ def current_progress(goal: dict[str, Any], now: datetime, local: LocalTime) -> d
     return _on_the_wire(result.progress, local)
 
 
+def unavailable_progress() -> dict[str, Any]:
+    """What a goal shows in a list when its progress cannot be computed: nothing yet."""
+    return {"percentComplete": 0.0, "lastActivityDate": None, "currentPeriodValue": None,
+            "periodHistory": [], "totalAccumulated": 0.0, "remainingToGoal": None,
+            "currentStreak": 0, "longestStreak": 0, "targetStreak": None, "averageValue": 0.0,
+            "daysOverLimit": 0, "trend": "stable", "projectedCompletion": None,
+            "successRate": 0.0, "strength": None}
+
+
 def _on_the_wire(progress: dict[str, Any], local: LocalTime) -> dict[str, Any]:
-    """Dates become instants (the local start of the day or period)."""
+    """Dates become instants (the local start of the day or period), and numbers lose their
+    floating-point noise: the one place progress numbers leave the engine."""
     projected = progress["projectedCompletion"]
     history = [{"period": entry["period"], "achieved": entry["achieved"],
                 "value": entry["value"],
                 "date": to_iso(local.day_start(date.fromisoformat(entry["start"])))}
                for entry in progress["periodHistory"]]
-    return {**progress, "periodHistory": history,
-            "projectedCompletion": to_iso(local.day_start(projected)) if projected else None}
+    shown: dict[str, Any] = tidy({**progress, "periodHistory": history})
+    shown["projectedCompletion"] = to_iso(local.day_start(projected)) if projected else None
+    return shown
 
 
 def reaches_completion(goal: dict[str, Any], progress: dict[str, Any]) -> bool:

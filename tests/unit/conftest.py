@@ -1,7 +1,9 @@
 """Unit tests run the app in-process with Chalice's test client and moto in-process."""
 
 import gzip
+import io
 import json
+import logging
 import os
 from collections.abc import Iterator
 from importlib import resources
@@ -14,10 +16,11 @@ from moto import mock_aws
 
 from chalicelib import wiring
 from chalicelib.core import identity
+from chalicelib.core.logging import logger
 from scripts.resources import ensure_table, ensure_user_pool
 from tests.helpers import get, new_user, post_json, put_json
 
-__all__ = ["get", "post_json", "put_json", "signed_in_user"]
+__all__ = ["get", "log_lines", "post_json", "put_json", "signed_in_user"]
 
 
 def moto_public_jwks() -> dict[str, Any]:
@@ -60,3 +63,19 @@ def signed_in_user(client: Client, aws: dict[str, str], email: str = "ada@exampl
     login = post_json(client, "/auth/login", {"email": email, "password": new_user()["password"]})
     assert login.status_code == 200, login.body
     return str(json.loads(login.body)["accessToken"])
+
+
+@pytest.fixture
+def app_logs() -> Iterator[Any]:
+    """A function returning everything the app has logged in this test, as written."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger.registered_formatter)
+    service_logger = logging.getLogger(logger.service)
+    service_logger.addHandler(handler)
+    yield stream.getvalue
+    service_logger.removeHandler(handler)
+
+
+def log_lines(captured: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in captured.splitlines() if line.startswith("{")]

@@ -1,11 +1,14 @@
 """Goals and activities through the routes, on moto in-process."""
 
 import json
+from datetime import timedelta
 
+import boto3
 import pytest
 
+from chalicelib import wiring
 from tests.helpers import assert_envelope
-from tests.unit.conftest import get, post_json, put_json, signed_in_user
+from tests.unit.conftest import get, log_lines, post_json, put_json, signed_in_user
 
 
 @pytest.fixture
@@ -77,3 +80,89 @@ def test_numbers_too_small_to_store_are_refused(client, token, tiny):
     assert logged.status_code == 400
     body = assert_envelope(logged.body, 400, "VALIDATION_ERROR")
     assert [error["field"] for error in body["validation_errors"]] == ["value"]
+
+
+def _milestone(client, token, value):
+    response = post_json(client, "/goals", {"title": f"Read {value}", "goalPattern": "milestone",
+                                            "target": {"value": value}}, token)
+    assert response.status_code == 201, response.body
+    return json.loads(response.body)
+
+
+def _shift_clock(monkeypatch, by):
+    later = wiring.goals()._now() + by
+    for service in (wiring.goals(), wiring.activities()):
+        monkeypatch.setattr(service, "_now", lambda: later)
+
+
+def test_projections_past_year_9999_never_break_a_log_or_a_read(client, token, monkeypatch):
+    """Issue 10, item 1: 500 on the second log, and on every read one day later."""
+    far = _milestone(client, token, 10_000_000)
+    later = _milestone(client, token, 4_000_002)
+    for goal in (far, later):
+        for _ in range(2):
+            logged = post_json(client, f"/goals/{goal['goalId']}/activities", {"value": 1},
+                               token)
+            assert logged.status_code == 201, logged.body
+    _shift_clock(monkeypatch, timedelta(days=1))
+    read = get(client, f"/goals/{later['goalId']}", token)
+    assert read.status_code == 200, read.body
+    assert json.loads(read.body)["progress"]["projectedCompletion"] is None
+    listed = get(client, "/goals", token)
+    assert listed.status_code == 200, listed.body
+    assert len(json.loads(listed.body)["goals"]) == 2
+
+
+def test_one_goal_that_cannot_be_shown_never_fails_the_list(client, token, aws, app_logs):
+    good = _milestone(client, token, 10)
+    broken = _milestone(client, token, 20)
+    boto3.client("dynamodb").update_item(
+        TableName=aws["table"],
+        Key={"PK": {"S": f"USER#{broken['userId']}"}, "SK": {"S": f"GOAL#{broken['goalId']}"}},
+        UpdateExpression="SET progressState.openDay = :broken",
+        ExpressionAttributeValues={":broken": {"S": "not a day"}})
+    listed = get(client, "/goals", token)
+    assert listed.status_code == 200, listed.body
+    goals = {goal["goalId"]: goal for goal in json.loads(listed.body)["goals"]}
+    assert set(goals) == {good["goalId"], broken["goalId"]}
+    assert goals[good["goalId"]]["progress"] == good["progress"]
+    assert goals[broken["goalId"]]["progress"]["percentComplete"] == 0
+    # Not hidden: the failure is logged as an error, with its stack trace and the goal's id.
+    errors = [line for line in log_lines(app_logs()) if line["level"] == "ERROR"]
+    assert [line.get("goalId") for line in errors] == [broken["goalId"]]
+    assert "not a day" in errors[0]["exception"]
+
+
+def test_date_only_logs_have_no_time_of_day(client, token):
+    """Issue 10, item 18: a date without a time used to count as the night (its day's start),
+    also after an edit that keeps its date."""
+    goal = _goal(client, token)
+    path = f"/goals/{goal['goalId']}/activities"
+    yesterday = (wiring.goals()._now() - timedelta(days=1)).date().isoformat()
+    untimed = [post_json(client, path, {"value": 2, "activityDate": yesterday}, token)
+               for _ in range(3)]
+    assert all(response.status_code == 201 for response in untimed)
+    report_path = f"/goals/{goal['goalId']}/progress?period=week"
+    assert json.loads(get(client, report_path, token).body)["insights"]["bestTimeOfDay"] is None
+    edited = put_json(client, f"{path}/{json.loads(untimed[0].body)['activityId']}",
+                      {"value": 3}, token)
+    assert edited.status_code == 200, edited.body
+    timed = post_json(client, path, {"value": 1, "activityDate": f"{yesterday}T09:00:00Z"},
+                      token)
+    assert timed.status_code == 201, timed.body
+    report = json.loads(get(client, report_path, token).body)
+    assert report["insights"]["bestTimeOfDay"] == "morning"
+    assert report["statistics"]["totalActivities"] == 4
+
+
+def test_completed_activities_counts_only_completed_ones(client, token):
+    goal = _goal(client, token)
+    path = f"/goals/{goal['goalId']}/activities"
+    for kind in ("progress", "partial", "completed", "skipped", "completed"):
+        body = {"activityType": kind} if kind == "skipped" else {"value": 2,
+                                                                  "activityType": kind}
+        assert post_json(client, path, body, token).status_code == 201
+    report = json.loads(get(client, f"/goals/{goal['goalId']}/progress", token).body)
+    assert report["statistics"]["completedActivities"] == 2
+    assert report["statistics"]["totalActivities"] == 5
+    assert report["statistics"]["skippedActivities"] == 1

@@ -1,30 +1,9 @@
 """One structured line per request, and never a password, token or body in the logs."""
 
-import io
 import json
-import logging
 
-import pytest
-
-from chalicelib.core.logging import logger
 from tests.helpers import STRONG_PASSWORD, new_user
-from tests.unit.conftest import get, put_json, signed_in_user
-
-
-@pytest.fixture
-def app_logs():
-    """A function returning everything the app has logged in this test, as written."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logger.registered_formatter)
-    service_logger = logging.getLogger(logger.service)
-    service_logger.addHandler(handler)
-    yield stream.getvalue
-    service_logger.removeHandler(handler)
-
-
-def _log_lines(captured: str) -> list[dict]:
-    return [json.loads(line) for line in captured.splitlines() if line.startswith("{")]
+from tests.unit.conftest import get, log_lines, put_json, signed_in_user
 
 
 def test_requests_are_logged_without_secrets(client, aws, app_logs):
@@ -36,7 +15,7 @@ def test_requests_are_logged_without_secrets(client, aws, app_logs):
     assert token not in captured
     assert token.split(".")[2] not in captured
     assert "+14155550123" not in captured
-    lines = [line for line in _log_lines(captured) if line["message"] == "request"]
+    lines = [line for line in log_lines(captured) if line["message"] == "request"]
     assert [line["route"] for line in lines] == ["/auth/register", "/auth/login",
                                                  "/users/profile", "/users/profile"]
     profile_read = lines[-1]
@@ -58,7 +37,7 @@ def test_journal_text_is_never_logged(client, aws, app_logs):
     captured = app_logs()
     assert secret_words not in captured
     assert "Dear diary" not in captured
-    assert any(line["route"] == "/journal" for line in _log_lines(captured)
+    assert any(line["route"] == "/journal" for line in log_lines(captured)
                if line["message"] == "request")
 
 
@@ -70,4 +49,4 @@ def test_failed_logins_do_not_log_the_attempted_password(client, aws, app_logs):
     captured = app_logs()
     assert "Gu3ss!ng-pw" not in captured
     assert "weak-Secret" not in captured
-    assert len(_log_lines(captured)) == 2
+    assert len(log_lines(captured)) == 2

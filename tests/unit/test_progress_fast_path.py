@@ -21,11 +21,16 @@ GOALS = {
 }
 
 
-def _activity(moment: datetime, value: float, kind: str) -> dict[str, Any]:
+def _activity(moment: datetime, value: float, kind: str, timed: bool = True
+              ) -> dict[str, Any]:
+    """An activity as the service makes it; one logged with a date alone is stamped at its
+    local day's start and has no local hour."""
+    day = BERLIN.local_date(moment)
+    stamp = moment if timed else BERLIN.day_start(day)
     return {"activityType": kind, "value": value,
-            "activityDate": moment.isoformat().replace("+00:00", "Z"),
-            "localDate": BERLIN.local_date(moment).isoformat(),
-            "localHour": BERLIN.local_hour(moment)}
+            "activityDate": stamp.isoformat().replace("+00:00", "Z"),
+            "localDate": day.isoformat(),
+            "localHour": BERLIN.local_hour(stamp) if timed else None}
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -44,7 +49,8 @@ def test_the_quick_path_equals_a_full_recomputation(pattern, seed):
         backdated = rng.random() < 0.15
         moment = now - timedelta(days=rng.randint(1, 5)) if backdated else now
         kind = rng.choice(["progress", "progress", "completed", "partial", "skipped"])
-        activity = _activity(moment, float(rng.choice([0, 1, 2.5, 40, 80, 150])), kind)
+        activity = _activity(moment, float(rng.choice([0, 1, 2.5, 40, 80, 150])), kind,
+                             timed=rng.random() < 0.8)
         before = days.get(activity["localDate"]) or agg.empty_day(
             BERLIN.local_date(moment))
         days[activity["localDate"]] = agg.add_activity(before, activity,

@@ -7,7 +7,7 @@ import pytest
 
 from chalicelib.goals import aggregates as agg
 from chalicelib.goals.periods import LocalTime, period_key
-from chalicelib.goals.tracking import current_progress, recompute
+from chalicelib.goals.tracking import current_progress, reaches_completion, recompute
 
 UTC_CLOCK = LocalTime("UTC", 0)
 
@@ -287,3 +287,114 @@ def test_reading_later_equals_recomputing_later(later):
     advanced = current_progress(stored, at(later), UTC_CLOCK)
     fresh = progress_of(goal, activities, now=later)
     assert advanced == fresh
+
+
+# Projections far beyond any plan (issue 10, item 1): a rate that needs thousands of years
+# used to overflow date arithmetic past year 9999 and answer 500 on the log or on a later read.
+@pytest.mark.parametrize("goal, activities, now", [
+    (make_goal("milestone", {"value": 10_000_000}),
+     [("2026-11-20T11:00:00Z", 1, "progress"), ("2026-11-20T12:00:00Z", 1, "progress")],
+     "2026-11-20T13:00:00Z"),
+    # 2 a day on the day of the logs (5,476 years out); 1 a day one day later (10,950 years).
+    (make_goal("milestone", {"value": 4_000_002}),
+     [("2026-11-20T11:00:00Z", 1, "progress"), ("2026-11-20T12:00:00Z", 1, "progress")],
+     "2026-11-21T13:00:00Z"),
+    (make_goal("target", {"value": 1e12, "startValue": 0, "targetDate": "2030-01-01"}),
+     [("2026-11-20T11:00:00Z", 1, "progress"), ("2026-11-21T11:00:00Z", 2, "progress")],
+     "2026-11-21T13:00:00Z"),
+])
+def test_a_projection_beyond_the_horizon_is_null(goal, activities, now):
+    progress = progress_of(goal, activities, now)
+    assert progress["projectedCompletion"] is None
+    assert progress["percentComplete"] < 1
+
+
+def test_a_projection_inside_the_horizon_is_a_date():
+    # 1 a day from Nov 20, 1,000 to go: 1,000 days after today (Nov 21).
+    goal = make_goal("milestone", {"value": 1_002})
+    progress = progress_of(goal, [("2026-11-20T11:00:00Z", 1, "progress"),
+                                  ("2026-11-21T11:00:00Z", 1, "progress")],
+                           now="2026-11-21T13:00:00Z")
+    assert progress["projectedCompletion"] == "2029-08-17T00:00:00.000Z"
+
+
+def test_success_rate_is_the_share_of_the_way_for_milestone_and_target_goals():
+    milestone = progress_of(make_goal("milestone", {"value": 20, "startValue": 2}),
+                            [("2026-11-20T12:00:00Z", 10, "progress")],
+                            now="2026-11-21T12:00:00Z")
+    assert milestone["successRate"] == milestone["percentComplete"] == 60.0
+    target = progress_of(make_goal("target", {"value": 180, "startValue": 200,
+                                              "targetDate": "2027-06-01"}),
+                         [("2026-11-20T12:00:00Z", 190, "progress")],
+                         now="2026-11-21T12:00:00Z")
+    assert target["successRate"] == target["percentComplete"] == 50.0
+    fresh = progress_of(make_goal("target", {"value": 180, "startValue": 200,
+                                             "targetDate": "2027-06-01"}), [],
+                        now="2026-11-21T12:00:00Z")
+    assert fresh["successRate"] == 0.0
+
+
+@pytest.mark.parametrize("pattern, target", [
+    ("recurring", DAILY_WATER), ("milestone", {"value": 20}), ("streak", {"value": 30}),
+    ("limit", {"value": 120, "period": "day"}),
+    ("target", {"value": 180, "startValue": 200, "targetDate": "2027-06-01"}),
+])
+def test_success_rate_is_always_a_number_from_0_to_100(pattern, target):
+    for activities in ([], [("2026-11-20T12:00:00Z", 190, "progress")]):
+        rate = progress_of(make_goal(pattern, target), activities,
+                           now="2026-11-22T12:00:00Z")["successRate"]
+        assert isinstance(rate, float)
+        assert 0 <= rate <= 100
+
+
+def test_a_target_goals_total_is_its_current_measurement():
+    goal = make_goal("target", {"value": 180, "startValue": 200, "targetDate": "2027-06-01"})
+    progress = progress_of(goal, [("2026-11-20T07:00:00Z", 196, "progress"),
+                                  ("2026-11-21T07:00:00Z", 195, "progress")],
+                           now="2026-11-21T12:00:00Z")
+    assert progress["totalAccumulated"] == 195  # not 391, the sum of the weigh-ins
+    assert progress["currentPeriodValue"] == 195
+
+
+def test_an_exact_recurring_target_is_achieved_only_on_the_value():
+    goal = make_goal("recurring", {**DAILY_WATER, "targetType": "exact"})
+    progress = progress_of(goal, [("2026-11-20T12:00:00Z", 12, "progress"),  # over: missed
+                                  ("2026-11-21T12:00:00Z", 8, "progress"),   # exact
+                                  ("2026-11-22T12:00:00Z", 5, "progress")],  # under: missed
+                           now="2026-11-23T12:00:00Z")
+    assert [entry["achieved"] for entry in progress["periodHistory"]] == [
+        False, True, False, False]
+    assert progress["successRate"] == 33.33
+    assert progress["currentStreak"] == 0
+    assert progress["longestStreak"] == 1
+
+
+@pytest.mark.parametrize("pattern, target, activities, percent", [
+    ("milestone", {"value": 20}, [("2026-11-20T12:00:00Z", 25, "progress")], 100.0),
+    ("target", {"value": 180, "startValue": 200, "targetDate": "2027-06-01"},
+     [("2026-11-20T12:00:00Z", 175, "progress")], 100.0),
+    ("streak", {"value": 2}, [("2026-11-20T12:00:00Z", 5, "progress"),
+                              ("2026-11-21T12:00:00Z", 3, "progress")], 100.0),
+])
+def test_exact_changes_nothing_for_goals_with_one_end(pattern, target, activities, percent):
+    """The web client sends `exact` on milestone, target and streak goals: overshooting them
+    still completes them, exactly as `minimum` does."""
+    now = "2026-11-21T13:00:00Z"
+    exact = progress_of(make_goal(pattern, {**target, "targetType": "exact"}), activities, now)
+    minimum = progress_of(make_goal(pattern, {**target, "targetType": "minimum"}), activities,
+                          now)
+    assert exact == minimum
+    assert exact["percentComplete"] == percent
+    assert reaches_completion(make_goal(pattern, target), exact)
+
+
+def test_numbers_leave_without_floating_point_noise():
+    goal = make_goal("milestone", {"value": 10})
+    progress = progress_of(goal, [("2026-11-20T12:00:00Z", 0.1, "progress"),
+                                  ("2026-11-20T13:00:00Z", 2.2, "progress")],
+                           now="2026-11-20T18:00:00Z")
+    # 0.1 + 2.2 is 2.3000000000000003 in binary floating point, and 10 - that 7.699999999999999.
+    assert progress["totalAccumulated"] == 2.3
+    assert progress["remainingToGoal"] == 7.7
+    assert progress["currentPeriodValue"] == 2.3
+    assert progress["periodHistory"][-1]["value"] == 2.3
