@@ -162,6 +162,8 @@ def test_gateway_responses_carry_cors_headers_and_the_error_envelope(resources):
         headers = response["responseParameters"]
         assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == {
             "Fn::Sub": "'${CorsOrigin}'"}
+        assert headers["gatewayresponse.header.X-Content-Type-Options"] == "'nosniff'"
+        assert headers["gatewayresponse.header.Cache-Control"] == "'no-store'"
         body = _json_body(response["responseTemplates"]["application/json"])
         assert set(body) == {"error", "message", "request_id", "timestamp", "details"}
         assert re.fullmatch(r"[A-Z_]+", body["error"])
