@@ -67,9 +67,21 @@ def test_the_function_gets_the_stacks_ids_and_no_local_switches(resources, stage
     assert env["COGNITO_USER_POOL_ARN"] == POOL_ARN
     assert "DEV_TOOLS_ENABLED" not in env
     assert "API_GATEWAY_AUTHORIZER" not in env
+    # The MFA session key: the stack's own generated secret, never a value in the template.
+    assert env["SESSION_TOKEN_SECRET_ID"] == {"Ref": "SessionTokenSecret"}
+    assert "SESSION_TOKEN_SECRET" not in env
     assert function["LoggingConfig"] == {"LogGroup": {"Ref": "FunctionLogGroup"}}
     assert function["MemorySize"] >= 512
     assert function["Timeout"] <= 29  # API Gateway gives up after 29 seconds
+
+
+def test_the_session_token_secret_is_generated_by_the_stack(resources):
+    secret = resources["SessionTokenSecret"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    properties = secret["Properties"]
+    assert properties["Name"] == {"Fn::Sub": "ai-lifestyle-api-${Stage}/session-token-secret"}
+    assert properties["GenerateSecretString"]["PasswordLength"] >= 32
+    assert "SecretString" not in properties
 
 
 def test_cors_origins_are_named_and_prod_allows_only_the_web_app(resources, template, stage):
