@@ -9,6 +9,7 @@ from chalicelib import wiring
 from chalicelib.core import docs
 from chalicelib.core.config import chalice_authorizer_enabled
 from chalicelib.core.health import health_report
+from chalicelib.core.http import PUBLIC_FOR_FIVE_MINUTES
 from chalicelib.core.idempotency import StoredResponse
 from chalicelib.core.identity import ACCESS_TOKEN_SCOPE, bearer_token
 from chalicelib.core.routing import Api, ApiRequest, created, json_response, no_content
@@ -37,7 +38,8 @@ def health(request: ApiRequest) -> dict[str, Any]:
 
 @api.route("/docs", public=True)
 def docs_page(request: ApiRequest) -> Response:
-    return Response(body=docs.PAGE, headers={"Content-Type": "text/html; charset=utf-8"})
+    return Response(body=docs.PAGE, headers={"Content-Type": "text/html; charset=utf-8",
+                                             "Cache-Control": PUBLIC_FOR_FIVE_MINUTES})
 
 
 @api.route(f"/docs/{docs.REDOC_SCRIPT}", public=True)
@@ -57,7 +59,8 @@ def docs_logo(request: ApiRequest) -> Response:
 @api.route("/openapi.yaml", public=True)
 def contract(request: ApiRequest) -> Response:
     return Response(body=docs.contract_text(),
-                    headers={"Content-Type": "application/yaml; charset=utf-8"})
+                    headers={"Content-Type": "application/yaml; charset=utf-8",
+                             "Cache-Control": PUBLIC_FOR_FIVE_MINUTES})
 
 
 @api.route("/config/features", public=True)

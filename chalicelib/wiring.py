@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from chalicelib.core import dynamo
+from chalicelib.core import dynamo, secrets
 from chalicelib.core.config import get_settings
 
 if TYPE_CHECKING:
@@ -62,6 +62,7 @@ def auth() -> AuthService:
 
     settings = get_settings()
     return AuthService(CognitoIdentityProvider(settings), ProfileRepository(),
+                       session_key=secrets.session_token_key,
                        dev_tools_enabled=settings.dev_tools_enabled)
 
 
@@ -70,5 +71,6 @@ def reset() -> None:
     from chalicelib.users import identity_provider
 
     for cached in (profiles, goals, activities, journal, auth, get_settings, dynamo.client,
-                   dynamo.probe_client, identity_provider.cognito_client):
+                   dynamo.probe_client, identity_provider.cognito_client,
+                   secrets.session_token_key, secrets.secrets_client):
         cached.cache_clear()

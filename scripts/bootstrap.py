@@ -2,7 +2,8 @@
 
     python scripts/bootstrap.py dev      # then: chalice deploy --stage dev
 
-Creates (or finds) the stage's table, user pool and app client, and the function's log group,
+Creates (or finds) the stage's table, user pool and app client, the function's log group and
+the MFA session token secret (a random value made once, kept in Secrets Manager),
 then writes their ids into ``.chalice/config.json`` and the account's ARNs into
 ``.chalice/policy-<stage>.json``. Idempotent: run it before every ``chalice deploy``.
 
@@ -14,6 +15,7 @@ makes the same resources itself.
 from __future__ import annotations
 
 import argparse
+import secrets
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +38,7 @@ from scripts.policy import (
     lambda_policy,
     literal_targets,
     policy_path,
+    session_token_secret_name,
     write_policy,
 )
 from scripts.resources import ensure_table, ensure_user_pool
@@ -87,6 +90,8 @@ def bootstrap(stage: str, project_dir: Path = REPO_ROOT) -> StageResources:
     log_group = function_log_group(stage)
     _ensure_log_group(session.client("logs", config=_CLIENT_CONFIG), log_group,
                       log_retention_days(stage, project_dir))
+    _ensure_session_token_secret(session.client("secretsmanager", config=_CLIENT_CONFIG),
+                                 session_token_secret_name(stage))
 
     config.set_stage_environment(stage, {
         "COGNITO_USER_POOL_ID": pool_id,
@@ -111,6 +116,18 @@ def _ensure_log_group(logs_client: Any, name: str, retention_days: int) -> None:
         if error.response.get("Error", {}).get("Code") != "ResourceAlreadyExistsException":
             raise
     logs_client.put_retention_policy(logGroupName=name, retentionInDays=retention_days)
+
+
+def _ensure_session_token_secret(secrets_client: Any, name: str) -> None:
+    # A random key made once and kept: making a new one would only end MFA sign-ins under
+    # way, but there is no reason to. The value never leaves AWS (the stage config names it).
+    try:
+        secrets_client.create_secret(
+            Name=name, Description="HMAC key for the API's MFA session tokens",
+            SecretString=secrets.token_urlsafe(48))
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ResourceExistsException":
+            raise
 
 
 def main(argv: Sequence[str] | None = None) -> int:

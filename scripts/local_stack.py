@@ -17,6 +17,7 @@ import contextlib
 import ctypes
 import http.client
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -185,6 +186,9 @@ class LocalStack:
         self.log_dir = log_dir
         self._processes: list[ManagedProcess] = []
         self._info: StackInfo | None = None
+        # Seals MFA session tokens (chalicelib/core/secrets.py): a new one per stack, so no
+        # key is ever committed or shared; a restart only ends MFA sign-ins under way.
+        self.session_token_secret = secrets.token_urlsafe(48)
 
     @property
     def info(self) -> StackInfo:
@@ -243,6 +247,7 @@ class LocalStack:
             "TABLE_NAME": info.table_name,
             "COGNITO_USER_POOL_ID": info.user_pool_id,
             "COGNITO_CLIENT_ID": info.client_id,
+            "SESSION_TOKEN_SECRET": self.session_token_secret,
         }
 
     def client(self, service: str) -> Any:
@@ -590,6 +595,8 @@ def _source_stamp() -> tuple[tuple[str, int], ...]:
 
 def _write_stack_env(env: dict[str, str]) -> None:
     LOCAL_DIR.mkdir(parents=True, exist_ok=True)
+    STACK_ENV_FILE.touch(mode=0o600)
+    STACK_ENV_FILE.chmod(0o600)  # it holds the stack's SESSION_TOKEN_SECRET
     STACK_ENV_FILE.write_text("".join(f"{key}={value}\n" for key, value in env.items()))
     STACK_PID_FILE.write_text(f"{os.getpid()}\n")
 

@@ -6,7 +6,7 @@ Used three ways, so the lists below exist only here:
   The committed files carry the placeholder account ``000000000000``; ``scripts/bootstrap.py``
   rewrites them with the real account before ``chalice deploy``.
 * ``scripts/package.py`` puts it into the CloudFormation template with ARNs that point at the
-  stack's own table, user pool and log group.
+  stack's own table, user pool, session token secret and log group.
 * ``tests/deploy/test_policies.py`` proves the actions are exactly what ``chalicelib`` calls.
 
 Regenerate the committed files after changing an action: ``python scripts/policy.py``.
@@ -52,6 +52,8 @@ DYNAMODB_INDEX_ACTIONS = ("dynamodb:Query",)
 COGNITO_ACTIONS = ("cognito-idp:AdminDeleteUser",)
 # The log group exists before the function runs (the stack or the bootstrap creates it).
 LOGS_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+# The key that seals MFA session tokens (chalicelib/core/secrets.py): read, never written.
+SECRETS_ACTIONS = ("secretsmanager:GetSecretValue",)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class PolicyTargets:
     indexes: Sequence[Arn]
     user_pool: Arn
     log_streams: Arn
+    session_token_secret: Arn
 
 
 def lambda_policy(targets: PolicyTargets) -> dict[str, Any]:
@@ -70,6 +73,7 @@ def lambda_policy(targets: PolicyTargets) -> dict[str, Any]:
         statements.append(_allow("TableIndexes", DYNAMODB_INDEX_ACTIONS, list(targets.indexes)))
     statements += [
         _allow("UserPoolAdmin", COGNITO_ACTIONS, [targets.user_pool]),
+        _allow("SessionTokenSecret", SECRETS_ACTIONS, [targets.session_token_secret]),
         _allow("FunctionLogs", LOGS_ACTIONS, [targets.log_streams]),
     ]
     return {"Version": "2012-10-17", "Statement": statements}
@@ -92,6 +96,11 @@ def function_log_group(stage: str) -> str:
     return f"/aws/lambda/ai-lifestyle-api-{stage}"
 
 
+def session_token_secret_name(stage: str) -> str:
+    """The stage's Secrets Manager secret for MFA session tokens (stack and bootstrap alike)."""
+    return f"ai-lifestyle-api-{stage}/session-token-secret"
+
+
 def literal_targets(
     *, stage: str, account: str, region: str, table_name: str, user_pool_id: str | None = None
 ) -> PolicyTargets:
@@ -103,6 +112,9 @@ def literal_targets(
         indexes=[f"{table}/index/{index}" for index in index_names()],
         user_pool=f"arn:aws:cognito-idp:{region}:{account}:userpool/{pool}",
         log_streams=f"arn:aws:logs:{region}:{account}:log-group:{function_log_group(stage)}:*",
+        # Secrets Manager appends six random characters to a secret's name in its ARN.
+        session_token_secret=(f"arn:aws:secretsmanager:{region}:{account}:secret:"
+                              f"{session_token_secret_name(stage)}-??????"),
     )
 
 
@@ -114,6 +126,8 @@ def stack_targets() -> PolicyTargets:
         user_pool={"Fn::GetAtt": ["UserPool", "Arn"]},
         # A log group's Arn attribute already ends in ":*", i.e. covers its streams.
         log_streams={"Fn::GetAtt": ["FunctionLogGroup", "Arn"]},
+        # Ref of a secret is its full ARN.
+        session_token_secret={"Ref": "SessionTokenSecret"},
     )
 
 

@@ -17,6 +17,8 @@ os.environ.update({
     "AWS_SECRET_ACCESS_KEY": "testing",
     "TABLE_NAME": "ai-lifestyle-local",  # what the local stage sets during requests
     "CORS_ALLOW_ORIGIN": "*",
+    # The local stack makes its own per run (scripts/local_stack.py); in-process tests use this.
+    "SESSION_TOKEN_SECRET": "unit-tests-session-token-secret-0123456789abcdef",
 })
 # A developer's shell may point boto3 at a running local stack; unit tests must not use it.
 for name in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",

@@ -5,7 +5,7 @@ Chalice's test client applies a stage's environment variables only while a reque
 """
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 
@@ -22,6 +22,10 @@ class Settings:
     cognito_endpoint: str | None
     # A local-stage-only switch for developer commands such as verifying an account by hand.
     dev_tools_enabled: bool
+    # The key that seals MFA session tokens (core/secrets.py): given directly (the local
+    # stack makes one per run) or, deployed, the Secrets Manager secret that holds it.
+    session_token_secret: str = field(default="", repr=False)
+    session_token_secret_id: str = ""
 
     @property
     def token_issuer(self) -> str:
@@ -55,6 +59,8 @@ def get_settings() -> Settings:
         cors_allow_origins=_origins(os.environ.get("CORS_ALLOW_ORIGIN", "*")),
         cognito_endpoint=os.environ.get("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER") or None,
         dev_tools_enabled=environment == "local" and _flag("DEV_TOOLS_ENABLED"),
+        session_token_secret=os.environ.get("SESSION_TOKEN_SECRET", ""),
+        session_token_secret_id=os.environ.get("SESSION_TOKEN_SECRET_ID", ""),
     )
 
 

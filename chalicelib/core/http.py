@@ -146,12 +146,23 @@ CORS_ALLOW_HEADERS = (
     "Authorization,Content-Type,X-Request-ID,X-Timezone,Idempotency-Key,If-Match,X-Amz-Date,"
     "X-Api-Key,X-Amz-Security-Token"
 )
-CORS_ALLOW_METHODS = "GET,POST,PUT,PATCH,DELETE,OPTIONS"
 CORS_EXPOSE_HEADERS = "X-Request-ID,ETag,Location,Retry-After"
 
+# Tokens and private data must never be kept by a browser or proxy cache: every answer is
+# `no-store` unless its view says otherwise (the public docs and contract do).
+NO_STORE = "no-store"
+PUBLIC_FOR_FIVE_MINUTES = "public, max-age=300"
 
-def cors_headers(allowed_origins: Sequence[str], request_origin: str | None) -> dict[str, str]:
-    """CORS headers for one response: the caller's origin when it is allowed."""
+
+def safety_headers() -> dict[str, str]:
+    """Headers every answer carries; Cache-Control is the default a view may override."""
+    return {"X-Content-Type-Options": "nosniff", "Cache-Control": NO_STORE}
+
+
+def cors_headers(allowed_origins: Sequence[str], request_origin: str | None,
+                 allow_methods: Sequence[str]) -> dict[str, str]:
+    """CORS headers for one response: the caller's origin when it is allowed, and the methods
+    the routes accept (a preflight names those of its own path)."""
     if "*" in allowed_origins:
         origin = "*"
     elif request_origin and request_origin in allowed_origins:
@@ -161,7 +172,7 @@ def cors_headers(allowed_origins: Sequence[str], request_origin: str | None) -> 
     headers = {
         "Access-Control-Allow-Origin": origin,
         "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
-        "Access-Control-Allow-Methods": CORS_ALLOW_METHODS,
+        "Access-Control-Allow-Methods": ",".join(allow_methods),
         "Access-Control-Expose-Headers": CORS_EXPOSE_HEADERS,
         "Access-Control-Max-Age": "600",
     }

@@ -7,7 +7,8 @@
   unknown method, and 404 for unknown paths (deployed, API Gateway's responses cover deeper
   unknown paths).
 * One HTTP middleware enforces the body limits, rewrites Chalice's own error bodies into the
-  envelope, adds CORS and X-Request-ID headers, and writes one access log line per request.
+  envelope, adds CORS, X-Request-ID, nosniff and Cache-Control headers, and writes one access
+  log line per request.
 """
 
 import contextvars
@@ -135,6 +136,8 @@ class Api:
         self._authorizer = authorizer
         # The routes the API offers, as (path, method): what the contract must describe.
         self.declared: list[tuple[str, str]] = []
+        # What CORS advertises outside a path's own preflight: the methods any route accepts.
+        self._allow_methods: list[str] = ["OPTIONS"]
         app.register_middleware(self._middleware, "http")
 
     def route(self, path: str, methods: tuple[str, ...] = ("GET",), *,
@@ -172,12 +175,16 @@ class Api:
     def finish(self) -> None:
         """Declare preflights, 405s and the unknown-path catch-all. Call after every route."""
         for path, views in list(self.app.routes.items()):
+            # Before the 405 views below join `views`: what the path's own routes accept.
+            allowed = [method for method in HTTP_METHODS if method in views]
             missing = [method for method in HTTP_METHODS if method not in views]
             if missing:
-                allowed = [method for method in HTTP_METHODS if method in views]
                 self.app.route(path, methods=missing, name=f"not_allowed{path}")(
                     _method_not_allowed(allowed))
-            self.app.route(path, methods=["OPTIONS"], name=f"preflight{path}")(_preflight)
+            self.app.route(path, methods=["OPTIONS"], name=f"preflight{path}")(
+                _preflight([*allowed, "OPTIONS"]))
+        used = {method for _, method in self.declared}
+        self._allow_methods = [*(method for method in HTTP_METHODS if method in used), "OPTIONS"]
         for depth in range(1, _CATCH_ALL_DEPTH + 1):
             path = "".join(f"/{{unknown{level}}}" for level in range(depth))
             self.app.route(path, methods=[*HTTP_METHODS, "OPTIONS"],
@@ -196,9 +203,15 @@ class Api:
                 response = _failure_response(exc)
             response = _as_envelope(response)
             settings = get_settings()
-            response.headers.update(
-                http.cors_headers(settings.cors_allow_origins, event.headers.get("origin")))
-            response.headers["X-Request-ID"] = scope.request_id
+            # What a view set itself wins: a preflight's methods, the docs' Cache-Control.
+            response.headers = {
+                **http.safety_headers(),
+                **http.cors_headers(settings.cors_allow_origins, event.headers.get("origin"),
+                                    self._allow_methods),
+                **response.headers,
+                "X-Content-Type-Options": "nosniff",
+                "X-Request-ID": scope.request_id,
+            }
             _log_request(event, response, scope, started)
             return response
         finally:
@@ -264,8 +277,12 @@ def _method_not_allowed(allowed: list[str]) -> View:
     return method_not_allowed
 
 
-def _preflight(**_: str) -> Response:
-    return Response(body="", status_code=204, headers={})
+def _preflight(methods: list[str]) -> View:
+    def preflight(**_: str) -> Response:
+        return Response(body="", status_code=204,
+                        headers={"Access-Control-Allow-Methods": ",".join(methods)})
+
+    return preflight
 
 
 def _unknown_path(**_: str) -> Response:

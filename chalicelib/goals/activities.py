@@ -295,6 +295,10 @@ class ActivityService:
         high = self._bound("endDate", end, local, problems, end_of_day=True)
         if problems:
             raise ValidationFailed(problems)
+        if low is not None and high is not None and low > high:
+            # Ends before it starts (also after clamping at the calendar's ends): nothing in
+            # it, and DynamoDB would refuse the reversed BETWEEN.
+            return {"activities": [], "pagination": page.describe(0)}
         items, total = self._goals.activities_page(user_id, goal_id, low, high, types,
                                                    page.offset, page.limit)
         count = int(goal.get("activityCount", 0)) if total is None else total

@@ -14,7 +14,8 @@ from pydantic import (
 
 from chalicelib.core.clock import parse_instant
 from chalicelib.core.errors import FieldError
-from chalicelib.core.validation import WireModel
+from chalicelib.core.free_json import FreeObject, object_or_text
+from chalicelib.core.validation import MAX_NUMBER, WireModel, number_problem
 
 Pattern = Literal["recurring", "milestone", "target", "streak", "limit"]
 Metric = Literal["count", "duration", "amount", "weight", "distance", "calories", "money", "custom"]
@@ -27,16 +28,14 @@ Visibility = Literal["private", "friends", "public"]
 ActivityType = Literal["progress", "completed", "skipped", "partial"]
 Source = Literal["manual", "device", "integration", "import", "journal"]
 
-MAX_NUMBER = 1e12
-# DynamoDB stores no magnitude under 1e-130, and averages and rates derived from a value go
-# smaller still: anything finer than a millionth is refused rather than failing on write.
-MIN_MAGNITUDE = 1e-6
 MAX_STREAK = 3650
 
 
 def _storable(value: float) -> float:
-    if value != 0 and abs(value) < MIN_MAGNITUDE:
-        raise ValueError(f"must be 0 or at least {MIN_MAGNITUDE:f} in size")
+    # The range itself is checked by Field(ge, le) below, with pydantic's usual message.
+    problem = number_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
@@ -120,7 +119,7 @@ class ContextInput(WireModel):
 
 class RewardsInput(WireModel):
     points_per_activity: Annotated[StrictInt, Field(ge=0, le=100_000)] | None = None
-    milestone_rewards: Annotated[list[dict[str, Any]], Field(max_length=20)] | None = None
+    milestone_rewards: Annotated[list[FreeObject], Field(max_length=20)] | None = None
     badges: Annotated[list[ShortText], Field(max_length=50)] | None = None
 
 
@@ -137,7 +136,7 @@ class GoalFields(WireModel):
     schedule: ScheduleInput | None = None
     context: ContextInput | None = None
     rewards: RewardsInput | None = None
-    metadata: dict[str, Any] | None = None
+    metadata: FreeObject | None = None
     is_journal_linked: StrictBool | None = None
 
 
@@ -159,10 +158,10 @@ class ActivityFields(WireModel):
     activity_type: ActivityType | None = None
     activity_date: DateOrInstant | None = None
     note: Annotated[str, Field(max_length=500)] | None = None
-    location: dict[str, Any] | Annotated[str, Field(max_length=200)] | None = None
-    context: dict[str, Any] | None = None
+    location: Annotated[Any, AfterValidator(object_or_text(200))] = None
+    context: FreeObject | None = None
     source: Source | None = None
-    attachments: Annotated[list[dict[str, Any] | Annotated[str, Field(max_length=2000)]],
+    attachments: Annotated[list[Annotated[Any, AfterValidator(object_or_text(2000))]],
                            Field(max_length=10)] | None = None
 
 

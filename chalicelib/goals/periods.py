@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from chalicelib.core.clock import to_iso
+from chalicelib.core.clock import EARLIEST, LATEST, in_utc, to_iso
 from chalicelib.core.errors import FieldError, ValidationFailed
 from chalicelib.users.models import check_timezone
 
@@ -30,16 +30,24 @@ class LocalTime:
         return ZoneInfo(self.timezone)
 
     def local_date(self, instant: datetime) -> date:
-        local = instant.astimezone(self.zone) - timedelta(hours=self.day_start_hour)
+        """The local date of an instant; instants whose local date would fall before year 1
+        or after 9999 belong to the first or last date."""
+        try:
+            local = instant.astimezone(self.zone) - timedelta(hours=self.day_start_hour)
+        except OverflowError:
+            return date.min if instant.year == date.min.year else date.max
         return local.date()
 
     def local_hour(self, instant: datetime) -> int:
         """The wall-clock hour (not shifted by dayStartHour): 'morning' means the clock."""
-        return instant.astimezone(self.zone).hour
+        try:
+            return instant.astimezone(self.zone).hour
+        except OverflowError:  # beyond the calendar's ends: the hour in UTC will do
+            return instant.astimezone(UTC).hour
 
     def day_start(self, day: date) -> datetime:
-        """The instant a local date begins, in UTC."""
-        return datetime.combine(day, time(self.day_start_hour), tzinfo=self.zone).astimezone(UTC)
+        """The instant a local date begins, in UTC (clamped at the ends of the calendar)."""
+        return in_utc(datetime.combine(day, time(self.day_start_hour), tzinfo=self.zone))
 
 
 def period_start(day: date, unit: PeriodUnit) -> date:
@@ -117,10 +125,15 @@ def instant_bound(raw: str, local: LocalTime, end_of_day: bool) -> str:
     text = raw.strip()
     if len(text) == 10:
         day = date.fromisoformat(text)
-        if end_of_day:
-            return to_iso(local.day_start(day + timedelta(days=1)) - timedelta(milliseconds=1))
-        return to_iso(local.day_start(day))
+        if not end_of_day:
+            return to_iso(local.day_start(day))
+        if day == date.max:
+            return to_iso(LATEST)
+        next_start = local.day_start(day + timedelta(days=1))
+        return to_iso(next_start - timedelta(milliseconds=1) if next_start > EARLIEST
+                      else EARLIEST)
     instant = datetime.fromisoformat(text)
     if instant.tzinfo is None:
         raise ValueError("an instant needs a UTC offset")
-    return to_iso(instant)
+    # A range may reach past the calendar's ends: it then covers everything up to them.
+    return to_iso(in_utc(instant))

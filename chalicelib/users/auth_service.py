@@ -1,9 +1,7 @@
 """Account rules: registration, sign-in, tokens, email codes, password reset and MFA."""
 
-import base64
-import binascii
-import json
 import urllib.parse
+from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -13,7 +11,7 @@ from chalicelib.core.dynamo import UpdateBuilder
 from chalicelib.core.errors import FieldError
 from chalicelib.core.logging import logger
 from chalicelib.core.validation import parse
-from chalicelib.users import totp
+from chalicelib.users import mfa_session, totp
 from chalicelib.users.identity_provider import (
     CognitoIdentityProvider,
     Failure,
@@ -63,28 +61,34 @@ def _claims_from_cognito(token: str) -> dict[str, Any]:
     return claims
 
 
-def encode_mfa_session(email: str, session: str) -> str:
-    raw = json.dumps({"email": email, "session": session}).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def _invalid_session() -> errors.AppError:
+    return errors.Unauthorized("The MFA session is invalid.", code="INVALID_SESSION")
 
 
-def decode_mfa_session(token: str) -> tuple[str, str]:
+def _session_expired() -> errors.AppError:
+    return errors.Unauthorized("The MFA session has expired; sign in again.",
+                               code="SESSION_EXPIRED")
+
+
+def _tokens_belong_to(tokens: Tokens, email: str) -> bool:
+    """Whether the access and ID tokens are of one user, and that user has `email`."""
+    access, identity = _claims_from_cognito(tokens.access_token), _claims_from_cognito(
+        tokens.id_token)
+    if not access.get("sub") or access.get("sub") != identity.get("sub"):
+        return False
     try:
-        padded = token + "=" * (-len(token) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded))
-        email, session = data["email"], data["session"]
-        if not (isinstance(email, str) and isinstance(session, str) and email and session):
-            raise ValueError("not an MFA session")
-        return normalise_email(email), session
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
-        raise errors.Unauthorized("The MFA session is invalid.", code="INVALID_SESSION") from exc
+        return normalise_email(str(identity.get("email", ""))) == email
+    except ValueError:
+        return False
 
 
 class AuthService:
     def __init__(self, identity: CognitoIdentityProvider, profiles: ProfileRepository,
-                 dev_tools_enabled: bool = False) -> None:
+                 session_key: Callable[[], bytes], dev_tools_enabled: bool = False) -> None:
         self._identity = identity
         self._profiles = profiles
+        # Read on first use: only an MFA sign-in needs the secret.
+        self._session_key = session_key
         self._dev_tools_enabled = dev_tools_enabled
 
     def register(self, body: Any) -> dict[str, Any]:
@@ -123,7 +127,8 @@ class AuthService:
         except IdentityFailure as failure:
             raise self._login_failure(failure) from failure
         if isinstance(outcome, MfaChallenge):
-            return {"sessionToken": encode_mfa_session(request.email, outcome.session),
+            token = mfa_session.seal(self._session_key(), request.email, outcome.session)
+            return {"sessionToken": token,
                     "mfaRequired": True, "tokenType": TOKEN_TYPE}
         return self._signed_in(outcome)
 
@@ -140,15 +145,24 @@ class AuthService:
 
     def complete_mfa_login(self, body: Any) -> dict[str, Any]:
         request = parse(MfaLoginRequest, body)
-        email, session = decode_mfa_session(request.session_token)
+        try:
+            email, session = mfa_session.unseal(self._session_key(), request.session_token)
+        except mfa_session.InvalidSession as exc:
+            raise _invalid_session() from exc
+        except mfa_session.ExpiredSession as exc:
+            raise _session_expired() from exc
         try:
             tokens = self._identity.answer_mfa_challenge(email, session, request.code)
         except IdentityFailure as failure:
             if failure.kind is Failure.CODE_MISMATCH:
                 raise errors.Unauthorized("The code is not valid.",
                                           code="INVALID_MFA_CODE") from failure
-            raise _throttled(failure) or errors.Unauthorized(
-                "The MFA session has expired; sign in again.", code="SESSION_EXPIRED") from failure
+            raise _throttled(failure) or _session_expired() from failure
+        if not _tokens_belong_to(tokens, email):
+            # Whatever Cognito answered, nobody receives tokens of an account other than the
+            # one that started this login.
+            logger.warning("MFA answer for another account refused")
+            raise _invalid_session()
         return self._signed_in(tokens)
 
     def _signed_in(self, tokens: Tokens) -> dict[str, Any]:

@@ -153,6 +153,17 @@ def test_bootstrap_makes_the_function_log_group_with_a_retention(project, moto_e
         ("/aws/lambda/ai-lifestyle-api-dev", 14)]
 
 
+def test_bootstrap_makes_the_session_token_secret_once(project, moto_endpoint):
+    assert _bootstrap("dev", project, moto_endpoint).returncode == 0
+    secrets = _client("secretsmanager", moto_endpoint)
+    name = _stage_env(project, "dev")["SESSION_TOKEN_SECRET_ID"]
+    assert name == "ai-lifestyle-api-dev/session-token-secret"
+    first = secrets.get_secret_value(SecretId=name)["SecretString"]
+    assert len(first) >= 32
+    assert _bootstrap("dev", project, moto_endpoint).returncode == 0
+    assert secrets.get_secret_value(SecretId=name)["SecretString"] == first
+
+
 def test_bootstrap_is_idempotent(project, moto_endpoint):
     assert _bootstrap("dev", project, moto_endpoint).returncode == 0
     first = _stage_env(project, "dev")

@@ -102,6 +102,24 @@ def test_no_cognito_call_goes_unclassified():
                 or f"cognito-idp:{_operations('cognito-idp')[name]}" in policy.COGNITO_ACTIONS)
 
 
+def test_secrets_actions_are_exactly_what_the_code_calls():
+    called = set().union(*(_called("secretsmanager", source) for source in _code().values()))
+    assert called == {"get_secret_value"}
+    assert set(policy.SECRETS_ACTIONS) == {
+        f"secretsmanager:{_operations('secretsmanager')[name]}" for name in called}
+
+
+def test_the_role_reads_exactly_the_stages_session_token_secret(committed_policy, resources):
+    stage, document = committed_policy
+    [secret] = [s for s in _statements(document) if s["Sid"] == "SessionTokenSecret"]
+    [arn] = secret["Resource"]
+    assert arn.endswith(f":secret:ai-lifestyle-api-{stage}/session-token-secret-??????")
+    stack = resources[API_HANDLER_ROLE]["Properties"]["Policies"][0]["PolicyDocument"]
+    [packaged] = [s for s in _statements(stack) if s["Sid"] == "SessionTokenSecret"]
+    assert packaged["Resource"] == [{"Ref": "SessionTokenSecret"}]
+    assert packaged["Action"] == ["secretsmanager:GetSecretValue"]
+
+
 def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
     statements: list[dict[str, Any]] = document["Statement"]
     return statements

@@ -67,9 +67,21 @@ def test_the_function_gets_the_stacks_ids_and_no_local_switches(resources, stage
     assert env["COGNITO_USER_POOL_ARN"] == POOL_ARN
     assert "DEV_TOOLS_ENABLED" not in env
     assert "API_GATEWAY_AUTHORIZER" not in env
+    # The MFA session key: the stack's own generated secret, never a value in the template.
+    assert env["SESSION_TOKEN_SECRET_ID"] == {"Ref": "SessionTokenSecret"}
+    assert "SESSION_TOKEN_SECRET" not in env
     assert function["LoggingConfig"] == {"LogGroup": {"Ref": "FunctionLogGroup"}}
     assert function["MemorySize"] >= 512
     assert function["Timeout"] <= 29  # API Gateway gives up after 29 seconds
+
+
+def test_the_session_token_secret_is_generated_by_the_stack(resources):
+    secret = resources["SessionTokenSecret"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    properties = secret["Properties"]
+    assert properties["Name"] == {"Fn::Sub": "ai-lifestyle-api-${Stage}/session-token-secret"}
+    assert properties["GenerateSecretString"]["PasswordLength"] >= 32
+    assert "SecretString" not in properties
 
 
 def test_cors_origins_are_named_and_prod_allows_only_the_web_app(resources, template, stage):
@@ -162,6 +174,8 @@ def test_gateway_responses_carry_cors_headers_and_the_error_envelope(resources):
         headers = response["responseParameters"]
         assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == {
             "Fn::Sub": "'${CorsOrigin}'"}
+        assert headers["gatewayresponse.header.X-Content-Type-Options"] == "'nosniff'"
+        assert headers["gatewayresponse.header.Cache-Control"] == "'no-store'"
         body = _json_body(response["responseTemplates"]["application/json"])
         assert set(body) == {"error", "message", "request_id", "timestamp", "details"}
         assert re.fullmatch(r"[A-Z_]+", body["error"])

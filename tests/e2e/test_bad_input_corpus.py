@@ -3,14 +3,18 @@
 Every payload is invalid by construction: broken or non-object JSON, NaN/Infinity/1e400, deep
 nesting, wrong content types, and for each checked field of each route: missing, wrong types,
 empty, over its length limit in ASCII, emoji, NUL, lone surrogates and mixed scripts, ids
-with `#` and `/`, and numbers no table can hold. Bodies just under the 256 KB limit get the
-normal validation answer; just over, 413. The list routes get garbage `page` and `limit`.
+with `#` and `/`, and numbers no table can hold. Free-form JSON fields (goal metadata and
+milestone rewards, activity context, location and attachments) get numbers no table can
+hold, empty and oversized keys, deep nesting and oversized values. Bodies just under the
+256 KB limit get the normal validation answer; just over, 413. The list routes get garbage
+`page` and `limit`, and every date parameter the ends of the calendar in far-off time zones.
 
 Every answer is below 500, in the envelope, with CORS, and nothing is written: the user's
 data reads the same afterwards, the pool has no new user, and the password still works.
 """
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +38,7 @@ class Field:
     then those cases are left out."""
 
     path: str
-    kind: str  # "text" or "number"
+    kind: str  # "text", "number", "json" (a free-form object) or "json list" (a list of them)
     max_length: int = 0
     optional: bool = False
     empty_ok: bool = False
@@ -83,17 +87,23 @@ ROUTES: dict[tuple[str, str], Route] = {
         lambda c: {"title": "Corpus goal", "goalPattern": "milestone",
                    "target": {"value": 10, "unit": "pages"}},
         (Field("title", "text", 200), Field("goalPattern", "text", 9),
-         Field("target.value", "number"))),
+         Field("target.value", "number"), Field("metadata", "json", optional=True),
+         Field("rewards.milestoneRewards", "json list", optional=True))),
     ("/goals/{goalId}", "PUT"): Route(
         lambda c: {"title": "Renamed goal", "target": {"value": 20}},
         (Field("title", "text", 200, optional=True),
-         Field("target.value", "number", optional=True))),
+         Field("target.value", "number", optional=True),
+         Field("metadata", "json", optional=True))),
     ("/goals/{goalId}/activities", "POST"): Route(
         lambda c: {"value": 2, "note": "corpus"},
         (Field("value", "number", optional=True),
-         Field("note", "text", 500, optional=True, empty_ok=True))),
+         Field("note", "text", 500, optional=True, empty_ok=True),
+         Field("context", "json", optional=True), Field("location", "json", optional=True),
+         Field("attachments", "json list", optional=True))),
     ("/goals/{goalId}/activities/{activityId}", "PUT"): Route(
-        lambda c: {"value": 3}, (Field("value", "number", optional=True),)),
+        lambda c: {"value": 3}, (Field("value", "number", optional=True),
+                                 Field("context", "json", optional=True),
+                                 Field("attachments", "json list", optional=True))),
     ("/journal", "POST"): Route(
         lambda c: {"title": "Corpus entry", "content": "<p>hello</p>"},
         (Field("title", "text", 200), Field("content", "text", 50_000))),
@@ -142,7 +152,22 @@ def number_values() -> list[tuple[str, Any]]:
     ]
 
 
+def json_values() -> list[tuple[str, Any]]:
+    """Free-form objects that break the number, key, depth or size rules (issue 10, item 3)."""
+    return [
+        ("1e-200", {"foo": 1e-200}), ("1e200", {"foo": 1e200}),
+        ("50-digit integer", {"foo": 10**49 + 7}), ("-1e13 in a list", {"a": [{"b": -1e13}]}),
+        ("empty key", {"": 1}), ("empty key nested", {"a": {"": 1}}),
+        ("70,000-character key", {"k" * 70_000: 1}), ("256-character key", {"k" * 256: 1}),
+        ("nested 11", _nested(11)), ("over 4096 bytes", {"text": "x" * 4_100}),
+        ("a number", 5), ("a list", ["x"]),
+    ]
+
+
 def field_cases(field: Field) -> list[tuple[str, Any]]:
+    if field.kind.startswith("json"):
+        listed = field.kind == "json list"
+        return [(label, [value] if listed else value) for label, value in json_values()]
     cases = text_values(field) if field.kind == "text" else number_values()
     if field.empty_ok:
         cases = [(label, value) for label, value in cases if value != ""]
@@ -279,14 +304,17 @@ def test_the_corpus_covers_every_write_route():
 
 def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, local_stack):
     corpus = build_corpus(account)
-    # 17 routes x (22 whole bodies + 2 sizes) + 12-16 cases per checked field: 862 today.
-    assert len(corpus) >= 800
+    # 17 routes x (22 whole bodies + 2 sizes) + 12-16 cases per checked field, and 12 per
+    # free-form JSON field (8 of them): 958 in all.
+    assert len(corpus) == 958, len(corpus)
     before, users_before = _snapshot(api, account), _pool_users(local_stack)
     problems = []
+    statuses_seen: list[int] = []
     for case in corpus:
         path, method = case.route
         response = api.call(method, _fill(path, account), account["token"], data=case.raw,
                             headers={"Content-Type": case.content_type})
+        statuses_seen.append(response.status_code)
         body = response.json() if response.content else None
         envelope_ok = isinstance(body, dict) and {"error", "request_id"} <= set(body)
         if (response.status_code not in case.statuses or not envelope_ok
@@ -298,6 +326,9 @@ def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, l
         if response.status_code == 400:
             assert body["error"] in {"INVALID_JSON", "VALIDATION_ERROR"}, (case.label, body)
     assert not problems, f"{len(problems)} of {len(corpus)} cases: {problems[:15]}"
+    statuses = Counter(sorted(statuses_seen))
+    print(f"bad-input corpus: {len(corpus)} cases, answers {dict(statuses)}")
+    assert statuses == {400: 886, 415: 51, 413: 21}, statuses
     assert _snapshot(api, account) == before
     assert _pool_users(local_stack) == users_before
     # The password is the one it was (reset-confirm and friends changed nothing).
@@ -382,3 +413,51 @@ def test_odd_but_valid_text_is_stored_exactly_or_refused(api, account):
         if goal.status_code == 201:
             fetched = api.call("GET", goal.headers["Location"], token).json()
             assert fetched["title"] == text.strip()
+
+
+# The ends of the calendar, where a date turned into an instant (or back) in a far-off time
+# zone lies before year 1 or after 9999 (issue 10, item 4).
+EDGE_DATES = ["0001-01-01", "9999-12-31", "0001-01-01T00:00:00+14:00",
+              "0001-01-01T00:00:00Z", "9999-12-31T23:59:59-12:00", "9999-12-31T23:59:59Z"]
+EDGE_ZONES = ["UTC", "Asia/Tokyo", "Pacific/Kiritimati", "America/Los_Angeles",
+              "Pacific/Pago_Pago"]
+
+
+def test_the_ends_of_the_calendar_are_clamped_or_refused(api, account):
+    """Ranges reaching past year 1 or 9999 are clamped (200, nothing lost); activities dated
+    there are refused with the field named. Never a 500."""
+    before = _snapshot(api, account)
+    token, goal, activity = account["token"], account["goalId"], account["activityId"]
+    ranges = [("/journal", "from", "to"), (f"/goals/{goal}/activities", "startDate", "endDate")]
+    statuses: Counter[int] = Counter()
+    for zone in EDGE_ZONES:
+        headers = {"X-Timezone": zone}
+        for path, low, high in ranges:
+            for value in EDGE_DATES:
+                for params in ({low: value}, {high: value}, {low: "0001-01-01", high: value}):
+                    response = api.call("GET", path, token, params=params, headers=headers)
+                    statuses[response.status_code] += 1
+                    assert response.status_code == 200, (path, params, zone, response.text)
+            everything = api.call("GET", path, token, headers=headers,
+                                  params={low: "0001-01-01", high: "9999-12-31"}).json()
+            listed = everything.get("entries", everything.get("activities"))
+            assert listed, (path, zone)  # the clamped range still holds the user's data
+        for value in EDGE_DATES:
+            for method, route in (("POST", f"/goals/{goal}/activities"),
+                                  ("PUT", f"/goals/{goal}/activities/{activity}")):
+                response = api.call(method, route, token, headers=headers,
+                                    json={"value": 1, "activityDate": value})
+                statuses[response.status_code] += 1
+                body = assert_envelope(response.json(), response.status_code,
+                                       "VALIDATION_ERROR")
+                assert response.status_code == 400
+                assert [e["field"] for e in body["validation_errors"]] == ["activityDate"]
+    # A range that ends before it starts holds nothing; DynamoDB refuses a reversed BETWEEN.
+    reversed_range = api.call("GET", f"/goals/{goal}/activities", token,
+                              params={"startDate": "2026-02-01", "endDate": "2026-01-01"})
+    assert reversed_range.status_code == 200, reversed_range.text
+    assert reversed_range.json()["activities"] == []
+    print(f"calendar edges: {sum(statuses.values())} requests, answers {dict(statuses)}")
+    # 5 zones x (2 routes x 6 dates x 3 ranges + 6 dates x 2 activity writes)
+    assert statuses == {200: 180, 400: 60}, statuses
+    assert _snapshot(api, account) == before

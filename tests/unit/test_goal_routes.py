@@ -166,3 +166,41 @@ def test_completed_activities_counts_only_completed_ones(client, token):
     assert report["statistics"]["completedActivities"] == 2
     assert report["statistics"]["totalActivities"] == 5
     assert report["statistics"]["skippedActivities"] == 1
+
+
+@pytest.mark.parametrize(("path", "zone"), [
+    ("/journal?to=9999-12-31", "UTC"),
+    ("/journal?from=0001-01-01", "Asia/Tokyo"),
+    ("/journal?from=0001-01-01T00:00:00%2B14:00", "UTC"),
+    ("/journal?from=0001-01-01&to=9999-12-31", "America/Los_Angeles"),
+    ("/goals/{goalId}/activities?endDate=9999-12-31", "Asia/Tokyo"),
+    ("/goals/{goalId}/activities?startDate=0001-01-01&endDate=9999-12-31T23:00:00-05:00",
+     "Asia/Tokyo"),
+])
+def test_ranges_at_the_ends_of_the_calendar_are_clamped(client, token, path, zone):
+    goal = _goal(client, token)
+    assert post_json(client, f"/goals/{goal['goalId']}/activities", {"value": 1},
+                     token).status_code == 201
+    assert post_json(client, "/journal", {"title": "Kept", "content": "<p>x</p>"},
+                     token).status_code == 201
+    response = get(client, path.replace("{goalId}", goal["goalId"]), token,
+                   **{"X-Timezone": zone})
+    assert response.status_code == 200, response.body
+    body = json.loads(response.body)
+    assert len(body.get("activities", body.get("entries", []))) == 1
+
+
+@pytest.mark.parametrize(("date", "zone"), [
+    ("0001-01-01", "Asia/Tokyo"), ("0001-01-01T00:00:00+14:00", "UTC"),
+    ("0001-01-01T00:00:00Z", "America/Los_Angeles"), ("9999-12-31", "America/Los_Angeles"),
+    ("9999-12-31T23:59:59-12:00", "UTC"),
+])
+def test_activities_dated_at_the_ends_of_the_calendar_are_refused(client, token, date, zone):
+    goal = _goal(client, token)
+    logged = client.http.post(f"/goals/{goal['goalId']}/activities",
+                              body=json.dumps({"value": 1, "activityDate": date}),
+                              headers={"Content-Type": "application/json", "X-Timezone": zone,
+                                       "Authorization": f"Bearer {token}"})
+    assert logged.status_code == 400, logged.body
+    body = assert_envelope(logged.body, 400, "VALIDATION_ERROR")
+    assert [error["field"] for error in body["validation_errors"]] == ["activityDate"]

@@ -9,8 +9,8 @@ import pytest
 from chalicelib import wiring
 from chalicelib.core import routing
 from chalicelib.core.config import get_settings
-from tests.helpers import assert_envelope
-from tests.unit.conftest import get, post_json
+from tests.helpers import assert_envelope, new_user
+from tests.unit.conftest import get, post_json, signed_in_user
 
 
 def test_unknown_route_is_404_in_the_envelope(client):
@@ -139,3 +139,41 @@ def test_health_is_degraded_not_broken_when_the_table_is_unreachable(client, aws
     body = json.loads(response.body)
     assert body["status"] == "degraded"
     assert body["checks"]["dynamodb"]["status"] == "unhealthy"
+
+
+def test_preflights_advertise_exactly_the_methods_of_their_path(client):
+    """No route accepts PATCH; a path's preflight names what that path accepts (issue 10,
+    item 18)."""
+    from app import api as app_routes
+
+    for path in ("/users/profile", "/goals/{goalId}", "/auth/login"):
+        sent = path.replace("{goalId}", "g1")
+        response = client.http.request("OPTIONS", sent, headers={
+            "Origin": "http://localhost:3000", "Access-Control-Request-Method": "GET"})
+        advertised = set(response.headers["Access-Control-Allow-Methods"].split(","))
+        accepted = {method for route, method in app_routes.declared if route == path}
+        assert advertised == accepted | {"OPTIONS"}, path
+    everywhere = set(get(client, "/config/features").headers[
+        "Access-Control-Allow-Methods"].split(","))
+    assert everywhere == {method for _, method in app_routes.declared} | {"OPTIONS"}
+    assert "PATCH" not in everywhere
+
+
+def test_every_answer_is_nosniff_and_private_answers_are_never_stored(client, aws):
+    """Tokens and private data must not land in a browser or proxy cache (issue 10, item 8)."""
+    token = signed_in_user(client, aws)
+    login = post_json(client, "/auth/login", {"email": "ada@example.com",
+                                              "password": new_user()["password"]})
+    private = [login, post_json(client, "/auth/refresh", {"refreshToken": "x"}),
+               get(client, "/users/profile", token), get(client, "/goals", token),
+               get(client, "/journal", token), get(client, "/goals", "not-a-token"),
+               get(client, "/nope"), get(client, "/health"), get(client, "/config/features"),
+               client.http.request("OPTIONS", "/goals")]
+    for response in private:
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Cache-Control"] == "no-store", response.body[:100]
+    for path in ("/docs", "/openapi.yaml"):
+        public = get(client, path)
+        assert public.status_code == 200
+        assert public.headers["X-Content-Type-Options"] == "nosniff"
+        assert public.headers["Cache-Control"].startswith("public, max-age=")

@@ -103,3 +103,82 @@ def test_a_failed_profile_write_switches_cognito_mfa_back(client, token, monkeyp
                                                          "password": STRONG_PASSWORD}).body)
     assert "mfaRequired" not in login  # Cognito does not ask for a code
     assert login["user"]["mfaEnabled"] is False
+
+
+def _payload(session_token):
+    import base64
+
+    part = session_token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def _with_payload(session_token, payload):
+    import base64
+
+    version, _, mac = session_token.split(".")
+    encoded = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    return f"{version}.{encoded}.{mac}"
+
+
+def _mfa_login(client, email):
+    response = post_json(client, "/auth/login", {"email": email, "password": STRONG_PASSWORD})
+    body = json.loads(response.body)
+    assert body["mfaRequired"] is True, body
+    return body["sessionToken"]
+
+
+def test_a_session_token_with_another_email_is_refused(client, aws, token):
+    """Issue 10, item 7: the token was unsigned base64 JSON, so swapping in another user's
+    email with a valid code signed in as that user."""
+    setup = _enable_mfa(client, token)
+    victim = signed_in_user(client, aws, "grace@example.com")
+    _enable_mfa(client, victim)
+    mine = _mfa_login(client, "ada@example.com")
+    _mfa_login(client, "grace@example.com")
+    payload = _payload(mine)
+    assert payload["email"] == "ada@example.com"
+    forged = _with_payload(mine, {**payload, "email": "grace@example.com"})
+    for attempt in (forged, mine[:-2] + ("AA" if not mine.endswith("AA") else "BB"),
+                    mine.replace("v1.", "v0.", 1),
+                    _with_payload(mine, {**payload, "exp": payload["exp"] + 3600})):
+        response = post_json(client, "/auth/mfa/verify", {
+            "sessionToken": attempt, "code": current_totp_code(setup["secret"])})
+        assert response.status_code == 401, response.body
+        assert_envelope(response.body, 401, "INVALID_SESSION")
+    # The untouched token still works, for its own user only.
+    signed = post_json(client, "/auth/mfa/verify", {
+        "sessionToken": mine, "code": current_totp_code(setup["secret"])})
+    assert signed.status_code == 200
+    assert json.loads(signed.body)["user"]["email"] == "ada@example.com"
+
+
+def test_an_expired_session_token_is_refused(client, token, monkeypatch):
+    setup = _enable_mfa(client, token)
+    session_token = _mfa_login(client, "ada@example.com")
+    from chalicelib.users import mfa_session
+
+    later = mfa_session.LIFETIME.total_seconds() + 1
+    monkeypatch.setattr(mfa_session, "_now_seconds",
+                        lambda real=mfa_session._now_seconds: real() + later)
+    response = post_json(client, "/auth/mfa/verify", {
+        "sessionToken": session_token, "code": current_totp_code(setup["secret"])})
+    assert response.status_code == 401
+    assert_envelope(response.body, 401, "SESSION_EXPIRED")
+
+
+def test_tokens_of_another_user_are_never_answered(client, aws, token, monkeypatch):
+    """Even if Cognito answered a challenge with someone else's tokens, the caller who
+    started the login gets nothing."""
+    setup = _enable_mfa(client, token)
+    other = signed_in_user(client, aws, "grace@example.com")
+    session_token = _mfa_login(client, "ada@example.com")
+    provider = wiring.auth()._identity
+    real = provider.answer_mfa_challenge
+    graces = provider.password_login("grace@example.com", STRONG_PASSWORD)
+    assert other and graces.access_token
+    monkeypatch.setattr(provider, "answer_mfa_challenge", lambda *args: (real(*args), graces)[1])
+    response = post_json(client, "/auth/mfa/verify", {
+        "sessionToken": session_token, "code": current_totp_code(setup["secret"])})
+    assert response.status_code == 401
+    assert_envelope(response.body, 401, "INVALID_SESSION")
+    assert "accessToken" not in json.loads(response.body)
