@@ -1,15 +1,14 @@
 """Free-form JSON fields (a goal's `metadata`, an activity's `context`...): any JSON a client
-likes, held to the rules every other field keeps, so that nothing in them can fail the write
+likes, within limits on keys, depth, size and numbers, so that nothing in them can fail the write
 to DynamoDB. Problems name their place inside the value, e.g. `metadata.foo.2`."""
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
-
-from chalicelib.core.validation import number_problem
 
 # DynamoDB map keys must not be empty; a key is a name, not a place for text.
 MAX_KEY_LENGTH = 255
@@ -21,6 +20,13 @@ MAX_BYTES = 4096
 _SHOWN_KEY_LENGTH = 32
 
 ERROR_TYPE = "free_json"
+
+# What a DynamoDB number holds. Free-form numbers are stored as sent and never summed or
+# averaged, so only the table's own limits apply: a client's epoch milliseconds (1.7e12) or
+# coordinates fit, 1e-200, 1e200 and a 50-digit integer do not.
+DYNAMODB_DIGITS = 38
+DYNAMODB_SMALLEST = Decimal("1e-130")
+DYNAMODB_LARGEST = Decimal("9.9999999999999999999999999999999999999e125")
 
 
 def _shown(part: str | int) -> str:
@@ -47,8 +53,20 @@ def _scalar_problem(node: Any) -> str | None:
     if isinstance(node, bool) or node is None or isinstance(node, str):
         return None
     if isinstance(node, int | float):
-        return number_problem(node)
+        return _storage_problem(Decimal(repr(node)) if isinstance(node, float) else Decimal(node))
     return "must be JSON"
+
+
+def _storage_problem(number: Decimal) -> str | None:
+    if number == 0:
+        return None
+    if not DYNAMODB_SMALLEST <= abs(number) <= DYNAMODB_LARGEST:
+        return "must be 0 or between 1e-130 and 1e125 in size"
+    # Counted from the digits themselves: normalize() would round to the context's 28.
+    significant = "".join(map(str, number.as_tuple().digits)).strip("0")
+    if len(significant) > DYNAMODB_DIGITS:
+        return f"has at most {DYNAMODB_DIGITS} significant digits"
+    return None
 
 
 def check_free_json(value: Any) -> Any:
