@@ -177,11 +177,15 @@ class JournalService:
             # New ciphertext needs its own word count: the server cannot count it.
             fresh = "content" in fields or switched
             entry["wordCount"] = fields.get("wordCount") if fresh else old and old["wordCount"]
-        else:
-            entry["wordCount"] = text.word_count(entry["content"])
+            entry.pop("searchText", None)
         problems += entry_errors(entry)
         if problems:
             raise ValidationFailed(problems)
+        if not entry["isEncrypted"] and ("content" in fields or "searchText" not in entry):
+            # Parsed once here, after the length rules, so searches never parse markup.
+            words = text.plain_text(entry["content"])
+            entry["wordCount"] = len(words.split())
+            entry["searchText"] = words.lower()
         missing = [goal_id for goal_id in entry["linkedGoalIds"] if goal_id not in context.goals]
         if missing:
             raise errors.BusinessRuleViolation(
@@ -240,7 +244,9 @@ class JournalService:
         for email in recipients(old) - recipients(new):
             self._entries.delete_share(tx, email, (old or {})["entryId"])
         for email in recipients(new):
-            self._entries.put_share(tx, email, present_entry(new or {}))
+            # The copy keeps the stored search text, so a recipient's search parses nothing.
+            self._entries.put_share(tx, email, {**present_entry(new or {}), **{
+                name: value for name, value in (new or {}).items() if name == "searchText"}})
 
     def _commit(self, tx: Transaction) -> None:
         try:
@@ -314,7 +320,13 @@ class JournalService:
     def _mentions(entry: dict[str, Any], wanted: str) -> bool:
         if wanted in entry["title"].lower():
             return True
-        return not entry["isEncrypted"] and wanted in text.plain_text(entry["content"]).lower()
+        if entry["isEncrypted"]:
+            return False
+        # Entries written before the text was stored are parsed here (linear, see text.py).
+        searchable = entry.get("searchText")
+        if searchable is None:
+            searchable = text.plain_text(entry["content"]).lower()
+        return wanted in searchable
 
     @staticmethod
     def _bounds(start: str | None, end: str | None, local: LocalTime

@@ -5,6 +5,7 @@ import json
 import boto3
 import pytest
 
+from chalicelib.journal import text
 from tests.helpers import assert_envelope
 from tests.unit.conftest import get, post_json, put_json, signed_in_user
 
@@ -141,3 +142,42 @@ def test_list_filters_and_search(client, token):
     assert titles("limit=1000")[1]["limit"] == 100
     bad = get(client, "/journal?filter=everything", token)
     assert bad.status_code == 400
+
+
+def test_length_is_refused_before_any_parsing(client, aws, token, monkeypatch):
+    calls = []
+    monkeypatch.setattr(text.Scanner, "plain_text", lambda self: calls.append(1) or "")
+    for too_long in ("<" * 50_001, "<" * 200_001):
+        response = post_json(client, "/journal", {**GOOD, "content": too_long}, token)
+        assert response.status_code == 400
+    entry = json.loads(post_json(client, "/journal", GOOD, token).body)
+    calls.clear()
+    response = put_json(client, f"/journal/{entry['entryId']}", {"content": "<" * 50_001}, token)
+    assert response.status_code == 400
+    assert calls == []
+
+
+def test_search_reads_the_text_stored_at_write_time(client, aws, token, monkeypatch):
+    for title, content in (("Plain", "<p>Bought <em>blueberries</em></p>"),
+                           ("Marked", "<" * 50_000)):
+        post_json(client, "/journal", {**GOOD, "title": title, "content": content}, token)
+    calls = []
+    extract = text.Scanner.plain_text
+    monkeypatch.setattr(text.Scanner, "plain_text",
+                        lambda self: calls.append(1) or extract(self))
+    body = json.loads(get(client, "/journal?q=blueberr", token).body)
+    assert [entry["title"] for entry in body["entries"]] == ["Plain"]
+    assert "searchText" not in body["entries"][0]
+    assert calls == []
+
+
+def test_entries_stored_before_the_search_text_are_still_found(client, aws, token):
+    post_json(client, "/journal", {**GOOD, "content": "<p>Bought blueberries</p>"}, token)
+    table = boto3.client("dynamodb")
+    [item] = [item for item in table.scan(TableName=aws["table"])["Items"]
+              if item["SK"]["S"].startswith("JOURNAL#")]
+    assert "searchText" in item
+    table.update_item(TableName=aws["table"], Key={"PK": item["PK"], "SK": item["SK"]},
+                      UpdateExpression="REMOVE searchText")
+    body = json.loads(get(client, "/journal?q=BLUEBERRIES", token).body)
+    assert body["total"] == 1
