@@ -51,6 +51,9 @@ class JournalRepository:
             idempotency_record=found.get(idempotency.item_key["SK"]) if idempotency else None,
         )
 
+    def profile(self, user_id: str) -> dict[str, Any] | None:
+        return dynamo.get_item({"PK": dynamo.user_pk(user_id), "SK": PROFILE_SK})
+
     def get(self, user_id: str, entry_id: str) -> dict[str, Any] | None:
         if not could_be_issued(entry_id):
             return None

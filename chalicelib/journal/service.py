@@ -302,7 +302,9 @@ class JournalService:
             profile = self._entries.load_for_write(user_id, None, [], None).profile
             if profile:
                 entries += self._entries.shared_with(profile["email"])
-        local = local_time_of(None, timezone_header)
+        # Dates are the profile's local days, as the entries' own dates are (read only then).
+        dated = bool(query.get("from") or query.get("to"))
+        local = local_time_of(self._entries.profile(user_id) if dated else None, timezone_header)
         low, high = self._bounds(query.get("from"), query.get("to"), local)
         wanted = (query.get("q") or "").strip().lower()
         tag = (query.get("tag") or "").strip().lower()

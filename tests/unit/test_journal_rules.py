@@ -1,6 +1,8 @@
 """Journal rules: everything is checked before anything is written."""
 
 import json
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
@@ -181,3 +183,19 @@ def test_entries_stored_before_the_search_text_are_still_found(client, aws, toke
                       UpdateExpression="REMOVE searchText")
     body = json.loads(get(client, "/journal?q=BLUEBERRIES", token).body)
     assert body["total"] == 1
+
+
+def test_from_and_to_are_days_in_the_profiles_time_zone(client, token):
+    now = datetime.now(UTC)
+    # A zone whose local date differs from the UTC date right now.
+    zone = "Pacific/Kiritimati" if now.hour >= 10 else "Pacific/Pago_Pago"
+    assert put_json(client, "/users/profile", {"timezone": zone}, token).status_code == 200
+    entry = json.loads(post_json(client, "/journal", GOOD, token).body)
+    local_day = datetime.fromisoformat(entry["createdAt"]).astimezone(ZoneInfo(zone)).date()
+    assert local_day != now.date()
+    day = local_day.isoformat()
+    body = json.loads(get(client, f"/journal?from={day}&to={day}", token).body)
+    assert [found["entryId"] for found in body["entries"]] == [entry["entryId"]]
+    utc_day = now.date().isoformat()
+    assert json.loads(get(client, f"/journal?from={utc_day}&to={utc_day}", token).body
+                      )["total"] == 0
