@@ -25,7 +25,7 @@ from chalicelib.goals.writes import check_accepts_activities
 from chalicelib.journal import text
 from chalicelib.journal.models import EntryCreate, EntryFields, entry_errors
 from chalicelib.journal.repository import JournalContext, JournalRepository
-from chalicelib.journal.stats import counter_changes, stats_view
+from chalicelib.journal.stats import stats_view
 
 FILTERS = ("owned", "all", "shared-with-me", "shared-by-me")
 ENTRY_FIELDS = ("entryId", "userId", "title", "content", "template", "wordCount", "tags",
@@ -77,9 +77,9 @@ class JournalService:
             now = self._now()
             entry = self._entry(user_id, fields, None, context, now, local)
             tx = Transaction()
-            self._entries.change_stats(tx, user_id, counter_changes(None, entry),
+            self._entries.change_stats(tx, user_id, context.stats, None, entry,
                                        (entry["template"], entry["createdAt"]),
-                                       (local.timezone, local.day_start_hour), adds_entry=True)
+                                       (local.timezone, local.day_start_hour))
             self._stage_goal_links(tx, user_id, None, entry, context, local, now)
             self._entries.put_entry(tx, entry, expected_version=None)
             self._stage_shares(tx, None, entry)
@@ -116,8 +116,8 @@ class JournalService:
             tx = Transaction()
             changed_template = (new["template"], new["updatedAt"]) if (
                 new["template"] != old["template"]) else None
-            self._entries.change_stats(tx, user_id, counter_changes(old, new), changed_template,
-                                       (local.timezone, local.day_start_hour), adds_entry=False)
+            self._entries.change_stats(tx, user_id, context.stats, old, new, changed_template,
+                                       (local.timezone, local.day_start_hour))
             self._stage_goal_links(tx, user_id, old, new, context, local, now)
             self._entries.put_entry(tx, new, expected_version=old["version"])
             self._stage_shares(tx, old, new)
@@ -141,8 +141,8 @@ class JournalService:
                                                    None) if old["linkedGoalIds"] else first
             local = local_time_of(context.profile)
             tx = Transaction()
-            self._entries.change_stats(tx, user_id, counter_changes(old, None), None,
-                                       (local.timezone, local.day_start_hour), adds_entry=False)
+            self._entries.change_stats(tx, user_id, context.stats, old, None, None,
+                                       (local.timezone, local.day_start_hour))
             self._stage_goal_links(tx, user_id, old, None, context, local, self._now())
             self._entries.delete_entry(tx, old)
             self._stage_shares(tx, old, None)
@@ -252,10 +252,8 @@ class JournalService:
         try:
             tx.commit()
         except TransactionCancelled as exc:
-            if "journal-stats" in exc.failed:
-                raise errors.BusinessRuleViolation(
-                    "A journal holds at most 10,000 entries.", code="JOURNAL_QUOTA_EXCEEDED"
-                ) from exc
+            # A stats condition failing (the quota, a counter removed at zero) means a
+            # concurrent write: reading again sees it, and refuses when the quota is reached.
             raise retry.Conflict() from exc
 
 
@@ -299,7 +297,7 @@ class JournalService:
             if chosen == "shared-by-me":
                 entries = [entry for entry in entries if entry["isShared"]]
         if chosen in {"all", "shared-with-me"}:
-            profile = self._entries.load_for_write(user_id, None, [], None).profile
+            profile = self._entries.profile(user_id)
             if profile:
                 entries += self._entries.shared_with(profile["email"])
         # Dates are the profile's local days, as the entries' own dates are (read only then).
