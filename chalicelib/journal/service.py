@@ -185,7 +185,11 @@ class JournalService:
             # Parsed once here, after the length rules, so searches never parse markup.
             words = text.plain_text(entry["content"])
             entry["wordCount"] = len(words.split())
-            entry["searchText"] = words.lower()
+            searchable = words.lower()
+            if len(searchable.encode()) <= text.MAX_STORED_BYTES:
+                entry["searchText"] = searchable
+            else:
+                entry.pop("searchText", None)  # the item would near 400 KB: searched as before
         missing = [goal_id for goal_id in entry["linkedGoalIds"] if goal_id not in context.goals]
         if missing:
             raise errors.BusinessRuleViolation(

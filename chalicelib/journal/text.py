@@ -10,6 +10,9 @@ quadratically). A tag runs from `<` to the next `>`; a `<` with no `>` after it 
 import html
 
 _INVISIBLE = ("script", "style")
+# The text is stored with the entry to be searched, unless it is this large: 50,000 four-byte
+# characters of content (200 KB) and as much text would pass DynamoDB's 400 KB item limit.
+MAX_STORED_BYTES = 100_000
 
 
 class Scanner:
@@ -90,7 +93,3 @@ def _is_word(character: str) -> bool:
 
 def plain_text(content: str) -> str:
     return Scanner(content).plain_text()
-
-
-def word_count(content: str) -> int:
-    return len(plain_text(content).split())

@@ -162,14 +162,18 @@ def test_length_is_refused_before_any_parsing(client, aws, token, monkeypatch):
 def test_search_reads_the_text_stored_at_write_time(client, aws, token, monkeypatch):
     for title, content in (("Plain", "<p>Bought <em>blueberries</em></p>"),
                            ("Marked", "<" * 50_000)):
-        post_json(client, "/journal", {**GOOD, "title": title, "content": content}, token)
+        post_json(client, "/journal", {**GOOD, "title": title, "content": content,
+                                       "isShared": True, "sharedWith": ["bob@example.com"]},
+                  token)
+    recipient = signed_in_user(client, aws, email="bob@example.com")
     calls = []
     extract = text.Scanner.plain_text
     monkeypatch.setattr(text.Scanner, "plain_text",
                         lambda self: calls.append(1) or extract(self))
-    body = json.loads(get(client, "/journal?q=blueberr", token).body)
-    assert [entry["title"] for entry in body["entries"]] == ["Plain"]
-    assert "searchText" not in body["entries"][0]
+    for reader, chosen in ((token, "owned"), (recipient, "shared-with-me")):
+        body = json.loads(get(client, f"/journal?q=blueberr&filter={chosen}", reader).body)
+        assert [entry["title"] for entry in body["entries"]] == ["Plain"]
+        assert "searchText" not in body["entries"][0]
     assert calls == []
 
 
@@ -199,3 +203,18 @@ def test_from_and_to_are_days_in_the_profiles_time_zone(client, token):
     utc_day = now.date().isoformat()
     assert json.loads(get(client, f"/journal?from={utc_day}&to={utc_day}", token).body
                       )["total"] == 0
+
+
+def test_the_longest_text_in_four_byte_characters_still_fits_one_item(client, aws, token):
+    """50,000 four-byte characters are 200 KB: the stored search text would pass DynamoDB's
+    400 KB item limit, so such an entry keeps none and is searched from its content."""
+    content = "\U0001f33f" * 49_990 + " needle"
+    response = client.http.post("/journal", body=json.dumps(
+        {**GOOD, "content": content}, ensure_ascii=False).encode(), headers={
+        "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    assert response.status_code == 201
+    [item] = [item for item in _journal_items(aws) if item["SK"]["S"].startswith("JOURNAL#")]
+    assert "searchText" not in item
+    assert json.loads(get(client, "/journal?q=needle", token).body)["total"] == 1
+    short = post_json(client, "/journal", {**GOOD, "content": "\U0001f33f" * 20_000}, token)
+    assert short.status_code == 201
