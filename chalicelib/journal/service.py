@@ -249,8 +249,8 @@ class JournalService:
             self._entries.delete_share(tx, email, (old or {})["entryId"])
         for email in recipients(new):
             # The copy keeps the stored search text, so a recipient's search parses nothing.
-            self._entries.put_share(tx, email, {**present_entry(new or {}), **{
-                name: value for name, value in (new or {}).items() if name == "searchText"}})
+            self._entries.put_share(tx, email, {**present_entry(new or {}),
+                                                "searchText": (new or {}).get("searchText")})
 
     def _commit(self, tx: Transaction) -> None:
         try:
