@@ -26,7 +26,7 @@ from chalicelib.goals.writes import check_accepts_activities
 from chalicelib.journal import sharing, text
 from chalicelib.journal.models import EntryCreate, EntryFields, entry_errors
 from chalicelib.journal.repository import JournalContext, JournalRepository
-from chalicelib.journal.stats import counter_changes, stats_view
+from chalicelib.journal.stats import stats_view
 
 FILTERS = ("owned", "all", "shared-with-me", "shared-by-me")
 ENTRY_FIELDS = ("entryId", "userId", "title", "content", "template", "wordCount", "tags",
@@ -78,9 +78,9 @@ class JournalService:
             now = self._now()
             entry = self._entry(user_id, fields, None, context, now, local)
             tx = Transaction()
-            self._entries.change_stats(tx, user_id, counter_changes(None, entry),
+            self._entries.change_stats(tx, user_id, context.stats, None, entry,
                                        (entry["template"], entry["createdAt"]),
-                                       (local.timezone, local.day_start_hour), adds_entry=True)
+                                       (local.timezone, local.day_start_hour))
             self._stage_goal_links(tx, user_id, None, entry, context, local, now)
             self._entries.put_entry(tx, entry, expected_version=None)
             response = StoredResponse(201, present_entry(entry), f"/journal/{entry['entryId']}")
@@ -117,8 +117,8 @@ class JournalService:
             tx = Transaction()
             changed_template = (new["template"], new["updatedAt"]) if (
                 new["template"] != old["template"]) else None
-            self._entries.change_stats(tx, user_id, counter_changes(old, new), changed_template,
-                                       (local.timezone, local.day_start_hour), adds_entry=False)
+            self._entries.change_stats(tx, user_id, context.stats, old, new, changed_template,
+                                       (local.timezone, local.day_start_hour))
             self._stage_goal_links(tx, user_id, old, new, context, local, now)
             self._entries.put_entry(tx, new, expected_version=old["version"])
             sharing.stage(tx, self._entries, old, new, context.profile)
@@ -142,8 +142,8 @@ class JournalService:
                                                    None) if old["linkedGoalIds"] else first
             local = local_time_of(context.profile)
             tx = Transaction()
-            self._entries.change_stats(tx, user_id, counter_changes(old, None), None,
-                                       (local.timezone, local.day_start_hour), adds_entry=False)
+            self._entries.change_stats(tx, user_id, context.stats, old, None, None,
+                                       (local.timezone, local.day_start_hour))
             self._stage_goal_links(tx, user_id, old, None, context, local, self._now())
             self._entries.delete_entry(tx, old)
             sharing.stage(tx, self._entries, old, None, context.profile)
@@ -179,11 +179,19 @@ class JournalService:
             # New ciphertext needs its own word count: the server cannot count it.
             fresh = "content" in fields or switched
             entry["wordCount"] = fields.get("wordCount") if fresh else old and old["wordCount"]
-        else:
-            entry["wordCount"] = text.word_count(entry["content"])
+            entry.pop("searchText", None)
         problems += entry_errors(entry)
         if problems:
             raise ValidationFailed(problems)
+        if not entry["isEncrypted"] and ("content" in fields or "searchText" not in entry):
+            # Parsed once here, after the length rules, so searches never parse markup.
+            words = text.plain_text(entry["content"])
+            entry["wordCount"] = len(words.split())
+            searchable = words.lower()
+            if len(searchable.encode()) <= text.MAX_STORED_BYTES:
+                entry["searchText"] = searchable
+            else:
+                entry.pop("searchText", None)  # the item would near 400 KB: searched as before
         missing = [goal_id for goal_id in entry["linkedGoalIds"] if goal_id not in context.goals]
         if missing:
             raise errors.BusinessRuleViolation(
@@ -241,10 +249,8 @@ class JournalService:
         try:
             tx.commit()
         except TransactionCancelled as exc:
-            if "journal-stats" in exc.failed and "idempotency" not in exc.failed:
-                raise errors.BusinessRuleViolation(
-                    "A journal holds at most 10,000 entries.", code="JOURNAL_QUOTA_EXCEEDED"
-                ) from exc
+            # A stats condition failing (the quota, a counter removed at zero) means a
+            # concurrent write: reading again sees it, and refuses when the quota is reached.
             raise retry.Conflict() from exc
 
 
@@ -284,16 +290,20 @@ class JournalService:
     def _matching(self, user_id: str, chosen: str, query: dict[str, str | None],
                   timezone_header: str | None) -> list[dict[str, Any]]:
         entries: list[dict[str, Any]] = []
+        # Dates are the profile's local days, as the entries' own dates are; recipients are
+        # found by the profile's address. One read serves both, and only when needed.
+        dated = bool(query.get("from") or query.get("to"))
+        receiving = chosen in {"all", "shared-with-me"}
+        profile = self._entries.profile(user_id) if dated or receiving else None
         if chosen in {"owned", "all", "shared-by-me"}:
             entries = self._entries.all_entries(user_id)
             if chosen == "shared-by-me":
                 entries = [entry for entry in entries if entry["isShared"]]
-        if chosen in {"all", "shared-with-me"}:
-            profile = self._entries.load_for_write(user_id, None, [], None).profile
+        if receiving:
             # Owned entries first: an entry that was also shared with its author shows once.
             entries = sharing.without_duplicates([*entries, *sharing.received(self._entries,
                                                                               profile)])
-        local = local_time_of(None, timezone_header)
+        local = local_time_of(profile if dated else None, timezone_header)
         low, high = self._bounds(query.get("from"), query.get("to"), local)
         wanted = (query.get("q") or "").strip().lower()
         tag = (query.get("tag") or "").strip().lower()
@@ -311,7 +321,13 @@ class JournalService:
     def _mentions(entry: dict[str, Any], wanted: str) -> bool:
         if wanted in entry["title"].lower():
             return True
-        return not entry["isEncrypted"] and wanted in text.plain_text(entry["content"]).lower()
+        if entry["isEncrypted"]:
+            return False
+        # Entries written before the text was stored are parsed here (linear, see text.py).
+        searchable = entry.get("searchText")
+        if searchable is None:
+            searchable = text.plain_text(entry["content"]).lower()
+        return wanted in searchable
 
     @staticmethod
     def _bounds(start: str | None, end: str | None, local: LocalTime

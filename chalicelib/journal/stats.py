@@ -1,19 +1,37 @@
 """Journal statistics as pure functions.
 
-The stats item holds only counters (entries and words, entries per local day, per template,
+The stats items hold only counters (entries and words, entries per local day, per template,
 mood, tag and linked goal). Every write adds the difference between an entry's old and new
-versions with atomic additions, so concurrent writes never lose a count, and the item is read
-with one request. Streaks, "this week" and "this month" are derived when read, in the user's
-time zone, so they stay right on days without new entries.
+versions in the entry's own transaction, so concurrent writes never lose a count, and all the
+items are read with one request. Streaks, "this week" and "this month" are derived when read,
+in the user's time zone, so they stay right on days without new entries.
+
+The items stay far below DynamoDB's 400 KB, for any number of years:
+- per-day counters live in one item per local month (`JOURNALSTATS#YYYY-MM`, at most 31 of
+  them, about 0.6 KB);
+- the main item (`JOURNALSTATS`) holds the rest; a counter that reaches zero is removed in the
+  same transaction (conditioned on the value read, so a concurrent change retries), so it holds
+  only what live entries use, and distinct live tags, moods and linked goals are capped
+  (`MAX_DISTINCT`, 422 `JOURNAL_LIMIT_EXCEEDED`), which bounds it to about 175 KB plus the
+  goals domain's `completedGoals` set (36 bytes a completed goal).
 """
 
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from chalicelib.core import errors
 from chalicelib.goals.periods import period_start
 
 TOP_TAGS = 10
+MAX_ENTRIES = 10_000
+DAY = "day#"
+# Live distinct names a journal may use at once: with the longest names (30 and 50 characters
+# of up to 4 bytes, goal ids of 36) the main stats item stays under about 175 KB.
+MAX_DISTINCT = {"tag#": 1_000, "mood#": 100, "goal#": 500}
+_COUNTER_PREFIXES = (DAY, "template#", "mood#", "tag#", "goal#")
 
 
 def _counters(entry: dict[str, Any] | None) -> Counter[str]:
@@ -34,6 +52,81 @@ def counter_changes(old: dict[str, Any] | None, new: dict[str, Any] | None) -> d
     before, after = _counters(old), _counters(new)
     return {name: after[name] - before[name] for name in before.keys() | after.keys()
             if after[name] != before[name]}
+
+
+@dataclass
+class ItemChange:
+    """What one stats item gets: additions, and counters to remove (with the value read)."""
+
+    adds: dict[str, int] = field(default_factory=dict)
+    removes: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class StatsPlan:
+    main: ItemChange
+    months: dict[str, ItemChange]  # by local month, YYYY-MM
+
+
+def month_of(counter: str) -> str:
+    return counter[len(DAY):len(DAY) + 7]
+
+
+def plan(main: dict[str, Any] | None, changes: dict[str, int]) -> StatsPlan:
+    """Where each counter change goes, given the main item as read: a main-item counter that
+    would reach zero is removed instead, and zeros a concurrent write left behind go too.
+    Day counters go to their month's item (those of entries from before month items, still on
+    the main item, stay there until they reach zero)."""
+    main = main or {}
+    result = StatsPlan(ItemChange(), {})
+    for name, amount in changes.items():
+        if name.startswith(DAY) and name not in main:
+            result.months.setdefault(month_of(name), ItemChange()).adds[name] = amount
+            continue
+        current = int(main.get(name, 0))
+        if name in main and name.startswith(_COUNTER_PREFIXES) and current + amount <= 0:
+            result.main.removes[name] = current
+        else:
+            result.main.adds[name] = amount
+    for name, value in main.items():
+        if value == 0 and name.startswith(_COUNTER_PREFIXES) and name not in changes:
+            result.main.removes[name] = 0
+    return result
+
+
+def check_bounds(main: dict[str, Any] | None, changes: dict[str, int], adds_entry: bool
+                 ) -> None:
+    """Refuse (422) a write that would pass the entry quota or a distinct-names cap, judged on
+    the main item as read; the write's conditions catch what a concurrent write changes."""
+    main = main or {}
+    if adds_entry and int(main.get("totalEntries", 0)) >= MAX_ENTRIES:
+        raise errors.BusinessRuleViolation(
+            f"A journal holds at most {MAX_ENTRIES:,} entries.", code="JOURNAL_QUOTA_EXCEEDED")
+    for prefix, limit in MAX_DISTINCT.items():
+        added = [name for name, amount in changes.items() if name.startswith(prefix)
+                 and amount > 0 and int(main.get(name, 0)) <= 0]
+        if not added:
+            continue  # a write that adds no new name is never refused for one
+        gone = [name for name, amount in changes.items() if name.startswith(prefix)
+                and amount < 0 and int(main.get(name, 0)) + amount <= 0]
+        live = sum(1 for name, value in main.items() if name.startswith(prefix) and value > 0)
+        if live + len(added) - len(gone) > limit:
+            kind = prefix.rstrip("#")
+            raise errors.BusinessRuleViolation(
+                f"A journal uses at most {limit:,} different {kind}s across its entries.",
+                code="JOURNAL_LIMIT_EXCEEDED", details={"field": f"{kind}s", "max": limit})
+
+
+def merged(items: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The main item with every month item's day counters added in (as the view reads them)."""
+    result: dict[str, Any] = {}
+    for item in items:
+        for name, value in item.items():
+            if name.startswith(DAY):
+                result[name] = int(result.get(name, 0)) + int(value)
+            elif name not in result:
+                result[name] = value
+    return result
 
 
 def _prefixed(item: dict[str, Any], prefix: str) -> dict[str, int]:
@@ -73,7 +166,8 @@ def stats_view(item: dict[str, Any] | None, today: date, day_start: Any) -> dict
         "totalWords": words,
         "currentStreak": current,
         "longestStreak": longest,
-        "lastEntryDate": day_start(days[-1]) if days else None,
+        # Items from before `lastEntryAt` was kept show the start of the last day instead.
+        "lastEntryDate": (item.get("lastEntryAt") or day_start(days[-1])) if days else None,
         "goalsTracked": len(goals),
         "goalsCompleted": len(completed & goals.keys()),
         "templateUsage": [{"template": name, "count": count,

@@ -16,7 +16,8 @@ from chalicelib.goals.activities import ActivityService
 from chalicelib.goals.periods import LocalTime
 from chalicelib.goals.repository import GoalRepository
 from chalicelib.goals.service import GoalService
-from chalicelib.journal import repository as journal_repository
+from chalicelib.journal import keys as journal_keys
+from chalicelib.journal import stats as journal_stats
 from chalicelib.journal.repository import JournalRepository
 from chalicelib.journal.service import JournalService
 from tests.integration.test_goals_on_dynamodb_local import RequestLog
@@ -99,7 +100,7 @@ def test_days_are_the_users_local_days(services, clock, user):
     _write(journal, user)
     stats = journal.stats(user, LOS_ANGELES)
     assert stats["currentStreak"] == 2  # two local days, though one UTC day
-    assert stats["lastEntryDate"] == "2026-11-21T08:00:00.000Z"  # LA midnight, in UTC
+    assert stats["lastEntryDate"] == "2026-11-21T18:00:00.000Z"  # the entry's own instant
 
 
 def test_goal_progress_follows_linked_entries(services, user):
@@ -210,14 +211,14 @@ def test_reads_are_one_request_each(services, user):
         assert listed["total"] == 1
         log.operations.clear()
         journal.stats(user, None)
-        assert log.operations == ["GetItem"]
+        assert log.operations == ["Query"]  # the main stats item and its month items
     finally:
         events.unregister("before-call.dynamodb", log)
 
 
 def test_the_entry_quota_is_enforced_in_the_write(services, user, monkeypatch):
     journal, _ = services
-    monkeypatch.setattr(journal_repository, "MAX_ENTRIES", 2)
+    monkeypatch.setattr(journal_stats, "MAX_ENTRIES", 2)
     _write(journal, user)
     _write(journal, user)
     with pytest.raises(BusinessRuleViolation) as caught:
@@ -260,3 +261,25 @@ def test_changing_an_entry_without_goal_links_reads_once(services, user):
         assert log.operations == ["BatchGetItem", "TransactWriteItems"]
     finally:
         events.unregister("before-call.dynamodb", log)
+
+
+def test_stats_keep_only_live_counters_and_the_newest_entrys_time(services, clock, user):
+    journal, _ = services
+    first = _write(journal, user, tags=["old"], mood="calm")
+    clock.advance(days=40)
+    second = _write(journal, user, tags=["old", "keep"])
+    for round_ in range(5):
+        journal.update(user, first["entryId"], {"tags": [f"t{round_}"], "mood": f"m{round_}"},
+                       None, None)
+    journal.delete(user, second["entryId"])
+    main = dynamo.get_item(journal_keys.stats_key(user)) or {}
+    counters = sorted(name for name in main if name.startswith(("tag#", "mood#", "day#")))
+    assert counters == ["mood#m4", "tag#t4"]
+    months = dynamo.query_all(
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+        ExpressionAttributeValues=dynamo.serialize({":pk": dynamo.user_pk(user),
+                                                    ":prefix": "JOURNALSTATS#"}))
+    assert [item["SK"] for item in months] == ["JOURNALSTATS#2026-11", "JOURNALSTATS#2026-12"]
+    stats = journal.stats(user, LOS_ANGELES)
+    assert stats["lastEntryDate"] == first["createdAt"]
+    assert stats["totalEntries"] == 1 and stats["topTags"] == [{"tag": "t4", "count": 1}]

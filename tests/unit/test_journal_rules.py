@@ -1,10 +1,13 @@
 """Journal rules: everything is checked before anything is written."""
 
 import json
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
 
+from chalicelib.journal import text
 from tests.helpers import assert_envelope
 from tests.unit.conftest import get, post_json, put_json, signed_in_user
 
@@ -141,3 +144,77 @@ def test_list_filters_and_search(client, token):
     assert titles("limit=1000")[1]["limit"] == 100
     bad = get(client, "/journal?filter=everything", token)
     assert bad.status_code == 400
+
+
+def test_length_is_refused_before_any_parsing(client, aws, token, monkeypatch):
+    calls = []
+    monkeypatch.setattr(text.Scanner, "plain_text", lambda self: calls.append(1) or "")
+    for too_long in ("<" * 50_001, "<" * 200_001):
+        response = post_json(client, "/journal", {**GOOD, "content": too_long}, token)
+        assert response.status_code == 400
+    entry = json.loads(post_json(client, "/journal", GOOD, token).body)
+    calls.clear()
+    response = put_json(client, f"/journal/{entry['entryId']}", {"content": "<" * 50_001}, token)
+    assert response.status_code == 400
+    assert calls == []
+
+
+def test_search_reads_the_text_stored_at_write_time(client, aws, token, monkeypatch):
+    for title, content in (("Plain", "<p>Bought <em>blueberries</em></p>"),
+                           ("Marked", "<" * 50_000)):
+        post_json(client, "/journal", {**GOOD, "title": title, "content": content,
+                                       "isShared": True, "sharedWith": ["bob@example.com"]},
+                  token)
+    recipient = signed_in_user(client, aws, email="bob@example.com")
+    calls = []
+    extract = text.Scanner.plain_text
+    monkeypatch.setattr(text.Scanner, "plain_text",
+                        lambda self: calls.append(1) or extract(self))
+    for reader, chosen in ((token, "owned"), (recipient, "shared-with-me")):
+        body = json.loads(get(client, f"/journal?q=blueberr&filter={chosen}", reader).body)
+        assert [entry["title"] for entry in body["entries"]] == ["Plain"]
+        assert "searchText" not in body["entries"][0]
+    assert calls == []
+
+
+def test_entries_stored_before_the_search_text_are_still_found(client, aws, token):
+    post_json(client, "/journal", {**GOOD, "content": "<p>Bought blueberries</p>"}, token)
+    table = boto3.client("dynamodb")
+    [item] = [item for item in table.scan(TableName=aws["table"])["Items"]
+              if item["SK"]["S"].startswith("JOURNAL#")]
+    assert "searchText" in item
+    table.update_item(TableName=aws["table"], Key={"PK": item["PK"], "SK": item["SK"]},
+                      UpdateExpression="REMOVE searchText")
+    body = json.loads(get(client, "/journal?q=BLUEBERRIES", token).body)
+    assert body["total"] == 1
+
+
+def test_from_and_to_are_days_in_the_profiles_time_zone(client, token):
+    now = datetime.now(UTC)
+    # A zone whose local date differs from the UTC date right now.
+    zone = "Pacific/Kiritimati" if now.hour >= 10 else "Pacific/Pago_Pago"
+    assert put_json(client, "/users/profile", {"timezone": zone}, token).status_code == 200
+    entry = json.loads(post_json(client, "/journal", GOOD, token).body)
+    local_day = datetime.fromisoformat(entry["createdAt"]).astimezone(ZoneInfo(zone)).date()
+    assert local_day != now.date()
+    day = local_day.isoformat()
+    body = json.loads(get(client, f"/journal?from={day}&to={day}", token).body)
+    assert [found["entryId"] for found in body["entries"]] == [entry["entryId"]]
+    utc_day = now.date().isoformat()
+    assert json.loads(get(client, f"/journal?from={utc_day}&to={utc_day}", token).body
+                      )["total"] == 0
+
+
+def test_the_longest_text_in_four_byte_characters_still_fits_one_item(client, aws, token):
+    """50,000 four-byte characters are 200 KB: the stored search text would pass DynamoDB's
+    400 KB item limit, so such an entry keeps none and is searched from its content."""
+    content = "\U0001f33f" * 49_990 + " needle"
+    response = client.http.post("/journal", body=json.dumps(
+        {**GOOD, "content": content}, ensure_ascii=False).encode(), headers={
+        "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    assert response.status_code == 201
+    [item] = [item for item in _journal_items(aws) if item["SK"]["S"].startswith("JOURNAL#")]
+    assert "searchText" not in item
+    assert json.loads(get(client, "/journal?q=needle", token).body)["total"] == 1
+    short = post_json(client, "/journal", {**GOOD, "content": "\U0001f33f" * 20_000}, token)
+    assert short.status_code == 201
