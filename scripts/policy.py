@@ -52,6 +52,9 @@ DYNAMODB_INDEX_ACTIONS = ("dynamodb:Query",)
 COGNITO_ACTIONS = ("cognito-idp:AdminDeleteUser",)
 # The log group exists before the function runs (the stack or the bootstrap creates it).
 LOGS_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+# Active tracing (`xray: true`): the function sends its segments. X-Ray's write actions have
+# no resource ARNs, so this is the one statement whose resource is "*".
+XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ def lambda_policy(targets: PolicyTargets) -> dict[str, Any]:
         statements.append(_allow("TableIndexes", DYNAMODB_INDEX_ACTIONS, list(targets.indexes)))
     statements += [
         _allow("UserPoolAdmin", COGNITO_ACTIONS, [targets.user_pool]),
+        _allow("Tracing", XRAY_ACTIONS, ["*"]),
         _allow("FunctionLogs", LOGS_ACTIONS, [targets.log_streams]),
     ]
     return {"Version": "2012-10-17", "Statement": statements}
