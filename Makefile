@@ -15,7 +15,7 @@ help:
 	@echo "make unit | integration | e2e | lint | typecheck   one layer only"
 	@echo "make package STAGE=dev   build/dev/: CloudFormation template + Lambda zip, linted"
 	@echo "make package-all         package and cfn-lint dev, staging and prod"
-	@echo "make deploy STAGE=dev DEPLOY_BUCKET=b [DEPLOY_METHOD=chalice]   see README, Deploy"
+	@echo "make deploy STAGE=dev    chalice deploy; STAGE=staging|prod DEPLOY_BUCKET=b: CloudFormation (README, Deploy)"
 	@echo "make bench               benchmarks and cost budgets -> bench/results/ (not in make test)"
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -63,7 +63,8 @@ bench: $(STAMP)
 
 # Offline: chalice package needs only a region. Every template is cfn-linted.
 DEPLOYED_STAGES := dev staging prod
-DEPLOY_METHOD ?= cloudformation
+# Empty: the method the README recommends for the stage (chalice for dev, else cloudformation).
+DEPLOY_METHOD ?=
 
 package: $(STAMP)
 	$(BIN)/python scripts/package.py $(STAGE)
@@ -80,7 +81,7 @@ deploy-checks: package-all
 	$(BIN)/python -m pytest tests/deploy
 
 deploy: $(STAMP)
-	$(BIN)/python scripts/deploy.py $(STAGE) --method $(DEPLOY_METHOD) \
+	$(BIN)/python scripts/deploy.py $(STAGE) $(if $(DEPLOY_METHOD),--method $(DEPLOY_METHOD)) \
 	  $(if $(DEPLOY_BUCKET),--bucket $(DEPLOY_BUCKET))
 
 clean:

@@ -8,11 +8,15 @@ from chalice.app import Chalice, CognitoUserPoolAuthorizer, Response
 from chalicelib import wiring
 from chalicelib.core import docs
 from chalicelib.core.config import chalice_authorizer_enabled
+from chalicelib.core.credentials import refuse_deploy_without_credentials
 from chalicelib.core.health import health_report
 from chalicelib.core.http import PUBLIC_FOR_FIVE_MINUTES
 from chalicelib.core.idempotency import StoredResponse
 from chalicelib.core.identity import ACCESS_TOKEN_SCOPE, bearer_token
 from chalicelib.core.routing import Api, ApiRequest, created, json_response, no_content
+
+# `chalice deploy` without credentials: one line, not Chalice's traceback (see credentials).
+refuse_deploy_without_credentials()
 
 app = Chalice(app_name="ai-lifestyle-api")
 

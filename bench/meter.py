@@ -1,7 +1,8 @@
 """Counts the DynamoDB requests the app's own client sends, with the capacity each consumed.
 
-The app never asks for `ReturnConsumedCapacity`; the meter adds `TOTAL` to every data request
-through botocore's event hooks, so no app code changes and the requests stay the app's own.
+Outside Lambda the app never asks for `ReturnConsumedCapacity` (deployed, core.metrics does);
+the meter adds `TOTAL` to every data request through botocore's event hooks, so no app code
+changes and the requests stay the app's own.
 """
 
 from __future__ import annotations
@@ -12,12 +13,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-# Operations that accept ReturnConsumedCapacity.
-_CAPACITY_OPERATIONS = {
-    "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
-    "BatchWriteItem", "TransactGetItems", "TransactWriteItems",
-}
-_READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
+from chalicelib.core.metrics import CAPACITY_OPERATIONS as _CAPACITY_OPERATIONS
+from chalicelib.core.metrics import READ_OPERATIONS as _READS
+from chalicelib.core.metrics import consumed_units as _capacity
 
 
 @dataclass(frozen=True)
@@ -62,21 +60,6 @@ class Usage:
     @property
     def wcu(self) -> float:
         return sum(call.wcu for call in self.calls)
-
-
-def _capacity(operation: str, consumed: Any) -> tuple[float, float]:
-    """(RCU, WCU) from a ConsumedCapacity answer (one dict, or a list for batches)."""
-    entries = consumed if isinstance(consumed, list) else [consumed] if consumed else []
-    rcu = wcu = 0.0
-    for entry in entries:
-        if "ReadCapacityUnits" in entry or "WriteCapacityUnits" in entry:
-            rcu += float(entry.get("ReadCapacityUnits") or 0)
-            wcu += float(entry.get("WriteCapacityUnits") or 0)
-        elif operation in _READS:
-            rcu += float(entry.get("CapacityUnits") or 0)
-        else:
-            wcu += float(entry.get("CapacityUnits") or 0)
-    return rcu, wcu
 
 
 class Meter:

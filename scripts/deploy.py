@@ -1,11 +1,13 @@
 """Deploy one stage, by CloudFormation (the default) or by ``chalice deploy``.
 
-    python scripts/deploy.py dev --bucket my-artifacts      # package, upload, deploy the stack
-    python scripts/deploy.py dev --method chalice           # bootstrap, then chalice deploy
+    python scripts/deploy.py dev                            # bootstrap, then chalice deploy
+    python scripts/deploy.py staging --bucket my-artifacts  # package, upload, deploy the stack
     python scripts/deploy.py prod --bucket b --dry-run      # print the steps, run nothing
 
-Every step is printed before it runs. Without AWS credentials it stops before the first step
-that needs them, and says so, rather than pretending.
+The method is the one the README recommends for the stage (`chalice deploy` for dev,
+CloudFormation for staging and prod) unless --method says otherwise. Credentials are checked
+before anything else: without them it says so in one line and does nothing. Every step is
+printed before it runs.
 """
 
 from __future__ import annotations
@@ -18,16 +20,21 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import boto3
-
 if __package__ in (None, ""):  # run as `python scripts/deploy.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from chalicelib.core.credentials import NO_CREDENTIALS, has_credentials
 from scripts.chalice_config import ChaliceConfig
 from scripts.policy import DEPLOYED_STAGES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+
+
+def recommended_method(stage: str) -> str:
+    """README, Deploy: a personal dev stack by `chalice deploy`, shared stages by CloudFormation
+    (only it makes the gateway's error responses, access logs, throttling and alarms)."""
+    return "chalice" if stage == "dev" else "cloudformation"
 
 
 def stack_name(stage: str) -> str:
@@ -60,9 +67,6 @@ def chalice_steps(stage: str) -> list[list[str]]:
 
 def missing_prerequisites(method: str) -> list[str]:
     problems = []
-    if boto3.session.Session().get_credentials() is None:
-        problems.append("no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/"
-                        "AWS_SECRET_ACCESS_KEY (see README, Deploy)")
     if method == "cloudformation" and shutil.which("aws") is None:
         problems.append("the AWS CLI (`aws`) is not on PATH: install AWS CLI v2")
     return problems
@@ -72,10 +76,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("stage", choices=DEPLOYED_STAGES)
     parser.add_argument("--method", choices=("cloudformation", "chalice"),
-                        default="cloudformation")
+                        help="default: chalice for dev, cloudformation for staging and prod")
     parser.add_argument("--bucket", help="S3 bucket for the Lambda zip (cloudformation only)")
     parser.add_argument("--dry-run", action="store_true", help="print the steps, run nothing")
     args = parser.parse_args(argv)
+    if not args.dry_run and not has_credentials():
+        print(f"Cannot deploy {args.stage}: {NO_CREDENTIALS}", file=sys.stderr)
+        return 2
+    args.method = args.method or recommended_method(args.stage)
 
     region = ChaliceConfig.load(REPO_ROOT).stage_environment(args.stage)["REGION"]
     if args.method == "cloudformation":

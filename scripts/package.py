@@ -4,7 +4,9 @@
 
 ``chalice package --merge-template`` takes one template, so this script prepares it: it fills
 in ``infra/template.yaml``'s parameters from the stage's ``.chalice/config.json`` and adds the
-Lambda role's policy from ``scripts/policy.py``. Nothing here talks to AWS.
+Lambda role's policy from ``scripts/policy.py``. In a stage with provisioned concurrency it then
+points the API at the function's alias (Chalice knows nothing of aliases). Nothing here talks
+to AWS.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 MERGE_TEMPLATE = REPO_ROOT / "infra" / "template.yaml"
 BUILD_DIR = REPO_ROOT / "build"
 API_HANDLER_ROLE = "ApiHandlerRole"
+API_HANDLER = "APIHandler"
+# SAM publishes a version on every code change and moves this alias to it; provisioned
+# concurrency belongs to the alias, so the API must call the alias to use it.
+LIVE_ALIAS = "live"
 
 # Settings the app reads from its environment. Chalice imports app.py while packaging, with
 # the stage's variables laid over the caller's environment: a developer's shell must not
@@ -101,11 +107,55 @@ def package(stage: str, out_dir: Path | None = None) -> Path:
                str(out_dir)]
     subprocess.run(command, cwd=REPO_ROOT, env=env, check=True)
     drop_unused_files(out_dir / "deployment.zip")
+    amount = provisioned_concurrency(stage)
+    if amount:
+        sam_path = out_dir / "sam.json"
+        sam_path.write_text(json.dumps(
+            serve_from_alias(json.loads(sam_path.read_text()), amount), indent=2) + "\n")
     return out_dir
+
+
+def provisioned_concurrency(stage: str) -> int:
+    """The stage's ProvisionedConcurrency in infra/template.yaml (0: none, and no alias)."""
+    serializer = YAMLTemplateSerializer()
+    template = serializer.load_template(MERGE_TEMPLATE.read_text(), str(MERGE_TEMPLATE))
+    return int(template["Mappings"]["StageSettings"][stage]["ProvisionedConcurrency"])
+
+
+def serve_from_alias(template: dict[str, Any], amount: int) -> dict[str, Any]:
+    """The packaged template with `amount` provisioned instances on the function's alias, and
+    API Gateway invoking (and allowed to invoke) that alias rather than $LATEST."""
+    resources = template["Resources"]
+    resources[API_HANDLER]["Properties"].update({
+        "AutoPublishAlias": LIVE_ALIAS,
+        "ProvisionedConcurrencyConfig": {"ProvisionedConcurrentExecutions": amount},
+    })
+    # SAM names the alias it creates <function>Alias<name>; its Ref is the alias's ARN.
+    alias = f"{API_HANDLER}Alias{LIVE_ALIAS}"
+    resources[f"{API_HANDLER}InvokePermission"]["Properties"]["FunctionName"] = {"Ref": alias}
+    for operations in resources["RestAPI"]["Properties"]["DefinitionBody"]["paths"].values():
+        for operation in operations.values():
+            integration = operation.get("x-amazon-apigateway-integration", {})
+            uri = integration.get("uri", {})
+            if isinstance(uri, dict) and "Fn::Sub" in uri:
+                uri["Fn::Sub"] = uri["Fn::Sub"].replace(
+                    f"${{{API_HANDLER}.Arn}}", f"${{{alias}}}")
+    return template
 
 
 # The docs page uses Redoc only; the package that brings it also carries two other UIs.
 UNUSED_IN_LAMBDA = ("openapi_ui_bundles/swagger_ui/", "openapi_ui_bundles/rapidoc/")
+# The AWS SDK and what it depends on: the Lambda runtime has them (a bundled copy would shadow
+# its security updates, and botocore alone is 16 MB). aws-xray-sdk declares botocore, which is
+# how they would get in.
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "dateutil", "python_dateutil", "urllib3",
+                    "six")
+
+
+def _provided_by_runtime(filename: str) -> bool:
+    top = filename.split("/", 1)[0]
+    name = top.removesuffix(".py").split("-", 1)[0]  # "six.py", "urllib3-2.8.0.dist-info"
+    return name in RUNTIME_PROVIDED
 
 
 def drop_unused_files(zip_path: Path) -> None:
@@ -114,7 +164,8 @@ def drop_unused_files(zip_path: Path) -> None:
     with zipfile.ZipFile(zip_path) as source, zipfile.ZipFile(
             slimmer, "w", compression=zipfile.ZIP_DEFLATED) as target:
         for entry in source.infolist():
-            if not entry.filename.startswith(UNUSED_IN_LAMBDA):
+            if not (entry.filename.startswith(UNUSED_IN_LAMBDA)
+                    or _provided_by_runtime(entry.filename)):
                 target.writestr(entry, source.read(entry.filename))
     slimmer.replace(zip_path)
 

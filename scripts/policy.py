@@ -54,6 +54,9 @@ COGNITO_ACTIONS = ("cognito-idp:AdminDeleteUser",)
 LOGS_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 # The key that seals MFA session tokens (chalicelib/core/secrets.py): read, never written.
 SECRETS_ACTIONS = ("secretsmanager:GetSecretValue",)
+# Active tracing (`xray: true`): the function sends its segments. X-Ray's write actions have
+# no resource ARNs, so this is the one statement whose resource is "*".
+XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ def lambda_policy(targets: PolicyTargets) -> dict[str, Any]:
     statements += [
         _allow("UserPoolAdmin", COGNITO_ACTIONS, [targets.user_pool]),
         _allow("SessionTokenSecret", SECRETS_ACTIONS, [targets.session_token_secret]),
+        _allow("Tracing", XRAY_ACTIONS, ["*"]),
         _allow("FunctionLogs", LOGS_ACTIONS, [targets.log_streams]),
     ]
     return {"Version": "2012-10-17", "Statement": statements}

@@ -15,6 +15,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from chalicelib.core import metrics
 from chalicelib.core.aws import error_code
 from chalicelib.core.config import get_settings
 from chalicelib.core.errors import BusinessRuleViolation, ServiceUnavailable
@@ -39,7 +40,9 @@ _deserializer = TypeDeserializer()
 
 @lru_cache(maxsize=1)
 def client() -> Any:
-    return boto3.client("dynamodb", region_name=get_settings().region, config=_RETRIES)
+    dynamodb = boto3.client("dynamodb", region_name=get_settings().region, config=_RETRIES)
+    metrics.watch_capacity(dynamodb)
+    return dynamodb
 
 
 @lru_cache(maxsize=1)
@@ -198,6 +201,14 @@ class Transaction:
         self._items: list[dict[str, Any]] = []
         self._labels: list[str] = []
         self._shared: dict[tuple[str, str], tuple[dict[str, Any], UpdateBuilder, list[str]]] = {}
+        self._events: list[str] = []
+
+    def emits(self, event: str) -> "Transaction":
+        """Count a business event (core.metrics) if, and only if, this transaction commits:
+        a write that loses a race and retries builds a new transaction, so nothing counts
+        twice."""
+        self._events.append(event)
+        return self
 
     def _add(self, label: str, kind: str, body: dict[str, Any]) -> "Transaction":
         self._items.append({kind: {"TableName": table_name(), **body}})
@@ -272,6 +283,8 @@ class Transaction:
                 raise TransactionCancelled(failed, reasons) from exc
             # Conflicts and throttling inside a transaction are worth another attempt.
             raise TransactionCancelled(set(), reasons) from exc
+        for event in self._events:
+            metrics.business_event(event)
 
 
 def _with_condition(body: dict[str, Any], condition: str | None, names: dict[str, str] | None,

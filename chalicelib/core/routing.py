@@ -8,7 +8,8 @@
   unknown paths).
 * One HTTP middleware enforces the body limits, rewrites Chalice's own error bodies into the
   envelope, adds CORS, X-Request-ID, nosniff and Cache-Control headers, and writes one access
-  log line per request.
+  log line per request. It also stamps every log line with the request's correlation id, and
+  (deployed) traces the request and publishes its metrics (core.tracing, core.metrics).
 """
 
 import contextvars
@@ -20,7 +21,7 @@ from typing import Any
 
 from chalice.app import Authorizer, Chalice, ChaliceViewError, Request, Response
 
-from chalicelib.core import errors, http
+from chalicelib.core import errors, http, metrics, tracing
 from chalicelib.core.aws import as_unavailable
 from chalicelib.core.config import Settings, get_settings
 from chalicelib.core.identity import Caller, caller_from
@@ -34,8 +35,21 @@ _CATCH_ALL_DEPTH = 8
 
 @dataclass
 class _Scope:
-    request_id: str
+    request_id: str  # the correlation id: in the envelope and on every log line
     user_id: str | None = None
+    client_request_id: str | None = None  # the client's X-Request-ID, when it sent one
+
+
+def _scope_of(event: Request) -> _Scope:
+    """Behind API Gateway the correlation id is API Gateway's request id, the one its access
+    log and its own error responses carry, so one id finds a request everywhere. Elsewhere
+    (chalice local, tests) it is the client's X-Request-ID, or a new one."""
+    sent = http.request_id_from(event.headers)
+    client_id = sent if event.headers.get("x-request-id") == sent else None
+    gateway_id = (event.context or {}).get("requestId")
+    if isinstance(gateway_id, str) and gateway_id:
+        return _Scope(request_id=gateway_id, client_request_id=client_id)
+    return _Scope(request_id=sent, client_request_id=client_id)
 
 
 _scope: contextvars.ContextVar[_Scope] = contextvars.ContextVar("request_scope")
@@ -193,28 +207,36 @@ class Api:
     def _middleware(self, event: Request, get_response: Callable[[Request], Response]
                     ) -> Response:
         started = time.perf_counter()
-        scope = _Scope(request_id=http.request_id_from(event.headers))
+        scope = _scope_of(event)
         token = _scope.set(scope)
+        # Per thread (chalice local serves requests on threads), on every line logged below.
+        logger.thread_safe_append_keys(correlation_id=scope.request_id)
         try:
-            try:
-                _check_body(event)
-                response = get_response(event)
-            except Exception as exc:
-                response = _failure_response(exc)
-            response = _as_envelope(response)
-            settings = get_settings()
-            # What a view set itself wins: a preflight's methods, the docs' Cache-Control.
-            response.headers = {
-                **http.safety_headers(),
-                **http.cors_headers(settings.cors_allow_origins, event.headers.get("origin"),
-                                    self._allow_methods),
-                **response.headers,
-                "X-Content-Type-Options": "nosniff",
-                "X-Request-ID": scope.request_id,
-            }
-            _log_request(event, response, scope, started)
-            return response
+            with tracing.request_trace(event.method, event.path) as trace, \
+                    metrics.request_metrics(event.method, event.path) as measured:
+                try:
+                    _check_body(event)
+                    response = get_response(event)
+                except Exception as exc:
+                    response = _failure_response(exc)
+                response = _as_envelope(response)
+                settings = get_settings()
+                # What a view set itself wins: a preflight's methods, the docs' Cache-Control.
+                response.headers = {
+                    **http.safety_headers(),
+                    **http.cors_headers(settings.cors_allow_origins, event.headers.get("origin"),
+                                        self._allow_methods),
+                    **response.headers,
+                    "X-Content-Type-Options": "nosniff",
+                    # api.md: echo the client's id when it sent one.
+                    "X-Request-ID": scope.client_request_id or scope.request_id,
+                }
+                trace.finish(response.status_code)
+                measured.finish(response.status_code)
+                _log_request(event, response, scope, started)
+                return response
         finally:
+            logger.thread_safe_remove_keys(["correlation_id"])
             _scope.reset(token)
 
 
@@ -262,6 +284,7 @@ def _as_envelope(response: Response) -> Response:
 def _log_request(event: Request, response: Response, scope: _Scope, started: float) -> None:
     logger.info("request", extra={
         "request_id": scope.request_id,
+        "client_request_id": scope.client_request_id,
         "method": event.method,
         "route": event.path,
         "status": response.status_code,

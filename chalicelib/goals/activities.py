@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chalicelib.core import errors, retry
+from chalicelib.core import errors, metrics, retry
 from chalicelib.core.clock import parse_instant, to_iso, utc_now
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.errors import FieldError, ValidationFailed
@@ -114,6 +114,7 @@ class ActivityService:
             others = [a for a in aggregates if a["day"] != day]
             state = recompute(goal, [*others, updated_day], now, local)
         self._goals.put_activity(tx, user_id, activity)
+        tx.emits(metrics.ACTIVITY_LOGGED)
         self._goals.put_day(tx, user_id, goal["goalId"], updated_day)
         self._put_progress(tx, user_id, goal, state, now, local, count_change=1)
         return activity

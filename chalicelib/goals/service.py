@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chalicelib.core import errors, retry
+from chalicelib.core import errors, metrics, retry
 from chalicelib.core.clock import to_iso, utc_now
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.errors import FieldError, ValidationFailed
@@ -142,7 +142,7 @@ class GoalService:
             progress = current_progress(goal, now, local)
             response = StoredResponse(201, present_goal(goal, progress),
                                       f"/goals/{goal['goalId']}")
-            tx = Transaction()
+            tx = Transaction().emits(metrics.GOAL_CREATED)
             self._goals.put_goal(tx, user_id, goal, expected_version=None)
             self._goals.change_active_slot(tx, user_id, goal["goalId"], None, goal)
             add_record(tx, key, response)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from chalicelib.core import errors, retry
+from chalicelib.core import errors, metrics, retry
 from chalicelib.core.clock import to_iso, utc_now
 from chalicelib.core.dynamo import Transaction, TransactionCancelled
 from chalicelib.core.errors import FieldError, ValidationFailed
@@ -77,7 +77,7 @@ class JournalService:
             local = local_time_of(context.profile, timezone_header)
             now = self._now()
             entry = self._entry(user_id, fields, None, context, now, local)
-            tx = Transaction()
+            tx = Transaction().emits(metrics.JOURNAL_ENTRY_WRITTEN)
             self._entries.change_stats(tx, user_id, context.stats, None, entry,
                                        (entry["template"], entry["createdAt"]),
                                        (local.timezone, local.day_start_hour))
@@ -114,7 +114,7 @@ class JournalService:
             local = local_time_of(context.profile, timezone_header)
             now = self._now()
             new = self._entry(user_id, fields, old, context, now, local)
-            tx = Transaction()
+            tx = Transaction().emits(metrics.JOURNAL_ENTRY_WRITTEN)
             changed_template = (new["template"], new["updatedAt"]) if (
                 new["template"] != old["template"]) else None
             self._entries.change_stats(tx, user_id, context.stats, old, new, changed_template,

@@ -10,7 +10,7 @@ from scripts.package import REPO_ROOT
 
 MAX_ZIP_BYTES = 5 * 1024 * 1024
 # Provided by the Lambda runtime; a bundled copy would shadow its security updates.
-RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer")
+RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "dateutil", "urllib3", "six")
 
 
 def _top_level_names(zip_path: Path) -> set[str]:
@@ -28,6 +28,13 @@ def test_the_zip_leaves_the_aws_sdk_and_cryptography_out(build_dir):
     for package in (*RUNTIME_PACKAGES, "cryptography"):
         assert not any(name == package or name.startswith(f"{package}-") for name in names)
     assert {"app.py", "chalicelib", "pydantic", "jwt"} <= names
+    assert "six.py" not in names
+
+
+def test_the_zip_has_what_tracing_needs(build_dir):
+    # Powertools' Tracer imports aws_xray_sdk in the deployed function; Lambda lacks it.
+    names = _top_level_names(build_dir / "deployment.zip")
+    assert {"aws_xray_sdk", "wrapt", "jmespath"} <= names
 
 
 def test_token_verification_fails_closed_without_cryptography():
