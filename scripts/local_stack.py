@@ -43,6 +43,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 LOCAL_DIR = REPO_ROOT / ".local"
 STACK_ENV_FILE = LOCAL_DIR / "stack.env"
 STACK_PID_FILE = LOCAL_DIR / "stack.pid"
+COGNITO_SERVER = REPO_ROOT / "scripts" / "cognito_server.py"
 DYNAMODB_LOCAL_POM = REPO_ROOT / "scripts" / "dynamodb-local" / "pom.xml"
 DYNAMODB_LOCAL_LIB = LOCAL_DIR / "dynamodb-local" / "lib"
 # DynamoDB Local 3.x moved from com.amazonaws.services.dynamodbv2 to this package.
@@ -173,6 +174,7 @@ class LocalStack:
         dynamodb_port: int = 0,
         cognito_port: int = 0,
         data_dir: Path | None = None,
+        cognito_state: Path | None = None,
         table_name: str = DEFAULT_TABLE_NAME,
         require_dynamodb_local: bool = False,
         log_dir: Path = LOCAL_DIR / "logs",
@@ -180,6 +182,8 @@ class LocalStack:
         self.dynamodb_port = dynamodb_port
         self.cognito_port = cognito_port
         self.data_dir = data_dir
+        # Where the Cognito emulator keeps its pools and users across restarts (None: memory).
+        self.cognito_state = cognito_state
         self.table_name = table_name
         self.require_dynamodb_local = require_dynamodb_local
         self.log_dir = log_dir
@@ -329,8 +333,10 @@ class LocalStack:
         )
 
     def _start_moto(self) -> ManagedProcess:
-        command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1"]
+        command = [sys.executable, str(COGNITO_SERVER), "-H", "127.0.0.1"]
         command += ["-p", str(self.cognito_port)]
+        if self.cognito_state is not None:
+            command += ["--state", str(self.cognito_state)]
         return self._spawn("moto server", command, "moto.log", env=os.environ | MOTO_ENV)
 
     def _start_dynamodb(self) -> tuple[str, DynamoDBBackend, str | None]:
