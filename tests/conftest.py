@@ -17,6 +17,8 @@ os.environ.update({
     "AWS_SECRET_ACCESS_KEY": "testing",
     "TABLE_NAME": "ai-lifestyle-local",  # what the local stage sets during requests
     "CORS_ALLOW_ORIGIN": "*",
+    # moto's in-process mock serves the unit tests' AWS calls; the local stage needs no stack.
+    "AWS_MOCKED_IN_PROCESS": "true",
 })
 # A developer's shell may point boto3 at a running local stack; unit tests must not use it.
 for name in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",

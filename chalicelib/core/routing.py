@@ -19,7 +19,7 @@ from typing import Any
 
 from chalice.app import Authorizer, Chalice, ChaliceViewError, Request, Response
 
-from chalicelib.core import errors, http
+from chalicelib.core import errors, http, local_stage
 from chalicelib.core.aws import as_unavailable
 from chalicelib.core.config import Settings, get_settings
 from chalicelib.core.identity import Caller, caller_from
@@ -190,6 +190,8 @@ class Api:
         token = _scope.set(scope)
         try:
             try:
+                if local_stage.stack_missing():  # before anything could reach AWS
+                    raise errors.ServiceUnavailable(local_stage.STACK_NOT_RUNNING)
                 _check_body(event)
                 response = get_response(event)
             except Exception as exc:
