@@ -688,16 +688,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_parser.add_argument("--port", type=int, default=RUN_API_PORT, help="API port")
     stack_parser = commands.add_parser(
         "stack", help="run the stack alone until Ctrl-C, for `chalice local --stage local`")
-    # Other ports only for tests (the stack's own folder then comes from LOCAL_STACK_DIR).
-    stack_parser.add_argument("--dynamodb-port", type=int, default=RUN_DYNAMODB_PORT)
-    stack_parser.add_argument("--cognito-port", type=int, default=RUN_COGNITO_PORT)
+    for service_parser in (run_parser, stack_parser):
+        # Other ports only for tests (their own folder then comes from LOCAL_STACK_DIR).
+        service_parser.add_argument("--dynamodb-port", type=int, default=RUN_DYNAMODB_PORT)
+        service_parser.add_argument("--cognito-port", type=int, default=RUN_COGNITO_PORT)
     commands.add_parser("env", help="print the environment of the running stack")
     args = parser.parse_args(argv)
-    if args.command == "run":
-        return serve(args.port)
-    if args.command == "stack":
-        return serve(None, args.dynamodb_port, args.cognito_port)
-    return print_env()
+    if args.command == "env":
+        return print_env()
+    api_port = args.port if args.command == "run" else None
+    return serve(api_port, args.dynamodb_port, args.cognito_port)
 
 
 if __name__ == "__main__":
