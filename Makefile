@@ -13,7 +13,7 @@ help:
 	@echo "Run it"
 	@echo "  make run                 DynamoDB Local, Cognito (moto) and the API on :8000"
 	@echo "  make stack               DynamoDB Local (:8001) and Cognito (:8002) alone, for"
-	@echo "                           .venv/bin/chalice local --stage local [--port N]"
+	@echo "                           .venv/bin/chalice local --stage local --no-autoreload"
 	@echo "  make stack-env           print the running stack's endpoints and ids"
 	@echo "  make verify-user EMAIL=x verify a locally registered account (there is no email)"
 	@echo "Test it"

@@ -641,7 +641,8 @@ def _banner(stack: LocalStack, directory: Path, api_port: int | None) -> str:
     if api_port is None:
         api = [
             "  API            not started: run it yourself, on any port, e.g.",
-            "                 .venv/bin/chalice local --stage local --port 8000",
+            "                 .venv/bin/chalice local --stage local --port 8000 --no-autoreload",
+            "                 (its reloader would restart on every log line in .local/)",
         ]
     else:
         api = [
