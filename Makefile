@@ -3,31 +3,62 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 STAGE ?= dev
 
-.PHONY: help run test lint typecheck unit integration e2e stack-tests verify-user clean \
-	package package-all deploy-checks deploy bench bench-checks
+.PHONY: help run stack stack-env test lint typecheck unit integration e2e stack-tests verify-user \
+	clean package package-all deploy-checks deploy bench bench-checks
 
 help:
-	@echo "make run                 start DynamoDB Local, Cognito (moto) and the API on :8000"
-	@echo "make test                lint, types, unit, integration and end-to-end tests"
-	@echo "make verify-user EMAIL=x verify a locally registered account (there is no email)"
-	@echo "make unit | integration | e2e | lint | typecheck   one layer only"
-	@echo "make package STAGE=dev   build/dev/: CloudFormation template + Lambda zip, linted"
-	@echo "make package-all         package and cfn-lint dev, staging and prod"
-	@echo "make deploy STAGE=dev    chalice deploy; STAGE=staging|prod DEPLOY_BUCKET=b: CloudFormation (README, Deploy)"
-	@echo "make bench               benchmarks and cost budgets -> bench/results/ (not in make test)"
+	@echo "Run it"
+	@echo "  make run                 DynamoDB Local, Cognito (moto) and the API on :8000"
+	@echo "  make stack               DynamoDB Local (:8001) and Cognito (:8002) alone, for"
+	@echo "                           .venv/bin/chalice local --stage local --no-autoreload"
+	@echo "  make stack-env           print the running stack's endpoints and ids"
+	@echo "  make verify-user EMAIL=x verify a locally registered account (there is no email)"
+	@echo "Test it"
+	@echo "  make test                lint, types, unit, bench checks, integration, e2e, deploy checks"
+	@echo "  make lint | typecheck    ruff | mypy --strict"
+	@echo "  make unit | integration | e2e   one test layer"
+	@echo "  make stack-tests         integration and e2e in one run (one shared local stack)"
+	@echo "  make bench-checks        the benchmark's own logic, offline"
+	@echo "  make bench               benchmarks and cost budgets -> bench/results/ (not in make test)"
+	@echo "Ship it"
+	@echo "  make package STAGE=dev   build/dev/: CloudFormation template + Lambda zip, linted"
+	@echo "  make package-all         package and cfn-lint dev, staging and prod"
+	@echo "  make deploy-checks       package-all, then the template, policy and bundle tests"
+	@echo "  make deploy STAGE=dev    chalice deploy; STAGE=staging|prod DEPLOY_BUCKET=b: CloudFormation"
+	@echo "  make clean               remove .venv, logs, caches and build/ (keeps local data)"
 
-$(STAMP): requirements.txt requirements-dev.txt
-	@test -x $(BIN)/python || "$$(scripts/find_python.sh)" -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet "pip<26.3"
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+# The names of the packages a requirements file lists (and the files it includes).
+requirement_names = $(shell sed -n 's/^\([A-Za-z][A-Za-z0-9_.-]*\).*/\1/p' $(1) | paste -sd' ' -)
+
+# `make run` installs only what running needs; the first test or packaging target adds the rest.
+$(RUN_STAMP): requirements.txt requirements-run.txt
+	@test -x $(BIN)/python || { echo "Creating .venv with $$(scripts/find_python.sh)"; \
+	  "$$(scripts/find_python.sh)" -m venv $(VENV); }
+	@echo "Installing what running the API needs into .venv (first time only, about a minute):"
+	@echo "  $(call requirement_names,requirements.txt requirements-run.txt)"
+	@$(BIN)/python -m pip install --quiet "pip<26.3"
+	@$(BIN)/python -m pip install --quiet -r requirements-run.txt
 	@touch $@
 
-run: $(STAMP)
+$(STAMP): $(RUN_STAMP) requirements-dev.txt
+	@echo "Installing the test, lint and packaging tools into .venv (first time only):"
+	@echo "  $(call requirement_names,requirements-dev.txt)"
+	@$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+run: $(RUN_STAMP)
 	$(BIN)/python scripts/local_stack.py run
 
-verify-user: $(STAMP)
+stack: $(RUN_STAMP)
+	$(BIN)/python scripts/local_stack.py stack
+
+stack-env: $(RUN_STAMP)
+	@$(BIN)/python scripts/local_stack.py env
+
+verify-user: $(RUN_STAMP)
 	@test -n "$(EMAIL)" || { echo "usage: make verify-user EMAIL=you@example.com"; exit 2; }
 	$(BIN)/python scripts/verify_user.py "$(EMAIL)"
 

@@ -2,7 +2,8 @@
 
 Importable (``LocalStack``, used by the integration tests) and runnable::
 
-    python scripts/local_stack.py run [--port 8000]   # what `make run` does
+    python scripts/local_stack.py stack               # what `make stack` does: the stack alone
+    python scripts/local_stack.py run [--port 8000]   # what `make run` does: stack + API
     python scripts/local_stack.py env                 # the environment of the running stack
 
 DynamoDB Local is AWS's own emulator, fetched from Maven Central once into ``.local/``. Without
@@ -38,12 +39,13 @@ from botocore.config import Config
 if __package__ in (None, ""):  # run as `python scripts/local_stack.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from chalicelib.core import local_stage
 from scripts.resources import ensure_table, ensure_user_pool
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOCAL_DIR = REPO_ROOT / ".local"
-STACK_ENV_FILE = LOCAL_DIR / "stack.env"
-STACK_PID_FILE = LOCAL_DIR / "stack.pid"
+COGNITO_STATE_NAME = "cognito-state.pickle"
+COGNITO_SERVER = REPO_ROOT / "scripts" / "cognito_server.py"
 DYNAMODB_LOCAL_POM = REPO_ROOT / "scripts" / "dynamodb-local" / "pom.xml"
 DYNAMODB_LOCAL_LIB = LOCAL_DIR / "dynamodb-local" / "lib"
 # DynamoDB Local 3.x moved from com.amazonaws.services.dynamodbv2 to this package.
@@ -174,6 +176,7 @@ class LocalStack:
         dynamodb_port: int = 0,
         cognito_port: int = 0,
         data_dir: Path | None = None,
+        cognito_state: Path | None = None,
         table_name: str = DEFAULT_TABLE_NAME,
         require_dynamodb_local: bool = False,
         log_dir: Path = LOCAL_DIR / "logs",
@@ -181,6 +184,8 @@ class LocalStack:
         self.dynamodb_port = dynamodb_port
         self.cognito_port = cognito_port
         self.data_dir = data_dir
+        # Where the Cognito emulator keeps its pools and users across restarts (None: memory).
+        self.cognito_state = cognito_state
         self.table_name = table_name
         self.require_dynamodb_local = require_dynamodb_local
         self.log_dir = log_dir
@@ -334,8 +339,10 @@ class LocalStack:
         )
 
     def _start_moto(self) -> ManagedProcess:
-        command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1"]
+        command = [sys.executable, str(COGNITO_SERVER), "-H", "127.0.0.1"]
         command += ["-p", str(self.cognito_port)]
+        if self.cognito_state is not None:
+            command += ["--state", str(self.cognito_state)]
         return self._spawn("moto server", command, "moto.log", env=os.environ | MOTO_ENV)
 
     def _start_dynamodb(self) -> tuple[str, DynamoDBBackend, str | None]:
@@ -519,29 +526,49 @@ def _venv_tool(name: str) -> str:
 # --- CLI ------------------------------------------------------------------------------------
 
 
-def run(api_port: int) -> int:
-    """`make run`: persistent local stack on fixed ports plus chalice local, until Ctrl-C."""
-    busy = [p for p in (api_port, RUN_DYNAMODB_PORT, RUN_COGNITO_PORT) if not port_is_free(p)]
+def serve(api_port: int | None, dynamodb_port: int = RUN_DYNAMODB_PORT,
+          cognito_port: int = RUN_COGNITO_PORT) -> int:
+    """`make stack` (no ``api_port``) and `make run`: the persistent local stack on fixed ports,
+    plus chalice local for `make run`, until Ctrl-C.
+
+    Everything it keeps lives in ``local_stage.stack_dir()`` (``.local/``): DynamoDB's data,
+    Cognito's users, the logs, and ``stack.env``, where plain ``chalice local --stage local``
+    finds the stack.
+    """
+    directory = local_stage.stack_dir()
+    running = local_stage.read_stack_env(directory)
+    if running is not None:
+        print(f"A local stack is already running (see {directory / 'stack.pid'}).",
+              file=sys.stderr)
+        print("Use it, or stop it first (Ctrl-C where `make stack` or `make run` runs).",
+              file=sys.stderr)
+        return 1
+    ports = [port for port in (api_port, dynamodb_port, cognito_port) if port is not None]
+    busy = [port for port in ports if not port_is_free(port)]
     if busy:
         print(f"Port(s) already in use: {', '.join(map(str, busy))}.", file=sys.stderr)
-        print("Is another `make run` still running? Stop it first.", file=sys.stderr)
+        print("Another program holds them: stop it first.", file=sys.stderr)
         return 1
 
     stack = LocalStack(
-        dynamodb_port=RUN_DYNAMODB_PORT,
-        cognito_port=RUN_COGNITO_PORT,
-        data_dir=LOCAL_DIR / "dynamodb-data",
-        log_dir=LOCAL_DIR / "logs",
+        dynamodb_port=dynamodb_port,
+        cognito_port=cognito_port,
+        data_dir=directory / "dynamodb-data",
+        cognito_state=directory / COGNITO_STATE_NAME,
+        log_dir=directory / "logs",
     )
     signal.signal(signal.SIGTERM, _interrupt)
     print("Starting the local stack...", flush=True)
     try:
         stack.start()
-        _write_stack_env(stack.env())
-        # Chalice's own reloader watches the whole project, .local/ included, where the stack's
-        # logs and DynamoDB's files change all the time; the loop below watches the code only.
-        server = stack.start_chalice_local(api_port, autoreload=False)
-        print(_banner(stack, api_port), flush=True)
+        _write_stack_env(directory, stack.env())
+        server = None
+        if api_port is not None:
+            # Chalice's own reloader watches the whole project, .local/ included, where the
+            # stack's logs and DynamoDB's files change all the time; the loop below watches
+            # the code only.
+            server = stack.start_chalice_local(api_port, autoreload=False)
+        print(_banner(stack, directory, api_port), flush=True)
         _serve_until_interrupted(stack, api_port, server)
     except KeyboardInterrupt:
         print("\nStopping the local stack...", flush=True)
@@ -554,7 +581,7 @@ def run(api_port: int) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stack.stop()
-        _remove_stack_env()
+        _remove_stack_env(directory)
         print("Local stack stopped.", flush=True)
     return 0
 
@@ -563,13 +590,15 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def _serve_until_interrupted(stack: LocalStack, api_port: int,
+def _serve_until_interrupted(stack: LocalStack, api_port: int | None,
                              server: subprocess.Popen[bytes] | None) -> None:
     # Deliberately unbounded: a dev server runs until Ctrl-C/SIGTERM or until a service dies.
     sources = _source_stamp()
     while True:
         time.sleep(1.0)
         stack.raise_if_crashed()
+        if api_port is None:
+            continue  # `make stack`: whoever runs chalice local reloads it
         stamp = _source_stamp()
         if stamp == sources:
             continue
@@ -593,20 +622,22 @@ def _source_stamp() -> tuple[tuple[str, int], ...]:
     return tuple((str(path), path.stat().st_mtime_ns) for path in files if path.exists())
 
 
-def _write_stack_env(env: dict[str, str]) -> None:
-    LOCAL_DIR.mkdir(parents=True, exist_ok=True)
-    STACK_ENV_FILE.touch(mode=0o600)
-    STACK_ENV_FILE.chmod(0o600)  # it holds the stack's SESSION_TOKEN_SECRET
-    STACK_ENV_FILE.write_text("".join(f"{key}={value}\n" for key, value in env.items()))
-    STACK_PID_FILE.write_text(f"{os.getpid()}\n")
+def _write_stack_env(directory: Path, env: dict[str, str]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    env_file = directory / "stack.env"
+    env_file.touch(mode=0o600)
+    env_file.chmod(0o600)  # it holds the stack's SESSION_TOKEN_SECRET
+    env_file.write_text("".join(f"{key}={value}\n" for key, value in env.items()))
+    # The pid last: a reader that finds it alive finds the environment complete.
+    (directory / "stack.pid").write_text(f"{os.getpid()}\n")
 
 
-def _remove_stack_env() -> None:
-    STACK_ENV_FILE.unlink(missing_ok=True)
-    STACK_PID_FILE.unlink(missing_ok=True)
+def _remove_stack_env(directory: Path) -> None:
+    (directory / "stack.pid").unlink(missing_ok=True)
+    (directory / "stack.env").unlink(missing_ok=True)
 
 
-def _banner(stack: LocalStack, api_port: int) -> str:
+def _banner(stack: LocalStack, directory: Path, api_port: int | None) -> str:
     info = stack.info
     if info.dynamodb_backend == "dynamodb-local":
         dynamodb = f"{info.dynamodb_endpoint}  (DynamoDB Local, data in {stack.data_dir})"
@@ -615,19 +646,29 @@ def _banner(stack: LocalStack, api_port: int) -> str:
             f"{info.dynamodb_endpoint}  (moto: DynamoDB Local unavailable, data NOT persisted)\n"
             f"                 reason: {info.fallback_reason}"
         )
+    if api_port is None:
+        api = [
+            "  API            not started: run it yourself, on any port, e.g.",
+            "                 .venv/bin/chalice local --stage local --port 8000 --no-autoreload",
+            "                 (its reloader would restart on every log line in .local/)",
+        ]
+    else:
+        api = [
+            f"  API            http://127.0.0.1:{api_port}",
+            f"  Docs           http://127.0.0.1:{api_port}/docs",
+        ]
     return "\n".join(
         [
             "",
             "AI Lifestyle API - local stack is running",
-            f"  API            http://127.0.0.1:{api_port}",
-            f"  Docs           http://127.0.0.1:{api_port}/docs",
+            *api,
             f"  DynamoDB       {dynamodb}",
             f"  Table          {info.table_name}",
             f"  Cognito (moto) {info.cognito_endpoint}",
             f"  User pool      {info.user_pool_id}",
             f"  App client     {info.client_id}",
-            "                 users live in moto's memory: they are gone after a restart",
-            f"  Environment    {STACK_ENV_FILE}",
+            f"                 users kept in {stack.cognito_state}",
+            f"  Environment    {directory / 'stack.env'}",
             f"  Logs           {stack.log_dir}",
             "",
             "Confirm a registered user:  make verify-user EMAIL=you@example.com",
@@ -639,21 +680,14 @@ def _banner(stack: LocalStack, api_port: int) -> str:
 
 def print_env() -> int:
     """Print the running stack's environment (``KEY=value`` lines); 1 if no stack is running."""
-    if not STACK_ENV_FILE.exists() or not _stack_process_alive():
-        print("No local stack is running (start one with `make run`).", file=sys.stderr)
+    directory = local_stage.stack_dir()
+    env = local_stage.read_stack_env(directory)
+    if env is None:
+        print(local_stage.STACK_NOT_RUNNING, file=sys.stderr)
         return 1
-    print(f"# {STACK_ENV_FILE}", file=sys.stderr)
-    print(STACK_ENV_FILE.read_text(), end="")
+    print(f"# {directory / 'stack.env'}", file=sys.stderr)
+    print("".join(f"{key}={value}\n" for key, value in env.items()), end="")
     return 0
-
-
-def _stack_process_alive() -> bool:
-    try:
-        pid = int(STACK_PID_FILE.read_text().strip())
-        os.kill(pid, 0)
-    except (OSError, ValueError):
-        return False
-    return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -661,11 +695,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="run the stack and chalice local until Ctrl-C")
     run_parser.add_argument("--port", type=int, default=RUN_API_PORT, help="API port")
+    stack_parser = commands.add_parser(
+        "stack", help="run the stack alone until Ctrl-C, for `chalice local --stage local`")
+    for service_parser in (run_parser, stack_parser):
+        # Other ports only for tests (their own folder then comes from LOCAL_STACK_DIR).
+        service_parser.add_argument("--dynamodb-port", type=int, default=RUN_DYNAMODB_PORT)
+        service_parser.add_argument("--cognito-port", type=int, default=RUN_COGNITO_PORT)
     commands.add_parser("env", help="print the environment of the running stack")
     args = parser.parse_args(argv)
-    if args.command == "run":
-        return run(args.port)
-    return print_env()
+    if args.command == "env":
+        return print_env()
+    api_port = args.port if args.command == "run" else None
+    return serve(api_port, args.dynamodb_port, args.cognito_port)
 
 
 if __name__ == "__main__":

@@ -2,10 +2,10 @@
 
     make verify-user EMAIL=you@example.com
 
-It talks to the running `make run` stack (its `.local/stack.env`, unless the environment
-already names a stack) with the local stage's own settings, and goes through the app's auth
-service, which refuses unless the stage is `local` with developer tools switched on. Nothing
-like it exists in a deployed stage.
+It talks to the running `make stack` or `make run` stack (found as the app finds it on the
+local stage: its `.local/stack.env`, unless the environment already names a stack) with the
+local stage's own settings, and goes through the app's auth service, which refuses unless the
+stage is `local` with developer tools switched on. Nothing like it exists in a deployed stage.
 """
 
 import json
@@ -25,25 +25,19 @@ def _local_stage_settings() -> dict[str, str]:
     }
 
 
-def _running_stack_env() -> dict[str, str]:
-    stack_env = REPO_ROOT / ".local" / "stack.env"
-    if not stack_env.exists():
-        raise SystemExit("No local stack is running: start it with `make run` first.")
-    pairs = (line.split("=", 1) for line in stack_env.read_text().splitlines() if "=" in line)
-    return {key.strip(): value.strip() for key, value in pairs}
-
-
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: verify_user.py EMAIL", file=sys.stderr)
         return 2
     os.environ.update(_local_stage_settings())
-    if "COGNITO_USER_POOL_ID" not in os.environ:  # not handed a stack's environment
-        os.environ.update(_running_stack_env())
 
     from chalicelib import wiring
+    from chalicelib.core import local_stage
     from chalicelib.core.errors import AppError
     from chalicelib.users.models import normalise_email
+
+    if local_stage.stack_missing():
+        raise SystemExit(local_stage.STACK_NOT_RUNNING)
 
     try:
         email = normalise_email(argv[0])

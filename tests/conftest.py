@@ -19,6 +19,8 @@ os.environ.update({
     "CORS_ALLOW_ORIGIN": "*",
     # The local stack makes its own per run (scripts/local_stack.py); in-process tests use this.
     "SESSION_TOKEN_SECRET": "unit-tests-session-token-secret-0123456789abcdef",
+    # moto's in-process mock serves the unit tests' AWS calls; the local stage needs no stack.
+    "AWS_MOCKED_IN_PROCESS": "true",
 })
 # A developer's shell may point boto3 at a running local stack; unit tests must not use it.
 for name in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",

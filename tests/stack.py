@@ -28,9 +28,11 @@ def running_in_ci() -> bool:
     return os.environ.get("CI") == "true"
 
 
-def start_test_stack(tmp_dir: Path, data_dir: Path | None = None) -> LocalStack:
+def start_test_stack(tmp_dir: Path, data_dir: Path | None = None,
+                     cognito_state: Path | None = None) -> LocalStack:
     """Start a stack on free ports, in memory unless ``data_dir`` is given (then DynamoDB
-    Local keeps its data there, across ``stop_dynamodb``/``start_dynamodb``); logs go to
+    Local keeps its data there, across ``stop_dynamodb``/``start_dynamodb``) or
+    ``cognito_state`` (then Cognito keeps its users in that file across restarts); logs go to
     ``tmp_dir / "logs"``.
 
     In CI, DynamoDB Local is mandatory and any failure to start it is an error. Elsewhere a
@@ -40,6 +42,7 @@ def start_test_stack(tmp_dir: Path, data_dir: Path | None = None) -> LocalStack:
         dynamodb_port=0,
         cognito_port=0,
         data_dir=data_dir,
+        cognito_state=cognito_state,
         require_dynamodb_local=running_in_ci(),
         log_dir=tmp_dir / "logs",
     )

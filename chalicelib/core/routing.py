@@ -21,7 +21,7 @@ from typing import Any
 
 from chalice.app import Authorizer, Chalice, ChaliceViewError, Request, Response
 
-from chalicelib.core import errors, http, metrics, tracing
+from chalicelib.core import errors, http, local_stage, metrics, tracing
 from chalicelib.core.aws import as_unavailable
 from chalicelib.core.config import Settings, get_settings
 from chalicelib.core.identity import Caller, caller_from
@@ -215,6 +215,8 @@ class Api:
             with tracing.request_trace(event.method, event.path) as trace, \
                     metrics.request_metrics(event.method, event.path) as measured:
                 try:
+                    if local_stage.stack_missing():  # before anything could reach AWS
+                        raise errors.ServiceUnavailable(local_stage.STACK_NOT_RUNNING)
                     _check_body(event)
                     response = get_response(event)
                 except Exception as exc:

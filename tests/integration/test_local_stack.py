@@ -29,9 +29,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     local_stack.stop()
 
 
-def _start_or_skip(tmp_dir: Path) -> LocalStack:
+def _start_or_skip(tmp_dir: Path, data_dir: Path | None = None,
+                   cognito_state: Path | None = None) -> LocalStack:
     try:
-        return start_test_stack(tmp_dir)
+        return start_test_stack(tmp_dir, data_dir, cognito_state)
     except StackUnavailable as error:
         pytest.skip(str(error))
 
@@ -143,6 +144,74 @@ def test_stop_leaves_nothing_listening(tmp_path: Path) -> None:
     own_stack.stop()  # idempotent
 
     assert [port for port in ports if _is_listening(port)] == []
+
+
+def test_accounts_and_totp_mfa_survive_a_restart(tmp_path: Path) -> None:
+    # Its own stack, kept on disk as `make run` keeps it, and restarted on new ports.
+    data_dir, cognito_state = tmp_path / "dynamodb-data", tmp_path / "cognito" / "state.pickle"
+    first = _start_or_skip(tmp_path / "first", data_dir, cognito_state)
+    try:
+        cognito = first.client("cognito-idp")
+        user_sub = _register_confirmed_user(first, cognito, "kept@example.com")
+        old_token = _log_in(first, cognito, "kept@example.com")["AuthenticationResult"][
+            "AccessToken"]
+        secret = cognito.associate_software_token(AccessToken=old_token)["SecretCode"]
+        cognito.verify_software_token(AccessToken=old_token, UserCode=current_totp_code(secret))
+        cognito.set_user_mfa_preference(
+            AccessToken=old_token,
+            SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
+        )
+        ids_before = (first.info.user_pool_id, first.info.client_id)
+    finally:
+        first.stop()
+
+    second = _start_or_skip(tmp_path / "second", data_dir, cognito_state)
+    try:
+        cognito = second.client("cognito-idp")
+        challenge = _log_in(second, cognito, "kept@example.com")
+        assert challenge["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+        answered = cognito.respond_to_auth_challenge(
+            ClientId=second.info.client_id,
+            ChallengeName="SOFTWARE_TOKEN_MFA",
+            Session=challenge["Session"],
+            ChallengeResponses={"USERNAME": "kept@example.com",
+                                "SOFTWARE_TOKEN_MFA_CODE": current_totp_code(secret)},
+        )
+        new_token = answered["AuthenticationResult"]["AccessToken"]
+
+        assert (second.info.user_pool_id, second.info.client_id) == ids_before
+        assert _claims(second, new_token)["sub"] == user_sub
+        # A token from before the restart still verifies with the pool's keys and is accepted.
+        assert _claims(second, old_token)["sub"] == user_sub
+        attributes = cognito.get_user(AccessToken=old_token)["UserAttributes"]
+        assert {"Name": "sub", "Value": user_sub} in attributes
+        assert len(cognito.list_users(UserPoolId=second.info.user_pool_id)["Users"]) == 1
+    finally:
+        second.stop()
+
+
+def test_a_stack_without_a_state_file_forgets_its_users(tmp_path: Path) -> None:
+    first = _start_or_skip(tmp_path / "first")
+    try:
+        _register_confirmed_user(first, first.client("cognito-idp"), "gone@example.com")
+    finally:
+        first.stop()
+    second = _start_or_skip(tmp_path / "second")
+    try:
+        users = second.client("cognito-idp").list_users(UserPoolId=second.info.user_pool_id)
+        assert users["Users"] == []
+    finally:
+        second.stop()
+
+
+def _claims(stack: LocalStack, token: str) -> dict[str, Any]:
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        key=_signing_key(stack, token),
+        algorithms=["RS256"],
+        issuer=f"https://cognito-idp.{stack.info.region}.amazonaws.com/{stack.info.user_pool_id}",
+    )
+    return claims
 
 
 def _register_confirmed_user(stack: LocalStack, cognito: Any, email: str) -> str:
