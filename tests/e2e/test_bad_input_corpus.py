@@ -153,10 +153,11 @@ def number_values() -> list[tuple[str, Any]]:
 
 
 def json_values() -> list[tuple[str, Any]]:
-    """Free-form objects that break the number, key, depth or size rules (issue 10, item 3)."""
+    """Free-form objects that DynamoDB could not store, or that break the key, depth or size
+    rules (issue 10, item 3)."""
     return [
         ("1e-200", {"foo": 1e-200}), ("1e200", {"foo": 1e200}),
-        ("50-digit integer", {"foo": 10**49 + 7}), ("-1e13 in a list", {"a": [{"b": -1e13}]}),
+        ("50-digit integer", {"foo": 10**49 + 7}), ("-1e130 in a list", {"a": [{"b": -1e130}]}),
         ("empty key", {"": 1}), ("empty key nested", {"a": {"": 1}}),
         ("70,000-character key", {"k" * 70_000: 1}), ("256-character key", {"k" * 256: 1}),
         ("nested 11", _nested(11)), ("over 4096 bytes", {"text": "x" * 4_100}),
@@ -336,6 +337,28 @@ def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, l
                                                   "password": STRONG_PASSWORD})
     assert again.status_code == 200
     assert again.json()["user"] == before["/users/profile"]
+
+
+def test_an_activity_a_journal_entry_logged_changes_only_through_the_entry(api, account):
+    token, goal_id = account["token"], account["goalId"]
+    listed = api.call("GET", f"/goals/{goal_id}/activities?limit=100", token).json()
+    [owned] = [a for a in listed["activities"]
+               if a["context"] == {"journalEntryId": account["entryId"]}]
+    before = _snapshot(api, account)
+    path = f"/goals/{goal_id}/activities/{owned['activityId']}"
+    for method, body in (("PUT", {"value": 9}), ("DELETE", None)):
+        response = api.call(method, path, token, json=body)
+        assert response.status_code == 409, response.text
+        assert_envelope(response.json(), 409, "ACTIVITY_OWNED_BY_JOURNAL_ENTRY")
+    claims = [("POST", f"/goals/{goal_id}/activities"),
+              ("PUT", f"/goals/{goal_id}/activities/{account['activityId']}")]
+    for method, claim_path in claims:
+        response = api.call(method, claim_path, token, json={
+            "value": 1, "context": {"journalEntryId": account["entryId"]}})
+        assert response.status_code == 400, response.text
+        body = assert_envelope(response.json(), 400, "VALIDATION_ERROR")
+        assert [e["field"] for e in body["validation_errors"]] == ["context.journalEntryId"]
+    assert _snapshot(api, account) == before
 
 
 BAD_IDS_IN_BODIES = ["a#b", "GOAL#x", "../x", "x/y", "z" * 2000, "\x00", "🙂"]
