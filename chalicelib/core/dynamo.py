@@ -54,6 +54,12 @@ def table_name() -> str:
     return get_settings().table_name
 
 
+# Sorts after every character a key holds: `PREFIX` to `PREFIX + KEY_END` is a key range.
+# Queries use that range rather than begins_with, which DynamoDB Local answers by walking the
+# whole partition (AWS answers both as a range; see the bench's key-condition probe).
+KEY_END = "\uffff"
+
+
 def user_pk(user_id: str) -> str:
     return f"USER#{user_id}"
 

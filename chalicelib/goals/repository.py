@@ -25,7 +25,6 @@ from chalicelib.users.repository import PROFILE_SK
 
 ACTIVITY_ID_INDEX = "ActivityIdIndex"
 MAX_ACTIVE_GOALS = 50
-_LAST_KEY_CHAR = "\uffff"
 
 
 def goal_key(user_id: str, goal_id: str) -> dict[str, str]:
@@ -81,7 +80,7 @@ class GoalRepository:
             KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
             ExpressionAttributeValues=dynamo.serialize({":pk": dynamo.user_pk(user_id),
                                                         ":low": "GOAL#",
-                                                        ":high": f"GOAL#{_LAST_KEY_CHAR}"}),
+                                                        ":high": f"GOAL#{dynamo.KEY_END}"}),
             ConsistentRead=True)
         return [dynamo.without_keys(item) for item in items]
 
@@ -103,7 +102,7 @@ class GoalRepository:
     def day_aggregates(self, user_id: str, goal_id: str, first: date | None = None,
                        last: date | None = None) -> list[dict[str, Any]]:
         low = f"DAY#{first.isoformat()}" if first else "DAY#"
-        high = f"DAY#{last.isoformat()}" if last else f"DAY#{_LAST_KEY_CHAR}"
+        high = f"DAY#{last.isoformat()}" if last else f"DAY#{dynamo.KEY_END}"
         return [dynamo.without_keys(item) for item in dynamo.query_all(
             KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
             ExpressionAttributeValues=dynamo.serialize({
@@ -145,7 +144,7 @@ class GoalRepository:
         values: dict[str, Any] = {
             ":pk": goal_partition(user_id, goal_id),
             ":low": f"ACTIVITY#{low or ''}",
-            ":high": f"ACTIVITY#{high or _LAST_KEY_CHAR}",
+            ":high": f"ACTIVITY#{high or dynamo.KEY_END}",
         }
         params: dict[str, Any] = {"KeyConditionExpression": condition,
                                   "ScanIndexForward": False, "ConsistentRead": True}

@@ -78,9 +78,10 @@ class JournalRepository:
         """The main stats item with every month's day counters, in one Query (about 0.6 KB a
         month of history: ten years add about 18 RCU to the main item's own size)."""
         return journal_stats.merged(dynamo.without_keys(item) for item in dynamo.query_all(
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-            ExpressionAttributeValues=dynamo.serialize({":pk": dynamo.user_pk(user_id),
-                                                        ":prefix": STATS_SK}),
+            KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
+            ExpressionAttributeValues=dynamo.serialize({
+                ":pk": dynamo.user_pk(user_id), ":low": STATS_SK,
+                ":high": f"{STATS_SK}#{dynamo.KEY_END}"}),
             ConsistentRead=True))
 
     def _newest_other(self, user_id: str, entry_id: str) -> str | None:
