@@ -6,6 +6,7 @@ import textwrap
 import zipfile
 from pathlib import Path
 
+from chalicelib.core import docs
 from scripts.package import REPO_ROOT
 
 MAX_ZIP_BYTES = 5 * 1024 * 1024
@@ -35,6 +36,16 @@ def test_the_zip_has_what_tracing_needs(build_dir):
     # Powertools' Tracer imports aws_xray_sdk in the deployed function; Lambda lacks it.
     names = _top_level_names(build_dir / "deployment.zip")
     assert {"aws_xray_sdk", "wrapt", "jmespath"} <= names
+
+
+def test_the_zip_has_the_docs_assets_and_no_other_ui(build_dir):
+    # The docs page reads two files of Swagger UI; the other UIs of its package would only
+    # take room under the 5 MB.
+    with zipfile.ZipFile(build_dir / "deployment.zip") as archive:
+        bundled = {name for name in archive.namelist()
+                   if name.startswith("openapi_ui_bundles/") and "/vendor/" in name}
+    assert bundled == {f"openapi_ui_bundles/swagger_ui/vendor/{name}"
+                       for name in docs.PACKAGED_ASSETS}
 
 
 def test_token_verification_fails_closed_without_cryptography():
