@@ -138,3 +138,18 @@ def validate_example(example: Example) -> list[str]:
                                      format_checker=Draft202012Validator.FORMAT_CHECKER)
     return [f"{example.where} {list(error.path)}: {error.message}"
             for error in validator.iter_errors(example.value)]
+
+
+def operation_for(method: str, concrete_path: str) -> tuple[str, str] | None:
+    """The contract's (path template, method) that serves this call, if any."""
+    template = _template_for(concrete_path)
+    if template is None or (template, method.upper()) not in operations():
+        return None
+    return template, method.upper()
+
+
+def request_example(path: str, method: str, value: Any, where: str) -> Example:
+    """A request body to check against what the operation takes (see validate_example)."""
+    body = document()["paths"][path][method.lower()]["requestBody"]
+    location = _location(body, ("paths", path, method.lower(), "requestBody"))
+    return Example(where, value, _pointer(*location, "content", "application/json", "schema"))
