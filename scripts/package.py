@@ -27,7 +27,6 @@ if __package__ in (None, ""):  # run as `python scripts/package.py`
 
 from chalice.package import YAMLTemplateSerializer
 
-from chalicelib.core import docs
 from scripts.chalice_config import ChaliceConfig
 from scripts.policy import DEPLOYED_STAGES, lambda_policy, stack_targets
 
@@ -144,11 +143,6 @@ def serve_from_alias(template: dict[str, Any], amount: int) -> dict[str, Any]:
     return template
 
 
-# The docs page uses two files of Swagger UI (chalicelib/core/docs.py); the package that brings
-# them also carries two other UIs and Swagger UI's demo page, preset and icons.
-_DOCS_ASSETS = "openapi_ui_bundles/swagger_ui/vendor/"
-USED_DOCS_ASSETS = tuple(f"{_DOCS_ASSETS}{name}" for name in docs.PACKAGED_ASSETS)
-UNUSED_IN_LAMBDA = ("openapi_ui_bundles/redoc/", "openapi_ui_bundles/rapidoc/", _DOCS_ASSETS)
 # The AWS SDK and what it depends on: the Lambda runtime has them (a bundled copy would shadow
 # its security updates, and botocore alone is 16 MB). aws-xray-sdk declares botocore, which is
 # how they would get in.
@@ -168,9 +162,7 @@ def drop_unused_files(zip_path: Path) -> None:
     with zipfile.ZipFile(zip_path) as source, zipfile.ZipFile(
             slimmer, "w", compression=zipfile.ZIP_DEFLATED) as target:
         for entry in source.infolist():
-            unused = (entry.filename.startswith(UNUSED_IN_LAMBDA)
-                      and entry.filename not in USED_DOCS_ASSETS)
-            if not (unused or _provided_by_runtime(entry.filename)):
+            if not _provided_by_runtime(entry.filename):
                 target.writestr(entry, source.read(entry.filename))
     slimmer.replace(zip_path)
 

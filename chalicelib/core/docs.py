@@ -1,17 +1,23 @@
 """Interactive API docs: Swagger UI, served from an installed package (no CDN), reading the
 contract itself, with "Try it out" and an Authorize button for an access token. Relative links
-keep the page working behind any API Gateway stage prefix."""
+keep the page working behind any API Gateway stage prefix.
+
+Swagger UI comes from aws-lambda-powertools, which the app already ships for its logs, metrics
+and tracing and whose maintainers keep its copy current; a second UI package would put another
+megabyte and a half of script into the Lambda zip."""
 
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 CONTRACT = Path(__file__).resolve().parent.parent / "contract" / "openapi.yaml"
-SWAGGER_SCRIPT = "swagger-ui-bundle.js"
-SWAGGER_STYLES = "swagger-ui.css"
+# Where the package keeps them, read as files: importing that module would load Powertools'
+# whole event handler, which the app does not use.
+SWAGGER_PACKAGE, SWAGGER_FOLDER = "aws_lambda_powertools", ("event_handler", "openapi",
+                                                            "swagger_ui")
+SWAGGER_SCRIPT = "swagger-ui-bundle.min.js"
+SWAGGER_STYLES = "swagger-ui.min.css"
 STARTER_SCRIPT = "start.js"
-# What the page reads from the package: the Lambda zip keeps these and drops the rest of it.
-PACKAGED_ASSETS = (SWAGGER_SCRIPT, SWAGGER_STYLES)
 # The packaged stylesheet names a source map the package does not ship; a browser's developer
 # tools would ask this API for it and get a 404.
 _MISSING_SOURCE_MAP = "/*# sourceMappingURL=swagger-ui.css.map*/"
@@ -67,7 +73,7 @@ def contract_text() -> str:
 
 
 def _bundled(name: str) -> str:
-    return (resources.files("openapi_ui_bundles") / "swagger_ui" / "vendor" / name).read_text(
+    return resources.files(SWAGGER_PACKAGE).joinpath(*SWAGGER_FOLDER, name).read_text(
         encoding="utf-8")
 
 

@@ -97,8 +97,8 @@ def test_docs_need_nothing_from_outside(api):
     policy = page.headers["Content-Security-Policy"]
     assert "default-src 'none'" in policy and "script-src 'self';" in policy
     assert "connect-src 'self'" in policy
-    for asset, content_type in (("swagger-ui-bundle.js", "application/javascript"),
-                                ("swagger-ui.css", "text/css"),
+    for asset, content_type in (("swagger-ui-bundle.min.js", "application/javascript"),
+                                ("swagger-ui.min.css", "text/css"),
                                 ("start.js", "application/javascript")):
         answer = requests.get(f"{api.base_url}/docs/{asset}", timeout=10)
         assert answer.status_code == 200, asset
