@@ -46,9 +46,29 @@ def test_docs_list_every_operation(api, browser):
     assert errors == [], errors
 
 
-def test_an_example_call_succeeds_from_the_page(api, browser):
-    # A real user's access token, pasted into Authorize as a reader would; then the profile
-    # operation is tried out from the page and the page must show the API's 200.
+def _try_out(browser, wait, dom_id: str) -> tuple[str, str]:
+    """Open one operation, press "Try it out" and "Execute" (with the example body the page
+    fills in), and read the status and body the page shows."""
+    operation = wait.until(lambda driver: driver.find_element(By.ID, dom_id))
+    browser.execute_script("arguments[0].scrollIntoView()", operation)
+    if not operation.find_elements(By.CSS_SELECTOR, ".try-out__btn"):
+        operation.find_element(By.CSS_SELECTOR, ".opblock-summary-control").click()
+    wait.until(lambda driver: operation.find_element(By.CSS_SELECTOR, ".try-out__btn")).click()
+    operation.find_element(By.CSS_SELECTOR, ".execute").click()
+    live = ".live-responses-table tr.response"
+
+    def shown_status(driver):
+        cells = operation.find_elements(By.CSS_SELECTOR, f"{live} .response-col_status")
+        return cells[0].text.strip() if cells and cells[0].text.strip() else None
+
+    status = wait.until(shown_status)
+    return status, operation.find_element(By.CSS_SELECTOR, f"{live} .response-col_description").text
+
+
+def test_example_calls_succeed_from_the_page(api, browser):
+    # A real user's access token, pasted into Authorize as a reader would; then operations are
+    # tried out from the page, one with the contract's example body, and the page must show
+    # the API's success.
     _, login = api.new_account()
     browser.get(f"{api.base_url}/docs#/profile/getProfile")
     wait = WebDriverWait(browser, 30)
@@ -60,22 +80,12 @@ def test_an_example_call_succeeds_from_the_page(api, browser):
     browser.find_element(By.CSS_SELECTOR, ".auth-btn-wrapper button.authorize").click()
     browser.find_element(By.CSS_SELECTOR, ".auth-btn-wrapper button.btn-done").click()
 
-    operation = wait.until(lambda driver: driver.find_element(
-        By.ID, "operations-profile-getProfile"))
-    if not operation.find_elements(By.CSS_SELECTOR, ".try-out__btn"):
-        operation.find_element(By.CSS_SELECTOR, ".opblock-summary-control").click()
-    wait.until(lambda driver: operation.find_element(By.CSS_SELECTOR, ".try-out__btn")).click()
-    operation.find_element(By.CSS_SELECTOR, ".execute").click()
-
-    live = ".live-responses-table"
-
-    def shown_status(driver):
-        cells = operation.find_elements(By.CSS_SELECTOR, f"{live} tr.response .response-col_status")
-        return cells[0].text.strip() if cells and cells[0].text.strip() else None
-
-    assert wait.until(shown_status) == "200"
-    body = operation.find_element(By.CSS_SELECTOR, f"{live} tr.response .response-col_description")
-    assert f'"userId": "{login["user"]["userId"]}"' in body.text
+    status, body = _try_out(browser, wait, "operations-profile-getProfile")
+    assert status == "200"
+    assert f'"userId": "{login["user"]["userId"]}"' in body
+    status, body = _try_out(browser, wait, "operations-goals-createGoal")
+    assert status == "201", body
+    assert '"title": "Run 15 km a week"' in body  # the first example of the contract
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert errors == [], errors
 
