@@ -43,21 +43,30 @@ def health(request: ApiRequest) -> dict[str, Any]:
 @api.route("/docs", public=True)
 def docs_page(request: ApiRequest) -> Response:
     return Response(body=docs.PAGE, headers={"Content-Type": "text/html; charset=utf-8",
-                                             "Cache-Control": PUBLIC_FOR_FIVE_MINUTES})
+                                             "Cache-Control": PUBLIC_FOR_FIVE_MINUTES,
+                                             "Content-Security-Policy":
+                                                 docs.CONTENT_SECURITY_POLICY})
 
 
-@api.route(f"/docs/{docs.REDOC_SCRIPT}", public=True)
+@api.route(f"/docs/{docs.SWAGGER_SCRIPT}", public=True)
 def docs_script(request: ApiRequest) -> Response:
-    return Response(body=docs.redoc_script(),
+    return Response(body=docs.swagger_script(),
                     headers={"Content-Type": "application/javascript; charset=utf-8",
                              "Cache-Control": "public, max-age=86400"})
 
 
-@api.route(f"/docs/{docs.REDOC_LOGO}", public=True)
-def docs_logo(request: ApiRequest) -> Response:
-    return Response(body=docs.redoc_logo(),
-                    headers={"Content-Type": "image/svg+xml",
+@api.route(f"/docs/{docs.SWAGGER_STYLES}", public=True)
+def docs_styles(request: ApiRequest) -> Response:
+    return Response(body=docs.swagger_styles(),
+                    headers={"Content-Type": "text/css; charset=utf-8",
                              "Cache-Control": "public, max-age=86400"})
+
+
+@api.route(f"/docs/{docs.STARTER_SCRIPT}", public=True)
+def docs_starter(request: ApiRequest) -> Response:
+    return Response(body=docs.STARTER,
+                    headers={"Content-Type": "application/javascript; charset=utf-8",
+                             "Cache-Control": PUBLIC_FOR_FIVE_MINUTES})
 
 
 @api.route("/openapi.yaml", public=True)

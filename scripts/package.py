@@ -143,8 +143,6 @@ def serve_from_alias(template: dict[str, Any], amount: int) -> dict[str, Any]:
     return template
 
 
-# The docs page uses Redoc only; the package that brings it also carries two other UIs.
-UNUSED_IN_LAMBDA = ("openapi_ui_bundles/swagger_ui/", "openapi_ui_bundles/rapidoc/")
 # The AWS SDK and what it depends on: the Lambda runtime has them (a bundled copy would shadow
 # its security updates, and botocore alone is 16 MB). aws-xray-sdk declares botocore, which is
 # how they would get in.
@@ -164,8 +162,7 @@ def drop_unused_files(zip_path: Path) -> None:
     with zipfile.ZipFile(zip_path) as source, zipfile.ZipFile(
             slimmer, "w", compression=zipfile.ZIP_DEFLATED) as target:
         for entry in source.infolist():
-            if not (entry.filename.startswith(UNUSED_IN_LAMBDA)
-                    or _provided_by_runtime(entry.filename)):
+            if not _provided_by_runtime(entry.filename):
                 target.writestr(entry, source.read(entry.filename))
     slimmer.replace(zip_path)
 

@@ -2,6 +2,7 @@
 matches what the contract promises for its operation and status."""
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -83,3 +84,72 @@ def assert_matches(method: str, concrete_path: str, status: int, body: Any) -> N
     errors = sorted(validator.iter_errors(body), key=lambda error: list(error.path))
     assert not errors, (f"{method} {concrete_path} {status} breaks the contract: "
                         + "; ".join(f"{list(e.path)}: {e.message}" for e in errors[:5]))
+
+
+@dataclass(frozen=True)
+class Example:
+    """One example the contract shows: where, its value, and the schema it must match."""
+    where: str
+    value: Any
+    schema_pointer: str
+
+
+def _media_examples(media: dict[str, Any], where: str, pointer: tuple[str, ...]
+                    ) -> list[Example]:
+    schema = _pointer(*pointer, "schema")
+    found = [Example(where, media["example"], schema)] if "example" in media else []
+    for name, example in media.get("examples", {}).items():
+        found.append(Example(f"{where} ({name})", _resolve(example)["value"], schema))
+    return found
+
+
+def _location(node: dict[str, Any], inline: tuple[str, ...]) -> tuple[str, ...]:
+    """Where a request body or response really is: its own place, or what its $ref names."""
+    if "$ref" in node:
+        return tuple(node["$ref"].removeprefix("#/").split("/"))
+    return inline
+
+
+def operation_examples(path: str, method: str, errors_too: bool = False
+                       ) -> dict[str, list[Example]]:
+    """The examples of each JSON body an operation takes or answers with success (or with
+    any status, errors_too), keyed by that body ("POST /goals request", "POST /goals 201");
+    an empty list where it shows none."""
+    operation = document()["paths"][path][method.lower()]
+    places = {"request": operation["requestBody"]} if "requestBody" in operation else {}
+    places |= {status: response for status, response in operation["responses"].items()
+               if errors_too or status.startswith("2")}
+    found: dict[str, list[Example]] = {}
+    for place, node in places.items():
+        inline = ("requestBody",) if place == "request" else ("responses", place)
+        location = _location(node, ("paths", path, method.lower(), *inline))
+        media = _resolve(node).get("content", {}).get("application/json")
+        if media is not None:
+            where = f"{method} {path} {place}"
+            found[where] = _media_examples(media, where,
+                                           (*location, "content", "application/json"))
+    return found
+
+
+def validate_example(example: Example) -> list[str]:
+    """What is wrong with one example against its schema (nothing when it matches)."""
+    validator = Draft202012Validator({"$ref": f"{_URI}#/{example.schema_pointer}"},
+                                     registry=_registry(),
+                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return [f"{example.where} {list(error.path)}: {error.message}"
+            for error in validator.iter_errors(example.value)]
+
+
+def operation_for(method: str, concrete_path: str) -> tuple[str, str] | None:
+    """The contract's (path template, method) that serves this call, if any."""
+    template = _template_for(concrete_path)
+    if template is None or (template, method.upper()) not in operations():
+        return None
+    return template, method.upper()
+
+
+def request_example(path: str, method: str, value: Any, where: str) -> Example:
+    """A request body to check against what the operation takes (see validate_example)."""
+    body = document()["paths"][path][method.lower()]["requestBody"]
+    location = _location(body, ("paths", path, method.lower(), "requestBody"))
+    return Example(where, value, _pointer(*location, "content", "application/json", "schema"))

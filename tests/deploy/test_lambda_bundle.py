@@ -6,6 +6,7 @@ import textwrap
 import zipfile
 from pathlib import Path
 
+from chalicelib.core import docs
 from scripts.package import REPO_ROOT
 
 MAX_ZIP_BYTES = 5 * 1024 * 1024
@@ -35,6 +36,18 @@ def test_the_zip_has_what_tracing_needs(build_dir):
     # Powertools' Tracer imports aws_xray_sdk in the deployed function; Lambda lacks it.
     names = _top_level_names(build_dir / "deployment.zip")
     assert {"aws_xray_sdk", "wrapt", "jmespath"} <= names
+
+
+def test_the_zip_has_one_swagger_ui_the_docs_page_reads(build_dir):
+    # The docs page reads Powertools' copy of Swagger UI; a second UI package would take about
+    # 0.4 MB of the 5 MB.
+    with zipfile.ZipFile(build_dir / "deployment.zip") as archive:
+        names = set(archive.namelist())
+    folder = "/".join((docs.SWAGGER_PACKAGE, *docs.SWAGGER_FOLDER))
+    assert {f"{folder}/{docs.SWAGGER_SCRIPT}", f"{folder}/{docs.SWAGGER_STYLES}"} <= names
+    copies = [name for name in names if name.rsplit("/", 1)[-1].startswith("swagger-ui-bundle")]
+    assert len(copies) == 1, copies
+    assert not any(name.startswith("openapi_ui_bundles") for name in names)
 
 
 def test_token_verification_fails_closed_without_cryptography():
