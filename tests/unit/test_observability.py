@@ -13,9 +13,8 @@ import pytest
 
 from bench.gateway import LambdaContext, event
 from chalicelib.core import metrics, telemetry, tracing
-from tests.unit.conftest import get
+from tests.unit.conftest import get, log_lines
 from tests.unit.lambda_process import GATEWAY_REQUEST_ID, PERSONAL
-from tests.unit.test_logs import _log_lines, app_logs  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACE_HEADER = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
@@ -113,7 +112,7 @@ def test_the_gateway_request_id_correlates_logs_and_the_envelope(deployed):
     assert all(line.get("correlation_id") for line in deployed["logs"])
 
 
-def test_a_clients_request_id_is_still_echoed_behind_the_gateway(client, app_logs):  # noqa: F811
+def test_a_clients_request_id_is_still_echoed_behind_the_gateway(client, app_logs):
     from app import app
 
     sent = event("GET", "/{unknown0}", {"unknown0": "nope"},
@@ -122,7 +121,7 @@ def test_a_clients_request_id_is_still_echoed_behind_the_gateway(client, app_log
     answer = app(sent, LambdaContext())
     assert answer["headers"]["X-Request-ID"] == "client-abc.123"
     assert json.loads(answer["body"])["request_id"] == "gw-42"
-    [line] = _log_lines(app_logs())
+    [line] = log_lines(app_logs())
     assert line["correlation_id"] == line["request_id"] == "gw-42"
     assert line["client_request_id"] == "client-abc.123"
 
