@@ -20,8 +20,8 @@ from typing import Any
 from chalicelib.core import dynamo
 from chalicelib.core.clock import to_iso
 from chalicelib.core.ids import uuid7
+from chalicelib.core.local_time import LocalTime
 from chalicelib.goals import aggregates as agg
-from chalicelib.goals.periods import LocalTime
 from chalicelib.goals.repository import activity_key, day_key, goal_key
 from chalicelib.goals.tracking import current_progress, measured_value, recompute, stored_local_time
 

@@ -19,10 +19,12 @@ from chalicelib.core.errors import FieldError, ValidationFailed
 from chalicelib.core.http import Page
 from chalicelib.core.idempotency import StoredResponse, add_record, key_from, replay
 from chalicelib.core.ids import uuid7
+from chalicelib.core.local_time import LocalTime, instant_bound, local_time_of
 from chalicelib.core.validation import parse
 from chalicelib.goals import aggregates as agg
+from chalicelib.goals.completions import CompletionLog, stage_completion
+from chalicelib.goals.links import ENTRY_LINK
 from chalicelib.goals.models import ActivityFields, dump
-from chalicelib.goals.periods import LocalTime, instant_bound, local_time_of
 from chalicelib.goals.presenter import present_activity
 from chalicelib.goals.repository import GoalRepository, WriteContext
 from chalicelib.goals.tracking import logged_today, recompute, stored_local_time
@@ -35,8 +37,6 @@ from chalicelib.goals.writes import (
 
 # An activity may be stamped a little ahead of the server's clock (clients' clocks drift).
 FUTURE_TOLERANCE = timedelta(minutes=5)
-# Where an activity that a journal entry logged names its entry (`context.journalEntryId`).
-ENTRY_LINK = "journalEntryId"
 
 
 def owning_entry(activity: dict[str, Any]) -> str | None:
@@ -59,9 +59,11 @@ def _client_fields(body: Any) -> dict[str, Any]:
 
 
 class ActivityService:
-    def __init__(self, repository: GoalRepository, now: Callable[[], datetime] = utc_now,
+    def __init__(self, repository: GoalRepository, *, completions: CompletionLog,
+                 now: Callable[[], datetime] = utc_now,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self._goals = repository
+        self._completions = completions
         self._now = now
         self._sleep = sleep
 
@@ -101,6 +103,7 @@ class ActivityService:
         """Add a new activity, its day aggregate and the goal's progress to `tx` (which the
         caller commits). Reads the goal's day aggregates only when the activity is not dated
         today (then the stored state cannot simply be advanced)."""
+        check_accepts_activities(goal)
         activity = self._new_activity(user_id, goal, fields, local, now)
         quick = logged_today(goal, activity, now, local)
         if quick is not None:
@@ -141,6 +144,7 @@ class ActivityService:
                        activityCount=int(goal.get("activityCount", 0)) + count_change)
         self._goals.put_goal(tx, user_id, updated, expected_version=goal["version"])
         self._goals.change_active_slot(tx, user_id, goal["goalId"], goal, updated)
+        stage_completion(tx, self._completions, user_id, goal, updated)
 
     def _new_activity(self, user_id: str, goal: dict[str, Any], fields: dict[str, Any],
                       local: LocalTime, now: datetime,

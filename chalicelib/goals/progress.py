@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.goals.periods import (
+from chalicelib.core.local_time import (
     PeriodUnit,
     period_end,
     period_key,

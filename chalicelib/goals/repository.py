@@ -20,7 +20,6 @@ from chalicelib.core.clock import to_iso
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.idempotency import IdempotencyKey
 from chalicelib.core.ids import could_be_issued
-from chalicelib.journal import keys as journal_keys
 from chalicelib.users.repository import PROFILE_SK
 
 ACTIVITY_ID_INDEX = "ActivityIdIndex"
@@ -215,17 +214,3 @@ class GoalRepository:
                         condition=f"attribute_not_exists({active}) OR {active} < {limit}")
         elif was_active and not is_active:
             tx.updating("quota-released", _counter_key(user_id)).add_number("active", amount=-1)
-        self._record_completion(tx, user_id, goal_id, before, after)
-
-    @staticmethod
-    def _record_completion(tx: Transaction, user_id: str, goal_id: str,
-                           before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
-        was_done = before is not None and before["status"] == "completed"
-        is_done = after is not None and after["status"] == "completed"
-        if was_done == is_done:
-            return
-        stats = tx.updating("journal-completed-goals", journal_keys.stats_key(user_id))
-        if is_done:
-            stats.add_to_set(journal_keys.COMPLETED_GOALS, {goal_id})
-        else:
-            stats.delete_from_set(journal_keys.COMPLETED_GOALS, {goal_id})

@@ -22,11 +22,12 @@ from chalicelib.core.idempotency import (
     replay,
 )
 from chalicelib.core.ids import uuid7
+from chalicelib.core.local_time import LocalTime, local_time_of
 from chalicelib.core.logging import logger
 from chalicelib.core.validation import parse
 from chalicelib.goals import statistics
+from chalicelib.goals.completions import CompletionLog, stage_completion
 from chalicelib.goals.models import GoalCreate, GoalUpdate, dump, pattern_errors
-from chalicelib.goals.periods import LocalTime, local_time_of
 from chalicelib.goals.presenter import etag, present_goal
 from chalicelib.goals.repository import GoalRepository
 from chalicelib.goals.tracking import (
@@ -75,9 +76,11 @@ def _target_defaults(pattern: str, target: dict[str, Any]) -> dict[str, Any]:
 
 
 class GoalService:
-    def __init__(self, repository: GoalRepository, now: Callable[[], datetime] = utc_now,
+    def __init__(self, repository: GoalRepository, *, completions: CompletionLog,
+                 now: Callable[[], datetime] = utc_now,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self._goals = repository
+        self._completions = completions
         self._now = now
         self._sleep = sleep
 
@@ -145,6 +148,7 @@ class GoalService:
             tx = Transaction().emits(metrics.GOAL_CREATED)
             self._goals.put_goal(tx, user_id, goal, expected_version=None)
             self._goals.change_active_slot(tx, user_id, goal["goalId"], None, goal)
+            stage_completion(tx, self._completions, user_id, None, goal)
             add_record(tx, key, response)
             try:
                 commit(tx)
@@ -253,6 +257,7 @@ class GoalService:
         tx = Transaction()
         self._goals.put_goal(tx, user_id, after, expected_version=before["version"])
         self._goals.change_active_slot(tx, user_id, before["goalId"], before, after)
+        stage_completion(tx, self._completions, user_id, before, after)
         commit(tx)
 
     def archive(self, user_id: str, goal_id: str) -> dict[str, str]:

@@ -6,9 +6,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.core.clock import parse_instant, to_iso
+from chalicelib.core.local_time import LocalTime, PeriodUnit, local_time_of
 from chalicelib.goals import aggregates as agg
 from chalicelib.goals.numbers import tidy
-from chalicelib.goals.periods import LocalTime, PeriodUnit, local_time_of
 from chalicelib.goals.progress import (
     EMPTY_DAY,
     DayTotals,

@@ -8,7 +8,7 @@ from typing import Any
 from chalicelib.core import errors, retry
 from chalicelib.core.clock import to_iso
 from chalicelib.core.dynamo import Transaction, TransactionCancelled
-from chalicelib.goals.periods import LocalTime
+from chalicelib.core.local_time import LocalTime
 from chalicelib.goals.tracking import current_progress, measured_value, reaches_completion
 
 

@@ -2,8 +2,9 @@
 Who sees a shared entry, and how, is sharing.py's.
 
 A `goalProgress` item with a `progressValue` is an activity on that goal (source `journal`),
-logged, changed or removed in the same transaction as the entry, through the goal service's
-own staging, so the goal's progress follows its journal exactly as it follows its activities.
+logged, changed or removed in the same transaction as the entry, through the goals' own
+staging (goals.links), so the goal's progress follows its journal exactly as it follows its
+activities.
 """
 
 import time
@@ -18,11 +19,9 @@ from chalicelib.core.errors import FieldError, ValidationFailed
 from chalicelib.core.http import Page
 from chalicelib.core.idempotency import StoredResponse, add_record, key_from, replay
 from chalicelib.core.ids import uuid7
+from chalicelib.core.local_time import LocalTime, instant_bound, local_time_of
 from chalicelib.core.validation import parse
-from chalicelib.goals.activities import ENTRY_LINK, ActivityService
-from chalicelib.goals.periods import LocalTime, instant_bound, local_time_of
-from chalicelib.goals.repository import GoalRepository
-from chalicelib.goals.writes import check_accepts_activities
+from chalicelib.goals.links import ENTRY_LINK, GoalLinks
 from chalicelib.journal import sharing, text
 from chalicelib.journal.models import EntryCreate, EntryFields, entry_errors
 from chalicelib.journal.repository import JournalContext, JournalRepository
@@ -52,12 +51,11 @@ def _not_found() -> errors.AppError:
 
 
 class JournalService:
-    def __init__(self, entries: JournalRepository, activities: ActivityService,
-                 goal_repository: GoalRepository, now: Callable[[], datetime] = utc_now,
+    def __init__(self, entries: JournalRepository, goal_links: GoalLinks,
+                 now: Callable[[], datetime] = utc_now,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self._entries = entries
-        self._activities = activities
-        self._goal_items = goal_repository
+        self._goal_links = goal_links
         self._now = now
         self._sleep = sleep
 
@@ -224,15 +222,14 @@ class JournalService:
                       if (current or {}).get("completed") else "progress",
                       "note": (current or {}).get("notes"), "source": "journal",
                       "context": {ENTRY_LINK: (new or old or {}).get("entryId")}}
-            existing = self._goal_items.find_activity(user_id, goal_id, activity_id) \
+            existing = self._goal_links.linked_activity(user_id, goal_id, activity_id) \
                 if activity_id else None
             if existing is not None:
                 change = None if value is None else fields
                 if change is not None and existing["value"] == value and (
                         existing["activityType"] == fields["activityType"]):
                     continue
-                self._activities.stage_activity_change(tx, user_id, goal, existing, change, local,
-                                                  now)
+                self._goal_links.stage_change(tx, user_id, goal, existing, change, local, now)
                 if change is None and current is not None:
                     current["activityId"] = None
             elif current is not None:
@@ -240,9 +237,7 @@ class JournalService:
                 # it before entries owned their activities): log it (again).
                 current["activityId"] = None
                 if value is not None:
-                    check_accepts_activities(goal)
-                    activity = self._activities.stage_logged_activity(tx, user_id, goal, fields,
-                                                                      local, now)
+                    activity = self._goal_links.stage_log(tx, user_id, goal, fields, local, now)
                     current["activityId"] = activity["activityId"]
 
     def _commit(self, tx: Transaction) -> None:

@@ -12,8 +12,9 @@ from chalicelib.core import dynamo
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.errors import BusinessRuleViolation, Conflict, ValidationFailed
 from chalicelib.core.http import Page
+from chalicelib.core.local_time import LocalTime
 from chalicelib.goals.activities import ActivityService
-from chalicelib.goals.periods import LocalTime
+from chalicelib.goals.links import GoalLinks
 from chalicelib.goals.repository import GoalRepository
 from chalicelib.goals.service import GoalService
 from chalicelib.journal import keys as journal_keys
@@ -43,9 +44,11 @@ def clock() -> Clock:
 
 @pytest.fixture
 def services(stack_env, clock) -> tuple[JournalService, GoalService]:
-    activities = ActivityService(GoalRepository(), now=clock)
-    journal = JournalService(JournalRepository(), activities, GoalRepository(), now=clock)
-    return journal, GoalService(GoalRepository(), now=clock)
+    completions = JournalRepository()
+    activities = ActivityService(GoalRepository(), completions=completions, now=clock)
+    links = GoalLinks(GoalRepository(), lambda: activities)
+    journal = JournalService(JournalRepository(), links, now=clock)
+    return journal, GoalService(GoalRepository(), completions=completions, now=clock)
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from chalicelib.core.local_time import LocalTime
 from chalicelib.goals import aggregates as agg
-from chalicelib.goals.periods import LocalTime
 from chalicelib.goals.tracking import current_progress, logged_today, recompute
 
 BERLIN = LocalTime("Europe/Berlin", 3)

@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
+from chalicelib.core.local_time import LocalTime, period_key
 from chalicelib.goals import aggregates as agg
-from chalicelib.goals.periods import LocalTime, period_key
 from chalicelib.goals.tracking import current_progress, reaches_completion, recompute
 
 UTC_CLOCK = LocalTime("UTC", 0)
