@@ -86,6 +86,19 @@ def error_body(error: errors.AppError, request_id: str) -> dict[str, Any]:
     return body
 
 
+def etag(version: int) -> str:
+    """The ETag of a versioned item (a goal, a journal entry): its version, quoted."""
+    return f'"{version}"'
+
+
+def check_if_match(if_match: str | None, version: int, message: str,
+                   details: dict[str, Any] | None = None) -> None:
+    """412 unless `If-Match` allows a write to the item at `version`: no header, `*`, or the
+    item's ETag, strong or weak."""
+    if if_match and if_match.strip() not in {"*", etag(version), f"W/{etag(version)}"}:
+        raise errors.PreconditionFailed(message, details=details)
+
+
 def query_values(multi_params: Mapping[str, Sequence[str]] | None, name: str) -> list[str]:
     """Every value of a list parameter, sent as repeated keys, comma lists, or both."""
     values: list[str] = []

@@ -22,18 +22,18 @@ from chalicelib.core.ids import uuid7
 from chalicelib.core.local_time import LocalTime, instant_bound, local_time_of
 from chalicelib.core.validation import parse
 from chalicelib.goals import aggregates as agg
-from chalicelib.goals.completions import CompletionLog, stage_completion
+from chalicelib.goals.completions import CompletionLog, stage_completion, with_progress
 from chalicelib.goals.links import ENTRY_LINK
 from chalicelib.goals.models import ActivityFields, dump
 from chalicelib.goals.presenter import present_activity
-from chalicelib.goals.repository import GoalRepository, WriteContext
-from chalicelib.goals.tracking import logged_today, recompute, stored_local_time
-from chalicelib.goals.writes import (
-    check_accepts_activities,
-    commit,
-    not_found,
-    with_state,
+from chalicelib.goals.progress_state import (
+    Progressed,
+    logged_today,
+    recompute,
+    stored_local_time,
 )
+from chalicelib.goals.repository import GoalRepository, WriteContext
+from chalicelib.goals.rules import check_accepts_activities, commit, not_found
 
 # An activity may be stamped a little ahead of the server's clock (clients' clocks drift).
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -107,7 +107,7 @@ class ActivityService:
         activity = self._new_activity(user_id, goal, fields, local, now)
         quick = logged_today(goal, activity, now, local)
         if quick is not None:
-            state, updated_day = quick
+            progressed, updated_day = quick
         else:
             aggregates = self._goals.day_aggregates(user_id, goal["goalId"])
             day = activity["localDate"]
@@ -115,11 +115,11 @@ class ActivityService:
             updated_day = agg.add_activity(existing or agg.empty_day(date.fromisoformat(day)),
                                            activity, activity["localHour"])
             others = [a for a in aggregates if a["day"] != day]
-            state = recompute(goal, [*others, updated_day], now, local)
+            progressed = recompute(goal, [*others, updated_day], now, local)
         self._goals.put_activity(tx, user_id, activity)
         tx.emits(metrics.ACTIVITY_LOGGED)
         self._goals.put_day(tx, user_id, goal["goalId"], updated_day)
-        self._put_progress(tx, user_id, goal, state, now, local, count_change=1)
+        self._put_progress(tx, user_id, goal, progressed, now, count_change=1)
         return activity
 
     def stage_activity_change(self, tx: Transaction, user_id: str, goal: dict[str, Any],
@@ -137,9 +137,8 @@ class ActivityService:
         return new
 
     def _put_progress(self, tx: Transaction, user_id: str, goal: dict[str, Any],
-                      state: dict[str, Any], now: datetime, local: LocalTime,
-                      count_change: int) -> None:
-        updated = with_state(goal, state, now, local)
+                      progressed: Progressed, now: datetime, count_change: int) -> None:
+        updated = with_progress(goal, progressed, now)
         updated.update(version=goal["version"] + 1, updatedAt=to_iso(now),
                        activityCount=int(goal.get("activityCount", 0)) + count_change)
         self._goals.put_goal(tx, user_id, updated, expected_version=goal["version"])
@@ -284,7 +283,7 @@ class ActivityService:
         aggregates = [a for a in self._goals.day_aggregates(user_id, goal_id)
                       if a["day"] not in days]
         aggregates += [a for a in rebuilt.values() if not agg.is_empty(a)]
-        self._put_progress(tx, user_id, goal, recompute(goal, aggregates, now, local), now, local,
+        self._put_progress(tx, user_id, goal, recompute(goal, aggregates, now, local), now,
                            count_change=0 if new else -1)
 
     def list_activities(self, user_id: str, goal_id: str, start: str | None, end: str | None,

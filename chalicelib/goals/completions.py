@@ -1,12 +1,27 @@
-"""Who hears of goals completing, and the one rule of when they do.
+"""When a goal completes, and who hears of it.
 
-The journal's stats count completed goals; goals know nothing of the journal, so a goal write
-tells whatever was wired in (a `CompletionLog`) in its own transaction.
+A write gives the goal its new progress state, and the goal completes when that progress says
+so (`with_progress`). The journal's stats count completed goals, but goals know nothing of the
+journal: a goal write tells whatever was wired in (a `CompletionLog`) in its own transaction.
 """
 
+from datetime import datetime
 from typing import Any, Protocol
 
+from chalicelib.core.clock import to_iso
 from chalicelib.core.dynamo import Transaction
+from chalicelib.goals.progress_state import Progressed, measured_value, reaches_completion
+
+
+def with_progress(goal: dict[str, Any], progressed: Progressed, now: datetime
+                  ) -> dict[str, Any]:
+    """The goal with its new progress state, what it shows, and completion when reached."""
+    goal = {**goal, "progressState": progressed.state}
+    progress = progressed.progress
+    goal["target"] = {**goal["target"], "currentValue": measured_value(goal, progress)}
+    if reaches_completion(goal, progress):
+        goal.update(status="completed", completedAt=to_iso(now))
+    return goal
 
 
 class CompletionLog(Protocol):

@@ -51,7 +51,3 @@ def present_goal(goal: dict[str, Any], progress: dict[str, Any]) -> dict[str, An
 
 def present_activity(activity: dict[str, Any]) -> dict[str, Any]:
     return {name: activity.get(name) for name in ACTIVITY_FIELDS}
-
-
-def etag(goal: dict[str, Any]) -> str:
-    return f'"{goal["version"]}"'

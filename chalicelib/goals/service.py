@@ -14,7 +14,7 @@ from chalicelib.core import errors, metrics, retry
 from chalicelib.core.clock import to_iso, utc_now
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.errors import FieldError, ValidationFailed
-from chalicelib.core.http import Page
+from chalicelib.core.http import Page, check_if_match, etag
 from chalicelib.core.idempotency import (
     StoredResponse,
     add_record,
@@ -26,11 +26,10 @@ from chalicelib.core.local_time import LocalTime, local_time_of
 from chalicelib.core.logging import logger
 from chalicelib.core.validation import parse
 from chalicelib.goals import statistics
-from chalicelib.goals.completions import CompletionLog, stage_completion
+from chalicelib.goals.completions import CompletionLog, stage_completion, with_progress
 from chalicelib.goals.models import GoalCreate, GoalUpdate, dump, pattern_errors
-from chalicelib.goals.presenter import etag, present_goal
-from chalicelib.goals.repository import GoalRepository
-from chalicelib.goals.tracking import (
+from chalicelib.goals.presenter import present_goal
+from chalicelib.goals.progress_state import (
     current_progress,
     default_target_type,
     period_unit,
@@ -38,7 +37,8 @@ from chalicelib.goals.tracking import (
     stored_local_time,
     unavailable_progress,
 )
-from chalicelib.goals.writes import commit, not_found, with_state
+from chalicelib.goals.repository import GoalRepository
+from chalicelib.goals.rules import commit, not_found
 
 STATUS_MOVES = {
     "draft": {"draft", "active", "paused"},
@@ -91,7 +91,7 @@ class GoalService:
         goal = self._goals.get(user_id, goal_id)
         if goal is None:
             raise not_found()
-        return self._present(goal, timezone_header), etag(goal)
+        return self._present(goal, timezone_header), etag(goal["version"])
 
     def _present(self, goal: dict[str, Any], timezone_header: str | None) -> dict[str, Any]:
         local = stored_local_time(goal, timezone_header)
@@ -183,7 +183,7 @@ class GoalService:
 
     def _with_progress(self, goal: dict[str, Any], aggregates: list[dict[str, Any]],
                        now: datetime, local: LocalTime) -> dict[str, Any]:
-        return with_state(goal, recompute(goal, aggregates, now, local), now, local)
+        return with_progress(goal, recompute(goal, aggregates, now, local), now)
 
     def update(self, user_id: str, goal_id: str, body: Any, if_match: str | None,
                timezone_header: str | None) -> tuple[dict[str, Any], str]:
@@ -194,10 +194,8 @@ class GoalService:
             goal = context.goal
             if goal is None:
                 raise not_found()
-            if if_match and if_match.strip() not in {"*", etag(goal), f"W/{etag(goal)}"}:
-                raise errors.PreconditionFailed(
-                    "The goal has changed since it was read.",
-                    details={"currentVersion": goal["version"]})
+            check_if_match(if_match, goal["version"], "The goal has changed since it was read.",
+                           details={"currentVersion": goal["version"]})
             local = local_time_of(context.profile, timezone_header)
             changed = self._changed_goal(user_id, goal, changes, local)
             try:
@@ -207,7 +205,7 @@ class GoalService:
                     raise errors.PreconditionFailed("The goal has changed since it was read."
                                                     ) from None
                 continue
-            return self._present(changed, timezone_header), etag(changed)
+            return self._present(changed, timezone_header), etag(changed["version"])
         raise retry.exhausted()
 
     def _changed_goal(self, user_id: str, goal: dict[str, Any], changes: dict[str, Any],

@@ -1,15 +1,10 @@
-"""What every goal write shares: a new progress state applied to the goal (completing it when
-its progress says so), and committing a transaction whose failed conditions mean something
-to the client."""
+"""The rules goal and activity writes share: what a missing goal answers, which goals take
+activities, and what a transaction's failed conditions mean to the client."""
 
-from datetime import datetime
 from typing import Any
 
 from chalicelib.core import errors, retry
-from chalicelib.core.clock import to_iso
 from chalicelib.core.dynamo import Transaction, TransactionCancelled
-from chalicelib.core.local_time import LocalTime
-from chalicelib.goals.tracking import current_progress, measured_value, reaches_completion
 
 
 def not_found() -> errors.AppError:
@@ -20,17 +15,6 @@ def check_accepts_activities(goal: dict[str, Any]) -> None:
     if goal["status"] not in {"active", "paused"}:
         raise errors.BusinessRuleViolation(
             f"Activities cannot be logged to a {goal['status']} goal.", code="GOAL_NOT_ACTIVE")
-
-
-def with_state(goal: dict[str, Any], state: dict[str, Any], now: datetime, local: LocalTime
-               ) -> dict[str, Any]:
-    """The goal with a new progress state, what it shows, and completion when reached."""
-    goal = {**goal, "progressState": state}
-    progress = current_progress(goal, now, local)
-    goal["target"] = {**goal["target"], "currentValue": measured_value(goal, progress)}
-    if reaches_completion(goal, progress):
-        goal.update(status="completed", completedAt=to_iso(now))
-    return goal
 
 
 def _explain(exc: TransactionCancelled) -> errors.AppError | None:
