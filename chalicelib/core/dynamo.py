@@ -250,14 +250,6 @@ class Transaction:
         body: dict[str, Any] = {"Item": serialize(item)}
         return self._add(label, "Put", _with_condition(body, condition, names, values))
 
-    def update(self, label: str, key: dict[str, Any], update: UpdateBuilder,
-               condition: str | None = None) -> "Transaction":
-        params = update.params()
-        body: dict[str, Any] = {"Key": serialize(key), **params}
-        if condition:
-            body["ConditionExpression"] = condition
-        return self._add(label, "Update", body)
-
     def delete(self, label: str, key: dict[str, Any], condition: str | None = None
                ) -> "Transaction":
         return self._add(label, "Delete", _with_condition({"Key": serialize(key)}, condition,

@@ -1,4 +1,4 @@
-"""HTTP conventions of api.md section 1, as plain functions of plain values."""
+"""The HTTP conventions of docs/api.md, section 1, as plain functions of plain values."""
 
 import json
 import math

@@ -1,5 +1,5 @@
 """Local time: time zones, local dates and period keys, shared by every domain that counts days
-(progress-rules.md, "Time").
+(docs/progress-rules.md, "Time").
 
 An instant belongs to the local date `date(instant in timezone - dayStartHour hours)`; every
 period, streak and "today" is counted on those dates, so DST changes and New Year fall out of

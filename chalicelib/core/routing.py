@@ -23,7 +23,7 @@ from chalice.app import Authorizer, Chalice, ChaliceViewError, Request, Response
 
 from chalicelib.core import errors, http, local_stage, metrics, tracing
 from chalicelib.core.aws import as_unavailable
-from chalicelib.core.config import Settings, get_settings
+from chalicelib.core.config import get_settings
 from chalicelib.core.identity import Caller, caller_from
 from chalicelib.core.logging import logger
 
@@ -70,7 +70,6 @@ class ApiRequest:
     """What a view may read from a request, parsed the same way for every route."""
 
     raw: Request
-    settings: Settings
     _caller: Caller | None = field(default=None, repr=False)
 
     @property
@@ -179,10 +178,10 @@ class Api:
         raw = self.app.current_request
         if raw is None:
             raise errors.AppError("No current request.")
-        settings = get_settings()
-        request = ApiRequest(raw=raw, settings=settings)
+        request = ApiRequest(raw=raw)
         if not public:
-            request._caller = caller_from(raw.context, raw.headers.get("authorization"), settings)
+            request._caller = caller_from(raw.context, raw.headers.get("authorization"),
+                                          get_settings())
             _current_scope().user_id = request._caller.user_id
         return request
 
@@ -230,7 +229,7 @@ class Api:
                                         self._allow_methods),
                     **response.headers,
                     "X-Content-Type-Options": "nosniff",
-                    # api.md: echo the client's id when it sent one.
+                    # docs/api.md: echo the client's id when it sent one.
                     "X-Request-ID": scope.client_request_id or scope.request_id,
                 }
                 trace.finish(response.status_code)

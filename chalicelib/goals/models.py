@@ -1,4 +1,5 @@
-"""Request models and field rules of the goal and activity routes (api.md, Goals)."""
+"""Request models and field rules of the goal and activity routes (docs/api.md; the contract
+lists every field)."""
 
 from datetime import date, datetime
 from typing import Annotated, Any, Literal

@@ -1,4 +1,5 @@
-"""The wire shape of goals and activities: every field of api.md present, in order."""
+"""The wire shape of goals and activities: every field of the contract present, in order
+(docs/api.md: optional fields are null, never missing)."""
 
 from typing import Any
 

@@ -7,7 +7,7 @@ active titles. A write that loses a race reads again and retries.
 
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from chalicelib.core import errors, metrics, retry
@@ -53,8 +53,6 @@ SORTS: dict[str, tuple[str, bool]] = {
     "title_asc": ("title", False), "title_desc": ("title", True),
 }
 PROGRESS_WINDOWS = ("current", "week", "month", "quarter", "year", "all")
-# An activity may be stamped a little ahead of the server's clock (clients' clocks drift).
-FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 def _target_defaults(pattern: str, target: dict[str, Any]) -> dict[str, Any]:

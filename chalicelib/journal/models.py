@@ -1,4 +1,5 @@
-"""Request models and field rules of the journal routes (api.md, Journal)."""
+"""Request models and field rules of the journal routes (docs/api.md; the contract lists every
+field)."""
 
 from typing import Annotated, Any, Literal
 

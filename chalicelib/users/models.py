@@ -1,4 +1,4 @@
-"""Request models and field rules of the auth and profile routes (api.md sections 2 and 3)."""
+"""Request models and field rules of the auth and profile routes (docs/api.md)."""
 
 import re
 from datetime import UTC, date, datetime

@@ -1,4 +1,4 @@
-"""Progress scenarios with hand-computed numbers (progress-rules.md), on the pure engine."""
+"""Progress scenarios with hand-computed numbers (docs/progress-rules.md), on the pure engine."""
 
 from datetime import UTC, date, datetime
 from typing import Any
