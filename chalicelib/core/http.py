@@ -4,7 +4,7 @@ import json
 import math
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,6 +97,16 @@ def check_if_match(if_match: str | None, version: int, message: str,
     item's ETag, strong or weak."""
     if if_match and if_match.strip() not in {"*", etag(version), f"W/{etag(version)}"}:
         raise errors.PreconditionFailed(message, details=details)
+
+
+def refuse_if_matched(if_match: str | None, message: str) -> Callable[[], None]:
+    """For a write that lost a race (core.unit_of_work's `on_lost_race`): one conditioned on
+    `If-Match` is refused (412) rather than applied to a version its client never saw; one
+    without reads again and retries."""
+    def refuse() -> None:
+        if if_match:
+            raise errors.PreconditionFailed(message)
+    return refuse
 
 
 def query_values(multi_params: Mapping[str, Sequence[str]] | None, name: str) -> list[str]:

@@ -1,9 +1,10 @@
 """Activity rules: logging, editing, deleting and listing what a person did towards a goal.
 
-Every write reads what it needs first (the profile, the goal, an idempotency record: one
-request), then commits one transaction with the activity, its day aggregate and the goal's new
-progress, the goal conditioned on the version it read. A write that loses a race reads again
-and retries, so concurrent logs never lose an update and totals stay exact. The journal stages
+Every write is a unit of work (core/unit_of_work.py): it reads what it needs first (the
+profile, the goal, an idempotency record: one request), then commits one transaction with the
+activity, its day aggregate and the goal's new progress, the goal conditioned on the version
+it read. A write that loses a race reads again and retries, so concurrent logs never lose an
+update and totals stay exact. The journal stages
 its goal-linked activities through the same methods.
 """
 
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chalicelib.core import errors, metrics, retry
+from chalicelib.core import errors, metrics
 from chalicelib.core.clock import parse_instant, to_iso, utc_now
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.errors import FieldError, ValidationFailed
@@ -20,11 +21,12 @@ from chalicelib.core.http import Page
 from chalicelib.core.idempotency import StoredResponse, add_record, key_from, replay
 from chalicelib.core.ids import uuid7
 from chalicelib.core.local_time import LocalTime, instant_bound, local_time_of
-from chalicelib.core.validation import parse
+from chalicelib.core.unit_of_work import run_write
+from chalicelib.core.validation import dump, parse
 from chalicelib.goals import aggregates as agg
 from chalicelib.goals.completions import CompletionLog, stage_completion, with_progress
 from chalicelib.goals.links import ENTRY_LINK
-from chalicelib.goals.models import ActivityFields, dump
+from chalicelib.goals.models import ActivityFields
 from chalicelib.goals.presenter import present_activity
 from chalicelib.goals.progress_state import (
     Progressed,
@@ -33,7 +35,7 @@ from chalicelib.goals.progress_state import (
     stored_local_time,
 )
 from chalicelib.goals.repository import GoalRepository, WriteContext
-from chalicelib.goals.rules import check_accepts_activities, commit, not_found
+from chalicelib.goals.rules import check_accepts_activities, not_found
 
 # An activity may be stamped a little ahead of the server's clock (clients' clocks drift).
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -72,24 +74,21 @@ class ActivityService:
                      ) -> StoredResponse:
         fields = _client_fields(body)
         key = key_from(idempotency_header, user_id, f"POST /goals/{goal_id}/activities", body)
-        for _ in retry.attempts(self._sleep):
+
+        def attempt(tx: Transaction) -> StoredResponse:
             context = self._goals.load_for_write(user_id, goal_id, key)
             replayed = replay(key, context.idempotency_record)
             if replayed:
-                return replayed
+                return replayed  # a concurrent twin's response, once it won
             goal = self._writable_goal(context)
             local = local_time_of(context.profile, timezone_header)
-            tx = Transaction()
             activity = self.stage_logged_activity(tx, user_id, goal, fields, local, self._now())
             response = StoredResponse(201, present_activity(activity),
                                       f"/goals/{goal_id}/activities/{activity['activityId']}")
             add_record(tx, key, response)
-            try:
-                commit(tx)
-            except retry.Conflict:
-                continue  # reads again; a concurrent twin's response is then replayed
             return response
-        raise retry.exhausted()
+
+        return run_write(attempt, sleep=self._sleep)
 
     def _writable_goal(self, context: WriteContext) -> dict[str, Any]:
         if context.goal is None:
@@ -208,34 +207,25 @@ class ActivityService:
     def update_activity(self, user_id: str, goal_id: str, activity_id: str, body: Any,
                         timezone_header: str | None) -> dict[str, Any]:
         fields = _client_fields(body)
-        for _ in retry.attempts(self._sleep):
-            context, old = self._activity_context(user_id, goal_id, activity_id)
-            goal = self._editable_goal(context)
-            local = local_time_of(context.profile, timezone_header)
-            tx = Transaction()
-            new = self.stage_activity_change(tx, user_id, goal, old, fields, local, self._now())
-            try:
-                commit(tx)
-            except retry.Conflict:
-                continue
-            assert new is not None  # noqa: S101 - an edit always has a result
-            return present_activity(new)
-        raise retry.exhausted()
+        new = run_write(lambda tx: self._stage_change(tx, user_id, goal_id, activity_id, fields,
+                                                      timezone_header), sleep=self._sleep)
+        assert new is not None  # noqa: S101 - an edit always has a result
+        return present_activity(new)
 
     def delete_activity(self, user_id: str, goal_id: str, activity_id: str,
                         timezone_header: str | None) -> dict[str, str]:
-        for _ in retry.attempts(self._sleep):
-            context, old = self._activity_context(user_id, goal_id, activity_id)
-            goal = self._editable_goal(context)
-            local = local_time_of(context.profile, timezone_header)
-            tx = Transaction()
-            self.stage_activity_change(tx, user_id, goal, old, None, local, self._now())
-            try:
-                commit(tx)
-            except retry.Conflict:
-                continue
-            return {"message": "The activity was deleted."}
-        raise retry.exhausted()
+        run_write(lambda tx: self._stage_change(tx, user_id, goal_id, activity_id, None,
+                                                timezone_header), sleep=self._sleep)
+        return {"message": "The activity was deleted."}
+
+    def _stage_change(self, tx: Transaction, user_id: str, goal_id: str, activity_id: str,
+                      fields: dict[str, Any] | None, timezone_header: str | None
+                      ) -> dict[str, Any] | None:
+        """One attempt at an edit (`fields`) or a deletion (None) through the routes."""
+        context, old = self._activity_context(user_id, goal_id, activity_id)
+        goal = self._editable_goal(context)
+        local = local_time_of(context.profile, timezone_header)
+        return self.stage_activity_change(tx, user_id, goal, old, fields, local, self._now())
 
     def _activity_context(self, user_id: str, goal_id: str, activity_id: str
                           ) -> tuple[WriteContext, dict[str, Any]]:

@@ -136,12 +136,6 @@ class ActivityFields(WireModel):
                            Field(max_length=10)] | None = None
 
 
-def dump(model: WireModel) -> dict[str, Any]:
-    """What a client sent, with wire names, leaving out what it did not send."""
-    dumped: dict[str, Any] = model.model_dump(by_alias=True, exclude_unset=True, mode="json")
-    return dumped
-
-
 def pattern_errors(pattern: str, target: dict[str, Any], today: date,
                    target_date_changed: bool) -> list[FieldError]:
     """The rules each goal pattern puts on its (merged) target."""

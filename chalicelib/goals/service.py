@@ -1,8 +1,9 @@
 """Goal rules: creating, reading, changing and archiving goals, and the progress report.
 
-Every write reads the goal first, then commits one transaction conditioned on the version it
-read, together with the active-goal counter and title locks that enforce the quota and unique
-active titles. A write that loses a race reads again and retries.
+Every write is a unit of work (core/unit_of_work.py): it reads the goal, then commits one
+transaction conditioned on the version it read, together with the active-goal counter and
+title locks that enforce the quota and unique active titles. A write that loses a race reads
+again and retries.
 """
 
 import time
@@ -10,11 +11,11 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from chalicelib.core import errors, metrics, retry
+from chalicelib.core import errors, metrics
 from chalicelib.core.clock import to_iso, utc_now
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.errors import FieldError, ValidationFailed
-from chalicelib.core.http import Page, check_if_match, etag
+from chalicelib.core.http import Page, check_if_match, etag, refuse_if_matched
 from chalicelib.core.idempotency import (
     StoredResponse,
     add_record,
@@ -24,10 +25,11 @@ from chalicelib.core.idempotency import (
 from chalicelib.core.ids import uuid7
 from chalicelib.core.local_time import LocalTime, local_time_of
 from chalicelib.core.logging import logger
-from chalicelib.core.validation import parse
+from chalicelib.core.unit_of_work import run_write
+from chalicelib.core.validation import dump, parse
 from chalicelib.goals import statistics
 from chalicelib.goals.completions import CompletionLog, stage_completion, with_progress
-from chalicelib.goals.models import GoalCreate, GoalUpdate, dump, pattern_errors
+from chalicelib.goals.models import GoalCreate, GoalUpdate, pattern_errors
 from chalicelib.goals.presenter import present_goal
 from chalicelib.goals.progress_state import (
     current_progress,
@@ -38,7 +40,7 @@ from chalicelib.goals.progress_state import (
     unavailable_progress,
 )
 from chalicelib.goals.repository import GoalRepository
-from chalicelib.goals.rules import commit, not_found
+from chalicelib.goals.rules import not_found
 
 STATUS_MOVES = {
     "draft": {"draft", "active", "paused"},
@@ -53,6 +55,7 @@ SORTS: dict[str, tuple[str, bool]] = {
     "title_asc": ("title", False), "title_desc": ("title", True),
 }
 PROGRESS_WINDOWS = ("current", "week", "month", "quarter", "year", "all")
+CHANGED = "The goal has changed since it was read."
 
 
 def _target_defaults(pattern: str, target: dict[str, Any]) -> dict[str, Any]:
@@ -132,28 +135,23 @@ class GoalService:
                timezone_header: str | None) -> StoredResponse:
         request = parse(GoalCreate, body)
         key = key_from(idempotency_header, user_id, "POST /goals", body)
-        for _ in retry.attempts(self._sleep):
+
+        def attempt(tx: Transaction) -> StoredResponse:
             context = self._goals.load_for_write(user_id, None, key)
             replayed = replay(key, context.idempotency_record)
             if replayed:
-                return replayed
+                return replayed  # a concurrent twin's response, once it won
             local = local_time_of(context.profile, timezone_header)
             now = self._now()
             goal = self._new_goal(user_id, request, now, local)
             progress = current_progress(goal, now, local)
             response = StoredResponse(201, present_goal(goal, progress),
                                       f"/goals/{goal['goalId']}")
-            tx = Transaction().emits(metrics.GOAL_CREATED)
-            self._goals.put_goal(tx, user_id, goal, expected_version=None)
-            self._goals.change_active_slot(tx, user_id, goal["goalId"], None, goal)
-            stage_completion(tx, self._completions, user_id, None, goal)
+            self._stage(tx.emits(metrics.GOAL_CREATED), user_id, None, goal)
             add_record(tx, key, response)
-            try:
-                commit(tx)
-            except retry.Conflict:
-                continue  # reads again; a concurrent twin's response is then replayed
             return response
-        raise retry.exhausted()
+
+        return run_write(attempt, sleep=self._sleep)
 
     def _new_goal(self, user_id: str, request: GoalCreate, now: datetime, local: LocalTime
                   ) -> dict[str, Any]:
@@ -185,26 +183,23 @@ class GoalService:
 
     def update(self, user_id: str, goal_id: str, body: Any, if_match: str | None,
                timezone_header: str | None) -> tuple[dict[str, Any], str]:
-        request = parse(GoalUpdate, body)
-        changes = dump(request)
-        for _ in retry.attempts(self._sleep):
+        changes = dump(parse(GoalUpdate, body))
+
+        def attempt(tx: Transaction) -> dict[str, Any]:
             context = self._goals.load_for_write(user_id, goal_id, None)
             goal = context.goal
             if goal is None:
                 raise not_found()
-            check_if_match(if_match, goal["version"], "The goal has changed since it was read.",
+            check_if_match(if_match, goal["version"], CHANGED,
                            details={"currentVersion": goal["version"]})
             local = local_time_of(context.profile, timezone_header)
             changed = self._changed_goal(user_id, goal, changes, local)
-            try:
-                self._save(user_id, goal, changed)
-            except retry.Conflict:
-                if if_match:
-                    raise errors.PreconditionFailed("The goal has changed since it was read."
-                                                    ) from None
-                continue
-            return self._present(changed, timezone_header), etag(changed["version"])
-        raise retry.exhausted()
+            self._stage(tx, user_id, goal, changed)
+            return changed
+
+        changed = run_write(attempt, sleep=self._sleep,
+                            on_lost_race=refuse_if_matched(if_match, CHANGED))
+        return self._present(changed, timezone_header), etag(changed["version"])
 
     def _changed_goal(self, user_id: str, goal: dict[str, Any], changes: dict[str, Any],
                       local: LocalTime) -> dict[str, Any]:
@@ -247,30 +242,27 @@ class GoalService:
                                if status == "completed" else None)
         return changed
 
-    def _save(self, user_id: str, before: dict[str, Any], after: dict[str, Any]) -> None:
-        """Replace `before` with `after` (and the quota and title records with it) in one
-        write, unless the goal changed since it was read: then retry.Conflict."""
-        tx = Transaction()
-        self._goals.put_goal(tx, user_id, after, expected_version=before["version"])
-        self._goals.change_active_slot(tx, user_id, before["goalId"], before, after)
+    def _stage(self, tx: Transaction, user_id: str, before: dict[str, Any] | None,
+               after: dict[str, Any]) -> None:
+        """Replace `before` (None: a new goal) with `after`, and the quota, title and
+        completion records with it, conditioned on the version read."""
+        expected = None if before is None else before["version"]
+        self._goals.put_goal(tx, user_id, after, expected_version=expected)
+        self._goals.change_active_slot(tx, user_id, after["goalId"], before, after)
         stage_completion(tx, self._completions, user_id, before, after)
-        commit(tx)
 
     def archive(self, user_id: str, goal_id: str) -> dict[str, str]:
-        for _ in retry.attempts(self._sleep):
+        def attempt(tx: Transaction) -> None:
             goal = self._goals.get(user_id, goal_id)
             if goal is None:
                 raise not_found()
-            if goal["status"] == "archived":
-                return {"message": "The goal is archived."}
-            archived = {**goal, "status": "archived", "updatedAt": to_iso(self._now()),
-                        "version": goal["version"] + 1}
-            try:
-                self._save(user_id, goal, archived)
-            except retry.Conflict:
-                continue
-            return {"message": "The goal is archived."}
-        raise retry.exhausted()
+            if goal["status"] != "archived":
+                archived = {**goal, "status": "archived", "updatedAt": to_iso(self._now()),
+                            "version": goal["version"] + 1}
+                self._stage(tx, user_id, goal, archived)
+
+        run_write(attempt, sleep=self._sleep)
+        return {"message": "The goal is archived."}
 
     def progress_report(self, user_id: str, goal_id: str, period: str | None,
                         timezone_header: str | None) -> dict[str, Any]:

@@ -138,7 +138,8 @@ class JournalRepository:
             ProjectionExpression="userId, entryId, sharedBy",
             ScanIndexForward=False)]
 
-    # Writes: each adds its items to a transaction the service commits.
+    # Writes: each adds its items to the transaction of a unit of work (core/unit_of_work.py).
+    # A failed condition here (a counter or the version changed) is a lost race: retried.
 
     def put_entry(self, tx: Transaction, entry: dict[str, Any], expected_version: int | None
                   ) -> None:

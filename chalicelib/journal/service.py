@@ -11,17 +11,18 @@ from typing import Any
 
 from chalicelib.core import errors, metrics, retry
 from chalicelib.core.clock import to_iso, utc_now
-from chalicelib.core.dynamo import Transaction, TransactionCancelled
-from chalicelib.core.http import Page, check_if_match, etag
+from chalicelib.core.dynamo import Transaction
+from chalicelib.core.http import Page, check_if_match, etag, refuse_if_matched
 from chalicelib.core.idempotency import StoredResponse, add_record, key_from, replay
-from chalicelib.core.local_time import local_time_of
-from chalicelib.core.validation import parse
+from chalicelib.core.local_time import LocalTime, local_time_of
+from chalicelib.core.unit_of_work import run_write
+from chalicelib.core.validation import dump, parse
 from chalicelib.goals.links import GoalLinks
 from chalicelib.journal import search, sharing
 from chalicelib.journal.goal_links import stage_goal_links
 from chalicelib.journal.models import EntryCreate, EntryFields
 from chalicelib.journal.presenter import present_entry
-from chalicelib.journal.repository import JournalRepository
+from chalicelib.journal.repository import JournalContext, JournalRepository
 from chalicelib.journal.revisions import revised_entry
 from chalicelib.journal.stats import stats_view
 
@@ -41,107 +42,91 @@ class JournalService:
         self._now = now
         self._sleep = sleep
 
-    # Writes.
+    # Writes: each a unit of work (core/unit_of_work.py). A failed condition (a counter
+    # removed at zero, the quota, the version) means a concurrent write: reading again sees
+    # it, and refuses when the quota is reached.
 
     def create(self, user_id: str, body: Any, idempotency_header: str | None,
                timezone_header: str | None) -> StoredResponse:
-        fields = parse(EntryCreate, body).model_dump(by_alias=True, exclude_unset=True,
-                                                     mode="json")
+        fields = dump(parse(EntryCreate, body))
         key = key_from(idempotency_header, user_id, "POST /journal", body)
-        for _ in retry.attempts(self._sleep):
-            context = self._entries.load_for_write(user_id, None, fields.get("linkedGoalIds")
-                                                   or [], key)
+
+        def attempt(tx: Transaction) -> StoredResponse:
+            context = self._entries.load_for_write(user_id, None,
+                                                   fields.get("linkedGoalIds") or [], key)
             replayed = replay(key, context.idempotency_record)
             if replayed:
-                return replayed
-            local = local_time_of(context.profile, timezone_header)
-            now = self._now()
+                return replayed  # a concurrent twin's response, once it won
+            local, now = local_time_of(context.profile, timezone_header), self._now()
             entry = revised_entry(user_id, fields, None, context.profile, context.goals, now,
                                   local)
-            tx = Transaction().emits(metrics.JOURNAL_ENTRY_WRITTEN)
-            self._entries.change_stats(tx, user_id, context.stats, None, entry,
-                                       (entry["template"], entry["createdAt"]),
-                                       (local.timezone, local.day_start_hour))
-            stage_goal_links(tx, self._goal_links, user_id, None, entry, context.goals, local,
-                             now)
-            self._entries.put_entry(tx, entry, expected_version=None)
+            self._stage(tx.emits(metrics.JOURNAL_ENTRY_WRITTEN), context, None, entry,
+                        (entry["template"], entry["createdAt"]), local, now)
             response = StoredResponse(201, present_entry(entry), f"/journal/{entry['entryId']}")
             add_record(tx, key, response)
             sharing.stage(tx, self._entries, None, entry, context.profile)
-            try:
-                self._commit(tx)
-            except retry.Conflict:
-                continue  # reads again; a concurrent twin's response is then replayed
             return response
-        raise retry.exhausted()
+
+        return run_write(attempt, sleep=self._sleep)
 
     def update(self, user_id: str, entry_id: str, body: Any, if_match: str | None,
                timezone_header: str | None) -> tuple[dict[str, Any], str]:
-        fields = parse(EntryFields, body).model_dump(by_alias=True, exclude_unset=True,
-                                                     mode="json")
-        for _ in retry.attempts(self._sleep):
-            first = self._entries.load_for_write(user_id, entry_id, [], None)
-            old = first.entry
-            if old is None:
-                raise _not_found()
-            check_if_match(if_match, old["version"], CHANGED)
-            goal_ids = [*fields.get("linkedGoalIds", old["linkedGoalIds"]),
-                        *old["linkedGoalIds"]]
-            # A second read only when there are goals to read along with the entry.
-            context = self._entries.load_for_write(user_id, entry_id, goal_ids, None) \
-                if goal_ids else first
-            if context.entry is None or context.entry["version"] != old["version"]:
-                continue
-            local = local_time_of(context.profile, timezone_header)
-            now = self._now()
+        fields = dump(parse(EntryFields, body))
+
+        def attempt(tx: Transaction) -> dict[str, Any]:
+            old, context = self._load(user_id, entry_id, fields, if_match)
+            local, now = local_time_of(context.profile, timezone_header), self._now()
             new = revised_entry(user_id, fields, old, context.profile, context.goals, now, local)
-            tx = Transaction().emits(metrics.JOURNAL_ENTRY_WRITTEN)
             changed_template = (new["template"], new["updatedAt"]) if (
                 new["template"] != old["template"]) else None
-            self._entries.change_stats(tx, user_id, context.stats, old, new, changed_template,
-                                       (local.timezone, local.day_start_hour))
-            stage_goal_links(tx, self._goal_links, user_id, old, new, context.goals, local, now)
-            self._entries.put_entry(tx, new, expected_version=old["version"])
+            self._stage(tx.emits(metrics.JOURNAL_ENTRY_WRITTEN), context, old, new,
+                        changed_template, local, now)
             sharing.stage(tx, self._entries, old, new, context.profile)
-            try:
-                self._commit(tx)
-            except retry.Conflict:
-                if if_match:
-                    raise errors.PreconditionFailed(CHANGED) from None
-                continue
-            return present_entry(new), etag(new["version"])
-        raise retry.exhausted()
+            return new
+
+        new = run_write(attempt, sleep=self._sleep,
+                        on_lost_race=refuse_if_matched(if_match, CHANGED))
+        return present_entry(new), etag(new["version"])
 
     def delete(self, user_id: str, entry_id: str) -> None:
-        for _ in retry.attempts(self._sleep):
-            first = self._entries.load_for_write(user_id, entry_id, [], None)
-            old = first.entry
-            if old is None:
-                raise _not_found()
-            context = self._entries.load_for_write(user_id, entry_id, old["linkedGoalIds"],
-                                                   None) if old["linkedGoalIds"] else first
-            local = local_time_of(context.profile)
-            tx = Transaction()
-            self._entries.change_stats(tx, user_id, context.stats, old, None, None,
-                                       (local.timezone, local.day_start_hour))
-            stage_goal_links(tx, self._goal_links, user_id, old, None, context.goals, local,
-                             self._now())
-            self._entries.delete_entry(tx, old)
+        def attempt(tx: Transaction) -> None:
+            old, context = self._load(user_id, entry_id, {}, None)
+            self._stage(tx, context, old, None, None, local_time_of(context.profile),
+                        self._now())
             sharing.stage(tx, self._entries, old, None, context.profile)
-            try:
-                self._commit(tx)
-            except retry.Conflict:
-                continue
-            return
-        raise retry.exhausted()
 
-    def _commit(self, tx: Transaction) -> None:
-        try:
-            tx.commit()
-        except TransactionCancelled as exc:
-            # A stats condition failing (the quota, a counter removed at zero) means a
-            # concurrent write: reading again sees it, and refuses when the quota is reached.
-            raise retry.Conflict() from exc
+        run_write(attempt, sleep=self._sleep)
+
+    def _load(self, user_id: str, entry_id: str, fields: dict[str, Any], if_match: str | None
+              ) -> tuple[dict[str, Any], JournalContext]:
+        """The entry as read, and what its write reads with it: its goals (old and new links)
+        in a second read, only when there are any."""
+        first = self._entries.load_for_write(user_id, entry_id, [], None)
+        old = first.entry
+        if old is None:
+            raise _not_found()
+        check_if_match(if_match, old["version"], CHANGED)
+        goal_ids = [*fields.get("linkedGoalIds", old["linkedGoalIds"]), *old["linkedGoalIds"]]
+        if not goal_ids:
+            return old, first
+        context = self._entries.load_for_write(user_id, entry_id, goal_ids, None)
+        if context.entry is None or context.entry["version"] != old["version"]:
+            raise retry.Conflict()  # changed between the two reads: read again
+        return old, context
+
+    def _stage(self, tx: Transaction, context: JournalContext, old: dict[str, Any] | None,
+               new: dict[str, Any] | None, template_used: tuple[str, str] | None,
+               local: LocalTime, now: datetime) -> None:
+        """The entry's change with its stats and goal links (shares are staged last)."""
+        user_id = (new or old or {})["userId"]
+        self._entries.change_stats(tx, user_id, context.stats, old, new, template_used,
+                                   (local.timezone, local.day_start_hour))
+        stage_goal_links(tx, self._goal_links, user_id, old, new, context.goals, local, now)
+        if new is None and old is not None:
+            self._entries.delete_entry(tx, old)
+        elif new is not None:
+            self._entries.put_entry(tx, new, expected_version=None if old is None
+                                    else old["version"])
 
     # Reads.
 
