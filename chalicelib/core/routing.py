@@ -24,8 +24,10 @@ from chalice.app import Authorizer, Chalice, ChaliceViewError, Request, Response
 from chalicelib.core import errors, http, local_stage, metrics, tracing
 from chalicelib.core.aws import as_unavailable
 from chalicelib.core.config import get_settings
+from chalicelib.core.idempotency import IdempotencyKey, key_from
 from chalicelib.core.identity import Caller, caller_from
 from chalicelib.core.logging import logger
+from chalicelib.core.validation import WireModel, parse
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Unknown paths up to this depth answer 404 in the envelope everywhere; deployed, API Gateway's
@@ -89,6 +91,23 @@ class ApiRequest:
 
     def json(self) -> Any:
         return http.parse_json_body(_raw_body(self.raw))
+
+    def body[M: WireModel](self, model: type[M]) -> M:
+        """The JSON body as the command `model` (400 with every field error)."""
+        return parse(model, self.json())
+
+    def creation[M: WireModel](self, model: type[M], route: str
+                                ) -> tuple[M, IdempotencyKey | None]:
+        """A create's command, and its `Idempotency-Key` bound to this caller, route and body
+        (the body is checked first, as the key's fingerprint is of the body sent)."""
+        body = self.json()
+        command = parse(model, body)
+        return command, key_from(self.header("idempotency-key"), self.user_id, route, body)
+
+    @property
+    def timezone(self) -> str | None:
+        """The `X-Timezone` override of the caller's zone for this request, as sent."""
+        return self.header("x-timezone")
 
     def header(self, name: str) -> str | None:
         value = self.raw.headers.get(name.lower())

@@ -9,7 +9,7 @@ its goal-linked activities through the same methods.
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -18,11 +18,11 @@ from chalicelib.core.clock import parse_instant, to_iso, utc_now
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.errors import FieldError, ValidationFailed
 from chalicelib.core.http import Page
-from chalicelib.core.idempotency import StoredResponse, add_record, key_from, replay
+from chalicelib.core.idempotency import IdempotencyKey, StoredResponse, add_record, replay
 from chalicelib.core.ids import uuid7
 from chalicelib.core.local_time import LocalTime, instant_bound, local_time_of
 from chalicelib.core.unit_of_work import run_write
-from chalicelib.core.validation import dump, parse
+from chalicelib.core.validation import dump
 from chalicelib.goals import aggregates as agg
 from chalicelib.goals.completions import CompletionLog, stage_completion, with_progress
 from chalicelib.goals.links import ENTRY_LINK
@@ -49,10 +49,10 @@ def owning_entry(activity: dict[str, Any]) -> str | None:
     return str(entry_id) if entry_id else None
 
 
-def _client_fields(body: Any) -> dict[str, Any]:
+def _client_fields(request: ActivityFields) -> dict[str, Any]:
     """What a client sent to the activity routes. Only the journal links an activity to an
     entry: a claimed link would lock the activity away from these routes."""
-    fields = dump(parse(ActivityFields, body))
+    fields = dump(request)
     if ENTRY_LINK in (fields.get("context") or {}):
         raise ValidationFailed([FieldError(f"context.{ENTRY_LINK}",
                                            "is set only by the journal entry that logs "
@@ -69,23 +69,22 @@ class ActivityService:
         self._now = now
         self._sleep = sleep
 
-    def log_activity(self, user_id: str, goal_id: str, body: Any,
-                     idempotency_header: str | None, timezone_header: str | None
+    def log_activity(self, user_id: str, goal_id: str, request: ActivityFields, *,
+                     idempotency: IdempotencyKey | None = None, timezone: str | None = None
                      ) -> StoredResponse:
-        fields = _client_fields(body)
-        key = key_from(idempotency_header, user_id, f"POST /goals/{goal_id}/activities", body)
+        fields = _client_fields(request)
 
         def attempt(tx: Transaction) -> StoredResponse:
-            context = self._goals.load_for_write(user_id, goal_id, key)
-            replayed = replay(key, context.idempotency_record)
+            context = self._goals.load_for_write(user_id, goal_id, idempotency)
+            replayed = replay(idempotency, context.idempotency_record)
             if replayed:
                 return replayed  # a concurrent twin's response, once it won
             goal = self._writable_goal(context)
-            local = local_time_of(context.profile, timezone_header)
+            local = local_time_of(context.profile, timezone)
             activity = self.stage_logged_activity(tx, user_id, goal, fields, local, self._now())
             response = StoredResponse(201, present_activity(activity),
                                       f"/goals/{goal_id}/activities/{activity['activityId']}")
-            add_record(tx, key, response)
+            add_record(tx, idempotency, response)
             return response
 
         return run_write(attempt, sleep=self._sleep)
@@ -204,27 +203,28 @@ class ActivityService:
             problems.append(FieldError("activityDate", "must be in the year 2000 or later"))
         return at
 
-    def update_activity(self, user_id: str, goal_id: str, activity_id: str, body: Any,
-                        timezone_header: str | None) -> dict[str, Any]:
-        fields = _client_fields(body)
+    def update_activity(self, user_id: str, goal_id: str, activity_id: str,
+                        request: ActivityFields, *, timezone: str | None = None
+                        ) -> dict[str, Any]:
+        fields = _client_fields(request)
         new = run_write(lambda tx: self._stage_change(tx, user_id, goal_id, activity_id, fields,
-                                                      timezone_header), sleep=self._sleep)
+                                                      timezone), sleep=self._sleep)
         assert new is not None  # noqa: S101 - an edit always has a result
         return present_activity(new)
 
-    def delete_activity(self, user_id: str, goal_id: str, activity_id: str,
-                        timezone_header: str | None) -> dict[str, str]:
+    def delete_activity(self, user_id: str, goal_id: str, activity_id: str, *,
+                        timezone: str | None = None) -> dict[str, str]:
         run_write(lambda tx: self._stage_change(tx, user_id, goal_id, activity_id, None,
-                                                timezone_header), sleep=self._sleep)
+                                                timezone), sleep=self._sleep)
         return {"message": "The activity was deleted."}
 
     def _stage_change(self, tx: Transaction, user_id: str, goal_id: str, activity_id: str,
-                      fields: dict[str, Any] | None, timezone_header: str | None
+                      fields: dict[str, Any] | None, timezone: str | None
                       ) -> dict[str, Any] | None:
         """One attempt at an edit (`fields`) or a deletion (None) through the routes."""
         context, old = self._activity_context(user_id, goal_id, activity_id)
         goal = self._editable_goal(context)
-        local = local_time_of(context.profile, timezone_header)
+        local = local_time_of(context.profile, timezone)
         return self.stage_activity_change(tx, user_id, goal, old, fields, local, self._now())
 
     def _activity_context(self, user_id: str, goal_id: str, activity_id: str
@@ -276,13 +276,14 @@ class ActivityService:
         self._put_progress(tx, user_id, goal, recompute(goal, aggregates, now, local), now,
                            count_change=0 if new else -1)
 
-    def list_activities(self, user_id: str, goal_id: str, start: str | None, end: str | None,
-                        types: list[str], page: Page, timezone_header: str | None
+    def list_activities(self, user_id: str, goal_id: str, *, page: Page,
+                        start: str | None = None, end: str | None = None,
+                        types: Sequence[str] = (), timezone: str | None = None
                         ) -> dict[str, Any]:
         goal = self._goals.get(user_id, goal_id)
         if goal is None:
             raise not_found()
-        local = stored_local_time(goal, timezone_header)
+        local = stored_local_time(goal, timezone)
         problems = [FieldError("activityType", f"unknown type '{kind}'") for kind in types
                     if kind not in agg.ACTIVITY_TYPES]
         low = self._bound("startDate", start, local, problems, end_of_day=False)
@@ -293,7 +294,7 @@ class ActivityService:
             # Ends before it starts (also after clamping at the calendar's ends): nothing in
             # it, and DynamoDB would refuse the reversed BETWEEN.
             return {"activities": [], "pagination": page.describe(0)}
-        items, total = self._goals.activities_page(user_id, goal_id, low, high, types,
+        items, total = self._goals.activities_page(user_id, goal_id, low, high, list(types),
                                                    page.offset, page.limit)
         count = int(goal.get("activityCount", 0)) if total is None else total
         return {"activities": [present_activity(item) for item in items],

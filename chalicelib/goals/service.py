@@ -7,7 +7,7 @@ again and retries.
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -15,18 +15,13 @@ from chalicelib.core import errors, metrics
 from chalicelib.core.clock import to_iso, utc_now
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.errors import FieldError, ValidationFailed
-from chalicelib.core.http import Page, check_if_match, etag, refuse_if_matched
-from chalicelib.core.idempotency import (
-    StoredResponse,
-    add_record,
-    key_from,
-    replay,
-)
+from chalicelib.core.http import Page, check_if_match, refuse_if_matched
+from chalicelib.core.idempotency import IdempotencyKey, StoredResponse, add_record, replay
 from chalicelib.core.ids import uuid7
 from chalicelib.core.local_time import LocalTime, local_time_of
 from chalicelib.core.logging import logger
 from chalicelib.core.unit_of_work import run_write
-from chalicelib.core.validation import dump, parse
+from chalicelib.core.validation import dump
 from chalicelib.goals import statistics
 from chalicelib.goals.completions import CompletionLog, stage_completion, with_progress
 from chalicelib.goals.models import GoalCreate, GoalUpdate, pattern_errors
@@ -87,20 +82,20 @@ class GoalService:
 
     # Reads: the goal item alone; progress is advanced to now from its stored state.
 
-    def get(self, user_id: str, goal_id: str, timezone_header: str | None
-            ) -> tuple[dict[str, Any], str]:
+    def get(self, user_id: str, goal_id: str, *, timezone: str | None = None
+            ) -> dict[str, Any]:
         goal = self._goals.get(user_id, goal_id)
         if goal is None:
             raise not_found()
-        return self._present(goal, timezone_header), etag(goal["version"])
+        return self._present(goal, timezone)
 
     def _present(self, goal: dict[str, Any], timezone_header: str | None) -> dict[str, Any]:
         local = stored_local_time(goal, timezone_header)
         return present_goal(goal, current_progress(goal, self._now(), local))
 
-    def list_goals(self, user_id: str, statuses: list[str], patterns: list[str],
-             categories: list[str], sort: str | None, page: Page,
-             timezone_header: str | None) -> dict[str, Any]:
+    def list_goals(self, user_id: str, *, page: Page, statuses: Sequence[str] = (),
+                   patterns: Sequence[str] = (), categories: Sequence[str] = (),
+                   sort: str | None = None, timezone: str | None = None) -> dict[str, Any]:
         if sort and sort not in SORTS:
             raise ValidationFailed([FieldError("sort", f"must be one of {', '.join(SORTS)}")])
         goals = self._goals.list_goals(user_id)
@@ -113,7 +108,7 @@ class GoalService:
         chosen.sort(key=lambda goal: (str(goal[field]).lower(), goal["goalId"]),
                     reverse=descending)
         shown = chosen[page.offset:page.offset + page.limit]
-        return {"goals": [self._listed(goal, timezone_header) for goal in shown],
+        return {"goals": [self._listed(goal, timezone) for goal in shown],
                 "pagination": page.describe(len(chosen))}
 
     def _listed(self, goal: dict[str, Any], timezone_header: str | None) -> dict[str, Any]:
@@ -131,24 +126,22 @@ class GoalService:
 
     # Goal writes.
 
-    def create(self, user_id: str, body: Any, idempotency_header: str | None,
-               timezone_header: str | None) -> StoredResponse:
-        request = parse(GoalCreate, body)
-        key = key_from(idempotency_header, user_id, "POST /goals", body)
-
+    def create(self, user_id: str, request: GoalCreate, *,
+               idempotency: IdempotencyKey | None = None, timezone: str | None = None
+               ) -> StoredResponse:
         def attempt(tx: Transaction) -> StoredResponse:
-            context = self._goals.load_for_write(user_id, None, key)
-            replayed = replay(key, context.idempotency_record)
+            context = self._goals.load_for_write(user_id, None, idempotency)
+            replayed = replay(idempotency, context.idempotency_record)
             if replayed:
                 return replayed  # a concurrent twin's response, once it won
-            local = local_time_of(context.profile, timezone_header)
+            local = local_time_of(context.profile, timezone)
             now = self._now()
             goal = self._new_goal(user_id, request, now, local)
             progress = current_progress(goal, now, local)
             response = StoredResponse(201, present_goal(goal, progress),
                                       f"/goals/{goal['goalId']}")
             self._stage(tx.emits(metrics.GOAL_CREATED), user_id, None, goal)
-            add_record(tx, key, response)
+            add_record(tx, idempotency, response)
             return response
 
         return run_write(attempt, sleep=self._sleep)
@@ -181,9 +174,9 @@ class GoalService:
                        now: datetime, local: LocalTime) -> dict[str, Any]:
         return with_progress(goal, recompute(goal, aggregates, now, local), now)
 
-    def update(self, user_id: str, goal_id: str, body: Any, if_match: str | None,
-               timezone_header: str | None) -> tuple[dict[str, Any], str]:
-        changes = dump(parse(GoalUpdate, body))
+    def update(self, user_id: str, goal_id: str, request: GoalUpdate, *,
+               if_match: str | None = None, timezone: str | None = None) -> dict[str, Any]:
+        changes = dump(request)
 
         def attempt(tx: Transaction) -> dict[str, Any]:
             context = self._goals.load_for_write(user_id, goal_id, None)
@@ -192,14 +185,14 @@ class GoalService:
                 raise not_found()
             check_if_match(if_match, goal["version"], CHANGED,
                            details={"currentVersion": goal["version"]})
-            local = local_time_of(context.profile, timezone_header)
+            local = local_time_of(context.profile, timezone)
             changed = self._changed_goal(user_id, goal, changes, local)
             self._stage(tx, user_id, goal, changed)
             return changed
 
         changed = run_write(attempt, sleep=self._sleep,
                             on_lost_race=refuse_if_matched(if_match, CHANGED))
-        return self._present(changed, timezone_header), etag(changed["version"])
+        return self._present(changed, timezone)
 
     def _changed_goal(self, user_id: str, goal: dict[str, Any], changes: dict[str, Any],
                       local: LocalTime) -> dict[str, Any]:
@@ -264,8 +257,8 @@ class GoalService:
         run_write(attempt, sleep=self._sleep)
         return {"message": "The goal is archived."}
 
-    def progress_report(self, user_id: str, goal_id: str, period: str | None,
-                        timezone_header: str | None) -> dict[str, Any]:
+    def progress_report(self, user_id: str, goal_id: str, *, period: str | None = None,
+                        timezone: str | None = None) -> dict[str, Any]:
         window = period or "current"
         if window not in PROGRESS_WINDOWS:
             raise ValidationFailed([FieldError("period", "must be one of "
@@ -273,7 +266,7 @@ class GoalService:
         goal = self._goals.get(user_id, goal_id)
         if goal is None:
             raise not_found()
-        local = stored_local_time(goal, timezone_header)
+        local = stored_local_time(goal, timezone)
         now = self._now()
         progress = current_progress(goal, now, local)
         unit = period_unit(goal)

@@ -5,18 +5,18 @@ sharing.py's, lists and search search.py's; this module reads, decides and commi
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from chalicelib.core import errors, metrics, retry
 from chalicelib.core.clock import to_iso, utc_now
 from chalicelib.core.dynamo import Transaction
-from chalicelib.core.http import Page, check_if_match, etag, refuse_if_matched
-from chalicelib.core.idempotency import StoredResponse, add_record, key_from, replay
+from chalicelib.core.http import Page, check_if_match, refuse_if_matched
+from chalicelib.core.idempotency import IdempotencyKey, StoredResponse, add_record, replay
 from chalicelib.core.local_time import LocalTime, local_time_of
 from chalicelib.core.unit_of_work import run_write
-from chalicelib.core.validation import dump, parse
+from chalicelib.core.validation import dump
 from chalicelib.goals.links import GoalLinks
 from chalicelib.journal import search, sharing
 from chalicelib.journal.goal_links import stage_goal_links
@@ -46,36 +46,36 @@ class JournalService:
     # removed at zero, the quota, the version) means a concurrent write: reading again sees
     # it, and refuses when the quota is reached.
 
-    def create(self, user_id: str, body: Any, idempotency_header: str | None,
-               timezone_header: str | None) -> StoredResponse:
-        fields = dump(parse(EntryCreate, body))
-        key = key_from(idempotency_header, user_id, "POST /journal", body)
+    def create(self, user_id: str, request: EntryCreate, *,
+               idempotency: IdempotencyKey | None = None, timezone: str | None = None
+               ) -> StoredResponse:
+        fields = dump(request)
 
         def attempt(tx: Transaction) -> StoredResponse:
             context = self._entries.load_for_write(user_id, None,
-                                                   fields.get("linkedGoalIds") or [], key)
-            replayed = replay(key, context.idempotency_record)
+                                                   fields.get("linkedGoalIds") or [], idempotency)
+            replayed = replay(idempotency, context.idempotency_record)
             if replayed:
                 return replayed  # a concurrent twin's response, once it won
-            local, now = local_time_of(context.profile, timezone_header), self._now()
+            local, now = local_time_of(context.profile, timezone), self._now()
             entry = revised_entry(user_id, fields, None, context.profile, context.goals, now,
                                   local)
             self._stage(tx.emits(metrics.JOURNAL_ENTRY_WRITTEN), context, None, entry,
                         (entry["template"], entry["createdAt"]), local, now)
             response = StoredResponse(201, present_entry(entry), f"/journal/{entry['entryId']}")
-            add_record(tx, key, response)
+            add_record(tx, idempotency, response)
             sharing.stage(tx, self._entries, None, entry, context.profile)
             return response
 
         return run_write(attempt, sleep=self._sleep)
 
-    def update(self, user_id: str, entry_id: str, body: Any, if_match: str | None,
-               timezone_header: str | None) -> tuple[dict[str, Any], str]:
-        fields = dump(parse(EntryFields, body))
+    def update(self, user_id: str, entry_id: str, request: EntryFields, *,
+               if_match: str | None = None, timezone: str | None = None) -> dict[str, Any]:
+        fields = dump(request)
 
         def attempt(tx: Transaction) -> dict[str, Any]:
             old, context = self._load(user_id, entry_id, fields, if_match)
-            local, now = local_time_of(context.profile, timezone_header), self._now()
+            local, now = local_time_of(context.profile, timezone), self._now()
             new = revised_entry(user_id, fields, old, context.profile, context.goals, now, local)
             changed_template = (new["template"], new["updatedAt"]) if (
                 new["template"] != old["template"]) else None
@@ -86,7 +86,7 @@ class JournalService:
 
         new = run_write(attempt, sleep=self._sleep,
                         on_lost_race=refuse_if_matched(if_match, CHANGED))
-        return present_entry(new), etag(new["version"])
+        return present_entry(new)
 
     def delete(self, user_id: str, entry_id: str) -> None:
         def attempt(tx: Transaction) -> None:
@@ -130,18 +130,18 @@ class JournalService:
 
     # Reads.
 
-    def get(self, user_id: str, entry_id: str) -> tuple[dict[str, Any], str]:
+    def get(self, user_id: str, entry_id: str) -> dict[str, Any]:
         entry = self._entries.get(user_id, entry_id)
         if entry is None:
             raise _not_found()
-        return present_entry(entry), etag(entry["version"])
+        return present_entry(entry)
 
-    def stats(self, user_id: str, timezone_header: str | None) -> dict[str, Any]:
+    def stats(self, user_id: str, *, timezone: str | None = None) -> dict[str, Any]:
         item = self._entries.stats(user_id)
-        local = local_time_of(item, timezone_header)
+        local = local_time_of(item, timezone)
         return stats_view(item, local.local_date(self._now()),
                           lambda day: to_iso(local.day_start(day)))
 
-    def list_entries(self, user_id: str, page: Page, query: dict[str, str | None],
-                     timezone_header: str | None) -> dict[str, Any]:
-        return search.list_entries(self._entries, user_id, page, query, timezone_header)
+    def list_entries(self, user_id: str, *, page: Page, filters: Mapping[str, str | None],
+                     timezone: str | None = None) -> dict[str, Any]:
+        return search.list_entries(self._entries, user_id, page, filters, timezone)
