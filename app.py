@@ -1,4 +1,7 @@
-"""Every route of the AI Lifestyle API: parse the request, call one service, answer."""
+"""Every route of the AI Lifestyle API: parse the request into a command, call one service,
+answer. Status codes, headers (ETag, Location) and the Idempotency-Key live here; services
+take typed arguments and never see HTTP. A domain's request models are imported by its own
+routes, on first use, so a cold start loads only the domain its first request needs."""
 
 import os
 from typing import Any
@@ -10,7 +13,7 @@ from chalicelib.core import docs
 from chalicelib.core.config import chalice_authorizer_enabled
 from chalicelib.core.credentials import refuse_deploy_without_credentials
 from chalicelib.core.health import health_report
-from chalicelib.core.http import PUBLIC_FOR_FIVE_MINUTES
+from chalicelib.core.http import PUBLIC_FOR_FIVE_MINUTES, etag
 from chalicelib.core.idempotency import StoredResponse
 from chalicelib.core.identity import ACCESS_TOKEN_SCOPE, bearer_token
 from chalicelib.core.routing import Api, ApiRequest, created, json_response, no_content
@@ -83,42 +86,58 @@ def features(request: ApiRequest) -> dict[str, Any]:
 
 @api.route("/auth/register", methods=("POST",), public=True)
 def register(request: ApiRequest) -> Response:
-    return created(wiring.auth().register(request.json()), "/users/profile")
+    from chalicelib.users.models import RegisterRequest
+
+    return created(wiring.auth().register(request.body(RegisterRequest)), "/users/profile")
 
 
 @api.route("/auth/login", methods=("POST",), public=True)
 def login(request: ApiRequest) -> dict[str, Any]:
-    return wiring.auth().login(request.json())
+    from chalicelib.users.models import LoginRequest
+
+    return wiring.auth().login(request.body(LoginRequest))
 
 
 @api.route("/auth/refresh", methods=("POST",), public=True)
 def refresh(request: ApiRequest) -> dict[str, Any]:
-    return wiring.auth().refresh(request.json())
+    from chalicelib.users.models import RefreshRequest
+
+    return wiring.auth().refresh(request.body(RefreshRequest))
 
 
 @api.route("/auth/email/verify", methods=("POST",), public=True)
 def verify_email(request: ApiRequest) -> dict[str, Any]:
-    return wiring.auth().verify_email(request.json())
+    from chalicelib.users.models import VerifyEmailRequest
+
+    return wiring.auth().verify_email(request.body(VerifyEmailRequest))
 
 
 @api.route("/auth/email/resend", methods=("POST",), public=True)
 def resend_verification(request: ApiRequest) -> dict[str, Any]:
-    return wiring.auth().resend_verification(request.json())
+    from chalicelib.users.models import EmailRequest
+
+    return wiring.auth().resend_verification(request.body(EmailRequest))
 
 
 @api.route("/auth/password/reset-request", methods=("POST",), public=True)
 def request_password_reset(request: ApiRequest) -> dict[str, Any]:
-    return wiring.auth().request_password_reset(request.json())
+    from chalicelib.users.models import EmailRequest
+
+    return wiring.auth().request_password_reset(request.body(EmailRequest))
 
 
 @api.route("/auth/password/reset-confirm", methods=("POST",), public=True)
 def confirm_password_reset(request: ApiRequest) -> dict[str, Any]:
-    return wiring.auth().confirm_password_reset(request.json())
+    from chalicelib.users.models import ResetConfirmRequest
+
+    return wiring.auth().confirm_password_reset(request.body(ResetConfirmRequest))
 
 
 @api.route("/auth/mfa/verify", methods=("POST",), public=True)
 def complete_mfa_login(request: ApiRequest) -> dict[str, Any]:
-    return wiring.auth().complete_mfa_login(request.json())
+    from chalicelib.users.models import MfaLoginRequest
+
+    return wiring.auth().complete_mfa_login(request.body(MfaLoginRequest))
 
 
 @api.route("/auth/mfa/setup", methods=("POST",))
@@ -128,13 +147,18 @@ def start_mfa_setup(request: ApiRequest) -> dict[str, Any]:
 
 @api.route("/auth/mfa/verify-setup", methods=("POST",))
 def finish_mfa_setup(request: ApiRequest) -> dict[str, Any]:
+    from chalicelib.users.models import MfaCodeRequest
+
     return wiring.auth().finish_mfa_setup(request.user_id, _access_token(request),
-                                          request.json())
+                                          request.body(MfaCodeRequest))
 
 
 @api.route("/auth/mfa/disable", methods=("POST",))
 def disable_mfa(request: ApiRequest) -> dict[str, Any]:
-    return wiring.auth().disable_mfa(request.user_id, _access_token(request), request.json())
+    from chalicelib.users.models import MfaCodeRequest
+
+    return wiring.auth().disable_mfa(request.user_id, _access_token(request),
+                                     request.body(MfaCodeRequest))
 
 
 @api.route("/users/profile")
@@ -144,7 +168,9 @@ def get_profile(request: ApiRequest) -> dict[str, Any]:
 
 @api.route("/users/profile", methods=("PUT",))
 def update_profile(request: ApiRequest) -> dict[str, Any]:
-    return wiring.profiles().update(request.user_id, request.json())
+    from chalicelib.users.models import ProfileUpdate
+
+    return wiring.profiles().update(request.user_id, request.body(ProfileUpdate))
 
 
 def _stored(response: StoredResponse) -> Response:
@@ -152,32 +178,39 @@ def _stored(response: StoredResponse) -> Response:
                          headers={"Location": response.location} if response.location else {})
 
 
+def _versioned(item: dict[str, Any]) -> Response:
+    return json_response(item, headers={"ETag": etag(item["version"])})
+
+
 @api.route("/goals")
 def list_goals(request: ApiRequest) -> dict[str, Any]:
     return wiring.goals().list_goals(
-        request.user_id, request.query_list("status"), request.query_list("goalPattern"),
-        request.query_list("category"), request.query("sort"), request.page(),
-        request.header("x-timezone"))
+        request.user_id, page=request.page(), statuses=request.query_list("status"),
+        patterns=request.query_list("goalPattern"), categories=request.query_list("category"),
+        sort=request.query("sort"), timezone=request.timezone)
 
 
 @api.route("/goals", methods=("POST",))
 def create_goal(request: ApiRequest) -> Response:
-    return _stored(wiring.goals().create(request.user_id, request.json(),
-                                         request.header("idempotency-key"),
-                                         request.header("x-timezone")))
+    from chalicelib.goals.models import GoalCreate
+
+    goal, key = request.creation(GoalCreate, "POST /goals")
+    return _stored(wiring.goals().create(request.user_id, goal, idempotency=key,
+                                         timezone=request.timezone))
 
 
 @api.route("/goals/{goalId}")
 def get_goal(request: ApiRequest, goalId: str) -> Response:
-    goal, etag = wiring.goals().get(request.user_id, goalId, request.header("x-timezone"))
-    return json_response(goal, headers={"ETag": etag})
+    return _versioned(wiring.goals().get(request.user_id, goalId, timezone=request.timezone))
 
 
 @api.route("/goals/{goalId}", methods=("PUT",))
 def update_goal(request: ApiRequest, goalId: str) -> Response:
-    goal, etag = wiring.goals().update(request.user_id, goalId, request.json(),
-                                       request.header("if-match"), request.header("x-timezone"))
-    return json_response(goal, headers={"ETag": etag})
+    from chalicelib.goals.models import GoalUpdate
+
+    return _versioned(wiring.goals().update(
+        request.user_id, goalId, request.body(GoalUpdate), if_match=request.header("if-match"),
+        timezone=request.timezone))
 
 
 @api.route("/goals/{goalId}", methods=("DELETE",))
@@ -188,67 +221,75 @@ def archive_goal(request: ApiRequest, goalId: str) -> dict[str, Any]:
 @api.route("/goals/{goalId}/activities")
 def list_activities(request: ApiRequest, goalId: str) -> dict[str, Any]:
     return wiring.activities().list_activities(
-        request.user_id, goalId, request.query("startDate"), request.query("endDate"),
-        request.query_list("activityType"), request.page(), request.header("x-timezone"))
+        request.user_id, goalId, page=request.page(), start=request.query("startDate"),
+        end=request.query("endDate"), types=request.query_list("activityType"),
+        timezone=request.timezone)
 
 
 @api.route("/goals/{goalId}/activities", methods=("POST",))
 def log_activity(request: ApiRequest, goalId: str) -> Response:
-    return _stored(wiring.activities().log_activity(request.user_id, goalId, request.json(),
-                                               request.header("idempotency-key"),
-                                               request.header("x-timezone")))
+    from chalicelib.goals.models import ActivityFields
+
+    activity, key = request.creation(ActivityFields, f"POST /goals/{goalId}/activities")
+    return _stored(wiring.activities().log_activity(request.user_id, goalId, activity,
+                                                    idempotency=key, timezone=request.timezone))
 
 
 @api.route("/goals/{goalId}/activities/{activityId}", methods=("PUT",))
 def update_activity(request: ApiRequest, goalId: str, activityId: str) -> dict[str, Any]:
-    return wiring.activities().update_activity(request.user_id, goalId, activityId, request.json(),
-                                          request.header("x-timezone"))
+    from chalicelib.goals.models import ActivityFields
+
+    return wiring.activities().update_activity(request.user_id, goalId, activityId,
+                                               request.body(ActivityFields),
+                                               timezone=request.timezone)
 
 
 @api.route("/goals/{goalId}/activities/{activityId}", methods=("DELETE",))
 def delete_activity(request: ApiRequest, goalId: str, activityId: str) -> dict[str, Any]:
     return wiring.activities().delete_activity(request.user_id, goalId, activityId,
-                                          request.header("x-timezone"))
+                                               timezone=request.timezone)
 
 
 @api.route("/goals/{goalId}/progress")
 def goal_progress(request: ApiRequest, goalId: str) -> dict[str, Any]:
-    return wiring.goals().progress_report(request.user_id, goalId, request.query("period"),
-                                          request.header("x-timezone"))
+    return wiring.goals().progress_report(request.user_id, goalId, period=request.query("period"),
+                                          timezone=request.timezone)
 
 
 @api.route("/journal")
 def list_journal(request: ApiRequest) -> dict[str, Any]:
-    query = {name: request.query(name)
-             for name in ("filter", "goalId", "tag", "mood", "template", "from", "to", "q")}
-    return wiring.journal().list_entries(request.user_id, request.page(), query,
-                                         request.header("x-timezone"))
+    filters = {name: request.query(name)
+               for name in ("filter", "goalId", "tag", "mood", "template", "from", "to", "q")}
+    return wiring.journal().list_entries(request.user_id, page=request.page(), filters=filters,
+                                         timezone=request.timezone)
 
 
 @api.route("/journal", methods=("POST",))
 def create_journal_entry(request: ApiRequest) -> Response:
-    return _stored(wiring.journal().create(request.user_id, request.json(),
-                                           request.header("idempotency-key"),
-                                           request.header("x-timezone")))
+    from chalicelib.journal.models import EntryCreate
+
+    entry, key = request.creation(EntryCreate, "POST /journal")
+    return _stored(wiring.journal().create(request.user_id, entry, idempotency=key,
+                                           timezone=request.timezone))
 
 
 @api.route("/journal/stats")
 def journal_stats(request: ApiRequest) -> dict[str, Any]:
-    return wiring.journal().stats(request.user_id, request.header("x-timezone"))
+    return wiring.journal().stats(request.user_id, timezone=request.timezone)
 
 
 @api.route("/journal/{entryId}")
 def get_journal_entry(request: ApiRequest, entryId: str) -> Response:
-    entry, etag = wiring.journal().get(request.user_id, entryId)
-    return json_response(entry, headers={"ETag": etag})
+    return _versioned(wiring.journal().get(request.user_id, entryId))
 
 
 @api.route("/journal/{entryId}", methods=("PUT",))
 def update_journal_entry(request: ApiRequest, entryId: str) -> Response:
-    entry, etag = wiring.journal().update(request.user_id, entryId, request.json(),
-                                          request.header("if-match"),
-                                          request.header("x-timezone"))
-    return json_response(entry, headers={"ETag": etag})
+    from chalicelib.journal.models import EntryFields
+
+    return _versioned(wiring.journal().update(
+        request.user_id, entryId, request.body(EntryFields),
+        if_match=request.header("if-match"), timezone=request.timezone))
 
 
 @api.route("/journal/{entryId}", methods=("DELETE",))

@@ -45,8 +45,6 @@ LEVELS = (10, 100, 1_000, 10_000)
 # each request pays for its log line (written to /dev/null).
 APP_ENV = {"ENVIRONMENT": "local", "API_GATEWAY_AUTHORIZER": "none",
            "DEV_TOOLS_ENABLED": "true", "LOG_LEVEL": "INFO", "CORS_ALLOW_ORIGIN": "*"}
-JOURNAL_ROUTES = (("POST", "/journal"), ("GET", "/journal"), ("GET", "/journal/{entryId}"),
-                  ("GET", "/journal/stats"))
 
 
 def say(message: str) -> None:
@@ -85,7 +83,6 @@ class Operation:
     label: str
     method: str
     resource: str
-    journal: bool = False
     path_params: Callable[[User], dict[str, str]] = lambda user: {}
     query: dict[str, str | list[str]] | None = None
     body: Callable[[int], Any] | None = None
@@ -119,26 +116,16 @@ OPERATIONS = {op.name: op for op in (
               path_params=lambda user: {"goalId": user.goal_id}),
     Operation("progress_all", "get progress (period=all)", "GET", "/goals/{goalId}/progress",
               path_params=lambda user: {"goalId": user.goal_id}, query={"period": "all"}),
-    Operation("create_journal_entry", "create journal entry", "POST", "/journal", journal=True,
+    Operation("create_journal_entry", "create journal entry", "POST", "/journal",
               body=_entry_body, status=201),
     Operation("get_journal_entry", "get journal entry", "GET", "/journal/{entryId}",
-              journal=True, path_params=lambda user: {"entryId": user.entry_id}),
-    Operation("list_journal", "list journal", "GET", "/journal", journal=True),
-    Operation("journal_stats", "journal stats", "GET", "/journal/stats", journal=True),
+              path_params=lambda user: {"entryId": user.entry_id}),
+    Operation("list_journal", "list journal", "GET", "/journal"),
+    Operation("journal_stats", "journal stats", "GET", "/journal/stats"),
     Operation("get_profile", "get profile", "GET", "/users/profile"),
 )}
 SCALING_READS = ("get_goal", "list_goals", "progress", "progress_all", "get_profile",
                  "get_journal_entry", "list_journal", "journal_stats")
-
-
-def journal_routes_present(app: Any) -> bool:
-    """True once every journal route has a real view (Api.finish() adds 405 and preflight
-    views for unused methods of known paths, which don't count)."""
-    for method, path in JOURNAL_ROUTES:
-        entry = app.routes.get(path, {}).get(method)
-        if entry is None or entry.view_name.startswith(("not_allowed", "preflight")):
-            return False
-    return True
 
 
 @contextmanager
@@ -167,7 +154,6 @@ class Bench:
         self.seeder = stack.client("dynamodb")  # a separate client: seeding is never counted
         self.table = stack.info.table_name
         self.cognito = stack.client("cognito-idp")
-        self.journal = journal_routes_present(app)
         self.rng = random.Random(settings.seed)
 
     # Users and data.
@@ -220,19 +206,14 @@ class Bench:
             after(answer)
         return Sample(answer.seconds, usage)
 
-    def available(self, op: Operation) -> bool:
-        return self.journal or not op.journal
-
     def warm_up(self) -> None:
         """One pass over every operation, so lazy imports, clients and the JWKS are loaded."""
         user = self.new_user("warmup")
         self.create_goal(user, 0)
-        if self.journal:
-            self.create_entry(user, 0)
+        self.create_entry(user, 0)
         for _ in range(3):
             for op in OPERATIONS.values():
-                if self.available(op) and op.name not in {"create_goal",
-                                                          "create_journal_entry"}:
+                if op.name not in {"create_goal", "create_journal_entry"}:
                     self.invoke(op, user)
 
     def per_operation(self) -> dict[str, Any]:
@@ -248,20 +229,18 @@ class Bench:
         seeded = self.seed_goal(user, 100)
         for index in range(n):
             found["log_activity"].append(self.measure(OPERATIONS["log_activity"], user, index))
-        if self.journal:
-            for index in range(n):
-                found["create_journal_entry"].append(self.measure(
-                    OPERATIONS["create_journal_entry"], user, index,
-                    after=lambda answer: user.entry_ids.append(_entry_id(answer.body))))
+        for index in range(n):
+            found["create_journal_entry"].append(self.measure(
+                OPERATIONS["create_journal_entry"], user, index,
+                after=lambda answer: user.entry_ids.append(_entry_id(answer.body))))
         for name, op in OPERATIONS.items():
-            if op.body is None and self.available(op):
+            if op.body is None:
                 found[name] = [self.measure(op, user) for _ in range(n)]
         summaries: dict[str, Any] = {}
         for name, op in OPERATIONS.items():
             base = {"label": op.label, "route": f"{op.method} {op.resource}"
                     + (f"?{_query(op.query)}" if op.query else "")}
-            summaries[name] = ({**base, **summarize(found[name])} if found[name]
-                               else {**base, "status": "not implemented yet"})
+            summaries[name] = {**base, **summarize(found[name])}
         summaries["_setup"] = {"goals": len(user.goal_ids), "seededGoal": seeded,
                                "journalEntries": len(user.entry_ids)}
         return summaries
@@ -281,14 +260,12 @@ class Bench:
             seeded = seeds[str(level)] = self.seed_goal(user, level)
             seeded["activitySeedSeconds"] = round(time.perf_counter() - started, 1)
             started = time.perf_counter()
-            if self.journal:
-                self.seed_entries(user, level)
+            self.seed_entries(user, level)
             seeded["journalEntries"] = len(user.entry_ids)
             seeded["journalSeedSeconds"] = round(time.perf_counter() - started, 1)
             say(f"  level {level}: activities seeded in {seeded['activitySeedSeconds']} s, "
                 f"journal entries in {seeded['journalSeedSeconds']} s")
-        reads = [OPERATIONS[name] for name in SCALING_READS
-                 if name != "progress_all" and self.available(OPERATIONS[name])]
+        reads = [OPERATIONS[name] for name in SCALING_READS if name != "progress_all"]
         found = self._rounds(users, reads)
         found |= self._rounds(users, [OPERATIONS["progress_all"]])
         found["log_activity"] = {level: [
@@ -296,11 +273,8 @@ class Bench:
             for index in range(max(5, self.settings.rounds // 4))] for level, user in users.items()}
         operations: dict[str, Any] = {}
         for name in [*SCALING_READS, "log_activity"]:
-            if name in found:
-                operations[name] = {str(level): summarize(samples)
-                                    for level, samples in found[name].items()}
-            else:
-                operations[name] = {"status": "not implemented yet"}
+            operations[name] = {str(level): summarize(samples)
+                                for level, samples in found[name].items()}
         return {"levels": list(users), "seed": seeds, "operations": operations,
                 "emulatorProbe": self.key_condition_probe(users[min(users)], users[max(users)])}
 
@@ -399,9 +373,6 @@ def run(settings: Settings, out_dir: Path) -> int:
             results["meta"]["dynamodb"] = "DynamoDB Local (in memory)"
             with quiet_stdout():
                 bench = Bench(stack, settings)
-                results["meta"]["journal"] = bench.journal
-                if not bench.journal:
-                    say("journal routes are not implemented yet: journal operations skipped")
                 bench.warm_up()
                 mark = phase("stack and warm-up", mark)
                 results["operations"] = bench.per_operation()

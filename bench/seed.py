@@ -2,7 +2,7 @@
 
 Logging 10,000 activities through the API would take minutes (each log is two reads and a
 transaction). Instead the items are built with the app's own pure functions (the activity
-fields of `GoalService._new_activity`, `aggregates.rebuild_day`, `tracking.recompute`) and
+fields of `ActivityService._new_activity`, `aggregates.rebuild_day`, `progress_state.recompute`) and
 written with BatchWriteItem from a separate client, so the measured reads see realistic data:
 one aggregate per active day and a goal item whose stored progress state matches them.
 """
@@ -20,10 +20,14 @@ from typing import Any
 from chalicelib.core import dynamo
 from chalicelib.core.clock import to_iso
 from chalicelib.core.ids import uuid7
+from chalicelib.core.local_time import LocalTime
 from chalicelib.goals import aggregates as agg
-from chalicelib.goals.periods import LocalTime
+from chalicelib.goals.progress_state import (
+    measured_value,
+    recompute,
+    stored_local_time,
+)
 from chalicelib.goals.repository import activity_key, day_key, goal_key
-from chalicelib.goals.tracking import current_progress, measured_value, recompute, stored_local_time
 
 BATCH = 25  # BatchWriteItem's limit
 WRITERS = 4
@@ -96,9 +100,10 @@ def seed_goal(client: Any, table: str, user_id: str, goal_id: str, count: int,
              for a in activities]
     items += [{**day_key(user_id, goal_id, a["day"]), **a} for a in aggregates]
     _write_batches(client, table, items)
-    # The goal write, as GoalService._put_progress makes it after a log.
-    updated = {**goal, "progressState": recompute(goal, aggregates, now, local)}
-    progress = current_progress(updated, now, local)
+    # The goal write, as ActivityService._put_progress makes it after a log.
+    progressed = recompute(goal, aggregates, now, local)
+    updated = {**goal, "progressState": progressed.state}
+    progress = progressed.progress
     updated["target"] = {**updated["target"], "currentValue": measured_value(updated, progress)}
     updated.update(version=int(goal["version"]) + 1, updatedAt=to_iso(now),
                    activityCount=count)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from chalicelib.core import dynamo, secrets
+from chalicelib.core import dynamo, local_stage, secrets
 from chalicelib.core.config import get_settings
 
 if TYPE_CHECKING:
@@ -33,25 +33,29 @@ def profiles() -> ProfileService:
 def goals() -> GoalService:
     from chalicelib.goals.repository import GoalRepository
     from chalicelib.goals.service import GoalService
+    from chalicelib.journal.repository import JournalRepository
 
-    return GoalService(GoalRepository())
+    return GoalService(GoalRepository(), completions=JournalRepository())
 
 
 @lru_cache(maxsize=1)
 def activities() -> ActivityService:
     from chalicelib.goals.activities import ActivityService
     from chalicelib.goals.repository import GoalRepository
+    from chalicelib.journal.repository import JournalRepository
 
-    return ActivityService(GoalRepository())
+    return ActivityService(GoalRepository(), completions=JournalRepository())
 
 
 @lru_cache(maxsize=1)
 def journal() -> JournalService:
+    from chalicelib.goals.links import GoalLinks
     from chalicelib.goals.repository import GoalRepository
     from chalicelib.journal.repository import JournalRepository
     from chalicelib.journal.service import JournalService
 
-    return JournalService(JournalRepository(), activities(), GoalRepository())
+    # The activity service is built when an entry's goal links first change, not for a read.
+    return JournalService(JournalRepository(), GoalLinks(GoalRepository(), activities))
 
 
 @lru_cache(maxsize=1)
@@ -74,3 +78,6 @@ def reset() -> None:
                    dynamo.probe_client, identity_provider.cognito_client,
                    secrets.session_token_key, secrets.secrets_client):
         cached.cache_clear()
+
+
+local_stage.forget_on_new_stack(reset)

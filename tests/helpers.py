@@ -14,7 +14,7 @@ def new_user(email: str = "ada@example.com") -> dict[str, str]:
 
 
 def assert_envelope(body: Any, status_code: int, error: str | None = None) -> dict[str, Any]:
-    """Every non-2xx answer has the error envelope of api.md (and the code, when given)."""
+    """Every non-2xx answer has the error envelope of docs/api.md (and the code, when given)."""
     data = json.loads(body) if isinstance(body, bytes | str) else body
     assert status_code >= 400
     assert {"error", "message", "request_id", "timestamp", "details"} <= set(data)

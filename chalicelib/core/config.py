@@ -16,7 +16,6 @@ class Settings:
     region: str
     user_pool_id: str
     client_id: str
-    log_level: str
     cors_allow_origins: tuple[str, ...]
     # Where Cognito answers (the moto server locally); None means the AWS endpoint.
     cognito_endpoint: str | None
@@ -55,7 +54,6 @@ def get_settings() -> Settings:
         region=region,
         user_pool_id=os.environ.get("COGNITO_USER_POOL_ID", ""),
         client_id=os.environ.get("COGNITO_CLIENT_ID", ""),
-        log_level=os.environ.get("LOG_LEVEL", "INFO"),
         cors_allow_origins=_origins(os.environ.get("CORS_ALLOW_ORIGIN", "*")),
         cognito_endpoint=os.environ.get("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER") or None,
         dev_tools_enabled=environment == "local" and _flag("DEV_TOOLS_ENABLED"),

@@ -4,7 +4,7 @@ The low-level client (not `boto3.resource`) is used on purpose: it is cheaper to
 cold start, it is what transactions need, and it makes every request explicit.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from functools import lru_cache
@@ -208,6 +208,8 @@ class Transaction:
         self._labels: list[str] = []
         self._shared: dict[tuple[str, str], tuple[dict[str, Any], UpdateBuilder, list[str]]] = {}
         self._events: list[str] = []
+        self._refusals: list[tuple[str, Callable[[], Exception]]] = []
+        self._replays: set[str] = set()
 
     def emits(self, event: str) -> "Transaction":
         """Count a business event (core.metrics) if, and only if, this transaction commits:
@@ -215,6 +217,29 @@ class Transaction:
         twice."""
         self._events.append(event)
         return self
+
+    def refuse_with(self, label: str, refusal: Callable[[], Exception]) -> "Transaction":
+        """When a condition of the items labelled `label` fails, the write is refused with
+        `refusal()` instead of being retried: a rule broken by a concurrent write, which the
+        read could not see (a title a concurrent create took). The repository that stages the
+        item says what its failure means, so services never read labels. Refusals are
+        tried in the order they were added."""
+        self._refusals.append((label, refusal))
+        return self
+
+    def replays_on(self, label: str) -> "Transaction":
+        """A failed condition here means a concurrent twin of this very request won (its
+        idempotency record exists): the write is retried whatever else failed, and the
+        retry replays the twin's answer."""
+        self._replays.add(label)
+        return self
+
+    def refusal(self, failed: set[str]) -> Exception | None:
+        """What a cancellation with these failed labels means for the client: an error, or
+        None for a lost race (read again and retry)."""
+        if failed & self._replays:
+            return None
+        return next((refusal() for label, refusal in self._refusals if label in failed), None)
 
     def _add(self, label: str, kind: str, body: dict[str, Any]) -> "Transaction":
         self._items.append({kind: {"TableName": table_name(), **body}})
@@ -255,14 +280,6 @@ class Transaction:
             ) -> "Transaction":
         body: dict[str, Any] = {"Item": serialize(item)}
         return self._add(label, "Put", _with_condition(body, condition, names, values))
-
-    def update(self, label: str, key: dict[str, Any], update: UpdateBuilder,
-               condition: str | None = None) -> "Transaction":
-        params = update.params()
-        body: dict[str, Any] = {"Key": serialize(key), **params}
-        if condition:
-            body["ConditionExpression"] = condition
-        return self._add(label, "Update", body)
 
     def delete(self, label: str, key: dict[str, Any], condition: str | None = None
                ) -> "Transaction":

@@ -1,10 +1,10 @@
-"""HTTP conventions of api.md section 1, as plain functions of plain values."""
+"""The HTTP conventions of docs/api.md, section 1, as plain functions of plain values."""
 
 import json
 import math
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +84,29 @@ def error_body(error: errors.AppError, request_id: str) -> dict[str, Any]:
     if isinstance(error, errors.ValidationFailed):
         body["validation_errors"] = error.errors
     return body
+
+
+def etag(version: int) -> str:
+    """The ETag of a versioned item (a goal, a journal entry): its version, quoted."""
+    return f'"{version}"'
+
+
+def check_if_match(if_match: str | None, version: int, message: str,
+                   details: dict[str, Any] | None = None) -> None:
+    """412 unless `If-Match` allows a write to the item at `version`: no header, `*`, or the
+    item's ETag, strong or weak."""
+    if if_match and if_match.strip() not in {"*", etag(version), f"W/{etag(version)}"}:
+        raise errors.PreconditionFailed(message, details=details)
+
+
+def refuse_if_matched(if_match: str | None, message: str) -> Callable[[], None]:
+    """For a write that lost a race (core.unit_of_work's `on_lost_race`): one conditioned on
+    `If-Match` is refused (412) rather than applied to a version its client never saw; one
+    without reads again and retries."""
+    def refuse() -> None:
+        if if_match:
+            raise errors.PreconditionFailed(message)
+    return refuse
 
 
 def query_values(multi_params: Mapping[str, Sequence[str]] | None, name: str) -> list[str]:

@@ -54,11 +54,14 @@ def record(key: IdempotencyKey, response: StoredResponse) -> dict[str, Any]:
 
 def add_record(transaction: dynamo.Transaction, key: IdempotencyKey | None,
                response: StoredResponse) -> None:
-    """Write the record with the change itself, unless a live record already holds the key."""
+    """Write the record with the change itself, unless a live record already holds the key:
+    then a concurrent twin of this request won, and the retry replays its response (which
+    outranks any rule the twin's change would now seem to break, such as its title)."""
     if key is not None:
         transaction.put("idempotency", record(key, response),
                         condition="attribute_not_exists(PK) OR expiresAt < :now",
                         values={":now": int(time.time())})
+        transaction.replays_on("idempotency")
 
 
 def replay(key: IdempotencyKey | None, stored: dict[str, Any] | None) -> StoredResponse | None:

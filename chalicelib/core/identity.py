@@ -24,7 +24,6 @@ JwksFetcher = Callable[[str], dict[str, Any]]
 @dataclass(frozen=True)
 class Caller:
     user_id: str
-    claims: Mapping[str, Any]
 
 
 class TokenExpired(Unauthorized):
@@ -140,4 +139,4 @@ def caller_from(
     user_id = claims.get("sub")
     if not isinstance(user_id, str) or not user_id:
         raise Unauthorized()
-    return Caller(user_id=user_id, claims=claims)
+    return Caller(user_id=user_id)

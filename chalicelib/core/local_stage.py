@@ -13,6 +13,7 @@ with ``AWS_MOCKED_IN_PROCESS=true``.
 """
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from chalicelib.core.config import get_settings
@@ -29,6 +30,15 @@ _DEFAULT_DIR = Path(__file__).resolve().parents[2] / ".local"
 
 # What this process took from the stack's file, to notice when the file changes.
 _taken: dict[str, str] = {}
+# What forgets the settings, clients and services built before a new stack was found. The
+# wiring (the app's layer, which core cannot import) adds its reset when it is imported.
+_forgetters: list[Callable[[], None]] = []
+
+
+def forget_on_new_stack(forget: Callable[[], None]) -> None:
+    """Call `forget` whenever this process takes a new stack's settings."""
+    if forget not in _forgetters:
+        _forgetters.append(forget)
 
 
 def stack_dir() -> Path:
@@ -86,6 +96,5 @@ def _process_alive(pid: int) -> bool:
 
 def _forget_clients() -> None:
     """Settings and clients made before now may point elsewhere: build them again."""
-    from chalicelib import wiring  # wiring imports the core; imported late to avoid a cycle
-
-    wiring.reset()
+    for forget in _forgetters:
+        forget()

@@ -23,9 +23,11 @@ from chalice.app import Authorizer, Chalice, ChaliceViewError, Request, Response
 
 from chalicelib.core import errors, http, local_stage, metrics, tracing
 from chalicelib.core.aws import as_unavailable
-from chalicelib.core.config import Settings, get_settings
+from chalicelib.core.config import get_settings
+from chalicelib.core.idempotency import IdempotencyKey, key_from
 from chalicelib.core.identity import Caller, caller_from
 from chalicelib.core.logging import logger
+from chalicelib.core.validation import WireModel, parse
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Unknown paths up to this depth answer 404 in the envelope everywhere; deployed, API Gateway's
@@ -70,7 +72,6 @@ class ApiRequest:
     """What a view may read from a request, parsed the same way for every route."""
 
     raw: Request
-    settings: Settings
     _caller: Caller | None = field(default=None, repr=False)
 
     @property
@@ -90,6 +91,23 @@ class ApiRequest:
 
     def json(self) -> Any:
         return http.parse_json_body(_raw_body(self.raw))
+
+    def body[M: WireModel](self, model: type[M]) -> M:
+        """The JSON body as the command `model` (400 with every field error)."""
+        return parse(model, self.json())
+
+    def creation[M: WireModel](self, model: type[M], route: str
+                                ) -> tuple[M, IdempotencyKey | None]:
+        """A create's command, and its `Idempotency-Key` bound to this caller, route and body
+        (the body is checked first, as the key's fingerprint is of the body sent)."""
+        body = self.json()
+        command = parse(model, body)
+        return command, key_from(self.header("idempotency-key"), self.user_id, route, body)
+
+    @property
+    def timezone(self) -> str | None:
+        """The `X-Timezone` override of the caller's zone for this request, as sent."""
+        return self.header("x-timezone")
 
     def header(self, name: str) -> str | None:
         value = self.raw.headers.get(name.lower())
@@ -179,10 +197,10 @@ class Api:
         raw = self.app.current_request
         if raw is None:
             raise errors.AppError("No current request.")
-        settings = get_settings()
-        request = ApiRequest(raw=raw, settings=settings)
+        request = ApiRequest(raw=raw)
         if not public:
-            request._caller = caller_from(raw.context, raw.headers.get("authorization"), settings)
+            request._caller = caller_from(raw.context, raw.headers.get("authorization"),
+                                          get_settings())
             _current_scope().user_id = request._caller.user_id
         return request
 
@@ -230,7 +248,7 @@ class Api:
                                         self._allow_methods),
                     **response.headers,
                     "X-Content-Type-Options": "nosniff",
-                    # api.md: echo the client's id when it sent one.
+                    # docs/api.md: echo the client's id when it sent one.
                     "X-Request-ID": scope.client_request_id or scope.request_id,
                 }
                 trace.finish(response.status_code)

@@ -67,3 +67,9 @@ def parse[M: WireModel](model: type[M], body: Any) -> M:
         return model.model_validate(body)
     except PydanticValidationError as exc:
         raise ValidationFailed(field_errors(exc)) from exc
+
+
+def dump(model: WireModel) -> dict[str, Any]:
+    """What a client sent, with wire names, leaving out what it did not send."""
+    dumped: dict[str, Any] = model.model_dump(by_alias=True, exclude_unset=True, mode="json")
+    return dumped

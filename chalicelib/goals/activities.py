@@ -1,42 +1,44 @@
 """Activity rules: logging, editing, deleting and listing what a person did towards a goal.
 
-Every write reads what it needs first (the profile, the goal, an idempotency record: one
-request), then commits one transaction with the activity, its day aggregate and the goal's new
-progress, the goal conditioned on the version it read. A write that loses a race reads again
-and retries, so concurrent logs never lose an update and totals stay exact. The journal stages
+Every write is a unit of work (core/unit_of_work.py): it reads what it needs first (the
+profile, the goal, an idempotency record: one request), then commits one transaction with the
+activity, its day aggregate and the goal's new progress, the goal conditioned on the version
+it read. A write that loses a race reads again and retries, so concurrent logs never lose an
+update and totals stay exact. The journal stages
 its goal-linked activities through the same methods.
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chalicelib.core import errors, metrics, retry
+from chalicelib.core import errors, metrics
 from chalicelib.core.clock import parse_instant, to_iso, utc_now
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.errors import FieldError, ValidationFailed
 from chalicelib.core.http import Page
-from chalicelib.core.idempotency import StoredResponse, add_record, key_from, replay
+from chalicelib.core.idempotency import IdempotencyKey, StoredResponse, add_record, replay
 from chalicelib.core.ids import uuid7
-from chalicelib.core.validation import parse
+from chalicelib.core.local_time import LocalTime, instant_bound, local_time_of
+from chalicelib.core.unit_of_work import run_write
+from chalicelib.core.validation import dump
 from chalicelib.goals import aggregates as agg
-from chalicelib.goals.models import ActivityFields, dump
-from chalicelib.goals.periods import LocalTime, instant_bound, local_time_of
+from chalicelib.goals.completions import CompletionLog, stage_completion, with_progress
+from chalicelib.goals.links import ENTRY_LINK
+from chalicelib.goals.models import ActivityFields
 from chalicelib.goals.presenter import present_activity
-from chalicelib.goals.repository import GoalRepository, WriteContext
-from chalicelib.goals.tracking import logged_today, recompute, stored_local_time
-from chalicelib.goals.writes import (
-    check_accepts_activities,
-    commit,
-    not_found,
-    with_state,
+from chalicelib.goals.progress_state import (
+    Progressed,
+    logged_today,
+    recompute,
+    stored_local_time,
 )
+from chalicelib.goals.repository import GoalRepository, WriteContext
+from chalicelib.goals.rules import check_accepts_activities, not_found
 
 # An activity may be stamped a little ahead of the server's clock (clients' clocks drift).
 FUTURE_TOLERANCE = timedelta(minutes=5)
-# Where an activity that a journal entry logged names its entry (`context.journalEntryId`).
-ENTRY_LINK = "journalEntryId"
 
 
 def owning_entry(activity: dict[str, Any]) -> str | None:
@@ -47,10 +49,10 @@ def owning_entry(activity: dict[str, Any]) -> str | None:
     return str(entry_id) if entry_id else None
 
 
-def _client_fields(body: Any) -> dict[str, Any]:
+def _client_fields(request: ActivityFields) -> dict[str, Any]:
     """What a client sent to the activity routes. Only the journal links an activity to an
     entry: a claimed link would lock the activity away from these routes."""
-    fields = dump(parse(ActivityFields, body))
+    fields = dump(request)
     if ENTRY_LINK in (fields.get("context") or {}):
         raise ValidationFailed([FieldError(f"context.{ENTRY_LINK}",
                                            "is set only by the journal entry that logs "
@@ -59,35 +61,33 @@ def _client_fields(body: Any) -> dict[str, Any]:
 
 
 class ActivityService:
-    def __init__(self, repository: GoalRepository, now: Callable[[], datetime] = utc_now,
+    def __init__(self, repository: GoalRepository, *, completions: CompletionLog,
+                 now: Callable[[], datetime] = utc_now,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self._goals = repository
+        self._completions = completions
         self._now = now
         self._sleep = sleep
 
-    def log_activity(self, user_id: str, goal_id: str, body: Any,
-                     idempotency_header: str | None, timezone_header: str | None
+    def log_activity(self, user_id: str, goal_id: str, request: ActivityFields, *,
+                     idempotency: IdempotencyKey | None = None, timezone: str | None = None
                      ) -> StoredResponse:
-        fields = _client_fields(body)
-        key = key_from(idempotency_header, user_id, f"POST /goals/{goal_id}/activities", body)
-        for _ in retry.attempts(self._sleep):
-            context = self._goals.load_for_write(user_id, goal_id, key)
-            replayed = replay(key, context.idempotency_record)
+        fields = _client_fields(request)
+
+        def attempt(tx: Transaction) -> StoredResponse:
+            context = self._goals.load_for_write(user_id, goal_id, idempotency)
+            replayed = replay(idempotency, context.idempotency_record)
             if replayed:
-                return replayed
+                return replayed  # a concurrent twin's response, once it won
             goal = self._writable_goal(context)
-            local = local_time_of(context.profile, timezone_header)
-            tx = Transaction()
+            local = local_time_of(context.profile, timezone)
             activity = self.stage_logged_activity(tx, user_id, goal, fields, local, self._now())
             response = StoredResponse(201, present_activity(activity),
                                       f"/goals/{goal_id}/activities/{activity['activityId']}")
-            add_record(tx, key, response)
-            try:
-                commit(tx)
-            except retry.Conflict:
-                continue  # reads again; a concurrent twin's response is then replayed
+            add_record(tx, idempotency, response)
             return response
-        raise retry.exhausted()
+
+        return run_write(attempt, sleep=self._sleep)
 
     def _writable_goal(self, context: WriteContext) -> dict[str, Any]:
         if context.goal is None:
@@ -101,10 +101,11 @@ class ActivityService:
         """Add a new activity, its day aggregate and the goal's progress to `tx` (which the
         caller commits). Reads the goal's day aggregates only when the activity is not dated
         today (then the stored state cannot simply be advanced)."""
+        check_accepts_activities(goal)
         activity = self._new_activity(user_id, goal, fields, local, now)
         quick = logged_today(goal, activity, now, local)
         if quick is not None:
-            state, updated_day = quick
+            progressed, updated_day = quick
         else:
             aggregates = self._goals.day_aggregates(user_id, goal["goalId"])
             day = activity["localDate"]
@@ -112,11 +113,11 @@ class ActivityService:
             updated_day = agg.add_activity(existing or agg.empty_day(date.fromisoformat(day)),
                                            activity, activity["localHour"])
             others = [a for a in aggregates if a["day"] != day]
-            state = recompute(goal, [*others, updated_day], now, local)
+            progressed = recompute(goal, [*others, updated_day], now, local)
         self._goals.put_activity(tx, user_id, activity)
         tx.emits(metrics.ACTIVITY_LOGGED)
         self._goals.put_day(tx, user_id, goal["goalId"], updated_day)
-        self._put_progress(tx, user_id, goal, state, now, local, count_change=1)
+        self._put_progress(tx, user_id, goal, progressed, now, count_change=1)
         return activity
 
     def stage_activity_change(self, tx: Transaction, user_id: str, goal: dict[str, Any],
@@ -134,13 +135,13 @@ class ActivityService:
         return new
 
     def _put_progress(self, tx: Transaction, user_id: str, goal: dict[str, Any],
-                      state: dict[str, Any], now: datetime, local: LocalTime,
-                      count_change: int) -> None:
-        updated = with_state(goal, state, now, local)
+                      progressed: Progressed, now: datetime, count_change: int) -> None:
+        updated = with_progress(goal, progressed, now)
         updated.update(version=goal["version"] + 1, updatedAt=to_iso(now),
                        activityCount=int(goal.get("activityCount", 0)) + count_change)
         self._goals.put_goal(tx, user_id, updated, expected_version=goal["version"])
         self._goals.change_active_slot(tx, user_id, goal["goalId"], goal, updated)
+        stage_completion(tx, self._completions, user_id, goal, updated)
 
     def _new_activity(self, user_id: str, goal: dict[str, Any], fields: dict[str, Any],
                       local: LocalTime, now: datetime,
@@ -202,37 +203,29 @@ class ActivityService:
             problems.append(FieldError("activityDate", "must be in the year 2000 or later"))
         return at
 
-    def update_activity(self, user_id: str, goal_id: str, activity_id: str, body: Any,
-                        timezone_header: str | None) -> dict[str, Any]:
-        fields = _client_fields(body)
-        for _ in retry.attempts(self._sleep):
-            context, old = self._activity_context(user_id, goal_id, activity_id)
-            goal = self._editable_goal(context)
-            local = local_time_of(context.profile, timezone_header)
-            tx = Transaction()
-            new = self.stage_activity_change(tx, user_id, goal, old, fields, local, self._now())
-            try:
-                commit(tx)
-            except retry.Conflict:
-                continue
-            assert new is not None  # noqa: S101 - an edit always has a result
-            return present_activity(new)
-        raise retry.exhausted()
+    def update_activity(self, user_id: str, goal_id: str, activity_id: str,
+                        request: ActivityFields, *, timezone: str | None = None
+                        ) -> dict[str, Any]:
+        fields = _client_fields(request)
+        new = run_write(lambda tx: self._stage_change(tx, user_id, goal_id, activity_id, fields,
+                                                      timezone), sleep=self._sleep)
+        assert new is not None  # noqa: S101 - an edit always has a result
+        return present_activity(new)
 
-    def delete_activity(self, user_id: str, goal_id: str, activity_id: str,
-                        timezone_header: str | None) -> dict[str, str]:
-        for _ in retry.attempts(self._sleep):
-            context, old = self._activity_context(user_id, goal_id, activity_id)
-            goal = self._editable_goal(context)
-            local = local_time_of(context.profile, timezone_header)
-            tx = Transaction()
-            self.stage_activity_change(tx, user_id, goal, old, None, local, self._now())
-            try:
-                commit(tx)
-            except retry.Conflict:
-                continue
-            return {"message": "The activity was deleted."}
-        raise retry.exhausted()
+    def delete_activity(self, user_id: str, goal_id: str, activity_id: str, *,
+                        timezone: str | None = None) -> dict[str, str]:
+        run_write(lambda tx: self._stage_change(tx, user_id, goal_id, activity_id, None,
+                                                timezone), sleep=self._sleep)
+        return {"message": "The activity was deleted."}
+
+    def _stage_change(self, tx: Transaction, user_id: str, goal_id: str, activity_id: str,
+                      fields: dict[str, Any] | None, timezone: str | None
+                      ) -> dict[str, Any] | None:
+        """One attempt at an edit (`fields`) or a deletion (None) through the routes."""
+        context, old = self._activity_context(user_id, goal_id, activity_id)
+        goal = self._editable_goal(context)
+        local = local_time_of(context.profile, timezone)
+        return self.stage_activity_change(tx, user_id, goal, old, fields, local, self._now())
 
     def _activity_context(self, user_id: str, goal_id: str, activity_id: str
                           ) -> tuple[WriteContext, dict[str, Any]]:
@@ -280,16 +273,17 @@ class ActivityService:
         aggregates = [a for a in self._goals.day_aggregates(user_id, goal_id)
                       if a["day"] not in days]
         aggregates += [a for a in rebuilt.values() if not agg.is_empty(a)]
-        self._put_progress(tx, user_id, goal, recompute(goal, aggregates, now, local), now, local,
+        self._put_progress(tx, user_id, goal, recompute(goal, aggregates, now, local), now,
                            count_change=0 if new else -1)
 
-    def list_activities(self, user_id: str, goal_id: str, start: str | None, end: str | None,
-                        types: list[str], page: Page, timezone_header: str | None
+    def list_activities(self, user_id: str, goal_id: str, *, page: Page,
+                        start: str | None = None, end: str | None = None,
+                        types: Sequence[str] = (), timezone: str | None = None
                         ) -> dict[str, Any]:
         goal = self._goals.get(user_id, goal_id)
         if goal is None:
             raise not_found()
-        local = stored_local_time(goal, timezone_header)
+        local = stored_local_time(goal, timezone)
         problems = [FieldError("activityType", f"unknown type '{kind}'") for kind in types
                     if kind not in agg.ACTIVITY_TYPES]
         low = self._bound("startDate", start, local, problems, end_of_day=False)
@@ -300,7 +294,7 @@ class ActivityService:
             # Ends before it starts (also after clamping at the calendar's ends): nothing in
             # it, and DynamoDB would refuse the reversed BETWEEN.
             return {"activities": [], "pagination": page.describe(0)}
-        items, total = self._goals.activities_page(user_id, goal_id, low, high, types,
+        items, total = self._goals.activities_page(user_id, goal_id, low, high, list(types),
                                                    page.offset, page.limit)
         count = int(goal.get("activityCount", 0)) if total is None else total
         return {"activities": [present_activity(item) for item in items],

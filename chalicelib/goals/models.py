@@ -1,21 +1,16 @@
-"""Request models and field rules of the goal and activity routes (api.md, Goals)."""
+"""Request models and field rules of the goal and activity routes (docs/api.md; the contract
+lists every field)."""
 
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BeforeValidator,
-    Field,
-    PlainSerializer,
-    StrictBool,
-    StrictInt,
-)
+from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, StrictInt
 
 from chalicelib.core.clock import parse_instant
 from chalicelib.core.errors import FieldError
+from chalicelib.core.fields import Number, ShortText, Title, not_blank
 from chalicelib.core.free_json import FreeObject, object_or_text
-from chalicelib.core.validation import MAX_NUMBER, WireModel, number_problem
+from chalicelib.core.validation import WireModel
 
 Pattern = Literal["recurring", "milestone", "target", "streak", "limit"]
 Metric = Literal["count", "duration", "amount", "weight", "distance", "calories", "money", "custom"]
@@ -29,29 +24,6 @@ ActivityType = Literal["progress", "completed", "skipped", "partial"]
 Source = Literal["manual", "device", "integration", "import", "journal"]
 
 MAX_STREAK = 3650
-
-
-def _storable(value: float) -> float:
-    # The range itself is checked by Field(ge, le) below, with pydantic's usual message.
-    problem = number_problem(value)
-    if problem is not None:
-        raise ValueError(problem)
-    return value
-
-
-def _whole_as_int(value: float) -> int | float:
-    """Whole numbers stay ints on the wire (8, not 8.0), as DynamoDB gives them back."""
-    return int(value) if value.is_integer() else value
-
-
-Number = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_NUMBER, le=MAX_NUMBER),
-                   AfterValidator(_storable), PlainSerializer(_whole_as_int)]
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value.strip()
 
 
 def _calendar_date(value: Any) -> Any:
@@ -73,9 +45,8 @@ def _instant(value: Any) -> Any:
     return value
 
 
-Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_not_blank)]
-ShortText = Annotated[str, Field(max_length=50)]
-Label = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_not_blank)]
+Label = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(not_blank),
+                  AfterValidator(str.strip)]
 Sentence = Annotated[str, Field(max_length=200)]
 CalendarDate = Annotated[date, BeforeValidator(_calendar_date)]
 DateOrInstant = Annotated[date | datetime, BeforeValidator(_instant)]
@@ -163,12 +134,6 @@ class ActivityFields(WireModel):
     source: Source | None = None
     attachments: Annotated[list[Annotated[Any, AfterValidator(object_or_text(2000))]],
                            Field(max_length=10)] | None = None
-
-
-def dump(model: WireModel) -> dict[str, Any]:
-    """What a client sent, with wire names, leaving out what it did not send."""
-    dumped: dict[str, Any] = model.model_dump(by_alias=True, exclude_unset=True, mode="json")
-    return dumped
 
 
 def pattern_errors(pattern: str, target: dict[str, Any], today: date,

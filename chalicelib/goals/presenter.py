@@ -1,4 +1,5 @@
-"""The wire shape of goals and activities: every field of api.md present, in order."""
+"""The wire shape of goals and activities: every field of the contract present, in order
+(docs/api.md: optional fields are null, never missing)."""
 
 from typing import Any
 
@@ -51,7 +52,3 @@ def present_goal(goal: dict[str, Any], progress: dict[str, Any]) -> dict[str, An
 
 def present_activity(activity: dict[str, Any]) -> dict[str, Any]:
     return {name: activity.get(name) for name in ACTIVITY_FIELDS}
-
-
-def etag(goal: dict[str, Any]) -> str:
-    return f'"{goal["version"]}"'

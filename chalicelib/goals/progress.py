@@ -1,5 +1,5 @@
 """Goal progress as pure functions of a goal's rules, its per-day totals and today's date
-(progress-rules.md).
+(docs/progress-rules.md).
 
 Progress is a fold over local days. Each day adds its totals to the open period and moves the
 habit-strength score; the last day of a period closes it: achieved, excused or failed,
@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.goals.periods import (
+from chalicelib.core.local_time import (
     PeriodUnit,
     period_end,
     period_key,
@@ -369,10 +369,9 @@ def _target_projection(rules: Rules, totals: Totals, current: float) -> date | N
 
 @dataclass(frozen=True)
 class View:
-    """Progress as of `today`, plus what the service needs to decide on completion."""
+    """Progress as of `today`."""
 
     progress: dict[str, Any]
-    current_value: float | None
 
 
 def view(rules: Rules, fold: Fold, open_day: DayTotals, today: date, totals: Totals,
@@ -412,7 +411,6 @@ def view(rules: Rules, fold: Fold, open_day: DayTotals, today: date, totals: Tot
         "strength": round(score * 100, 2) if rules.strength_applies else None,
     }
     counted = fold.ended - fold.excused
-    current_value: float | None = None
     if rules.pattern in {"recurring", "streak"}:
         achieved = fold.achieved + (1 if open_achieved else 0)
         counted += 1 if open_achieved else 0
@@ -431,7 +429,6 @@ def view(rules: Rules, fold: Fold, open_day: DayTotals, today: date, totals: Tot
         progress["percentComplete"] = progress["successRate"]
     elif rules.pattern == "milestone":
         accumulated = rules.start_value + totals.total_values
-        current_value = accumulated
         progress.update({
             "totalAccumulated": accumulated,
             "remainingToGoal": max(0.0, rules.value - accumulated),
@@ -442,7 +439,6 @@ def view(rules: Rules, fold: Fold, open_day: DayTotals, today: date, totals: Tot
         })
     else:  # target
         current = _target_current(rules, totals)
-        current_value = current
         progress.update({
             "currentPeriodValue": current,
             "totalAccumulated": current,  # a measurement, not an increment: never summed
@@ -457,4 +453,4 @@ def view(rules: Rules, fold: Fold, open_day: DayTotals, today: date, totals: Tot
         # Goals with one end have no periods to succeed in: their success is the share of the
         # way done, so the client's "% success" is always a number.
         progress["successRate"] = progress["percentComplete"]
-    return View(progress=progress, current_value=current_value)
+    return View(progress=progress)

@@ -20,11 +20,10 @@ from chalicelib.core.clock import to_iso
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.idempotency import IdempotencyKey
 from chalicelib.core.ids import could_be_issued
-from chalicelib.journal import keys as journal_keys
+from chalicelib.goals.rules import MAX_ACTIVE_GOALS, DuplicateTitle, QuotaExceeded
 from chalicelib.users.repository import PROFILE_SK
 
 ACTIVITY_ID_INDEX = "ActivityIdIndex"
-MAX_ACTIVE_GOALS = 50
 
 
 def goal_key(user_id: str, goal_id: str) -> dict[str, str]:
@@ -162,7 +161,8 @@ class GoalRepository:
         items = [dynamo.deserialize(item) for item in page.get("Items", [])]
         return [dynamo.without_keys(item) for item in items[offset:offset + limit]], None
 
-    # Writes: each adds its items to a transaction the service commits.
+    # Writes: each adds its items to the transaction of a unit of work (core/unit_of_work.py),
+    # with the client error a failed condition means, where it means one.
 
     def put_goal(self, tx: Transaction, user_id: str, goal: dict[str, Any],
                  expected_version: int | None) -> None:
@@ -206,25 +206,13 @@ class GoalRepository:
             if new_title and after:
                 tx.put("title", {**_title_lock_key(user_id, after["title"]), "goalId": goal_id},
                        condition="attribute_not_exists(PK)")
+                tx.refuse_with("title", DuplicateTitle)
         if is_active and not was_active:
             counter = tx.updating("quota", _counter_key(user_id))
             counter.add_number("active", amount=1)
             active, limit = counter.name("active"), counter.value(MAX_ACTIVE_GOALS)
             tx.updating("quota", _counter_key(user_id),
                         condition=f"attribute_not_exists({active}) OR {active} < {limit}")
+            tx.refuse_with("quota", QuotaExceeded)
         elif was_active and not is_active:
             tx.updating("quota-released", _counter_key(user_id)).add_number("active", amount=-1)
-        self._record_completion(tx, user_id, goal_id, before, after)
-
-    @staticmethod
-    def _record_completion(tx: Transaction, user_id: str, goal_id: str,
-                           before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
-        was_done = before is not None and before["status"] == "completed"
-        is_done = after is not None and after["status"] == "completed"
-        if was_done == is_done:
-            return
-        stats = tx.updating("journal-completed-goals", journal_keys.stats_key(user_id))
-        if is_done:
-            stats.add_to_set(journal_keys.COMPLETED_GOALS, {goal_id})
-        else:
-            stats.delete_from_set(journal_keys.COMPLETED_GOALS, {goal_id})

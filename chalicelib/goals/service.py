@@ -1,35 +1,32 @@
 """Goal rules: creating, reading, changing and archiving goals, and the progress report.
 
-Every write reads the goal first, then commits one transaction conditioned on the version it
-read, together with the active-goal counter and title locks that enforce the quota and unique
-active titles. A write that loses a race reads again and retries.
+Every write is a unit of work (core/unit_of_work.py): it reads the goal, then commits one
+transaction conditioned on the version it read, together with the active-goal counter and
+title locks that enforce the quota and unique active titles. A write that loses a race reads
+again and retries.
 """
 
 import time
-from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import Any
 
-from chalicelib.core import errors, metrics, retry
+from chalicelib.core import errors, metrics
 from chalicelib.core.clock import to_iso, utc_now
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.errors import FieldError, ValidationFailed
-from chalicelib.core.http import Page
-from chalicelib.core.idempotency import (
-    StoredResponse,
-    add_record,
-    key_from,
-    replay,
-)
+from chalicelib.core.http import Page, check_if_match, refuse_if_matched
+from chalicelib.core.idempotency import IdempotencyKey, StoredResponse, add_record, replay
 from chalicelib.core.ids import uuid7
+from chalicelib.core.local_time import LocalTime, local_time_of
 from chalicelib.core.logging import logger
-from chalicelib.core.validation import parse
+from chalicelib.core.unit_of_work import run_write
+from chalicelib.core.validation import dump
 from chalicelib.goals import statistics
-from chalicelib.goals.models import GoalCreate, GoalUpdate, dump, pattern_errors
-from chalicelib.goals.periods import LocalTime, local_time_of
-from chalicelib.goals.presenter import etag, present_goal
-from chalicelib.goals.repository import GoalRepository
-from chalicelib.goals.tracking import (
+from chalicelib.goals.completions import CompletionLog, stage_completion, with_progress
+from chalicelib.goals.models import GoalCreate, GoalUpdate, pattern_errors
+from chalicelib.goals.presenter import present_goal
+from chalicelib.goals.progress_state import (
     current_progress,
     default_target_type,
     period_unit,
@@ -37,7 +34,8 @@ from chalicelib.goals.tracking import (
     stored_local_time,
     unavailable_progress,
 )
-from chalicelib.goals.writes import commit, not_found, with_state
+from chalicelib.goals.repository import GoalRepository
+from chalicelib.goals.rules import not_found
 
 STATUS_MOVES = {
     "draft": {"draft", "active", "paused"},
@@ -52,8 +50,7 @@ SORTS: dict[str, tuple[str, bool]] = {
     "title_asc": ("title", False), "title_desc": ("title", True),
 }
 PROGRESS_WINDOWS = ("current", "week", "month", "quarter", "year", "all")
-# An activity may be stamped a little ahead of the server's clock (clients' clocks drift).
-FUTURE_TOLERANCE = timedelta(minutes=5)
+CHANGED = "The goal has changed since it was read."
 
 
 def _target_defaults(pattern: str, target: dict[str, Any]) -> dict[str, Any]:
@@ -75,28 +72,30 @@ def _target_defaults(pattern: str, target: dict[str, Any]) -> dict[str, Any]:
 
 
 class GoalService:
-    def __init__(self, repository: GoalRepository, now: Callable[[], datetime] = utc_now,
+    def __init__(self, repository: GoalRepository, *, completions: CompletionLog,
+                 now: Callable[[], datetime] = utc_now,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self._goals = repository
+        self._completions = completions
         self._now = now
         self._sleep = sleep
 
     # Reads: the goal item alone; progress is advanced to now from its stored state.
 
-    def get(self, user_id: str, goal_id: str, timezone_header: str | None
-            ) -> tuple[dict[str, Any], str]:
+    def get(self, user_id: str, goal_id: str, *, timezone: str | None = None
+            ) -> dict[str, Any]:
         goal = self._goals.get(user_id, goal_id)
         if goal is None:
             raise not_found()
-        return self._present(goal, timezone_header), etag(goal)
+        return self._present(goal, timezone)
 
     def _present(self, goal: dict[str, Any], timezone_header: str | None) -> dict[str, Any]:
         local = stored_local_time(goal, timezone_header)
         return present_goal(goal, current_progress(goal, self._now(), local))
 
-    def list_goals(self, user_id: str, statuses: list[str], patterns: list[str],
-             categories: list[str], sort: str | None, page: Page,
-             timezone_header: str | None) -> dict[str, Any]:
+    def list_goals(self, user_id: str, *, page: Page, statuses: Sequence[str] = (),
+                   patterns: Sequence[str] = (), categories: Sequence[str] = (),
+                   sort: str | None = None, timezone: str | None = None) -> dict[str, Any]:
         if sort and sort not in SORTS:
             raise ValidationFailed([FieldError("sort", f"must be one of {', '.join(SORTS)}")])
         goals = self._goals.list_goals(user_id)
@@ -109,7 +108,7 @@ class GoalService:
         chosen.sort(key=lambda goal: (str(goal[field]).lower(), goal["goalId"]),
                     reverse=descending)
         shown = chosen[page.offset:page.offset + page.limit]
-        return {"goals": [self._listed(goal, timezone_header) for goal in shown],
+        return {"goals": [self._listed(goal, timezone) for goal in shown],
                 "pagination": page.describe(len(chosen))}
 
     def _listed(self, goal: dict[str, Any], timezone_header: str | None) -> dict[str, Any]:
@@ -127,31 +126,25 @@ class GoalService:
 
     # Goal writes.
 
-    def create(self, user_id: str, body: Any, idempotency_header: str | None,
-               timezone_header: str | None) -> StoredResponse:
-        request = parse(GoalCreate, body)
-        key = key_from(idempotency_header, user_id, "POST /goals", body)
-        for _ in retry.attempts(self._sleep):
-            context = self._goals.load_for_write(user_id, None, key)
-            replayed = replay(key, context.idempotency_record)
+    def create(self, user_id: str, request: GoalCreate, *,
+               idempotency: IdempotencyKey | None = None, timezone: str | None = None
+               ) -> StoredResponse:
+        def attempt(tx: Transaction) -> StoredResponse:
+            context = self._goals.load_for_write(user_id, None, idempotency)
+            replayed = replay(idempotency, context.idempotency_record)
             if replayed:
-                return replayed
-            local = local_time_of(context.profile, timezone_header)
+                return replayed  # a concurrent twin's response, once it won
+            local = local_time_of(context.profile, timezone)
             now = self._now()
             goal = self._new_goal(user_id, request, now, local)
             progress = current_progress(goal, now, local)
             response = StoredResponse(201, present_goal(goal, progress),
                                       f"/goals/{goal['goalId']}")
-            tx = Transaction().emits(metrics.GOAL_CREATED)
-            self._goals.put_goal(tx, user_id, goal, expected_version=None)
-            self._goals.change_active_slot(tx, user_id, goal["goalId"], None, goal)
-            add_record(tx, key, response)
-            try:
-                commit(tx)
-            except retry.Conflict:
-                continue  # reads again; a concurrent twin's response is then replayed
+            self._stage(tx.emits(metrics.GOAL_CREATED), user_id, None, goal)
+            add_record(tx, idempotency, response)
             return response
-        raise retry.exhausted()
+
+        return run_write(attempt, sleep=self._sleep)
 
     def _new_goal(self, user_id: str, request: GoalCreate, now: datetime, local: LocalTime
                   ) -> dict[str, Any]:
@@ -179,32 +172,27 @@ class GoalService:
 
     def _with_progress(self, goal: dict[str, Any], aggregates: list[dict[str, Any]],
                        now: datetime, local: LocalTime) -> dict[str, Any]:
-        return with_state(goal, recompute(goal, aggregates, now, local), now, local)
+        return with_progress(goal, recompute(goal, aggregates, now, local), now)
 
-    def update(self, user_id: str, goal_id: str, body: Any, if_match: str | None,
-               timezone_header: str | None) -> tuple[dict[str, Any], str]:
-        request = parse(GoalUpdate, body)
+    def update(self, user_id: str, goal_id: str, request: GoalUpdate, *,
+               if_match: str | None = None, timezone: str | None = None) -> dict[str, Any]:
         changes = dump(request)
-        for _ in retry.attempts(self._sleep):
+
+        def attempt(tx: Transaction) -> dict[str, Any]:
             context = self._goals.load_for_write(user_id, goal_id, None)
             goal = context.goal
             if goal is None:
                 raise not_found()
-            if if_match and if_match.strip() not in {"*", etag(goal), f"W/{etag(goal)}"}:
-                raise errors.PreconditionFailed(
-                    "The goal has changed since it was read.",
-                    details={"currentVersion": goal["version"]})
-            local = local_time_of(context.profile, timezone_header)
+            check_if_match(if_match, goal["version"], CHANGED,
+                           details={"currentVersion": goal["version"]})
+            local = local_time_of(context.profile, timezone)
             changed = self._changed_goal(user_id, goal, changes, local)
-            try:
-                self._save(user_id, goal, changed)
-            except retry.Conflict:
-                if if_match:
-                    raise errors.PreconditionFailed("The goal has changed since it was read."
-                                                    ) from None
-                continue
-            return self._present(changed, timezone_header), etag(changed)
-        raise retry.exhausted()
+            self._stage(tx, user_id, goal, changed)
+            return changed
+
+        changed = run_write(attempt, sleep=self._sleep,
+                            on_lost_race=refuse_if_matched(if_match, CHANGED))
+        return self._present(changed, timezone)
 
     def _changed_goal(self, user_id: str, goal: dict[str, Any], changes: dict[str, Any],
                       local: LocalTime) -> dict[str, Any]:
@@ -247,32 +235,30 @@ class GoalService:
                                if status == "completed" else None)
         return changed
 
-    def _save(self, user_id: str, before: dict[str, Any], after: dict[str, Any]) -> None:
-        """Replace `before` with `after` (and the quota and title records with it) in one
-        write, unless the goal changed since it was read: then retry.Conflict."""
-        tx = Transaction()
-        self._goals.put_goal(tx, user_id, after, expected_version=before["version"])
-        self._goals.change_active_slot(tx, user_id, before["goalId"], before, after)
-        commit(tx)
+    def _stage(self, tx: Transaction, user_id: str, before: dict[str, Any] | None,
+               after: dict[str, Any]) -> None:
+        """Replace `before` (None: a new goal) with `after`, and the quota, title and
+        completion records with it, conditioned on the version read."""
+        expected = None if before is None else before["version"]
+        self._goals.put_goal(tx, user_id, after, expected_version=expected)
+        self._goals.change_active_slot(tx, user_id, after["goalId"], before, after)
+        stage_completion(tx, self._completions, user_id, before, after)
 
     def archive(self, user_id: str, goal_id: str) -> dict[str, str]:
-        for _ in retry.attempts(self._sleep):
+        def attempt(tx: Transaction) -> None:
             goal = self._goals.get(user_id, goal_id)
             if goal is None:
                 raise not_found()
-            if goal["status"] == "archived":
-                return {"message": "The goal is archived."}
-            archived = {**goal, "status": "archived", "updatedAt": to_iso(self._now()),
-                        "version": goal["version"] + 1}
-            try:
-                self._save(user_id, goal, archived)
-            except retry.Conflict:
-                continue
-            return {"message": "The goal is archived."}
-        raise retry.exhausted()
+            if goal["status"] != "archived":
+                archived = {**goal, "status": "archived", "updatedAt": to_iso(self._now()),
+                            "version": goal["version"] + 1}
+                self._stage(tx, user_id, goal, archived)
 
-    def progress_report(self, user_id: str, goal_id: str, period: str | None,
-                        timezone_header: str | None) -> dict[str, Any]:
+        run_write(attempt, sleep=self._sleep)
+        return {"message": "The goal is archived."}
+
+    def progress_report(self, user_id: str, goal_id: str, *, period: str | None = None,
+                        timezone: str | None = None) -> dict[str, Any]:
         window = period or "current"
         if window not in PROGRESS_WINDOWS:
             raise ValidationFailed([FieldError("period", "must be one of "
@@ -280,7 +266,7 @@ class GoalService:
         goal = self._goals.get(user_id, goal_id)
         if goal is None:
             raise not_found()
-        local = stored_local_time(goal, timezone_header)
+        local = stored_local_time(goal, timezone)
         now = self._now()
         progress = current_progress(goal, now, local)
         unit = period_unit(goal)

@@ -4,9 +4,9 @@ import calendar
 from datetime import date, timedelta
 from typing import Any
 
+from chalicelib.core.local_time import PeriodUnit, period_key, period_start
 from chalicelib.goals.aggregates import TIMES_OF_DAY, VALUE_TYPES
 from chalicelib.goals.numbers import tidy
-from chalicelib.goals.periods import PeriodUnit, period_key, period_start
 
 WINDOW_DAYS = {"week": 7, "month": 30, "quarter": 90, "year": 365}
 

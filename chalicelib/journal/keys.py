@@ -1,5 +1,4 @@
-"""The journal's keys, shared with the goals domain, which records goal completions on the
-journal's stats item (so `goalsCompleted` needs no extra read)."""
+"""The journal's keys."""
 
 from chalicelib.core import dynamo
 

@@ -1,12 +1,13 @@
-"""Request models and field rules of the journal routes (api.md, Journal)."""
+"""Request models and field rules of the journal routes (docs/api.md; the contract lists every
+field)."""
 
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StrictBool, StrictInt
 
 from chalicelib.core.errors import FieldError
+from chalicelib.core.fields import Number, not_blank
 from chalicelib.core.validation import WireModel
-from chalicelib.goals.models import Number
 from chalicelib.users.models import normalise_email
 
 Template = Literal["daily_reflection", "gratitude", "goal_progress", "mood_tracker",
@@ -17,12 +18,6 @@ MAX_TAGS = 20
 MAX_TAG_LENGTH = 30
 MAX_LINKED_GOALS = 10
 MAX_RECIPIENTS = 50
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
 
 
 def clean_tags(tags: list[str]) -> list[str]:
@@ -45,9 +40,10 @@ def _unique_emails(emails: list[str]) -> list[str]:
     return list(dict.fromkeys(normalise_email(email) for email in emails))
 
 
-Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_not_blank)]
+# An entry's title and content are kept exactly as written (unlike a goal's trimmed Title).
+EntryTitle = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(not_blank)]
 Content = Annotated[str, Field(min_length=1, max_length=MAX_ENCRYPTED_CONTENT),
-                    AfterValidator(_not_blank)]
+                    AfterValidator(not_blank)]
 GoalId = Annotated[str, Field(min_length=1, max_length=100)]
 Secret = Annotated[str, Field(min_length=1, max_length=2000)]
 
@@ -60,7 +56,7 @@ class GoalProgressInput(WireModel):
 
 
 class EntryFields(WireModel):
-    title: Title | None = None
+    title: EntryTitle | None = None
     content: Content | None = None
     template: Template | None = None
     tags: Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=200),
@@ -79,7 +75,7 @@ class EntryFields(WireModel):
 
 
 class EntryCreate(EntryFields):
-    title: Title
+    title: EntryTitle
     content: Content
 
 

@@ -17,9 +17,10 @@ from chalicelib.core import dynamo
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.idempotency import IdempotencyKey
 from chalicelib.core.ids import could_be_issued
-from chalicelib.goals.repository import goal_key
+from chalicelib.goals.links import goal_key
 from chalicelib.journal import stats as journal_stats
 from chalicelib.journal.keys import (
+    COMPLETED_GOALS,
     ENTRY_PREFIX,
     STATS_SK,
     entry_key,
@@ -138,7 +139,8 @@ class JournalRepository:
             ProjectionExpression="userId, entryId, sharedBy",
             ScanIndexForward=False)]
 
-    # Writes: each adds its items to a transaction the service commits.
+    # Writes: each adds its items to the transaction of a unit of work (core/unit_of_work.py).
+    # A failed condition here (a counter or the version changed) is a lost race: retried.
 
     def put_entry(self, tx: Transaction, entry: dict[str, Any], expected_version: int | None
                   ) -> None:
@@ -187,6 +189,16 @@ class JournalRepository:
             month_stats = tx.updating("journal-stats-month", month_stats_key(user_id, month))
             for name, amount in change.adds.items():
                 month_stats.add_number(name, amount=amount)
+
+    def stage_goal_completion(self, tx: Transaction, user_id: str, goal_id: str,
+                              completed: bool) -> None:
+        """The goals' completions, kept on the stats item (so `goalsCompleted` needs no extra
+        read): the goals service calls this in its own transaction (goals.completions)."""
+        stats = tx.updating("journal-completed-goals", stats_key(user_id))
+        if completed:
+            stats.add_to_set(COMPLETED_GOALS, {goal_id})
+        else:
+            stats.delete_from_set(COMPLETED_GOALS, {goal_id})
 
     def _change_latest(self, tx: Transaction, user_id: str, current: dict[str, Any],
                        old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:

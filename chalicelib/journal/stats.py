@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.core import errors
-from chalicelib.goals.periods import period_start
+from chalicelib.core.local_time import period_start
 
 TOP_TAGS = 10
 MAX_ENTRIES = 10_000

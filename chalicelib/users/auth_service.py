@@ -10,7 +10,6 @@ from chalicelib.core import errors
 from chalicelib.core.dynamo import UpdateBuilder
 from chalicelib.core.errors import FieldError
 from chalicelib.core.logging import logger
-from chalicelib.core.validation import parse
 from chalicelib.users import mfa_session, totp
 from chalicelib.users.identity_provider import (
     CognitoIdentityProvider,
@@ -91,8 +90,7 @@ class AuthService:
         self._session_key = session_key
         self._dev_tools_enabled = dev_tools_enabled
 
-    def register(self, body: Any) -> dict[str, Any]:
-        request = parse(RegisterRequest, body)
+    def register(self, request: RegisterRequest) -> dict[str, Any]:
         try:
             user_id = self._identity.sign_up(request.email, request.password,
                                              request.first_name, request.last_name)
@@ -120,8 +118,7 @@ class AuthService:
                 logger.exception("registration rollback failed", extra={"user_id": user_id})
             raise
 
-    def login(self, body: Any) -> dict[str, Any]:
-        request = parse(LoginRequest, body)
+    def login(self, request: LoginRequest) -> dict[str, Any]:
         try:
             outcome = self._identity.password_login(request.email, request.password)
         except IdentityFailure as failure:
@@ -143,8 +140,7 @@ class AuthService:
                                     code="PASSWORD_RESET_REQUIRED")
         return _throttled(failure) or _invalid_credentials()
 
-    def complete_mfa_login(self, body: Any) -> dict[str, Any]:
-        request = parse(MfaLoginRequest, body)
+    def complete_mfa_login(self, request: MfaLoginRequest) -> dict[str, Any]:
         try:
             email, session = mfa_session.unseal(self._session_key(), request.session_token)
         except mfa_session.InvalidSession as exc:
@@ -191,8 +187,7 @@ class AuthService:
                 user_id, UpdateBuilder().set("emailVerified", value=True)) or item
         return public_profile(item)
 
-    def refresh(self, body: Any) -> dict[str, Any]:
-        request = parse(RefreshRequest, body)
+    def refresh(self, request: RefreshRequest) -> dict[str, Any]:
         try:
             tokens = self._identity.refresh(request.refresh_token)
         except IdentityFailure as failure:
@@ -207,8 +202,8 @@ class AuthService:
         return {"accessToken": tokens.access_token, "idToken": tokens.id_token,
                 "tokenType": TOKEN_TYPE, "expiresIn": tokens.expires_in}
 
-    def verify_email(self, body: Any) -> dict[str, str]:
-        email, code = split_email_code(parse(VerifyEmailRequest, body).token)
+    def verify_email(self, request: VerifyEmailRequest) -> dict[str, str]:
+        email, code = split_email_code(request.token)
         try:
             self._identity.confirm_sign_up(email, code)
         except IdentityFailure as failure:
@@ -218,13 +213,13 @@ class AuthService:
                 raise _throttled(failure) or _invalid_token() from failure
         return {"message": "Your email address is verified. You can sign in now."}
 
-    def resend_verification(self, body: Any) -> dict[str, str]:
-        email = parse(EmailRequest, body).email
+    def resend_verification(self, request: EmailRequest) -> dict[str, str]:
+        email = request.email
         self._quietly(self._identity.resend_confirmation, email)
         return {"message": CODE_SENT}
 
-    def request_password_reset(self, body: Any) -> dict[str, str]:
-        email = parse(EmailRequest, body).email
+    def request_password_reset(self, request: EmailRequest) -> dict[str, str]:
+        email = request.email
         self._quietly(self._identity.forgot_password, email)
         return {"message": CODE_SENT}
 
@@ -237,8 +232,7 @@ class AuthService:
             if throttled:
                 raise throttled from failure
 
-    def confirm_password_reset(self, body: Any) -> dict[str, str]:
-        request = parse(ResetConfirmRequest, body)
+    def confirm_password_reset(self, request: ResetConfirmRequest) -> dict[str, str]:
         email, code = split_email_code(request.token)
         try:
             self._identity.confirm_forgot_password(email, code, request.new_password)
@@ -258,8 +252,9 @@ class AuthService:
         query = urllib.parse.urlencode({"secret": secret, "issuer": TOTP_ISSUER})
         return {"secret": secret, "qrCodeUrl": f"otpauth://totp/{label}?{query}"}
 
-    def finish_mfa_setup(self, user_id: str, access_token: str, body: Any) -> dict[str, bool]:
-        code = parse(MfaCodeRequest, body).code
+    def finish_mfa_setup(self, user_id: str, access_token: str, request: MfaCodeRequest
+                         ) -> dict[str, bool]:
+        code = request.code
         profile = self._existing_profile(user_id)
         if not profile.get("mfaPendingSecret"):
             raise errors.BusinessRuleViolation("Start MFA setup first.", code="MFA_NOT_STARTED")
@@ -274,8 +269,9 @@ class AuthService:
                          .set("mfaEnabled", value=True))
         return {"enabled": True, "mfaEnabled": True}
 
-    def disable_mfa(self, user_id: str, access_token: str, body: Any) -> dict[str, bool]:
-        code = parse(MfaCodeRequest, body).code
+    def disable_mfa(self, user_id: str, access_token: str, request: MfaCodeRequest
+                    ) -> dict[str, bool]:
+        code = request.code
         profile = self._existing_profile(user_id)
         secret = profile.get("mfaSecret")
         if not profile.get("mfaEnabled") or not secret:

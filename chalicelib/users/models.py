@@ -1,19 +1,17 @@
-"""Request models and field rules of the auth and profile routes (api.md sections 2 and 3)."""
+"""Request models and field rules of the auth and profile routes (docs/api.md)."""
 
 import re
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from typing import Annotated, Literal
-from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, AliasChoices, Field, StrictBool, StrictInt, field_validator
 
+from chalicelib.core.fields import ShortText
+from chalicelib.core.local_time import check_timezone
 from chalicelib.core.validation import WireModel
 
 # ASCII addresses only: what Cognito accepts as an email username.
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-# Names a zoneinfo database may hold that are not time zones a person lives in.
-_NOT_ZONES = {"localtime", "Factory", "posixrules"}
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _LANGUAGE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
 _SYMBOLS = set("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
@@ -50,18 +48,6 @@ def check_person_name(value: str) -> str:
     if not all(ch.isalpha() or ch in " -" for ch in name) or not any(ch.isalpha() for ch in name):
         raise ValueError("may contain only letters, spaces and hyphens")
     return name
-
-
-@lru_cache(maxsize=1)
-def _timezones() -> frozenset[str]:
-    return frozenset(name for name in available_timezones()
-                     if name not in _NOT_ZONES and not name.startswith(("posix/", "right/")))
-
-
-def check_timezone(value: str) -> str:
-    if value not in _timezones():
-        raise ValueError("must be an IANA time zone name such as Europe/Paris")
-    return value
 
 
 def check_phone(value: str) -> str:
@@ -135,7 +121,7 @@ class MfaLoginRequest(WireModel):
     code: OneTimeCode
 
 
-ShortText = Annotated[str, Field(min_length=1, max_length=50)]
+PreferenceItem = Annotated[ShortText, Field(min_length=1)]
 
 
 class NotificationsUpdate(WireModel):
@@ -148,8 +134,8 @@ class PreferencesUpdate(WireModel):
     units: Literal["metric", "imperial"] | None = None
     language: Annotated[str, Field(pattern=_LANGUAGE.pattern)] | None = None
     notifications: NotificationsUpdate | None = None
-    dietary_restrictions: Annotated[list[ShortText], Field(max_length=20)] | None = None
-    fitness_goals: Annotated[list[ShortText], Field(max_length=20)] | None = None
+    dietary_restrictions: Annotated[list[PreferenceItem], Field(max_length=20)] | None = None
+    fitness_goals: Annotated[list[PreferenceItem], Field(max_length=20)] | None = None
 
 
 class ProfileUpdate(WireModel):

@@ -6,7 +6,6 @@ from typing import Any
 from chalicelib.core.clock import now_iso, to_iso
 from chalicelib.core.dynamo import UpdateBuilder
 from chalicelib.core.errors import NotFound
-from chalicelib.core.validation import parse
 from chalicelib.users.models import ProfileUpdate
 from chalicelib.users.repository import ProfileRepository
 
@@ -102,8 +101,7 @@ class ProfileService:
             raise NotFound("The profile was not found.", code="PROFILE_NOT_FOUND")
         return public_profile(item)
 
-    def update(self, user_id: str, body: Any) -> dict[str, Any]:
-        changes = parse(ProfileUpdate, body)
+    def update(self, user_id: str, changes: ProfileUpdate) -> dict[str, Any]:
         item = self._profiles.update(user_id, profile_update(changes))
         if item is None:
             raise NotFound("The profile was not found.", code="PROFILE_NOT_FOUND")

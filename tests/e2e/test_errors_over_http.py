@@ -1,4 +1,4 @@
-"""Each error case of api.md section 1 over a real HTTP connection to chalice local."""
+"""Each error case of docs/api.md section 1 over a real HTTP connection to chalice local."""
 
 import json
 

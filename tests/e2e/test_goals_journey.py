@@ -1,5 +1,5 @@
 """A new user over HTTP: one goal of each pattern, activities (backdated and skipped too), and
-the goal, the list and /progress showing the numbers progress-rules.md defines."""
+the goal, the list and /progress showing the numbers docs/progress-rules.md defines."""
 
 from datetime import UTC, datetime, timedelta
 

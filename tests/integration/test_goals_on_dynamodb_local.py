@@ -11,7 +11,10 @@ import pytest
 from chalicelib import wiring
 from chalicelib.core import dynamo
 from chalicelib.core.errors import BusinessRuleViolation, Conflict, PreconditionFailed
-from chalicelib.core.http import Page
+from chalicelib.core.http import Page, etag
+from chalicelib.core.idempotency import StoredResponse, key_from
+from chalicelib.core.validation import parse
+from chalicelib.goals.models import ActivityFields, GoalCreate, GoalUpdate
 
 
 class RequestLog:
@@ -43,17 +46,21 @@ def user() -> str:
 def _goal(user: str, **fields: Any) -> dict[str, Any]:
     body = {"title": f"Read books {uuid.uuid4().hex[:6]}", "goalPattern": "milestone",
             "target": {"value": 1000, "unit": "pages"}, **fields}
-    return dict(wiring.goals().create(user, body, None, None).body)
+    return dict(wiring.goals().create(user, parse(GoalCreate, body)).body)
+
+
+def _log(user: str, goal_id: str, body: dict[str, Any]) -> StoredResponse:
+    return wiring.activities().log_activity(user, goal_id, parse(ActivityFields, body))
 
 
 def test_get_and_list_are_one_request_each(stack_env, requests_sent, user):
     goal = _goal(user)
-    wiring.activities().log_activity(user, goal["goalId"], {"value": 5}, None, None)
+    _log(user, goal["goalId"], {"value": 5})
     requests_sent.operations.clear()
-    wiring.goals().get(user, goal["goalId"], None)
+    wiring.goals().get(user, goal["goalId"])
     assert requests_sent.operations == ["GetItem"]
     requests_sent.operations.clear()
-    wiring.goals().list_goals(user, [], [], [], None, Page(1, 20), None)
+    wiring.goals().list_goals(user, page=Page(1, 20))
     assert requests_sent.operations == ["Query"]
 
 
@@ -61,26 +68,25 @@ def test_logging_today_reads_once_then_writes_one_transaction(stack_env, request
     goal = _goal(user)
     for value in (5, 6):
         requests_sent.operations.clear()
-        wiring.activities().log_activity(user, goal["goalId"], {"value": value}, None, None)
+        _log(user, goal["goalId"], {"value": value})
         assert requests_sent.operations == ["BatchGetItem", "TransactWriteItems"]
-    fetched, _ = wiring.goals().get(user, goal["goalId"], None)
+    fetched = wiring.goals().get(user, goal["goalId"])
     assert fetched["progress"]["totalAccumulated"] == 11
 
 
 def test_a_backdated_log_also_reads_the_aggregates(stack_env, requests_sent, user):
     goal = _goal(user)
     requests_sent.operations.clear()
-    wiring.activities().log_activity(user, goal["goalId"], {"value": 5,
-                                                      "activityDate": "2026-11-01"}, None, None)
+    _log(user, goal["goalId"], {"value": 5, "activityDate": "2026-11-01"})
     assert requests_sent.operations == ["BatchGetItem", "Query", "TransactWriteItems"]
 
 
 def test_progress_report_is_at_most_two_requests(stack_env, requests_sent, user):
     goal = _goal(user)
     for value in (3, 4, 5):
-        wiring.activities().log_activity(user, goal["goalId"], {"value": value}, None, None)
+        _log(user, goal["goalId"], {"value": value})
     requests_sent.operations.clear()
-    report = wiring.goals().progress_report(user, goal["goalId"], "all", None)
+    report = wiring.goals().progress_report(user, goal["goalId"], period="all")
     assert requests_sent.operations == ["GetItem", "Query"]
     assert report["statistics"]["totalActivities"] == 3
     assert report["statistics"]["bestValue"] == 5
@@ -92,16 +98,16 @@ def test_fifty_concurrent_logs_give_exact_totals(stack_env, user):
     service = wiring.goals()
 
     def log(index: int) -> None:
-        activities.log_activity(user, goal["goalId"], {"value": 2, "note": f"#{index}"},
-                                None, None)
+        activities.log_activity(user, goal["goalId"],
+                                parse(ActivityFields, {"value": 2, "note": f"#{index}"}))
 
     with ThreadPoolExecutor(max_workers=50) as pool:
         list(pool.map(log, range(50)))
-    fetched, etag = service.get(user, goal["goalId"], None)
+    fetched = service.get(user, goal["goalId"])
     assert fetched["progress"]["totalAccumulated"] == 100
     assert fetched["target"]["currentValue"] == 100
-    assert etag == '"51"'
-    listed = activities.list_activities(user, goal["goalId"], None, None, [], Page(1, 100), None)
+    assert etag(fetched["version"]) == '"51"'
+    listed = activities.list_activities(user, goal["goalId"], page=Page(1, 100))
     assert listed["pagination"]["total"] == 50
     assert len(listed["activities"]) == 50
     [day] = service._goals.day_aggregates(user, goal["goalId"])
@@ -113,19 +119,25 @@ def test_idempotency_key_replays_and_refuses_another_body(stack_env, user):
     activities = wiring.activities()
     goal = _goal(user)
     service = wiring.goals()
-    first = activities.log_activity(user, goal["goalId"], {"value": 7}, "retry-1", None)
-    again = activities.log_activity(user, goal["goalId"], {"value": 7}, "retry-1", None)
+    route = f"POST /goals/{goal['goalId']}/activities"
+
+    def log(body: dict[str, Any]) -> StoredResponse:
+        return activities.log_activity(user, goal["goalId"], parse(ActivityFields, body),
+                                       idempotency=key_from("retry-1", user, route, body))
+
+    first = log({"value": 7})
+    again = log({"value": 7})
     assert again.body == first.body
     assert again.status == 201
     with pytest.raises(Conflict) as caught:
-        activities.log_activity(user, goal["goalId"], {"value": 8}, "retry-1", None)
+        log({"value": 8})
     assert caught.value.code == "IDEMPOTENCY_KEY_REUSED"
-    fetched, _ = service.get(user, goal["goalId"], None)
+    fetched = service.get(user, goal["goalId"])
     assert fetched["progress"]["totalAccumulated"] == 7
-    created = service.create(user, {"title": "Once", "goalPattern": "milestone",
-                                    "target": {"value": 5}}, "create-1", None)
-    assert service.create(user, {"title": "Once", "goalPattern": "milestone",
-                                 "target": {"value": 5}}, "create-1", None).body == created.body
+    once = {"title": "Once", "goalPattern": "milestone", "target": {"value": 5}}
+    key = key_from("create-1", user, "POST /goals", once)
+    created = service.create(user, parse(GoalCreate, once), idempotency=key)
+    assert service.create(user, parse(GoalCreate, once), idempotency=key).body == created.body
 
 
 def test_concurrent_retries_of_one_idempotent_create_all_get_the_first_response(
@@ -136,14 +148,15 @@ def test_concurrent_retries_of_one_idempotent_create_all_get_the_first_response(
 
     def create(_: int) -> tuple[int, Any]:
         start.wait()
-        response = service.create(user, body, "same-create", None)
+        response = service.create(user, parse(GoalCreate, body),
+                                  idempotency=key_from("same-create", user, "POST /goals", body))
         return response.status, response.body
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         answers = list(pool.map(create, range(6)))
     assert {status for status, _ in answers} == {201}
     assert all(answer == answers[0][1] for _, answer in answers)
-    listed = service.list_goals(user, [], [], [], None, Page(1, 20), None)
+    listed = service.list_goals(user, page=Page(1, 20))
     assert [goal["goalId"] for goal in listed["goals"]] == [answers[0][1]["goalId"]]
 
 
@@ -167,18 +180,18 @@ def test_edits_and_deletes_keep_the_day_exact(stack_env, user):
     activities = wiring.activities()
     service = wiring.goals()
     goal = _goal(user)
-    ids = [activities.log_activity(user, goal["goalId"], {"value": value}, None, None).body[
+    ids = [_log(user, goal["goalId"], {"value": value}).body[
         "activityId"] for value in (3, 7, 5)]
-    activities.update_activity(user, goal["goalId"], ids[1], {"value": 2}, None)
+    activities.update_activity(user, goal["goalId"], ids[1], parse(ActivityFields, {"value": 2}))
     [day] = service._goals.day_aggregates(user, goal["goalId"])
     assert (day["total"], day["max"], day["min"]) == (10, 5, 2)
-    activities.delete_activity(user, goal["goalId"], ids[2], None)
+    activities.delete_activity(user, goal["goalId"], ids[2])
     [day] = service._goals.day_aggregates(user, goal["goalId"])
     assert (day["total"], day["max"], day["valueCount"]) == (5, 3, 2)
-    fetched, _ = service.get(user, goal["goalId"], None)
+    fetched = service.get(user, goal["goalId"])
     assert fetched["progress"]["totalAccumulated"] == 5
     for activity_id in ids[:2]:
-        activities.delete_activity(user, goal["goalId"], activity_id, None)
+        activities.delete_activity(user, goal["goalId"], activity_id)
     assert service._goals.day_aggregates(user, goal["goalId"]) == []
 
 
@@ -187,9 +200,9 @@ def test_moving_an_activity_to_another_day_moves_its_value(stack_env, user):
     service = wiring.goals()
     goal = _goal(user, goalPattern="recurring",
                  target={"value": 10, "period": "day", "unit": "pages"})
-    activity = activities.log_activity(user, goal["goalId"], {"value": 4}, None, None).body
+    activity = _log(user, goal["goalId"], {"value": 4}).body
     activities.update_activity(user, goal["goalId"], activity["activityId"],
-                            {"activityDate": "2026-11-01T12:00:00Z"}, None)
+                               parse(ActivityFields, {"activityDate": "2026-11-01T12:00:00Z"}))
     days = {day["day"]: day["total"] for day in
             service._goals.day_aggregates(user, goal["goalId"])}
     assert days == {"2026-11-01": 4}
@@ -198,28 +211,30 @@ def test_moving_an_activity_to_another_day_moves_its_value(stack_env, user):
 def test_if_match_guards_goal_updates(stack_env, user):
     service = wiring.goals()
     goal = _goal(user)
-    _, etag = service.get(user, goal["goalId"], None)
-    updated, new_etag = service.update(user, goal["goalId"], {"title": "Renamed"}, etag, None)
+    read = etag(service.get(user, goal["goalId"])["version"])
+    updated = service.update(user, goal["goalId"], parse(GoalUpdate, {"title": "Renamed"}),
+                             if_match=read)
     assert updated["title"] == "Renamed"
-    assert new_etag != etag
+    assert etag(updated["version"]) != read
     with pytest.raises(PreconditionFailed):
-        service.update(user, goal["goalId"], {"title": "Stale"}, etag, None)
+        service.update(user, goal["goalId"], parse(GoalUpdate, {"title": "Stale"}),
+                       if_match=read)
 
 
 def test_completing_a_milestone_frees_its_active_slot(stack_env, user):
-    service, activities = wiring.goals(), wiring.activities()
+    service = wiring.goals()
     goal = _goal(user, title="Finish me", target={"value": 10, "unit": "pages"})
-    activities.log_activity(user, goal["goalId"], {"value": 10}, None, None)
-    fetched, _ = service.get(user, goal["goalId"], None)
+    _log(user, goal["goalId"], {"value": 10})
+    fetched = service.get(user, goal["goalId"])
     assert fetched["status"] == "completed"
     assert fetched["completedAt"]
     with pytest.raises(BusinessRuleViolation):
-        activities.log_activity(user, goal["goalId"], {"value": 1}, None, None)
+        _log(user, goal["goalId"], {"value": 1})
     _goal(user, title="Finish me")  # the completed goal no longer holds the title
     with pytest.raises(Conflict):  # reopening it would make two active "Finish me"
-        service.update(user, goal["goalId"], {"status": "active"}, None, None)
-    reopened, _ = service.update(user, goal["goalId"], {
-        "status": "active", "title": "Finish me, part two", "target": {"value": 20}}, None, None)
+        service.update(user, goal["goalId"], parse(GoalUpdate, {"status": "active"}))
+    reopened = service.update(user, goal["goalId"], parse(GoalUpdate, {
+        "status": "active", "title": "Finish me, part two", "target": {"value": 20}}))
     assert reopened["status"] == "active"
     assert reopened["completedAt"] is None
     assert reopened["progress"]["percentComplete"] == 50.0

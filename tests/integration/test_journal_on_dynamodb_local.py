@@ -12,12 +12,17 @@ from chalicelib.core import dynamo
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.errors import BusinessRuleViolation, Conflict, ValidationFailed
 from chalicelib.core.http import Page
+from chalicelib.core.idempotency import StoredResponse, key_from
+from chalicelib.core.local_time import LocalTime
+from chalicelib.core.validation import parse
 from chalicelib.goals.activities import ActivityService
-from chalicelib.goals.periods import LocalTime
+from chalicelib.goals.links import GoalLinks
+from chalicelib.goals.models import ActivityFields, GoalCreate
 from chalicelib.goals.repository import GoalRepository
 from chalicelib.goals.service import GoalService
 from chalicelib.journal import keys as journal_keys
 from chalicelib.journal import stats as journal_stats
+from chalicelib.journal.models import EntryCreate, EntryFields
 from chalicelib.journal.repository import JournalRepository
 from chalicelib.journal.service import JournalService
 from tests.integration.test_goals_on_dynamodb_local import RequestLog
@@ -43,9 +48,11 @@ def clock() -> Clock:
 
 @pytest.fixture
 def services(stack_env, clock) -> tuple[JournalService, GoalService]:
-    activities = ActivityService(GoalRepository(), now=clock)
-    journal = JournalService(JournalRepository(), activities, GoalRepository(), now=clock)
-    return journal, GoalService(GoalRepository(), now=clock)
+    completions = JournalRepository()
+    activities = ActivityService(GoalRepository(), completions=completions, now=clock)
+    links = GoalLinks(GoalRepository(), lambda: activities)
+    journal = JournalService(JournalRepository(), links, now=clock)
+    return journal, GoalService(GoalRepository(), completions=completions, now=clock)
 
 
 @pytest.fixture
@@ -55,7 +62,7 @@ def user() -> str:
 
 def _write(journal: JournalService, user: str, **fields: Any) -> dict[str, Any]:
     body = {"title": "Entry", "content": "<p>one two three</p>", **fields}
-    return dict(journal.create(user, body, None, LOS_ANGELES).body)
+    return dict(journal.create(user, parse(EntryCreate, body), timezone=LOS_ANGELES).body)
 
 
 def test_stats_follow_creates_edits_and_deletes_across_days(services, clock, user):
@@ -65,7 +72,7 @@ def test_stats_follow_creates_edits_and_deletes_across_days(services, clock, use
     second = _write(journal, user, template="gratitude", tags=["x"], mood="calm")
     clock.advance(days=2)  # Monday: Sunday had no entry
     _write(journal, user, template="blank", content="<p>four words right here</p>")
-    stats = journal.stats(user, LOS_ANGELES)
+    stats = journal.stats(user, timezone=LOS_ANGELES)
     assert stats["totalEntries"] == 3
     assert stats["totalWords"] == 10
     assert stats["currentStreak"] == 1
@@ -78,16 +85,16 @@ def test_stats_follow_creates_edits_and_deletes_across_days(services, clock, use
         ("gratitude", 2), ("blank", 1)]
     assert stats["averageWordsPerEntry"] == round(10 / 3, 1)
 
-    journal.update(user, second["entryId"], {"mood": "happy", "tags": ["z"]}, None, None)
+    journal.update(user, second["entryId"], parse(EntryFields, {"mood": "happy", "tags": ["z"]}))
     journal.delete(user, first["entryId"])
-    stats = journal.stats(user, LOS_ANGELES)
+    stats = journal.stats(user, timezone=LOS_ANGELES)
     assert stats["totalEntries"] == 2
     assert stats["moodDistribution"] == {"happy": 1}
     assert stats["topTags"] == [{"tag": "z", "count": 1}]
     assert stats["longestStreak"] == 1
 
     clock.advance(days=3)  # days later, no new entries: the streak is over
-    later = journal.stats(user, LOS_ANGELES)
+    later = journal.stats(user, timezone=LOS_ANGELES)
     assert later["currentStreak"] == 0
     assert later["entriesThisWeek"] == 1
 
@@ -98,65 +105,63 @@ def test_days_are_the_users_local_days(services, clock, user):
     _write(journal, user)
     clock.now = datetime(2026, 11, 21, 18, 0, tzinfo=UTC)  # Nov 21 in Los Angeles
     _write(journal, user)
-    stats = journal.stats(user, LOS_ANGELES)
+    stats = journal.stats(user, timezone=LOS_ANGELES)
     assert stats["currentStreak"] == 2  # two local days, though one UTC day
     assert stats["lastEntryDate"] == "2026-11-21T18:00:00.000Z"  # the entry's own instant
 
 
 def test_goal_progress_follows_linked_entries(services, user):
     journal, goals = services
-    goal = goals.create(user, {"title": "Read", "goalPattern": "milestone",
-                               "target": {"value": 10, "unit": "pages"}}, None, None).body
+    goal = goals.create(user, parse(GoalCreate, {"title": "Read", "goalPattern": "milestone",
+                                                 "target": {"value": 10, "unit": "pages"}})).body
     goal_id = goal["goalId"]
     entry = _write(journal, user, linkedGoalIds=[goal_id],
                    goalProgress=[{"goalId": goal_id, "progressValue": 4, "notes": "ch. 1"}])
-    assert goals.get(user, goal_id, None)[0]["progress"]["totalAccumulated"] == 4
-    [activity] = wiring.activities().list_activities(user, goal_id, None, None, [], Page(1, 10),
-                                       None)["activities"]
+    assert goals.get(user, goal_id)["progress"]["totalAccumulated"] == 4
+    [activity] = wiring.activities().list_activities(user, goal_id, page=Page(1, 10))["activities"]
     assert activity["source"] == "journal"
     assert activity["context"] == {"journalEntryId": entry["entryId"]}
-    journal.update(user, entry["entryId"], {"goalProgress": [
-        {"goalId": goal_id, "progressValue": 7}]}, None, None)
-    assert goals.get(user, goal_id, None)[0]["progress"]["totalAccumulated"] == 7
-    stats = journal.stats(user, None)
+    journal.update(user, entry["entryId"], parse(EntryFields, {"goalProgress": [
+        {"goalId": goal_id, "progressValue": 7}]}))
+    assert goals.get(user, goal_id)["progress"]["totalAccumulated"] == 7
+    stats = journal.stats(user)
     assert (stats["goalsTracked"], stats["goalsCompleted"]) == (1, 0)
-    journal.update(user, entry["entryId"], {"goalProgress": [
-        {"goalId": goal_id, "progressValue": 10}]}, None, None)
-    done, _ = goals.get(user, goal_id, None)
+    journal.update(user, entry["entryId"], parse(EntryFields, {"goalProgress": [
+        {"goalId": goal_id, "progressValue": 10}]}))
+    done = goals.get(user, goal_id)
     assert done["status"] == "completed"
-    assert journal.stats(user, None)["goalsCompleted"] == 1
+    assert journal.stats(user)["goalsCompleted"] == 1
     journal.delete(user, entry["entryId"])
-    after, _ = goals.get(user, goal_id, None)
+    after = goals.get(user, goal_id)
     assert after["progress"]["totalAccumulated"] == 0
-    assert journal.stats(user, None)["goalsTracked"] == 0
+    assert journal.stats(user)["goalsTracked"] == 0
 
 
 def _linked_goal_and_entry(services: tuple[JournalService, GoalService], user: str,
                            value: float) -> tuple[str, dict[str, Any], str]:
     journal, goals = services
-    goal_id = goals.create(user, {"title": "Read", "goalPattern": "milestone",
-                                  "target": {"value": 100, "unit": "pages"}}, None, None
+    goal_id = goals.create(user, parse(GoalCreate, {
+        "title": "Read", "goalPattern": "milestone", "target": {"value": 100, "unit": "pages"}})
                            ).body["goalId"]
     entry = _write(journal, user, linkedGoalIds=[goal_id],
                    goalProgress=[{"goalId": goal_id, "progressValue": value}])
-    [activity] = wiring.activities().list_activities(user, goal_id, None, None, [],
-                                                     Page(1, 10), None)["activities"]
+    [activity] = wiring.activities().list_activities(user, goal_id, page=Page(1, 10))["activities"]
     return goal_id, entry, activity["activityId"]
 
 
 def test_an_entry_owned_activity_changes_only_through_its_entry(services, user):
     _, goals = services
     goal_id, entry, activity_id = _linked_goal_and_entry(services, user, 4)
-    before, etag = goals.get(user, goal_id, None)
+    before = goals.get(user, goal_id)
     activities = wiring.activities()
     with pytest.raises(Conflict) as edited:
-        activities.update_activity(user, goal_id, activity_id, {"value": 9}, None)
+        activities.update_activity(user, goal_id, activity_id, parse(ActivityFields, {"value": 9}))
     assert edited.value.code == "ACTIVITY_OWNED_BY_JOURNAL_ENTRY"
     assert edited.value.details == {"journalEntryId": entry["entryId"]}
     with pytest.raises(Conflict) as deleted:
-        activities.delete_activity(user, goal_id, activity_id, None)
+        activities.delete_activity(user, goal_id, activity_id)
     assert deleted.value.code == "ACTIVITY_OWNED_BY_JOURNAL_ENTRY"
-    assert goals.get(user, goal_id, None) == (before, etag)
+    assert goals.get(user, goal_id) == before  # the version (its ETag) too
 
 
 def test_a_client_cannot_claim_that_an_entry_owns_its_activity(services, user):
@@ -164,11 +169,11 @@ def test_a_client_cannot_claim_that_an_entry_owns_its_activity(services, user):
     activities = wiring.activities()
     claimed = {"value": 1, "context": {"journalEntryId": "someone's entry"}}
     with pytest.raises(ValidationFailed) as logged:
-        activities.log_activity(user, goal_id, claimed, None, None)
+        activities.log_activity(user, goal_id, parse(ActivityFields, claimed))
     assert [problem["field"] for problem in logged.value.errors] == ["context.journalEntryId"]
-    own = activities.log_activity(user, goal_id, {"value": 1}, None, None).body
+    own = activities.log_activity(user, goal_id, parse(ActivityFields, {"value": 1})).body
     with pytest.raises(ValidationFailed):
-        activities.update_activity(user, goal_id, own["activityId"], claimed, None)
+        activities.update_activity(user, goal_id, own["activityId"], parse(ActivityFields, claimed))
 
 
 def test_an_entry_edit_logs_again_a_linked_activity_that_is_gone(services, clock, user):
@@ -185,12 +190,11 @@ def test_an_entry_edit_logs_again_a_linked_activity_that_is_gone(services, clock
     activities.stage_activity_change(tx, user, context.goal, old, None,
                                      LocalTime(LOS_ANGELES, 0), clock())
     tx.commit()
-    assert goals.get(user, goal_id, None)[0]["progress"]["totalAccumulated"] == 0
-    journal.update(user, entry["entryId"], {"goalProgress": [
-        {"goalId": goal_id, "progressValue": 6}]}, None, None)
-    assert goals.get(user, goal_id, None)[0]["progress"]["totalAccumulated"] == 6
-    [relogged] = activities.list_activities(user, goal_id, None, None, [], Page(1, 10),
-                                            None)["activities"]
+    assert goals.get(user, goal_id)["progress"]["totalAccumulated"] == 0
+    journal.update(user, entry["entryId"], parse(EntryFields, {"goalProgress": [
+        {"goalId": goal_id, "progressValue": 6}]}))
+    assert goals.get(user, goal_id)["progress"]["totalAccumulated"] == 6
+    [relogged] = activities.list_activities(user, goal_id, page=Page(1, 10))["activities"]
     assert relogged["activityId"] != activity_id
     assert relogged["value"] == 6
     assert relogged["context"] == {"journalEntryId": entry["entryId"]}
@@ -206,11 +210,11 @@ def test_reads_are_one_request_each(services, user):
         journal.get(user, entry["entryId"])
         assert log.operations == ["GetItem"]
         log.operations.clear()
-        listed = journal.list_entries(user, Page(1, 20), {}, None)
+        listed = journal.list_entries(user, page=Page(1, 20), filters={})
         assert log.operations == ["Query"]
         assert listed["total"] == 1
         log.operations.clear()
-        journal.stats(user, None)
+        journal.stats(user)
         assert log.operations == ["Query"]  # the main stats item and its month items
     finally:
         events.unregister("before-call.dynamodb", log)
@@ -224,7 +228,7 @@ def test_the_entry_quota_is_enforced_in_the_write(services, user, monkeypatch):
     with pytest.raises(BusinessRuleViolation) as caught:
         _write(journal, user)
     assert caught.value.code == "JOURNAL_QUOTA_EXCEEDED"
-    assert journal.stats(user, None)["totalEntries"] == 2
+    assert journal.stats(user)["totalEntries"] == 2
 
 
 def test_sharing_puts_a_pointer_where_the_recipient_finds_it(services, user):
@@ -232,19 +236,23 @@ def test_sharing_puts_a_pointer_where_the_recipient_finds_it(services, user):
     entry = _write(journal, user, isShared=True, sharedWith=["Friend@Example.com"])
     shared = JournalRepository().shared_with("friend@example.com")
     assert [item["entryId"] for item in shared] == [entry["entryId"]]
-    journal.update(user, entry["entryId"], {"isShared": False}, None, None)
+    journal.update(user, entry["entryId"], parse(EntryFields, {"isShared": False}))
     assert JournalRepository().shared_with("friend@example.com") == []
 
 
 def test_idempotency_key_on_new_entries(services, user):
     journal, _ = services
     body = {"title": "Once", "content": "<p>only once</p>"}
-    first = journal.create(user, body, "entry-key-1", None)
-    again = journal.create(user, body, "entry-key-1", None)
+    def create(sent: dict[str, Any]) -> StoredResponse:
+        return journal.create(user, parse(EntryCreate, sent),
+                              idempotency=key_from("entry-key-1", user, "POST /journal", sent))
+
+    first = create(body)
+    again = create(body)
     assert again.body == first.body and again.status == 201
     with pytest.raises(Conflict):
-        journal.create(user, {**body, "title": "Twice"}, "entry-key-1", None)
-    assert journal.stats(user, None)["totalEntries"] == 1
+        create({**body, "title": "Twice"})
+    assert journal.stats(user)["totalEntries"] == 1
 
 
 def test_changing_an_entry_without_goal_links_reads_once(services, user):
@@ -254,7 +262,7 @@ def test_changing_an_entry_without_goal_links_reads_once(services, user):
     events = dynamo.client().meta.events
     events.register("before-call.dynamodb", log)
     try:
-        journal.update(user, entry["entryId"], {"mood": "calm"}, None, None)
+        journal.update(user, entry["entryId"], parse(EntryFields, {"mood": "calm"}))
         assert log.operations == ["BatchGetItem", "TransactWriteItems"]
         log.operations.clear()
         journal.delete(user, entry["entryId"])
@@ -269,8 +277,8 @@ def test_stats_keep_only_live_counters_and_the_newest_entrys_time(services, cloc
     clock.advance(days=40)
     second = _write(journal, user, tags=["old", "keep"])
     for round_ in range(5):
-        journal.update(user, first["entryId"], {"tags": [f"t{round_}"], "mood": f"m{round_}"},
-                       None, None)
+        journal.update(user, first["entryId"],
+                       parse(EntryFields, {"tags": [f"t{round_}"], "mood": f"m{round_}"}))
     journal.delete(user, second["entryId"])
     main = dynamo.get_item(journal_keys.stats_key(user)) or {}
     counters = sorted(name for name in main if name.startswith(("tag#", "mood#", "day#")))
@@ -280,6 +288,6 @@ def test_stats_keep_only_live_counters_and_the_newest_entrys_time(services, cloc
         ExpressionAttributeValues=dynamo.serialize({":pk": dynamo.user_pk(user),
                                                     ":prefix": "JOURNALSTATS#"}))
     assert [item["SK"] for item in months] == ["JOURNALSTATS#2026-11", "JOURNALSTATS#2026-12"]
-    stats = journal.stats(user, LOS_ANGELES)
+    stats = journal.stats(user, timezone=LOS_ANGELES)
     assert stats["lastEntryDate"] == first["createdAt"]
     assert stats["totalEntries"] == 1 and stats["topTags"] == [{"tag": "t4", "count": 1}]

@@ -11,7 +11,15 @@ from chalicelib import wiring
 from chalicelib.core import dynamo
 from chalicelib.core.errors import BusinessRuleViolation
 from chalicelib.core.http import MAX_BODY_BYTES, Page
-from chalicelib.journal.models import MAX_LINKED_GOALS, MAX_RECIPIENTS
+from chalicelib.core.idempotency import key_from
+from chalicelib.core.validation import parse
+from chalicelib.goals.models import GoalCreate
+from chalicelib.journal.models import (
+    MAX_LINKED_GOALS,
+    MAX_RECIPIENTS,
+    EntryCreate,
+    EntryFields,
+)
 from chalicelib.journal.service import JournalService
 from tests.integration.test_goals_on_dynamodb_local import RequestLog
 
@@ -34,7 +42,8 @@ def _inbox(journal: JournalService, email: str) -> list[dict[str, Any]]:
     recipient = str(uuid.uuid4())
     dynamo.client().put_item(TableName=dynamo.table_name(), Item=dynamo.serialize(
         {"PK": f"USER#{recipient}", "SK": "PROFILE", "userId": recipient, "email": email}))
-    listed = journal.list_entries(recipient, Page(1, 100), {"filter": "shared-with-me"}, None)
+    listed = journal.list_entries(recipient, page=Page(1, 100),
+                                  filters={"filter": "shared-with-me"})
     return list(listed["entries"])
 
 
@@ -45,10 +54,10 @@ def _share_items(email: str) -> list[dict[str, Any]]:
 
 def test_a_190_kb_encrypted_entry_shared_with_50_addresses_is_written(journal, user):
     recipients = _recipients("big")
-    created = journal.create(user, {
+    created = journal.create(user, parse(EntryCreate, {
         "title": "Long", "content": "A" * 190_000, "isEncrypted": True, "wordCount": 1,
         "encryptedKey": "k" * 684, "encryptionIv": "iv", "isShared": True,
-        "sharedWith": recipients}, None, None)
+        "sharedWith": recipients}))
     assert created.status == 201
     for email in (recipients[0], recipients[-1]):
         [seen] = _inbox(journal, email)
@@ -58,24 +67,25 @@ def test_a_190_kb_encrypted_entry_shared_with_50_addresses_is_written(journal, u
 
 def test_replacing_50_recipients_with_50_others_is_refused_before_any_write(journal, user):
     first, second = _recipients("first"), _recipients("second")
-    entry = journal.create(user, {"title": "T", "content": "<p>x</p>", "isShared": True,
-                                  "sharedWith": first}, None, None).body
+    entry = journal.create(user, parse(EntryCreate, {
+        "title": "T", "content": "<p>x</p>", "isShared": True, "sharedWith": first})).body
     with pytest.raises(BusinessRuleViolation) as refused:
-        journal.update(user, entry["entryId"], {"sharedWith": second}, None, None)
+        journal.update(user, entry["entryId"], parse(EntryFields, {"sharedWith": second}))
     assert refused.value.code == "TOO_MANY_SHARE_CHANGES"
-    assert journal.get(user, entry["entryId"])[0]["sharedWith"] == first
+    assert journal.get(user, entry["entryId"])["sharedWith"] == first
     assert len(_share_items(first[7])) == 1 and _share_items(second[7]) == []
     # Removing first and adding then is two writes that each fit.
-    journal.update(user, entry["entryId"], {"sharedWith": []}, None, None)
-    journal.update(user, entry["entryId"], {"sharedWith": second}, None, None)
+    journal.update(user, entry["entryId"], parse(EntryFields, {"sharedWith": []}))
+    journal.update(user, entry["entryId"], parse(EntryFields, {"sharedWith": second}))
     assert _share_items(first[7]) == [] and len(_share_items(second[7])) == 1
 
 
 def _goals_that_complete(user: str) -> list[str]:
     goal_ids = []
     for index in range(MAX_LINKED_GOALS):
-        goal = wiring.goals().create(user, {"title": f"Goal {index}", "goalPattern": "milestone",
-                                            "target": {"value": 1, "unit": "x"}}, None, None)
+        goal = wiring.goals().create(user, parse(GoalCreate, {
+            "title": f"Goal {index}", "goalPattern": "milestone",
+            "target": {"value": 1, "unit": "x"}}))
         goal_ids.append(goal.body["goalId"])
     return goal_ids
 
@@ -101,13 +111,14 @@ def test_the_largest_create_the_api_accepts_fits_in_one_transaction(journal, use
     events = dynamo.client().meta.events
     events.register("before-call.dynamodb", log)
     try:
-        created = journal.create(user, body, "worst-case", None)
-        replayed = journal.create(user, body, "worst-case", None)
+        key = key_from("worst-case", user, "POST /journal", body)
+        created = journal.create(user, parse(EntryCreate, body), idempotency=key)
+        replayed = journal.create(user, parse(EntryCreate, body), idempotency=key)
     finally:
         events.unregister("before-call.dynamodb", log)
     assert created.status == 201 and replayed.body == created.body
     assert log.operations.count("TransactWriteItems") == 1
-    assert all(wiring.goals().get(user, goal_id, None)[0]["status"] == "completed"
+    assert all(wiring.goals().get(user, goal_id)["status"] == "completed"
                for goal_id in goal_ids)
     [seen] = _inbox(journal, body["sharedWith"][-1])
     assert seen["content"] == body["content"]
@@ -118,10 +129,10 @@ def test_the_largest_edit_fits_or_is_refused_before_any_write(journal, user):
     every size either commits or is refused with 422, never a DynamoDB error."""
     goal_ids = _goals_that_complete(user)
     first = _recipients("edit")
-    entry = journal.create(user, {
+    entry = journal.create(user, parse(EntryCreate, {
         "title": "T", "content": "<p>x</p>", "isShared": True, "sharedWith": first,
         "linkedGoalIds": goal_ids, "goalProgress": [{"goalId": goal_id, "progressValue": 0}
-                                                    for goal_id in goal_ids]}, None, None).body
+                                                    for goal_id in goal_ids]})).body
     outcomes = []
     current = first
     for swapped in (50, 30, 28, 27, 10):
@@ -129,14 +140,14 @@ def test_the_largest_edit_fits_or_is_refused_before_any_write(journal, user):
         change = {"sharedWith": wanted, "goalProgress": [
             {"goalId": goal_id, "progressValue": 1, "completed": True} for goal_id in goal_ids]}
         try:
-            journal.update(user, entry["entryId"], change, None, None)
+            journal.update(user, entry["entryId"], parse(EntryFields, change))
         except BusinessRuleViolation as refused:
             assert refused.code == "TOO_MANY_SHARE_CHANGES"
-            assert journal.get(user, entry["entryId"])[0]["sharedWith"] == current
+            assert journal.get(user, entry["entryId"])["sharedWith"] == current
             outcomes.append((swapped, "refused"))
             continue
         current = wanted
         outcomes.append((swapped, "written"))
         break
     assert outcomes[-1][1] == "written" and outcomes[0] == (50, "refused")
-    assert journal.get(user, entry["entryId"])[0]["sharedWith"] == current
+    assert journal.get(user, entry["entryId"])["sharedWith"] == current

@@ -8,6 +8,8 @@ from chalicelib import wiring
 from chalicelib.core import dynamo
 from chalicelib.core.dynamo import UpdateBuilder
 from chalicelib.core.errors import Conflict, ValidationFailed
+from chalicelib.core.validation import parse
+from chalicelib.users.models import LoginRequest, RegisterRequest
 from chalicelib.users.repository import ProfileAlreadyExists, ProfileRepository, profile_key
 from chalicelib.users.service import new_profile
 from tests.helpers import STRONG_PASSWORD
@@ -48,13 +50,14 @@ def test_nested_updates_are_one_atomic_write(stack_env):
 def test_register_then_duplicate_then_sign_in(stack_env, local_stack):
     email = _email()
     auth = wiring.auth()
-    registered = auth.register({"email": email, "password": STRONG_PASSWORD,
-                                "firstName": "Grace", "lastName": "Hopper"})
+    registered = auth.register(parse(RegisterRequest, {
+        "email": email, "password": STRONG_PASSWORD, "firstName": "Grace",
+        "lastName": "Hopper"}))
     with pytest.raises(Conflict):
-        auth.register({"email": email.upper(), "password": STRONG_PASSWORD,
-                       "firstName": "Grace", "lastName": "Hopper"})
+        auth.register(parse(RegisterRequest, {"email": email.upper(), "password": STRONG_PASSWORD,
+                                              "firstName": "Grace", "lastName": "Hopper"}))
     auth.confirm_account_locally(email)
-    signed_in = auth.login({"email": email, "password": STRONG_PASSWORD})
+    signed_in = auth.login(parse(LoginRequest, {"email": email, "password": STRONG_PASSWORD}))
     assert signed_in["user"]["userId"] == registered["userId"]
     assert signed_in["user"]["emailVerified"] is True
     assert ProfileRepository().get(registered["userId"])["emailVerified"] is True
@@ -67,8 +70,9 @@ def test_a_failed_profile_write_rolls_the_cognito_user_back(stack_env, local_sta
     wiring.reset()
     email = _email()
     with pytest.raises(Exception):  # noqa: B017 - DynamoDB's own error, whatever its type
-        wiring.auth().register({"email": email, "password": STRONG_PASSWORD,
-                                "firstName": "Grace", "lastName": "Hopper"})
+        wiring.auth().register(parse(RegisterRequest, {
+            "email": email, "password": STRONG_PASSWORD, "firstName": "Grace",
+            "lastName": "Hopper"}))
     cognito = local_stack.client("cognito-idp")
     users = cognito.list_users(UserPoolId=local_stack.info.user_pool_id,
                                Filter=f'email = "{email}"')["Users"]
@@ -78,8 +82,8 @@ def test_a_failed_profile_write_rolls_the_cognito_user_back(stack_env, local_sta
 def test_field_rules_reject_before_anything_is_written(stack_env, local_stack):
     email = _email()
     with pytest.raises(ValidationFailed):
-        wiring.auth().register({"email": email, "password": "weak", "firstName": "G",
-                                "lastName": "H"})
+        wiring.auth().register(parse(RegisterRequest, {"email": email, "password": "weak",
+                                                       "firstName": "G", "lastName": "H"}))
     cognito = local_stack.client("cognito-idp")
     assert cognito.list_users(UserPoolId=local_stack.info.user_pool_id,
                               Filter=f'email = "{email}"')["Users"] == []

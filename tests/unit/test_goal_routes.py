@@ -204,3 +204,23 @@ def test_activities_dated_at_the_ends_of_the_calendar_are_refused(client, token,
     assert logged.status_code == 400, logged.body
     body = assert_envelope(logged.body, 400, "VALIDATION_ERROR")
     assert [error["field"] for error in body["validation_errors"]] == ["activityDate"]
+
+
+@pytest.mark.parametrize("dated", [None, "2026-01-05"], ids=["today", "backdated"])
+def test_a_log_computes_the_progress_view_once(client, token, monkeypatch, dated):
+    """Both the state to store and the goal's completion come from one progress view."""
+    from chalicelib.goals import progress_state
+
+    goal = _goal(client, token)
+    calls = []
+    real_view = progress_state.view
+
+    def counted_view(*args, **kwargs):
+        calls.append(1)
+        return real_view(*args, **kwargs)
+
+    monkeypatch.setattr(progress_state, "view", counted_view)
+    body = {"value": 2} if dated is None else {"value": 2, "activityDate": dated}
+    response = post_json(client, f"/goals/{goal['goalId']}/activities", body, token)
+    assert response.status_code == 201, response.body
+    assert len(calls) == 1

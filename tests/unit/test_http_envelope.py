@@ -1,4 +1,5 @@
-"""Every non-2xx answer is the error envelope, with CORS and a request id (api.md section 1)."""
+"""Every non-2xx answer is the error envelope, with CORS and a request id (docs/api.md,
+section 1)."""
 
 import json
 from dataclasses import replace

@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from chalicelib.core.clock import parse_instant
-from chalicelib.goals.periods import LocalTime, instant_bound, period_key, start_of_period_key
+from chalicelib.core.local_time import LocalTime, instant_bound, period_key, start_of_period_key
 
 
 @pytest.mark.parametrize("day", [date(2026, 11, 26), date(2027, 1, 2), date(2026, 12, 28),

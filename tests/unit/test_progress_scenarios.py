@@ -1,13 +1,13 @@
-"""Progress scenarios with hand-computed numbers (progress-rules.md), on the pure engine."""
+"""Progress scenarios with hand-computed numbers (docs/progress-rules.md), on the pure engine."""
 
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
+from chalicelib.core.local_time import LocalTime, period_key
 from chalicelib.goals import aggregates as agg
-from chalicelib.goals.periods import LocalTime, period_key
-from chalicelib.goals.tracking import current_progress, reaches_completion, recompute
+from chalicelib.goals.progress_state import current_progress, reaches_completion, recompute
 
 UTC_CLOCK = LocalTime("UTC", 0)
 
@@ -41,7 +41,7 @@ def progress_of(goal: dict[str, Any], activities: list[tuple[str, float, str]], 
                 local: LocalTime = UTC_CLOCK) -> dict[str, Any]:
     moment = at(now)
     stored = {**goal, "progressState": recompute(goal, aggregates_of(activities, local),
-                                                 moment, local)}
+                                                 moment, local).state}
     return current_progress(stored, moment, local)
 
 
@@ -283,7 +283,7 @@ def test_reading_later_equals_recomputing_later(later):
                   ("2026-11-24T09:00:00Z", 1, "progress")]
     written = at("2026-11-24T12:00:00Z")
     aggregates = aggregates_of(activities, UTC_CLOCK)
-    stored = {**goal, "progressState": recompute(goal, aggregates, written, UTC_CLOCK)}
+    stored = {**goal, "progressState": recompute(goal, aggregates, written, UTC_CLOCK).state}
     advanced = current_progress(stored, at(later), UTC_CLOCK)
     fresh = progress_of(goal, activities, now=later)
     assert advanced == fresh

@@ -12,7 +12,7 @@ from chalicelib.core.config import Settings
 from chalicelib.core.errors import ServiceUnavailable, Unauthorized
 
 SETTINGS = Settings(environment="local", table_name="t", region="us-east-1",
-                    user_pool_id="us-east-1_pool", client_id="web-client", log_level="INFO",
+                    user_pool_id="us-east-1_pool", client_id="web-client",
                     cors_allow_origins=("*",), cognito_endpoint="http://127.0.0.1:1",
                     dev_tools_enabled=False)
 POOL_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -1,4 +1,5 @@
-"""Local dates and period keys (progress-rules.md, "Time").
+"""Local time: time zones, local dates and period keys, shared by every domain that counts days
+(docs/progress-rules.md, "Time").
 
 An instant belongs to the local date `date(instant in timezone - dayStartHour hours)`; every
 period, streak and "today" is counted on those dates, so DST changes and New Year fall out of
@@ -8,14 +9,28 @@ the calendar arithmetic instead of being special cases.
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from chalicelib.core.clock import EARLIEST, LATEST, in_utc, to_iso
 from chalicelib.core.errors import FieldError, ValidationFailed
-from chalicelib.users.models import check_timezone
 
 PeriodUnit = Literal["day", "week", "month", "quarter", "year"]
+# Names a zoneinfo database may hold that are not time zones a person lives in.
+_NOT_ZONES = {"localtime", "Factory", "posixrules"}
+
+
+@lru_cache(maxsize=1)
+def _timezones() -> frozenset[str]:
+    return frozenset(name for name in available_timezones()
+                     if name not in _NOT_ZONES and not name.startswith(("posix/", "right/")))
+
+
+def check_timezone(value: str) -> str:
+    if value not in _timezones():
+        raise ValueError("must be an IANA time zone name such as Europe/Paris")
+    return value
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,15 @@
-"""Between stored goal items and the progress engine: the goal's rules, the state stored after
-a write, and progress as of now. Pure functions; no I/O."""
+"""The progress state a goal item stores, between the item and the progress engine: the goal's
+rules, the state to store after a write (with the progress it shows), and progress as of now.
+Pure functions; no I/O."""
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib.core.clock import parse_instant, to_iso
+from chalicelib.core.local_time import LocalTime, PeriodUnit, local_time_of
 from chalicelib.goals import aggregates as agg
 from chalicelib.goals.numbers import tidy
-from chalicelib.goals.periods import LocalTime, PeriodUnit, local_time_of
 from chalicelib.goals.progress import (
     EMPTY_DAY,
     DayTotals,
@@ -44,6 +45,13 @@ def _checkins_per_day(goal: dict[str, Any], unit: PeriodUnit) -> float:
     return 1 / _DAYS_IN[unit]
 
 
+class Progressed(NamedTuple):
+    """A goal's new progress state and the progress it shows: computed together, once a write."""
+
+    state: dict[str, Any]
+    progress: dict[str, Any]
+
+
 def default_target_type(pattern: str) -> str:
     return "maximum" if pattern == "limit" else "minimum"
 
@@ -71,7 +79,7 @@ def _created_day(goal: dict[str, Any], local: LocalTime) -> date:
 
 
 def recompute(goal: dict[str, Any], aggregates: list[dict[str, Any]], now: datetime,
-              local: LocalTime) -> dict[str, Any]:
+              local: LocalTime) -> Progressed:
     """The progress state to store on the goal after a write, from all its day aggregates."""
     days = {date.fromisoformat(a["day"]): agg.day_totals(a) for a in aggregates}
     first_day = min([_created_day(goal, local), *days])
@@ -94,16 +102,19 @@ def recompute(goal: dict[str, Any], aggregates: list[dict[str, Any]], now: datet
 
 
 def _with_longest(goal: dict[str, Any], state: dict[str, Any], now: datetime,
-                  local: LocalTime) -> dict[str, Any]:
-    """The state with the longest streak ever seen (it never decreases, even after a delete)."""
+                  local: LocalTime) -> Progressed:
+    """The state with the longest streak ever seen (it never decreases, even after a delete),
+    and its progress. That progress is what the new state shows too: `longestStreak` is
+    already the larger of the stored and the computed longest streak."""
     previous = int((goal.get("progressState") or {}).get("longestEver", 0))
     progress = current_progress({**goal, "progressState": {**state, "longestEver": previous}},
                                 now, local)
-    return {**state, "longestEver": max(previous, progress["longestStreak"])}
+    return Progressed({**state, "longestEver": max(previous, progress["longestStreak"])},
+                      progress)
 
 
 def logged_today(goal: dict[str, Any], activity: dict[str, Any], now: datetime,
-                 local: LocalTime) -> tuple[dict[str, Any], dict[str, Any]] | None:
+                 local: LocalTime) -> tuple[Progressed, dict[str, Any]] | None:
     """The state and today's aggregate after logging `activity`, from the goal's stored state
     alone (no aggregate read): the common case of an activity dated today. None when a full
     recomputation is needed: a backdated activity, or a clock that differs from the stored one.

@@ -1,0 +1,48 @@
+"""What the journal may use of goals: the one module of this domain it imports.
+
+A journal entry's `goalProgress` value is an activity on that goal, logged, changed or removed
+in the entry's own transaction through the activities' own staging. The journal reads the
+goals with its entry (hence `goal_key`), finds the activity an entry logged, and stages its
+changes; nothing else. The activity service is asked for only when a link changes, so a
+journal read never loads the progress engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.core.dynamo import Transaction
+from chalicelib.core.local_time import LocalTime
+from chalicelib.goals.repository import GoalRepository, goal_key
+
+if TYPE_CHECKING:
+    from chalicelib.goals.activities import ActivityService
+
+__all__ = ["ENTRY_LINK", "GoalLinks", "goal_key"]
+
+# Where an activity that a journal entry logged names its entry (`context.journalEntryId`).
+ENTRY_LINK = "journalEntryId"
+
+
+class GoalLinks:
+    def __init__(self, goals: GoalRepository, activities: Callable[[], ActivityService]
+                 ) -> None:
+        self._goals = goals
+        self._activities = activities
+
+    def linked_activity(self, user_id: str, goal_id: str, activity_id: str
+                        ) -> dict[str, Any] | None:
+        return self._goals.find_activity(user_id, goal_id, activity_id)
+
+    def stage_log(self, tx: Transaction, user_id: str, goal: dict[str, Any],
+                  fields: dict[str, Any], local: LocalTime, now: datetime) -> dict[str, Any]:
+        """Log an activity on `goal` in `tx`; the new activity."""
+        return self._activities().stage_logged_activity(tx, user_id, goal, fields, local, now)
+
+    def stage_change(self, tx: Transaction, user_id: str, goal: dict[str, Any],
+                     activity: dict[str, Any], fields: dict[str, Any] | None, local: LocalTime,
+                     now: datetime) -> None:
+        """Change (`fields`) or remove (None) an activity the entry logged, in `tx`."""
+        self._activities().stage_activity_change(tx, user_id, goal, activity, fields, local, now)

@@ -1,0 +1,98 @@
+"""Listing and searching entries: the filters of `GET /journal`, and its date bounds.
+
+The plain list of one's own entries is read page by page, newest first, with the total from
+the stats item. Filters and search read the user's entries (at most 10,000) and the entries
+shared with them, and keep those that match.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from chalicelib.core.errors import FieldError, ValidationFailed
+from chalicelib.core.http import Page
+from chalicelib.core.local_time import LocalTime, instant_bound, local_time_of
+from chalicelib.journal import sharing, text
+from chalicelib.journal.presenter import present_listed
+from chalicelib.journal.repository import JournalRepository
+
+FILTERS = ("owned", "all", "shared-with-me", "shared-by-me")
+SEARCH_PARAMETERS = ("goalId", "tag", "mood", "template", "from", "to", "q")
+
+
+def list_entries(entries: JournalRepository, user_id: str, page: Page,
+                 query: Mapping[str, str | None], timezone_header: str | None
+                 ) -> dict[str, Any]:
+    chosen = query.get("filter") or "owned"
+    if chosen not in FILTERS:
+        raise ValidationFailed([FieldError("filter", "must be one of " + ", ".join(FILTERS))])
+    searching = any(query.get(name) for name in SEARCH_PARAMETERS)
+    if chosen == "owned" and not searching:
+        stats, newest = entries.newest(user_id, page.offset + page.limit)
+        total = int((stats or {}).get("totalEntries", 0))
+        shown = newest[page.offset:]
+    else:
+        matching = _matching(entries, user_id, chosen, query, timezone_header)
+        total, shown = len(matching), matching[page.offset:page.offset + page.limit]
+    return {"entries": [present_listed(entry) for entry in shown], "total": total,
+            "page": page.number, "limit": page.limit,
+            "hasMore": page.offset + len(shown) < total, "filter": chosen}
+
+
+def _matching(entries: JournalRepository, user_id: str, chosen: str,
+              query: Mapping[str, str | None], timezone_header: str | None
+              ) -> list[dict[str, Any]]:
+    # Dates are the profile's local days, as the entries' own dates are; recipients are
+    # found by the profile's address. One read serves both, and only when needed.
+    dated = bool(query.get("from") or query.get("to"))
+    receiving = chosen in {"all", "shared-with-me"}
+    profile = entries.profile(user_id) if dated or receiving else None
+    found: list[dict[str, Any]] = []
+    if chosen in {"owned", "all", "shared-by-me"}:
+        found = entries.all_entries(user_id)
+        if chosen == "shared-by-me":
+            found = [entry for entry in found if entry["isShared"]]
+    if receiving:
+        # Owned entries first: an entry that was also shared with its author shows once.
+        found = sharing.without_duplicates([*found, *sharing.received(entries, profile)])
+    local = local_time_of(profile if dated else None, timezone_header)
+    low, high = query_bounds(query.get("from"), query.get("to"), local)
+    wanted = (query.get("q") or "").strip().lower()
+    tag = (query.get("tag") or "").strip().lower()
+    goal_id, mood, template = query.get("goalId"), query.get("mood"), query.get("template")
+    kept = [entry for entry in found
+            if (not goal_id or goal_id in entry["linkedGoalIds"])
+            and (not tag or tag in {own.lower() for own in entry["tags"]})
+            and (not mood or entry.get("mood") == mood)
+            and (not template or entry["template"] == template)
+            and (low is None or entry["createdAt"] >= low)
+            and (high is None or entry["createdAt"] <= high)
+            and (not wanted or mentions(entry, wanted))]
+    return sorted(kept, key=lambda entry: entry["createdAt"], reverse=True)
+
+
+def mentions(entry: dict[str, Any], wanted: str) -> bool:
+    """Whether the title or the text (never the markup) of an entry holds `wanted`."""
+    if wanted in entry["title"].lower():
+        return True
+    if entry["isEncrypted"]:
+        return False
+    # Entries written before the text was stored are parsed here (linear, see text.py).
+    searchable = entry.get("searchText")
+    if searchable is None:
+        searchable = text.plain_text(entry["content"]).lower()
+    return wanted in searchable
+
+
+def query_bounds(start: str | None, end: str | None, local: LocalTime
+                 ) -> tuple[str | None, str | None]:
+    """`from` and `to` as inclusive UTC instants (a date means that whole local day)."""
+    problems: list[FieldError] = []
+    bounds: list[str | None] = []
+    for name, raw, last in (("from", start, False), ("to", end, True)):
+        try:
+            bounds.append(instant_bound(raw, local, last) if raw else None)
+        except ValueError:
+            problems.append(FieldError(name, "must be a date or an ISO-8601 date-time"))
+    if problems:
+        raise ValidationFailed(problems)
+    return bounds[0], bounds[1]
