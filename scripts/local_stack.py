@@ -576,8 +576,8 @@ def serve(api_port: int | None, dynamodb_port: int = RUN_DYNAMODB_PORT,
         _write_stack_env(directory, stack.env())
         server = None
         if api_port is not None:
-            # The loop below restarts it on code changes instead of Chalice's reloader: it
-            # also brings the API back after an edit that broke it, which ends chalice local.
+            # The loop below restarts it instead of Chalice's reloader, on changes of the code
+            # only: the reloader also restarts on any file tests or linters write here.
             server = stack.start_chalice_local(api_port, autoreload=False)
         print(_banner(stack, directory, api_port), flush=True)
         _serve_until_interrupted(stack, api_port, server)
@@ -717,7 +717,8 @@ def print_env() -> int:
         print(local_stage.STACK_NOT_RUNNING, file=sys.stderr)
         print(f"Its state folder: {directory}", file=sys.stderr)
         return 1
-    print(f"# {directory / 'stack.env'}", file=sys.stderr)
+    print(f"# {directory / 'stack.env'} (data, Cognito state and logs: {directory})",
+          file=sys.stderr)
     print("".join(f"{key}={value}\n" for key, value in env.items()), end="")
     return 0
 
