@@ -559,7 +559,7 @@ def serve(api_port: int | None, dynamodb_port: int = RUN_DYNAMODB_PORT,
         print("Another program holds them: stop it first.", file=sys.stderr)
         return 1
 
-    if "LOCAL_STACK_DIR" not in os.environ:  # tests name their own folder: never move data
+    if not os.environ.get("LOCAL_STACK_DIR"):  # tests name their own folder: never move data
         for line in migrate_legacy_state(LOCAL_DIR, directory):
             print(line, flush=True)
     stack = LocalStack(

@@ -1,8 +1,17 @@
 """The stack's state moved out of the project: a checkout's old `.local/` data moves with it."""
 
 from pathlib import Path
+from typing import Any
 
-from scripts.local_stack import COGNITO_STATE_NAME, DYNAMODB_DATA_NAME, migrate_legacy_state
+import pytest
+
+from scripts import local_stack
+from scripts.local_stack import (
+    COGNITO_STATE_NAME,
+    DYNAMODB_DATA_NAME,
+    StackError,
+    migrate_legacy_state,
+)
 
 
 def _legacy_checkout(tmp_path: Path) -> Path:
@@ -49,3 +58,40 @@ def test_a_checkout_without_old_state_creates_nothing(tmp_path: Path) -> None:
 
     assert migrate_legacy_state(tmp_path / "project" / ".local", state) == []
     assert not state.exists()
+
+
+def _serve_until_the_stack_starts(monkeypatch: pytest.MonkeyPatch, legacy: Path) -> None:
+    """`make stack` up to the point where the services would start (they fail here)."""
+    def fail(self: Any) -> None:
+        raise StackError("not started in a unit test")
+
+    monkeypatch.setattr(local_stack, "LOCAL_DIR", legacy)
+    monkeypatch.setattr(local_stack.LocalStack, "start", fail)
+    monkeypatch.setattr(local_stack.signal, "signal", lambda *args: None)
+    assert local_stack.serve(None, 0, 0) == 1
+
+
+def test_make_stack_moves_the_checkouts_old_state_into_its_default_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    legacy = _legacy_checkout(tmp_path)
+    monkeypatch.delenv("LOCAL_STACK_DIR", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+    _serve_until_the_stack_starts(monkeypatch, legacy)
+
+    [moved] = (tmp_path / "state" / "ai-lifestyle-api").iterdir()
+    assert (moved / COGNITO_STATE_NAME).read_bytes() == b"users"
+    assert not (legacy / COGNITO_STATE_NAME).exists()
+
+
+def test_a_stack_in_a_folder_of_its_own_never_takes_the_checkouts_data(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    legacy = _legacy_checkout(tmp_path)
+    monkeypatch.setenv("LOCAL_STACK_DIR", str(tmp_path / "tests"))  # as the tests run it
+
+    _serve_until_the_stack_starts(monkeypatch, legacy)
+
+    assert (legacy / COGNITO_STATE_NAME).read_bytes() == b"users"
+    assert (legacy / DYNAMODB_DATA_NAME / "shared-local-instance.db").read_bytes() == b"goals"
