@@ -13,8 +13,9 @@ help:
 	@echo "Run it"
 	@echo "  make run                 DynamoDB Local, Cognito (moto) and the API on :8000"
 	@echo "  make stack               DynamoDB Local (:8001) and Cognito (:8002) alone, for"
-	@echo "                           .venv/bin/chalice local --stage local --no-autoreload"
-	@echo "  make stack-env           print the running stack's endpoints and ids"
+	@echo "                           .venv/bin/chalice local --stage local [--port N]"
+	@echo "  make stack-env           print the running stack's endpoints and ids, and the"
+	@echo "                           folder of its data and logs (outside the project)"
 	@echo "  make verify-user EMAIL=x verify a locally registered account (there is no email)"
 	@echo "Test it"
 	@echo "  make test                lint, types, unit, bench checks, integration, e2e, deploy checks"
@@ -28,7 +29,7 @@ help:
 	@echo "  make package-all         package and cfn-lint dev, staging and prod"
 	@echo "  make deploy-checks       package-all, then the template, policy and bundle tests"
 	@echo "  make deploy STAGE=dev    chalice deploy; STAGE=staging|prod DEPLOY_BUCKET=b: CloudFormation"
-	@echo "  make clean               remove .venv, logs, caches and build/ (keeps local data)"
+	@echo "  make clean               remove .venv, stack logs, caches and build/ (keeps local data)"
 
 # The names of the packages a requirements file lists (and the files it includes).
 requirement_names = $(shell sed -n 's/^\([A-Za-z][A-Za-z0-9_.-]*\).*/\1/p' $(1) | paste -sd' ' -)
@@ -115,5 +116,7 @@ deploy: $(STAMP)
 	$(BIN)/python scripts/deploy.py $(STAGE) $(if $(DEPLOY_METHOD),--method $(DEPLOY_METHOD)) \
 	  $(if $(DEPLOY_BUCKET),--bucket $(DEPLOY_BUCKET))
 
+# The stack's logs are in its state folder outside the project (.local/logs: older versions).
 clean:
+	@if test -x $(BIN)/python; then rm -rf "$$($(BIN)/python scripts/local_stack.py where)/logs"; fi
 	rm -rf $(VENV) .local/logs .mypy_cache .ruff_cache .pytest_cache build

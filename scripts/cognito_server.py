@@ -1,6 +1,6 @@
 """The local stack's Cognito: a moto server that keeps its user pools across restarts.
 
-    python scripts/cognito_server.py --port 8002 [--state .local/cognito/state.pickle]
+    python scripts/cognito_server.py --port 8002 [--state path/to/cognito-state.pickle]
 
 moto's own server holds everything in memory, so every restart lost every account while
 DynamoDB Local kept the profiles. This runs the same moto application in-process and, with
@@ -10,7 +10,7 @@ start. moto signs tokens with a key that ships with moto, so tokens issued befor
 still verify after it.
 
 The state is a pickle: it is written and read only by this script, in the developer's own
-``.local/`` folder. Without ``--state`` it is the plain in-memory moto server (the tests).
+state folder. Without ``--state`` it is the plain in-memory moto server (the tests).
 """
 
 from __future__ import annotations

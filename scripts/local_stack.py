@@ -5,9 +5,14 @@ Importable (``LocalStack``, used by the integration tests) and runnable::
     python scripts/local_stack.py stack               # what `make stack` does: the stack alone
     python scripts/local_stack.py run [--port 8000]   # what `make run` does: stack + API
     python scripts/local_stack.py env                 # the environment of the running stack
+    python scripts/local_stack.py where               # the folder of the stack's state
 
 DynamoDB Local is AWS's own emulator, fetched from Maven Central once into ``.local/``. Without
 Java it falls back to moto for DynamoDB too, unless ``require_dynamodb_local`` says otherwise.
+
+Only that download, which never changes, lives in the project. What changes while the stack
+runs (data, Cognito state, logs, ``stack.env``) lives in ``local_stage.stack_dir()``, outside
+the project, because Chalice's reloader restarts ``chalice local`` on any change under it.
 """
 
 from __future__ import annotations
@@ -43,7 +48,8 @@ from chalicelib.core import local_stage
 from scripts.resources import ensure_table, ensure_user_pool
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-LOCAL_DIR = REPO_ROOT / ".local"
+LOCAL_DIR = REPO_ROOT / ".local"  # only the DynamoDB Local download, which never changes
+DYNAMODB_DATA_NAME = "dynamodb-data"
 COGNITO_STATE_NAME = "cognito-state.pickle"
 COGNITO_SERVER = REPO_ROOT / "scripts" / "cognito_server.py"
 DYNAMODB_LOCAL_POM = REPO_ROOT / "scripts" / "dynamodb-local" / "pom.xml"
@@ -179,7 +185,7 @@ class LocalStack:
         cognito_state: Path | None = None,
         table_name: str = DEFAULT_TABLE_NAME,
         require_dynamodb_local: bool = False,
-        log_dir: Path = LOCAL_DIR / "logs",
+        log_dir: Path | None = None,  # default: logs/ in the stack's state folder
     ) -> None:
         self.dynamodb_port = dynamodb_port
         self.cognito_port = cognito_port
@@ -188,7 +194,7 @@ class LocalStack:
         self.cognito_state = cognito_state
         self.table_name = table_name
         self.require_dynamodb_local = require_dynamodb_local
-        self.log_dir = log_dir
+        self.log_dir = log_dir or local_stage.stack_dir() / "logs"
         self._processes: list[ManagedProcess] = []
         self._info: StackInfo | None = None
         # Seals MFA session tokens (chalicelib/core/secrets.py): a new one per stack, so no
@@ -366,7 +372,9 @@ class LocalStack:
             DYNAMODB_LOCAL_NAME,
             _dynamodb_local_command(java, lib_dir, self.dynamodb_port, self.data_dir),
             "dynamodb-local.log",
-            cwd=lib_dir.parent,
+            # It writes dynamodb-local-metadata.json where it runs: not in the project, where
+            # a new file makes chalice local's reloader restart the API.
+            cwd=self.log_dir,
         )
         endpoint = _endpoint(self.dynamodb_port)
         try:
@@ -531,18 +539,19 @@ def serve(api_port: int | None, dynamodb_port: int = RUN_DYNAMODB_PORT,
     """`make stack` (no ``api_port``) and `make run`: the persistent local stack on fixed ports,
     plus chalice local for `make run`, until Ctrl-C.
 
-    Everything it keeps lives in ``local_stage.stack_dir()`` (``.local/``): DynamoDB's data,
-    Cognito's users, the logs, and ``stack.env``, where plain ``chalice local --stage local``
-    finds the stack.
+    Everything it keeps lives in ``local_stage.stack_dir()``, outside the project: DynamoDB's
+    data, Cognito's users, the logs, and ``stack.env``, where plain ``chalice local --stage
+    local`` finds the stack.
     """
     directory = local_stage.stack_dir()
-    running = local_stage.read_stack_env(directory)
-    if running is not None:
-        print(f"A local stack is already running (see {directory / 'stack.pid'}).",
-              file=sys.stderr)
-        print("Use it, or stop it first (Ctrl-C where `make stack` or `make run` runs).",
-              file=sys.stderr)
-        return 1
+    # A stack started before the state moved out of the project keeps its files in .local/.
+    for stack_folder in (directory, LOCAL_DIR):
+        if local_stage.read_stack_env(stack_folder) is not None:
+            print(f"A local stack is already running (see {stack_folder / 'stack.pid'}).",
+                  file=sys.stderr)
+            print("Use it, or stop it first (Ctrl-C where `make stack` or `make run` runs).",
+                  file=sys.stderr)
+            return 1
     ports = [port for port in (api_port, dynamodb_port, cognito_port) if port is not None]
     busy = [port for port in ports if not port_is_free(port)]
     if busy:
@@ -550,10 +559,13 @@ def serve(api_port: int | None, dynamodb_port: int = RUN_DYNAMODB_PORT,
         print("Another program holds them: stop it first.", file=sys.stderr)
         return 1
 
+    if not os.environ.get("LOCAL_STACK_DIR"):  # tests name their own folder: never move data
+        for line in migrate_legacy_state(LOCAL_DIR, directory):
+            print(line, flush=True)
     stack = LocalStack(
         dynamodb_port=dynamodb_port,
         cognito_port=cognito_port,
-        data_dir=directory / "dynamodb-data",
+        data_dir=directory / DYNAMODB_DATA_NAME,
         cognito_state=directory / COGNITO_STATE_NAME,
         log_dir=directory / "logs",
     )
@@ -564,9 +576,8 @@ def serve(api_port: int | None, dynamodb_port: int = RUN_DYNAMODB_PORT,
         _write_stack_env(directory, stack.env())
         server = None
         if api_port is not None:
-            # Chalice's own reloader watches the whole project, .local/ included, where the
-            # stack's logs and DynamoDB's files change all the time; the loop below watches
-            # the code only.
+            # The loop below restarts it instead of Chalice's reloader, on changes of the code
+            # only: the reloader also restarts on any file tests or linters write here.
             server = stack.start_chalice_local(api_port, autoreload=False)
         print(_banner(stack, directory, api_port), flush=True)
         _serve_until_interrupted(stack, api_port, server)
@@ -584,6 +595,26 @@ def serve(api_port: int | None, dynamodb_port: int = RUN_DYNAMODB_PORT,
         _remove_stack_env(directory)
         print("Local stack stopped.", flush=True)
     return 0
+
+
+def migrate_legacy_state(legacy_dir: Path, directory: Path) -> list[str]:
+    """Move the data and Cognito state that older versions kept in the project's ``.local/``
+    into the state folder ``directory``; returns what it did, to tell the developer.
+
+    Only what is missing in ``directory`` is moved: existing state there is never replaced.
+    """
+    notes = []
+    for name in (DYNAMODB_DATA_NAME, COGNITO_STATE_NAME):
+        old, new = legacy_dir / name, directory / name
+        if not old.exists():
+            continue
+        if new.exists():
+            notes.append(f"Left {old} alone: {new} is in use. Delete {old} when not needed.")
+            continue
+        directory.mkdir(parents=True, exist_ok=True)
+        shutil.move(old, new)
+        notes.append(f"Moved {old} to {new} (the stack's state now lives outside the project).")
+    return notes
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -649,8 +680,7 @@ def _banner(stack: LocalStack, directory: Path, api_port: int | None) -> str:
     if api_port is None:
         api = [
             "  API            not started: run it yourself, on any port, e.g.",
-            "                 .venv/bin/chalice local --stage local --port 8000 --no-autoreload",
-            "                 (its reloader would restart on every log line in .local/)",
+            "                 .venv/bin/chalice local --stage local --port 8000",
         ]
     else:
         api = [
@@ -668,6 +698,7 @@ def _banner(stack: LocalStack, directory: Path, api_port: int | None) -> str:
             f"  User pool      {info.user_pool_id}",
             f"  App client     {info.client_id}",
             f"                 users kept in {stack.cognito_state}",
+            f"  State folder   {directory}  (outside the project)",
             f"  Environment    {directory / 'stack.env'}",
             f"  Logs           {stack.log_dir}",
             "",
@@ -684,8 +715,10 @@ def print_env() -> int:
     env = local_stage.read_stack_env(directory)
     if env is None:
         print(local_stage.STACK_NOT_RUNNING, file=sys.stderr)
+        print(f"Its state folder: {directory}", file=sys.stderr)
         return 1
-    print(f"# {directory / 'stack.env'}", file=sys.stderr)
+    print(f"# {directory / 'stack.env'} (data, Cognito state and logs: {directory})",
+          file=sys.stderr)
     print("".join(f"{key}={value}\n" for key, value in env.items()), end="")
     return 0
 
@@ -702,9 +735,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         service_parser.add_argument("--dynamodb-port", type=int, default=RUN_DYNAMODB_PORT)
         service_parser.add_argument("--cognito-port", type=int, default=RUN_COGNITO_PORT)
     commands.add_parser("env", help="print the environment of the running stack")
+    commands.add_parser("where", help="print the folder of the stack's data, state and logs")
     args = parser.parse_args(argv)
     if args.command == "env":
         return print_env()
+    if args.command == "where":
+        print(local_stage.stack_dir())
+        return 0
     api_port = args.port if args.command == "run" else None
     return serve(api_port, args.dynamodb_port, args.cognito_port)
 

@@ -99,7 +99,8 @@ def _check_indexes(dynamodb_client: Any, table_name: str) -> None:
     if ACTIVITY_ID_INDEX not in present:
         raise RuntimeError(
             f"Table {table_name} predates the {ACTIVITY_ID_INDEX} index, which can only be made "
-            "with the table. Locally: stop `make run`, delete .local/dynamodb-data, start again."
+            "with the table. Locally: stop `make run`, delete dynamodb-data in the folder that "
+            "`make stack-env` names, start again."
         )
 
 

@@ -3,7 +3,7 @@
     make verify-user EMAIL=you@example.com
 
 It talks to the running `make stack` or `make run` stack (found as the app finds it on the
-local stage: its `.local/stack.env`, unless the environment already names a stack) with the
+local stage: its `stack.env`, unless the environment already names a stack) with the
 local stage's own settings, and goes through the app's auth service, which refuses unless the
 stage is `local` with developer tools switched on. Nothing like it exists in a deployed stage.
 """

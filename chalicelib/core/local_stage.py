@@ -1,17 +1,18 @@
 """The local stage talks to the local stack, and never to AWS.
 
 `make stack` (and `make run`) write the running stack's endpoints, ids and dummy credentials to
-``.local/stack.env`` and its process id to ``.local/stack.pid``. Plain ``chalice local --stage
-local`` is handed none of that, so on the local stage every request first looks for the
-running stack here and takes its settings from that file. Until a stack is running, requests
-are answered 503 with the fix, before anything could call AWS with whatever credentials the
-developer's shell happens to hold.
+``stack.env`` and its process id to ``stack.pid`` in the stack's state folder (``stack_dir()``,
+outside the project). Plain ``chalice local --stage local`` is handed none of that, so on the
+local stage every request first looks for the running stack there and takes its settings from
+that file. Until a stack is running, requests are answered 503 with the fix, before anything
+could call AWS with whatever credentials the developer's shell happens to hold.
 
 A process that was handed a stack's environment (`make run` starts chalice local so, and so
 do the tests) uses it as given. Unit tests, whose AWS calls moto intercepts in-process, say so
 with ``AWS_MOCKED_IN_PROCESS=true``.
 """
 
+import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +27,8 @@ REQUIRED = (
     "COGNITO_USER_POOL_ID",
     "COGNITO_CLIENT_ID",
 )
-_DEFAULT_DIR = Path(__file__).resolve().parents[2] / ".local"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+STATE_FOLDER_NAME = "ai-lifestyle-api"
 
 # What this process took from the stack's file, to notice when the file changes.
 _taken: dict[str, str] = {}
@@ -42,8 +44,23 @@ def forget_on_new_stack(forget: Callable[[], None]) -> None:
 
 
 def stack_dir() -> Path:
-    """Where the running stack writes ``stack.env`` (``LOCAL_STACK_DIR``, else ``.local/``)."""
-    return Path(os.environ.get("LOCAL_STACK_DIR") or _DEFAULT_DIR)
+    """Where the stack keeps what changes while it runs: ``stack.env``, ``stack.pid``, its
+    data, Cognito state and logs (``LOCAL_STACK_DIR``, else ``default_stack_dir``)."""
+    override = os.environ.get("LOCAL_STACK_DIR")
+    return Path(override) if override else default_stack_dir(PROJECT_ROOT)
+
+
+def default_stack_dir(project_root: Path) -> Path:
+    """``$XDG_STATE_HOME/ai-lifestyle-api/<checkout>-<hash of its path>``: one per checkout.
+
+    Outside the project on purpose: Chalice's reloader watches every file under the project
+    and would restart ``chalice local`` each time the stack writes a log line or a record.
+    """
+    state_home = os.environ.get("XDG_STATE_HOME", "")
+    if not os.path.isabs(state_home):  # unset, or relative, which the XDG spec says to ignore
+        state_home = str(Path.home() / ".local" / "state")
+    digest = hashlib.sha256(str(project_root).encode()).hexdigest()[:10]
+    return Path(state_home) / STATE_FOLDER_NAME / f"{project_root.name}-{digest}"
 
 
 def read_stack_env(directory: Path) -> dict[str, str] | None:

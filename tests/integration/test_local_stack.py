@@ -47,6 +47,14 @@ def test_dynamodb_is_served_by_dynamodb_local(stack: LocalStack) -> None:
     assert stack.info.dynamodb_endpoint != stack.info.cognito_endpoint
 
 
+def test_dynamodb_local_runs_in_the_stacks_log_folder_not_in_the_project(
+    stack: LocalStack,
+) -> None:
+    # It writes this file where it runs; a new file in the project would make chalice local's
+    # reloader restart the API.
+    assert (stack.log_dir / "dynamodb-local-metadata.json").is_file()
+
+
 def test_table_has_generic_string_keys_and_on_demand_billing(stack: LocalStack) -> None:
     table = stack.client("dynamodb").describe_table(TableName=stack.info.table_name)["Table"]
 

@@ -137,3 +137,46 @@ def test_deployed_stages_never_look_for_a_stack(
         assert local_stage.stack_missing() is False
     finally:
         wiring.reset()
+
+
+def _default_stack_dir(monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("LOCAL_STACK_DIR", raising=False)
+    return local_stage.stack_dir()
+
+
+def test_the_stack_keeps_its_state_outside_the_project_under_xdg_state_home(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+    directory = _default_stack_dir(monkeypatch)
+
+    # Chalice's reloader watches every file under the project; nothing there may change.
+    assert not directory.is_relative_to(local_stage.PROJECT_ROOT)
+    assert directory.parent == tmp_path / "state" / "ai-lifestyle-api"
+    assert directory == local_stage.stack_dir()  # the same folder for the stack and the app
+
+
+def test_without_xdg_state_home_the_state_is_under_home(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    without = _default_stack_dir(monkeypatch)
+    monkeypatch.setenv("XDG_STATE_HOME", "relative/state")  # the XDG spec: ignore it
+    relative = _default_stack_dir(monkeypatch)
+
+    assert without.parent == relative.parent == tmp_path / ".local/state/ai-lifestyle-api"
+
+
+def test_each_checkout_has_its_own_state_folder_and_local_stack_dir_overrides_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    here = local_stage.default_stack_dir(Path("/src/ai-lifestyle-api"))
+    there = local_stage.default_stack_dir(Path("/src/other/ai-lifestyle-api"))
+    monkeypatch.setenv("LOCAL_STACK_DIR", str(tmp_path / "tests"))
+
+    assert here != there
+    assert here.name.startswith("ai-lifestyle-api-")  # named after the checkout's folder
+    assert local_stage.stack_dir() == tmp_path / "tests"
