@@ -28,7 +28,8 @@ def test_the_cloudformation_dry_run_lists_package_upload_and_deploy():
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert "scripts/package.py prod" in lines[1]
-    assert "aws cloudformation package" in lines[2] and "--s3-bucket artifacts" in lines[2]
+    assert "aws cloudformation package" in lines[2]
+    assert "--s3-bucket artifacts" in lines[2]
     assert "aws cloudformation deploy" in lines[3]
     assert "--stack-name ai-lifestyle-api-prod" in lines[3]
 

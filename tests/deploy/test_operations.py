@@ -131,10 +131,12 @@ def test_prod_keeps_instances_warm_on_an_alias_the_api_calls(resources, template
         assert function["ProvisionedConcurrencyConfig"] == {
             "ProvisionedConcurrentExecutions": amount}
         assert permission["FunctionName"] == {"Ref": ALIAS}
-        assert uris and all(f"${{{ALIAS}}}" in uri for uri in uris)
+        assert uris
+        assert all(f"${{{ALIAS}}}" in uri for uri in uris)
     else:
         assert amount == 0
         assert "AutoPublishAlias" not in function
         assert "ProvisionedConcurrencyConfig" not in function
         assert permission["FunctionName"] == {"Ref": "APIHandler"}
-        assert uris and all("${APIHandler.Arn}" in uri for uri in uris)
+        assert uris
+        assert all("${APIHandler.Arn}" in uri for uri in uris)

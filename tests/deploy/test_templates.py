@@ -192,7 +192,8 @@ def test_access_logging_and_throttling_are_on(resources):
     assert log_format["requestId"] == "$context.requestId"
     default = next(s for s in api["MethodSettings"] if s["ResourcePath"] == "/*")
     assert default["HttpMethod"] == "*"
-    assert "ThrottlingRateLimit" in default and "ThrottlingBurstLimit" in default
+    assert "ThrottlingRateLimit" in default
+    assert "ThrottlingBurstLimit" in default
     login = next(s for s in api["MethodSettings"] if s["ResourcePath"] == "/~1auth~1login")
     assert login["HttpMethod"] == "POST"
 

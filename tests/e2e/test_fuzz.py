@@ -36,7 +36,8 @@ def test_every_operation_survives_fuzzing(api, tmp_path):
     assert result.returncode == 0, output[-6000:]
     tested = re.search(r"Tested:\s+(\d+)", output)
     cases = re.search(r"(\d+) generated, (\d+) passed", output)
-    assert tested and cases, output[-2000:]
+    assert tested, output[-2000:]
+    assert cases, output[-2000:]
     assert int(tested.group(1)) == len(contract.operations()) - len(EMULATOR_GAPS)
     assert int(cases.group(1)) == int(cases.group(2)) >= 1000
     print(f"fuzzed {tested.group(1)} operations with {cases.group(1)} cases")

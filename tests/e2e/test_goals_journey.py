@@ -77,7 +77,8 @@ def test_milestone_completes_and_can_reopen(api, account):
     assert middle["target"]["currentValue"] == 10
     _log(api, account, goal_id, {"value": 10})
     done = api.call("GET", f"/goals/{goal_id}", account).json()
-    assert done["status"] == "completed" and done["completedAt"]
+    assert done["status"] == "completed"
+    assert done["completedAt"]
     closed = _log(api, account, goal_id, {"value": 1}, status=422)
     assert closed["error"] == "GOAL_NOT_ACTIVE"
     reopened = api.call("PUT", f"/goals/{goal_id}", account,
@@ -135,12 +136,14 @@ def test_list_filters_sorting_and_clamping(api, account):
     assert both["pagination"]["limit"] == 100
     assert both["pagination"]["total"] == comma["pagination"]["total"]
     statuses = {goal["status"] for goal in both["goals"]}
-    assert statuses <= {"active", "paused"} and "paused" in statuses
+    assert statuses <= {"active", "paused"}
+    assert "paused" in statuses
     titles = [g["title"] for g in api.call("GET", "/goals?sort=title_asc&status=active,paused,"
                                                   "completed", account).json()["goals"]]
     assert titles == sorted(titles, key=str.lower)
     garbage = api.call("GET", "/goals?page=abc&limit=-3", account).json()
-    assert garbage["pagination"]["page"] == 1 and garbage["pagination"]["limit"] == 20
+    assert garbage["pagination"]["page"] == 1
+    assert garbage["pagination"]["limit"] == 20
 
 
 def test_archived_goals_are_readable_and_left_out_of_the_default_list(api, account):
@@ -204,7 +207,8 @@ def test_another_users_goal_is_404_and_unchanged(api, account):
         assert response.status_code == 404, (method, suffix)
         assert response.json()["error"] == "GOAL_NOT_FOUND"
     mine = api.call("GET", path, account).json()
-    assert mine["title"] == "Mine" and mine["status"] == "active"
+    assert mine["title"] == "Mine"
+    assert mine["status"] == "active"
     assert mine["version"] == goal["version"]
 
 
@@ -220,7 +224,8 @@ def test_activity_edit_delete_and_listing(api, account):
     only_progress = api.call("GET", f"{base}?activityType=progress", account).json()
     assert only_progress["pagination"]["total"] == 2
     edited = api.call("PUT", f"{base}/{first['activityId']}", account, json={"value": 25})
-    assert edited.status_code == 200 and edited.json()["value"] == 25
+    assert edited.status_code == 200
+    assert edited.json()["value"] == 25
     total = api.call("GET", f"/goals/{goal['goalId']}", account).json()["progress"]
     assert total["totalAccumulated"] == 55
     assert api.call("DELETE", f"{base}/{first['activityId']}", account).status_code == 200

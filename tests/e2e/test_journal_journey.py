@@ -36,7 +36,8 @@ def test_journal_journey(api, writer):
     listed = api.call("GET", "/journal", writer).json()
     assert [entry["title"] for entry in listed["entries"]] == ["Private", "Gratitude",
                                                               "Reading"]
-    assert listed["total"] == 3 and listed["hasMore"] is False
+    assert listed["total"] == 3
+    assert listed["hasMore"] is False
     assert [e["title"] for e in api.call("GET", "/journal?tag=books", writer).json()[
         "entries"]] == ["Gratitude", "Reading"]
     assert [e["title"] for e in api.call("GET", "/journal?q=sunshine", writer).json()[
@@ -47,7 +48,8 @@ def test_journal_journey(api, writer):
     stats = api.call("GET", "/journal/stats", writer).json()
     assert stats["totalEntries"] == 3
     assert stats["totalWords"] == 3 + 2 + 12  # words of the text, not the markup
-    assert stats["currentStreak"] == 1 and stats["entriesThisWeek"] == 3
+    assert stats["currentStreak"] == 1
+    assert stats["entriesThisWeek"] == 3
     assert stats["moodDistribution"] == {"happy": 1, "calm": 1}
     assert stats["topTags"][0] == {"tag": "books", "count": 2}
     assert stats["goalsTracked"] == 1
@@ -65,11 +67,13 @@ def test_journal_journey(api, writer):
         "proud": 1, "calm": 1}
 
     deleted = api.call("DELETE", reading, writer)
-    assert deleted.status_code == 204 and deleted.content == b""
+    assert deleted.status_code == 204
+    assert deleted.content == b""
     assert api.call("GET", f"/goals/{goal_id}", writer).json()["progress"][
         "totalAccumulated"] == 0
     after = api.call("GET", "/journal/stats", writer).json()
-    assert after["totalEntries"] == 2 and after["goalsTracked"] == 0
+    assert after["totalEntries"] == 2
+    assert after["goalsTracked"] == 0
     missing = api.call("GET", reading, writer)
     assert_envelope(missing.json(), missing.status_code, "ENTRY_NOT_FOUND")
 
@@ -84,8 +88,10 @@ def test_sharing_shows_up_for_the_recipient(api, writer):
     assert [entry["entryId"] for entry in inbox["entries"]] == [shared["entryId"]]
     # The recipient's view (validated against SharedJournalEntry like every body).
     [seen] = inbox["entries"]
-    assert seen["sharedWith"] == [friend_email.lower()] and seen["userId"] is None
-    assert seen["encryptedKey"] is None and seen["sharedBy"]["name"]
+    assert seen["sharedWith"] == [friend_email.lower()]
+    assert seen["userId"] is None
+    assert seen["encryptedKey"] is None
+    assert seen["sharedBy"]["name"]
     # The owner's edit shows at once.
     edited = api.call("PUT", f"/journal/{shared['entryId']}", writer, json={"title": "Edited"})
     assert edited.status_code == 200

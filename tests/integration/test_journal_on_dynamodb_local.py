@@ -185,7 +185,8 @@ def test_an_entry_edit_logs_again_a_linked_activity_that_is_gone(services, clock
     goal_repository = GoalRepository()
     old = goal_repository.find_activity(user, goal_id, activity_id)
     context = goal_repository.load_for_write(user, goal_id, None)
-    assert old is not None and context.goal is not None
+    assert old is not None
+    assert context.goal is not None
     tx = Transaction()
     activities.stage_activity_change(tx, user, context.goal, old, None,
                                      LocalTime(LOS_ANGELES, 0), clock())
@@ -249,7 +250,8 @@ def test_idempotency_key_on_new_entries(services, user):
 
     first = create(body)
     again = create(body)
-    assert again.body == first.body and again.status == 201
+    assert again.body == first.body
+    assert again.status == 201
     with pytest.raises(Conflict):
         create({**body, "title": "Twice"})
     assert journal.stats(user)["totalEntries"] == 1
@@ -290,4 +292,5 @@ def test_stats_keep_only_live_counters_and_the_newest_entrys_time(services, cloc
     assert [item["SK"] for item in months] == ["JOURNALSTATS#2026-11", "JOURNALSTATS#2026-12"]
     stats = journal.stats(user, timezone=LOS_ANGELES)
     assert stats["lastEntryDate"] == first["createdAt"]
-    assert stats["totalEntries"] == 1 and stats["topTags"] == [{"tag": "t4", "count": 1}]
+    assert stats["totalEntries"] == 1
+    assert stats["topTags"] == [{"tag": "t4", "count": 1}]

@@ -35,7 +35,7 @@ def _refused(response, field):
     return body
 
 
-@pytest.mark.parametrize(("label", "value", "inner"), HOSTILE, ids=[h[0] for h in HOSTILE])
+@pytest.mark.parametrize("label, value, inner", HOSTILE, ids=[h[0] for h in HOSTILE])
 def test_hostile_free_form_json_is_refused_with_its_path(client, token, label, value, inner):
     def path(field):
         return f"{field}.{inner}" if inner else field

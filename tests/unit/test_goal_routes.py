@@ -168,7 +168,7 @@ def test_completed_activities_counts_only_completed_ones(client, token):
     assert report["statistics"]["skippedActivities"] == 1
 
 
-@pytest.mark.parametrize(("path", "zone"), [
+@pytest.mark.parametrize("path, zone", [
     ("/journal?to=9999-12-31", "UTC"),
     ("/journal?from=0001-01-01", "Asia/Tokyo"),
     ("/journal?from=0001-01-01T00:00:00%2B14:00", "UTC"),
@@ -190,7 +190,7 @@ def test_ranges_at_the_ends_of_the_calendar_are_clamped(client, token, path, zon
     assert len(body.get("activities", body.get("entries", []))) == 1
 
 
-@pytest.mark.parametrize(("date", "zone"), [
+@pytest.mark.parametrize("date, zone", [
     ("0001-01-01", "Asia/Tokyo"), ("0001-01-01T00:00:00+14:00", "UTC"),
     ("0001-01-01T00:00:00Z", "America/Los_Angeles"), ("9999-12-31", "America/Los_Angeles"),
     ("9999-12-31T23:59:59-12:00", "UTC"),

@@ -43,7 +43,8 @@ def test_it_covers_the_new_user_journey():
     remaining = iter(operations)
     assert all(step in remaining for step in journey), operations  # in this order
     entry = next(body for operation, _, body in _calls() if operation == ("/journal", "POST"))
-    assert isinstance(entry, dict) and entry["goalProgress"]
+    assert isinstance(entry, dict)
+    assert entry["goalProgress"]
     _, blocks = http_collection.parse()
     notes = [" ".join(block.comments) for block in blocks if block.method is None]
     assert any("make verify-user" in note for note in notes)  # verifying has no route

@@ -26,9 +26,11 @@ def test_write_read_list_stats_delete(client, token):
     path = f"/journal/{entry['entryId']}"
     assert json.loads(get(client, path, token).body)["title"] == "Morning"
     listed = json.loads(get(client, "/journal", token).body)
-    assert listed["total"] == 1 and listed["entries"][0]["entryId"] == entry["entryId"]
+    assert listed["total"] == 1
+    assert listed["entries"][0]["entryId"] == entry["entryId"]
     stats = json.loads(get(client, "/journal/stats", token).body)
-    assert stats["totalEntries"] == 1 and stats["totalWords"] == 7
+    assert stats["totalEntries"] == 1
+    assert stats["totalWords"] == 7
     assert stats["moodDistribution"] == {"happy": 1}
     assert stats["currentStreak"] == 1
     changed = put_json(client, path, {"mood": "calm"}, token)

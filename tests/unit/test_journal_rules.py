@@ -139,7 +139,9 @@ def test_list_filters_and_search(client, token):
     assert titles("q=blueberr")[0] == ["Notes"]
     assert titles("q=em")[0] == []  # markup is not text
     first, page = titles("limit=2")
-    assert first == ["Notes", "Rest"] and page["hasMore"] is True and page["total"] == 3
+    assert first == ["Notes", "Rest"]
+    assert page["hasMore"] is True
+    assert page["total"] == 3
     assert titles("limit=2&page=2")[0] == ["Run"]
     assert titles("limit=1000")[1]["limit"] == 100
     bad = get(client, "/journal?filter=everything", token)

@@ -47,19 +47,24 @@ def test_a_recipient_sees_neither_other_recipients_nor_owner_internals(client, o
     assert seen["entryId"] == entry["entryId"]
     assert (seen["title"], seen["content"], seen["tags"], seen["mood"]) == (
         "For you", "U2FsdGVk", ["walk"], "calm")
-    assert seen["isEncrypted"] is True and seen["isShared"] is True
+    assert seen["isEncrypted"] is True
+    assert seen["isShared"] is True
     assert (seen["createdAt"], seen["updatedAt"]) == (entry["createdAt"], entry["updatedAt"])
     assert seen["sharedWith"] == [FRIEND]
     assert seen["userId"] is None
-    assert seen["encryptedKey"] is None and seen["encryptionIv"] is None
-    assert seen["linkedGoalIds"] == [] and seen["goalProgress"] == []
+    assert seen["encryptedKey"] is None
+    assert seen["encryptionIv"] is None
+    assert seen["linkedGoalIds"] == []
+    assert seen["goalProgress"] == []
     assert seen["sharedBy"] == {"email": OWNER, "name": "Ada Lovelace"}
     body = json.dumps(seen)
-    assert OTHER not in body and "owner-wrapped-key" not in body
+    assert OTHER not in body
+    assert "owner-wrapped-key" not in body
     assert entry["userId"] not in body
     # The owner's own view is unchanged.
     [own] = _listed(client, owner, "shared-by-me")
-    assert own["sharedWith"] == [FRIEND, OTHER] and own["encryptedKey"] == "owner-wrapped-key"
+    assert own["sharedWith"] == [FRIEND, OTHER]
+    assert own["encryptedKey"] == "owner-wrapped-key"
 
 
 def test_recipients_follow_the_owners_edits_unshares_and_deletes(client, owner, friend):
@@ -95,7 +100,8 @@ def test_a_share_is_a_small_pointer_not_a_copy(client, owner, friend):
     assert len(shares) == 2
     for item in shares:
         assert item["entryId"]["S"] == entry["entryId"]
-        assert "content" not in item and "sharedWith" not in item
+        assert "content" not in item
+        assert "sharedWith" not in item
         assert len(json.dumps(item)) < 500
 
 
@@ -144,7 +150,8 @@ def test_a_stale_or_revoked_share_never_shows(client, aws, owner, friend):
              "userId": kept["userId"], "entryId": entry_id}))
     assert [seen["title"] for seen in _listed(client, friend, "shared-with-me")] == ["Kept"]
     listed = json.loads(get(client, "/journal?filter=shared-with-me", friend).body)
-    assert listed["total"] == 1 and listed["hasMore"] is False
+    assert listed["total"] == 1
+    assert listed["hasMore"] is False
 
 
 def test_too_many_recipient_changes_at_once_are_refused_before_any_write(client, owner):
@@ -156,7 +163,8 @@ def test_too_many_recipient_changes_at_once_are_refused_before_any_write(client,
                                        "title": "Changed"}, owner)
     body = assert_envelope(response.body, response.status_code, "TOO_MANY_SHARE_CHANGES")
     assert response.status_code == 422
-    assert body["details"]["changes"] == 100 and body["details"]["limit"] < 100
+    assert body["details"]["changes"] == 100
+    assert body["details"]["limit"] < 100
     assert _share_items(client) == before
     assert json.loads(get(client, path, owner).body)["title"] == "For you"
     # In two steps (remove, then add) the same change goes through.
@@ -181,5 +189,6 @@ def test_a_transaction_over_dynamodbs_item_limit_is_refused_before_it_is_sent(aw
         tx.put(f"item-{index}", {"PK": "X", "SK": str(index)})
     with pytest.raises(dynamo.TransactionTooLarge) as refused:
         tx.commit(Refusing())
-    assert refused.value.status == 422 and refused.value.code == "CHANGE_TOO_LARGE"
+    assert refused.value.status == 422
+    assert refused.value.code == "CHANGE_TOO_LARGE"
     assert refused.value.details == {"items": 101, "limit": 100}

@@ -157,7 +157,8 @@ def test_counters_reaching_zero_are_removed_and_zeros_left_behind_go_too():
     assert planned.main.adds == {"tag#b": -1, "totalEntries": -1}
     assert planned.months["2026-03"].adds == {"day#2026-03-04": -1}
     legacy = stats.plan({"day#2025-01-01": 1}, {"day#2025-01-01": -1})
-    assert legacy.main.removes == {"day#2025-01-01": 1} and legacy.months == {}
+    assert legacy.main.removes == {"day#2025-01-01": 1}
+    assert legacy.months == {}
 
 
 def test_distinct_names_are_capped():
@@ -191,7 +192,8 @@ def test_retagging_an_entry_keeps_only_its_live_tags(client, aws, token):
     assert sorted(name for name in main if name.startswith(("tag#", "mood#"))) == sorted(
         [f"tag#{tag}" for tag in tags] + ["mood#m11"])
     body = json.loads(get(client, "/journal/stats", token).body)
-    assert body["moodDistribution"] == {"m11": 1} and len(body["topTags"]) == 10
+    assert body["moodDistribution"] == {"m11": 1}
+    assert len(body["topTags"]) == 10
     assert client.http.delete(path, headers={"Authorization": f"Bearer {token}"}
                               ).status_code == 204
     [main] = [item for item in _stats_items(aws) if item["SK"]["S"] == "JOURNALSTATS"]

@@ -50,7 +50,8 @@ def test_state_already_in_the_state_folder_is_never_replaced(tmp_path: Path) -> 
     assert (state / COGNITO_STATE_NAME).read_bytes() == b"newer users"
     assert list((state / DYNAMODB_DATA_NAME).iterdir()) == []
     assert (legacy / COGNITO_STATE_NAME).read_bytes() == b"users"
-    assert len(notes) == 2 and all(note.startswith("Left ") for note in notes)
+    assert len(notes) == 2
+    assert all(note.startswith("Left ") for note in notes)
 
 
 def test_a_checkout_without_old_state_creates_nothing(tmp_path: Path) -> None:

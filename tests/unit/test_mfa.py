@@ -175,7 +175,8 @@ def test_tokens_of_another_user_are_never_answered(client, aws, token, monkeypat
     provider = wiring.auth()._identity
     real = provider.answer_mfa_challenge
     graces = provider.password_login("grace@example.com", STRONG_PASSWORD)
-    assert other and graces.access_token
+    assert other
+    assert graces.access_token
     monkeypatch.setattr(provider, "answer_mfa_challenge", lambda *args: (real(*args), graces)[1])
     response = post_json(client, "/auth/mfa/verify", {
         "sessionToken": session_token, "code": current_totp_code(setup["secret"])})

@@ -107,7 +107,8 @@ def test_the_gateway_request_id_correlates_logs_and_the_envelope(deployed):
     assert missing["body"]["request_id"] == GATEWAY_REQUEST_ID
     assert missing["headers"]["X-Request-ID"] == GATEWAY_REQUEST_ID
     lines = [line for line in deployed["logs"] if line.get("request_id") == GATEWAY_REQUEST_ID]
-    assert lines and all(line["correlation_id"] == GATEWAY_REQUEST_ID for line in lines)
+    assert lines
+    assert all(line["correlation_id"] == GATEWAY_REQUEST_ID for line in lines)
     # Every log line written during a request carries its correlation id.
     assert all(line.get("correlation_id") for line in deployed["logs"])
 
@@ -127,7 +128,8 @@ def test_a_clients_request_id_is_still_echoed_behind_the_gateway(client, app_log
 
 
 def test_locally_nothing_is_traced_or_published(client, capsys):
-    assert not telemetry.tracing_enabled() and not telemetry.metrics_enabled()
+    assert not telemetry.tracing_enabled()
+    assert not telemetry.metrics_enabled()
     assert tracing._tracer is None
     assert get(client, "/config/features").status_code == 200
     assert "_aws" not in capsys.readouterr().out

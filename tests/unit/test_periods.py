@@ -44,7 +44,7 @@ def test_local_days_at_the_ends_of_the_calendar_never_overflow(local):
 
 
 def test_an_instant_beyond_the_calendar_in_utc_is_not_an_instant():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="outside the years 1 to 9999"):
         parse_instant("0001-01-01T00:00:00+14:00")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="outside the years 1 to 9999"):
         parse_instant("9999-12-31T23:00:00-05:00")

@@ -35,7 +35,8 @@ def test_profile_has_every_field_with_safe_defaults(client, token):
     assert profile["dayStartHour"] == 0
     assert profile["phoneNumber"] is None
     assert profile["preferences"]["units"] == "metric"
-    assert profile["createdAt"].endswith("Z") and "T" in profile["createdAt"]
+    assert profile["createdAt"].endswith("Z")
+    assert "T" in profile["createdAt"]
 
 
 def test_partial_update_changes_only_what_was_sent(client, token):
