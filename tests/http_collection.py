@@ -44,21 +44,29 @@ def parse(path: Path = COLLECTION) -> tuple[dict[str, str], list[Block]]:
                 variables[assignment[1]] = assignment[2].strip()
         elif in_body:
             current.body += line + "\n"
-        elif line.startswith(("#", "//")):
-            named = re.match(r"^#\s*@name\s+(\w+)", line)
-            if named:
-                current.name = named[1]
-            current.comments.append(line.lstrip("#/ "))
-        elif current.method is None and line.split(" ", 1)[0] in _METHODS:
-            current.method, current.url = line.split()[:2]
-        elif current.method is not None and not line.strip():
-            in_body = True
-        elif current.method is not None:
-            key, value = line.split(":", 1)
-            current.headers[key.strip()] = value.strip()
+        else:
+            in_body = _read_head_line(current, line)
     for block in blocks:
         block.body = block.body.strip()
     return variables, blocks
+
+
+def _read_head_line(block: Block, line: str) -> bool:
+    """A comment, the request line or a header of `block`; True for the blank line that ends
+    the headers (the body follows)."""
+    if line.startswith(("#", "//")):
+        named = re.match(r"^#\s*@name\s+(\w+)", line)
+        if named:
+            block.name = named[1]
+        block.comments.append(line.lstrip("#/ "))
+    elif block.method is None and line.split(" ", 1)[0] in _METHODS:
+        block.method, block.url = line.split()[:2]
+    elif block.method is not None and not line.strip():
+        return True
+    elif block.method is not None:
+        key, value = line.split(":", 1)
+        block.headers[key.strip()] = value.strip()
+    return False
 
 
 def substitute(text: str, variables: Mapping[str, str],

@@ -138,34 +138,62 @@ class ActivityFields(WireModel):
 
 def pattern_errors(pattern: str, target: dict[str, Any], today: date,
                    target_date_changed: bool) -> list[FieldError]:
-    """The rules each goal pattern puts on its (merged) target."""
-    errors: list[FieldError] = []
+    """The rules each goal pattern puts on its (merged) target, in the order a client sees
+    them."""
     value = target.get("value")
     if value is None:
         return [FieldError("target.value", "is required")]
+    return [*_value_sign_errors(pattern, value), *_period_errors(pattern, target),
+            *_streak_errors(pattern, value), *_target_goal_errors(pattern, target),
+            *_target_date_errors(target, today, target_date_changed), *_range_errors(target)]
+
+
+def _value_sign_errors(pattern: str, value: float) -> list[FieldError]:
+    # A limit or target of 0 means "none at all"; every other pattern counts up to its value.
     if pattern in {"limit", "target"}:
-        if value < 0:
-            errors.append(FieldError("target.value", "must be 0 or more"))
-    elif value <= 0:
-        errors.append(FieldError("target.value", "must be greater than 0"))
+        return [FieldError("target.value", "must be 0 or more")] if value < 0 else []
+    return [FieldError("target.value", "must be greater than 0")] if value <= 0 else []
+
+
+def _period_errors(pattern: str, target: dict[str, Any]) -> list[FieldError]:
     if pattern in {"recurring", "limit"} and not target.get("period"):
-        errors.append(FieldError("target.period", f"is required for {pattern} goals"))
+        return [FieldError("target.period", f"is required for {pattern} goals")]
+    return []
+
+
+def _streak_errors(pattern: str, value: float) -> list[FieldError]:
     if pattern == "streak" and (value != int(value) or not 1 <= value <= MAX_STREAK):
-        errors.append(FieldError("target.value", f"must be a whole number of periods, "
-                                                 f"1 to {MAX_STREAK}"))
-    if pattern == "target":
-        if target.get("startValue") is None:
-            errors.append(FieldError("target.startValue", "is required for target goals"))
-        if not target.get("targetDate"):
-            errors.append(FieldError("target.targetDate", "is required for target goals"))
+        return [FieldError("target.value", f"must be a whole number of periods, "
+                                           f"1 to {MAX_STREAK}")]
+    return []
+
+
+def _target_goal_errors(pattern: str, target: dict[str, Any]) -> list[FieldError]:
+    if pattern != "target":
+        return []
+    errors: list[FieldError] = []
+    if target.get("startValue") is None:
+        errors.append(FieldError("target.startValue", "is required for target goals"))
+    if not target.get("targetDate"):
+        errors.append(FieldError("target.targetDate", "is required for target goals"))
+    return errors
+
+
+def _target_date_errors(target: dict[str, Any], today: date,
+                        target_date_changed: bool) -> list[FieldError]:
+    # Only a date the client sets now must lie ahead: an old goal keeps its past date.
     target_date = target.get("targetDate")
     if target_date_changed and target_date and date.fromisoformat(target_date) <= today:
-        errors.append(FieldError("target.targetDate", "must be in the future"))
-    if target.get("targetType") == "range":
-        low, high = target.get("minValue"), target.get("maxValue")
-        if low is None or high is None:
-            errors.append(FieldError("target.minValue", "range targets need minValue and "
-                                                        "maxValue"))
-        elif low > high:
-            errors.append(FieldError("target.maxValue", "must not be below minValue"))
-    return errors
+        return [FieldError("target.targetDate", "must be in the future")]
+    return []
+
+
+def _range_errors(target: dict[str, Any]) -> list[FieldError]:
+    if target.get("targetType") != "range":
+        return []
+    low, high = target.get("minValue"), target.get("maxValue")
+    if low is None or high is None:
+        return [FieldError("target.minValue", "range targets need minValue and maxValue")]
+    if low > high:
+        return [FieldError("target.maxValue", "must not be below minValue")]
+    return []

@@ -71,6 +71,55 @@ def _target_defaults(pattern: str, target: dict[str, Any]) -> dict[str, Any]:
     return target
 
 
+def _checked_status(goal: dict[str, Any], changes: dict[str, Any]) -> str:
+    """The status the goal will have; a pattern change or a move the goal's status does not
+    allow is refused."""
+    if changes.get("goalPattern") not in (None, goal["goalPattern"]):
+        raise ValidationFailed([FieldError("goalPattern", "cannot change")])
+    status: str = changes.get("status") or goal["status"]
+    if status not in STATUS_MOVES[goal["status"]]:
+        raise errors.BusinessRuleViolation(
+            f"A {goal['status']} goal cannot become {status}.",
+            code="INVALID_STATUS_TRANSITION")
+    return status
+
+
+_REPLACED_FIELDS = ("title", "description", "category", "icon", "color", "visibility",
+                    "metadata", "isJournalLinked")
+# Objects a client changes key by key: an update merges into what is stored.
+_MERGED_FIELDS = ("schedule", "context", "rewards")
+
+
+def _with_field_changes(goal: dict[str, Any], changes: dict[str, Any], status: str,
+                        now: datetime) -> dict[str, Any]:
+    """The goal's next version with the plain fields, `status` and `completedAt` changed."""
+    changed = {**goal, "updatedAt": to_iso(now), "version": goal["version"] + 1,
+               "status": status}
+    for name in _REPLACED_FIELDS:
+        if name in changes:
+            changed[name] = changes[name]
+    for name in _MERGED_FIELDS:
+        if name in changes:
+            changed[name] = {**(goal.get(name) or {}), **(changes[name] or {})}
+    changed["category"] = changed.get("category") or "general"
+    if status == "completed" and goal["status"] != "completed":
+        changed["completedAt"] = to_iso(now)
+    elif status != "completed":
+        changed["completedAt"] = None
+    return changed
+
+
+def _checked_target(goal: dict[str, Any], target_changes: dict[str, Any],
+                    today: date) -> dict[str, Any]:
+    """The stored target with `target_changes` merged in, checked against the pattern."""
+    merged = _target_defaults(goal["goalPattern"], {**goal["target"], **target_changes})
+    problems = pattern_errors(goal["goalPattern"], merged, today,
+                              "targetDate" in target_changes)
+    if problems:
+        raise ValidationFailed(problems)
+    return merged
+
+
 class GoalService:
     def __init__(self, repository: GoalRepository, *, completions: CompletionLog,
                  now: Callable[[], datetime] = utc_now,
@@ -197,42 +246,28 @@ class GoalService:
     def _changed_goal(self, user_id: str, goal: dict[str, Any], changes: dict[str, Any],
                       local: LocalTime) -> dict[str, Any]:
         now = self._now()
-        if changes.get("goalPattern") not in (None, goal["goalPattern"]):
-            raise ValidationFailed([FieldError("goalPattern", "cannot change")])
-        status = changes.get("status") or goal["status"]
-        if status not in STATUS_MOVES[goal["status"]]:
-            raise errors.BusinessRuleViolation(
-                f"A {goal['status']} goal cannot become {status}.",
-                code="INVALID_STATUS_TRANSITION")
-        changed = {**goal, "updatedAt": to_iso(now), "version": goal["version"] + 1,
-                   "status": status}
-        for name in ("title", "description", "category", "icon", "color", "visibility",
-                     "metadata", "isJournalLinked"):
-            if name in changes:
-                changed[name] = changes[name]
-        for name in ("schedule", "context", "rewards"):
-            if name in changes:
-                changed[name] = {**(goal.get(name) or {}), **(changes[name] or {})}
-        changed["category"] = changed.get("category") or "general"
-        if status == "completed" and goal["status"] != "completed":
-            changed["completedAt"] = to_iso(now)
-        elif status != "completed":
-            changed["completedAt"] = None
+        status = _checked_status(goal, changes)
+        changed = _with_field_changes(goal, changes, status, now)
         target_changes = changes.get("target") or {}
         if target_changes:
-            merged = _target_defaults(goal["goalPattern"], {**goal["target"], **target_changes})
-            problems = pattern_errors(goal["goalPattern"], merged, local.local_date(now),
-                                      "targetDate" in target_changes)
-            if problems:
-                raise ValidationFailed(problems)
-            changed["target"] = merged
+            changed["target"] = _checked_target(goal, target_changes, local.local_date(now))
         if target_changes or "schedule" in changes:
-            aggregates = self._goals.day_aggregates(user_id, goal["goalId"])
-            changed = self._with_progress(changed, aggregates, now, local)
-            if "status" in changes and changed["status"] != status:
-                # The client chose the status (a reopen, say): keep it.
-                changed.update(status=status, completedAt=goal.get("completedAt")
-                               if status == "completed" else None)
+            changed = self._with_new_rules(user_id, goal, changed, now, local,
+                                           client_status=status if "status" in changes
+                                           else None)
+        return changed
+
+    def _with_new_rules(self, user_id: str, goal: dict[str, Any], changed: dict[str, Any],
+                        now: datetime, local: LocalTime, *,
+                        client_status: str | None) -> dict[str, Any]:
+        """`changed` with its progress recomputed from every day, since its target or
+        schedule changed."""
+        aggregates = self._goals.day_aggregates(user_id, goal["goalId"])
+        changed = self._with_progress(changed, aggregates, now, local)
+        if client_status is not None and changed["status"] != client_status:
+            # The client chose the status (a reopen, say): keep it.
+            changed.update(status=client_status, completedAt=goal.get("completedAt")
+                           if client_status == "completed" else None)
         return changed
 
     def _stage(self, tx: Transaction, user_id: str, before: dict[str, Any] | None,
