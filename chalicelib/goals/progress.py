@@ -374,83 +374,152 @@ class View:
     progress: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class _OpenPeriod:
+    """The period that holds today: what the fold carried into it plus today's totals."""
+
+    total: float
+    last: float | None
+    achieved: bool
+
+    @property
+    def counts(self) -> int:
+        """What the open period adds to the achieved periods: it is shown achieved as soon as
+        it is, but never failed before it ends."""
+        return 1 if self.achieved else 0
+
+
+@dataclass(frozen=True)
+class _ViewInputs:
+    rules: Rules
+    fold: Fold
+    totals: Totals
+    today: date
+    open: _OpenPeriod
+    current_streak: int
+
+
 def view(rules: Rules, fold: Fold, open_day: DayTotals, today: date, totals: Totals,
          longest_ever: int = 0) -> View:
     """Progress as of `today`, given a fold through yesterday and today's totals."""
-    open_total = fold.period_total + open_day.total
-    open_positive = fold.period_positive + open_day.positive_count
-    open_last = open_day.last_value if open_day.last_value is not None else fold.period_last
-    open_achieved = rules.achieved(open_total, open_positive, open_last)
-    current_streak = fold.run + (1 if open_achieved else 0)
-    score = fold.score if fold.score is not None else rules.strength_start
-    if open_day.value_count:
-        multiplier = rules.strength_multiplier
-        score = score * multiplier + rules.day_credit(open_day) * (1 - multiplier)
-    open_entry = {"period": period_key(today, rules.unit), "achieved": open_achieved,
-                  "value": open_last if rules.pattern == "target" else open_total,
-                  "start": period_start(today, rules.unit).isoformat()}
-    ended = [{"period": key, "achieved": achieved, "value": value,
-              "start": start_of_period_key(key, rules.unit).isoformat()}
-             for key, achieved, value in fold.history[-(HISTORY_LENGTH - 1):]]
+    open_period = _open_period(rules, fold, open_day)
+    current_streak = fold.run + open_period.counts
     ended_values = [value for _, _, value in fold.history if value is not None]
     progress: dict[str, Any] = {
         "percentComplete": 0.0,
         "lastActivityDate": totals.last_activity_at,
-        "currentPeriodValue": open_total,
-        "periodHistory": [*ended, open_entry],
+        "currentPeriodValue": open_period.total,
+        "periodHistory": _period_history(rules, fold, today, open_period),
         "totalAccumulated": totals.total_values,
         "remainingToGoal": None,
         "currentStreak": current_streak,
         "longestStreak": max(fold.longest, current_streak, longest_ever),
         "targetStreak": None,
-        "averageValue": round((fold.sum_totals + open_total) / (fold.ended + 1), 4),
+        "averageValue": round((fold.sum_totals + open_period.total) / (fold.ended + 1), 4),
         "daysOverLimit": 0,
         "trend": trend(ended_values[-TREND_POINTS:], rules.less_is_better),
         "projectedCompletion": None,
         "successRate": 0.0,
-        "strength": round(score * 100, 2) if rules.strength_applies else None,
+        "strength": _strength(rules, fold, open_day),
     }
-    counted = fold.ended - fold.excused
-    if rules.pattern in {"recurring", "streak"}:
-        achieved = fold.achieved + (1 if open_achieved else 0)
-        counted += 1 if open_achieved else 0
-        progress["successRate"] = round(achieved / counted * 100, 2) if counted else 0.0
-        if rules.pattern == "recurring":
-            progress["percentComplete"] = _percent(open_total, rules.value)
-        else:
-            progress["targetStreak"] = int(rules.value)
-            progress["percentComplete"] = _percent(current_streak, int(rules.value))
-    elif rules.pattern == "limit":
-        over_now = not open_achieved
-        counted += 1 if over_now else 0
-        progress["daysOverLimit"] = fold.over + (1 if over_now else 0)
-        progress["successRate"] = (round(fold.achieved / counted * 100, 2) if counted
-                                   else 100.0)
-        progress["percentComplete"] = progress["successRate"]
-    elif rules.pattern == "milestone":
-        accumulated = rules.start_value + totals.total_values
-        progress.update({
-            "totalAccumulated": accumulated,
-            "remainingToGoal": max(0.0, rules.value - accumulated),
-            "percentComplete": _percent(accumulated, rules.value),
-            "averageValue": (round(totals.total_values / totals.value_count, 4)
-                             if totals.value_count else 0.0),
-            "projectedCompletion": _milestone_projection(rules, totals, today, accumulated),
-        })
-    else:  # target
-        current = _target_current(rules, totals)
-        progress.update({
-            "currentPeriodValue": current,
-            "totalAccumulated": current,  # a measurement, not an increment: never summed
-            "remainingToGoal": abs(rules.value - current),
-            "percentComplete": _target_percent(rules, current),
-            "averageValue": (round(totals.total_values / totals.value_count, 4)
-                             if totals.value_count else 0.0),
-            "trend": trend(list(totals.recent_measurements), rules.less_is_better),
-            "projectedCompletion": _target_projection(rules, totals, current),
-        })
+    inputs = _ViewInputs(rules, fold, totals, today, open_period, current_streak)
+    progress.update(_pattern_progress(inputs))
     if rules.pattern in {"milestone", "target"}:
         # Goals with one end have no periods to succeed in: their success is the share of the
         # way done, so the client's "% success" is always a number.
         progress["successRate"] = progress["percentComplete"]
     return View(progress=progress)
+
+
+def _open_period(rules: Rules, fold: Fold, open_day: DayTotals) -> _OpenPeriod:
+    total = fold.period_total + open_day.total
+    last = open_day.last_value if open_day.last_value is not None else fold.period_last
+    positives = fold.period_positive + open_day.positive_count
+    return _OpenPeriod(total=total, last=last, achieved=rules.achieved(total, positives, last))
+
+
+def _strength(rules: Rules, fold: Fold, open_day: DayTotals) -> float | None:
+    """The habit-strength score in percent, with today's check-in when there is one."""
+    score = fold.score if fold.score is not None else rules.strength_start
+    if open_day.value_count:
+        multiplier = rules.strength_multiplier
+        score = score * multiplier + rules.day_credit(open_day) * (1 - multiplier)
+    return round(score * 100, 2) if rules.strength_applies else None
+
+
+def _period_history(rules: Rules, fold: Fold, today: date,
+                    open_period: _OpenPeriod) -> list[dict[str, Any]]:
+    """The last ended periods and the open one, oldest first."""
+    ended = [{"period": key, "achieved": achieved, "value": value,
+              "start": start_of_period_key(key, rules.unit).isoformat()}
+             for key, achieved, value in fold.history[-(HISTORY_LENGTH - 1):]]
+    open_value = open_period.last if rules.pattern == "target" else open_period.total
+    open_entry = {"period": period_key(today, rules.unit), "achieved": open_period.achieved,
+                  "value": open_value, "start": period_start(today, rules.unit).isoformat()}
+    return [*ended, open_entry]
+
+
+def _pattern_progress(inputs: _ViewInputs) -> dict[str, Any]:
+    """The fields whose meaning depends on the goal's pattern."""
+    pattern = inputs.rules.pattern
+    if pattern in {"recurring", "streak"}:
+        return _periodic_progress(inputs)
+    if pattern == "limit":
+        return _limit_progress(inputs)
+    if pattern == "milestone":
+        return _milestone_progress(inputs)
+    return _target_progress(inputs)
+
+
+def _periodic_progress(inputs: _ViewInputs) -> dict[str, Any]:
+    rules, fold, open_period = inputs.rules, inputs.fold, inputs.open
+    achieved = fold.achieved + open_period.counts
+    counted = fold.ended - fold.excused + open_period.counts
+    success = round(achieved / counted * 100, 2) if counted else 0.0
+    if rules.pattern == "recurring":
+        return {"successRate": success,
+                "percentComplete": _percent(open_period.total, rules.value)}
+    return {"successRate": success, "targetStreak": int(rules.value),
+            "percentComplete": _percent(inputs.current_streak, int(rules.value))}
+
+
+def _limit_progress(inputs: _ViewInputs) -> dict[str, Any]:
+    fold = inputs.fold
+    # An open period already over the limit counts against the goal now; one within it
+    # counts for it only once it has ended.
+    over_now = 0 if inputs.open.achieved else 1
+    counted = fold.ended - fold.excused + over_now
+    success = round(fold.achieved / counted * 100, 2) if counted else 100.0
+    return {"daysOverLimit": fold.over + over_now, "successRate": success,
+            "percentComplete": success}
+
+
+def _milestone_progress(inputs: _ViewInputs) -> dict[str, Any]:
+    rules, totals = inputs.rules, inputs.totals
+    accumulated = rules.start_value + totals.total_values
+    return {
+        "totalAccumulated": accumulated,
+        "remainingToGoal": max(0.0, rules.value - accumulated),
+        "percentComplete": _percent(accumulated, rules.value),
+        "averageValue": _average_value(totals),
+        "projectedCompletion": _milestone_projection(rules, totals, inputs.today, accumulated),
+    }
+
+
+def _target_progress(inputs: _ViewInputs) -> dict[str, Any]:
+    rules, totals = inputs.rules, inputs.totals
+    current = _target_current(rules, totals)
+    return {
+        "currentPeriodValue": current,
+        "totalAccumulated": current,  # a measurement, not an increment: never summed
+        "remainingToGoal": abs(rules.value - current),
+        "percentComplete": _target_percent(rules, current),
+        "averageValue": _average_value(totals),
+        "trend": trend(list(totals.recent_measurements), rules.less_is_better),
+        "projectedCompletion": _target_projection(rules, totals, current),
+    }
+
+
+def _average_value(totals: Totals) -> float:
+    """The mean of every value logged (0 before the first)."""
+    return round(totals.total_values / totals.value_count, 4) if totals.value_count else 0.0
