@@ -6,6 +6,7 @@ shared with them, and keep those that match.
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.core.errors import FieldError, ValidationFailed
@@ -46,28 +47,59 @@ def _matching(entries: JournalRepository, user_id: str, chosen: str,
     dated = bool(query.get("from") or query.get("to"))
     receiving = chosen in {"all", "shared-with-me"}
     profile = entries.profile(user_id) if dated or receiving else None
+    criteria = _Criteria.of(query, local_time_of(profile if dated else None, timezone_header))
+    kept = [entry for entry in _candidates(entries, user_id, chosen, profile)
+            if criteria.keeps(entry)]
+    return sorted(kept, key=lambda entry: entry["createdAt"], reverse=True)
+
+
+def _candidates(entries: JournalRepository, user_id: str, chosen: str,
+                profile: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The entries `filter` names, before the search parameters."""
     found: list[dict[str, Any]] = []
     if chosen in {"owned", "all", "shared-by-me"}:
         found = entries.all_entries(user_id)
         if chosen == "shared-by-me":
             found = [entry for entry in found if entry["isShared"]]
-    if receiving:
+    if chosen in {"all", "shared-with-me"}:
         # Owned entries first: an entry that was also shared with its author shows once.
         found = sharing.without_duplicates([*found, *sharing.received(entries, profile)])
-    local = local_time_of(profile if dated else None, timezone_header)
-    low, high = query_bounds(query.get("from"), query.get("to"), local)
-    wanted = (query.get("q") or "").strip().lower()
-    tag = (query.get("tag") or "").strip().lower()
-    goal_id, mood, template = query.get("goalId"), query.get("mood"), query.get("template")
-    kept = [entry for entry in found
-            if (not goal_id or goal_id in entry["linkedGoalIds"])
-            and (not tag or tag in {own.lower() for own in entry["tags"]})
-            and (not mood or entry.get("mood") == mood)
-            and (not template or entry["template"] == template)
-            and (low is None or entry["createdAt"] >= low)
-            and (high is None or entry["createdAt"] <= high)
-            and (not wanted or mentions(entry, wanted))]
-    return sorted(kept, key=lambda entry: entry["createdAt"], reverse=True)
+    return found
+
+
+@dataclass(frozen=True)
+class _Criteria:
+    """The search parameters of `GET /journal`; an empty one keeps every entry."""
+
+    goal_id: str | None
+    tag: str
+    mood: str | None
+    template: str | None
+    low: str | None
+    high: str | None
+    wanted: str
+
+    @classmethod
+    def of(cls, query: Mapping[str, str | None], local: LocalTime) -> "_Criteria":
+        low, high = query_bounds(query.get("from"), query.get("to"), local)
+        return cls(goal_id=query.get("goalId"), tag=(query.get("tag") or "").strip().lower(),
+                   mood=query.get("mood"), template=query.get("template"), low=low,
+                   high=high, wanted=(query.get("q") or "").strip().lower())
+
+    def keeps(self, entry: dict[str, Any]) -> bool:
+        # The text search reads the most: it runs last, on what the other criteria kept.
+        return (self._labels_match(entry) and self._in_dates(entry)
+                and (not self.wanted or mentions(entry, self.wanted)))
+
+    def _labels_match(self, entry: dict[str, Any]) -> bool:
+        return ((not self.goal_id or self.goal_id in entry["linkedGoalIds"])
+                and (not self.tag or self.tag in {own.lower() for own in entry["tags"]})
+                and (not self.mood or entry.get("mood") == self.mood)
+                and (not self.template or entry["template"] == self.template))
+
+    def _in_dates(self, entry: dict[str, Any]) -> bool:
+        return ((self.low is None or entry["createdAt"] >= self.low)
+                and (self.high is None or entry["createdAt"] <= self.high))
 
 
 def mentions(entry: dict[str, Any], wanted: str) -> bool:
