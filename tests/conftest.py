@@ -34,7 +34,7 @@ import pytest  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def local_stack(tmp_path_factory):  # type: ignore[no-untyped-def]
+def local_stack(tmp_path_factory):
     from tests.stack import StackUnavailable, start_test_stack
 
     try:

@@ -6,8 +6,9 @@ from chalice.app import Chalice
 
 from bench import budgets
 from bench.gateway import Gateway
-from bench.meter import Call, Usage, _capacity
+from bench.meter import Call, Usage
 from bench.stats import Sample, percentile, summarize
+from chalicelib.core.metrics import consumed_units
 
 
 def _summary(p50: float, rcu: float = 1, requests: int = 1) -> dict:
@@ -58,11 +59,11 @@ def test_every_known_exception_names_a_budget():
 
 
 def test_capacity_is_split_into_reads_and_writes():
-    assert _capacity("GetItem", {"TableName": "t", "CapacityUnits": 1.0}) == (1.0, 0.0)
-    assert _capacity("TransactWriteItems", [{"CapacityUnits": 6.0}]) == (0.0, 6.0)
-    assert _capacity("BatchGetItem", [{"ReadCapacityUnits": 2.0, "CapacityUnits": 2.0}]) == (
+    assert consumed_units("GetItem", {"TableName": "t", "CapacityUnits": 1.0}) == (1.0, 0.0)
+    assert consumed_units("TransactWriteItems", [{"CapacityUnits": 6.0}]) == (0.0, 6.0)
+    assert consumed_units("BatchGetItem", [{"ReadCapacityUnits": 2.0, "CapacityUnits": 2.0}]) == (
         2.0, 0.0)
-    assert _capacity("Query", None) == (0.0, 0.0)
+    assert consumed_units("Query", None) == (0.0, 0.0)
 
 
 def test_summary_of_samples():
@@ -83,6 +84,8 @@ def test_events_reach_chalice_views_as_api_gateway_sends_them():
     @app.route("/items/{itemId}", methods=["POST"], content_types=["application/json"])
     def item(itemId: str) -> dict:
         request = app.current_request
+        assert request is not None
+        assert request.query_params is not None
         return {"id": itemId, "body": request.json_body, "q": request.query_params.get("q"),
                 "auth": request.headers.get("authorization")}
 

@@ -253,11 +253,11 @@ def build_corpus(context: dict[str, str]) -> list[Case]:
                                   frozenset(expected)))
         # Just under the limit: the ordinary validation answer. Just over: 413.
         first = spec.fields[0]
-        for size, expected in ((MAX_BODY_BYTES - 1, 400), (MAX_BODY_BYTES + 1, 413)):
+        for size, status in ((MAX_BODY_BYTES - 1, 400), (MAX_BODY_BYTES + 1, 413)):
             skeleton = encode(_with(base, first.path, ""))
             raw = encode(_with(base, first.path, "x" * (size - len(skeleton))))
             assert len(raw) == size
-            cases.append(Case(route, f"{size} bytes", raw, JSON, frozenset({expected})))
+            cases.append(Case(route, f"{size} bytes", raw, JSON, frozenset({status})))
     return cases
 
 
@@ -323,6 +323,7 @@ def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, l
             problems.append((method, path, case.label, response.status_code,
                              response.text[:200]))
             continue
+        assert isinstance(body, dict)
         assert_envelope(body, response.status_code)
         if response.status_code == 400:
             assert body["error"] in {"INVALID_JSON", "VALIDATION_ERROR"}, (case.label, body)
@@ -346,8 +347,8 @@ def test_an_activity_a_journal_entry_logged_changes_only_through_the_entry(api, 
                if a["context"] == {"journalEntryId": account["entryId"]}]
     before = _snapshot(api, account)
     path = f"/goals/{goal_id}/activities/{owned['activityId']}"
-    for method, body in (("PUT", {"value": 9}), ("DELETE", None)):
-        response = api.call(method, path, token, json=body)
+    for method, sent in (("PUT", {"value": 9}), ("DELETE", None)):
+        response = api.call(method, path, token, json=sent)
         assert response.status_code == 409, response.text
         assert_envelope(response.json(), 409, "ACTIVITY_OWNED_BY_JOURNAL_ENTRY")
     claims = [("POST", f"/goals/{goal_id}/activities"),

@@ -62,7 +62,9 @@ def test_register_then_duplicate_then_sign_in(stack_env, local_stack):
     signed_in = auth.login(parse(LoginRequest, {"email": email, "password": STRONG_PASSWORD}))
     assert signed_in["user"]["userId"] == registered["userId"]
     assert signed_in["user"]["emailVerified"] is True
-    assert ProfileRepository().get(registered["userId"])["emailVerified"] is True
+    stored = ProfileRepository().get(registered["userId"])
+    assert stored is not None
+    assert stored["emailVerified"] is True
 
 
 def test_a_failed_profile_write_rolls_the_cognito_user_back(stack_env, local_stack,

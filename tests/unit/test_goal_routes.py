@@ -209,11 +209,11 @@ def test_activities_dated_at_the_ends_of_the_calendar_are_refused(client, token,
 @pytest.mark.parametrize("dated", [None, "2026-01-05"], ids=["today", "backdated"])
 def test_a_log_computes_the_progress_view_once(client, token, monkeypatch, dated):
     """Both the state to store and the goal's completion come from one progress view."""
-    from chalicelib.goals import progress_state
+    from chalicelib.goals import progress, progress_state
 
     goal = _goal(client, token)
     calls = []
-    real_view = progress_state.view
+    real_view = progress.view
 
     def counted_view(*args, **kwargs):
         calls.append(1)

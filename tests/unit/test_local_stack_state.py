@@ -1,5 +1,6 @@
 """The stack's state moved out of the project: a checkout's old `.local/` data moves with it."""
 
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,7 @@ def _serve_until_the_stack_starts(monkeypatch: pytest.MonkeyPatch, legacy: Path)
 
     monkeypatch.setattr(local_stack, "LOCAL_DIR", legacy)
     monkeypatch.setattr(local_stack.LocalStack, "start", fail)
-    monkeypatch.setattr(local_stack.signal, "signal", lambda *args: None)
+    monkeypatch.setattr(signal, "signal", lambda *args: None)
     assert local_stack.serve(None, 0, 0) == 1
 
 

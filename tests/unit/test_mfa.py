@@ -7,6 +7,7 @@ from botocore.exceptions import ClientError
 from moto.cognitoidp.models import COGNITO_TOTP_MFA_SECRET
 
 from chalicelib import wiring
+from chalicelib.users.identity_provider import Tokens
 from tests.helpers import STRONG_PASSWORD, assert_envelope, current_totp_code
 from tests.unit.conftest import post_json, signed_in_user
 
@@ -176,6 +177,7 @@ def test_tokens_of_another_user_are_never_answered(client, aws, token, monkeypat
     real = provider.answer_mfa_challenge
     graces = provider.password_login("grace@example.com", STRONG_PASSWORD)
     assert other
+    assert isinstance(graces, Tokens)
     assert graces.access_token
     monkeypatch.setattr(provider, "answer_mfa_challenge", lambda *args: (real(*args), graces)[1])
     response = post_json(client, "/auth/mfa/verify", {

@@ -1,5 +1,6 @@
 """Progress scenarios with hand-computed numbers (docs/progress-rules.md), on the pure engine."""
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -23,7 +24,7 @@ def make_goal(pattern: str, target: dict[str, Any], created: str = "2026-11-20T1
             "initialCurrentValue": target.get("currentValue")}
 
 
-def aggregates_of(activities: list[tuple[str, float, str]], local: LocalTime
+def aggregates_of(activities: Sequence[tuple[str, float, str]], local: LocalTime
                   ) -> list[dict[str, Any]]:
     """Day aggregates built the way the service builds them, from (instant, value, type)."""
     days: dict[str, dict[str, Any]] = {}
@@ -37,7 +38,7 @@ def aggregates_of(activities: list[tuple[str, float, str]], local: LocalTime
     return list(days.values())
 
 
-def progress_of(goal: dict[str, Any], activities: list[tuple[str, float, str]], now: str,
+def progress_of(goal: dict[str, Any], activities: Sequence[tuple[str, float, str]], now: str,
                 local: LocalTime = UTC_CLOCK) -> dict[str, Any]:
     moment = at(now)
     stored = {**goal, "progressState": recompute(goal, aggregates_of(activities, local),

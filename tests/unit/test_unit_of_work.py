@@ -97,7 +97,7 @@ def test_nothing_staged_commits_nothing(monkeypatch):
 def test_a_lost_commit_may_be_refused_and_a_noticed_race_just_reads_again(monkeypatch):
     staged = _Staged([{"version"}])
     monkeypatch.setattr(Transaction, "commit", _fake_commit(staged))
-    refused = []
+    refused: list[str] = []
 
     def noticed_then_staged(tx: Transaction) -> None:
         if not refused:
