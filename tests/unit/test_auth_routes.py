@@ -7,8 +7,7 @@ import pytest
 from botocore.stub import Stubber
 
 from chalicelib import wiring
-from tests.helpers import STRONG_PASSWORD, assert_envelope, new_user
-from tests.unit.conftest import get, post_json, signed_in_user
+from tests.helpers import STRONG_PASSWORD, assert_envelope, get, new_user, post_json, signed_in_user
 
 
 def _items(table):

@@ -7,8 +7,13 @@ from botocore.exceptions import ClientError
 from moto.cognitoidp.models import COGNITO_TOTP_MFA_SECRET
 
 from chalicelib import wiring
-from tests.helpers import STRONG_PASSWORD, assert_envelope, current_totp_code
-from tests.unit.conftest import post_json, signed_in_user
+from tests.helpers import (
+    STRONG_PASSWORD,
+    assert_envelope,
+    current_totp_code,
+    post_json,
+    signed_in_user,
+)
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ import json
 import boto3
 import pytest
 
-from tests.helpers import assert_envelope
-from tests.unit.conftest import get, put_json, signed_in_user
+from tests.helpers import assert_envelope, get, put_json, signed_in_user
 
 PROFILE_FIELDS = {"userId", "email", "firstName", "lastName", "emailVerified", "mfaEnabled",
                   "phoneNumber", "dateOfBirth", "timezone", "dayStartHour", "preferences",
