@@ -79,3 +79,14 @@ def moto_public_jwks() -> dict[str, Any]:
     raw = (resources.files("moto") / "cognitoidp/resources/jwks-public.json.gz").read_bytes()
     document: dict[str, Any] = json.loads(gzip.decompress(raw))
     return document
+
+
+def registered_user(auth_service: Any, identity: Any, email: str = "ada@example.com") -> str:
+    """Register through the auth service and confirm the account in the fake identity
+    provider (tests/service/fakes.py), as `signed_in_user` does over HTTP; the user id."""
+    from chalicelib.core.validation import parse
+    from chalicelib.users.models import RegisterRequest
+
+    registered = auth_service.register(parse(RegisterRequest, new_user(email)))
+    identity.confirm_user(email)
+    return str(registered["userId"])
