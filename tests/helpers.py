@@ -2,12 +2,15 @@
 
 import gzip
 import json
+import threading
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import boto3
 from chalice.test import Client
 
+ROOT = Path(__file__).resolve().parent.parent  # the project
 STRONG_PASSWORD = "Str0ng!Passw0rd"
 
 
@@ -90,3 +93,16 @@ def registered_user(auth_service: Any, identity: Any, email: str = "ada@example.
     registered = auth_service.register(parse(RegisterRequest, new_user(email)))
     identity.confirm_user(email)
     return str(registered["userId"])
+
+
+class RequestLog:
+    """Counts the DynamoDB operations the app's client sends (register it for
+    "before-call.dynamodb" on the client's events)."""
+
+    def __init__(self) -> None:
+        self.operations: list[str] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        with self._lock:
+            self.operations.append(model.name)
