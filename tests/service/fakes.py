@@ -6,13 +6,16 @@ unconfirmed account cannot sign in), so service rules run in microseconds withou
 tests/unit/test_profile_repository_contract.py runs one contract against this fake and the real
 repository, so they cannot drift apart where the services' tests rely on them."""
 
+import base64
 import copy
+import secrets
 import uuid
 from typing import Any
 
 import jwt
 
 from chalicelib.core import dynamo
+from chalicelib.users import totp
 from chalicelib.users.identity_provider import Failure, IdentityFailure, MfaChallenge, Tokens
 from chalicelib.users.repository import ProfileAlreadyExists
 
@@ -92,13 +95,15 @@ def _unsigned_token(claims: dict[str, Any]) -> str:
 
 
 class FakeIdentityProvider:
-    """Accounts by email: sign-up, confirmation, password sign-in and deletion. The other
-    operations of the real provider are not faked (a test that needs them runs on moto)."""
+    """Accounts by email: sign-up, confirmation, password sign-in, deletion and software-token
+    MFA (codes are checked as Cognito checks them, against the current TOTP window). Email
+    codes, password resets and refresh tokens are not faked (their tests run on moto)."""
 
     EXPIRES_IN = 3600
 
     def __init__(self) -> None:
         self.accounts: dict[str, dict[str, Any]] = {}
+        self._challenges: dict[str, str] = {}  # MFA session -> the email it was issued for
 
     def sign_up(self, email: str, password: str, first_name: str, last_name: str) -> str:
         if email in self.accounts:
@@ -127,8 +132,43 @@ class FakeIdentityProvider:
         if not account["confirmed"]:
             raise IdentityFailure(Failure.NOT_CONFIRMED, "User is not confirmed.")
         if account["mfa"]:
-            return MfaChallenge(session=f"session-for-{account['sub']}")
+            session = secrets.token_urlsafe(24)
+            self._challenges[session] = email
+            return MfaChallenge(session=session)
         return self.tokens_of(email)
+
+    def answer_mfa_challenge(self, email: str, session: str, code: str) -> Tokens:
+        if self._challenges.get(session) != email:
+            raise IdentityFailure(Failure.NOT_AUTHORIZED, "Invalid session for the user.")
+        if not totp.matches(self.accounts[email]["secret"], code):
+            raise IdentityFailure(Failure.CODE_MISMATCH, "Invalid code received for user")
+        del self._challenges[session]
+        return self.tokens_of(email)
+
+    def start_software_token(self, access_token: str) -> str:
+        account = self._account_of(access_token)
+        account["pending_secret"] = base64.b32encode(secrets.token_bytes(20)).decode()
+        return str(account["pending_secret"])
+
+    def verify_software_token(self, access_token: str, code: str) -> None:
+        account = self._account_of(access_token)
+        pending = account.get("pending_secret")
+        if not pending or not totp.matches(pending, code):
+            raise IdentityFailure(Failure.CODE_MISMATCH, "Code mismatch")
+        account["secret"] = pending
+
+    def set_software_token_mfa(self, access_token: str, enabled: bool) -> None:
+        account = self._account_of(access_token)
+        if enabled and not account.get("secret"):
+            raise IdentityFailure(Failure.INVALID_PARAMETER, "No software token is verified.")
+        account["mfa"] = enabled
+
+    def _account_of(self, access_token: str) -> dict[str, Any]:
+        sub = jwt.decode(access_token, options={"verify_signature": False}).get("sub")
+        for account in self.accounts.values():
+            if account["sub"] == sub:
+                return account
+        raise IdentityFailure(Failure.NOT_AUTHORIZED, "Invalid access token.")
 
     def tokens_of(self, email: str) -> Tokens:
         """The tokens a sign-in of this account gets (for tests that need an access token)."""

@@ -10,16 +10,18 @@ from chalicelib.users.identity_provider import (
     CognitoIdentityProvider,
     Failure,
     IdentityFailure,
+    MfaChallenge,
     Tokens,
 )
-from tests.helpers import STRONG_PASSWORD
+from tests.helpers import STRONG_PASSWORD, current_totp_code
 from tests.service.fakes import FakeIdentityProvider
 
 
 @pytest.fixture(params=["cognito", "fake"])
-def provider(request):
+def provider(request, monkeypatch):
     if request.param == "cognito":
         request.getfixturevalue("aws")
+        monkeypatch.setenv("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
         return CognitoIdentityProvider(get_settings())
     return FakeIdentityProvider()
 
@@ -62,3 +64,32 @@ def test_a_deleted_account_is_gone(provider):
     assert failure_of(lambda: provider.password_login("ada@example.com", STRONG_PASSWORD)
                       ) in {Failure.NOT_AUTHORIZED, Failure.USER_NOT_FOUND}
     assert provider.sign_up("ada@example.com", STRONG_PASSWORD, "Ada", "Lovelace")
+
+
+def _signed_in(provider, email="ada@example.com"):
+    provider.sign_up(email, STRONG_PASSWORD, "Ada", "Lovelace")
+    provider.confirm_user(email)
+    tokens = provider.password_login(email, STRONG_PASSWORD)
+    assert isinstance(tokens, Tokens)
+    return tokens
+
+
+def test_software_token_mfa_checks_codes_and_turns_sign_in_into_a_challenge(provider):
+    tokens = _signed_in(provider)
+    secret = provider.start_software_token(tokens.access_token)
+    wrong = "000000" if current_totp_code(secret) != "000000" else "111111"
+    assert failure_of(lambda: provider.verify_software_token(tokens.access_token, wrong)
+                      ) is Failure.CODE_MISMATCH
+    provider.verify_software_token(tokens.access_token, current_totp_code(secret))
+    provider.set_software_token_mfa(tokens.access_token, True)
+    challenge = provider.password_login("ada@example.com", STRONG_PASSWORD)
+    assert isinstance(challenge, MfaChallenge)
+    assert failure_of(lambda: provider.answer_mfa_challenge(
+        "ada@example.com", challenge.session, wrong)) is Failure.CODE_MISMATCH
+    again = provider.password_login("ada@example.com", STRONG_PASSWORD)
+    answered = provider.answer_mfa_challenge("ada@example.com", again.session,
+                                             current_totp_code(secret))
+    subject = jwt.decode(answered.access_token, options={"verify_signature": False})["sub"]
+    assert subject == jwt.decode(tokens.access_token, options={"verify_signature": False})["sub"]
+    provider.set_software_token_mfa(tokens.access_token, False)
+    assert isinstance(provider.password_login("ada@example.com", STRONG_PASSWORD), Tokens)
