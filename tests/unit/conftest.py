@@ -17,35 +17,15 @@ import boto3
 import pytest
 from chalice.test import Client
 from moto import mock_aws
-from moto.cognitoidp import cognitoidp_backends
-from moto.cognitoidp import models as cognito_models
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.core.models import MockAWS
-from moto.dynamodb import dynamodb_backends
+from moto.cognitoidp.models import cognitoidp_backends
+from moto.core.models import DEFAULT_ACCOUNT_ID, MockAWS
+from moto.dynamodb.models import dynamodb_backends
 
 from chalicelib import wiring
 from chalicelib.core import identity
 from chalicelib.core.logging import logger
 from scripts.resources import ensure_table, ensure_user_pool
 from tests.helpers import moto_public_jwks
-
-
-class _SigningKeyImportedOnce:
-    """Stands in for joserfc's `jwk` in moto's Cognito: moto imports (and validates, about a
-    quarter of a second) the same fixed RSA signing key for every user pool it creates, and
-    every test creates one. The key never changes, so it is imported once."""
-
-    def __init__(self) -> None:
-        real = cognito_models.jwk
-        imported: dict[str, Any] = {}
-
-        def import_key(document: Any) -> Any:
-            cache_key = repr(document)
-            if cache_key not in imported:
-                imported[cache_key] = real.RSAKey.import_key(document)
-            return imported[cache_key]
-
-        self.RSAKey = type("RSAKey", (), {"import_key": staticmethod(import_key)})
 
 
 class _EmptyStack:
@@ -55,8 +35,7 @@ class _EmptyStack:
     def __init__(self, table: str, pool_id: str, client_id: str) -> None:
         self.names = {"table": table, "pool_id": pool_id, "client_id": client_id}
         self._table = copy.deepcopy(self._dynamodb().tables[table])
-        self._pool = self._cognito().user_pools[pool_id]
-        self._pool = self._copy_of_pool()
+        self._pool = self._copy_of_pool(self._cognito().user_pools[pool_id])
 
     @staticmethod
     def _dynamodb() -> Any:
@@ -66,29 +45,29 @@ class _EmptyStack:
     def _cognito() -> Any:
         return cognitoidp_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_DEFAULT_REGION"]]
 
-    def _copy_of_pool(self) -> Any:
-        # The signing key is immutable (and not copyable): every copy shares it.
-        key = self._pool.json_web_key
-        return copy.deepcopy(self._pool, memo={id(key): key})
+    @staticmethod
+    def _copy_of_pool(pool: Any) -> Any:
+        # The signing key is immutable and not copyable (and importing it again costs a
+        # quarter of a second): every copy shares it.
+        key = pool.json_web_key
+        return copy.deepcopy(pool, memo={id(key): key})
 
     def restore(self, mock: MockAWS) -> None:
         mock.reset()
         self._dynamodb().tables[self.names["table"]] = copy.deepcopy(self._table)
-        self._cognito().user_pools[self.names["pool_id"]] = self._copy_of_pool()
+        self._cognito().user_pools[self.names["pool_id"]] = self._copy_of_pool(self._pool)
 
 
 @pytest.fixture(scope="session")
 def moto_session() -> Iterator[tuple[MockAWS, _EmptyStack]]:
     """moto for the rest of the session (from the first test that needs AWS), with the app's
     table and user pool made once."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cognito_models, "jwk", _SigningKeyImportedOnce())
-        with mock_aws() as mock:
-            table = os.environ["TABLE_NAME"]
-            ensure_table(boto3.client("dynamodb"), table)
-            pool_id, client_id = ensure_user_pool(boto3.client("cognito-idp"),
-                                                  "ai-lifestyle-test", "ai-lifestyle-test-web")
-            yield mock, _EmptyStack(table, pool_id, client_id)
+    with mock_aws() as mock:
+        table = os.environ["TABLE_NAME"]
+        ensure_table(boto3.client("dynamodb"), table)
+        pool_id, client_id = ensure_user_pool(boto3.client("cognito-idp"), "ai-lifestyle-test",
+                                              "ai-lifestyle-test-web")
+        yield mock, _EmptyStack(table, pool_id, client_id)
 
 
 @pytest.fixture
