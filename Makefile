@@ -6,8 +6,8 @@ STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 STAGE ?= dev
 
-.PHONY: help run stack stack-env test lint typecheck unit integration e2e stack-tests verify-user \
-	clean package package-all deploy-checks deploy bench bench-checks
+.PHONY: help run stack stack-env test lint typecheck unit service integration e2e stack-tests \
+	verify-user clean package package-all deploy-checks deploy bench bench-checks
 
 help:
 	@echo "Run it"
@@ -18,9 +18,11 @@ help:
 	@echo "                           folder of its data and logs (outside the project)"
 	@echo "  make verify-user EMAIL=x verify a locally registered account (there is no email)"
 	@echo "Test it"
-	@echo "  make test                lint, types, unit, bench checks, integration, e2e, deploy checks"
+	@echo "  make test                lint, types, unit, service, bench checks, integration, e2e,"
+	@echo "                           deploy checks"
 	@echo "  make lint | typecheck    ruff | mypy --strict"
-	@echo "  make unit | integration | e2e   one test layer"
+	@echo "  make unit | service | integration | e2e   one test layer (service: the rules on"
+	@echo "                           in-memory fakes, no moto, no HTTP)"
 	@echo "  make stack-tests         integration and e2e in one run (one shared local stack)"
 	@echo "  make bench-checks        the benchmark's own logic, offline"
 	@echo "  make bench               benchmarks and cost budgets -> bench/results/ (not in make test)"
@@ -72,6 +74,10 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
 
+# Services built with in-memory fakes (tests/service/fakes.py): rules in milliseconds.
+service: $(STAMP)
+	$(BIN)/python -m pytest tests/service
+
 integration: $(STAMP)
 	$(BIN)/python -m pytest tests/integration
 
@@ -82,7 +88,7 @@ e2e: $(STAMP)
 stack-tests: $(STAMP)
 	$(BIN)/python -m pytest tests/integration tests/e2e
 
-test: lint typecheck unit bench-checks stack-tests deploy-checks
+test: lint typecheck unit service bench-checks stack-tests deploy-checks
 
 # The benchmark's own logic, offline (the benchmark itself is `make bench`).
 bench-checks: $(STAMP)

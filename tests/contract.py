@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 CONTRACT_PATH = ROOT / "contract" / "openapi.yaml"
 _URI = "urn:ai-lifestyle:contract"

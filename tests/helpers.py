@@ -1,10 +1,16 @@
 """Small helpers shared by the test layers."""
 
+import gzip
 import json
+import threading
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
+import boto3
 from chalice.test import Client
 
+ROOT = Path(__file__).resolve().parent.parent  # the project
 STRONG_PASSWORD = "Str0ng!Passw0rd"
 
 
@@ -54,3 +60,49 @@ def get(client: Client, path: str, token: str | None = None, **headers: str) -> 
     if token:
         headers["Authorization"] = f"Bearer {token}"
     return client.http.get(path, headers=headers)
+
+
+def signed_in_user(client: Client, aws: dict[str, str], email: str = "ada@example.com") -> str:
+    """Register, verify (as the dev command does) and sign in; the access token."""
+    assert post_json(client, "/auth/register", new_user(email)).status_code == 201
+    boto3.client("cognito-idp").admin_confirm_sign_up(UserPoolId=aws["pool_id"], Username=email)
+    login = post_json(client, "/auth/login", {"email": email, "password": new_user()["password"]})
+    assert login.status_code == 200, login.body
+    return str(json.loads(login.body)["accessToken"])
+
+
+def log_lines(captured: str) -> list[dict[str, Any]]:
+    """The JSON lines of what the app logged (other lines are skipped)."""
+    return [json.loads(line) for line in captured.splitlines() if line.startswith("{")]
+
+
+def moto_public_jwks() -> dict[str, Any]:
+    """The keys moto signs Cognito tokens with; moto's in-process mock does not serve them over
+    urllib, so they are handed to the app's key cache directly."""
+    raw = (resources.files("moto") / "cognitoidp/resources/jwks-public.json.gz").read_bytes()
+    document: dict[str, Any] = json.loads(gzip.decompress(raw))
+    return document
+
+
+def registered_user(auth_service: Any, identity: Any, email: str = "ada@example.com") -> str:
+    """Register through the auth service and confirm the account in the fake identity
+    provider (tests/service/fakes.py), as `signed_in_user` does over HTTP; the user id."""
+    from chalicelib.core.validation import parse
+    from chalicelib.users.models import RegisterRequest
+
+    registered = auth_service.register(parse(RegisterRequest, new_user(email)))
+    identity.confirm_user(email)
+    return str(registered["userId"])
+
+
+class RequestLog:
+    """Counts the DynamoDB operations the app's client sends (register it for
+    "before-call.dynamodb" on the client's events)."""
+
+    def __init__(self) -> None:
+        self.operations: list[str] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        with self._lock:
+            self.operations.append(model.name)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 COLLECTION = ROOT / "docs" / "new-user-journey.http"
 _METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")

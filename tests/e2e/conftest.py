@@ -12,8 +12,7 @@ import pytest
 import requests
 
 from tests import contract
-from tests.conftest import ROOT
-from tests.helpers import STRONG_PASSWORD
+from tests.helpers import ROOT, STRONG_PASSWORD
 
 
 def _free_port() -> int:

@@ -31,8 +31,7 @@ from chalice.cli.filewatch.stat import StatFileWatcher
 from chalicelib.core import local_stage
 from scripts.local_stack import DynamoDBLocalUnavailable, ManagedProcess, fetch_dynamodb_local
 from tests import contract
-from tests.conftest import ROOT
-from tests.helpers import STRONG_PASSWORD, assert_envelope
+from tests.helpers import ROOT, STRONG_PASSWORD, assert_envelope
 from tests.stack import running_in_ci
 
 STACK_NOT_RUNNING = "The local stack is not running: start it with `make stack`."

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from tests import contract
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 SETTINGS = Path(__file__).with_name("schemathesis.toml")
 CHECKS = ("not_a_server_error,response_schema_conformance,status_code_conformance,"

@@ -15,18 +15,7 @@ from chalicelib.core.http import Page, etag
 from chalicelib.core.idempotency import StoredResponse, key_from
 from chalicelib.core.validation import parse
 from chalicelib.goals.models import ActivityFields, GoalCreate, GoalUpdate
-
-
-class RequestLog:
-    """Counts the DynamoDB operations the app's client sends."""
-
-    def __init__(self) -> None:
-        self.operations: list[str] = []
-        self._lock = threading.Lock()
-
-    def __call__(self, model: Any, **_: Any) -> None:
-        with self._lock:
-            self.operations.append(model.name)
+from tests.helpers import RequestLog
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from chalicelib.journal import stats as journal_stats
 from chalicelib.journal.models import EntryCreate, EntryFields
 from chalicelib.journal.repository import JournalRepository
 from chalicelib.journal.service import JournalService
-from tests.integration.test_goals_on_dynamodb_local import RequestLog
+from tests.helpers import RequestLog
 
 LOS_ANGELES = "America/Los_Angeles"
 

@@ -21,7 +21,7 @@ from chalicelib.journal.models import (
     EntryFields,
 )
 from chalicelib.journal.service import JournalService
-from tests.integration.test_goals_on_dynamodb_local import RequestLog
+from tests.helpers import RequestLog
 
 
 @pytest.fixture

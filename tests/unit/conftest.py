@@ -1,51 +1,88 @@
-"""Unit tests run the app in-process with Chalice's test client and moto in-process."""
+"""Unit tests run the app in-process with Chalice's test client and moto in-process.
 
-import gzip
+moto is started once per session and reset before each test that asks for `aws`, and the
+app's table and user pool, made once, are copied back in: every test still begins with an empty
+table and user pool, without paying per test for botocore to load its service models again
+(moto's start gives boto3 a new default session) or for the calls that make them.
+"""
+
+import copy
 import io
-import json
 import logging
 import os
 from collections.abc import Iterator
-from importlib import resources
 from typing import Any
 
 import boto3
 import pytest
 from chalice.test import Client
 from moto import mock_aws
+from moto.cognitoidp.models import cognitoidp_backends
+from moto.core.models import DEFAULT_ACCOUNT_ID, MockAWS
+from moto.dynamodb.models import dynamodb_backends
 
 from chalicelib import wiring
 from chalicelib.core import identity
 from chalicelib.core.logging import logger
 from scripts.resources import ensure_table, ensure_user_pool
-from tests.helpers import get, new_user, post_json, put_json
-
-__all__ = ["get", "log_lines", "post_json", "put_json", "signed_in_user"]
+from tests.helpers import moto_public_jwks
 
 
-def moto_public_jwks() -> dict[str, Any]:
-    """The keys moto signs Cognito tokens with; moto's in-process mock does not serve them over
-    urllib, so they are handed to the app's key cache directly."""
-    raw = (resources.files("moto") / "cognitoidp/resources/jwks-public.json.gz").read_bytes()
-    document: dict[str, Any] = json.loads(gzip.decompress(raw))
-    return document
+class _EmptyStack:
+    """The app's table and user pool as moto holds them right after they were made, copied
+    back in after every reset: making them through the API costs eight calls per test."""
+
+    def __init__(self, table: str, pool_id: str, client_id: str) -> None:
+        self.names = {"table": table, "pool_id": pool_id, "client_id": client_id}
+        self._table = copy.deepcopy(self._dynamodb().tables[table])
+        self._pool = self._copy_of_pool(self._cognito().user_pools[pool_id])
+
+    @staticmethod
+    def _dynamodb() -> Any:
+        return dynamodb_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_DEFAULT_REGION"]]
+
+    @staticmethod
+    def _cognito() -> Any:
+        return cognitoidp_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_DEFAULT_REGION"]]
+
+    @staticmethod
+    def _copy_of_pool(pool: Any) -> Any:
+        # The signing key is immutable and not copyable (and importing it again costs a
+        # quarter of a second): every copy shares it.
+        key = pool.json_web_key
+        return copy.deepcopy(pool, memo={id(key): key})
+
+    def restore(self, mock: MockAWS) -> None:
+        mock.reset()
+        self._dynamodb().tables[self.names["table"]] = copy.deepcopy(self._table)
+        self._cognito().user_pools[self.names["pool_id"]] = self._copy_of_pool(self._pool)
 
 
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """In-process DynamoDB and Cognito with the app's table and user pool."""
-    with mock_aws():
+@pytest.fixture(scope="session")
+def moto_session() -> Iterator[tuple[MockAWS, _EmptyStack]]:
+    """moto for the rest of the session (from the first test that needs AWS), with the app's
+    table and user pool made once."""
+    with mock_aws() as mock:
         table = os.environ["TABLE_NAME"]
         ensure_table(boto3.client("dynamodb"), table)
         pool_id, client_id = ensure_user_pool(boto3.client("cognito-idp"), "ai-lifestyle-test",
                                               "ai-lifestyle-test-web")
-        monkeypatch.setenv("COGNITO_USER_POOL_ID", pool_id)
-        monkeypatch.setenv("COGNITO_CLIENT_ID", client_id)
-        monkeypatch.setattr(identity, "jwks_cache",
-                            identity.JwksCache(fetch=lambda url: moto_public_jwks()))
-        wiring.reset()
-        yield {"table": table, "pool_id": pool_id, "client_id": client_id}
-        wiring.reset()
+        yield mock, _EmptyStack(table, pool_id, client_id)
+
+
+@pytest.fixture
+def aws(moto_session: tuple[MockAWS, _EmptyStack], monkeypatch: pytest.MonkeyPatch
+        ) -> Iterator[dict[str, str]]:
+    """In-process DynamoDB and Cognito with the app's table and user pool, empty."""
+    mock, stack = moto_session
+    stack.restore(mock)
+    monkeypatch.setenv("COGNITO_USER_POOL_ID", stack.names["pool_id"])
+    monkeypatch.setenv("COGNITO_CLIENT_ID", stack.names["client_id"])
+    monkeypatch.setattr(identity, "jwks_cache",
+                        identity.JwksCache(fetch=lambda url: moto_public_jwks()))
+    wiring.reset()
+    yield dict(stack.names)
+    wiring.reset()
 
 
 @pytest.fixture
@@ -54,15 +91,6 @@ def client(aws: dict[str, str]) -> Iterator[Client]:
 
     with Client(app, stage_name="local") as test_client:
         yield test_client
-
-
-def signed_in_user(client: Client, aws: dict[str, str], email: str = "ada@example.com") -> str:
-    """Register, verify (as the dev command does) and sign in; the access token."""
-    assert post_json(client, "/auth/register", new_user(email)).status_code == 201
-    boto3.client("cognito-idp").admin_confirm_sign_up(UserPoolId=aws["pool_id"], Username=email)
-    login = post_json(client, "/auth/login", {"email": email, "password": new_user()["password"]})
-    assert login.status_code == 200, login.body
-    return str(json.loads(login.body)["accessToken"])
 
 
 @pytest.fixture
@@ -75,7 +103,3 @@ def app_logs() -> Iterator[Any]:
     service_logger.addHandler(handler)
     yield stream.getvalue
     service_logger.removeHandler(handler)
-
-
-def log_lines(captured: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in captured.splitlines() if line.startswith("{")]

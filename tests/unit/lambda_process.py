@@ -56,7 +56,7 @@ def main(out: Path) -> None:
         from app import app
         from bench.gateway import Gateway, LambdaContext, event
         from chalicelib.core import identity
-        from tests.unit.conftest import moto_public_jwks
+        from tests.helpers import moto_public_jwks
 
         identity.jwks_cache = identity.JwksCache(fetch=lambda url: moto_public_jwks())
         emitter = CapturingEmitter()

@@ -1,4 +1,6 @@
-"""Register, verify, login, refresh and reset through the routes (moto Cognito in-process)."""
+"""Register, verify, login, refresh and reset through the routes (moto Cognito in-process).
+Account rules that need no Cognito (duplicates, unverified or failed sign-in) are tested on the
+auth service, in tests/service/test_account_rules.py."""
 
 import json
 
@@ -7,8 +9,7 @@ import pytest
 from botocore.stub import Stubber
 
 from chalicelib import wiring
-from tests.helpers import STRONG_PASSWORD, assert_envelope, new_user
-from tests.unit.conftest import get, post_json, signed_in_user
+from tests.helpers import STRONG_PASSWORD, assert_envelope, get, new_user, post_json, signed_in_user
 
 
 def _items(table):
@@ -32,14 +33,6 @@ def test_register_creates_the_user_and_the_profile(client, aws):
     assert len(_cognito_users(aws)) == 1
 
 
-def test_emails_are_case_insensitive_duplicates_are_409(client, aws):
-    assert post_json(client, "/auth/register", new_user("ada@example.com")).status_code == 201
-    again = post_json(client, "/auth/register", new_user("ADA@example.com"))
-    assert again.status_code == 409
-    assert_envelope(again.body, 409, "USER_ALREADY_EXISTS")
-    assert len(_items(aws["table"])) == 1
-
-
 @pytest.mark.parametrize("field, value", [
     ("password", "alllowercase1!"), ("password", "NoDigits!!"), ("password", "NoSymbol123"),
     ("password", "Sh0rt!"), ("password", "A1!" + "a" * 130), ("firstName", ""),
@@ -53,25 +46,6 @@ def test_bad_registration_fields_are_400_and_write_nothing(client, aws, field, v
     assert [error["field"] for error in body["validation_errors"]] == [field]
     assert _items(aws["table"]) == []
     assert _cognito_users(aws) == []
-
-
-def test_unverified_login_is_403(client):
-    post_json(client, "/auth/register", new_user())
-    response = post_json(client, "/auth/login", {"email": "ada@example.com",
-                                                 "password": STRONG_PASSWORD})
-    assert response.status_code == 403
-    assert_envelope(response.body, 403, "ACCOUNT_NOT_VERIFIED")
-
-
-def test_wrong_password_and_unknown_email_look_the_same(client, aws):
-    signed_in_user(client, aws)
-    wrong = post_json(client, "/auth/login", {"email": "ada@example.com", "password": "Nope1!xx"})
-    unknown = post_json(client, "/auth/login", {"email": "bob@example.com",
-                                                "password": STRONG_PASSWORD})
-    assert wrong.status_code == unknown.status_code == 401
-    wrong_body = assert_envelope(wrong.body, 401, "INVALID_CREDENTIALS")
-    unknown_body = assert_envelope(unknown.body, 401, "INVALID_CREDENTIALS")
-    assert wrong_body["message"] == unknown_body["message"]
 
 
 def test_login_returns_tokens_and_profile_without_an_mfa_key(client, aws):

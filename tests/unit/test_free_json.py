@@ -5,8 +5,7 @@ import json
 
 import pytest
 
-from tests.helpers import assert_envelope
-from tests.unit.conftest import post_json, signed_in_user
+from tests.helpers import assert_envelope, post_json, signed_in_user
 
 HOSTILE = [
     ("1e-200", {"foo": 1e-200}, "foo"),

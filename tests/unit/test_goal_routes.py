@@ -7,8 +7,7 @@ import boto3
 import pytest
 
 from chalicelib import wiring
-from tests.helpers import assert_envelope
-from tests.unit.conftest import get, log_lines, post_json, put_json, signed_in_user
+from tests.helpers import assert_envelope, get, log_lines, post_json, put_json, signed_in_user
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ import pytest
 from chalicelib import wiring
 from chalicelib.core import routing
 from chalicelib.core.config import get_settings
-from tests.helpers import assert_envelope, new_user
-from tests.unit.conftest import get, post_json, signed_in_user
+from tests.helpers import assert_envelope, get, new_user, post_json, signed_in_user
 
 
 def test_unknown_route_is_404_in_the_envelope(client):

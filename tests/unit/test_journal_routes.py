@@ -4,8 +4,7 @@ import json
 
 import pytest
 
-from tests.helpers import assert_envelope
-from tests.unit.conftest import get, post_json, put_json, signed_in_user
+from tests.helpers import assert_envelope, get, post_json, put_json, signed_in_user
 
 
 @pytest.fixture

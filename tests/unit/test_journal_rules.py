@@ -8,8 +8,7 @@ import boto3
 import pytest
 
 from chalicelib.journal import text
-from tests.helpers import assert_envelope
-from tests.unit.conftest import get, post_json, put_json, signed_in_user
+from tests.helpers import assert_envelope, get, post_json, put_json, signed_in_user
 
 
 @pytest.fixture

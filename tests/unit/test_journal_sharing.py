@@ -7,8 +7,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.helpers import assert_envelope
-from tests.unit.conftest import get, post_json, put_json, signed_in_user
+from tests.helpers import assert_envelope, get, post_json, put_json, signed_in_user
 
 OWNER = "ada@example.com"
 FRIEND = "friend@example.com"

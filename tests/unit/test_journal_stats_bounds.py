@@ -14,8 +14,7 @@ import pytest
 
 from chalicelib.core.errors import BusinessRuleViolation
 from chalicelib.journal import stats
-from tests.helpers import assert_envelope
-from tests.unit.conftest import get, post_json, put_json, signed_in_user
+from tests.helpers import assert_envelope, get, post_json, put_json, signed_in_user
 
 DYNAMODB_ITEM_LIMIT = 400 * 1024
 

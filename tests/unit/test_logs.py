@@ -2,8 +2,7 @@
 
 import json
 
-from tests.helpers import STRONG_PASSWORD, new_user
-from tests.unit.conftest import get, log_lines, put_json, signed_in_user
+from tests.helpers import STRONG_PASSWORD, get, log_lines, new_user, put_json, signed_in_user
 
 
 def test_requests_are_logged_without_secrets(client, aws, app_logs):

@@ -13,7 +13,7 @@ import pytest
 
 from bench.gateway import LambdaContext, event
 from chalicelib.core import metrics, telemetry, tracing
-from tests.unit.conftest import get, log_lines
+from tests.helpers import get, log_lines
 from tests.unit.lambda_process import GATEWAY_REQUEST_ID, PERSONAL
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,13 +1,13 @@
-"""GET/PUT /users/profile: the full shape, partial updates, `null` clears, bad input writes
-nothing, and nobody reaches another user's profile."""
+"""GET/PUT /users/profile over HTTP: the full shape, partial updates, bad input writes nothing,
+and nobody reaches another user's profile. The profile rules (`null` clears, encryption fields,
+a vanished profile) are tested on the service, in tests/service/test_profile_rules.py."""
 
 import json
 
 import boto3
 import pytest
 
-from tests.helpers import assert_envelope
-from tests.unit.conftest import get, put_json, signed_in_user
+from tests.helpers import assert_envelope, get, put_json, signed_in_user
 
 PROFILE_FIELDS = {"userId", "email", "firstName", "lastName", "emailVerified", "mfaEnabled",
                   "phoneNumber", "dateOfBirth", "timezone", "dayStartHour", "preferences",
@@ -60,26 +60,6 @@ def test_partial_update_changes_only_what_was_sent(client, token):
     assert json.loads(get(client, "/users/profile", token).body) == profile
 
 
-def test_null_clears_optional_fields_and_resets_defaults(client, token):
-    put_json(client, "/users/profile", {"phoneNumber": "+14155550123", "timezone": "Asia/Tokyo",
-                                        "encryptionKeyId": "key-1"}, token)
-    response = put_json(client, "/users/profile", {"phoneNumber": None, "timezone": None,
-                                                   "encryptionKeyId": None}, token)
-    profile = json.loads(response.body)
-    assert profile["phoneNumber"] is None
-    assert profile["encryptionKeyId"] is None
-    assert profile["timezone"] == "UTC"
-
-
-def test_encryption_fields_round_trip(client, token):
-    response = put_json(client, "/users/profile", {
-        "encryptionEnabled": True, "encryptionSetupDate": "2026-11-20T10:00:00+01:00",
-        "encryptionKeyId": "kms-key-7"}, token)
-    profile = json.loads(response.body)
-    assert profile["encryptionEnabled"] is True
-    assert profile["encryptionSetupDate"] == "2026-11-20T09:00:00.000Z"
-
-
 @pytest.mark.parametrize("body, field", [
     ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
     ({"timezone": "../../etc/passwd"}, "timezone"),
@@ -114,13 +94,3 @@ def test_each_user_sees_only_their_own_profile(client, aws, token):
     assert theirs["email"] == "bob@example.com"
     put_json(client, "/users/profile", {"firstName": "Bob"}, other)
     assert json.loads(get(client, "/users/profile", token).body)["firstName"] == "Ada"
-
-
-def test_a_profile_that_vanished_is_404(client, aws, token):
-    boto3.client("dynamodb").delete_item(TableName=aws["table"],
-                                         Key={"PK": _stored(aws)["PK"], "SK": {"S": "PROFILE"}})
-    response = get(client, "/users/profile", token)
-    assert_envelope(response.body, response.status_code, "PROFILE_NOT_FOUND")
-    update = put_json(client, "/users/profile", {"firstName": "Ada"}, token)
-    assert update.status_code == 404
-    assert boto3.client("dynamodb").scan(TableName=aws["table"])["Items"] == []

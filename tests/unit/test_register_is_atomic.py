@@ -5,8 +5,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib import wiring
-from tests.helpers import new_user
-from tests.unit.conftest import post_json
+from tests.helpers import new_user, post_json
 
 
 def test_profile_write_failure_removes_the_cognito_user(client, aws, monkeypatch):

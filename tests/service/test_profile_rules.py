@@ -1,0 +1,50 @@
+"""Profile rules on the profile service with an in-memory repository: `null` clears optional
+fields and resets defaults, encryption fields round-trip, and a profile that vanished is 404.
+The HTTP side (shape on the wire, 400s that write nothing, one user never reaching another's
+profile through their token) is in tests/unit/test_profile_routes.py."""
+
+import pytest
+
+from chalicelib.core.errors import NotFound
+from chalicelib.core.validation import parse
+from chalicelib.users.models import ProfileUpdate
+from tests.helpers import registered_user
+
+
+@pytest.fixture
+def user_id(auth_service, identity):
+    return registered_user(auth_service, identity)
+
+
+def update(service, user_id, body):
+    """What PUT /users/profile does with a body, after the route parsed it."""
+    return service.update(user_id, parse(ProfileUpdate, body))
+
+
+def test_null_clears_optional_fields_and_resets_defaults(profile_service, user_id):
+    update(profile_service, user_id, {"phoneNumber": "+14155550123", "timezone": "Asia/Tokyo",
+                                      "encryptionKeyId": "key-1"})
+    profile = update(profile_service, user_id, {"phoneNumber": None, "timezone": None,
+                                                "encryptionKeyId": None})
+    assert profile["phoneNumber"] is None
+    assert profile["encryptionKeyId"] is None
+    assert profile["timezone"] == "UTC"
+
+
+def test_encryption_fields_round_trip(profile_service, user_id):
+    profile = update(profile_service, user_id, {
+        "encryptionEnabled": True, "encryptionSetupDate": "2026-11-20T10:00:00+01:00",
+        "encryptionKeyId": "kms-key-7"})
+    assert profile["encryptionEnabled"] is True
+    assert profile["encryptionSetupDate"] == "2026-11-20T09:00:00.000Z"
+
+
+def test_a_profile_that_vanished_is_404(profile_service, profiles, user_id):
+    del profiles.items[user_id]
+    with pytest.raises(NotFound) as read:
+        profile_service.get(user_id)
+    assert (read.value.status, read.value.code) == (404, "PROFILE_NOT_FOUND")
+    with pytest.raises(NotFound) as changed:
+        update(profile_service, user_id, {"firstName": "Ada"})
+    assert changed.value.status == 404
+    assert profiles.items == {}
