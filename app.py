@@ -27,9 +27,12 @@ app = Chalice(app_name="ai-lifestyle-api")
 # before Lambda runs. The pool's ARN is set per stage by the deploy template.
 _authorizer = CognitoUserPoolAuthorizer(
     "CognitoAuthorizer",
-    provider_arns=[os.environ.get(
-        "COGNITO_USER_POOL_ARN",
-        "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_placeholder")],
+    provider_arns=[
+        os.environ.get(
+            "COGNITO_USER_POOL_ARN",
+            "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_placeholder",
+        )
+    ],
 ).with_scopes([ACCESS_TOKEN_SCOPE])
 api = Api(app, authorizer=_authorizer if chalice_authorizer_enabled() else None)
 
@@ -45,38 +48,58 @@ def health(request: ApiRequest) -> dict[str, Any]:
 
 @api.route("/docs", public=True)
 def docs_page(request: ApiRequest) -> Response:
-    return Response(body=docs.PAGE, headers={"Content-Type": "text/html; charset=utf-8",
-                                             "Cache-Control": PUBLIC_FOR_FIVE_MINUTES,
-                                             "Content-Security-Policy":
-                                                 docs.CONTENT_SECURITY_POLICY})
+    return Response(
+        body=docs.PAGE,
+        headers={
+            "Content-Type": "text/html; charset=utf-8",
+            "Cache-Control": PUBLIC_FOR_FIVE_MINUTES,
+            "Content-Security-Policy": docs.CONTENT_SECURITY_POLICY,
+        },
+    )
 
 
 @api.route(f"/docs/{docs.SWAGGER_SCRIPT}", public=True)
 def docs_script(request: ApiRequest) -> Response:
-    return Response(body=docs.swagger_script(),
-                    headers={"Content-Type": "application/javascript; charset=utf-8",
-                             "Cache-Control": "public, max-age=86400"})
+    return Response(
+        body=docs.swagger_script(),
+        headers={
+            "Content-Type": "application/javascript; charset=utf-8",
+            "Cache-Control": "public, max-age=86400",
+        },
+    )
 
 
 @api.route(f"/docs/{docs.SWAGGER_STYLES}", public=True)
 def docs_styles(request: ApiRequest) -> Response:
-    return Response(body=docs.swagger_styles(),
-                    headers={"Content-Type": "text/css; charset=utf-8",
-                             "Cache-Control": "public, max-age=86400"})
+    return Response(
+        body=docs.swagger_styles(),
+        headers={
+            "Content-Type": "text/css; charset=utf-8",
+            "Cache-Control": "public, max-age=86400",
+        },
+    )
 
 
 @api.route(f"/docs/{docs.STARTER_SCRIPT}", public=True)
 def docs_starter(request: ApiRequest) -> Response:
-    return Response(body=docs.STARTER,
-                    headers={"Content-Type": "application/javascript; charset=utf-8",
-                             "Cache-Control": PUBLIC_FOR_FIVE_MINUTES})
+    return Response(
+        body=docs.STARTER,
+        headers={
+            "Content-Type": "application/javascript; charset=utf-8",
+            "Cache-Control": PUBLIC_FOR_FIVE_MINUTES,
+        },
+    )
 
 
 @api.route("/openapi.yaml", public=True)
 def contract(request: ApiRequest) -> Response:
-    return Response(body=docs.contract_text(),
-                    headers={"Content-Type": "application/yaml; charset=utf-8",
-                             "Cache-Control": PUBLIC_FOR_FIVE_MINUTES})
+    return Response(
+        body=docs.contract_text(),
+        headers={
+            "Content-Type": "application/yaml; charset=utf-8",
+            "Cache-Control": PUBLIC_FOR_FIVE_MINUTES,
+        },
+    )
 
 
 @api.route("/config/features", public=True)
@@ -149,16 +172,18 @@ def start_mfa_setup(request: ApiRequest) -> dict[str, Any]:
 def finish_mfa_setup(request: ApiRequest) -> dict[str, Any]:
     from chalicelib.users.models import MfaCodeRequest
 
-    return wiring.auth().finish_mfa_setup(request.user_id, _access_token(request),
-                                          request.body(MfaCodeRequest))
+    return wiring.auth().finish_mfa_setup(
+        request.user_id, _access_token(request), request.body(MfaCodeRequest)
+    )
 
 
 @api.route("/auth/mfa/disable", methods=("POST",))
 def disable_mfa(request: ApiRequest) -> dict[str, Any]:
     from chalicelib.users.models import MfaCodeRequest
 
-    return wiring.auth().disable_mfa(request.user_id, _access_token(request),
-                                     request.body(MfaCodeRequest))
+    return wiring.auth().disable_mfa(
+        request.user_id, _access_token(request), request.body(MfaCodeRequest)
+    )
 
 
 @api.route("/users/profile")
@@ -174,8 +199,11 @@ def update_profile(request: ApiRequest) -> dict[str, Any]:
 
 
 def _stored(response: StoredResponse) -> Response:
-    return json_response(response.body, status=response.status,
-                         headers={"Location": response.location} if response.location else {})
+    return json_response(
+        response.body,
+        status=response.status,
+        headers={"Location": response.location} if response.location else {},
+    )
 
 
 def _versioned(item: dict[str, Any]) -> Response:
@@ -185,9 +213,14 @@ def _versioned(item: dict[str, Any]) -> Response:
 @api.route("/goals")
 def list_goals(request: ApiRequest) -> dict[str, Any]:
     return wiring.goals().list_goals(
-        request.user_id, page=request.page(), statuses=request.query_list("status"),
-        patterns=request.query_list("goalPattern"), categories=request.query_list("category"),
-        sort=request.query("sort"), timezone=request.timezone)
+        request.user_id,
+        page=request.page(),
+        statuses=request.query_list("status"),
+        patterns=request.query_list("goalPattern"),
+        categories=request.query_list("category"),
+        sort=request.query("sort"),
+        timezone=request.timezone,
+    )
 
 
 @api.route("/goals", methods=("POST",))
@@ -195,8 +228,9 @@ def create_goal(request: ApiRequest) -> Response:
     from chalicelib.goals.models import GoalCreate
 
     goal, key = request.creation(GoalCreate, "POST /goals")
-    return _stored(wiring.goals().create(request.user_id, goal, idempotency=key,
-                                         timezone=request.timezone))
+    return _stored(
+        wiring.goals().create(request.user_id, goal, idempotency=key, timezone=request.timezone)
+    )
 
 
 @api.route("/goals/{goalId}")
@@ -208,9 +242,15 @@ def get_goal(request: ApiRequest, goalId: str) -> Response:
 def update_goal(request: ApiRequest, goalId: str) -> Response:
     from chalicelib.goals.models import GoalUpdate
 
-    return _versioned(wiring.goals().update(
-        request.user_id, goalId, request.body(GoalUpdate), if_match=request.header("if-match"),
-        timezone=request.timezone))
+    return _versioned(
+        wiring.goals().update(
+            request.user_id,
+            goalId,
+            request.body(GoalUpdate),
+            if_match=request.header("if-match"),
+            timezone=request.timezone,
+        )
+    )
 
 
 @api.route("/goals/{goalId}", methods=("DELETE",))
@@ -221,9 +261,14 @@ def archive_goal(request: ApiRequest, goalId: str) -> dict[str, Any]:
 @api.route("/goals/{goalId}/activities")
 def list_activities(request: ApiRequest, goalId: str) -> dict[str, Any]:
     return wiring.activities().list_activities(
-        request.user_id, goalId, page=request.page(), start=request.query("startDate"),
-        end=request.query("endDate"), types=request.query_list("activityType"),
-        timezone=request.timezone)
+        request.user_id,
+        goalId,
+        page=request.page(),
+        start=request.query("startDate"),
+        end=request.query("endDate"),
+        types=request.query_list("activityType"),
+        timezone=request.timezone,
+    )
 
 
 @api.route("/goals/{goalId}/activities", methods=("POST",))
@@ -231,37 +276,45 @@ def log_activity(request: ApiRequest, goalId: str) -> Response:
     from chalicelib.goals.models import ActivityFields
 
     activity, key = request.creation(ActivityFields, f"POST /goals/{goalId}/activities")
-    return _stored(wiring.activities().log_activity(request.user_id, goalId, activity,
-                                                    idempotency=key, timezone=request.timezone))
+    return _stored(
+        wiring.activities().log_activity(
+            request.user_id, goalId, activity, idempotency=key, timezone=request.timezone
+        )
+    )
 
 
 @api.route("/goals/{goalId}/activities/{activityId}", methods=("PUT",))
 def update_activity(request: ApiRequest, goalId: str, activityId: str) -> dict[str, Any]:
     from chalicelib.goals.models import ActivityFields
 
-    return wiring.activities().update_activity(request.user_id, goalId, activityId,
-                                               request.body(ActivityFields),
-                                               timezone=request.timezone)
+    return wiring.activities().update_activity(
+        request.user_id, goalId, activityId, request.body(ActivityFields), timezone=request.timezone
+    )
 
 
 @api.route("/goals/{goalId}/activities/{activityId}", methods=("DELETE",))
 def delete_activity(request: ApiRequest, goalId: str, activityId: str) -> dict[str, Any]:
-    return wiring.activities().delete_activity(request.user_id, goalId, activityId,
-                                               timezone=request.timezone)
+    return wiring.activities().delete_activity(
+        request.user_id, goalId, activityId, timezone=request.timezone
+    )
 
 
 @api.route("/goals/{goalId}/progress")
 def goal_progress(request: ApiRequest, goalId: str) -> dict[str, Any]:
-    return wiring.goals().progress_report(request.user_id, goalId, period=request.query("period"),
-                                          timezone=request.timezone)
+    return wiring.goals().progress_report(
+        request.user_id, goalId, period=request.query("period"), timezone=request.timezone
+    )
 
 
 @api.route("/journal")
 def list_journal(request: ApiRequest) -> dict[str, Any]:
-    filters = {name: request.query(name)
-               for name in ("filter", "goalId", "tag", "mood", "template", "from", "to", "q")}
-    return wiring.journal().list_entries(request.user_id, page=request.page(), filters=filters,
-                                         timezone=request.timezone)
+    filters = {
+        name: request.query(name)
+        for name in ("filter", "goalId", "tag", "mood", "template", "from", "to", "q")
+    }
+    return wiring.journal().list_entries(
+        request.user_id, page=request.page(), filters=filters, timezone=request.timezone
+    )
 
 
 @api.route("/journal", methods=("POST",))
@@ -269,8 +322,9 @@ def create_journal_entry(request: ApiRequest) -> Response:
     from chalicelib.journal.models import EntryCreate
 
     entry, key = request.creation(EntryCreate, "POST /journal")
-    return _stored(wiring.journal().create(request.user_id, entry, idempotency=key,
-                                           timezone=request.timezone))
+    return _stored(
+        wiring.journal().create(request.user_id, entry, idempotency=key, timezone=request.timezone)
+    )
 
 
 @api.route("/journal/stats")
@@ -287,9 +341,15 @@ def get_journal_entry(request: ApiRequest, entryId: str) -> Response:
 def update_journal_entry(request: ApiRequest, entryId: str) -> Response:
     from chalicelib.journal.models import EntryFields
 
-    return _versioned(wiring.journal().update(
-        request.user_id, entryId, request.body(EntryFields),
-        if_match=request.header("if-match"), timezone=request.timezone))
+    return _versioned(
+        wiring.journal().update(
+            request.user_id,
+            entryId,
+            request.body(EntryFields),
+            if_match=request.header("if-match"),
+            timezone=request.timezone,
+        )
+    )
 
 
 @api.route("/journal/{entryId}", methods=("DELETE",))

@@ -49,21 +49,23 @@ def worst(operation: str, field: str) -> Callable[[Results], float | None]:
     def figure(results: Results) -> float | None:
         values = [float(summary[field]) for summary in _measured(results, operation)]
         return max(values) if values else None
+
     return figure
 
 
 def growth(operation: str, field: str) -> Callable[[Results], float | None]:
     """The value at the largest scaling level over the value at the smallest."""
+
     def figure(results: Results) -> float | None:
         levels = results.get("scaling", {}).get("operations", {}).get(operation) or {}
-        measured = {int(level): summary for level, summary in levels.items()
-                    if "p50Ms" in summary}
+        measured = {int(level): summary for level, summary in levels.items() if "p50Ms" in summary}
         if len(measured) < 2:
             return None
         low, high = measured[min(measured)][field], measured[max(measured)][field]
         if low == 0:
             return 1.0 if high == 0 else float("inf")
         return round(float(high) / float(low), 2)
+
     return figure
 
 
@@ -73,8 +75,9 @@ def cold_start_ratio(results: Results) -> float | None:
 
 
 def _one_request(operation: str, label: str) -> Budget:
-    return Budget(f"{operation}.requests", f"{label}: 1 DynamoDB request", 1,
-                  worst(operation, "requests"))
+    return Budget(
+        f"{operation}.requests", f"{label}: 1 DynamoDB request", 1, worst(operation, "requests")
+    )
 
 
 BUDGETS: list[Budget] = [
@@ -84,37 +87,75 @@ BUDGETS: list[Budget] = [
     _one_request("get_journal_entry", "get journal entry"),
     _one_request("list_journal", "list journal"),
     _one_request("journal_stats", "journal stats"),
-    Budget("progress.requests", "progress (period=current): at most 2 requests, at any scale", 2,
-           worst("progress", "requests")),
-    Budget("progress_all.requests", "progress (period=all): at most 2 requests, at any scale", 2,
-           worst("progress_all", "requests")),
-    Budget("log_activity.transactions", "log activity: one transaction", 1,
-           worst("log_activity", "transactions")),
-    Budget("log_activity.other_writes", "log activity: no write outside the transaction", 0,
-           worst("log_activity", "otherWrites")),
-    Budget("log_activity.reads", "log activity: at most one read", 1,
-           worst("log_activity", "reads")),
-    *(Budget(f"{operation}.{field}_growth", f"{label}: {title} at 10,000 / at 10 <= 1.3",
-             RATIO_LIMIT, growth(operation, field))
-      for operation, label in (("get_goal", "get goal"), ("list_goals", "list goals"),
-                               ("progress", "progress"), ("journal_stats", "journal stats"))
-      for field, title in (("p50Ms", "p50 latency"), ("rcu", "read capacity"))),
-    Budget("cold_start.ratio",
-           f"app import (CPU time) <= {RATIO_LIMIT}x the floor (chalice + boto3)",
-           RATIO_LIMIT, cold_start_ratio),
+    Budget(
+        "progress.requests",
+        "progress (period=current): at most 2 requests, at any scale",
+        2,
+        worst("progress", "requests"),
+    ),
+    Budget(
+        "progress_all.requests",
+        "progress (period=all): at most 2 requests, at any scale",
+        2,
+        worst("progress_all", "requests"),
+    ),
+    Budget(
+        "log_activity.transactions",
+        "log activity: one transaction",
+        1,
+        worst("log_activity", "transactions"),
+    ),
+    Budget(
+        "log_activity.other_writes",
+        "log activity: no write outside the transaction",
+        0,
+        worst("log_activity", "otherWrites"),
+    ),
+    Budget(
+        "log_activity.reads", "log activity: at most one read", 1, worst("log_activity", "reads")
+    ),
+    *(
+        Budget(
+            f"{operation}.{field}_growth",
+            f"{label}: {title} at 10,000 / at 10 <= 1.3",
+            RATIO_LIMIT,
+            growth(operation, field),
+        )
+        for operation, label in (
+            ("get_goal", "get goal"),
+            ("list_goals", "list goals"),
+            ("progress", "progress"),
+            ("journal_stats", "journal stats"),
+        )
+        for field, title in (("p50Ms", "p50 latency"), ("rcu", "read capacity"))
+    ),
+    Budget(
+        "cold_start.ratio",
+        f"app import (CPU time) <= {RATIO_LIMIT}x the floor (chalice + boto3)",
+        RATIO_LIMIT,
+        cold_start_ratio,
+    ),
 ]
 
 
-def check(results: Results, budgets: list[Budget] | None = None,
-          known: dict[str, KnownException] | None = None) -> list[dict[str, Any]]:
+def check(
+    results: Results,
+    budgets: list[Budget] | None = None,
+    known: dict[str, KnownException] | None = None,
+) -> list[dict[str, Any]]:
     """Every budget's verdict; `failed` is true for those that must fail the run."""
     known = KNOWN_EXCEPTIONS if known is None else known
     verdicts = []
     for budget in BUDGETS if budgets is None else budgets:
         figure = budget.figure(results)
         exception = known.get(budget.key)
-        verdict: dict[str, Any] = {"key": budget.key, "rule": budget.rule,
-                                   "limit": budget.limit, "measured": figure, "failed": False}
+        verdict: dict[str, Any] = {
+            "key": budget.key,
+            "rule": budget.rule,
+            "limit": budget.limit,
+            "measured": figure,
+            "failed": False,
+        }
         if figure is None:
             verdict["status"] = "not measured"
         elif figure <= budget.limit:
@@ -124,8 +165,11 @@ def check(results: Results, budgets: list[Budget] | None = None,
         elif exception and figure <= exception.ceiling:
             verdict.update(status="broken (known exception)", reason=exception.reason)
         elif exception:
-            verdict.update(status=f"BROKEN, worse than the known ceiling {exception.ceiling}",
-                           reason=exception.reason, failed=True)
+            verdict.update(
+                status=f"BROKEN, worse than the known ceiling {exception.ceiling}",
+                reason=exception.reason,
+                failed=True,
+            )
         else:
             verdict.update(status="BROKEN", failed=True)
         verdicts.append(verdict)

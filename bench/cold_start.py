@@ -12,9 +12,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-_TIMED_IMPORT = ("import time; started = time.perf_counter(); cpu = time.process_time(); "
-                 "import {modules}; "
-                 "print(time.perf_counter() - started, time.process_time() - cpu)")
+_TIMED_IMPORT = (
+    "import time; started = time.perf_counter(); cpu = time.process_time(); "
+    "import {modules}; "
+    "print(time.perf_counter() - started, time.process_time() - cpu)"
+)
 APP = "app"
 FLOOR = "chalice, boto3"
 
@@ -23,8 +25,14 @@ def _one(modules: str, cwd: Path, env: dict[str, str]) -> dict[str, float]:
     """Milliseconds spent importing (wall clock and CPU) and taken by the whole process, for
     one fresh process."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", _TIMED_IMPORT.format(modules=modules)],
-                          cwd=cwd, env=env, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _TIMED_IMPORT.format(modules=modules)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     process = time.perf_counter() - started
     wall, cpu = (float(part) for part in done.stdout.strip().splitlines()[-1].split())
     return {"import": wall * 1000, "cpu": cpu * 1000, "process": process * 1000}
@@ -38,15 +46,18 @@ def measure(cwd: Path, env: dict[str, str], runs: int) -> dict[str, Any]:
     beside it on 2 cores, the wall-clock medians moved by a factor of two)."""
     env = {**os.environ, **env}
     samples: dict[str, dict[str, list[float]]] = {
-        name: {"import": [], "cpu": [], "process": []} for name in ("app", "floor")}
+        name: {"import": [], "cpu": [], "process": []} for name in ("app", "floor")
+    }
     _one(APP, cwd, env)  # warm the OS file cache and the .pyc files once
     _one(FLOOR, cwd, env)
     for _ in range(runs):
         for name, modules in (("app", APP), ("floor", FLOOR)):
             for kind, value in _one(modules, cwd, env).items():
                 samples[name][kind].append(round(value, 2))
-    medians = {name: {kind: round(statistics.median(values), 1)
-                      for kind, values in kinds.items()} for name, kinds in samples.items()}
+    medians = {
+        name: {kind: round(statistics.median(values), 1) for kind, values in kinds.items()}
+        for name, kinds in samples.items()
+    }
     return {
         "runs": runs,
         "appImportMs": medians["app"]["import"],
@@ -63,14 +74,22 @@ def measure(cwd: Path, env: dict[str, str], runs: int) -> dict[str, Any]:
     }
 
 
-def heaviest_imports(cwd: Path, env: dict[str, str], top: int = 8, runs: int = 3
-                     ) -> list[dict[str, Any]]:
+def heaviest_imports(
+    cwd: Path, env: dict[str, str], top: int = 8, runs: int = 3
+) -> list[dict[str, Any]]:
     """Where the app's import time goes beyond the floor: `-X importtime` self times summed
     per top-level package, for packages the floor does not import (the least of `runs`
     processes, since a busy machine only ever adds time)."""
+
     def per_package(modules: str) -> dict[str, float]:
-        done = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {modules}"],
-                              cwd=cwd, env=env, capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", f"import {modules}"],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         totals: dict[str, float] = defaultdict(float)
         for line in done.stderr.splitlines():
             if not line.startswith("import time:") or "self [us]" in line:

@@ -10,13 +10,20 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-_BUILD = ("import sys; from pathlib import Path; from scripts.package import package; "
-          "package('dev', Path(sys.argv[1]))")
+_BUILD = (
+    "import sys; from pathlib import Path; from scripts.package import package; "
+    "package('dev', Path(sys.argv[1]))"
+)
 
 
 def measure(repo: Path, out_dir: Path, top: int = 6) -> dict[str, Any]:
-    subprocess.run([sys.executable, "-c", _BUILD, str(out_dir)], cwd=repo, check=True,
-                   capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "-c", _BUILD, str(out_dir)],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     zip_path = out_dir / "deployment.zip"
     sizes: dict[str, int] = defaultdict(int)
     unzipped = 0
@@ -29,6 +36,7 @@ def measure(repo: Path, out_dir: Path, top: int = 6) -> dict[str, Any]:
         "zipBytes": zip_path.stat().st_size,
         "zipMB": round(zip_path.stat().st_size / 1e6, 2),
         "unzippedMB": round(unzipped / 1e6, 2),
-        "largest": [{"entry": name, "compressedMB": round(size / 1e6, 2)}
-                    for name, size in largest],
+        "largest": [
+            {"entry": name, "compressedMB": round(size / 1e6, 2)} for name, size in largest
+        ],
     }

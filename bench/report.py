@@ -65,10 +65,13 @@ def _load(meta: dict[str, Any]) -> list[str]:
     load = meta.get("loadAverage")
     if not load:
         return []
-    return [f"Load average (1, 5, 15 min) at the start: {', '.join(map(str, load['start']))}; "
-            f"at the end: {', '.join(map(str, load['end']))}. Other work on the machine shows "
-            "in the per-operation latencies first; the scaling rounds are interleaved, so it "
-            "hits every level alike.", ""]
+    return [
+        f"Load average (1, 5, 15 min) at the start: {', '.join(map(str, load['start']))}; "
+        f"at the end: {', '.join(map(str, load['end']))}. Other work on the machine shows "
+        "in the per-operation latencies first; the scaling rounds are interleaved, so it "
+        "hits every level alike.",
+        "",
+    ]
 
 
 def _budgets(results: dict[str, Any]) -> list[str]:
@@ -76,18 +79,24 @@ def _budgets(results: dict[str, Any]) -> list[str]:
     for verdict in results["budgets"]:
         status = verdict["status"]
         shown = f"**{status}**" if status != "holds" else status
-        lines.append(f"| {verdict['rule']} | {_number(verdict['limit'])} | "
-                     f"{_number(verdict['measured'])} | {shown} |")
+        lines.append(
+            f"| {verdict['rule']} | {_number(verdict['limit'])} | "
+            f"{_number(verdict['measured'])} | {shown} |"
+        )
     broken = [v for v in results["budgets"] if v.get("reason")]
-    lines += ["", "Ratios are the largest scaling level over the smallest. Request counts are "
-              "the most any sample sent, per operation and at every scaling level."]
+    lines += [
+        "",
+        "Ratios are the largest scaling level over the smallest. Request counts are "
+        "the most any sample sent, per operation and at every scaling level.",
+    ]
     if broken:
         lines += ["", "### Budgets that do not hold", ""]
         for verdict in broken:
-            lines.append(f"- **{verdict['rule']}**: measured {_number(verdict['measured'])} "
-                         f"(limit {_number(verdict['limit'])}). {verdict['reason']}")
-    unused = [key for key in KNOWN_EXCEPTIONS
-              if key not in {v["key"] for v in broken}]
+            lines.append(
+                f"- **{verdict['rule']}**: measured {_number(verdict['measured'])} "
+                f"(limit {_number(verdict['limit'])}). {verdict['reason']}"
+            )
+    unused = [key for key in KNOWN_EXCEPTIONS if key not in {v["key"] for v in broken}]
     if unused:
         lines += ["", "Known exceptions that now hold: " + ", ".join(unused) + "."]
     return [*lines, ""]
@@ -96,33 +105,40 @@ def _budgets(results: dict[str, Any]) -> list[str]:
 def _cold_start(cold: dict[str, Any]) -> list[str]:
     heaviest = ", ".join(f"{item['package']} {item['ms']:g} ms" for item in cold["heaviest"])
     return [
-        "## Cold start", "",
-        f"Median of {cold['runs']} fresh processes each (`python -c \"import app\"` with the "
+        "## Cold start",
+        "",
+        f'Median of {cold["runs"]} fresh processes each (`python -c "import app"` with the '
         "local stage's settings, against `import chalice, boto3`), alternating, after one "
         "warm-up each. The import is timed inside the process, by the wall clock and by CPU "
         "time; the process time includes the interpreter's start and exit. The budget is on "
         "the CPU-time ratio, which a busy machine does not distort (the wall clock counts the "
-        "waits for a core).", "",
-        "| | import, CPU | import, wall clock | whole process |", "|---|---|---|---|",
+        "waits for a core).",
+        "",
+        "| | import, CPU | import, wall clock | whole process |",
+        "|---|---|---|---|",
         f"| app | {cold['appImportCpuMs']:g} ms | {cold['appImportMs']:g} ms | "
         f"{cold['appProcessMs']:g} ms |",
         f"| floor: chalice + boto3 | {cold['floorImportCpuMs']:g} ms | "
         f"{cold['floorImportMs']:g} ms | {cold['floorProcessMs']:g} ms |",
-        f"| ratio | **{cold['ratio']:g}x** | {cold['wallRatio']:g}x | "
-        f"{cold['processRatio']:g}x |", "",
+        f"| ratio | **{cold['ratio']:g}x** | {cold['wallRatio']:g}x | {cold['processRatio']:g}x |",
+        "",
         f"Where the difference goes (`-X importtime` self time by top-level package, least of "
-        f"3 runs, packages the floor does not import): {heaviest}.", "",
+        f"3 runs, packages the floor does not import): {heaviest}.",
+        "",
     ]
 
 
 def _package(package: dict[str, Any]) -> list[str]:
-    largest = ", ".join(f"{item['entry']} {item['compressedMB']:g} MB"
-                        for item in package["largest"])
+    largest = ", ".join(
+        f"{item['entry']} {item['compressedMB']:g} MB" for item in package["largest"]
+    )
     return [
-        "## Package", "",
+        "## Package",
+        "",
         f"`deployment.zip` of the dev stage, built like `make package STAGE=dev`: "
         f"**{package['zipMB']:g} MB** ({package['zipBytes']:,} bytes; "
-        f"{package['unzippedMB']:g} MB unzipped). Largest entries, compressed: {largest}.", "",
+        f"{package['unzippedMB']:g} MB unzipped). Largest entries, compressed: {largest}.",
+        "",
     ]
 
 
@@ -130,12 +146,14 @@ def _operations(operations: dict[str, Any]) -> list[str]:
     setup = operations.get("_setup", {})
     seeded = setup.get("seededGoal", {})
     lines = [
-        "## Per operation", "",
+        "## Per operation",
+        "",
         f"One user with {setup.get('goals', '-')} goals; get, log and progress use a daily "
         f"goal holding {seeded.get('activities', '-')} activities over {seeded.get('days', '-')} "
         f"days (plus the logs measured here); the journal reads see "
         f"{setup.get('journalEntries', 0)} entries. Each operation was called "
-        f"{_samples(operations)} times (create goal 50 times, building the list).", "",
+        f"{_samples(operations)} times (create goal 50 times, building the list).",
+        "",
         "| operation | route | p50 ms | p95 ms | DynamoDB requests | calls | RCU | WCU |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -143,73 +161,98 @@ def _operations(operations: dict[str, Any]) -> list[str]:
         if name.startswith("_"):
             continue
         if not _measured(summary):
-            lines.append(f"| {summary['label']} | `{summary['route']}` | "
-                         f"{summary.get('status', '-')} | | | | | |")
+            lines.append(
+                f"| {summary['label']} | `{summary['route']}` | "
+                f"{summary.get('status', '-')} | | | | | |"
+            )
             continue
         lines.append(
             f"| {summary['label']} | `{summary['route']}` | {summary['p50Ms']:g} | "
             f"{summary['p95Ms']:g} | {summary['requests']} | {summary['calls']} | "
-            f"{summary['rcu']:g} | {summary['wcu']:g} |")
+            f"{summary['rcu']:g} | {summary['wcu']:g} |"
+        )
     return [*lines, "", f"![per-operation latency]({OPERATIONS_PLOT})", ""]
 
 
 def _samples(operations: dict[str, Any]) -> str:
-    counts = {s["samples"] for name, s in operations.items()
-              if not name.startswith("_") and _measured(s) and name != "create_goal"}
+    counts = {
+        s["samples"]
+        for name, s in operations.items()
+        if not name.startswith("_") and _measured(s) and name != "create_goal"
+    }
     return "/".join(str(count) for count in sorted(counts)) or "-"
 
 
 def _scaling(scaling: dict[str, Any]) -> list[str]:
     levels = [str(level) for level in scaling["levels"]]
     seed = scaling["seed"]
-    spread = "; ".join(f"{int(level):,}: {seed[level]['days']} days"
-                       for level in levels)
+    spread = "; ".join(f"{int(level):,}: {seed[level]['days']} days" for level in levels)
     lines = [
-        "## Scaling", "",
+        "## Scaling",
+        "",
         "A user per level, whose one goal holds that many activities (spread over days, so the "
         f"day aggregates grow too: {spread}) and who has that many journal entries. Activities "
         "are written straight to the table with the app's own functions (bench/seed.py); "
         "journal entries go through the API. The reads are then measured in interleaved rounds "
-        "over all levels. Each cell: p50 ms / RCU / requests.", "",
-        "| read | " + " | ".join(f"{int(level):,}" for level in levels)
+        "over all levels. Each cell: p50 ms / RCU / requests.",
+        "",
+        "| read | "
+        + " | ".join(f"{int(level):,}" for level in levels)
         + f" | p50 {levels[-1]}/{levels[0]} | RCU {levels[-1]}/{levels[0]} |",
         "|---|" + "---|" * (len(levels) + 2),
     ]
     for name, per_level in scaling["operations"].items():
         if not all(level in per_level for level in levels):
-            lines.append(f"| {name} | {per_level.get('status', '-')} |"
-                         + " |" * (len(levels) + 1))
+            lines.append(f"| {name} | {per_level.get('status', '-')} |" + " |" * (len(levels) + 1))
             continue
-        cells = [f"{per_level[level]['p50Ms']:g} / {per_level[level]['rcu']:g} / "
-                 f"{per_level[level]['requests']}" for level in levels]
+        cells = [
+            f"{per_level[level]['p50Ms']:g} / {per_level[level]['rcu']:g} / "
+            f"{per_level[level]['requests']}"
+            for level in levels
+        ]
         low, high = per_level[levels[0]], per_level[levels[-1]]
-        lines.append(f"| {name} | " + " | ".join(cells)
-                     + f" | {_ratio(high['p50Ms'], low['p50Ms'])} | "
-                     f"{_ratio(high['rcu'], low['rcu'])} |")
+        lines.append(
+            f"| {name} | " + " | ".join(cells) + f" | {_ratio(high['p50Ms'], low['p50Ms'])} | "
+            f"{_ratio(high['rcu'], low['rcu'])} |"
+        )
     probe = scaling.get("emulatorProbe")
     if probe:
         median, ratio = probe["medianMs"], probe["ratio"]
         items = probe["partitionItems"]
         lines += [
-            "", "Key-condition probe: the list-goals Query sent straight to DynamoDB Local, in "
+            "",
+            "Key-condition probe: the list-goals Query sent straight to DynamoDB Local, in "
             f"the partitions of the smallest level's user ({items['small']:,} journal entries) "
-            f"and the largest's ({items['large']:,}), median ms:", "",
-            "| key condition | small | large | large / small |", "|---|---|---|---|",
+            f"and the largest's ({items['large']:,}), median ms:",
+            "",
+            "| key condition | small | large | large / small |",
+            "|---|---|---|---|",
             "| `begins_with(SK, 'GOAL#')` (what the app sends) | "
             f"{median['beginsWith']['small']:g} | {median['beginsWith']['large']:g} | "
             f"{ratio['beginsWith']:g} |",
             f"| `SK BETWEEN 'GOAL#' AND 'GOAL#\\uffff'` | {median['between']['small']:g} | "
             f"{median['between']['large']:g} | {ratio['between']:g} |",
         ]
-    sizes = ", ".join(f"{int(level):,}: {seed[level]['goalItemBytes']:,}" for level in levels
-                      if "goalItemBytes" in seed[level])
-    lines += ["", f"Goal item size in bytes (as JSON) by level: {sizes}. It grows until "
-              "`periodHistory` holds its 30 periods, then stays put; that is the small step in "
-              "get goal and list goals between 10 and 100."]
-    lines += ["", "`progress_all` reads every day aggregate of the goal (the window is all "
-              "time), so its capacity grows with the goal's active days by design; it is not a "
-              "budgeted ratio. `log_activity` is measured after the reads (it adds data).", "",
-              *(f"![{name}]({name})" for name in SCALING_PLOTS), ""]
+    sizes = ", ".join(
+        f"{int(level):,}: {seed[level]['goalItemBytes']:,}"
+        for level in levels
+        if "goalItemBytes" in seed[level]
+    )
+    lines += [
+        "",
+        f"Goal item size in bytes (as JSON) by level: {sizes}. It grows until "
+        "`periodHistory` holds its 30 periods, then stays put; that is the small step in "
+        "get goal and list goals between 10 and 100.",
+    ]
+    lines += [
+        "",
+        "`progress_all` reads every day aggregate of the goal (the window is all "
+        "time), so its capacity grows with the goal's active days by design; it is not a "
+        "budgeted ratio. `log_activity` is measured after the reads (it adds data).",
+        "",
+        *(f"![{name}]({name})" for name in SCALING_PLOTS),
+        "",
+    ]
     return lines
 
 
@@ -228,46 +271,76 @@ def plot(results: dict[str, Any], out_dir: Path) -> None:
     scaling = results["scaling"]
     levels = [str(level) for level in scaling["levels"]]
     xs = [int(level) for level in levels]
-    measured = {name: per_level for name, per_level in scaling["operations"].items()
-                if all(level in per_level for level in levels)}
+    measured = {
+        name: per_level
+        for name, per_level in scaling["operations"].items()
+        if all(level in per_level for level in levels)
+    }
 
     flat = {name: per_level for name, per_level in measured.items() if name not in GROWING}
     growing = {name: per_level for name, per_level in measured.items() if name in GROWING}
-    panels = (("reads that must stay flat", flat),
-              ("all-time progress and logging: grow with the goal's days", growing))
+    panels = (
+        ("reads that must stay flat", flat),
+        ("all-time progress and logging: grow with the goal's days", growing),
+    )
     xlabel = "activities on the goal / journal entries of the user"
 
     figure, axes = plt.subplots(1, 2, figsize=(13, 5))
     for axis, (title, chosen) in zip(axes, panels, strict=True):
         for name, per_level in chosen.items():
-            line = axis.plot(xs, [per_level[level]["p50Ms"] for level in levels], marker="o",
-                             label=name)
-            axis.plot(xs, [per_level[level]["p95Ms"] for level in levels], linestyle=":",
-                      color=line[0].get_color())
+            line = axis.plot(
+                xs, [per_level[level]["p50Ms"] for level in levels], marker="o", label=name
+            )
+            axis.plot(
+                xs,
+                [per_level[level]["p95Ms"] for level in levels],
+                linestyle=":",
+                color=line[0].get_color(),
+            )
         _style_axis(axis, xlabel, "ms (solid p50, dotted p95)", title)
-    _save(figure, "Latency as data grows (in-process app, DynamoDB Local)",
-          out_dir / SCALING_PLOTS[0])
+    _save(
+        figure, "Latency as data grows (in-process app, DynamoDB Local)", out_dir / SCALING_PLOTS[0]
+    )
 
     figure, axes = plt.subplots(1, 2, figsize=(13, 5))
     for axis, (title, chosen) in zip(axes, panels, strict=True):
         for index, (name, per_level) in enumerate(chosen.items()):
             # Shrinking markers of different shapes keep lines with equal values visible.
-            axis.plot(xs, [per_level[level]["rcu"] + per_level[level]["wcu"] for level in levels],
-                      marker="os^Dv<>"[index % 7], markersize=max(3, 12 - 1.5 * index),
-                      linewidth=max(1.0, 4 - 0.5 * index), label=name)
+            axis.plot(
+                xs,
+                [per_level[level]["rcu"] + per_level[level]["wcu"] for level in levels],
+                marker="os^Dv<>"[index % 7],
+                markersize=max(3, 12 - 1.5 * index),
+                linewidth=max(1.0, 4 - 0.5 * index),
+                label=name,
+            )
         _style_axis(axis, xlabel, "capacity units per request (RCU + WCU)", title)
-    _save(figure, "Consumed capacity as data grows (DynamoDB Local's ConsumedCapacity)",
-          out_dir / SCALING_PLOTS[1])
+    _save(
+        figure,
+        "Consumed capacity as data grows (DynamoDB Local's ConsumedCapacity)",
+        out_dir / SCALING_PLOTS[1],
+    )
 
-    operations = {name: summary for name, summary in results["operations"].items()
-                  if not name.startswith("_") and _measured(summary)}
+    operations = {
+        name: summary
+        for name, summary in results["operations"].items()
+        if not name.startswith("_") and _measured(summary)
+    }
     figure, axis = plt.subplots(figsize=(8, 5))
     names = list(operations)
     positions = range(len(names))
-    axis.barh([p + 0.2 for p in positions], [operations[n]["p50Ms"] for n in names],
-              height=0.4, label="p50")
-    axis.barh([p - 0.2 for p in positions], [operations[n]["p95Ms"] for n in names],
-              height=0.4, label="p95")
+    axis.barh(
+        [p + 0.2 for p in positions],
+        [operations[n]["p50Ms"] for n in names],
+        height=0.4,
+        label="p50",
+    )
+    axis.barh(
+        [p - 0.2 for p in positions],
+        [operations[n]["p95Ms"] for n in names],
+        height=0.4,
+        label="p95",
+    )
     axis.set_yticks(list(positions), [operations[n]["label"] for n in names])
     axis.invert_yaxis()
     axis.set(xlabel="ms", title="Latency per operation (DynamoDB Local, in-process)")

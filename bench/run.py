@@ -43,8 +43,13 @@ PASSWORD = "Str0ng!Passw0rd"  # noqa: S105 - a throwaway local account
 LEVELS = (10, 100, 1_000, 10_000)
 # The local stage's switches (the app verifies tokens itself); INFO logging like staging, so
 # each request pays for its log line (written to /dev/null).
-APP_ENV = {"ENVIRONMENT": "local", "API_GATEWAY_AUTHORIZER": "none",
-           "DEV_TOOLS_ENABLED": "true", "LOG_LEVEL": "INFO", "CORS_ALLOW_ORIGIN": "*"}
+APP_ENV = {
+    "ENVIRONMENT": "local",
+    "API_GATEWAY_AUTHORIZER": "none",
+    "DEV_TOOLS_ENABLED": "true",
+    "LOG_LEVEL": "INFO",
+    "CORS_ALLOW_ORIGIN": "*",
+}
 
 
 def say(message: str) -> None:
@@ -53,8 +58,8 @@ def say(message: str) -> None:
 
 @dataclass
 class Settings:
-    samples: int = 40          # measured calls per operation
-    rounds: int = 60           # interleaved rounds over the scaling levels
+    samples: int = 40  # measured calls per operation
+    rounds: int = 60  # interleaved rounds over the scaling levels
     cold_runs: int = 7
     levels: tuple[int, ...] = LEVELS
     seed: int = 7
@@ -90,42 +95,97 @@ class Operation:
 
 
 def _goal_body(index: int) -> dict[str, Any]:
-    return {"title": f"Drink water {index} {uuid.uuid4().hex[:6]}", "goalPattern": "recurring",
-            "category": "health", "target": {"value": 8, "unit": "glasses", "period": "day"},
-            "schedule": {"frequency": "daily"}}
+    return {
+        "title": f"Drink water {index} {uuid.uuid4().hex[:6]}",
+        "goalPattern": "recurring",
+        "category": "health",
+        "target": {"value": 8, "unit": "glasses", "period": "day"},
+        "schedule": {"frequency": "daily"},
+    }
 
 
 def _entry_body(index: int) -> dict[str, Any]:
-    words = " ".join(random.Random(index).choices(
-        ("calm", "walked", "water", "slept", "well", "focus", "friends", "tired", "grateful"),
-        k=60))
-    return {"title": f"Evening notes {index}", "content": f"<p>{words}</p>",
-            "template": "daily_reflection", "tags": ["bench", f"tag{index % 7}"],
-            "mood": ("good", "calm", "tired")[index % 3]}
+    words = " ".join(
+        random.Random(index).choices(
+            ("calm", "walked", "water", "slept", "well", "focus", "friends", "tired", "grateful"),
+            k=60,
+        )
+    )
+    return {
+        "title": f"Evening notes {index}",
+        "content": f"<p>{words}</p>",
+        "template": "daily_reflection",
+        "tags": ["bench", f"tag{index % 7}"],
+        "mood": ("good", "calm", "tired")[index % 3],
+    }
 
 
-OPERATIONS = {op.name: op for op in (
-    Operation("create_goal", "create goal", "POST", "/goals", body=_goal_body, status=201),
-    Operation("log_activity", "log activity", "POST", "/goals/{goalId}/activities",
-              path_params=lambda user: {"goalId": user.goal_id},
-              body=lambda index: {"value": 1 + index % 3}, status=201),
-    Operation("get_goal", "get goal", "GET", "/goals/{goalId}",
-              path_params=lambda user: {"goalId": user.goal_id}),
-    Operation("list_goals", "list goals", "GET", "/goals", query={"limit": "50"}),
-    Operation("progress", "get progress", "GET", "/goals/{goalId}/progress",
-              path_params=lambda user: {"goalId": user.goal_id}),
-    Operation("progress_all", "get progress (period=all)", "GET", "/goals/{goalId}/progress",
-              path_params=lambda user: {"goalId": user.goal_id}, query={"period": "all"}),
-    Operation("create_journal_entry", "create journal entry", "POST", "/journal",
-              body=_entry_body, status=201),
-    Operation("get_journal_entry", "get journal entry", "GET", "/journal/{entryId}",
-              path_params=lambda user: {"entryId": user.entry_id}),
-    Operation("list_journal", "list journal", "GET", "/journal"),
-    Operation("journal_stats", "journal stats", "GET", "/journal/stats"),
-    Operation("get_profile", "get profile", "GET", "/users/profile"),
-)}
-SCALING_READS = ("get_goal", "list_goals", "progress", "progress_all", "get_profile",
-                 "get_journal_entry", "list_journal", "journal_stats")
+OPERATIONS = {
+    op.name: op
+    for op in (
+        Operation("create_goal", "create goal", "POST", "/goals", body=_goal_body, status=201),
+        Operation(
+            "log_activity",
+            "log activity",
+            "POST",
+            "/goals/{goalId}/activities",
+            path_params=lambda user: {"goalId": user.goal_id},
+            body=lambda index: {"value": 1 + index % 3},
+            status=201,
+        ),
+        Operation(
+            "get_goal",
+            "get goal",
+            "GET",
+            "/goals/{goalId}",
+            path_params=lambda user: {"goalId": user.goal_id},
+        ),
+        Operation("list_goals", "list goals", "GET", "/goals", query={"limit": "50"}),
+        Operation(
+            "progress",
+            "get progress",
+            "GET",
+            "/goals/{goalId}/progress",
+            path_params=lambda user: {"goalId": user.goal_id},
+        ),
+        Operation(
+            "progress_all",
+            "get progress (period=all)",
+            "GET",
+            "/goals/{goalId}/progress",
+            path_params=lambda user: {"goalId": user.goal_id},
+            query={"period": "all"},
+        ),
+        Operation(
+            "create_journal_entry",
+            "create journal entry",
+            "POST",
+            "/journal",
+            body=_entry_body,
+            status=201,
+        ),
+        Operation(
+            "get_journal_entry",
+            "get journal entry",
+            "GET",
+            "/journal/{entryId}",
+            path_params=lambda user: {"entryId": user.entry_id},
+        ),
+        Operation("list_journal", "list journal", "GET", "/journal"),
+        Operation("journal_stats", "journal stats", "GET", "/journal/stats"),
+        Operation("get_profile", "get profile", "GET", "/users/profile"),
+    )
+}
+SCALING_READS = (
+    "get_goal",
+    "list_goals",
+    "progress",
+    "progress_all",
+    "get_profile",
+    "get_journal_entry",
+    "list_journal",
+    "journal_stats",
+)
 
 
 @contextmanager
@@ -160,12 +220,16 @@ class Bench:
 
     def new_user(self, name: str) -> User:
         email = f"bench-{name}-{uuid.uuid4().hex[:8]}@example.com"
-        self.gateway.expect(201, "POST", "/auth/register", body={
-            "email": email, "password": PASSWORD, "firstName": "Bench", "lastName": "Runner"})
-        self.cognito.admin_confirm_sign_up(UserPoolId=self.stack.info.user_pool_id,
-                                           Username=email)
-        login = self.gateway.expect(200, "POST", "/auth/login",
-                                    body={"email": email, "password": PASSWORD})
+        self.gateway.expect(
+            201,
+            "POST",
+            "/auth/register",
+            body={"email": email, "password": PASSWORD, "firstName": "Bench", "lastName": "Runner"},
+        )
+        self.cognito.admin_confirm_sign_up(UserPoolId=self.stack.info.user_pool_id, Username=email)
+        login = self.gateway.expect(
+            200, "POST", "/auth/login", body={"email": email, "password": PASSWORD}
+        )
         return User(email=email, token=login.body["accessToken"])
 
     def create_goal(self, user: User, index: int) -> Answer:
@@ -183,8 +247,9 @@ class Bench:
 
         profile = self.gateway.expect(200, "GET", "/users/profile", token=user.token).body
         user.user_id = _user_id(profile)
-        return seed_goal(self.seeder, self.table, user.user_id, user.goal_id, count,
-                         datetime.now(UTC), self.rng)
+        return seed_goal(
+            self.seeder, self.table, user.user_id, user.goal_id, count, datetime.now(UTC), self.rng
+        )
 
     def seed_entries(self, user: User, count: int) -> None:
         """Journal entries go through the app: their storage is the journal's business."""
@@ -194,12 +259,23 @@ class Bench:
     # Measuring.
 
     def invoke(self, op: Operation, user: User, index: int = 0) -> Answer:
-        return self.gateway.expect(op.status, op.method, op.resource, op.path_params(user),
-                                   token=user.token, query=op.query,
-                                   body=op.body(index) if op.body else None)
+        return self.gateway.expect(
+            op.status,
+            op.method,
+            op.resource,
+            op.path_params(user),
+            token=user.token,
+            query=op.query,
+            body=op.body(index) if op.body else None,
+        )
 
-    def measure(self, op: Operation, user: User, index: int = 0,
-                after: Callable[[Answer], None] | None = None) -> Sample:
+    def measure(
+        self,
+        op: Operation,
+        user: User,
+        index: int = 0,
+        after: Callable[[Answer], None] | None = None,
+    ) -> Sample:
         with self.meter.measuring() as usage:
             answer = self.invoke(op, user, index)
         if after:
@@ -223,26 +299,42 @@ class Bench:
         user = self.new_user("operations")
         found: dict[str, list[Sample]] = {name: [] for name in OPERATIONS}
         for index in range(50):
-            found["create_goal"].append(self.measure(
-                OPERATIONS["create_goal"], user, index,
-                after=lambda answer: user.goal_ids.append(answer.body["goalId"])))
+            found["create_goal"].append(
+                self.measure(
+                    OPERATIONS["create_goal"],
+                    user,
+                    index,
+                    after=lambda answer: user.goal_ids.append(answer.body["goalId"]),
+                )
+            )
         seeded = self.seed_goal(user, 100)
         for index in range(n):
             found["log_activity"].append(self.measure(OPERATIONS["log_activity"], user, index))
         for index in range(n):
-            found["create_journal_entry"].append(self.measure(
-                OPERATIONS["create_journal_entry"], user, index,
-                after=lambda answer: user.entry_ids.append(_entry_id(answer.body))))
+            found["create_journal_entry"].append(
+                self.measure(
+                    OPERATIONS["create_journal_entry"],
+                    user,
+                    index,
+                    after=lambda answer: user.entry_ids.append(_entry_id(answer.body)),
+                )
+            )
         for name, op in OPERATIONS.items():
             if op.body is None:
                 found[name] = [self.measure(op, user) for _ in range(n)]
         summaries: dict[str, Any] = {}
         for name, op in OPERATIONS.items():
-            base = {"label": op.label, "route": f"{op.method} {op.resource}"
-                    + (f"?{_query(op.query)}" if op.query else "")}
+            base = {
+                "label": op.label,
+                "route": f"{op.method} {op.resource}"
+                + (f"?{_query(op.query)}" if op.query else ""),
+            }
             summaries[name] = {**base, **summarize(found[name])}
-        summaries["_setup"] = {"goals": len(user.goal_ids), "seededGoal": seeded,
-                               "journalEntries": len(user.entry_ids)}
+        summaries["_setup"] = {
+            "goals": len(user.goal_ids),
+            "seededGoal": seeded,
+            "journalEntries": len(user.entry_ids),
+        }
         return summaries
 
     def scaling(self) -> dict[str, Any]:
@@ -263,30 +355,44 @@ class Bench:
             self.seed_entries(user, level)
             seeded["journalEntries"] = len(user.entry_ids)
             seeded["journalSeedSeconds"] = round(time.perf_counter() - started, 1)
-            say(f"  level {level}: activities seeded in {seeded['activitySeedSeconds']} s, "
-                f"journal entries in {seeded['journalSeedSeconds']} s")
+            say(
+                f"  level {level}: activities seeded in {seeded['activitySeedSeconds']} s, "
+                f"journal entries in {seeded['journalSeedSeconds']} s"
+            )
         reads = [OPERATIONS[name] for name in SCALING_READS if name != "progress_all"]
         found = self._rounds(users, reads)
         found |= self._rounds(users, [OPERATIONS["progress_all"]])
-        found["log_activity"] = {level: [
-            self.measure(OPERATIONS["log_activity"], user, index)
-            for index in range(max(5, self.settings.rounds // 4))] for level, user in users.items()}
+        found["log_activity"] = {
+            level: [
+                self.measure(OPERATIONS["log_activity"], user, index)
+                for index in range(max(5, self.settings.rounds // 4))
+            ]
+            for level, user in users.items()
+        }
         operations: dict[str, Any] = {}
         for name in [*SCALING_READS, "log_activity"]:
-            operations[name] = {str(level): summarize(samples)
-                                for level, samples in found[name].items()}
-        return {"levels": list(users), "seed": seeds, "operations": operations,
-                "emulatorProbe": self.key_condition_probe(users[min(users)], users[max(users)])}
+            operations[name] = {
+                str(level): summarize(samples) for level, samples in found[name].items()
+            }
+        return {
+            "levels": list(users),
+            "seed": seeds,
+            "operations": operations,
+            "emulatorProbe": self.key_condition_probe(users[min(users)], users[max(users)]),
+        }
 
     def key_condition_probe(self, small: User, large: User) -> dict[str, Any]:
         """DynamoDB Local evaluates `begins_with` on a sort key by walking the partition (an
         emulator artifact: on AWS it is a key range, like BETWEEN). List goals sends
         `begins_with(SK, 'GOAL#')` into the partition that also holds the user's journal
         entries, so this measures both key conditions straight against the table."""
-        conditions = {"beginsWith": "PK = :pk AND begins_with(SK, :low)",
-                      "between": "PK = :pk AND SK BETWEEN :low AND :high"}
+        conditions = {
+            "beginsWith": "PK = :pk AND begins_with(SK, :low)",
+            "between": "PK = :pk AND SK BETWEEN :low AND :high",
+        }
         found: dict[str, dict[str, list[float]]] = {
-            name: {"small": [], "large": []} for name in conditions}
+            name: {"small": [], "large": []} for name in conditions
+        }
         for _ in range(self.settings.rounds):
             for size, user in (("small", small), ("large", large)):
                 for name, condition in conditions.items():
@@ -294,22 +400,31 @@ class Bench:
                     if name == "between":
                         values[":high"] = {"S": "GOAL#\uffff"}
                     started = time.perf_counter()
-                    self.seeder.query(TableName=self.table, KeyConditionExpression=condition,
-                                      ExpressionAttributeValues=values, ConsistentRead=True)
+                    self.seeder.query(
+                        TableName=self.table,
+                        KeyConditionExpression=condition,
+                        ExpressionAttributeValues=values,
+                        ConsistentRead=True,
+                    )
                     found[name][size].append((time.perf_counter() - started) * 1000)
-        medians = {name: {size: round(statistics.median(values), 2)
-                          for size, values in sizes.items()} for name, sizes in found.items()}
+        medians = {
+            name: {size: round(statistics.median(values), 2) for size, values in sizes.items()}
+            for name, sizes in found.items()
+        }
         return {
             "partitionItems": {"small": len(small.entry_ids), "large": len(large.entry_ids)},
             "medianMs": medians,
-            "ratio": {name: round(sizes["large"] / sizes["small"], 2)
-                      for name, sizes in medians.items()},
+            "ratio": {
+                name: round(sizes["large"] / sizes["small"], 2) for name, sizes in medians.items()
+            },
         }
 
-    def _rounds(self, users: dict[int, User], reads: list[Operation]
-                ) -> dict[str, dict[int, list[Sample]]]:
+    def _rounds(
+        self, users: dict[int, User], reads: list[Operation]
+    ) -> dict[str, dict[int, list[Sample]]]:
         found: dict[str, dict[int, list[Sample]]] = {
-            op.name: {level: [] for level in users} for op in reads}
+            op.name: {level: [] for level in users} for op in reads
+        }
         calls = [(level, op) for level in users for op in reads]
         for _ in range(self.settings.rounds):
             self.rng.shuffle(calls)
@@ -335,10 +450,20 @@ def _query(query: dict[str, str | list[str]]) -> str:
 
 
 def _git_commit() -> str:
-    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
-                          capture_output=True, text=True, check=False)
-    changed = subprocess.run(["git", "status", "--porcelain", "--", "app.py", "chalicelib"],
-                             cwd=REPO, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    changed = subprocess.run(
+        ["git", "status", "--porcelain", "--", "app.py", "chalicelib"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     dirty = " + uncommitted changes to the app" if changed.stdout.strip() else ""
     return (done.stdout.strip() or "unknown") + dirty
 
@@ -353,10 +478,15 @@ def run(settings: Settings, out_dir: Path) -> int:
         say(f"{name}: {timings[name]} s")
         return time.perf_counter()
 
-    results: dict[str, Any] = {"meta": {
-        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "commit": _git_commit(),
-        "python": platform.python_version(), "machine": f"{platform.machine()}, "
-        f"{os.cpu_count()} CPUs", "settings": vars(settings) | {"levels": settings.levels}}}
+    results: dict[str, Any] = {
+        "meta": {
+            "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "commit": _git_commit(),
+            "python": platform.python_version(),
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+            "settings": vars(settings) | {"levels": settings.levels},
+        }
+    }
     say("cold start: fresh processes importing the app, and the floor")
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         env = {**APP_ENV, "TABLE_NAME": "ai-lifestyle-local", "AWS_DEFAULT_REGION": "us-east-1"}
@@ -365,8 +495,13 @@ def run(settings: Settings, out_dir: Path) -> int:
         results["package"] = package_size.measure(REPO, Path(scratch) / "dev")
         mark = phase("package", mark)
 
-        stack = LocalStack(dynamodb_port=0, cognito_port=0, data_dir=None,
-                           require_dynamodb_local=True, log_dir=Path(scratch) / "logs")
+        stack = LocalStack(
+            dynamodb_port=0,
+            cognito_port=0,
+            data_dir=None,
+            require_dynamodb_local=True,
+            log_dir=Path(scratch) / "logs",
+        )
         stack.start()
         try:
             os.environ.update({**stack.env(), **APP_ENV})
@@ -381,8 +516,10 @@ def run(settings: Settings, out_dir: Path) -> int:
                 mark = phase("scaling", mark)
         finally:
             stack.stop()
-    results["meta"]["loadAverage"] = {"start": load_at_start,
-                                      "end": [round(x, 2) for x in os.getloadavg()]}
+    results["meta"]["loadAverage"] = {
+        "start": load_at_start,
+        "end": [round(x, 2) for x in os.getloadavg()],
+    }
     results["budgets"] = budgets.check(results)
     timings["total"] = round(time.perf_counter() - started, 1)
     results["meta"]["seconds"] = timings
@@ -399,8 +536,11 @@ def run(settings: Settings, out_dir: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true",
-                        help="fewer samples, levels up to 1,000 (a smoke run, not the record)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer samples, levels up to 1,000 (a smoke run, not the record)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the results go")
     args = parser.parse_args(argv)
     settings = Settings()

@@ -39,8 +39,9 @@ def spread_days(count: int) -> int:
     return max(1, min(count, 365))
 
 
-def activities_for(goal: dict[str, Any], count: int, now: datetime, local: LocalTime,
-                   rng: random.Random) -> list[dict[str, Any]]:
+def activities_for(
+    goal: dict[str, Any], count: int, now: datetime, local: LocalTime, rng: random.Random
+) -> list[dict[str, Any]]:
     """`count` activities over the last `spread_days(count)` local days up to now."""
     days = spread_days(count)
     today = local.local_date(now)
@@ -52,14 +53,26 @@ def activities_for(goal: dict[str, Any], count: int, now: datetime, local: Local
         at = start + timedelta(seconds=rng.uniform(0, max(0.0, (latest - start).total_seconds())))
         kind = "skipped" if index % 40 == 39 else "completed" if index % 10 == 9 else "progress"
         value = 0 if kind == "skipped" else rng.choice((1, 1, 2, 2, 3))
-        made.append({
-            "activityId": uuid7(), "goalId": goal["goalId"], "userId": goal["userId"],
-            "value": value, "unit": goal["target"].get("unit") or "", "activityType": kind,
-            "activityDate": to_iso(at), "loggedAt": to_iso(at), "timezone": local.timezone,
-            "location": None, "context": None, "note": f"bench #{index}", "attachments": [],
-            "source": "manual", "localDate": local.local_date(at).isoformat(),
-            "localHour": local.local_hour(at),
-        })
+        made.append(
+            {
+                "activityId": uuid7(),
+                "goalId": goal["goalId"],
+                "userId": goal["userId"],
+                "value": value,
+                "unit": goal["target"].get("unit") or "",
+                "activityType": kind,
+                "activityDate": to_iso(at),
+                "loggedAt": to_iso(at),
+                "timezone": local.timezone,
+                "location": None,
+                "context": None,
+                "note": f"bench #{index}",
+                "attachments": [],
+                "source": "manual",
+                "localDate": local.local_date(at).isoformat(),
+                "localHour": local.local_hour(at),
+            }
+        )
     return made
 
 
@@ -67,14 +80,16 @@ def day_aggregates(activities: Iterable[dict[str, Any]]) -> list[dict[str, Any]]
     by_day: dict[str, list[tuple[dict[str, Any], int]]] = defaultdict(list)
     for activity in activities:
         by_day[activity["localDate"]].append((activity, int(activity["localHour"])))
-    return [agg.rebuild_day(date.fromisoformat(day), on_day)
-            for day, on_day in sorted(by_day.items())]
+    return [
+        agg.rebuild_day(date.fromisoformat(day), on_day) for day, on_day in sorted(by_day.items())
+    ]
 
 
 def _write_batches(client: Any, table: str, items: list[dict[str, Any]]) -> None:
     def write(chunk: list[dict[str, Any]]) -> None:
         pending: dict[str, Any] = {
-            table: [{"PutRequest": {"Item": dynamo.serialize(item)}} for item in chunk]}
+            table: [{"PutRequest": {"Item": dynamo.serialize(item)}} for item in chunk]
+        }
         for _ in range(20):
             result = client.batch_write_item(RequestItems=pending)
             pending = result.get("UnprocessedItems") or {}
@@ -82,13 +97,20 @@ def _write_batches(client: Any, table: str, items: list[dict[str, Any]]) -> None
                 return
         raise RuntimeError("DynamoDB Local kept items unprocessed")
 
-    chunks = [items[start:start + BATCH] for start in range(0, len(items), BATCH)]
+    chunks = [items[start : start + BATCH] for start in range(0, len(items), BATCH)]
     with ThreadPoolExecutor(max_workers=WRITERS) as pool:
         list(pool.map(write, chunks))
 
 
-def seed_goal(client: Any, table: str, user_id: str, goal_id: str, count: int,
-              now: datetime, rng: random.Random) -> dict[str, Any]:
+def seed_goal(
+    client: Any,
+    table: str,
+    user_id: str,
+    goal_id: str,
+    count: int,
+    now: datetime,
+    rng: random.Random,
+) -> dict[str, Any]:
     """Add `count` activities to a goal the app created (and that has none yet)."""
     key = dynamo.serialize(goal_key(user_id, goal_id))
     raw = client.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
@@ -96,8 +118,10 @@ def seed_goal(client: Any, table: str, user_id: str, goal_id: str, count: int,
     local = stored_local_time(goal, None)
     activities = activities_for(goal, count, now, local, rng)
     aggregates = day_aggregates(activities)
-    items = [{**activity_key(user_id, goal_id, a["activityDate"], a["activityId"]), **a}
-             for a in activities]
+    items = [
+        {**activity_key(user_id, goal_id, a["activityDate"], a["activityId"]), **a}
+        for a in activities
+    ]
     items += [{**day_key(user_id, goal_id, a["day"]), **a} for a in aggregates]
     _write_batches(client, table, items)
     # The goal write, as ActivityService._put_progress makes it after a log.
@@ -105,12 +129,17 @@ def seed_goal(client: Any, table: str, user_id: str, goal_id: str, count: int,
     updated = {**goal, "progressState": progressed.state}
     progress = progressed.progress
     updated["target"] = {**updated["target"], "currentValue": measured_value(updated, progress)}
-    updated.update(version=int(goal["version"]) + 1, updatedAt=to_iso(now),
-                   activityCount=count)
-    client.put_item(TableName=table, Item=dynamo.serialize({**goal_key(user_id, goal_id),
-                                                            **updated}),
-                    ConditionExpression="#v = :v", ExpressionAttributeNames={"#v": "version"},
-                    ExpressionAttributeValues={":v": {"N": str(goal["version"])}})
-    return {"activities": count, "days": len(aggregates),
-            "firstDay": aggregates[0]["day"] if aggregates else None,
-            "goalItemBytes": len(json.dumps(updated, default=str))}
+    updated.update(version=int(goal["version"]) + 1, updatedAt=to_iso(now), activityCount=count)
+    client.put_item(
+        TableName=table,
+        Item=dynamo.serialize({**goal_key(user_id, goal_id), **updated}),
+        ConditionExpression="#v = :v",
+        ExpressionAttributeNames={"#v": "version"},
+        ExpressionAttributeValues={":v": {"N": str(goal["version"])}},
+    )
+    return {
+        "activities": count,
+        "days": len(aggregates),
+        "firstDay": aggregates[0]["day"] if aggregates else None,
+        "goalItemBytes": len(json.dumps(updated, default=str)),
+    }

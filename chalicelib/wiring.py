@@ -65,18 +65,31 @@ def auth() -> AuthService:
     from chalicelib.users.repository import ProfileRepository
 
     settings = get_settings()
-    return AuthService(CognitoIdentityProvider(settings), ProfileRepository(),
-                       session_key=secrets.session_token_key,
-                       dev_tools_enabled=settings.dev_tools_enabled)
+    return AuthService(
+        CognitoIdentityProvider(settings),
+        ProfileRepository(),
+        session_key=secrets.session_token_key,
+        dev_tools_enabled=settings.dev_tools_enabled,
+    )
 
 
 def reset() -> None:
     """Forget every built service, client and setting (for tests that change the environment)."""
     from chalicelib.users import identity_provider
 
-    for cached in (profiles, goals, activities, journal, auth, get_settings, dynamo.client,
-                   dynamo.probe_client, identity_provider.cognito_client,
-                   secrets.session_token_key, secrets.secrets_client):
+    for cached in (
+        profiles,
+        goals,
+        activities,
+        journal,
+        auth,
+        get_settings,
+        dynamo.client,
+        dynamo.probe_client,
+        identity_provider.cognito_client,
+        secrets.session_token_key,
+        secrets.secrets_client,
+    ):
         cached.cache_clear()
 
 

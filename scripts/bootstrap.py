@@ -81,30 +81,57 @@ def bootstrap(stage: str, project_dir: Path = REPO_ROOT) -> StageResources:
 
     account = session.client("sts", config=_CLIENT_CONFIG).get_caller_identity()["Account"]
     table_name = environment["TABLE_NAME"]
-    ensure_table(session.client("dynamodb", config=_CLIENT_CONFIG), table_name,
-                 deployed=True, deletion_protection=protect)
+    ensure_table(
+        session.client("dynamodb", config=_CLIENT_CONFIG),
+        table_name,
+        deployed=True,
+        deletion_protection=protect,
+    )
     cognito = session.client("cognito-idp", config=_CLIENT_CONFIG)
-    pool_id, client_id = ensure_user_pool(cognito, user_pool_name(stage), client_name(stage),
-                                          deletion_protection=protect)
+    pool_id, client_id = ensure_user_pool(
+        cognito, user_pool_name(stage), client_name(stage), deletion_protection=protect
+    )
     pool_arn = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]["Arn"]
     log_group = function_log_group(stage)
-    _ensure_log_group(session.client("logs", config=_CLIENT_CONFIG), log_group,
-                      log_retention_days(stage, project_dir))
-    _ensure_session_token_secret(session.client("secretsmanager", config=_CLIENT_CONFIG),
-                                 session_token_secret_name(stage))
+    _ensure_log_group(
+        session.client("logs", config=_CLIENT_CONFIG),
+        log_group,
+        log_retention_days(stage, project_dir),
+    )
+    _ensure_session_token_secret(
+        session.client("secretsmanager", config=_CLIENT_CONFIG), session_token_secret_name(stage)
+    )
 
-    config.set_stage_environment(stage, {
-        "COGNITO_USER_POOL_ID": pool_id,
-        "COGNITO_CLIENT_ID": client_id,
-        # app.py builds the authorizer from this when chalice deploy imports it.
-        "COGNITO_USER_POOL_ARN": pool_arn,
-    })
+    config.set_stage_environment(
+        stage,
+        {
+            "COGNITO_USER_POOL_ID": pool_id,
+            "COGNITO_CLIENT_ID": client_id,
+            # app.py builds the authorizer from this when chalice deploy imports it.
+            "COGNITO_USER_POOL_ARN": pool_arn,
+        },
+    )
     config.save()
-    write_policy(policy_path(project_dir, stage), lambda_policy(literal_targets(
-        stage=stage, account=account, region=environment["REGION"], table_name=table_name,
-        user_pool_id=pool_id)))
-    return StageResources(account=account, table_name=table_name, user_pool_id=pool_id,
-                          user_pool_arn=pool_arn, client_id=client_id, log_group=log_group)
+    write_policy(
+        policy_path(project_dir, stage),
+        lambda_policy(
+            literal_targets(
+                stage=stage,
+                account=account,
+                region=environment["REGION"],
+                table_name=table_name,
+                user_pool_id=pool_id,
+            )
+        ),
+    )
+    return StageResources(
+        account=account,
+        table_name=table_name,
+        user_pool_id=pool_id,
+        user_pool_arn=pool_arn,
+        client_id=client_id,
+        log_group=log_group,
+    )
 
 
 def _ensure_log_group(logs_client: Any, name: str, retention_days: int) -> None:
@@ -123,8 +150,10 @@ def _ensure_session_token_secret(secrets_client: Any, name: str) -> None:
     # way, but there is no reason to. The value never leaves AWS (the stage config names it).
     try:
         secrets_client.create_secret(
-            Name=name, Description="HMAC key for the API's MFA session tokens",
-            SecretString=secrets.token_urlsafe(48))
+            Name=name,
+            Description="HMAC key for the API's MFA session tokens",
+            SecretString=secrets.token_urlsafe(48),
+        )
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "ResourceExistsException":
             raise
@@ -133,24 +162,32 @@ def _ensure_session_token_secret(secrets_client: Any, name: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("stage", choices=DEPLOYED_STAGES)
-    parser.add_argument("--project-dir", type=Path, default=REPO_ROOT,
-                        help="the Chalice project whose config is updated (default: this one)")
+    parser.add_argument(
+        "--project-dir",
+        type=Path,
+        default=REPO_ROOT,
+        help="the Chalice project whose config is updated (default: this one)",
+    )
     args = parser.parse_args(argv)
     try:
         made = bootstrap(args.stage, args.project_dir)
     except (BotoCoreError, ClientError) as error:
         print(f"bootstrap failed: {error}", file=sys.stderr)
         return 1
-    print("\n".join([
-        f"Stage {args.stage} in account {made.account}:",
-        f"  table          {made.table_name}",
-        f"  user pool      {made.user_pool_id}",
-        f"  app client     {made.client_id}",
-        f"  log group      {made.log_group}",
-        f"Wrote their ids into {args.project_dir / '.chalice' / 'config.json'} and "
-        f"{policy_path(args.project_dir, args.stage).name}.",
-        f"Next: chalice deploy --stage {args.stage}",
-    ]))
+    print(
+        "\n".join(
+            [
+                f"Stage {args.stage} in account {made.account}:",
+                f"  table          {made.table_name}",
+                f"  user pool      {made.user_pool_id}",
+                f"  app client     {made.client_id}",
+                f"  log group      {made.log_group}",
+                f"Wrote their ids into {args.project_dir / '.chalice' / 'config.json'} and "
+                f"{policy_path(args.project_dir, args.stage).name}.",
+                f"Next: chalice deploy --stage {args.stage}",
+            ]
+        )
+    )
     return 0
 
 

@@ -112,8 +112,7 @@ class PersistingApp:
         self._state_path = state_path
         self._lock = threading.Lock()
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse
-                 ) -> Iterable[bytes]:
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
         if not target.startswith(_COGNITO_TARGET_PREFIX):
             return self._app(environ, start_response)

@@ -45,15 +45,38 @@ def cloudformation_steps(stage: str, bucket: str, region: str) -> list[list[str]
     build = f"build/{stage}"
     return [
         [PYTHON, "scripts/package.py", stage],
-        ["aws", "cloudformation", "package", "--region", region,
-         "--template-file", f"{build}/sam.json", "--s3-bucket", bucket,
-         "--s3-prefix", stack_name(stage), "--output-template-file", f"{build}/packaged.yaml"],
-        ["aws", "cloudformation", "deploy", "--region", region,
-         "--template-file", f"{build}/packaged.yaml", "--stack-name", stack_name(stage),
-         # The role is named by CloudFormation, hence CAPABILITY_IAM (not NAMED_IAM); the
-         # SAM transform needs CAPABILITY_AUTO_EXPAND.
-         "--capabilities", "CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND",
-         "--no-fail-on-empty-changeset"],
+        [
+            "aws",
+            "cloudformation",
+            "package",
+            "--region",
+            region,
+            "--template-file",
+            f"{build}/sam.json",
+            "--s3-bucket",
+            bucket,
+            "--s3-prefix",
+            stack_name(stage),
+            "--output-template-file",
+            f"{build}/packaged.yaml",
+        ],
+        [
+            "aws",
+            "cloudformation",
+            "deploy",
+            "--region",
+            region,
+            "--template-file",
+            f"{build}/packaged.yaml",
+            "--stack-name",
+            stack_name(stage),
+            # The role is named by CloudFormation, hence CAPABILITY_IAM (not NAMED_IAM); the
+            # SAM transform needs CAPABILITY_AUTO_EXPAND.
+            "--capabilities",
+            "CAPABILITY_IAM",
+            "CAPABILITY_AUTO_EXPAND",
+            "--no-fail-on-empty-changeset",
+        ],
     ]
 
 
@@ -75,8 +98,11 @@ def missing_prerequisites(method: str) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("stage", choices=DEPLOYED_STAGES)
-    parser.add_argument("--method", choices=("cloudformation", "chalice"),
-                        help="default: chalice for dev, cloudformation for staging and prod")
+    parser.add_argument(
+        "--method",
+        choices=("cloudformation", "chalice"),
+        help="default: chalice for dev, cloudformation for staging and prod",
+    )
     parser.add_argument("--bucket", help="S3 bucket for the Lambda zip (cloudformation only)")
     parser.add_argument("--dry-run", action="store_true", help="print the steps, run nothing")
     args = parser.parse_args(argv)

@@ -534,8 +534,11 @@ def _venv_tool(name: str) -> str:
 # --- CLI ------------------------------------------------------------------------------------
 
 
-def serve(api_port: int | None, dynamodb_port: int = RUN_DYNAMODB_PORT,
-          cognito_port: int = RUN_COGNITO_PORT) -> int:
+def serve(
+    api_port: int | None,
+    dynamodb_port: int = RUN_DYNAMODB_PORT,
+    cognito_port: int = RUN_COGNITO_PORT,
+) -> int:
     """`make stack` (no ``api_port``) and `make run`: the persistent local stack on fixed ports,
     plus chalice local for `make run`, until Ctrl-C.
 
@@ -547,10 +550,14 @@ def serve(api_port: int | None, dynamodb_port: int = RUN_DYNAMODB_PORT,
     # A stack started before the state moved out of the project keeps its files in .local/.
     for stack_folder in (directory, LOCAL_DIR):
         if local_stage.read_stack_env(stack_folder) is not None:
-            print(f"A local stack is already running (see {stack_folder / 'stack.pid'}).",
-                  file=sys.stderr)
-            print("Use it, or stop it first (Ctrl-C where `make stack` or `make run` runs).",
-                  file=sys.stderr)
+            print(
+                f"A local stack is already running (see {stack_folder / 'stack.pid'}).",
+                file=sys.stderr,
+            )
+            print(
+                "Use it, or stop it first (Ctrl-C where `make stack` or `make run` runs).",
+                file=sys.stderr,
+            )
             return 1
     ports = [port for port in (api_port, dynamodb_port, cognito_port) if port is not None]
     busy = [port for port in ports if not port_is_free(port)]
@@ -621,8 +628,9 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def _serve_until_interrupted(stack: LocalStack, api_port: int | None,
-                             server: subprocess.Popen[bytes] | None) -> None:
+def _serve_until_interrupted(
+    stack: LocalStack, api_port: int | None, server: subprocess.Popen[bytes] | None
+) -> None:
     # Deliberately unbounded: a dev server runs until Ctrl-C/SIGTERM or until a service dies.
     sources = _source_stamp()
     while True:
@@ -648,8 +656,11 @@ def _serve_until_interrupted(stack: LocalStack, api_port: int | None,
 
 def _source_stamp() -> tuple[tuple[str, int], ...]:
     """When the app's code and stage settings last changed."""
-    files = [REPO_ROOT / "app.py", REPO_ROOT / ".chalice" / "config.json",
-             *sorted((REPO_ROOT / "chalicelib").rglob("*.py"))]
+    files = [
+        REPO_ROOT / "app.py",
+        REPO_ROOT / ".chalice" / "config.json",
+        *sorted((REPO_ROOT / "chalicelib").rglob("*.py")),
+    ]
     return tuple((str(path), path.stat().st_mtime_ns) for path in files if path.exists())
 
 
@@ -717,8 +728,9 @@ def print_env() -> int:
         print(local_stage.STACK_NOT_RUNNING, file=sys.stderr)
         print(f"Its state folder: {directory}", file=sys.stderr)
         return 1
-    print(f"# {directory / 'stack.env'} (data, Cognito state and logs: {directory})",
-          file=sys.stderr)
+    print(
+        f"# {directory / 'stack.env'} (data, Cognito state and logs: {directory})", file=sys.stderr
+    )
     print("".join(f"{key}={value}\n" for key, value in env.items()), end="")
     return 0
 
@@ -729,7 +741,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_parser = commands.add_parser("run", help="run the stack and chalice local until Ctrl-C")
     run_parser.add_argument("--port", type=int, default=RUN_API_PORT, help="API port")
     stack_parser = commands.add_parser(
-        "stack", help="run the stack alone until Ctrl-C, for `chalice local --stage local`")
+        "stack", help="run the stack alone until Ctrl-C, for `chalice local --stage local`"
+    )
     for service_parser in (run_parser, stack_parser):
         # Other ports only for tests (their own folder then comes from LOCAL_STACK_DIR).
         service_parser.add_argument("--dynamodb-port", type=int, default=RUN_DYNAMODB_PORT)

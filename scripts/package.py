@@ -43,10 +43,18 @@ LIVE_ALIAS = "live"
 # the stage's variables laid over the caller's environment: a developer's shell must not
 # leak into the package (API_GATEWAY_AUTHORIZER=none would strip the authorizer off routes).
 _APP_SETTINGS = (
-    "ENVIRONMENT", "TABLE_NAME", "REGION", "LOG_LEVEL", "CORS_ALLOW_ORIGIN",
-    "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "COGNITO_USER_POOL_ARN",
-    "API_GATEWAY_AUTHORIZER", "DEV_TOOLS_ENABLED",
-    "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+    "ENVIRONMENT",
+    "TABLE_NAME",
+    "REGION",
+    "LOG_LEVEL",
+    "CORS_ALLOW_ORIGIN",
+    "COGNITO_USER_POOL_ID",
+    "COGNITO_CLIENT_ID",
+    "COGNITO_USER_POOL_ARN",
+    "API_GATEWAY_AUTHORIZER",
+    "DEV_TOOLS_ENABLED",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
 )
 
 
@@ -77,10 +85,16 @@ def merge_template(stage: str, config: ChaliceConfig) -> dict[str, Any]:
     _pin_parameter(template, "CorsOrigin", gateway_cors_origin(stage, environment))
     # Chalice names the role ApiHandlerRole once a stage has its own policy file; the literal
     # ARNs it copied from that file are replaced by this stack's own resources.
-    template["Resources"][API_HANDLER_ROLE] = {"Properties": {"Policies": [
-        {"PolicyName": f"{API_HANDLER_ROLE}Policy",
-         "PolicyDocument": lambda_policy(stack_targets())},
-    ]}}
+    template["Resources"][API_HANDLER_ROLE] = {
+        "Properties": {
+            "Policies": [
+                {
+                    "PolicyName": f"{API_HANDLER_ROLE}Policy",
+                    "PolicyDocument": lambda_policy(stack_targets()),
+                },
+            ]
+        }
+    }
     return template
 
 
@@ -103,15 +117,23 @@ def package(stage: str, out_dir: Path | None = None) -> Path:
     environment = config.stage_environment(stage)
     env = {key: value for key, value in os.environ.items() if key not in _APP_SETTINGS}
     env["AWS_DEFAULT_REGION"] = environment["REGION"]
-    command = [_chalice(), "package", "--stage", stage, "--merge-template", str(merge_path),
-               str(out_dir)]
+    command = [
+        _chalice(),
+        "package",
+        "--stage",
+        stage,
+        "--merge-template",
+        str(merge_path),
+        str(out_dir),
+    ]
     subprocess.run(command, cwd=REPO_ROOT, env=env, check=True)
     drop_unused_files(out_dir / "deployment.zip")
     amount = provisioned_concurrency(stage)
     if amount:
         sam_path = out_dir / "sam.json"
-        sam_path.write_text(json.dumps(
-            serve_from_alias(json.loads(sam_path.read_text()), amount), indent=2) + "\n")
+        sam_path.write_text(
+            json.dumps(serve_from_alias(json.loads(sam_path.read_text()), amount), indent=2) + "\n"
+        )
     return out_dir
 
 
@@ -126,10 +148,12 @@ def serve_from_alias(template: dict[str, Any], amount: int) -> dict[str, Any]:
     """The packaged template with `amount` provisioned instances on the function's alias, and
     API Gateway invoking (and allowed to invoke) that alias rather than $LATEST."""
     resources = template["Resources"]
-    resources[API_HANDLER]["Properties"].update({
-        "AutoPublishAlias": LIVE_ALIAS,
-        "ProvisionedConcurrencyConfig": {"ProvisionedConcurrentExecutions": amount},
-    })
+    resources[API_HANDLER]["Properties"].update(
+        {
+            "AutoPublishAlias": LIVE_ALIAS,
+            "ProvisionedConcurrencyConfig": {"ProvisionedConcurrentExecutions": amount},
+        }
+    )
     # SAM names the alias it creates <function>Alias<name>; its Ref is the alias's ARN.
     alias = f"{API_HANDLER}Alias{LIVE_ALIAS}"
     resources[f"{API_HANDLER}InvokePermission"]["Properties"]["FunctionName"] = {"Ref": alias}
@@ -138,16 +162,22 @@ def serve_from_alias(template: dict[str, Any], amount: int) -> dict[str, Any]:
             integration = operation.get("x-amazon-apigateway-integration", {})
             uri = integration.get("uri", {})
             if isinstance(uri, dict) and "Fn::Sub" in uri:
-                uri["Fn::Sub"] = uri["Fn::Sub"].replace(
-                    f"${{{API_HANDLER}.Arn}}", f"${{{alias}}}")
+                uri["Fn::Sub"] = uri["Fn::Sub"].replace(f"${{{API_HANDLER}.Arn}}", f"${{{alias}}}")
     return template
 
 
 # The AWS SDK and what it depends on: the Lambda runtime has them (a bundled copy would shadow
 # its security updates, and botocore alone is 16 MB). aws-xray-sdk declares botocore, which is
 # how they would get in.
-RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "dateutil", "python_dateutil", "urllib3",
-                    "six")
+RUNTIME_PROVIDED = (
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "dateutil",
+    "python_dateutil",
+    "urllib3",
+    "six",
+)
 
 
 def _provided_by_runtime(filename: str) -> bool:
@@ -159,8 +189,10 @@ def _provided_by_runtime(filename: str) -> bool:
 def drop_unused_files(zip_path: Path) -> None:
     """Rewrite the Lambda zip without files the app never reads (it must stay under 5 MB)."""
     slimmer = zip_path.with_suffix(".slim.zip")
-    with zipfile.ZipFile(zip_path) as source, zipfile.ZipFile(
-            slimmer, "w", compression=zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(zip_path) as source,
+        zipfile.ZipFile(slimmer, "w", compression=zipfile.ZIP_DEFLATED) as target,
+    ):
         for entry in source.infolist():
             if not _provided_by_runtime(entry.filename):
                 target.writestr(entry, source.read(entry.filename))

@@ -91,7 +91,8 @@ def index_names() -> list[str]:
     """The table's secondary indexes, from the one definition of the table."""
     definition = table_definition("any")
     indexes = definition.get("LocalSecondaryIndexes", []) + definition.get(
-        "GlobalSecondaryIndexes", [])
+        "GlobalSecondaryIndexes", []
+    )
     return [index["IndexName"] for index in indexes]
 
 
@@ -117,8 +118,10 @@ def literal_targets(
         user_pool=f"arn:aws:cognito-idp:{region}:{account}:userpool/{pool}",
         log_streams=f"arn:aws:logs:{region}:{account}:log-group:{function_log_group(stage)}:*",
         # Secrets Manager appends six random characters to a secret's name in its ARN.
-        session_token_secret=(f"arn:aws:secretsmanager:{region}:{account}:secret:"
-                              f"{session_token_secret_name(stage)}-??????"),
+        session_token_secret=(
+            f"arn:aws:secretsmanager:{region}:{account}:secret:"
+            f"{session_token_secret_name(stage)}-??????"
+        ),
     )
 
 
@@ -151,13 +154,15 @@ def main() -> int:
         env = config.stage_environment(stage)
         write_policy(
             policy_path(project_dir, stage),
-            lambda_policy(literal_targets(
-                stage=stage,
-                account=_account_of(env.get("COGNITO_USER_POOL_ARN")) or PLACEHOLDER_ACCOUNT,
-                region=env["REGION"],
-                table_name=env["TABLE_NAME"],
-                user_pool_id=env.get("COGNITO_USER_POOL_ID") or None,
-            )),
+            lambda_policy(
+                literal_targets(
+                    stage=stage,
+                    account=_account_of(env.get("COGNITO_USER_POOL_ARN")) or PLACEHOLDER_ACCOUNT,
+                    region=env["REGION"],
+                    table_name=env["TABLE_NAME"],
+                    user_pool_id=env.get("COGNITO_USER_POOL_ID") or None,
+                )
+            ),
         )
     return 0
 

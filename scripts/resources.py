@@ -72,8 +72,12 @@ def ensure_table(
     point-in-time recovery). True if created."""
     created = not _table_exists(dynamodb_client, table_name)
     if created:
-        _create_table(dynamodb_client, table_definition(
-            table_name, deployed=deployed, deletion_protection=deletion_protection))
+        _create_table(
+            dynamodb_client,
+            table_definition(
+                table_name, deployed=deployed, deletion_protection=deletion_protection
+            ),
+        )
     else:
         _check_indexes(dynamodb_client, table_name)
     dynamodb_client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig=_TABLE_WAIT)

@@ -7,24 +7,29 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-os.environ.update({
-    "ENVIRONMENT": "local",
-    "API_GATEWAY_AUTHORIZER": "none",
-    "DEV_TOOLS_ENABLED": "true",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "TABLE_NAME": "ai-lifestyle-local",  # what the local stage sets during requests
-    "CORS_ALLOW_ORIGIN": "*",
-    # The local stack makes its own per run (scripts/local_stack.py); in-process tests use this.
-    "SESSION_TOKEN_SECRET": "unit-tests-session-token-secret-0123456789abcdef",
-    # moto's in-process mock serves the unit tests' AWS calls; the local stage needs no stack.
-    "AWS_MOCKED_IN_PROCESS": "true",
-})
+os.environ.update(
+    {
+        "ENVIRONMENT": "local",
+        "API_GATEWAY_AUTHORIZER": "none",
+        "DEV_TOOLS_ENABLED": "true",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "TABLE_NAME": "ai-lifestyle-local",  # what the local stage sets during requests
+        "CORS_ALLOW_ORIGIN": "*",
+        # The local stack makes its own per run (scripts/local_stack.py); in-process tests use this.
+        "SESSION_TOKEN_SECRET": "unit-tests-session-token-secret-0123456789abcdef",
+        # moto's in-process mock serves the unit tests' AWS calls; the local stage needs no stack.
+        "AWS_MOCKED_IN_PROCESS": "true",
+    }
+)
 # A developer's shell may point boto3 at a running local stack; unit tests must not use it.
-for name in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
-             "AWS_PROFILE"):
+for name in (
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+    "AWS_PROFILE",
+):
     os.environ.pop(name, None)
 
 

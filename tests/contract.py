@@ -31,8 +31,12 @@ def _registry() -> Registry:
 
 def operations() -> set[tuple[str, str]]:
     methods = {"get", "put", "post", "delete", "patch"}
-    return {(path, method.upper()) for path, item in document()["paths"].items()
-            for method in item if method in methods}
+    return {
+        (path, method.upper())
+        for path, item in document()["paths"].items()
+        for method in item
+        if method in methods
+    }
 
 
 def _pointer(*parts: str) -> str:
@@ -79,23 +83,25 @@ def schema_ref(method: str, concrete_path: str, status: int) -> str:
 
 
 def assert_matches(method: str, concrete_path: str, status: int, body: Any) -> None:
-    validator = Draft202012Validator({"$ref": schema_ref(method, concrete_path, status)},
-                                     registry=_registry())
+    validator = Draft202012Validator(
+        {"$ref": schema_ref(method, concrete_path, status)}, registry=_registry()
+    )
     errors = sorted(validator.iter_errors(body), key=lambda error: list(error.path))
-    assert not errors, (f"{method} {concrete_path} {status} breaks the contract: "
-                        + "; ".join(f"{list(e.path)}: {e.message}" for e in errors[:5]))
+    assert not errors, f"{method} {concrete_path} {status} breaks the contract: " + "; ".join(
+        f"{list(e.path)}: {e.message}" for e in errors[:5]
+    )
 
 
 @dataclass(frozen=True)
 class Example:
     """One example the contract shows: where, its value, and the schema it must match."""
+
     where: str
     value: Any
     schema_pointer: str
 
 
-def _media_examples(media: dict[str, Any], where: str, pointer: tuple[str, ...]
-                    ) -> list[Example]:
+def _media_examples(media: dict[str, Any], where: str, pointer: tuple[str, ...]) -> list[Example]:
     schema = _pointer(*pointer, "schema")
     found = [Example(where, media["example"], schema)] if "example" in media else []
     for name, example in media.get("examples", {}).items():
@@ -110,15 +116,19 @@ def _location(node: dict[str, Any], inline: tuple[str, ...]) -> tuple[str, ...]:
     return inline
 
 
-def operation_examples(path: str, method: str, errors_too: bool = False
-                       ) -> dict[str, list[Example]]:
+def operation_examples(
+    path: str, method: str, errors_too: bool = False
+) -> dict[str, list[Example]]:
     """The examples of each JSON body an operation takes or answers with success (or with
     any status, errors_too), keyed by that body ("POST /goals request", "POST /goals 201");
     an empty list where it shows none."""
     operation = document()["paths"][path][method.lower()]
     places = {"request": operation["requestBody"]} if "requestBody" in operation else {}
-    places |= {status: response for status, response in operation["responses"].items()
-               if errors_too or status.startswith("2")}
+    places |= {
+        status: response
+        for status, response in operation["responses"].items()
+        if errors_too or status.startswith("2")
+    }
     found: dict[str, list[Example]] = {}
     for place, node in places.items():
         inline = ("requestBody",) if place == "request" else ("responses", place)
@@ -126,18 +136,21 @@ def operation_examples(path: str, method: str, errors_too: bool = False
         media = _resolve(node).get("content", {}).get("application/json")
         if media is not None:
             where = f"{method} {path} {place}"
-            found[where] = _media_examples(media, where,
-                                           (*location, "content", "application/json"))
+            found[where] = _media_examples(media, where, (*location, "content", "application/json"))
     return found
 
 
 def validate_example(example: Example) -> list[str]:
     """What is wrong with one example against its schema (nothing when it matches)."""
-    validator = Draft202012Validator({"$ref": f"{_URI}#/{example.schema_pointer}"},
-                                     registry=_registry(),
-                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
-    return [f"{example.where} {list(error.path)}: {error.message}"
-            for error in validator.iter_errors(example.value)]
+    validator = Draft202012Validator(
+        {"$ref": f"{_URI}#/{example.schema_pointer}"},
+        registry=_registry(),
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+    return [
+        f"{example.where} {list(error.path)}: {error.message}"
+        for error in validator.iter_errors(example.value)
+    ]
 
 
 def operation_for(method: str, concrete_path: str) -> tuple[str, str] | None:

@@ -15,8 +15,7 @@ STRONG_PASSWORD = "Str0ng!Passw0rd"
 
 
 def new_user(email: str = "ada@example.com") -> dict[str, str]:
-    return {"email": email, "password": STRONG_PASSWORD, "firstName": "Ada",
-            "lastName": "Lovelace"}
+    return {"email": email, "password": STRONG_PASSWORD, "firstName": "Ada", "lastName": "Lovelace"}
 
 
 def assert_envelope(body: Any, status_code: int, error: str | None = None) -> dict[str, Any]:
@@ -51,9 +50,11 @@ def post_json(client: Client, path: str, body: Any, token: str | None = None) ->
 
 
 def put_json(client: Client, path: str, body: Any, token: str) -> Any:
-    return client.http.put(path, body=json.dumps(body),
-                           headers={"Content-Type": "application/json",
-                                    "Authorization": f"Bearer {token}"})
+    return client.http.put(
+        path,
+        body=json.dumps(body),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
 
 
 def get(client: Client, path: str, token: str | None = None, **headers: str) -> Any:

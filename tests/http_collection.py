@@ -20,6 +20,7 @@ _ANSWER = re.compile(r"^(\w+)\.response\.body\.\$\.(\w+)$")
 @dataclass
 class Block:
     """One `###` section: a request, or a note when it has no request line."""
+
     comments: list[str] = field(default_factory=list)
     name: str | None = None
     method: str | None = None
@@ -69,10 +70,10 @@ def _read_head_line(block: Block, line: str) -> bool:
     return False
 
 
-def substitute(text: str, variables: Mapping[str, str],
-               answer: Callable[[str, str], Any]) -> str:
+def substitute(text: str, variables: Mapping[str, str], answer: Callable[[str, str], Any]) -> str:
     """Every `{{...}}` replaced: a file variable (itself substituted), or a field of an earlier
     named request's answer, asked of `answer(request name, field)`."""
+
     def value(match: re.Match[str]) -> str:
         name = match[1]
         if name in variables:
@@ -85,6 +86,5 @@ def substitute(text: str, variables: Mapping[str, str],
     return _VARIABLE.sub(value, text)
 
 
-def json_body(block: Block, variables: Mapping[str, str],
-              answer: Callable[[str, str], Any]) -> Any:
+def json_body(block: Block, variables: Mapping[str, str], answer: Callable[[str, str], Any]) -> Any:
     return json.loads(substitute(block.body, variables, answer)) if block.body else None

@@ -28,8 +28,9 @@ def running_in_ci() -> bool:
     return os.environ.get("CI") == "true"
 
 
-def start_test_stack(tmp_dir: Path, data_dir: Path | None = None,
-                     cognito_state: Path | None = None) -> LocalStack:
+def start_test_stack(
+    tmp_dir: Path, data_dir: Path | None = None, cognito_state: Path | None = None
+) -> LocalStack:
     """Start a stack on free ports, in memory unless ``data_dir`` is given (then DynamoDB
     Local keeps its data there, across ``stop_dynamodb``/``start_dynamodb``) or
     ``cognito_state`` (then Cognito keeps its users in that file across restarts); logs go to

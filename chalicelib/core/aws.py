@@ -29,8 +29,11 @@ def as_unavailable(exc: Exception) -> AppError | None:
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         if code in _THROTTLING:
             return ServiceUnavailable("The service is busy; try again shortly.", retry_after=2)
-        if status >= 500 or code in {"InternalServerError", "InternalErrorException",
-                                     "ServiceUnavailable"}:
+        if status >= 500 or code in {
+            "InternalServerError",
+            "InternalErrorException",
+            "ServiceUnavailable",
+        }:
             return ServiceUnavailable()
         return None
     if isinstance(exc, ParamValidationError):

@@ -11,8 +11,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-NO_CREDENTIALS = ("no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/"
-                  "AWS_SECRET_ACCESS_KEY (see README, Deploy)")
+NO_CREDENTIALS = (
+    "no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/"
+    "AWS_SECRET_ACCESS_KEY (see README, Deploy)"
+)
 
 
 def has_credentials(profile: str | None = None) -> bool:

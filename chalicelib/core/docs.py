@@ -13,8 +13,10 @@ from pathlib import Path
 CONTRACT = Path(__file__).resolve().parent.parent / "contract" / "openapi.yaml"
 # Where the package keeps them, read as files: importing that module would load Powertools'
 # whole event handler, which the app does not use.
-SWAGGER_PACKAGE, SWAGGER_FOLDER = "aws_lambda_powertools", ("event_handler", "openapi",
-                                                            "swagger_ui")
+SWAGGER_PACKAGE, SWAGGER_FOLDER = (
+    "aws_lambda_powertools",
+    ("event_handler", "openapi", "swagger_ui"),
+)
 SWAGGER_SCRIPT = "swagger-ui-bundle.min.js"
 SWAGGER_STYLES = "swagger-ui.min.css"
 STARTER_SCRIPT = "start.js"
@@ -73,8 +75,9 @@ def contract_text() -> str:
 
 
 def _bundled(name: str) -> str:
-    return resources.files(SWAGGER_PACKAGE).joinpath(*SWAGGER_FOLDER, name).read_text(
-        encoding="utf-8")
+    return (
+        resources.files(SWAGGER_PACKAGE).joinpath(*SWAGGER_FOLDER, name).read_text(encoding="utf-8")
+    )
 
 
 @lru_cache(maxsize=1)

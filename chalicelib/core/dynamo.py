@@ -31,8 +31,9 @@ _RETRIES = Config(
     read_timeout=2,
 )
 # The health check must answer quickly even while the table is unreachable.
-_NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=1,
-                     read_timeout=2)
+_NO_RETRIES = Config(
+    retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=1, read_timeout=2
+)
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -149,20 +150,28 @@ class UpdateBuilder:
 
     @property
     def is_empty(self) -> bool:
-        return not (self._sets or self._removes or self._increments or self._set_adds
-                    or self._set_deletes)
+        return not (
+            self._sets or self._removes or self._increments or self._set_adds or self._set_deletes
+        )
 
     def params(self) -> dict[str, Any]:
         sets = list(self._sets)
         for path, amount in self._increments.items():
             if amount:
                 target = self._path(path)
-                sets.append(f"{target} = if_not_exists({target}, {self.value(0)})"
-                            f" + {self.value(amount)}")
-        adds = [f"{self._path((name,))} {self.value(members)}"
-                for name, members in self._set_adds.items() if members]
-        deletes = [f"{self._path((name,))} {self.value(members)}"
-                   for name, members in self._set_deletes.items() if members]
+                sets.append(
+                    f"{target} = if_not_exists({target}, {self.value(0)}) + {self.value(amount)}"
+                )
+        adds = [
+            f"{self._path((name,))} {self.value(members)}"
+            for name, members in self._set_adds.items()
+            if members
+        ]
+        deletes = [
+            f"{self._path((name,))} {self.value(members)}"
+            for name, members in self._set_deletes.items()
+            if members
+        ]
         clauses = []
         if sets:
             clauses.append("SET " + ", ".join(sets))
@@ -246,8 +255,9 @@ class Transaction:
         self._labels.append(label)
         return self
 
-    def updating(self, label: str, key: dict[str, Any], condition: str | None = None
-                 ) -> UpdateBuilder:
+    def updating(
+        self, label: str, key: dict[str, Any], condition: str | None = None
+    ) -> UpdateBuilder:
         """The one update of `key` in this transaction, shared by every writer that changes
         the item (DynamoDB refuses two operations on one item in a transaction). Conditions
         given by each writer must all hold; the label is the first writer's."""
@@ -275,34 +285,47 @@ class Transaction:
             if conditions:
                 body["ConditionExpression"] = " AND ".join(f"({c})" for c in conditions)
 
-    def put(self, label: str, item: dict[str, Any], condition: str | None = None,
-            names: dict[str, str] | None = None, values: dict[str, Any] | None = None
-            ) -> "Transaction":
+    def put(
+        self,
+        label: str,
+        item: dict[str, Any],
+        condition: str | None = None,
+        names: dict[str, str] | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> "Transaction":
         body: dict[str, Any] = {"Item": serialize(item)}
         return self._add(label, "Put", _with_condition(body, condition, names, values))
 
-    def delete(self, label: str, key: dict[str, Any], condition: str | None = None
-               ) -> "Transaction":
-        return self._add(label, "Delete", _with_condition({"Key": serialize(key)}, condition,
-                                                          None, None))
+    def delete(
+        self, label: str, key: dict[str, Any], condition: str | None = None
+    ) -> "Transaction":
+        return self._add(
+            label, "Delete", _with_condition({"Key": serialize(key)}, condition, None, None)
+        )
 
     def commit(self, client_: Any = None) -> None:
         if self.item_count > MAX_TRANSACTION_ITEMS:
             raise TransactionTooLarge(
                 f"This change would write {self.item_count} items at once; at most "
                 f"{MAX_TRANSACTION_ITEMS} can be written together. Make it in smaller steps.",
-                details={"items": self.item_count, "limit": MAX_TRANSACTION_ITEMS})
+                details={"items": self.item_count, "limit": MAX_TRANSACTION_ITEMS},
+            )
         self._render_shared()
         try:
             (client_ or client()).transact_write_items(TransactItems=self._items)
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise
-            reasons = [str(reason.get("Code", "None"))
-                       for reason in exc.response.get("CancellationReasons", [])]
+            reasons = [
+                str(reason.get("Code", "None"))
+                for reason in exc.response.get("CancellationReasons", [])
+            ]
             if reasons and all(code in {"None", "ConditionalCheckFailed"} for code in reasons):
-                failed = {label for label, code in zip(self._labels, reasons, strict=False)
-                          if code == "ConditionalCheckFailed"}
+                failed = {
+                    label
+                    for label, code in zip(self._labels, reasons, strict=False)
+                    if code == "ConditionalCheckFailed"
+                }
                 raise TransactionCancelled(failed, reasons) from exc
             # Conflicts and throttling inside a transaction are worth another attempt.
             raise TransactionCancelled(set(), reasons) from exc
@@ -310,8 +333,12 @@ class Transaction:
             metrics.business_event(event)
 
 
-def _with_condition(body: dict[str, Any], condition: str | None, names: dict[str, str] | None,
-                    values: dict[str, Any] | None) -> dict[str, Any]:
+def _with_condition(
+    body: dict[str, Any],
+    condition: str | None,
+    names: dict[str, str] | None,
+    values: dict[str, Any] | None,
+) -> dict[str, Any]:
     if condition:
         body["ConditionExpression"] = condition
     if names:

@@ -28,9 +28,14 @@ def _whole_as_int(value: float) -> int | float:
     return int(value) if value.is_integer() else value
 
 
-Number = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_NUMBER, le=MAX_NUMBER),
-                   AfterValidator(_storable), PlainSerializer(_whole_as_int)]
+Number = Annotated[
+    float,
+    Field(allow_inf_nan=False, ge=-MAX_NUMBER, le=MAX_NUMBER),
+    AfterValidator(_storable),
+    PlainSerializer(_whole_as_int),
+]
 # A name that is shown and compared (a goal's title): not blank, and trimmed.
-Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(not_blank),
-                  AfterValidator(str.strip)]
+Title = Annotated[
+    str, Field(min_length=1, max_length=200), AfterValidator(not_blank), AfterValidator(str.strip)
+]
 ShortText = Annotated[str, Field(max_length=50)]

@@ -40,8 +40,9 @@ def _shown(part: str | int) -> str:
 def _refuse(path: tuple[str | int, ...], reason: str) -> PydanticCustomError:
     # The inner path travels in the context: validation.field_errors appends it as is,
     # without the camelCase conversion meant for the API's own field names.
-    return PydanticCustomError(ERROR_TYPE, "{reason}",
-                               {"reason": reason, "path": ".".join(map(_shown, path))})
+    return PydanticCustomError(
+        ERROR_TYPE, "{reason}", {"reason": reason, "path": ".".join(map(_shown, path))}
+    )
 
 
 def _size(value: Any) -> int:
@@ -82,8 +83,7 @@ def check_free_json(value: Any) -> Any:
                 if isinstance(name, str) and not name:
                     raise _refuse((*path, name), "keys must not be empty")
                 if isinstance(name, str) and len(name) > MAX_KEY_LENGTH:
-                    raise _refuse((*path, name), f"keys have at most {MAX_KEY_LENGTH} "
-                                                 "characters")
+                    raise _refuse((*path, name), f"keys have at most {MAX_KEY_LENGTH} characters")
                 pending.append((child, (*path, name)))
         elif (problem := _scalar_problem(node)) is not None:
             raise _refuse(path, problem)
@@ -95,15 +95,18 @@ def check_free_json(value: Any) -> Any:
 
 def object_or_text(max_length: int) -> Callable[[Any], Any]:
     """A JSON object under the rules above, or a string of at most `max_length`."""
+
     def check(value: Any) -> Any:
         if isinstance(value, str):
             if len(value) > max_length:
                 raise ValueError(f"has at most {max_length} characters")
             return value
         if not isinstance(value, dict):
-            raise ValueError(f"must be a JSON object or a string of at most {max_length} "
-                             "characters")
+            raise ValueError(
+                f"must be a JSON object or a string of at most {max_length} characters"
+            )
         return check_free_json(value)
+
     return check
 
 

@@ -25,5 +25,9 @@ def _check_table() -> dict[str, Any]:
 def health_report() -> dict[str, Any]:
     checks = {"dynamodb": _check_table()}
     healthy = all(check["status"] == "healthy" for check in checks.values())
-    return {"status": "healthy" if healthy else "degraded", "checks": checks,
-            "version": __version__, "timestamp": now_iso()}
+    return {
+        "status": "healthy" if healthy else "degraded",
+        "checks": checks,
+        "version": __version__,
+        "timestamp": now_iso(),
+    }

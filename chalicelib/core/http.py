@@ -50,8 +50,7 @@ def _too_deep(value: Any, limit: int) -> bool:
         if depth > limit:
             return True
         children = node.values() if isinstance(node, dict) else node
-        pending.extend((child, depth + 1) for child in children
-                       if isinstance(child, dict | list))
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return False
 
 
@@ -91,8 +90,9 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def check_if_match(if_match: str | None, version: int, message: str,
-                   details: dict[str, Any] | None = None) -> None:
+def check_if_match(
+    if_match: str | None, version: int, message: str, details: dict[str, Any] | None = None
+) -> None:
     """412 unless `If-Match` allows a write to the item at `version`: no header, `*`, or the
     item's ETag, strong or weak."""
     if if_match and if_match.strip() not in {"*", etag(version), f"W/{etag(version)}"}:
@@ -103,9 +103,11 @@ def refuse_if_matched(if_match: str | None, message: str) -> Callable[[], None]:
     """For a write that lost a race (core.unit_of_work's `on_lost_race`): one conditioned on
     `If-Match` is refused (412) rather than applied to a version its client never saw; one
     without reads again and retries."""
+
     def refuse() -> None:
         if if_match:
             raise errors.PreconditionFailed(message)
+
     return refuse
 
 
@@ -160,8 +162,9 @@ def parse_page(multi_params: Mapping[str, Sequence[str]] | None) -> Page:
     # A page far beyond any real data is still a valid (empty) page, but the number is capped
     # so that offset arithmetic stays small.
     number = min(_positive_int(query_value(multi_params, "page")) or 1, 1_000_000)
-    limit = min(_positive_int(query_value(multi_params, "limit")) or DEFAULT_PAGE_LIMIT,
-                MAX_PAGE_LIMIT)
+    limit = min(
+        _positive_int(query_value(multi_params, "limit")) or DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT
+    )
     return Page(number=number, limit=limit)
 
 
@@ -182,8 +185,9 @@ def safety_headers() -> dict[str, str]:
     return {"X-Content-Type-Options": "nosniff", "Cache-Control": NO_STORE}
 
 
-def cors_headers(allowed_origins: Sequence[str], request_origin: str | None,
-                 allow_methods: Sequence[str]) -> dict[str, str]:
+def cors_headers(
+    allowed_origins: Sequence[str], request_origin: str | None, allow_methods: Sequence[str]
+) -> dict[str, str]:
     """CORS headers for one response: the caller's origin when it is allowed, and the methods
     the routes accept (a preflight names those of its own path)."""
     if "*" in allowed_origins:

@@ -38,29 +38,40 @@ def key_from(header: str | None, user_id: str, route: str, body: Any) -> Idempot
     if header is None:
         return None
     if not _KEY.match(header):
-        raise BadRequest("Idempotency-Key must be 1-128 letters, digits or . _ : -",
-                         code="INVALID_IDEMPOTENCY_KEY")
+        raise BadRequest(
+            "Idempotency-Key must be 1-128 letters, digits or . _ : -",
+            code="INVALID_IDEMPOTENCY_KEY",
+        )
     canonical = json.dumps({"route": route, "body": body}, sort_keys=True, default=str)
     return IdempotencyKey(user_id, header, hashlib.sha256(canonical.encode()).hexdigest())
 
 
 def record(key: IdempotencyKey, response: StoredResponse) -> dict[str, Any]:
-    return {**key.item_key, "fingerprint": key.fingerprint, "status": response.status,
-            # Unescaped: `\ud83d\ude42` would store a 4-byte character in 12, and a response
-            # within the body limit could then outgrow DynamoDB's 400 KB item limit.
-            "body": json.dumps(response.body, ensure_ascii=False), "location": response.location,
-            "expiresAt": int(time.time()) + TTL_SECONDS}
+    return {
+        **key.item_key,
+        "fingerprint": key.fingerprint,
+        "status": response.status,
+        # Unescaped: `\ud83d\ude42` would store a 4-byte character in 12, and a response
+        # within the body limit could then outgrow DynamoDB's 400 KB item limit.
+        "body": json.dumps(response.body, ensure_ascii=False),
+        "location": response.location,
+        "expiresAt": int(time.time()) + TTL_SECONDS,
+    }
 
 
-def add_record(transaction: dynamo.Transaction, key: IdempotencyKey | None,
-               response: StoredResponse) -> None:
+def add_record(
+    transaction: dynamo.Transaction, key: IdempotencyKey | None, response: StoredResponse
+) -> None:
     """Write the record with the change itself, unless a live record already holds the key:
     then a concurrent twin of this request won, and the retry replays its response (which
     outranks any rule the twin's change would now seem to break, such as its title)."""
     if key is not None:
-        transaction.put("idempotency", record(key, response),
-                        condition="attribute_not_exists(PK) OR expiresAt < :now",
-                        values={":now": int(time.time())})
+        transaction.put(
+            "idempotency",
+            record(key, response),
+            condition="attribute_not_exists(PK) OR expiresAt < :now",
+            values={":now": int(time.time())},
+        )
         transaction.replays_on("idempotency")
 
 
@@ -69,7 +80,12 @@ def replay(key: IdempotencyKey | None, stored: dict[str, Any] | None) -> StoredR
     if key is None or stored is None or stored["expiresAt"] < time.time():
         return None
     if stored["fingerprint"] != key.fingerprint:
-        raise Conflict("This Idempotency-Key was already used with another request.",
-                       code="IDEMPOTENCY_KEY_REUSED")
-    return StoredResponse(status=int(stored["status"]), body=json.loads(stored["body"]),
-                          location=stored.get("location"))
+        raise Conflict(
+            "This Idempotency-Key was already used with another request.",
+            code="IDEMPOTENCY_KEY_REUSED",
+        )
+    return StoredResponse(
+        status=int(stored["status"]),
+        body=json.loads(stored["body"]),
+        location=stored.get("location"),
+    )

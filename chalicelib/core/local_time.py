@@ -23,8 +23,11 @@ _NOT_ZONES = {"localtime", "Factory", "posixrules"}
 
 @lru_cache(maxsize=1)
 def _timezones() -> frozenset[str]:
-    return frozenset(name for name in available_timezones()
-                     if name not in _NOT_ZONES and not name.startswith(("posix/", "right/")))
+    return frozenset(
+        name
+        for name in available_timezones()
+        if name not in _NOT_ZONES and not name.startswith(("posix/", "right/"))
+    )
 
 
 def check_timezone(value: str) -> str:
@@ -120,8 +123,9 @@ def start_of_period_key(key: str, unit: PeriodUnit) -> date:
     return date(int(key), 1, 1)
 
 
-def local_time_of(settings: Mapping[str, Any] | None, timezone_header: str | None = None
-                  ) -> LocalTime:
+def local_time_of(
+    settings: Mapping[str, Any] | None, timezone_header: str | None = None
+) -> LocalTime:
     """A user's clock from `settings` (a profile, or what a goal or the journal stored at its
     last write), with an `X-Timezone` header overriding the zone for one request."""
     settings = settings or {}
@@ -145,8 +149,7 @@ def instant_bound(raw: str, local: LocalTime, end_of_day: bool) -> str:
         if day == date.max:
             return to_iso(LATEST)
         next_start = local.day_start(day + timedelta(days=1))
-        return to_iso(next_start - timedelta(milliseconds=1) if next_start > EARLIEST
-                      else EARLIEST)
+        return to_iso(next_start - timedelta(milliseconds=1) if next_start > EARLIEST else EARLIEST)
     instant = datetime.fromisoformat(text)
     if instant.tzinfo is None:
         raise ValueError("an instant needs a UTC offset")

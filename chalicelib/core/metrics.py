@@ -36,10 +36,20 @@ READ_CAPACITY = "DynamoDBReadCapacity"
 WRITE_CAPACITY = "DynamoDBWriteCapacity"
 
 # DynamoDB operations that accept ReturnConsumedCapacity, and which of them read.
-CAPACITY_OPERATIONS = frozenset({
-    "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
-    "BatchWriteItem", "TransactGetItems", "TransactWriteItems",
-})
+CAPACITY_OPERATIONS = frozenset(
+    {
+        "GetItem",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "Query",
+        "Scan",
+        "BatchGetItem",
+        "BatchWriteItem",
+        "TransactGetItems",
+        "TransactWriteItems",
+    }
+)
 READ_OPERATIONS = frozenset({"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"})
 
 

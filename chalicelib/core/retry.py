@@ -14,13 +14,14 @@ class Conflict(Exception):
     """What the write read has changed since: read again and retry."""
 
 
-def attempts(sleep: Callable[[float], None] = time.sleep, limit: int = MAX_ATTEMPTS
-             ) -> Iterator[int]:
+def attempts(
+    sleep: Callable[[float], None] = time.sleep, limit: int = MAX_ATTEMPTS
+) -> Iterator[int]:
     """Attempt numbers, with a full-jitter exponential back-off before each retry. A loop
     over them that runs out ends with `raise exhausted()`."""
     for attempt in range(limit):
         if attempt:
-            sleep(random.uniform(0, min(0.25, 0.005 * 2 ** attempt)))  # noqa: S311
+            sleep(random.uniform(0, min(0.25, 0.005 * 2**attempt)))  # noqa: S311
         yield attempt
 
 

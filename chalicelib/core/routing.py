@@ -96,8 +96,7 @@ class ApiRequest:
         """The JSON body as the command `model` (400 with every field error)."""
         return parse(model, self.json())
 
-    def creation[M: WireModel](self, model: type[M], route: str
-                                ) -> tuple[M, IdempotencyKey | None]:
+    def creation[M: WireModel](self, model: type[M], route: str) -> tuple[M, IdempotencyKey | None]:
         """A create's command, and its `Idempotency-Key` bound to this caller, route and body
         (the body is checked first, as the key's fingerprint is of the body sent)."""
         body = self.json()
@@ -129,8 +128,11 @@ def _raw_body(request: Request) -> bytes:
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(body=body, status_code=status,
-                    headers={"Content-Type": "application/json", **(headers or {})})
+    return Response(
+        body=body,
+        status_code=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
 
 
 def created(body: Any, location: str) -> Response:
@@ -142,8 +144,11 @@ def no_content() -> Response:
 
 
 def error_response(error: errors.AppError) -> Response:
-    return json_response(http.error_body(error, _current_scope().request_id),
-                         status=error.status, headers=error.headers)
+    return json_response(
+        http.error_body(error, _current_scope().request_id),
+        status=error.status,
+        headers=error.headers,
+    )
 
 
 def _failure_response(exc: Exception) -> Response:
@@ -172,8 +177,9 @@ class Api:
         self._allow_methods: list[str] = ["OPTIONS"]
         app.register_middleware(self._middleware, "http")
 
-    def route(self, path: str, methods: tuple[str, ...] = ("GET",), *,
-              public: bool = False) -> Callable[[View], View]:
+    def route(
+        self, path: str, methods: tuple[str, ...] = ("GET",), *, public: bool = False
+    ) -> Callable[[View], View]:
         def register(view: View) -> View:
             @functools.wraps(view)
             def endpoint(**path_params: str) -> Response:
@@ -199,8 +205,9 @@ class Api:
             raise errors.AppError("No current request.")
         request = ApiRequest(raw=raw)
         if not public:
-            request._caller = caller_from(raw.context, raw.headers.get("authorization"),
-                                          get_settings())
+            request._caller = caller_from(
+                raw.context, raw.headers.get("authorization"), get_settings()
+            )
             _current_scope().user_id = request._caller.user_id
         return request
 
@@ -212,26 +219,30 @@ class Api:
             missing = [method for method in HTTP_METHODS if method not in views]
             if missing:
                 self.app.route(path, methods=missing, name=f"not_allowed{path}")(
-                    _method_not_allowed(allowed))
+                    _method_not_allowed(allowed)
+                )
             self.app.route(path, methods=["OPTIONS"], name=f"preflight{path}")(
-                _preflight([*allowed, "OPTIONS"]))
+                _preflight([*allowed, "OPTIONS"])
+            )
         used = {method for _, method in self.declared}
         self._allow_methods = [*(method for method in HTTP_METHODS if method in used), "OPTIONS"]
         for depth in range(1, _CATCH_ALL_DEPTH + 1):
             path = "".join(f"/{{unknown{level}}}" for level in range(depth))
-            self.app.route(path, methods=[*HTTP_METHODS, "OPTIONS"],
-                           name=f"unknown{depth}")(_unknown_path)
+            self.app.route(path, methods=[*HTTP_METHODS, "OPTIONS"], name=f"unknown{depth}")(
+                _unknown_path
+            )
 
-    def _middleware(self, event: Request, get_response: Callable[[Request], Response]
-                    ) -> Response:
+    def _middleware(self, event: Request, get_response: Callable[[Request], Response]) -> Response:
         started = time.perf_counter()
         scope = _scope_of(event)
         token = _scope.set(scope)
         # Per thread (chalice local serves requests on threads), on every line logged below.
         logger.thread_safe_append_keys(correlation_id=scope.request_id)
         try:
-            with tracing.request_trace(event.method, event.path) as trace, \
-                    metrics.request_metrics(event.method, event.path) as measured:
+            with (
+                tracing.request_trace(event.method, event.path) as trace,
+                metrics.request_metrics(event.method, event.path) as measured,
+            ):
                 try:
                     if local_stage.stack_missing():  # before anything could reach AWS
                         raise errors.ServiceUnavailable(local_stage.STACK_NOT_RUNNING)
@@ -244,8 +255,11 @@ class Api:
                 # What a view set itself wins: a preflight's methods, the docs' Cache-Control.
                 response.headers = {
                     **http.safety_headers(),
-                    **http.cors_headers(settings.cors_allow_origins, event.headers.get("origin"),
-                                        self._allow_methods),
+                    **http.cors_headers(
+                        settings.cors_allow_origins,
+                        event.headers.get("origin"),
+                        self._allow_methods,
+                    ),
                     **response.headers,
                     "X-Content-Type-Options": "nosniff",
                     # docs/api.md: echo the client's id when it sent one.
@@ -264,9 +278,13 @@ def _check_body(request: Request) -> None:
     body = _raw_body(request)
     if len(body) > http.MAX_BODY_BYTES:
         raise errors.PayloadTooLarge(
-            f"The request body is over the limit of {http.MAX_BODY_BYTES // 1024} KB.")
-    if body.strip() and request.method in {"POST", "PUT", "PATCH"} and not http.is_json_media_type(
-            request.headers.get("content-type", "")):
+            f"The request body is over the limit of {http.MAX_BODY_BYTES // 1024} KB."
+        )
+    if (
+        body.strip()
+        and request.method in {"POST", "PUT", "PATCH"}
+        and not http.is_json_media_type(request.headers.get("content-type", ""))
+    ):
         raise errors.UnsupportedMediaType()
 
 
@@ -295,22 +313,26 @@ def _as_envelope(response: Response) -> Response:
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and "Code" in body:
         rewritten = error_response(_chalice_error(response.status_code, str(body.get("Message"))))
-        rewritten.headers.update({k: v for k, v in response.headers.items()
-                                  if k.lower() == "allow"})
+        rewritten.headers.update(
+            {k: v for k, v in response.headers.items() if k.lower() == "allow"}
+        )
         return rewritten
     return response
 
 
 def _log_request(event: Request, response: Response, scope: _Scope, started: float) -> None:
-    logger.info("request", extra={
-        "request_id": scope.request_id,
-        "client_request_id": scope.client_request_id,
-        "method": event.method,
-        "route": event.path,
-        "status": response.status_code,
-        "latency_ms": round((time.perf_counter() - started) * 1000, 2),
-        "user_id": scope.user_id,
-    })
+    logger.info(
+        "request",
+        extra={
+            "request_id": scope.request_id,
+            "client_request_id": scope.client_request_id,
+            "method": event.method,
+            "route": event.path,
+            "status": response.status_code,
+            "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+            "user_id": scope.user_id,
+        },
+    )
 
 
 def _method_not_allowed(allowed: list[str]) -> View:
@@ -322,8 +344,9 @@ def _method_not_allowed(allowed: list[str]) -> View:
 
 def _preflight(methods: list[str]) -> View:
     def preflight(**_: str) -> Response:
-        return Response(body="", status_code=204,
-                        headers={"Access-Control-Allow-Methods": ",".join(methods)})
+        return Response(
+            body="", status_code=204, headers={"Access-Control-Allow-Methods": ",".join(methods)}
+        )
 
     return preflight
 

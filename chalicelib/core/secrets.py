@@ -22,8 +22,9 @@ def secrets_client(region: str) -> Any:
     import boto3
     from botocore.config import Config
 
-    config = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=1,
-                    read_timeout=3)
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=1, read_timeout=3
+    )
     return boto3.client("secretsmanager", region_name=region, config=config)
 
 
@@ -34,7 +35,8 @@ def session_token_key() -> bytes:
     secret = settings.session_token_secret
     if not secret and settings.session_token_secret_id:
         answer = secrets_client(settings.region).get_secret_value(
-            SecretId=settings.session_token_secret_id)
+            SecretId=settings.session_token_secret_id
+        )
         secret = str(answer.get("SecretString") or "")
     if len(secret) < MIN_SECRET_LENGTH:
         raise errors.AppError("MFA sign-in is not configured.")

@@ -14,7 +14,8 @@ _TRUTHY = {"1", "true", "yes", "on", "y", "t"}
 def in_lambda() -> bool:
     """Running in AWS Lambda, not in one of its local emulators (the rule Powertools uses)."""
     return bool(os.environ.get("LAMBDA_TASK_ROOT")) and not (
-        os.environ.get("AWS_SAM_LOCAL") or os.environ.get("AWS_CHALICE_CLI_MODE"))
+        os.environ.get("AWS_SAM_LOCAL") or os.environ.get("AWS_CHALICE_CLI_MODE")
+    )
 
 
 def _switched_off(variable: str) -> bool:

@@ -23,9 +23,12 @@ from chalicelib.core import retry
 from chalicelib.core.dynamo import Transaction, TransactionCancelled
 
 
-def run_write[T](attempt: Callable[[Transaction], T], *,
-                 sleep: Callable[[float], None] = time.sleep,
-                 on_lost_race: Callable[[], None] | None = None) -> T:
+def run_write[T](
+    attempt: Callable[[Transaction], T],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    on_lost_race: Callable[[], None] | None = None,
+) -> T:
     """The result of the first attempt whose transaction commits. `on_lost_race` is called
     when a commit lost a race, before the retry, and may refuse instead (a write conditioned
     on `If-Match` must not be applied to a version the client never saw)."""

@@ -54,24 +54,40 @@ def _client_fields(request: ActivityFields) -> dict[str, Any]:
     entry: a claimed link would lock the activity away from these routes."""
     fields = dump(request)
     if ENTRY_LINK in (fields.get("context") or {}):
-        raise ValidationFailed([FieldError(f"context.{ENTRY_LINK}",
-                                           "is set only by the journal entry that logs "
-                                           "the activity")])
+        raise ValidationFailed(
+            [
+                FieldError(
+                    f"context.{ENTRY_LINK}",
+                    "is set only by the journal entry that logs the activity",
+                )
+            ]
+        )
     return fields
 
 
 class ActivityService:
-    def __init__(self, repository: GoalRepository, *, completions: CompletionLog,
-                 now: Callable[[], datetime] = utc_now,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        repository: GoalRepository,
+        *,
+        completions: CompletionLog,
+        now: Callable[[], datetime] = utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._goals = repository
         self._completions = completions
         self._now = now
         self._sleep = sleep
 
-    def log_activity(self, user_id: str, goal_id: str, request: ActivityFields, *,
-                     idempotency: IdempotencyKey | None = None, timezone: str | None = None
-                     ) -> StoredResponse:
+    def log_activity(
+        self,
+        user_id: str,
+        goal_id: str,
+        request: ActivityFields,
+        *,
+        idempotency: IdempotencyKey | None = None,
+        timezone: str | None = None,
+    ) -> StoredResponse:
         fields = _client_fields(request)
 
         def attempt(tx: Transaction) -> StoredResponse:
@@ -82,8 +98,11 @@ class ActivityService:
             goal = self._writable_goal(context)
             local = local_time_of(context.profile, timezone)
             activity = self.stage_logged_activity(tx, user_id, goal, fields, local, self._now())
-            response = StoredResponse(201, present_activity(activity),
-                                      f"/goals/{goal_id}/activities/{activity['activityId']}")
+            response = StoredResponse(
+                201,
+                present_activity(activity),
+                f"/goals/{goal_id}/activities/{activity['activityId']}",
+            )
             add_record(tx, idempotency, response)
             return response
 
@@ -95,9 +114,15 @@ class ActivityService:
         check_accepts_activities(context.goal)
         return context.goal
 
-    def stage_logged_activity(self, tx: Transaction, user_id: str, goal: dict[str, Any],
-                              fields: dict[str, Any], local: LocalTime, now: datetime
-                              ) -> dict[str, Any]:
+    def stage_logged_activity(
+        self,
+        tx: Transaction,
+        user_id: str,
+        goal: dict[str, Any],
+        fields: dict[str, Any],
+        local: LocalTime,
+        now: datetime,
+    ) -> dict[str, Any]:
         """Add a new activity, its day aggregate and the goal's progress to `tx` (which the
         caller commits). Reads the goal's day aggregates only when the activity is not dated
         today (then the stored state cannot simply be advanced)."""
@@ -110,8 +135,9 @@ class ActivityService:
             aggregates = self._goals.day_aggregates(user_id, goal["goalId"])
             day = activity["localDate"]
             existing = next((a for a in aggregates if a["day"] == day), None)
-            updated_day = agg.add_activity(existing or agg.empty_day(date.fromisoformat(day)),
-                                           activity, activity["localHour"])
+            updated_day = agg.add_activity(
+                existing or agg.empty_day(date.fromisoformat(day)), activity, activity["localHour"]
+            )
             others = [a for a in aggregates if a["day"] != day]
             progressed = recompute(goal, [*others, updated_day], now, local)
         self._goals.put_activity(tx, user_id, activity)
@@ -120,13 +146,23 @@ class ActivityService:
         self._put_progress(tx, user_id, goal, progressed, now, count_change=1)
         return activity
 
-    def stage_activity_change(self, tx: Transaction, user_id: str, goal: dict[str, Any],
-                              old: dict[str, Any], fields: dict[str, Any] | None,
-                              local: LocalTime, now: datetime) -> dict[str, Any] | None:
+    def stage_activity_change(
+        self,
+        tx: Transaction,
+        user_id: str,
+        goal: dict[str, Any],
+        old: dict[str, Any],
+        fields: dict[str, Any] | None,
+        local: LocalTime,
+        now: datetime,
+    ) -> dict[str, Any] | None:
         """Add an edit (`fields`) or a deletion (None) of an activity, the rebuilt days and
         the goal's progress to `tx`. The changed activity, or None when deleted."""
-        new = None if fields is None else self._new_activity(user_id, goal, fields, local, now,
-                                                             existing=old)
+        new = (
+            None
+            if fields is None
+            else self._new_activity(user_id, goal, fields, local, now, existing=old)
+        )
         if new is None or new["activityDate"] != old["activityDate"]:
             self._goals.delete_activity(tx, user_id, old)
         if new is not None:
@@ -134,18 +170,34 @@ class ActivityService:
         self._rebuild_days(tx, user_id, goal, old, new, now, local)
         return new
 
-    def _put_progress(self, tx: Transaction, user_id: str, goal: dict[str, Any],
-                      progressed: Progressed, now: datetime, count_change: int) -> None:
+    def _put_progress(
+        self,
+        tx: Transaction,
+        user_id: str,
+        goal: dict[str, Any],
+        progressed: Progressed,
+        now: datetime,
+        count_change: int,
+    ) -> None:
         updated = with_progress(goal, progressed, now)
-        updated.update(version=goal["version"] + 1, updatedAt=to_iso(now),
-                       activityCount=int(goal.get("activityCount", 0)) + count_change)
+        updated.update(
+            version=goal["version"] + 1,
+            updatedAt=to_iso(now),
+            activityCount=int(goal.get("activityCount", 0)) + count_change,
+        )
         self._goals.put_goal(tx, user_id, updated, expected_version=goal["version"])
         self._goals.change_active_slot(tx, user_id, goal["goalId"], goal, updated)
         stage_completion(tx, self._completions, user_id, goal, updated)
 
-    def _new_activity(self, user_id: str, goal: dict[str, Any], fields: dict[str, Any],
-                      local: LocalTime, now: datetime,
-                      existing: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _new_activity(
+        self,
+        user_id: str,
+        goal: dict[str, Any],
+        fields: dict[str, Any],
+        local: LocalTime,
+        now: datetime,
+        existing: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         merged = {**(existing or {}), **{k: v for k, v in fields.items() if v is not None}}
         kind = merged.get("activityType") or "progress"
         problems: list[FieldError] = []
@@ -164,15 +216,22 @@ class ActivityService:
         goal_unit = goal["target"].get("unit") or ""
         if unit and unit.lower() != goal_unit.lower():
             raise errors.BusinessRuleViolation(
-                f"This goal is measured in '{goal_unit}', not '{unit}'.", code="UNIT_MISMATCH")
+                f"This goal is measured in '{goal_unit}', not '{unit}'.", code="UNIT_MISMATCH"
+            )
         stamp = to_iso(at)
         return {
             "activityId": (existing or {}).get("activityId") or uuid7(),
-            "goalId": goal["goalId"], "userId": user_id, "value": value, "unit": goal_unit,
-            "activityType": kind, "activityDate": stamp,
+            "goalId": goal["goalId"],
+            "userId": user_id,
+            "value": value,
+            "unit": goal_unit,
+            "activityType": kind,
+            "activityDate": stamp,
             "loggedAt": (existing or {}).get("loggedAt") or to_iso(now),
-            "timezone": local.timezone, "location": merged.get("location"),
-            "context": merged.get("context"), "note": merged.get("note"),
+            "timezone": local.timezone,
+            "location": merged.get("location"),
+            "context": merged.get("context"),
+            "note": merged.get("note"),
             "attachments": merged.get("attachments") or [],
             "source": merged.get("source") or "manual",
             "localDate": local.local_date(at).isoformat(),
@@ -188,9 +247,14 @@ class ActivityService:
             return existing is None or existing.get("localHour") is not None
         return len(sent) != 10
 
-    def _activity_instant(self, sent: str | None, existing: dict[str, Any] | None,
-                          local: LocalTime, now: datetime, problems: list[FieldError]
-                          ) -> datetime:
+    def _activity_instant(
+        self,
+        sent: str | None,
+        existing: dict[str, Any] | None,
+        local: LocalTime,
+        now: datetime,
+        problems: list[FieldError],
+    ) -> datetime:
         if sent is None:
             if existing:
                 return parse_instant(existing["activityDate"])
@@ -203,32 +267,50 @@ class ActivityService:
             problems.append(FieldError("activityDate", "must be in the year 2000 or later"))
         return at
 
-    def update_activity(self, user_id: str, goal_id: str, activity_id: str,
-                        request: ActivityFields, *, timezone: str | None = None
-                        ) -> dict[str, Any]:
+    def update_activity(
+        self,
+        user_id: str,
+        goal_id: str,
+        activity_id: str,
+        request: ActivityFields,
+        *,
+        timezone: str | None = None,
+    ) -> dict[str, Any]:
         fields = _client_fields(request)
-        new = run_write(lambda tx: self._stage_change(tx, user_id, goal_id, activity_id, fields,
-                                                      timezone), sleep=self._sleep)
+        new = run_write(
+            lambda tx: self._stage_change(tx, user_id, goal_id, activity_id, fields, timezone),
+            sleep=self._sleep,
+        )
         assert new is not None  # noqa: S101 - an edit always has a result
         return present_activity(new)
 
-    def delete_activity(self, user_id: str, goal_id: str, activity_id: str, *,
-                        timezone: str | None = None) -> dict[str, str]:
-        run_write(lambda tx: self._stage_change(tx, user_id, goal_id, activity_id, None,
-                                                timezone), sleep=self._sleep)
+    def delete_activity(
+        self, user_id: str, goal_id: str, activity_id: str, *, timezone: str | None = None
+    ) -> dict[str, str]:
+        run_write(
+            lambda tx: self._stage_change(tx, user_id, goal_id, activity_id, None, timezone),
+            sleep=self._sleep,
+        )
         return {"message": "The activity was deleted."}
 
-    def _stage_change(self, tx: Transaction, user_id: str, goal_id: str, activity_id: str,
-                      fields: dict[str, Any] | None, timezone: str | None
-                      ) -> dict[str, Any] | None:
+    def _stage_change(
+        self,
+        tx: Transaction,
+        user_id: str,
+        goal_id: str,
+        activity_id: str,
+        fields: dict[str, Any] | None,
+        timezone: str | None,
+    ) -> dict[str, Any] | None:
         """One attempt at an edit (`fields`) or a deletion (None) through the routes."""
         context, old = self._activity_context(user_id, goal_id, activity_id)
         goal = self._editable_goal(context)
         local = local_time_of(context.profile, timezone)
         return self.stage_activity_change(tx, user_id, goal, old, fields, local, self._now())
 
-    def _activity_context(self, user_id: str, goal_id: str, activity_id: str
-                          ) -> tuple[WriteContext, dict[str, Any]]:
+    def _activity_context(
+        self, user_id: str, goal_id: str, activity_id: str
+    ) -> tuple[WriteContext, dict[str, Any]]:
         context = self._goals.load_for_write(user_id, goal_id, None)
         if context.goal is None:
             raise not_found()
@@ -240,26 +322,39 @@ class ActivityService:
             # Changed here, the entry would show one value and the goal count another.
             raise errors.Conflict(
                 "A journal entry logged this activity: change or remove it through the entry.",
-                code="ACTIVITY_OWNED_BY_JOURNAL_ENTRY", details={"journalEntryId": entry_id})
+                code="ACTIVITY_OWNED_BY_JOURNAL_ENTRY",
+                details={"journalEntryId": entry_id},
+            )
         return context, activity
 
     def _editable_goal(self, context: WriteContext) -> dict[str, Any]:
         assert context.goal is not None  # noqa: S101 - checked by _activity_context
         if context.goal["status"] == "archived":
-            raise errors.BusinessRuleViolation("An archived goal cannot change.",
-                                               code="GOAL_NOT_ACTIVE")
+            raise errors.BusinessRuleViolation(
+                "An archived goal cannot change.", code="GOAL_NOT_ACTIVE"
+            )
         return context.goal
 
-    def _rebuild_days(self, tx: Transaction, user_id: str, goal: dict[str, Any],
-                      old: dict[str, Any], new: dict[str, Any] | None, now: datetime,
-                      local: LocalTime) -> None:
+    def _rebuild_days(
+        self,
+        tx: Transaction,
+        user_id: str,
+        goal: dict[str, Any],
+        old: dict[str, Any],
+        new: dict[str, Any] | None,
+        now: datetime,
+        local: LocalTime,
+    ) -> None:
         """Rebuild the day aggregates an edit or delete touches from those days' activities,
         so min, max and the latest measurement stay exact; then the goal's progress."""
         goal_id = goal["goalId"]
         days = {old["localDate"], *([new["localDate"]] if new else [])}
         starts = [local.day_start(date.fromisoformat(day)) for day in days]
-        siblings = [a for a in self._goals.activities_of_days(user_id, goal_id, days, starts)
-                    if a["activityId"] != old["activityId"]]
+        siblings = [
+            a
+            for a in self._goals.activities_of_days(user_id, goal_id, days, starts)
+            if a["activityId"] != old["activityId"]
+        ]
         if new is not None:
             siblings.append(new)
         rebuilt = {}
@@ -270,22 +365,39 @@ class ActivityService:
                 self._goals.delete_day(tx, user_id, goal_id, day)
             else:
                 self._goals.put_day(tx, user_id, goal_id, rebuilt[day])
-        aggregates = [a for a in self._goals.day_aggregates(user_id, goal_id)
-                      if a["day"] not in days]
+        aggregates = [
+            a for a in self._goals.day_aggregates(user_id, goal_id) if a["day"] not in days
+        ]
         aggregates += [a for a in rebuilt.values() if not agg.is_empty(a)]
-        self._put_progress(tx, user_id, goal, recompute(goal, aggregates, now, local), now,
-                           count_change=0 if new else -1)
+        self._put_progress(
+            tx,
+            user_id,
+            goal,
+            recompute(goal, aggregates, now, local),
+            now,
+            count_change=0 if new else -1,
+        )
 
-    def list_activities(self, user_id: str, goal_id: str, *, page: Page,
-                        start: str | None = None, end: str | None = None,
-                        types: Sequence[str] = (), timezone: str | None = None
-                        ) -> dict[str, Any]:
+    def list_activities(
+        self,
+        user_id: str,
+        goal_id: str,
+        *,
+        page: Page,
+        start: str | None = None,
+        end: str | None = None,
+        types: Sequence[str] = (),
+        timezone: str | None = None,
+    ) -> dict[str, Any]:
         goal = self._goals.get(user_id, goal_id)
         if goal is None:
             raise not_found()
         local = stored_local_time(goal, timezone)
-        problems = [FieldError("activityType", f"unknown type '{kind}'") for kind in types
-                    if kind not in agg.ACTIVITY_TYPES]
+        problems = [
+            FieldError("activityType", f"unknown type '{kind}'")
+            for kind in types
+            if kind not in agg.ACTIVITY_TYPES
+        ]
         low = self._bound("startDate", start, local, problems, end_of_day=False)
         high = self._bound("endDate", end, local, problems, end_of_day=True)
         if problems:
@@ -294,15 +406,19 @@ class ActivityService:
             # Ends before it starts (also after clamping at the calendar's ends): nothing in
             # it, and DynamoDB would refuse the reversed BETWEEN.
             return {"activities": [], "pagination": page.describe(0)}
-        items, total = self._goals.activities_page(user_id, goal_id, low, high, list(types),
-                                                   page.offset, page.limit)
+        items, total = self._goals.activities_page(
+            user_id, goal_id, low, high, list(types), page.offset, page.limit
+        )
         count = int(goal.get("activityCount", 0)) if total is None else total
-        return {"activities": [present_activity(item) for item in items],
-                "pagination": page.describe(count)}
+        return {
+            "activities": [present_activity(item) for item in items],
+            "pagination": page.describe(count),
+        }
 
     @staticmethod
-    def _bound(name: str, raw: str | None, local: LocalTime, problems: list[FieldError],
-               end_of_day: bool) -> str | None:
+    def _bound(
+        name: str, raw: str | None, local: LocalTime, problems: list[FieldError], end_of_day: bool
+    ) -> str | None:
         if not raw:
             return None
         try:

@@ -31,9 +31,17 @@ def time_of_day(hour: int) -> str:
 
 def empty_day(day: date) -> dict[str, Any]:
     return {
-        "day": day.isoformat(), "total": 0, "valueCount": 0, "positiveCount": 0, "skipped": 0,
-        "counts": dict.fromkeys(ACTIVITY_TYPES, 0), "min": None, "max": None,
-        "lastValue": None, "lastValueAt": None, "lastAt": None,
+        "day": day.isoformat(),
+        "total": 0,
+        "valueCount": 0,
+        "positiveCount": 0,
+        "skipped": 0,
+        "counts": dict.fromkeys(ACTIVITY_TYPES, 0),
+        "min": None,
+        "max": None,
+        "lastValue": None,
+        "lastValueAt": None,
+        "lastAt": None,
         "timeOfDay": {bucket: {"count": 0, "sum": 0} for bucket in TIMES_OF_DAY},
     }
 
@@ -44,12 +52,16 @@ def local_hour_of(activity: dict[str, Any]) -> int | None:
     return None if hour is None else int(hour)
 
 
-def add_activity(aggregate: dict[str, Any], activity: dict[str, Any], local_hour: int | None
-                 ) -> dict[str, Any]:
+def add_activity(
+    aggregate: dict[str, Any], activity: dict[str, Any], local_hour: int | None
+) -> dict[str, Any]:
     """The day's aggregate with one more activity (a new dict; the input is not changed). An
     activity without a time of day (`local_hour` None) counts in no time-of-day bucket."""
-    updated = {**aggregate, "counts": dict(aggregate["counts"]),
-               "timeOfDay": {k: dict(v) for k, v in aggregate["timeOfDay"].items()}}
+    updated = {
+        **aggregate,
+        "counts": dict(aggregate["counts"]),
+        "timeOfDay": {k: dict(v) for k, v in aggregate["timeOfDay"].items()},
+    }
     kind = activity["activityType"]
     at = activity["activityDate"]
     updated["counts"][kind] = updated["counts"].get(kind, 0) + 1
@@ -73,8 +85,9 @@ def add_activity(aggregate: dict[str, Any], activity: dict[str, Any], local_hour
     return updated
 
 
-def rebuild_day(day: date, activities: Iterable[tuple[dict[str, Any], int | None]]
-                ) -> dict[str, Any]:
+def rebuild_day(
+    day: date, activities: Iterable[tuple[dict[str, Any], int | None]]
+) -> dict[str, Any]:
     """A day's aggregate from all of its activities, given with their local hours."""
     aggregate = empty_day(day)
     for activity, hour in activities:
@@ -87,9 +100,13 @@ def is_empty(aggregate: dict[str, Any]) -> bool:
 
 
 def day_totals(aggregate: dict[str, Any]) -> DayTotals:
-    return DayTotals(total=aggregate["total"], value_count=aggregate["valueCount"],
-                     positive_count=aggregate["positiveCount"], skipped=aggregate["skipped"],
-                     last_value=aggregate["lastValue"])
+    return DayTotals(
+        total=aggregate["total"],
+        value_count=aggregate["valueCount"],
+        positive_count=aggregate["positiveCount"],
+        skipped=aggregate["skipped"],
+        last_value=aggregate["lastValue"],
+    )
 
 
 def latest_activity_at(aggregates: Iterable[dict[str, Any]]) -> str | None:

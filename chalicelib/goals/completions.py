@@ -13,8 +13,7 @@ from chalicelib.core.dynamo import Transaction
 from chalicelib.goals.progress_state import Progressed, measured_value, reaches_completion
 
 
-def with_progress(goal: dict[str, Any], progressed: Progressed, now: datetime
-                  ) -> dict[str, Any]:
+def with_progress(goal: dict[str, Any], progressed: Progressed, now: datetime) -> dict[str, Any]:
     """The goal with its new progress state, what it shows, and completion when reached."""
     goal = {**goal, "progressState": progressed.state}
     progress = progressed.progress
@@ -25,13 +24,19 @@ def with_progress(goal: dict[str, Any], progressed: Progressed, now: datetime
 
 
 class CompletionLog(Protocol):
-    def stage_goal_completion(self, tx: Transaction, user_id: str, goal_id: str,
-                              completed: bool) -> None:
+    def stage_goal_completion(
+        self, tx: Transaction, user_id: str, goal_id: str, completed: bool
+    ) -> None:
         """Record in `tx` that a goal became completed (True) or stopped being so (False)."""
 
 
-def stage_completion(tx: Transaction, log: CompletionLog, user_id: str,
-                     before: dict[str, Any] | None, after: dict[str, Any]) -> None:
+def stage_completion(
+    tx: Transaction,
+    log: CompletionLog,
+    user_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+) -> None:
     """Tell `log` when a write moves a goal into or out of `completed`."""
     was_done = before is not None and before["status"] == "completed"
     is_done = after["status"] == "completed"

@@ -27,22 +27,36 @@ ENTRY_LINK = "journalEntryId"
 
 
 class GoalLinks:
-    def __init__(self, goals: GoalRepository, activities: Callable[[], ActivityService]
-                 ) -> None:
+    def __init__(self, goals: GoalRepository, activities: Callable[[], ActivityService]) -> None:
         self._goals = goals
         self._activities = activities
 
-    def linked_activity(self, user_id: str, goal_id: str, activity_id: str
-                        ) -> dict[str, Any] | None:
+    def linked_activity(
+        self, user_id: str, goal_id: str, activity_id: str
+    ) -> dict[str, Any] | None:
         return self._goals.find_activity(user_id, goal_id, activity_id)
 
-    def stage_log(self, tx: Transaction, user_id: str, goal: dict[str, Any],
-                  fields: dict[str, Any], local: LocalTime, now: datetime) -> dict[str, Any]:
+    def stage_log(
+        self,
+        tx: Transaction,
+        user_id: str,
+        goal: dict[str, Any],
+        fields: dict[str, Any],
+        local: LocalTime,
+        now: datetime,
+    ) -> dict[str, Any]:
         """Log an activity on `goal` in `tx`; the new activity."""
         return self._activities().stage_logged_activity(tx, user_id, goal, fields, local, now)
 
-    def stage_change(self, tx: Transaction, user_id: str, goal: dict[str, Any],
-                     activity: dict[str, Any], fields: dict[str, Any] | None, local: LocalTime,
-                     now: datetime) -> None:
+    def stage_change(
+        self,
+        tx: Transaction,
+        user_id: str,
+        goal: dict[str, Any],
+        activity: dict[str, Any],
+        fields: dict[str, Any] | None,
+        local: LocalTime,
+        now: datetime,
+    ) -> None:
         """Change (`fields`) or remove (None) an activity the entry logged, in `tx`."""
         self._activities().stage_activity_change(tx, user_id, goal, activity, fields, local, now)

@@ -45,8 +45,9 @@ def _instant(value: Any) -> Any:
     return value
 
 
-Label = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(not_blank),
-                  AfterValidator(str.strip)]
+Label = Annotated[
+    str, Field(min_length=1, max_length=50), AfterValidator(not_blank), AfterValidator(str.strip)
+]
 Sentence = Annotated[str, Field(max_length=200)]
 CalendarDate = Annotated[date, BeforeValidator(_calendar_date)]
 DateOrInstant = Annotated[date | datetime, BeforeValidator(_instant)]
@@ -132,20 +133,28 @@ class ActivityFields(WireModel):
     location: Annotated[Any, AfterValidator(object_or_text(200))] = None
     context: FreeObject | None = None
     source: Source | None = None
-    attachments: Annotated[list[Annotated[Any, AfterValidator(object_or_text(2000))]],
-                           Field(max_length=10)] | None = None
+    attachments: (
+        Annotated[list[Annotated[Any, AfterValidator(object_or_text(2000))]], Field(max_length=10)]
+        | None
+    ) = None
 
 
-def pattern_errors(pattern: str, target: dict[str, Any], today: date,
-                   target_date_changed: bool) -> list[FieldError]:
+def pattern_errors(
+    pattern: str, target: dict[str, Any], today: date, target_date_changed: bool
+) -> list[FieldError]:
     """The rules each goal pattern puts on its (merged) target, in the order a client sees
     them."""
     value = target.get("value")
     if value is None:
         return [FieldError("target.value", "is required")]
-    return [*_value_sign_errors(pattern, value), *_period_errors(pattern, target),
-            *_streak_errors(pattern, value), *_target_goal_errors(pattern, target),
-            *_target_date_errors(target, today, target_date_changed), *_range_errors(target)]
+    return [
+        *_value_sign_errors(pattern, value),
+        *_period_errors(pattern, target),
+        *_streak_errors(pattern, value),
+        *_target_goal_errors(pattern, target),
+        *_target_date_errors(target, today, target_date_changed),
+        *_range_errors(target),
+    ]
 
 
 def _value_sign_errors(pattern: str, value: float) -> list[FieldError]:
@@ -163,8 +172,7 @@ def _period_errors(pattern: str, target: dict[str, Any]) -> list[FieldError]:
 
 def _streak_errors(pattern: str, value: float) -> list[FieldError]:
     if pattern == "streak" and (value != int(value) or not 1 <= value <= MAX_STREAK):
-        return [FieldError("target.value", f"must be a whole number of periods, "
-                                           f"1 to {MAX_STREAK}")]
+        return [FieldError("target.value", f"must be a whole number of periods, 1 to {MAX_STREAK}")]
     return []
 
 
@@ -179,8 +187,9 @@ def _target_goal_errors(pattern: str, target: dict[str, Any]) -> list[FieldError
     return errors
 
 
-def _target_date_errors(target: dict[str, Any], today: date,
-                        target_date_changed: bool) -> list[FieldError]:
+def _target_date_errors(
+    target: dict[str, Any], today: date, target_date_changed: bool
+) -> list[FieldError]:
     # Only a date the client sets now must lie ahead: an old goal keeps its past date.
     target_date = target.get("targetDate")
     if target_date_changed and target_date and date.fromisoformat(target_date) <= today:

@@ -3,30 +3,85 @@
 
 from typing import Any
 
-GOAL_FIELDS = ("goalId", "userId", "title", "description", "category", "icon", "color",
-               "goalPattern", "status", "visibility", "target", "schedule", "progress",
-               "context", "rewards", "metadata", "isJournalLinked", "createdAt", "updatedAt",
-               "completedAt", "version")
-TARGET_FIELDS = ("metric", "value", "unit", "period", "targetDate", "startValue",
-                 "currentValue", "direction", "targetType", "minValue", "maxValue")
-SCHEDULE_DEFAULTS: dict[str, Any] = {"frequency": "daily", "daysOfWeek": [],
-                                     "preferredTimes": [], "checkInFrequency": None,
-                                     "allowSkipDays": 0, "catchUpAllowed": False}
-CONTEXT_DEFAULTS: dict[str, Any] = {"motivation": None, "importanceLevel": None,
-                                    "supportingGoals": [], "conflictingGoals": [],
-                                    "obstacles": [], "successFactors": [],
-                                    "preferredActivities": [], "avoidActivities": []}
-REWARDS_DEFAULTS: dict[str, Any] = {"pointsPerActivity": 0, "milestoneRewards": [],
-                                    "badges": []}
-ACTIVITY_FIELDS = ("activityId", "goalId", "userId", "value", "unit", "activityType",
-                   "activityDate", "loggedAt", "timezone", "location", "context", "note",
-                   "attachments", "source")
+GOAL_FIELDS = (
+    "goalId",
+    "userId",
+    "title",
+    "description",
+    "category",
+    "icon",
+    "color",
+    "goalPattern",
+    "status",
+    "visibility",
+    "target",
+    "schedule",
+    "progress",
+    "context",
+    "rewards",
+    "metadata",
+    "isJournalLinked",
+    "createdAt",
+    "updatedAt",
+    "completedAt",
+    "version",
+)
+TARGET_FIELDS = (
+    "metric",
+    "value",
+    "unit",
+    "period",
+    "targetDate",
+    "startValue",
+    "currentValue",
+    "direction",
+    "targetType",
+    "minValue",
+    "maxValue",
+)
+SCHEDULE_DEFAULTS: dict[str, Any] = {
+    "frequency": "daily",
+    "daysOfWeek": [],
+    "preferredTimes": [],
+    "checkInFrequency": None,
+    "allowSkipDays": 0,
+    "catchUpAllowed": False,
+}
+CONTEXT_DEFAULTS: dict[str, Any] = {
+    "motivation": None,
+    "importanceLevel": None,
+    "supportingGoals": [],
+    "conflictingGoals": [],
+    "obstacles": [],
+    "successFactors": [],
+    "preferredActivities": [],
+    "avoidActivities": [],
+}
+REWARDS_DEFAULTS: dict[str, Any] = {"pointsPerActivity": 0, "milestoneRewards": [], "badges": []}
+ACTIVITY_FIELDS = (
+    "activityId",
+    "goalId",
+    "userId",
+    "value",
+    "unit",
+    "activityType",
+    "activityDate",
+    "loggedAt",
+    "timezone",
+    "location",
+    "context",
+    "note",
+    "attachments",
+    "source",
+)
 
 
 def _with_defaults(stored: dict[str, Any] | None, defaults: dict[str, Any]) -> dict[str, Any]:
     stored = stored or {}
-    return {name: stored.get(name, default) if stored.get(name) is not None else default
-            for name, default in defaults.items()}
+    return {
+        name: stored.get(name, default) if stored.get(name) is not None else default
+        for name, default in defaults.items()
+    }
 
 
 def present_target(target: dict[str, Any]) -> dict[str, Any]:

@@ -104,8 +104,7 @@ class Rules:
             high = self.max_value if self.max_value is not None else math.inf
             return low <= total <= high
         if self.target_type == "exact":
-            return math.isclose(total, self.value, rel_tol=EXACT_TOLERANCE,
-                                abs_tol=EXACT_TOLERANCE)
+            return math.isclose(total, self.value, rel_tol=EXACT_TOLERANCE, abs_tol=EXACT_TOLERANCE)
         return total >= self.value
 
     def day_credit(self, day: DayTotals) -> float:
@@ -177,8 +176,7 @@ def _close_period(rules: Rules, fold: Fold, day: date) -> None:
         fold.over += 1
     _advance_run(rules, fold, achieved, excused)
     value = fold.period_last if rules.pattern == "target" else total
-    fold.history = [*fold.history,
-                    [period_key(day, rules.unit), achieved, value]][-HISTORY_LENGTH:]
+    fold.history = [*fold.history, [period_key(day, rules.unit), achieved, value]][-HISTORY_LENGTH:]
     fold.period_total, fold.period_positive = 0.0, 0
     fold.period_skipped, fold.period_last = False, None
 
@@ -210,8 +208,7 @@ def fold_day(rules: Rules, fold: Fold, day: date, totals: DayTotals) -> None:
         _close_period(rules, fold, day)
 
 
-def fold_until(rules: Rules, fold: Fold, last_day: date,
-               days: dict[date, DayTotals]) -> Fold:
+def fold_until(rules: Rules, fold: Fold, last_day: date, days: dict[date, DayTotals]) -> Fold:
     """A copy of `fold` advanced through `last_day` (inclusive) using `days`' totals."""
     advanced = replace(fold, history=list(fold.history))
     start = advanced.through_day + timedelta(days=1) if advanced.through_day else rules.first_day
@@ -246,13 +243,17 @@ class Totals:
         return (count * sum_xy - sum_x * sum_y) / spread
 
     def to_item(self) -> dict[str, Any]:
-        return {**asdict(self), "recent_measurements": list(self.recent_measurements),
-                "fit": list(self.fit)}
+        return {
+            **asdict(self),
+            "recent_measurements": list(self.recent_measurements),
+            "fit": list(self.fit),
+        }
 
     @classmethod
     def from_item(cls, item: dict[str, Any] | None) -> "Totals":
-        known = {name: value for name, value in (item or {}).items()
-                 if name in cls.__dataclass_fields__}
+        known = {
+            name: value for name, value in (item or {}).items() if name in cls.__dataclass_fields__
+        }
         if "recent_measurements" in known:
             known["recent_measurements"] = tuple(known["recent_measurements"])
         if "fit" in known:
@@ -273,11 +274,14 @@ class Totals:
             recent[-1] = value
         else:
             recent.append(value)
-        return replace(self, latest_measurement=value, latest_measurement_day=day.isoformat(),
-                       recent_measurements=tuple(recent[-TREND_POINTS:]),
-                       fit_origin=origin.isoformat(),
-                       fit=(count + 1, sum_x + x, sum_y + value, sum_xx + x * x,
-                            sum_xy + x * value))
+        return replace(
+            self,
+            latest_measurement=value,
+            latest_measurement_day=day.isoformat(),
+            recent_measurements=tuple(recent[-TREND_POINTS:]),
+            fit_origin=origin.isoformat(),
+            fit=(count + 1, sum_x + x, sum_y + value, sum_xx + x * x, sum_xy + x * value),
+        )
 
 
 def least_squares_slope(points: list[tuple[float, float]]) -> float | None:
@@ -347,8 +351,9 @@ def _projected(start: date, days_needed: float) -> date | None:
     return start + timedelta(days=days)
 
 
-def _milestone_projection(rules: Rules, totals: Totals, today: date,
-                          accumulated: float) -> date | None:
+def _milestone_projection(
+    rules: Rules, totals: Totals, today: date, accumulated: float
+) -> date | None:
     if accumulated >= rules.value or totals.value_count < 2 or not totals.first_activity_day:
         return None
     elapsed = (today - date.fromisoformat(totals.first_activity_day)).days + 1
@@ -363,8 +368,9 @@ def _target_projection(rules: Rules, totals: Totals, current: float) -> date | N
     if rules.reached(current) or slope is None or slope == 0 or not totals.latest_measurement_day:
         return None
     # None when the measurements move away from the target (days_needed <= 0).
-    return _projected(date.fromisoformat(totals.latest_measurement_day),
-                      (rules.value - current) / slope)
+    return _projected(
+        date.fromisoformat(totals.latest_measurement_day), (rules.value - current) / slope
+    )
 
 
 @dataclass(frozen=True)
@@ -399,8 +405,14 @@ class _ViewInputs:
     current_streak: int
 
 
-def view(rules: Rules, fold: Fold, open_day: DayTotals, today: date, totals: Totals,
-         longest_ever: int = 0) -> View:
+def view(
+    rules: Rules,
+    fold: Fold,
+    open_day: DayTotals,
+    today: date,
+    totals: Totals,
+    longest_ever: int = 0,
+) -> View:
     """Progress as of `today`, given a fold through yesterday and today's totals."""
     open_period = _open_period(rules, fold, open_day)
     current_streak = fold.run + open_period.counts
@@ -447,15 +459,26 @@ def _strength(rules: Rules, fold: Fold, open_day: DayTotals) -> float | None:
     return round(score * 100, 2) if rules.strength_applies else None
 
 
-def _period_history(rules: Rules, fold: Fold, today: date,
-                    open_period: _OpenPeriod) -> list[dict[str, Any]]:
+def _period_history(
+    rules: Rules, fold: Fold, today: date, open_period: _OpenPeriod
+) -> list[dict[str, Any]]:
     """The last ended periods and the open one, oldest first."""
-    ended = [{"period": key, "achieved": achieved, "value": value,
-              "start": start_of_period_key(key, rules.unit).isoformat()}
-             for key, achieved, value in fold.history[-(HISTORY_LENGTH - 1):]]
+    ended = [
+        {
+            "period": key,
+            "achieved": achieved,
+            "value": value,
+            "start": start_of_period_key(key, rules.unit).isoformat(),
+        }
+        for key, achieved, value in fold.history[-(HISTORY_LENGTH - 1) :]
+    ]
     open_value = open_period.last if rules.pattern == "target" else open_period.total
-    open_entry = {"period": period_key(today, rules.unit), "achieved": open_period.achieved,
-                  "value": open_value, "start": period_start(today, rules.unit).isoformat()}
+    open_entry = {
+        "period": period_key(today, rules.unit),
+        "achieved": open_period.achieved,
+        "value": open_value,
+        "start": period_start(today, rules.unit).isoformat(),
+    }
     return [*ended, open_entry]
 
 
@@ -477,10 +500,12 @@ def _periodic_progress(inputs: _ViewInputs) -> dict[str, Any]:
     counted = fold.ended - fold.excused + open_period.counts
     success = round(achieved / counted * 100, 2) if counted else 0.0
     if rules.pattern == "recurring":
-        return {"successRate": success,
-                "percentComplete": _percent(open_period.total, rules.value)}
-    return {"successRate": success, "targetStreak": int(rules.value),
-            "percentComplete": _percent(inputs.current_streak, int(rules.value))}
+        return {"successRate": success, "percentComplete": _percent(open_period.total, rules.value)}
+    return {
+        "successRate": success,
+        "targetStreak": int(rules.value),
+        "percentComplete": _percent(inputs.current_streak, int(rules.value)),
+    }
 
 
 def _limit_progress(inputs: _ViewInputs) -> dict[str, Any]:
@@ -490,8 +515,11 @@ def _limit_progress(inputs: _ViewInputs) -> dict[str, Any]:
     over_now = 0 if inputs.open.achieved else 1
     counted = fold.ended - fold.excused + over_now
     success = round(fold.achieved / counted * 100, 2) if counted else 100.0
-    return {"daysOverLimit": fold.over + over_now, "successRate": success,
-            "percentComplete": success}
+    return {
+        "daysOverLimit": fold.over + over_now,
+        "successRate": success,
+        "percentComplete": success,
+    }
 
 
 def _milestone_progress(inputs: _ViewInputs) -> dict[str, Any]:

@@ -78,16 +78,18 @@ def _created_day(goal: dict[str, Any], local: LocalTime) -> date:
     return local.local_date(parse_instant(goal["createdAt"]))
 
 
-def recompute(goal: dict[str, Any], aggregates: list[dict[str, Any]], now: datetime,
-              local: LocalTime) -> Progressed:
+def recompute(
+    goal: dict[str, Any], aggregates: list[dict[str, Any]], now: datetime, local: LocalTime
+) -> Progressed:
     """The progress state to store on the goal after a write, from all its day aggregates."""
     days = {date.fromisoformat(a["day"]): agg.day_totals(a) for a in aggregates}
     first_day = min([_created_day(goal, local), *days])
     rules = rules_for(goal, first_day)
     today = local.local_date(now)
     fold = fold_until(rules, Fold(), today - timedelta(days=1), days)
-    open_aggregate = next((a for a in aggregates if a["day"] == today.isoformat()),
-                          agg.empty_day(today))
+    open_aggregate = next(
+        (a for a in aggregates if a["day"] == today.isoformat()), agg.empty_day(today)
+    )
     state = {
         "fold": fold.to_item(),
         "openDay": today.isoformat(),
@@ -101,38 +103,44 @@ def recompute(goal: dict[str, Any], aggregates: list[dict[str, Any]], now: datet
     return _with_longest(goal, state, now, local)
 
 
-def _with_longest(goal: dict[str, Any], state: dict[str, Any], now: datetime,
-                  local: LocalTime) -> Progressed:
+def _with_longest(
+    goal: dict[str, Any], state: dict[str, Any], now: datetime, local: LocalTime
+) -> Progressed:
     """The state with the longest streak ever seen (it never decreases, even after a delete),
     and its progress. That progress is what the new state shows too: `longestStreak` is
     already the larger of the stored and the computed longest streak."""
     previous = int((goal.get("progressState") or {}).get("longestEver", 0))
-    progress = current_progress({**goal, "progressState": {**state, "longestEver": previous}},
-                                now, local)
-    return Progressed({**state, "longestEver": max(previous, progress["longestStreak"])},
-                      progress)
+    progress = current_progress(
+        {**goal, "progressState": {**state, "longestEver": previous}}, now, local
+    )
+    return Progressed({**state, "longestEver": max(previous, progress["longestStreak"])}, progress)
 
 
-def logged_today(goal: dict[str, Any], activity: dict[str, Any], now: datetime,
-                 local: LocalTime) -> tuple[Progressed, dict[str, Any]] | None:
+def logged_today(
+    goal: dict[str, Any], activity: dict[str, Any], now: datetime, local: LocalTime
+) -> tuple[Progressed, dict[str, Any]] | None:
     """The state and today's aggregate after logging `activity`, from the goal's stored state
     alone (no aggregate read): the common case of an activity dated today. None when a full
     recomputation is needed: a backdated activity, or a clock that differs from the stored one.
     """
     state = goal.get("progressState") or {}
     today = local.local_date(now)
-    if (activity["localDate"] != today.isoformat() or "openAggregate" not in state
-            or state.get("timezone") != local.timezone
-            or state.get("dayStartHour") != local.day_start_hour
-            or date.fromisoformat(state["openDay"]) > today):
+    if (
+        activity["localDate"] != today.isoformat()
+        or "openAggregate" not in state
+        or state.get("timezone") != local.timezone
+        or state.get("dayStartHour") != local.day_start_hour
+        or date.fromisoformat(state["openDay"]) > today
+    ):
         return None
     rules = rules_for(goal, date.fromisoformat(state["firstDay"]))
     open_day = date.fromisoformat(state["openDay"])
     fold = Fold.from_item(state["fold"])
     before = state["openAggregate"]
     if open_day < today:
-        fold = fold_until(rules, fold, today - timedelta(days=1),
-                          {open_day: agg.day_totals(before)})
+        fold = fold_until(
+            rules, fold, today - timedelta(days=1), {open_day: agg.day_totals(before)}
+        )
         before = agg.empty_day(today)
     after = agg.add_activity(before, activity, activity["localHour"])
     totals = Totals.from_item(state["totals"])
@@ -141,16 +149,18 @@ def logged_today(goal: dict[str, Any], activity: dict[str, Any], now: datetime,
         totals,
         total_values=totals.total_values + (activity["value"] if carrying else 0),
         value_count=totals.value_count + (1 if carrying else 0),
-        first_activity_day=totals.first_activity_day or (today.isoformat() if carrying
-                                                         else None),
-        last_activity_at=max(filter(None, (totals.last_activity_at,
-                                           activity["activityDate"]))),
+        first_activity_day=totals.first_activity_day or (today.isoformat() if carrying else None),
+        last_activity_at=max(filter(None, (totals.last_activity_at, activity["activityDate"]))),
     )
     if after["lastValue"] is not None and after["lastValue"] != before["lastValue"]:
         totals = totals.with_measurement(today, before["lastValue"], after["lastValue"])
-    updated = {**state, "fold": fold.to_item(), "openDay": today.isoformat(),
-               "openAggregate": after,
-               "totals": totals.to_item()}
+    updated = {
+        **state,
+        "fold": fold.to_item(),
+        "openDay": today.isoformat(),
+        "openAggregate": after,
+        "totals": totals.to_item(),
+    }
     return _with_longest(goal, updated, now, local), after
 
 
@@ -176,36 +186,62 @@ def current_progress(goal: dict[str, Any], now: datetime, local: LocalTime) -> d
         open_totals = EMPTY_DAY
     elif today < open_day:  # the clock or time zone moved back: show the stored moment
         today = open_day
-    result = view(rules, fold, open_totals, today, Totals.from_item(state["totals"]),
-                  longest_ever=int(state.get("longestEver", 0)))
+    result = view(
+        rules,
+        fold,
+        open_totals,
+        today,
+        Totals.from_item(state["totals"]),
+        longest_ever=int(state.get("longestEver", 0)),
+    )
     return _on_the_wire(result.progress, local)
 
 
 def unavailable_progress() -> dict[str, Any]:
     """What a goal shows in a list when its progress cannot be computed: nothing yet."""
-    return {"percentComplete": 0.0, "lastActivityDate": None, "currentPeriodValue": None,
-            "periodHistory": [], "totalAccumulated": 0.0, "remainingToGoal": None,
-            "currentStreak": 0, "longestStreak": 0, "targetStreak": None, "averageValue": 0.0,
-            "daysOverLimit": 0, "trend": "stable", "projectedCompletion": None,
-            "successRate": 0.0, "strength": None}
+    return {
+        "percentComplete": 0.0,
+        "lastActivityDate": None,
+        "currentPeriodValue": None,
+        "periodHistory": [],
+        "totalAccumulated": 0.0,
+        "remainingToGoal": None,
+        "currentStreak": 0,
+        "longestStreak": 0,
+        "targetStreak": None,
+        "averageValue": 0.0,
+        "daysOverLimit": 0,
+        "trend": "stable",
+        "projectedCompletion": None,
+        "successRate": 0.0,
+        "strength": None,
+    }
 
 
 def _on_the_wire(progress: dict[str, Any], local: LocalTime) -> dict[str, Any]:
     """Dates become instants (the local start of the day or period), and numbers lose their
     floating-point noise: the one place progress numbers leave the engine."""
     projected = progress["projectedCompletion"]
-    history = [{"period": entry["period"], "achieved": entry["achieved"],
-                "value": entry["value"],
-                "date": to_iso(local.day_start(date.fromisoformat(entry["start"])))}
-               for entry in progress["periodHistory"]]
+    history = [
+        {
+            "period": entry["period"],
+            "achieved": entry["achieved"],
+            "value": entry["value"],
+            "date": to_iso(local.day_start(date.fromisoformat(entry["start"]))),
+        }
+        for entry in progress["periodHistory"]
+    ]
     shown: dict[str, Any] = tidy({**progress, "periodHistory": history})
     shown["projectedCompletion"] = to_iso(local.day_start(projected)) if projected else None
     return shown
 
 
 def reaches_completion(goal: dict[str, Any], progress: dict[str, Any]) -> bool:
-    return (goal["goalPattern"] in COMPLETING_PATTERNS and goal["status"] in {"active", "paused"}
-            and progress["percentComplete"] >= 100)
+    return (
+        goal["goalPattern"] in COMPLETING_PATTERNS
+        and goal["status"] in {"active", "paused"}
+        and progress["percentComplete"] >= 100
+    )
 
 
 def measured_value(goal: dict[str, Any], progress: dict[str, Any]) -> float | None:

@@ -34,10 +34,10 @@ def goal_partition(user_id: str, goal_id: str) -> str:
     return f"USER#{user_id}#{goal_id}"
 
 
-def activity_key(user_id: str, goal_id: str, activity_date: str, activity_id: str
-                 ) -> dict[str, str]:
-    return {"PK": goal_partition(user_id, goal_id),
-            "SK": f"ACTIVITY#{activity_date}#{activity_id}"}
+def activity_key(
+    user_id: str, goal_id: str, activity_date: str, activity_id: str
+) -> dict[str, str]:
+    return {"PK": goal_partition(user_id, goal_id), "SK": f"ACTIVITY#{activity_date}#{activity_id}"}
 
 
 def day_key(user_id: str, goal_id: str, day: str) -> dict[str, str]:
@@ -77,14 +77,16 @@ class GoalRepository:
         # skips the rest of the user's partition (journal entries) instead of walking it.
         items = dynamo.query_all(
             KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
-            ExpressionAttributeValues=dynamo.serialize({":pk": dynamo.user_pk(user_id),
-                                                        ":low": "GOAL#",
-                                                        ":high": f"GOAL#{dynamo.KEY_END}"}),
-            ConsistentRead=True)
+            ExpressionAttributeValues=dynamo.serialize(
+                {":pk": dynamo.user_pk(user_id), ":low": "GOAL#", ":high": f"GOAL#{dynamo.KEY_END}"}
+            ),
+            ConsistentRead=True,
+        )
         return [dynamo.without_keys(item) for item in items]
 
-    def load_for_write(self, user_id: str, goal_id: str | None,
-                       idempotency: IdempotencyKey | None) -> WriteContext:
+    def load_for_write(
+        self, user_id: str, goal_id: str | None, idempotency: IdempotencyKey | None
+    ) -> WriteContext:
         keys: list[dict[str, Any]] = [{"PK": dynamo.user_pk(user_id), "SK": PROFILE_SK}]
         if goal_id is not None and could_be_issued(goal_id):
             keys.append(goal_key(user_id, goal_id))
@@ -98,45 +100,65 @@ class GoalRepository:
             idempotency_record=found.get(idempotency.item_key["SK"]) if idempotency else None,
         )
 
-    def day_aggregates(self, user_id: str, goal_id: str, first: date | None = None,
-                       last: date | None = None) -> list[dict[str, Any]]:
+    def day_aggregates(
+        self, user_id: str, goal_id: str, first: date | None = None, last: date | None = None
+    ) -> list[dict[str, Any]]:
         low = f"DAY#{first.isoformat()}" if first else "DAY#"
         high = f"DAY#{last.isoformat()}" if last else f"DAY#{dynamo.KEY_END}"
-        return [dynamo.without_keys(item) for item in dynamo.query_all(
-            KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
-            ExpressionAttributeValues=dynamo.serialize({
-                ":pk": goal_partition(user_id, goal_id), ":low": low, ":high": high}),
-            ConsistentRead=True)]
+        return [
+            dynamo.without_keys(item)
+            for item in dynamo.query_all(
+                KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
+                ExpressionAttributeValues=dynamo.serialize(
+                    {":pk": goal_partition(user_id, goal_id), ":low": low, ":high": high}
+                ),
+                ConsistentRead=True,
+            )
+        ]
 
-    def find_activity(self, user_id: str, goal_id: str, activity_id: str
-                      ) -> dict[str, Any] | None:
+    def find_activity(self, user_id: str, goal_id: str, activity_id: str) -> dict[str, Any] | None:
         if not (could_be_issued(goal_id) and could_be_issued(activity_id)):
             return None
         items = dynamo.query_all(
             IndexName=ACTIVITY_ID_INDEX,
             KeyConditionExpression="PK = :pk AND activityId = :id",
-            ExpressionAttributeValues=dynamo.serialize({
-                ":pk": goal_partition(user_id, goal_id), ":id": activity_id}),
-            ConsistentRead=True)
+            ExpressionAttributeValues=dynamo.serialize(
+                {":pk": goal_partition(user_id, goal_id), ":id": activity_id}
+            ),
+            ConsistentRead=True,
+        )
         return dynamo.without_keys(items[0]) if items else None
 
-    def activities_of_days(self, user_id: str, goal_id: str, days: set[str],
-                           local_starts: list[datetime]) -> list[dict[str, Any]]:
+    def activities_of_days(
+        self, user_id: str, goal_id: str, days: set[str], local_starts: list[datetime]
+    ) -> list[dict[str, Any]]:
         """Every activity on these local dates (found by instant, kept by stored local date)."""
         # Two days either side covers every time zone and day-start hour.
         low = to_iso(min(local_starts) - timedelta(days=2))
         high = to_iso(max(local_starts) + timedelta(days=3))
         items = dynamo.query_all(
             KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
-            ExpressionAttributeValues=dynamo.serialize({
-                ":pk": goal_partition(user_id, goal_id), ":low": f"ACTIVITY#{low}",
-                ":high": f"ACTIVITY#{high}"}),
-            ConsistentRead=True)
+            ExpressionAttributeValues=dynamo.serialize(
+                {
+                    ":pk": goal_partition(user_id, goal_id),
+                    ":low": f"ACTIVITY#{low}",
+                    ":high": f"ACTIVITY#{high}",
+                }
+            ),
+            ConsistentRead=True,
+        )
         return [dynamo.without_keys(item) for item in items if item.get("localDate") in days]
 
-    def activities_page(self, user_id: str, goal_id: str, low: str | None, high: str | None,
-                        types: list[str], offset: int, limit: int
-                        ) -> tuple[list[dict[str, Any]], int | None]:
+    def activities_page(
+        self,
+        user_id: str,
+        goal_id: str,
+        low: str | None,
+        high: str | None,
+        types: list[str],
+        offset: int,
+        limit: int,
+    ) -> tuple[list[dict[str, Any]], int | None]:
         """A page of activities, newest activityDate first, and the number matching when it
         had to be counted (None when the caller can take it from the goal's own counts)."""
         condition = "PK = :pk AND SK BETWEEN :low AND :high"
@@ -145,8 +167,11 @@ class GoalRepository:
             ":low": f"ACTIVITY#{low or ''}",
             ":high": f"ACTIVITY#{high or dynamo.KEY_END}",
         }
-        params: dict[str, Any] = {"KeyConditionExpression": condition,
-                                  "ScanIndexForward": False, "ConsistentRead": True}
+        params: dict[str, Any] = {
+            "KeyConditionExpression": condition,
+            "ScanIndexForward": False,
+            "ConsistentRead": True,
+        }
         if types:
             placeholders = [f":t{index}" for index in range(len(types))]
             params["FilterExpression"] = f"activityType IN ({', '.join(placeholders)})"
@@ -155,45 +180,65 @@ class GoalRepository:
         filtered = bool(types or low or high)
         if filtered:
             matching = dynamo.query_all(**params)
-            return [dynamo.without_keys(i) for i in matching[offset:offset + limit]], len(matching)
+            return [dynamo.without_keys(i) for i in matching[offset : offset + limit]], len(
+                matching
+            )
         params["Limit"] = offset + limit
         page = dynamo.client().query(TableName=dynamo.table_name(), **params)
         items = [dynamo.deserialize(item) for item in page.get("Items", [])]
-        return [dynamo.without_keys(item) for item in items[offset:offset + limit]], None
+        return [dynamo.without_keys(item) for item in items[offset : offset + limit]], None
 
     # Writes: each adds its items to the transaction of a unit of work (core/unit_of_work.py),
     # with the client error a failed condition means, where it means one.
 
-    def put_goal(self, tx: Transaction, user_id: str, goal: dict[str, Any],
-                 expected_version: int | None) -> None:
+    def put_goal(
+        self, tx: Transaction, user_id: str, goal: dict[str, Any], expected_version: int | None
+    ) -> None:
         item = {**goal_key(user_id, goal["goalId"]), **goal}
         if expected_version is None:
             tx.put("goal", item, condition="attribute_not_exists(PK)")
         else:
-            tx.put("goal", item, condition="#version = :version", names={"#version": "version"},
-                   values={":version": expected_version})
+            tx.put(
+                "goal",
+                item,
+                condition="#version = :version",
+                names={"#version": "version"},
+                values={":version": expected_version},
+            )
 
     def put_activity(self, tx: Transaction, user_id: str, activity: dict[str, Any]) -> None:
-        key = activity_key(user_id, activity["goalId"], activity["activityDate"],
-                           activity["activityId"])
+        key = activity_key(
+            user_id, activity["goalId"], activity["activityDate"], activity["activityId"]
+        )
         tx.put("activity", {**key, **activity})
 
     def delete_activity(self, tx: Transaction, user_id: str, activity: dict[str, Any]) -> None:
-        tx.delete("activity-removed", activity_key(user_id, activity["goalId"],
-                                                   activity["activityDate"],
-                                                   activity["activityId"]),
-                  condition="attribute_exists(PK)")
+        tx.delete(
+            "activity-removed",
+            activity_key(
+                user_id, activity["goalId"], activity["activityDate"], activity["activityId"]
+            ),
+            condition="attribute_exists(PK)",
+        )
 
-    def put_day(self, tx: Transaction, user_id: str, goal_id: str, aggregate: dict[str, Any]
-                ) -> None:
-        tx.put(f"day-{aggregate['day']}", {**day_key(user_id, goal_id, aggregate["day"]),
-                                           **aggregate})
+    def put_day(
+        self, tx: Transaction, user_id: str, goal_id: str, aggregate: dict[str, Any]
+    ) -> None:
+        tx.put(
+            f"day-{aggregate['day']}", {**day_key(user_id, goal_id, aggregate["day"]), **aggregate}
+        )
 
     def delete_day(self, tx: Transaction, user_id: str, goal_id: str, day: str) -> None:
         tx.delete(f"day-{day}", day_key(user_id, goal_id, day))
 
-    def change_active_slot(self, tx: Transaction, user_id: str, goal_id: str,
-                           before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+    def change_active_slot(
+        self,
+        tx: Transaction,
+        user_id: str,
+        goal_id: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> None:
         """Keep the active-goal count and the active-title locks in step with a goal's change
         (the count enforces the quota, a lock the unique active title, in the same write)."""
         was_active = before is not None and before["status"] == "active"
@@ -204,15 +249,21 @@ class GoalRepository:
             if old_title and before:
                 tx.delete("title-released", _title_lock_key(user_id, before["title"]))
             if new_title and after:
-                tx.put("title", {**_title_lock_key(user_id, after["title"]), "goalId": goal_id},
-                       condition="attribute_not_exists(PK)")
+                tx.put(
+                    "title",
+                    {**_title_lock_key(user_id, after["title"]), "goalId": goal_id},
+                    condition="attribute_not_exists(PK)",
+                )
                 tx.refuse_with("title", DuplicateTitle)
         if is_active and not was_active:
             counter = tx.updating("quota", _counter_key(user_id))
             counter.add_number("active", amount=1)
             active, limit = counter.name("active"), counter.value(MAX_ACTIVE_GOALS)
-            tx.updating("quota", _counter_key(user_id),
-                        condition=f"attribute_not_exists({active}) OR {active} < {limit}")
+            tx.updating(
+                "quota",
+                _counter_key(user_id),
+                condition=f"attribute_not_exists({active}) OR {active} < {limit}",
+            )
             tx.refuse_with("quota", QuotaExceeded)
         elif was_active and not is_active:
             tx.updating("quota-released", _counter_key(user_id)).add_number("active", amount=-1)

@@ -16,7 +16,8 @@ def not_found() -> errors.AppError:
 def check_accepts_activities(goal: dict[str, Any]) -> None:
     if goal["status"] not in {"active", "paused"}:
         raise errors.BusinessRuleViolation(
-            f"Activities cannot be logged to a {goal['status']} goal.", code="GOAL_NOT_ACTIVE")
+            f"Activities cannot be logged to a {goal['status']} goal.", code="GOAL_NOT_ACTIVE"
+        )
 
 
 class DuplicateTitle(errors.Conflict):

@@ -45,9 +45,12 @@ STATUS_MOVES = {
     "archived": {"archived", "active"},
 }
 SORTS: dict[str, tuple[str, bool]] = {
-    "created_asc": ("createdAt", False), "created_desc": ("createdAt", True),
-    "updated_asc": ("updatedAt", False), "updated_desc": ("updatedAt", True),
-    "title_asc": ("title", False), "title_desc": ("title", True),
+    "created_asc": ("createdAt", False),
+    "created_desc": ("createdAt", True),
+    "updated_asc": ("updatedAt", False),
+    "updated_desc": ("updatedAt", True),
+    "title_asc": ("title", False),
+    "title_desc": ("title", True),
 }
 PROGRESS_WINDOWS = ("current", "week", "month", "quarter", "year", "all")
 CHANGED = "The goal has changed since it was read."
@@ -60,9 +63,12 @@ def _target_defaults(pattern: str, target: dict[str, Any]) -> dict[str, Any]:
         target["startValue"] = current if current and current > 0 else 0
     target["targetType"] = target.get("targetType") or default_target_type(pattern)
     if not target.get("direction"):
-        less = pattern == "limit" or (pattern == "target" and target.get("value") is not None
-                                      and target.get("startValue") is not None
-                                      and target["value"] < target["startValue"])
+        less = pattern == "limit" or (
+            pattern == "target"
+            and target.get("value") is not None
+            and target.get("startValue") is not None
+            and target["value"] < target["startValue"]
+        )
         target["direction"] = "decrease" if less else "increase"
     target["metric"] = target.get("metric") or "count"
     target["unit"] = target.get("unit") or ""
@@ -79,22 +85,30 @@ def _checked_status(goal: dict[str, Any], changes: dict[str, Any]) -> str:
     status: str = changes.get("status") or goal["status"]
     if status not in STATUS_MOVES[goal["status"]]:
         raise errors.BusinessRuleViolation(
-            f"A {goal['status']} goal cannot become {status}.",
-            code="INVALID_STATUS_TRANSITION")
+            f"A {goal['status']} goal cannot become {status}.", code="INVALID_STATUS_TRANSITION"
+        )
     return status
 
 
-_REPLACED_FIELDS = ("title", "description", "category", "icon", "color", "visibility",
-                    "metadata", "isJournalLinked")
+_REPLACED_FIELDS = (
+    "title",
+    "description",
+    "category",
+    "icon",
+    "color",
+    "visibility",
+    "metadata",
+    "isJournalLinked",
+)
 # Objects a client changes key by key: an update merges into what is stored.
 _MERGED_FIELDS = ("schedule", "context", "rewards")
 
 
-def _with_field_changes(goal: dict[str, Any], changes: dict[str, Any], status: str,
-                        now: datetime) -> dict[str, Any]:
+def _with_field_changes(
+    goal: dict[str, Any], changes: dict[str, Any], status: str, now: datetime
+) -> dict[str, Any]:
     """The goal's next version with the plain fields, `status` and `completedAt` changed."""
-    changed = {**goal, "updatedAt": to_iso(now), "version": goal["version"] + 1,
-               "status": status}
+    changed = {**goal, "updatedAt": to_iso(now), "version": goal["version"] + 1, "status": status}
     for name in _REPLACED_FIELDS:
         if name in changes:
             changed[name] = changes[name]
@@ -109,21 +123,26 @@ def _with_field_changes(goal: dict[str, Any], changes: dict[str, Any], status: s
     return changed
 
 
-def _checked_target(goal: dict[str, Any], target_changes: dict[str, Any],
-                    today: date) -> dict[str, Any]:
+def _checked_target(
+    goal: dict[str, Any], target_changes: dict[str, Any], today: date
+) -> dict[str, Any]:
     """The stored target with `target_changes` merged in, checked against the pattern."""
     merged = _target_defaults(goal["goalPattern"], {**goal["target"], **target_changes})
-    problems = pattern_errors(goal["goalPattern"], merged, today,
-                              "targetDate" in target_changes)
+    problems = pattern_errors(goal["goalPattern"], merged, today, "targetDate" in target_changes)
     if problems:
         raise ValidationFailed(problems)
     return merged
 
 
 class GoalService:
-    def __init__(self, repository: GoalRepository, *, completions: CompletionLog,
-                 now: Callable[[], datetime] = utc_now,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        repository: GoalRepository,
+        *,
+        completions: CompletionLog,
+        now: Callable[[], datetime] = utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._goals = repository
         self._completions = completions
         self._now = now
@@ -131,8 +150,7 @@ class GoalService:
 
     # Reads: the goal item alone; progress is advanced to now from its stored state.
 
-    def get(self, user_id: str, goal_id: str, *, timezone: str | None = None
-            ) -> dict[str, Any]:
+    def get(self, user_id: str, goal_id: str, *, timezone: str | None = None) -> dict[str, Any]:
         goal = self._goals.get(user_id, goal_id)
         if goal is None:
             raise not_found()
@@ -142,23 +160,35 @@ class GoalService:
         local = stored_local_time(goal, timezone_header)
         return present_goal(goal, current_progress(goal, self._now(), local))
 
-    def list_goals(self, user_id: str, *, page: Page, statuses: Sequence[str] = (),
-                   patterns: Sequence[str] = (), categories: Sequence[str] = (),
-                   sort: str | None = None, timezone: str | None = None) -> dict[str, Any]:
+    def list_goals(
+        self,
+        user_id: str,
+        *,
+        page: Page,
+        statuses: Sequence[str] = (),
+        patterns: Sequence[str] = (),
+        categories: Sequence[str] = (),
+        sort: str | None = None,
+        timezone: str | None = None,
+    ) -> dict[str, Any]:
         if sort and sort not in SORTS:
             raise ValidationFailed([FieldError("sort", f"must be one of {', '.join(SORTS)}")])
         goals = self._goals.list_goals(user_id)
         wanted_categories = {category.lower() for category in categories}
-        chosen = [goal for goal in goals
-                  if (goal["status"] in statuses if statuses else goal["status"] != "archived")
-                  and (not patterns or goal["goalPattern"] in patterns)
-                  and (not wanted_categories or goal["category"].lower() in wanted_categories)]
+        chosen = [
+            goal
+            for goal in goals
+            if (goal["status"] in statuses if statuses else goal["status"] != "archived")
+            and (not patterns or goal["goalPattern"] in patterns)
+            and (not wanted_categories or goal["category"].lower() in wanted_categories)
+        ]
         field, descending = SORTS[sort or "updated_desc"]
-        chosen.sort(key=lambda goal: (str(goal[field]).lower(), goal["goalId"]),
-                    reverse=descending)
-        shown = chosen[page.offset:page.offset + page.limit]
-        return {"goals": [self._listed(goal, timezone) for goal in shown],
-                "pagination": page.describe(len(chosen))}
+        chosen.sort(key=lambda goal: (str(goal[field]).lower(), goal["goalId"]), reverse=descending)
+        shown = chosen[page.offset : page.offset + page.limit]
+        return {
+            "goals": [self._listed(goal, timezone) for goal in shown],
+            "pagination": page.describe(len(chosen)),
+        }
 
     def _listed(self, goal: dict[str, Any], timezone_header: str | None) -> dict[str, Any]:
         """One goal of a list. No stored state should make its progress fail; should a bug
@@ -175,9 +205,14 @@ class GoalService:
 
     # Goal writes.
 
-    def create(self, user_id: str, request: GoalCreate, *,
-               idempotency: IdempotencyKey | None = None, timezone: str | None = None
-               ) -> StoredResponse:
+    def create(
+        self,
+        user_id: str,
+        request: GoalCreate,
+        *,
+        idempotency: IdempotencyKey | None = None,
+        timezone: str | None = None,
+    ) -> StoredResponse:
         def attempt(tx: Transaction) -> StoredResponse:
             context = self._goals.load_for_write(user_id, None, idempotency)
             replayed = replay(idempotency, context.idempotency_record)
@@ -187,16 +222,16 @@ class GoalService:
             now = self._now()
             goal = self._new_goal(user_id, request, now, local)
             progress = current_progress(goal, now, local)
-            response = StoredResponse(201, present_goal(goal, progress),
-                                      f"/goals/{goal['goalId']}")
+            response = StoredResponse(201, present_goal(goal, progress), f"/goals/{goal['goalId']}")
             self._stage(tx.emits(metrics.GOAL_CREATED), user_id, None, goal)
             add_record(tx, idempotency, response)
             return response
 
         return run_write(attempt, sleep=self._sleep)
 
-    def _new_goal(self, user_id: str, request: GoalCreate, now: datetime, local: LocalTime
-                  ) -> dict[str, Any]:
+    def _new_goal(
+        self, user_id: str, request: GoalCreate, now: datetime, local: LocalTime
+    ) -> dict[str, Any]:
         fields = dump(request)
         pattern = request.goal_pattern
         target = _target_defaults(pattern, fields["target"])
@@ -205,26 +240,49 @@ class GoalService:
             raise ValidationFailed(problems)
         stamp = to_iso(now)
         goal: dict[str, Any] = {
-            "goalId": uuid7(), "userId": user_id, "title": request.title,
-            "description": fields.get("description"), "category": fields.get("category")
-            or "general", "icon": fields.get("icon"), "color": fields.get("color"),
-            "goalPattern": pattern, "status": request.status,
-            "visibility": fields.get("visibility") or "private", "target": target,
-            "schedule": fields.get("schedule") or {}, "context": fields.get("context") or {},
-            "rewards": fields.get("rewards") or {}, "metadata": fields.get("metadata") or {},
+            "goalId": uuid7(),
+            "userId": user_id,
+            "title": request.title,
+            "description": fields.get("description"),
+            "category": fields.get("category") or "general",
+            "icon": fields.get("icon"),
+            "color": fields.get("color"),
+            "goalPattern": pattern,
+            "status": request.status,
+            "visibility": fields.get("visibility") or "private",
+            "target": target,
+            "schedule": fields.get("schedule") or {},
+            "context": fields.get("context") or {},
+            "rewards": fields.get("rewards") or {},
+            "metadata": fields.get("metadata") or {},
             "isJournalLinked": bool(fields.get("isJournalLinked")),
             "initialCurrentValue": target.get("currentValue"),
-            "createdAt": stamp, "updatedAt": stamp, "completedAt": None, "version": 1,
+            "createdAt": stamp,
+            "updatedAt": stamp,
+            "completedAt": None,
+            "version": 1,
             "activityCount": 0,
         }
         return self._with_progress(goal, [], now, local)
 
-    def _with_progress(self, goal: dict[str, Any], aggregates: list[dict[str, Any]],
-                       now: datetime, local: LocalTime) -> dict[str, Any]:
+    def _with_progress(
+        self,
+        goal: dict[str, Any],
+        aggregates: list[dict[str, Any]],
+        now: datetime,
+        local: LocalTime,
+    ) -> dict[str, Any]:
         return with_progress(goal, recompute(goal, aggregates, now, local), now)
 
-    def update(self, user_id: str, goal_id: str, request: GoalUpdate, *,
-               if_match: str | None = None, timezone: str | None = None) -> dict[str, Any]:
+    def update(
+        self,
+        user_id: str,
+        goal_id: str,
+        request: GoalUpdate,
+        *,
+        if_match: str | None = None,
+        timezone: str | None = None,
+    ) -> dict[str, Any]:
         changes = dump(request)
 
         def attempt(tx: Transaction) -> dict[str, Any]:
@@ -232,19 +290,22 @@ class GoalService:
             goal = context.goal
             if goal is None:
                 raise not_found()
-            check_if_match(if_match, goal["version"], CHANGED,
-                           details={"currentVersion": goal["version"]})
+            check_if_match(
+                if_match, goal["version"], CHANGED, details={"currentVersion": goal["version"]}
+            )
             local = local_time_of(context.profile, timezone)
             changed = self._changed_goal(user_id, goal, changes, local)
             self._stage(tx, user_id, goal, changed)
             return changed
 
-        changed = run_write(attempt, sleep=self._sleep,
-                            on_lost_race=refuse_if_matched(if_match, CHANGED))
+        changed = run_write(
+            attempt, sleep=self._sleep, on_lost_race=refuse_if_matched(if_match, CHANGED)
+        )
         return self._present(changed, timezone)
 
-    def _changed_goal(self, user_id: str, goal: dict[str, Any], changes: dict[str, Any],
-                      local: LocalTime) -> dict[str, Any]:
+    def _changed_goal(
+        self, user_id: str, goal: dict[str, Any], changes: dict[str, Any], local: LocalTime
+    ) -> dict[str, Any]:
         now = self._now()
         status = _checked_status(goal, changes)
         changed = _with_field_changes(goal, changes, status, now)
@@ -252,26 +313,41 @@ class GoalService:
         if target_changes:
             changed["target"] = _checked_target(goal, target_changes, local.local_date(now))
         if target_changes or "schedule" in changes:
-            changed = self._with_new_rules(user_id, goal, changed, now, local,
-                                           client_status=status if "status" in changes
-                                           else None)
+            changed = self._with_new_rules(
+                user_id,
+                goal,
+                changed,
+                now,
+                local,
+                client_status=status if "status" in changes else None,
+            )
         return changed
 
-    def _with_new_rules(self, user_id: str, goal: dict[str, Any], changed: dict[str, Any],
-                        now: datetime, local: LocalTime, *,
-                        client_status: str | None) -> dict[str, Any]:
+    def _with_new_rules(
+        self,
+        user_id: str,
+        goal: dict[str, Any],
+        changed: dict[str, Any],
+        now: datetime,
+        local: LocalTime,
+        *,
+        client_status: str | None,
+    ) -> dict[str, Any]:
         """`changed` with its progress recomputed from every day, since its target or
         schedule changed."""
         aggregates = self._goals.day_aggregates(user_id, goal["goalId"])
         changed = self._with_progress(changed, aggregates, now, local)
         if client_status is not None and changed["status"] != client_status:
             # The client chose the status (a reopen, say): keep it.
-            changed.update(status=client_status, completedAt=goal.get("completedAt")
-                           if client_status == "completed" else None)
+            changed.update(
+                status=client_status,
+                completedAt=goal.get("completedAt") if client_status == "completed" else None,
+            )
         return changed
 
-    def _stage(self, tx: Transaction, user_id: str, before: dict[str, Any] | None,
-               after: dict[str, Any]) -> None:
+    def _stage(
+        self, tx: Transaction, user_id: str, before: dict[str, Any] | None, after: dict[str, Any]
+    ) -> None:
         """Replace `before` (None: a new goal) with `after`, and the quota, title and
         completion records with it, conditioned on the version read."""
         expected = None if before is None else before["version"]
@@ -285,19 +361,25 @@ class GoalService:
             if goal is None:
                 raise not_found()
             if goal["status"] != "archived":
-                archived = {**goal, "status": "archived", "updatedAt": to_iso(self._now()),
-                            "version": goal["version"] + 1}
+                archived = {
+                    **goal,
+                    "status": "archived",
+                    "updatedAt": to_iso(self._now()),
+                    "version": goal["version"] + 1,
+                }
                 self._stage(tx, user_id, goal, archived)
 
         run_write(attempt, sleep=self._sleep)
         return {"message": "The goal is archived."}
 
-    def progress_report(self, user_id: str, goal_id: str, *, period: str | None = None,
-                        timezone: str | None = None) -> dict[str, Any]:
+    def progress_report(
+        self, user_id: str, goal_id: str, *, period: str | None = None, timezone: str | None = None
+    ) -> dict[str, Any]:
         window = period or "current"
         if window not in PROGRESS_WINDOWS:
-            raise ValidationFailed([FieldError("period", "must be one of "
-                                               + ", ".join(PROGRESS_WINDOWS))])
+            raise ValidationFailed(
+                [FieldError("period", "must be one of " + ", ".join(PROGRESS_WINDOWS))]
+            )
         goal = self._goals.get(user_id, goal_id)
         if goal is None:
             raise not_found()
@@ -310,7 +392,10 @@ class GoalService:
         aggregates = self._goals.day_aggregates(user_id, goal_id, start, end)
         expected = statistics.expected_days(goal.get("schedule") or {}, unit, start, end)
         stats = statistics.statistics(aggregates, expected)
-        return {"goalId": goal_id, "period": window, "progress": progress,
-                "statistics": stats,
-                "insights": statistics.insights(aggregates, stats, progress,
-                                                goal["goalPattern"])}
+        return {
+            "goalId": goal_id,
+            "period": window,
+            "progress": progress,
+            "statistics": stats,
+            "insights": statistics.insights(aggregates, stats, progress, goal["goalPattern"]),
+        }

@@ -43,15 +43,17 @@ def statistics(aggregates: list[dict[str, Any]], expected: int) -> dict[str, Any
     maxima = [a["max"] for a in aggregates if a["max"] is not None]
     minima = [a["min"] for a in aggregates if a["min"] is not None]
     active_days = sum(1 for a in aggregates if a["valueCount"] > 0)
-    statistics: dict[str, Any] = tidy({
-        "totalActivities": valued + skipped,
-        "completedActivities": completed,  # of type `completed` only
-        "skippedActivities": skipped,
-        "averageValue": round(total / valued, 4) if valued else 0,
-        "bestValue": max(maxima) if maxima else 0,
-        "worstValue": min(minima) if minima else 0,
-        "consistency": round(min(100.0, active_days / expected * 100), 2) if expected else 0.0,
-    })
+    statistics: dict[str, Any] = tidy(
+        {
+            "totalActivities": valued + skipped,
+            "completedActivities": completed,  # of type `completed` only
+            "skippedActivities": skipped,
+            "averageValue": round(total / valued, 4) if valued else 0,
+            "bestValue": max(maxima) if maxima else 0,
+            "worstValue": min(minima) if minima else 0,
+            "consistency": round(min(100.0, active_days / expected * 100), 2) if expected else 0.0,
+        }
+    )
     return statistics
 
 
@@ -69,14 +71,16 @@ def _best_day_of_week(aggregates: list[dict[str, Any]]) -> str | None:
 
 
 def _best_time_of_day(aggregates: list[dict[str, Any]]) -> str | None:
-    counts = {bucket: sum(a["timeOfDay"][bucket]["count"] for a in aggregates)
-              for bucket in TIMES_OF_DAY}
+    counts = {
+        bucket: sum(a["timeOfDay"][bucket]["count"] for a in aggregates) for bucket in TIMES_OF_DAY
+    }
     best = max(TIMES_OF_DAY, key=lambda bucket: counts[bucket])
     return best if counts[best] else None
 
 
-def insights(aggregates: list[dict[str, Any]], stats: dict[str, Any],
-             progress: dict[str, Any], pattern: str) -> dict[str, Any]:
+def insights(
+    aggregates: list[dict[str, Any]], stats: dict[str, Any], progress: dict[str, Any], pattern: str
+) -> dict[str, Any]:
     best_day = _best_day_of_week(aggregates)
     best_time = _best_time_of_day(aggregates)
     patterns = []
@@ -86,26 +90,33 @@ def insights(aggregates: list[dict[str, Any]], stats: dict[str, Any],
         patterns.append(f"You are most active in the {best_time.replace('-', ' ')}.")
     if progress["currentStreak"] >= 3 and pattern in {"recurring", "streak", "limit"}:
         patterns.append(f"You are on a streak of {progress['currentStreak']} periods.")
-    return {"bestTimeOfDay": best_time, "bestDayOfWeek": best_day,
-            "successPatterns": patterns,
-            "recommendations": recommendations(stats, progress, pattern, best_time)}
+    return {
+        "bestTimeOfDay": best_time,
+        "bestDayOfWeek": best_day,
+        "successPatterns": patterns,
+        "recommendations": recommendations(stats, progress, pattern, best_time),
+    }
 
 
-def recommendations(stats: dict[str, Any], progress: dict[str, Any], pattern: str,
-                    best_time: str | None) -> list[str]:
+def recommendations(
+    stats: dict[str, Any], progress: dict[str, Any], pattern: str, best_time: str | None
+) -> list[str]:
     """Up to three plain sentences, from these rules in this order."""
     advice = []
     if stats["totalActivities"] == 0:
         advice.append("Log your first activity to start seeing your progress.")
     if pattern == "limit" and progress["daysOverLimit"] > 0:
-        advice.append("You went over your limit recently: plan ahead for the days that "
-                      "usually go over.")
+        advice.append(
+            "You went over your limit recently: plan ahead for the days that usually go over."
+        )
     if progress["trend"] == "declining":
-        advice.append("Your recent periods are trending the wrong way: try a smaller, "
-                      "steadier step.")
+        advice.append(
+            "Your recent periods are trending the wrong way: try a smaller, steadier step."
+        )
     if stats["totalActivities"] and stats["consistency"] < 50:
         advice.append("Activity on more of your scheduled days would build the habit faster.")
     if best_time and stats["consistency"] < 80:
-        advice.append(f"Schedule it for the {best_time.replace('-', ' ')}, when you are "
-                      "most active.")
+        advice.append(
+            f"Schedule it for the {best_time.replace('-', ' ')}, when you are most active."
+        )
     return advice[:3]

@@ -10,8 +10,15 @@ from chalicelib.core.fields import Number, not_blank
 from chalicelib.core.validation import WireModel
 from chalicelib.users.models import normalise_email
 
-Template = Literal["daily_reflection", "gratitude", "goal_progress", "mood_tracker",
-                   "habit_tracker", "creative_writing", "blank"]
+Template = Literal[
+    "daily_reflection",
+    "gratitude",
+    "goal_progress",
+    "mood_tracker",
+    "habit_tracker",
+    "creative_writing",
+    "blank",
+]
 MAX_PLAIN_CONTENT = 50_000
 MAX_ENCRYPTED_CONTENT = 200_000
 MAX_TAGS = 20
@@ -42,8 +49,9 @@ def _unique_emails(emails: list[str]) -> list[str]:
 
 # An entry's title and content are kept exactly as written (unlike a goal's trimmed Title).
 EntryTitle = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(not_blank)]
-Content = Annotated[str, Field(min_length=1, max_length=MAX_ENCRYPTED_CONTENT),
-                    AfterValidator(not_blank)]
+Content = Annotated[
+    str, Field(min_length=1, max_length=MAX_ENCRYPTED_CONTENT), AfterValidator(not_blank)
+]
 GoalId = Annotated[str, Field(min_length=1, max_length=100)]
 Secret = Annotated[str, Field(min_length=1, max_length=2000)]
 
@@ -59,19 +67,28 @@ class EntryFields(WireModel):
     title: EntryTitle | None = None
     content: Content | None = None
     template: Template | None = None
-    tags: Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=200),
-                    AfterValidator(clean_tags)] | None = None
+    tags: (
+        Annotated[
+            list[Annotated[str, Field(max_length=200)]],
+            Field(max_length=200),
+            AfterValidator(clean_tags),
+        ]
+        | None
+    ) = None
     mood: Annotated[str, Field(max_length=50)] | None = None
     linked_goal_ids: Annotated[list[GoalId], Field(max_length=MAX_LINKED_GOALS)] | None = None
-    goal_progress: Annotated[list[GoalProgressInput], Field(max_length=MAX_LINKED_GOALS)
-                             ] | None = None
+    goal_progress: Annotated[list[GoalProgressInput], Field(max_length=MAX_LINKED_GOALS)] | None = (
+        None
+    )
     is_encrypted: StrictBool | None = None
     encrypted_key: Secret | None = None
     encryption_iv: Secret | None = None
     word_count: Annotated[StrictInt, Field(ge=0, le=1_000_000)] | None = None
     is_shared: StrictBool | None = None
-    shared_with: Annotated[list[str], Field(max_length=MAX_RECIPIENTS),
-                           AfterValidator(_unique_emails)] | None = None
+    shared_with: (
+        Annotated[list[str], Field(max_length=MAX_RECIPIENTS), AfterValidator(_unique_emails)]
+        | None
+    ) = None
 
 
 class EntryCreate(EntryFields):

@@ -5,17 +5,35 @@ from typing import Any
 
 from chalicelib.journal import sharing
 
-ENTRY_FIELDS = ("entryId", "userId", "title", "content", "template", "wordCount", "tags",
-                "mood", "linkedGoalIds", "goalProgress", "createdAt", "updatedAt",
-                "isEncrypted", "isShared", "encryptedKey", "encryptionIv", "sharedWith",
-                "version")
+ENTRY_FIELDS = (
+    "entryId",
+    "userId",
+    "title",
+    "content",
+    "template",
+    "wordCount",
+    "tags",
+    "mood",
+    "linkedGoalIds",
+    "goalProgress",
+    "createdAt",
+    "updatedAt",
+    "isEncrypted",
+    "isShared",
+    "encryptedKey",
+    "encryptionIv",
+    "sharedWith",
+    "version",
+)
 GOAL_PROGRESS_FIELDS = ("goalId", "progressValue", "notes", "completed")
 
 
 def present_entry(entry: dict[str, Any]) -> dict[str, Any]:
     shown = {name: entry.get(name) for name in ENTRY_FIELDS}
-    shown["goalProgress"] = [{name: item.get(name) for name in GOAL_PROGRESS_FIELDS}
-                             for item in entry.get("goalProgress") or []]
+    shown["goalProgress"] = [
+        {name: item.get(name) for name in GOAL_PROGRESS_FIELDS}
+        for item in entry.get("goalProgress") or []
+    ]
     return shown
 
 

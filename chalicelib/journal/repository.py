@@ -46,14 +46,24 @@ class JournalContext:
 
 
 class JournalRepository:
-    def load_for_write(self, user_id: str, entry_id: str | None, goal_ids: list[str],
-                       idempotency: IdempotencyKey | None) -> JournalContext:
-        keys: list[dict[str, Any]] = [{"PK": dynamo.user_pk(user_id), "SK": PROFILE_SK},
-                                      stats_key(user_id)]
+    def load_for_write(
+        self,
+        user_id: str,
+        entry_id: str | None,
+        goal_ids: list[str],
+        idempotency: IdempotencyKey | None,
+    ) -> JournalContext:
+        keys: list[dict[str, Any]] = [
+            {"PK": dynamo.user_pk(user_id), "SK": PROFILE_SK},
+            stats_key(user_id),
+        ]
         if entry_id and could_be_issued(entry_id):
             keys.append(entry_key(user_id, entry_id))
-        keys += [goal_key(user_id, goal_id) for goal_id in dict.fromkeys(goal_ids)
-                 if could_be_issued(goal_id)]
+        keys += [
+            goal_key(user_id, goal_id)
+            for goal_id in dict.fromkeys(goal_ids)
+            if could_be_issued(goal_id)
+        ]
         if idempotency:
             keys.append(idempotency.item_key)
         found = {item["SK"]: item for item in dynamo.batch_get(keys)}
@@ -61,8 +71,11 @@ class JournalRepository:
         return JournalContext(
             profile=found.get(PROFILE_SK),
             entry=dynamo.without_keys(entry) if entry else None,
-            goals={item["goalId"]: dynamo.without_keys(item) for sk, item in found.items()
-                   if sk.startswith("GOAL#")},
+            goals={
+                item["goalId"]: dynamo.without_keys(item)
+                for sk, item in found.items()
+                if sk.startswith("GOAL#")
+            },
             idempotency_record=found.get(idempotency.item_key["SK"]) if idempotency else None,
             stats=dynamo.without_keys(found[STATS_SK]) if STATS_SK in found else None,
         )
@@ -78,78 +91,117 @@ class JournalRepository:
     def stats(self, user_id: str) -> dict[str, Any]:
         """The main stats item with every month's day counters, in one Query (about 0.6 KB a
         month of history: ten years add about 18 RCU to the main item's own size)."""
-        return journal_stats.merged(dynamo.without_keys(item) for item in dynamo.query_all(
-            KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
-            ExpressionAttributeValues=dynamo.serialize({
-                ":pk": dynamo.user_pk(user_id), ":low": STATS_SK,
-                ":high": f"{STATS_SK}#{dynamo.KEY_END}"}),
-            ConsistentRead=True))
+        return journal_stats.merged(
+            dynamo.without_keys(item)
+            for item in dynamo.query_all(
+                KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
+                ExpressionAttributeValues=dynamo.serialize(
+                    {
+                        ":pk": dynamo.user_pk(user_id),
+                        ":low": STATS_SK,
+                        ":high": f"{STATS_SK}#{dynamo.KEY_END}",
+                    }
+                ),
+                ConsistentRead=True,
+            )
+        )
 
     def _newest_other(self, user_id: str, entry_id: str) -> str | None:
         """When the newest entry goes, the `createdAt` of the one before it."""
         page = dynamo.client().query(
             TableName=dynamo.table_name(),
             KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
-            ExpressionAttributeValues=dynamo.serialize({
-                ":pk": dynamo.user_pk(user_id), ":low": ENTRY_PREFIX, ":high": STATS_SK}),
-            ProjectionExpression="SK, createdAt", ScanIndexForward=False, Limit=3,
-            ConsistentRead=True)
-        instants = [str(item["createdAt"]) for item in map(dynamo.deserialize, page["Items"])
-                    if item["SK"] not in {STATS_SK, entry_key(user_id, entry_id)["SK"]}]
+            ExpressionAttributeValues=dynamo.serialize(
+                {":pk": dynamo.user_pk(user_id), ":low": ENTRY_PREFIX, ":high": STATS_SK}
+            ),
+            ProjectionExpression="SK, createdAt",
+            ScanIndexForward=False,
+            Limit=3,
+            ConsistentRead=True,
+        )
+        instants = [
+            str(item["createdAt"])
+            for item in map(dynamo.deserialize, page["Items"])
+            if item["SK"] not in {STATS_SK, entry_key(user_id, entry_id)["SK"]}
+        ]
         return max(instants, default=None)
 
-    def newest(self, user_id: str, count: int) -> tuple[dict[str, Any] | None,
-                                                        list[dict[str, Any]]]:
+    def newest(
+        self, user_id: str, count: int
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         """The stats item and the `count` newest entries, in one Query: read backwards, the
         stats key (`JOURNALSTATS`) sorts just after every `JOURNAL#` key."""
         page = dynamo.client().query(
             TableName=dynamo.table_name(),
             KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
-            ExpressionAttributeValues=dynamo.serialize({
-                ":pk": dynamo.user_pk(user_id), ":low": ENTRY_PREFIX, ":high": STATS_SK}),
-            ScanIndexForward=False, Limit=count + 1, ConsistentRead=True)
+            ExpressionAttributeValues=dynamo.serialize(
+                {":pk": dynamo.user_pk(user_id), ":low": ENTRY_PREFIX, ":high": STATS_SK}
+            ),
+            ScanIndexForward=False,
+            Limit=count + 1,
+            ConsistentRead=True,
+        )
         items = [dynamo.deserialize(item) for item in page.get("Items", [])]
         stats = next((item for item in items if item["SK"] == STATS_SK), None)
         entries = [dynamo.without_keys(item) for item in items if item["SK"] != STATS_SK]
         return (dynamo.without_keys(stats) if stats else None), entries[:count]
 
     def all_entries(self, user_id: str) -> list[dict[str, Any]]:
-        return [dynamo.without_keys(item) for item in dynamo.query_all(
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-            ExpressionAttributeValues=dynamo.serialize({":pk": dynamo.user_pk(user_id),
-                                                        ":prefix": ENTRY_PREFIX}),
-            ScanIndexForward=False, ConsistentRead=True)]
+        return [
+            dynamo.without_keys(item)
+            for item in dynamo.query_all(
+                KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+                ExpressionAttributeValues=dynamo.serialize(
+                    {":pk": dynamo.user_pk(user_id), ":prefix": ENTRY_PREFIX}
+                ),
+                ScanIndexForward=False,
+                ConsistentRead=True,
+            )
+        ]
 
     def entries(self, owned: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
         """Entries of any owners by (userId, entryId), in batches; missing ones are left out."""
-        keys = [entry_key(user_id, entry_id) for user_id, entry_id in dict.fromkeys(owned)
-                if could_be_issued(entry_id)]
+        keys = [
+            entry_key(user_id, entry_id)
+            for user_id, entry_id in dict.fromkeys(owned)
+            if could_be_issued(entry_id)
+        ]
         found: dict[tuple[str, str], dict[str, Any]] = {}
         for start in range(0, len(keys), BATCH_GET_KEYS):
-            for item in dynamo.batch_get(keys[start:start + BATCH_GET_KEYS]):
+            for item in dynamo.batch_get(keys[start : start + BATCH_GET_KEYS]):
                 found[(item["userId"], item["entryId"])] = dynamo.without_keys(item)
         return found
 
     def shared_with(self, email: str) -> list[dict[str, Any]]:
         """The share pointers under an address (only the pointer's attributes, so a full copy
         left from before pointers is not read whole)."""
-        return [dynamo.without_keys(item) for item in dynamo.query_all(
-            KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues=dynamo.serialize({":pk": f"SHARE#{email}"}),
-            ProjectionExpression="userId, entryId, sharedBy",
-            ScanIndexForward=False)]
+        return [
+            dynamo.without_keys(item)
+            for item in dynamo.query_all(
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues=dynamo.serialize({":pk": f"SHARE#{email}"}),
+                ProjectionExpression="userId, entryId, sharedBy",
+                ScanIndexForward=False,
+            )
+        ]
 
     # Writes: each adds its items to the transaction of a unit of work (core/unit_of_work.py).
     # A failed condition here (a counter or the version changed) is a lost race: retried.
 
-    def put_entry(self, tx: Transaction, entry: dict[str, Any], expected_version: int | None
-                  ) -> None:
+    def put_entry(
+        self, tx: Transaction, entry: dict[str, Any], expected_version: int | None
+    ) -> None:
         item = {**entry_key(entry["userId"], entry["entryId"]), **entry}
         if expected_version is None:
             tx.put("entry", item, condition="attribute_not_exists(PK)")
         else:
-            tx.put("entry", item, condition="#version = :version",
-                   names={"#version": "version"}, values={":version": expected_version})
+            tx.put(
+                "entry",
+                item,
+                condition="#version = :version",
+                names={"#version": "version"},
+                values={":version": expected_version},
+            )
 
     def delete_entry(self, tx: Transaction, entry: dict[str, Any]) -> None:
         tx.delete("entry", entry_key(entry["userId"], entry["entryId"]))
@@ -160,9 +212,16 @@ class JournalRepository:
     def delete_share(self, tx: Transaction, email: str, entry_id: str) -> None:
         tx.delete(f"share-{email}", share_key(email, entry_id))
 
-    def change_stats(self, tx: Transaction, user_id: str, current: dict[str, Any] | None,
-                     old: dict[str, Any] | None, new: dict[str, Any] | None,
-                     template_used: tuple[str, str] | None, local: tuple[str, int]) -> None:
+    def change_stats(
+        self,
+        tx: Transaction,
+        user_id: str,
+        current: dict[str, Any] | None,
+        old: dict[str, Any] | None,
+        new: dict[str, Any] | None,
+        template_used: tuple[str, str] | None,
+        local: tuple[str, int],
+    ) -> None:
         """Change the stats items from `old` to `new` (None: absent), given the main item as
         read (`current`): counters reaching zero are removed, conditioned on the value read,
         and a new entry must fit the quota; a failed condition makes the write read again."""
@@ -175,23 +234,28 @@ class JournalRepository:
             stats.add_number(name, amount=amount)
         for name, expected in planned.main.removes.items():
             stats.remove(name)
-            tx.updating("journal-stats", key,
-                        condition=f"{stats.name(name)} = {stats.value(expected)}")
+            tx.updating(
+                "journal-stats", key, condition=f"{stats.name(name)} = {stats.value(expected)}"
+            )
         if template_used:
             stats.set(f"templateUsed#{template_used[0]}", value=template_used[1])
         stats.set("timezone", value=local[0]).set("dayStartHour", value=local[1])
         if old is None:
             total, limit = stats.name("totalEntries"), stats.value(journal_stats.MAX_ENTRIES)
-            tx.updating("journal-stats", key,
-                        condition=f"attribute_not_exists({total}) OR {total} < {limit}")
+            tx.updating(
+                "journal-stats",
+                key,
+                condition=f"attribute_not_exists({total}) OR {total} < {limit}",
+            )
         self._change_latest(tx, user_id, current or {}, old, new)
         for month, change in planned.months.items():
             month_stats = tx.updating("journal-stats-month", month_stats_key(user_id, month))
             for name, amount in change.adds.items():
                 month_stats.add_number(name, amount=amount)
 
-    def stage_goal_completion(self, tx: Transaction, user_id: str, goal_id: str,
-                              completed: bool) -> None:
+    def stage_goal_completion(
+        self, tx: Transaction, user_id: str, goal_id: str, completed: bool
+    ) -> None:
         """The goals' completions, kept on the stats item (so `goalsCompleted` needs no extra
         read): the goals service calls this in its own transaction (goals.completions)."""
         stats = tx.updating("journal-completed-goals", stats_key(user_id))
@@ -200,8 +264,14 @@ class JournalRepository:
         else:
             stats.delete_from_set(COMPLETED_GOALS, {goal_id})
 
-    def _change_latest(self, tx: Transaction, user_id: str, current: dict[str, Any],
-                       old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+    def _change_latest(
+        self,
+        tx: Transaction,
+        user_id: str,
+        current: dict[str, Any],
+        old: dict[str, Any] | None,
+        new: dict[str, Any] | None,
+    ) -> None:
         """Keep `lastEntryAt`, the newest entry's `createdAt`, conditioned on the value read."""
         read = current.get("lastEntryAt")
         if old is None and new is not None and (read is None or new["createdAt"] > read):
@@ -217,5 +287,10 @@ class JournalRepository:
         else:
             stats.set("lastEntryAt", value=latest)
         name = stats.name("lastEntryAt")
-        tx.updating("journal-stats", stats_key(user_id), condition=f"attribute_not_exists({name})"
-                    if read is None else f"{name} = {stats.value(read)}")
+        tx.updating(
+            "journal-stats",
+            stats_key(user_id),
+            condition=f"attribute_not_exists({name})"
+            if read is None
+            else f"{name} = {stats.value(read)}",
+        )

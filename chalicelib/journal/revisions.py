@@ -13,25 +13,52 @@ from chalicelib.journal import sharing, text
 from chalicelib.journal.models import entry_errors
 
 
-def revised_entry(user_id: str, fields: dict[str, Any], old: dict[str, Any] | None,
-                  profile: dict[str, Any] | None, goals: dict[str, dict[str, Any]],
-                  now: datetime, local: LocalTime) -> dict[str, Any]:
+def revised_entry(
+    user_id: str,
+    fields: dict[str, Any],
+    old: dict[str, Any] | None,
+    profile: dict[str, Any] | None,
+    goals: dict[str, dict[str, Any]],
+    now: datetime,
+    local: LocalTime,
+) -> dict[str, Any]:
     """The entry after this write (`old` None: a new one). `goals` are the caller's goals the
     entry may link to, as read with it."""
     stamp = to_iso(now)
     entry: dict[str, Any] = {
-        "entryId": uuid7(), "userId": user_id, "template": "blank", "tags": [],
-        "mood": None, "linkedGoalIds": [], "goalProgress": [], "isEncrypted": False,
-        "isShared": False, "encryptedKey": None, "encryptionIv": None, "sharedWith": [],
-        "createdAt": stamp, "version": 0, "localDate": local.local_date(now).isoformat(),
+        "entryId": uuid7(),
+        "userId": user_id,
+        "template": "blank",
+        "tags": [],
+        "mood": None,
+        "linkedGoalIds": [],
+        "goalProgress": [],
+        "isEncrypted": False,
+        "isShared": False,
+        "encryptedKey": None,
+        "encryptionIv": None,
+        "sharedWith": [],
+        "createdAt": stamp,
+        "version": 0,
+        "localDate": local.local_date(now).isoformat(),
         **(old or {}),
     }
     entry.update({name: value for name, value in fields.items() if name != "wordCount"})
-    entry.update(updatedAt=stamp, version=entry["version"] + 1,
-                 sharedWith=sharing.without_owner(entry["sharedWith"], profile))
-    entry["goalProgress"] = [{"progressValue": None, "notes": None, "completed": False,
-                              **item, "activityId": _previous_activity(old, item)}
-                             for item in entry["goalProgress"]]
+    entry.update(
+        updatedAt=stamp,
+        version=entry["version"] + 1,
+        sharedWith=sharing.without_owner(entry["sharedWith"], profile),
+    )
+    entry["goalProgress"] = [
+        {
+            "progressValue": None,
+            "notes": None,
+            "completed": False,
+            **item,
+            "activityId": _previous_activity(old, item),
+        }
+        for item in entry["goalProgress"]
+    ]
     problems: list[FieldError] = []
     switched = old is not None and entry["isEncrypted"] != old["isEncrypted"]
     if switched and "content" not in fields:
@@ -56,8 +83,10 @@ def revised_entry(user_id: str, fields: dict[str, Any], old: dict[str, Any] | No
     missing = [goal_id for goal_id in entry["linkedGoalIds"] if goal_id not in goals]
     if missing:
         raise errors.BusinessRuleViolation(
-            "Linked goals must be your existing goals.", code="LINKED_GOAL_NOT_FOUND",
-            details={"goalIds": missing})
+            "Linked goals must be your existing goals.",
+            code="LINKED_GOAL_NOT_FOUND",
+            details={"goalIds": missing},
+        )
     return entry
 
 

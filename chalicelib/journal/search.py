@@ -20,9 +20,13 @@ FILTERS = ("owned", "all", "shared-with-me", "shared-by-me")
 SEARCH_PARAMETERS = ("goalId", "tag", "mood", "template", "from", "to", "q")
 
 
-def list_entries(entries: JournalRepository, user_id: str, page: Page,
-                 query: Mapping[str, str | None], timezone_header: str | None
-                 ) -> dict[str, Any]:
+def list_entries(
+    entries: JournalRepository,
+    user_id: str,
+    page: Page,
+    query: Mapping[str, str | None],
+    timezone_header: str | None,
+) -> dict[str, Any]:
     chosen = query.get("filter") or "owned"
     if chosen not in FILTERS:
         raise ValidationFailed([FieldError("filter", "must be one of " + ", ".join(FILTERS))])
@@ -30,31 +34,42 @@ def list_entries(entries: JournalRepository, user_id: str, page: Page,
     if chosen == "owned" and not searching:
         stats, newest = entries.newest(user_id, page.offset + page.limit)
         total = int((stats or {}).get("totalEntries", 0))
-        shown = newest[page.offset:]
+        shown = newest[page.offset :]
     else:
         matching = _matching(entries, user_id, chosen, query, timezone_header)
-        total, shown = len(matching), matching[page.offset:page.offset + page.limit]
-    return {"entries": [present_listed(entry) for entry in shown], "total": total,
-            "page": page.number, "limit": page.limit,
-            "hasMore": page.offset + len(shown) < total, "filter": chosen}
+        total, shown = len(matching), matching[page.offset : page.offset + page.limit]
+    return {
+        "entries": [present_listed(entry) for entry in shown],
+        "total": total,
+        "page": page.number,
+        "limit": page.limit,
+        "hasMore": page.offset + len(shown) < total,
+        "filter": chosen,
+    }
 
 
-def _matching(entries: JournalRepository, user_id: str, chosen: str,
-              query: Mapping[str, str | None], timezone_header: str | None
-              ) -> list[dict[str, Any]]:
+def _matching(
+    entries: JournalRepository,
+    user_id: str,
+    chosen: str,
+    query: Mapping[str, str | None],
+    timezone_header: str | None,
+) -> list[dict[str, Any]]:
     # Dates are the profile's local days, as the entries' own dates are; recipients are
     # found by the profile's address. One read serves both, and only when needed.
     dated = bool(query.get("from") or query.get("to"))
     receiving = chosen in {"all", "shared-with-me"}
     profile = entries.profile(user_id) if dated or receiving else None
     criteria = _Criteria.of(query, local_time_of(profile if dated else None, timezone_header))
-    kept = [entry for entry in _candidates(entries, user_id, chosen, profile)
-            if criteria.keeps(entry)]
+    kept = [
+        entry for entry in _candidates(entries, user_id, chosen, profile) if criteria.keeps(entry)
+    ]
     return sorted(kept, key=lambda entry: entry["createdAt"], reverse=True)
 
 
-def _candidates(entries: JournalRepository, user_id: str, chosen: str,
-                profile: dict[str, Any] | None) -> list[dict[str, Any]]:
+def _candidates(
+    entries: JournalRepository, user_id: str, chosen: str, profile: dict[str, Any] | None
+) -> list[dict[str, Any]]:
     """The entries `filter` names, before the search parameters."""
     found: list[dict[str, Any]] = []
     if chosen in {"owned", "all", "shared-by-me"}:
@@ -82,24 +97,36 @@ class _Criteria:
     @classmethod
     def of(cls, query: Mapping[str, str | None], local: LocalTime) -> "_Criteria":
         low, high = query_bounds(query.get("from"), query.get("to"), local)
-        return cls(goal_id=query.get("goalId"), tag=(query.get("tag") or "").strip().lower(),
-                   mood=query.get("mood"), template=query.get("template"), low=low,
-                   high=high, wanted=(query.get("q") or "").strip().lower())
+        return cls(
+            goal_id=query.get("goalId"),
+            tag=(query.get("tag") or "").strip().lower(),
+            mood=query.get("mood"),
+            template=query.get("template"),
+            low=low,
+            high=high,
+            wanted=(query.get("q") or "").strip().lower(),
+        )
 
     def keeps(self, entry: dict[str, Any]) -> bool:
         # The text search reads the most: it runs last, on what the other criteria kept.
-        return (self._labels_match(entry) and self._in_dates(entry)
-                and (not self.wanted or mentions(entry, self.wanted)))
+        return (
+            self._labels_match(entry)
+            and self._in_dates(entry)
+            and (not self.wanted or mentions(entry, self.wanted))
+        )
 
     def _labels_match(self, entry: dict[str, Any]) -> bool:
-        return ((not self.goal_id or self.goal_id in entry["linkedGoalIds"])
-                and (not self.tag or self.tag in {own.lower() for own in entry["tags"]})
-                and (not self.mood or entry.get("mood") == self.mood)
-                and (not self.template or entry["template"] == self.template))
+        return (
+            (not self.goal_id or self.goal_id in entry["linkedGoalIds"])
+            and (not self.tag or self.tag in {own.lower() for own in entry["tags"]})
+            and (not self.mood or entry.get("mood") == self.mood)
+            and (not self.template or entry["template"] == self.template)
+        )
 
     def _in_dates(self, entry: dict[str, Any]) -> bool:
-        return ((self.low is None or entry["createdAt"] >= self.low)
-                and (self.high is None or entry["createdAt"] <= self.high))
+        return (self.low is None or entry["createdAt"] >= self.low) and (
+            self.high is None or entry["createdAt"] <= self.high
+        )
 
 
 def mentions(entry: dict[str, Any], wanted: str) -> bool:
@@ -115,8 +142,9 @@ def mentions(entry: dict[str, Any], wanted: str) -> bool:
     return wanted in searchable
 
 
-def query_bounds(start: str | None, end: str | None, local: LocalTime
-                 ) -> tuple[str | None, str | None]:
+def query_bounds(
+    start: str | None, end: str | None, local: LocalTime
+) -> tuple[str | None, str | None]:
     """`from` and `to` as inclusive UTC instants (a date means that whole local day)."""
     problems: list[FieldError] = []
     bounds: list[str | None] = []

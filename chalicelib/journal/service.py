@@ -34,9 +34,13 @@ def _not_found() -> errors.AppError:
 
 
 class JournalService:
-    def __init__(self, entries: JournalRepository, goal_links: GoalLinks,
-                 now: Callable[[], datetime] = utc_now,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        entries: JournalRepository,
+        goal_links: GoalLinks,
+        now: Callable[[], datetime] = utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._entries = entries
         self._goal_links = goal_links
         self._now = now
@@ -46,22 +50,34 @@ class JournalService:
     # removed at zero, the quota, the version) means a concurrent write: reading again sees
     # it, and refuses when the quota is reached.
 
-    def create(self, user_id: str, request: EntryCreate, *,
-               idempotency: IdempotencyKey | None = None, timezone: str | None = None
-               ) -> StoredResponse:
+    def create(
+        self,
+        user_id: str,
+        request: EntryCreate,
+        *,
+        idempotency: IdempotencyKey | None = None,
+        timezone: str | None = None,
+    ) -> StoredResponse:
         fields = dump(request)
 
         def attempt(tx: Transaction) -> StoredResponse:
-            context = self._entries.load_for_write(user_id, None,
-                                                   fields.get("linkedGoalIds") or [], idempotency)
+            context = self._entries.load_for_write(
+                user_id, None, fields.get("linkedGoalIds") or [], idempotency
+            )
             replayed = replay(idempotency, context.idempotency_record)
             if replayed:
                 return replayed  # a concurrent twin's response, once it won
             local, now = local_time_of(context.profile, timezone), self._now()
-            entry = revised_entry(user_id, fields, None, context.profile, context.goals, now,
-                                  local)
-            self._stage(tx.emits(metrics.JOURNAL_ENTRY_WRITTEN), context, None, entry,
-                        (entry["template"], entry["createdAt"]), local, now)
+            entry = revised_entry(user_id, fields, None, context.profile, context.goals, now, local)
+            self._stage(
+                tx.emits(metrics.JOURNAL_ENTRY_WRITTEN),
+                context,
+                None,
+                entry,
+                (entry["template"], entry["createdAt"]),
+                local,
+                now,
+            )
             response = StoredResponse(201, present_entry(entry), f"/journal/{entry['entryId']}")
             add_record(tx, idempotency, response)
             sharing.stage(tx, self._entries, None, entry, context.profile)
@@ -69,36 +85,54 @@ class JournalService:
 
         return run_write(attempt, sleep=self._sleep)
 
-    def update(self, user_id: str, entry_id: str, request: EntryFields, *,
-               if_match: str | None = None, timezone: str | None = None) -> dict[str, Any]:
+    def update(
+        self,
+        user_id: str,
+        entry_id: str,
+        request: EntryFields,
+        *,
+        if_match: str | None = None,
+        timezone: str | None = None,
+    ) -> dict[str, Any]:
         fields = dump(request)
 
         def attempt(tx: Transaction) -> dict[str, Any]:
             old, context = self._load(user_id, entry_id, fields, if_match)
             local, now = local_time_of(context.profile, timezone), self._now()
             new = revised_entry(user_id, fields, old, context.profile, context.goals, now, local)
-            changed_template = (new["template"], new["updatedAt"]) if (
-                new["template"] != old["template"]) else None
-            self._stage(tx.emits(metrics.JOURNAL_ENTRY_WRITTEN), context, old, new,
-                        changed_template, local, now)
+            changed_template = (
+                (new["template"], new["updatedAt"])
+                if (new["template"] != old["template"])
+                else None
+            )
+            self._stage(
+                tx.emits(metrics.JOURNAL_ENTRY_WRITTEN),
+                context,
+                old,
+                new,
+                changed_template,
+                local,
+                now,
+            )
             sharing.stage(tx, self._entries, old, new, context.profile)
             return new
 
-        new = run_write(attempt, sleep=self._sleep,
-                        on_lost_race=refuse_if_matched(if_match, CHANGED))
+        new = run_write(
+            attempt, sleep=self._sleep, on_lost_race=refuse_if_matched(if_match, CHANGED)
+        )
         return present_entry(new)
 
     def delete(self, user_id: str, entry_id: str) -> None:
         def attempt(tx: Transaction) -> None:
             old, context = self._load(user_id, entry_id, {}, None)
-            self._stage(tx, context, old, None, None, local_time_of(context.profile),
-                        self._now())
+            self._stage(tx, context, old, None, None, local_time_of(context.profile), self._now())
             sharing.stage(tx, self._entries, old, None, context.profile)
 
         run_write(attempt, sleep=self._sleep)
 
-    def _load(self, user_id: str, entry_id: str, fields: dict[str, Any], if_match: str | None
-              ) -> tuple[dict[str, Any], JournalContext]:
+    def _load(
+        self, user_id: str, entry_id: str, fields: dict[str, Any], if_match: str | None
+    ) -> tuple[dict[str, Any], JournalContext]:
         """The entry as read, and what its write reads with it: its goals (old and new links)
         in a second read, only when there are any."""
         first = self._entries.load_for_write(user_id, entry_id, [], None)
@@ -114,19 +148,34 @@ class JournalService:
             raise retry.Conflict()  # changed between the two reads: read again
         return old, context
 
-    def _stage(self, tx: Transaction, context: JournalContext, old: dict[str, Any] | None,
-               new: dict[str, Any] | None, template_used: tuple[str, str] | None,
-               local: LocalTime, now: datetime) -> None:
+    def _stage(
+        self,
+        tx: Transaction,
+        context: JournalContext,
+        old: dict[str, Any] | None,
+        new: dict[str, Any] | None,
+        template_used: tuple[str, str] | None,
+        local: LocalTime,
+        now: datetime,
+    ) -> None:
         """The entry's change with its stats and goal links (shares are staged last)."""
         user_id = (new or old or {})["userId"]
-        self._entries.change_stats(tx, user_id, context.stats, old, new, template_used,
-                                   (local.timezone, local.day_start_hour))
+        self._entries.change_stats(
+            tx,
+            user_id,
+            context.stats,
+            old,
+            new,
+            template_used,
+            (local.timezone, local.day_start_hour),
+        )
         stage_goal_links(tx, self._goal_links, user_id, old, new, context.goals, local, now)
         if new is None and old is not None:
             self._entries.delete_entry(tx, old)
         elif new is not None:
-            self._entries.put_entry(tx, new, expected_version=None if old is None
-                                    else old["version"])
+            self._entries.put_entry(
+                tx, new, expected_version=None if old is None else old["version"]
+            )
 
     # Reads.
 
@@ -139,9 +188,16 @@ class JournalService:
     def stats(self, user_id: str, *, timezone: str | None = None) -> dict[str, Any]:
         item = self._entries.stats(user_id)
         local = local_time_of(item, timezone)
-        return stats_view(item, local.local_date(self._now()),
-                          lambda day: to_iso(local.day_start(day)))
+        return stats_view(
+            item, local.local_date(self._now()), lambda day: to_iso(local.day_start(day))
+        )
 
-    def list_entries(self, user_id: str, *, page: Page, filters: Mapping[str, str | None],
-                     timezone: str | None = None) -> dict[str, Any]:
+    def list_entries(
+        self,
+        user_id: str,
+        *,
+        page: Page,
+        filters: Mapping[str, str | None],
+        timezone: str | None = None,
+    ) -> dict[str, Any]:
         return search.list_entries(self._entries, user_id, page, filters, timezone)

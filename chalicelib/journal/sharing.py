@@ -26,8 +26,20 @@ from chalicelib.journal.repository import JournalRepository
 RECEIVED_BY = "receivedBy"
 SHARED_BY = "sharedBy"
 # What a recipient sees of the entry as the owner stored it.
-VISIBLE_FIELDS = ("entryId", "title", "content", "template", "wordCount", "tags", "mood",
-                  "createdAt", "updatedAt", "isEncrypted", "isShared", "version")
+VISIBLE_FIELDS = (
+    "entryId",
+    "title",
+    "content",
+    "template",
+    "wordCount",
+    "tags",
+    "mood",
+    "createdAt",
+    "updatedAt",
+    "isEncrypted",
+    "isShared",
+    "version",
+)
 
 
 def email_of(profile: dict[str, Any] | None) -> str | None:
@@ -46,8 +58,13 @@ def without_owner(shared_with: list[str], owner: dict[str, Any] | None) -> list[
     return [email for email in shared_with if email != own]
 
 
-def stage(tx: Transaction, repository: JournalRepository, old: dict[str, Any] | None,
-          new: dict[str, Any] | None, owner: dict[str, Any] | None) -> None:
+def stage(
+    tx: Transaction,
+    repository: JournalRepository,
+    old: dict[str, Any] | None,
+    new: dict[str, Any] | None,
+    owner: dict[str, Any] | None,
+) -> None:
     """Add the pointers of new recipients and remove those of former ones, as the last items
     of `tx`. Recipients who stay need no write. Refused (422) before anything is written when
     the changes would not fit in the transaction beside what it already holds."""
@@ -58,12 +75,17 @@ def stage(tx: Transaction, repository: JournalRepository, old: dict[str, Any] | 
         raise errors.BusinessRuleViolation(
             f"One edit can add and remove at most {room} recipients in all; this one changes "
             f"{changes}. Remove the old recipients in one edit and add the new ones in another.",
-            code="TOO_MANY_SHARE_CHANGES", details={"changes": changes, "limit": room})
+            code="TOO_MANY_SHARE_CHANGES",
+            details={"changes": changes, "limit": room},
+        )
     entry = new or old or {}
     for email in removed:
         repository.delete_share(tx, email, entry["entryId"])
-    pointer = {"userId": entry.get("userId"), "entryId": entry.get("entryId"),
-               SHARED_BY: _shared_by(owner)}
+    pointer = {
+        "userId": entry.get("userId"),
+        "entryId": entry.get("entryId"),
+        SHARED_BY: _shared_by(owner),
+    }
     for email in added:
         repository.put_share(tx, email, pointer)
 
@@ -72,29 +94,40 @@ def _shared_by(owner: dict[str, Any] | None) -> dict[str, str | None] | None:
     """Who shared, from the owner's profile the write has already read."""
     if owner is None:
         return None
-    name = " ".join(part.strip() for part in (owner.get("firstName"), owner.get("lastName"))
-                    if isinstance(part, str) and part.strip())
+    name = " ".join(
+        part.strip()
+        for part in (owner.get("firstName"), owner.get("lastName"))
+        if isinstance(part, str) and part.strip()
+    )
     return {"email": email_of(owner), "name": name or None}
 
 
-def received(repository: JournalRepository, reader: dict[str, Any] | None
-             ) -> list[dict[str, Any]]:
+def received(repository: JournalRepository, reader: dict[str, Any] | None) -> list[dict[str, Any]]:
     """The entries shared with the reader, as stored, marked with `RECEIVED_BY`; only those
     whose entry still names the reader. Goal links are cleared: they are the owner's goals, so
     a recipient's goal filter never matches them."""
     email = email_of(reader)
     if email is None:
         return []
-    pointers = [pointer for pointer in repository.shared_with(email)
-                if isinstance(pointer.get("userId"), str)
-                and isinstance(pointer.get("entryId"), str)]
+    pointers = [
+        pointer
+        for pointer in repository.shared_with(email)
+        if isinstance(pointer.get("userId"), str) and isinstance(pointer.get("entryId"), str)
+    ]
     entries = repository.entries((pointer["userId"], pointer["entryId"]) for pointer in pointers)
     shown = []
     for pointer in pointers:
         entry = entries.get((pointer["userId"], pointer["entryId"]))
         if entry is not None and email in recipients(entry):
-            shown.append({**entry, "linkedGoalIds": [], "goalProgress": [],
-                          RECEIVED_BY: email, SHARED_BY: pointer.get(SHARED_BY)})
+            shown.append(
+                {
+                    **entry,
+                    "linkedGoalIds": [],
+                    "goalProgress": [],
+                    RECEIVED_BY: email,
+                    SHARED_BY: pointer.get(SHARED_BY),
+                }
+            )
     return shown
 
 
@@ -113,7 +146,13 @@ def is_received(entry: dict[str, Any]) -> bool:
 def recipient_view(entry: dict[str, Any]) -> dict[str, Any]:
     """What a recipient reads: the entry's text and dates, the reader's own address as the
     only recipient, and who shared it; never the owner's id, key or other recipients."""
-    return {**{name: entry.get(name) for name in VISIBLE_FIELDS},
-            "userId": None, "encryptedKey": None, "encryptionIv": None,
-            "linkedGoalIds": [], "goalProgress": [], "sharedWith": [entry[RECEIVED_BY]],
-            SHARED_BY: entry.get(SHARED_BY)}
+    return {
+        **{name: entry.get(name) for name in VISIBLE_FIELDS},
+        "userId": None,
+        "encryptedKey": None,
+        "encryptionIv": None,
+        "linkedGoalIds": [],
+        "goalProgress": [],
+        "sharedWith": [entry[RECEIVED_BY]],
+        SHARED_BY: entry.get(SHARED_BY),
+    }

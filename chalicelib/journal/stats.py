@@ -37,9 +37,14 @@ _COUNTER_PREFIXES = (DAY, "template#", "mood#", "tag#", "goal#")
 def _counters(entry: dict[str, Any] | None) -> Counter[str]:
     if entry is None:
         return Counter()
-    counts: Counter[str] = Counter({"totalEntries": 1, "totalWords": entry["wordCount"],
-                                    f"day#{entry['localDate']}": 1,
-                                    f"template#{entry['template']}": 1})
+    counts: Counter[str] = Counter(
+        {
+            "totalEntries": 1,
+            "totalWords": entry["wordCount"],
+            f"day#{entry['localDate']}": 1,
+            f"template#{entry['template']}": 1,
+        }
+    )
     if entry.get("mood"):
         counts[f"mood#{entry['mood']}"] += 1
     counts.update(f"tag#{tag}" for tag in entry["tags"])
@@ -50,8 +55,11 @@ def _counters(entry: dict[str, Any] | None) -> Counter[str]:
 def counter_changes(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, int]:
     """What each counter gains (or loses) when `old` becomes `new` (None: absent)."""
     before, after = _counters(old), _counters(new)
-    return {name: after[name] - before[name] for name in before.keys() | after.keys()
-            if after[name] != before[name]}
+    return {
+        name: after[name] - before[name]
+        for name in before.keys() | after.keys()
+        if after[name] != before[name]
+    }
 
 
 @dataclass
@@ -69,7 +77,7 @@ class StatsPlan:
 
 
 def month_of(counter: str) -> str:
-    return counter[len(DAY):len(DAY) + 7]
+    return counter[len(DAY) : len(DAY) + 7]
 
 
 def plan(main: dict[str, Any] | None, changes: dict[str, int]) -> StatsPlan:
@@ -94,27 +102,35 @@ def plan(main: dict[str, Any] | None, changes: dict[str, int]) -> StatsPlan:
     return result
 
 
-def check_bounds(main: dict[str, Any] | None, changes: dict[str, int], adds_entry: bool
-                 ) -> None:
+def check_bounds(main: dict[str, Any] | None, changes: dict[str, int], adds_entry: bool) -> None:
     """Refuse (422) a write that would pass the entry quota or a distinct-names cap, judged on
     the main item as read; the write's conditions catch what a concurrent write changes."""
     main = main or {}
     if adds_entry and int(main.get("totalEntries", 0)) >= MAX_ENTRIES:
         raise errors.BusinessRuleViolation(
-            f"A journal holds at most {MAX_ENTRIES:,} entries.", code="JOURNAL_QUOTA_EXCEEDED")
+            f"A journal holds at most {MAX_ENTRIES:,} entries.", code="JOURNAL_QUOTA_EXCEEDED"
+        )
     for prefix, limit in MAX_DISTINCT.items():
-        added = [name for name, amount in changes.items() if name.startswith(prefix)
-                 and amount > 0 and int(main.get(name, 0)) <= 0]
+        added = [
+            name
+            for name, amount in changes.items()
+            if name.startswith(prefix) and amount > 0 and int(main.get(name, 0)) <= 0
+        ]
         if not added:
             continue  # a write that adds no new name is never refused for one
-        gone = [name for name, amount in changes.items() if name.startswith(prefix)
-                and amount < 0 and int(main.get(name, 0)) + amount <= 0]
+        gone = [
+            name
+            for name, amount in changes.items()
+            if name.startswith(prefix) and amount < 0 and int(main.get(name, 0)) + amount <= 0
+        ]
         live = sum(1 for name, value in main.items() if name.startswith(prefix) and value > 0)
         if live + len(added) - len(gone) > limit:
             kind = prefix.rstrip("#")
             raise errors.BusinessRuleViolation(
                 f"A journal uses at most {limit:,} different {kind}s across its entries.",
-                code="JOURNAL_LIMIT_EXCEEDED", details={"field": f"{kind}s", "max": limit})
+                code="JOURNAL_LIMIT_EXCEEDED",
+                details={"field": f"{kind}s", "max": limit},
+            )
 
 
 def merged(items: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -130,8 +146,11 @@ def merged(items: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _prefixed(item: dict[str, Any], prefix: str) -> dict[str, int]:
-    return {name[len(prefix):]: int(value) for name, value in item.items()
-            if name.startswith(prefix) and int(value) > 0}
+    return {
+        name[len(prefix) :]: int(value)
+        for name, value in item.items()
+        if name.startswith(prefix) and int(value) > 0
+    }
 
 
 def _runs(days: list[date]) -> tuple[int, int]:
@@ -170,15 +189,17 @@ def stats_view(item: dict[str, Any] | None, today: date, day_start: Any) -> dict
         "lastEntryDate": (item.get("lastEntryAt") or day_start(days[-1])) if days else None,
         "goalsTracked": len(goals),
         "goalsCompleted": len(completed & goals.keys()),
-        "templateUsage": [{"template": name, "count": count,
-                           "lastUsed": item.get(f"templateUsed#{name}")}
-                          for name, count in sorted(templates.items(),
-                                                    key=lambda pair: (-pair[1], pair[0]))],
+        "templateUsage": [
+            {"template": name, "count": count, "lastUsed": item.get(f"templateUsed#{name}")}
+            for name, count in sorted(templates.items(), key=lambda pair: (-pair[1], pair[0]))
+        ],
         "entriesThisWeek": sum(n for day, n in per_day.items() if week <= day <= today),
         "entriesThisMonth": sum(n for day, n in per_day.items() if month <= day <= today),
         "averageWordsPerEntry": average,
         "averageWordCount": average,
         "moodDistribution": _prefixed(item, "mood#"),
-        "topTags": [{"tag": tag, "count": count} for tag, count in
-                    sorted(tags.items(), key=lambda pair: (-pair[1], pair[0]))[:TOP_TAGS]],
+        "topTags": [
+            {"tag": tag, "count": count}
+            for tag, count in sorted(tags.items(), key=lambda pair: (-pair[1], pair[0]))[:TOP_TAGS]
+        ],
     }

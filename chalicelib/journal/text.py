@@ -36,7 +36,7 @@ class Scanner:
         while at >= 0:
             after = at + 2
             for name in _INVISIBLE:
-                if content[after:after + len(name)].lower() == name:
+                if content[after : after + len(name)].lower() == name:
                     end = after + len(name)
                     while end < len(content) and content[end].isspace():
                         end += 1
@@ -53,7 +53,8 @@ class Scanner:
             end = after + len(name)
             self.steps += len(name)
             if self.content[after:end].lower() == name and (
-                    end == len(self.content) or not _is_word(self.content[end])):
+                end == len(self.content) or not _is_word(self.content[end])
+            ):
                 return name
         return None
 

@@ -65,14 +65,17 @@ def _invalid_session() -> errors.AppError:
 
 
 def _session_expired() -> errors.AppError:
-    return errors.Unauthorized("The MFA session has expired; sign in again.",
-                               code="SESSION_EXPIRED")
+    return errors.Unauthorized(
+        "The MFA session has expired; sign in again.", code="SESSION_EXPIRED"
+    )
 
 
 def _tokens_belong_to(tokens: Tokens, email: str) -> bool:
     """Whether the access and ID tokens are of one user, and that user has `email`."""
-    access, identity = _claims_from_cognito(tokens.access_token), _claims_from_cognito(
-        tokens.id_token)
+    access, identity = (
+        _claims_from_cognito(tokens.access_token),
+        _claims_from_cognito(tokens.id_token),
+    )
     if not access.get("sub") or access.get("sub") != identity.get("sub"):
         return False
     try:
@@ -82,8 +85,13 @@ def _tokens_belong_to(tokens: Tokens, email: str) -> bool:
 
 
 class AuthService:
-    def __init__(self, identity: CognitoIdentityProvider, profiles: ProfileRepository,
-                 session_key: Callable[[], bytes], dev_tools_enabled: bool = False) -> None:
+    def __init__(
+        self,
+        identity: CognitoIdentityProvider,
+        profiles: ProfileRepository,
+        session_key: Callable[[], bytes],
+        dev_tools_enabled: bool = False,
+    ) -> None:
         self._identity = identity
         self._profiles = profiles
         # Read on first use: only an MFA sign-in needs the secret.
@@ -92,24 +100,31 @@ class AuthService:
 
     def register(self, request: RegisterRequest) -> dict[str, Any]:
         try:
-            user_id = self._identity.sign_up(request.email, request.password,
-                                             request.first_name, request.last_name)
+            user_id = self._identity.sign_up(
+                request.email, request.password, request.first_name, request.last_name
+            )
         except IdentityFailure as failure:
             if failure.kind is Failure.USER_EXISTS:
-                raise errors.Conflict("An account with this email already exists.",
-                                      code="USER_ALREADY_EXISTS") from failure
+                raise errors.Conflict(
+                    "An account with this email already exists.", code="USER_ALREADY_EXISTS"
+                ) from failure
             if failure.kind is Failure.INVALID_PASSWORD:
                 raise errors.ValidationFailed(
-                    [FieldError("password", "does not meet the password policy")]) from failure
+                    [FieldError("password", "does not meet the password policy")]
+                ) from failure
             raise _throttled(failure) or errors.BadRequest(failure.detail) from failure
         self._create_profile_or_roll_back(user_id, request)
-        return {"userId": user_id, "email": request.email,
-                "message": "Registration successful. Check your email for a verification code."}
+        return {
+            "userId": user_id,
+            "email": request.email,
+            "message": "Registration successful. Check your email for a verification code.",
+        }
 
     def _create_profile_or_roll_back(self, user_id: str, request: RegisterRequest) -> None:
         try:
-            self._profiles.create(new_profile(user_id, request.email, request.first_name,
-                                              request.last_name))
+            self._profiles.create(
+                new_profile(user_id, request.email, request.first_name, request.last_name)
+            )
         except Exception:
             # No half-made accounts: a Cognito user without a profile is removed again.
             try:
@@ -125,19 +140,20 @@ class AuthService:
             raise self._login_failure(failure) from failure
         if isinstance(outcome, MfaChallenge):
             token = mfa_session.seal(self._session_key(), request.email, outcome.session)
-            return {"sessionToken": token,
-                    "mfaRequired": True, "tokenType": TOKEN_TYPE}
+            return {"sessionToken": token, "mfaRequired": True, "tokenType": TOKEN_TYPE}
         return self._signed_in(outcome)
 
     def _login_failure(self, failure: IdentityFailure) -> errors.AppError:
         if failure.kind in {Failure.NOT_AUTHORIZED, Failure.USER_NOT_FOUND}:
             return _invalid_credentials()
         if failure.kind is Failure.NOT_CONFIRMED:
-            return errors.Forbidden("Verify your email address before signing in.",
-                                    code="ACCOUNT_NOT_VERIFIED")
+            return errors.Forbidden(
+                "Verify your email address before signing in.", code="ACCOUNT_NOT_VERIFIED"
+            )
         if failure.kind is Failure.PASSWORD_RESET_REQUIRED:
-            return errors.Forbidden("Reset your password before signing in.",
-                                    code="PASSWORD_RESET_REQUIRED")
+            return errors.Forbidden(
+                "Reset your password before signing in.", code="PASSWORD_RESET_REQUIRED"
+            )
         return _throttled(failure) or _invalid_credentials()
 
     def complete_mfa_login(self, request: MfaLoginRequest) -> dict[str, Any]:
@@ -151,8 +167,9 @@ class AuthService:
             tokens = self._identity.answer_mfa_challenge(email, session, request.code)
         except IdentityFailure as failure:
             if failure.kind is Failure.CODE_MISMATCH:
-                raise errors.Unauthorized("The code is not valid.",
-                                          code="INVALID_MFA_CODE") from failure
+                raise errors.Unauthorized(
+                    "The code is not valid.", code="INVALID_MFA_CODE"
+                ) from failure
             raise _throttled(failure) or _session_expired() from failure
         if not _tokens_belong_to(tokens, email):
             # Whatever Cognito answered, nobody receives tokens of an account other than the
@@ -177,14 +194,19 @@ class AuthService:
         if item is None:
             # Heals an account whose profile write was lost: Cognito is the source of truth.
             claims = _claims_from_cognito(tokens.id_token)
-            item = new_profile(user_id, str(claims.get("email", "")),
-                               str(claims.get("given_name", "")),
-                               str(claims.get("family_name", "")))
+            item = new_profile(
+                user_id,
+                str(claims.get("email", "")),
+                str(claims.get("given_name", "")),
+                str(claims.get("family_name", "")),
+            )
             self._profiles.create(item)
         if not item.get("emailVerified"):
             # Cognito signs in confirmed accounts only, so the address is verified by now.
-            item = self._profiles.update(
-                user_id, UpdateBuilder().set("emailVerified", value=True)) or item
+            item = (
+                self._profiles.update(user_id, UpdateBuilder().set("emailVerified", value=True))
+                or item
+            )
         return public_profile(item)
 
     def refresh(self, request: RefreshRequest) -> dict[str, Any]:
@@ -199,16 +221,21 @@ class AuthService:
             else:
                 code, message = "INVALID_TOKEN", "The refresh token is not valid."
             raise _throttled(failure) or errors.Unauthorized(message, code=code) from failure
-        return {"accessToken": tokens.access_token, "idToken": tokens.id_token,
-                "tokenType": TOKEN_TYPE, "expiresIn": tokens.expires_in}
+        return {
+            "accessToken": tokens.access_token,
+            "idToken": tokens.id_token,
+            "tokenType": TOKEN_TYPE,
+            "expiresIn": tokens.expires_in,
+        }
 
     def verify_email(self, request: VerifyEmailRequest) -> dict[str, str]:
         email, code = split_email_code(request.token)
         try:
             self._identity.confirm_sign_up(email, code)
         except IdentityFailure as failure:
-            already_verified = (failure.kind is Failure.NOT_AUTHORIZED
-                                and "CONFIRMED" in failure.detail.upper())
+            already_verified = (
+                failure.kind is Failure.NOT_AUTHORIZED and "CONFIRMED" in failure.detail.upper()
+            )
             if not already_verified:
                 raise _throttled(failure) or _invalid_token() from failure
         return {"message": "Your email address is verified. You can sign in now."}
@@ -252,8 +279,9 @@ class AuthService:
         query = urllib.parse.urlencode({"secret": secret, "issuer": TOTP_ISSUER})
         return {"secret": secret, "qrCodeUrl": f"otpauth://totp/{label}?{query}"}
 
-    def finish_mfa_setup(self, user_id: str, access_token: str, request: MfaCodeRequest
-                         ) -> dict[str, bool]:
+    def finish_mfa_setup(
+        self, user_id: str, access_token: str, request: MfaCodeRequest
+    ) -> dict[str, bool]:
         code = request.code
         profile = self._existing_profile(user_id)
         if not profile.get("mfaPendingSecret"):
@@ -262,15 +290,22 @@ class AuthService:
             self._identity.verify_software_token(access_token, code)
         except IdentityFailure as failure:
             raise _throttled(failure) or errors.BadRequest(
-                "The code is not valid.", code="INVALID_CODE") from failure
-        self._switch_mfa(user_id, access_token, True, UpdateBuilder()
-                         .set("mfaSecret", value=profile["mfaPendingSecret"])
-                         .remove("mfaPendingSecret")
-                         .set("mfaEnabled", value=True))
+                "The code is not valid.", code="INVALID_CODE"
+            ) from failure
+        self._switch_mfa(
+            user_id,
+            access_token,
+            True,
+            UpdateBuilder()
+            .set("mfaSecret", value=profile["mfaPendingSecret"])
+            .remove("mfaPendingSecret")
+            .set("mfaEnabled", value=True),
+        )
         return {"enabled": True, "mfaEnabled": True}
 
-    def disable_mfa(self, user_id: str, access_token: str, request: MfaCodeRequest
-                    ) -> dict[str, bool]:
+    def disable_mfa(
+        self, user_id: str, access_token: str, request: MfaCodeRequest
+    ) -> dict[str, bool]:
         code = request.code
         profile = self._existing_profile(user_id)
         secret = profile.get("mfaSecret")
@@ -278,12 +313,17 @@ class AuthService:
             raise errors.BusinessRuleViolation("MFA is not enabled.", code="MFA_NOT_ENABLED")
         if not totp.matches(str(secret), code):
             raise errors.BadRequest("The code is not valid.", code="INVALID_CODE")
-        self._switch_mfa(user_id, access_token, False,
-                         UpdateBuilder().remove("mfaSecret").set("mfaEnabled", value=False))
+        self._switch_mfa(
+            user_id,
+            access_token,
+            False,
+            UpdateBuilder().remove("mfaSecret").set("mfaEnabled", value=False),
+        )
         return {"enabled": False, "mfaEnabled": False}
 
-    def _switch_mfa(self, user_id: str, access_token: str, enabled: bool,
-                    profile_change: UpdateBuilder) -> None:
+    def _switch_mfa(
+        self, user_id: str, access_token: str, enabled: bool, profile_change: UpdateBuilder
+    ) -> None:
         """Switch MFA in Cognito, then record it on the profile; if the profile write fails,
         switch Cognito back, so sign-in never asks for a code the profile cannot turn off."""
         self._identity_call(self._identity.set_software_token_mfa, access_token, enabled)
@@ -317,4 +357,5 @@ class AuthService:
             return operation(*args)
         except IdentityFailure as failure:
             raise _throttled(failure) or errors.Unauthorized(
-                "The identity provider refused the request.") from failure
+                "The identity provider refused the request."
+            ) from failure

@@ -72,8 +72,9 @@ class MfaChallenge:
 def cognito_client(region: str) -> Any:
     # Three attempts in all (`max_attempts` would count retries only).
     # Bounded like DynamoDB's client (core/dynamo.py): a hung Cognito ends in our 503.
-    config = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=1,
-                    read_timeout=3)
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=1, read_timeout=3
+    )
     return boto3.client("cognito-idp", region_name=region, config=config)
 
 
@@ -124,8 +125,7 @@ class CognitoIdentityProvider:
 
     def confirm_user(self, email: str) -> None:
         """Mark an account verified without a code (the local developer command only)."""
-        self._call("admin_confirm_sign_up", UserPoolId=self._settings.user_pool_id,
-                   Username=email)
+        self._call("admin_confirm_sign_up", UserPoolId=self._settings.user_pool_id, Username=email)
 
     def password_login(self, email: str, password: str) -> Tokens | MfaChallenge:
         result = self._call(
@@ -160,29 +160,44 @@ class CognitoIdentityProvider:
         return _tokens(result["AuthenticationResult"])
 
     def confirm_sign_up(self, email: str, code: str) -> None:
-        self._call("confirm_sign_up", ClientId=self._settings.client_id, Username=email,
-                   ConfirmationCode=code)
+        self._call(
+            "confirm_sign_up",
+            ClientId=self._settings.client_id,
+            Username=email,
+            ConfirmationCode=code,
+        )
 
     def resend_confirmation(self, email: str) -> None:
-        self._call("resend_confirmation_code", ClientId=self._settings.client_id,
-                   Username=email)
+        self._call("resend_confirmation_code", ClientId=self._settings.client_id, Username=email)
 
     def forgot_password(self, email: str) -> None:
         self._call("forgot_password", ClientId=self._settings.client_id, Username=email)
 
     def confirm_forgot_password(self, email: str, code: str, new_password: str) -> None:
-        self._call("confirm_forgot_password", ClientId=self._settings.client_id,
-                   Username=email, ConfirmationCode=code, Password=new_password)
+        self._call(
+            "confirm_forgot_password",
+            ClientId=self._settings.client_id,
+            Username=email,
+            ConfirmationCode=code,
+            Password=new_password,
+        )
 
     def start_software_token(self, access_token: str) -> str:
         return str(self._call("associate_software_token", AccessToken=access_token)["SecretCode"])
 
     def verify_software_token(self, access_token: str, code: str) -> None:
-        result = self._call("verify_software_token", AccessToken=access_token, UserCode=code,
-                            FriendlyDeviceName="authenticator")
+        result = self._call(
+            "verify_software_token",
+            AccessToken=access_token,
+            UserCode=code,
+            FriendlyDeviceName="authenticator",
+        )
         if result.get("Status") != "SUCCESS":
             raise IdentityFailure(Failure.CODE_MISMATCH, "verification did not succeed")
 
     def set_software_token_mfa(self, access_token: str, enabled: bool) -> None:
-        self._call("set_user_mfa_preference", AccessToken=access_token,
-                   SoftwareTokenMfaSettings={"Enabled": enabled, "PreferredMfa": enabled})
+        self._call(
+            "set_user_mfa_preference",
+            AccessToken=access_token,
+            SoftwareTokenMfaSettings={"Enabled": enabled, "PreferredMfa": enabled},
+        )

@@ -109,7 +109,8 @@ class EmailRequest(WireModel):
 class ResetConfirmRequest(WireModel):
     token: EmailCodeToken
     new_password: Password = Field(
-        validation_alias=AliasChoices("newPassword", "new_password", "password"))
+        validation_alias=AliasChoices("newPassword", "new_password", "password")
+    )
 
 
 class MfaCodeRequest(WireModel):

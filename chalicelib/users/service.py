@@ -25,25 +25,47 @@ def default_preferences() -> dict[str, Any]:
 
 # Every field of a profile response, in wire order, with what a profile has before it is set.
 _PROFILE_FIELDS: dict[str, Any] = {
-    "userId": None, "email": None, "firstName": None, "lastName": None,
-    "emailVerified": False, "mfaEnabled": False, "phoneNumber": None, "dateOfBirth": None,
-    "timezone": DEFAULT_TIMEZONE, "dayStartHour": DEFAULT_DAY_START_HOUR, "preferences": None,
-    "encryptionEnabled": False, "encryptionSetupDate": None, "encryptionKeyId": None,
-    "createdAt": None, "updatedAt": None,
+    "userId": None,
+    "email": None,
+    "firstName": None,
+    "lastName": None,
+    "emailVerified": False,
+    "mfaEnabled": False,
+    "phoneNumber": None,
+    "dateOfBirth": None,
+    "timezone": DEFAULT_TIMEZONE,
+    "dayStartHour": DEFAULT_DAY_START_HOUR,
+    "preferences": None,
+    "encryptionEnabled": False,
+    "encryptionSetupDate": None,
+    "encryptionKeyId": None,
+    "createdAt": None,
+    "updatedAt": None,
 }
 # What `null` resets a field to, for fields that always have a value.
-_RESET_VALUES: dict[str, Any] = {"timezone": DEFAULT_TIMEZONE,
-                                 "dayStartHour": DEFAULT_DAY_START_HOUR}
-_PREFERENCE_RESETS: dict[str, Any] = {"units": "metric", "language": "en",
-                                      "dietaryRestrictions": [], "fitnessGoals": []}
+_RESET_VALUES: dict[str, Any] = {
+    "timezone": DEFAULT_TIMEZONE,
+    "dayStartHour": DEFAULT_DAY_START_HOUR,
+}
+_PREFERENCE_RESETS: dict[str, Any] = {
+    "units": "metric",
+    "language": "en",
+    "dietaryRestrictions": [],
+    "fitnessGoals": [],
+}
 
 
 def new_profile(user_id: str, email: str, first_name: str, last_name: str) -> dict[str, Any]:
     now = now_iso()
     return {
         **_PROFILE_FIELDS,
-        "userId": user_id, "email": email, "firstName": first_name, "lastName": last_name,
-        "preferences": default_preferences(), "createdAt": now, "updatedAt": now,
+        "userId": user_id,
+        "email": email,
+        "firstName": first_name,
+        "lastName": last_name,
+        "preferences": default_preferences(),
+        "createdAt": now,
+        "updatedAt": now,
     }
 
 
@@ -68,12 +90,18 @@ def _preference_changes(update: UpdateBuilder, preferences: dict[str, Any] | Non
     for name, value in preferences.items():
         if name == "notifications":
             for channel, enabled in (value or {}).items():
-                update.set("preferences", "notifications", channel,
-                           value=default_preferences()["notifications"][channel]
-                           if enabled is None else enabled)
+                update.set(
+                    "preferences",
+                    "notifications",
+                    channel,
+                    value=default_preferences()["notifications"][channel]
+                    if enabled is None
+                    else enabled,
+                )
         else:
-            update.set("preferences", name,
-                       value=_PREFERENCE_RESETS[name] if value is None else value)
+            update.set(
+                "preferences", name, value=_PREFERENCE_RESETS[name] if value is None else value
+            )
 
 
 def profile_update(changes: ProfileUpdate) -> UpdateBuilder:

@@ -15,7 +15,7 @@ STEP_SECONDS = 30
 def _code_at(key: bytes, counter: int) -> str:
     digest = hmac.new(key, struct.pack(">Q", counter), "sha1").digest()
     offset = digest[-1] & 0x0F
-    value = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
     return f"{value % 1_000_000:06d}"
 
 

@@ -20,8 +20,7 @@ def _results(**operations: dict) -> dict:
 
 
 def test_growth_is_the_largest_level_over_the_smallest():
-    results = _results(get_goal={"10": _summary(2.0), "100": _summary(9.0),
-                                 "10000": _summary(2.5)})
+    results = _results(get_goal={"10": _summary(2.0), "100": _summary(9.0), "10000": _summary(2.5)})
     assert budgets.growth("get_goal", "p50Ms")(results) == 1.25
     assert budgets.growth("list_goals", "p50Ms")(results) is None
 
@@ -62,13 +61,20 @@ def test_capacity_is_split_into_reads_and_writes():
     assert consumed_units("GetItem", {"TableName": "t", "CapacityUnits": 1.0}) == (1.0, 0.0)
     assert consumed_units("TransactWriteItems", [{"CapacityUnits": 6.0}]) == (0.0, 6.0)
     assert consumed_units("BatchGetItem", [{"ReadCapacityUnits": 2.0, "CapacityUnits": 2.0}]) == (
-        2.0, 0.0)
+        2.0,
+        0.0,
+    )
     assert consumed_units("Query", None) == (0.0, 0.0)
 
 
 def test_summary_of_samples():
-    usage = Usage([Call("BatchGetItem", 2, 0, 0, None), Call("Query", 1, 0, 0, None),
-                   Call("TransactWriteItems", 0, 6, 0, None)])
+    usage = Usage(
+        [
+            Call("BatchGetItem", 2, 0, 0, None),
+            Call("Query", 1, 0, 0, None),
+            Call("TransactWriteItems", 0, 6, 0, None),
+        ]
+    )
     summary = summarize([Sample(seconds / 1000, usage) for seconds in (1, 2, 3, 4, 100)])
     assert summary["p50Ms"] == 3
     assert summary["requests"] == 3
@@ -86,11 +92,16 @@ def test_events_reach_chalice_views_as_api_gateway_sends_them():
         request = app.current_request
         assert request is not None
         assert request.query_params is not None
-        return {"id": itemId, "body": request.json_body, "q": request.query_params.get("q"),
-                "auth": request.headers.get("authorization")}
+        return {
+            "id": itemId,
+            "body": request.json_body,
+            "q": request.query_params.get("q"),
+            "auth": request.headers.get("authorization"),
+        }
 
-    answer = Gateway(app).call("POST", "/items/{itemId}", {"itemId": "a b"}, token="t",
-                               query={"q": "1"}, body={"x": 1})
+    answer = Gateway(app).call(
+        "POST", "/items/{itemId}", {"itemId": "a b"}, token="t", query={"q": "1"}, body={"x": 1}
+    )
     assert answer.status == 200, answer.body
     assert answer.body == {"id": "a b", "body": {"x": 1}, "q": "1", "auth": "Bearer t"}
     assert json.dumps(answer.body)

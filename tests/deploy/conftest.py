@@ -13,17 +13,28 @@ import pytest
 from scripts.package import BUILD_DIR, REPO_ROOT, package
 from scripts.policy import DEPLOYED_STAGES
 
-_SOURCES = [REPO_ROOT / "app.py", REPO_ROOT / "requirements.txt", REPO_ROOT / "infra",
-            REPO_ROOT / "chalicelib", REPO_ROOT / "scripts"]
+_SOURCES = [
+    REPO_ROOT / "app.py",
+    REPO_ROOT / "requirements.txt",
+    REPO_ROOT / "infra",
+    REPO_ROOT / "chalicelib",
+    REPO_ROOT / "scripts",
+]
 _SOURCE_GLOBS = [".chalice/*.json"]
 
 
 def _newest_source() -> float:
     files = [path for pattern in _SOURCE_GLOBS for path in REPO_ROOT.glob(pattern)]
     for source in _SOURCES:
-        files += [source] if source.is_file() else [
-            path for path in source.rglob("*")
-            if path.is_file() and "__pycache__" not in path.parts]
+        files += (
+            [source]
+            if source.is_file()
+            else [
+                path
+                for path in source.rglob("*")
+                if path.is_file() and "__pycache__" not in path.parts
+            ]
+        )
     return max(path.stat().st_mtime for path in files)
 
 

@@ -45,7 +45,9 @@ def moto_endpoint() -> Iterator[str]:
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         endpoint = f"http://127.0.0.1:{port}"
         _wait_for(f"{endpoint}/moto-api/", process)
@@ -58,29 +60,54 @@ def moto_endpoint() -> Iterator[str]:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of what the bootstrap reads and writes, so the real config stays untouched."""
-    shutil.copytree(REPO_ROOT / ".chalice", tmp_path / ".chalice",
-                    ignore=shutil.ignore_patterns("deployments", "venv"))
+    shutil.copytree(
+        REPO_ROOT / ".chalice",
+        tmp_path / ".chalice",
+        ignore=shutil.ignore_patterns("deployments", "venv"),
+    )
     shutil.copytree(REPO_ROOT / "infra", tmp_path / "infra")
     return tmp_path
 
 
 def _aws_env(endpoint: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith("AWS_") or key == "AWS_DEFAULT_REGION"}
-    return env | {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing",
-                  "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("AWS_") or key == "AWS_DEFAULT_REGION"
+    }
+    return env | {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }
 
 
 def _bootstrap(stage: str, project: Path, endpoint: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(REPO_ROOT / "scripts" / "bootstrap.py"), stage,
-         "--project-dir", str(project)],
-        env=_aws_env(endpoint), capture_output=True, text=True, timeout=120, check=False)
+        [
+            sys.executable,
+            str(REPO_ROOT / "scripts" / "bootstrap.py"),
+            stage,
+            "--project-dir",
+            str(project),
+        ],
+        env=_aws_env(endpoint),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def _client(service: str, endpoint: str) -> Any:
-    return boto3.client(service, endpoint_url=endpoint, region_name=REGION,
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 def _stage_env(project: Path, stage: str) -> dict[str, str]:
@@ -97,17 +124,22 @@ def test_bootstrap_writes_the_pool_ids_into_the_stage_config(project, moto_endpo
 
     env = _stage_env(project, "dev")
     pool = _client("cognito-idp", moto_endpoint).describe_user_pool(
-        UserPoolId=env["COGNITO_USER_POOL_ID"])["UserPool"]
+        UserPoolId=env["COGNITO_USER_POOL_ID"]
+    )["UserPool"]
     assert pool["Name"] == "ai-lifestyle-dev"
     assert env["COGNITO_USER_POOL_ARN"] == pool["Arn"]
-    clients = _client("cognito-idp", moto_endpoint).list_user_pool_clients(
-        UserPoolId=pool["Id"])["UserPoolClients"]
+    clients = _client("cognito-idp", moto_endpoint).list_user_pool_clients(UserPoolId=pool["Id"])[
+        "UserPoolClients"
+    ]
     assert [c["ClientId"] for c in clients] == [env["COGNITO_CLIENT_ID"]]
     # Only the three ids changed; every other stage and key is as it was.
     original = json.loads(before)
     original["stages"]["dev"]["environment_variables"].update(
-        {key: env[key] for key in ("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID",
-                                   "COGNITO_USER_POOL_ARN")})
+        {
+            key: env[key]
+            for key in ("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "COGNITO_USER_POOL_ARN")
+        }
+    )
     after = (project / ".chalice" / "config.json").read_text()
     assert json.loads(after) == original
     assert after == json.dumps(original, indent=2) + "\n"
@@ -129,8 +161,9 @@ def test_bootstrap_makes_the_deployed_table(project, moto_endpoint):
 
 def test_bootstrap_protects_prod_from_deletion(project, moto_endpoint):
     assert _bootstrap("prod", project, moto_endpoint).returncode == 0
-    table = _client("dynamodb", moto_endpoint).describe_table(
-        TableName="ai-lifestyle-prod")["Table"]
+    table = _client("dynamodb", moto_endpoint).describe_table(TableName="ai-lifestyle-prod")[
+        "Table"
+    ]
     assert table["DeletionProtectionEnabled"] is True
 
 
@@ -140,8 +173,9 @@ def test_bootstrap_writes_the_policy_for_the_real_account_and_pool(project, moto
     document = json.loads((project / ".chalice" / "policy-dev.json").read_text())
     resources = [r for statement in document["Statement"] for r in statement["Resource"]]
     assert f"arn:aws:dynamodb:{REGION}:{MOTO_ACCOUNT}:table/ai-lifestyle-dev" in resources
-    assert (f"arn:aws:cognito-idp:{REGION}:{MOTO_ACCOUNT}:userpool/"
-            f"{env['COGNITO_USER_POOL_ID']}") in resources
+    assert (
+        f"arn:aws:cognito-idp:{REGION}:{MOTO_ACCOUNT}:userpool/{env['COGNITO_USER_POOL_ID']}"
+    ) in resources
     # Every ARN is the real account's; X-Ray's write actions take no ARN at all ("*").
     assert all(MOTO_ACCOUNT in resource for resource in resources if resource != "*")
 
@@ -149,9 +183,11 @@ def test_bootstrap_writes_the_policy_for_the_real_account_and_pool(project, moto
 def test_bootstrap_makes_the_function_log_group_with_a_retention(project, moto_endpoint):
     assert _bootstrap("dev", project, moto_endpoint).returncode == 0
     groups = _client("logs", moto_endpoint).describe_log_groups(
-        logGroupNamePrefix="/aws/lambda/ai-lifestyle-api-dev")["logGroups"]
+        logGroupNamePrefix="/aws/lambda/ai-lifestyle-api-dev"
+    )["logGroups"]
     assert [(g["logGroupName"], g.get("retentionInDays")) for g in groups] == [
-        ("/aws/lambda/ai-lifestyle-api-dev", 14)]
+        ("/aws/lambda/ai-lifestyle-api-dev", 14)
+    ]
 
 
 def test_bootstrap_makes_the_session_token_secret_once(project, moto_endpoint):

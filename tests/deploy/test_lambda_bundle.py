@@ -67,6 +67,12 @@ def test_token_verification_fails_closed_without_cryptography():
         except Unauthorized:
             print("refused")
     """)
-    result = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True,
-                            text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.stdout.strip() == "refused", result.stderr

@@ -30,7 +30,8 @@ def test_the_function_and_the_api_are_traced(resources):
     assert resources["APIHandler"]["Properties"]["Tracing"] == "Active"
     assert resources["RestAPI"]["Properties"]["TracingEnabled"] is True
     statements = resources["ApiHandlerRole"]["Properties"]["Policies"][0]["PolicyDocument"][
-        "Statement"]
+        "Statement"
+    ]
     tracing = next(s for s in statements if s["Sid"] == "Tracing")
     assert set(tracing["Action"]) == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
@@ -76,8 +77,10 @@ def test_table_throttles_add_up_reads_and_writes_of_the_stacks_table(resources):
     queries = resources["TableThrottlesAlarm"]["Properties"]["Metrics"]
     [expression] = [q for q in queries if q.get("ReturnData")]
     watched = {q["Id"]: q["MetricStat"]["Metric"] for q in queries if "MetricStat" in q}
-    assert {m["MetricName"] for m in watched.values()} == {"ReadThrottleEvents",
-                                                           "WriteThrottleEvents"}
+    assert {m["MetricName"] for m in watched.values()} == {
+        "ReadThrottleEvents",
+        "WriteThrottleEvents",
+    }
     for metric in watched.values():
         assert metric["Namespace"] == "AWS/DynamoDB"
         assert metric["Dimensions"] == [{"Name": "TableName", "Value": {"Ref": "Table"}}]
@@ -92,8 +95,12 @@ def test_the_dashboard_shows_the_alarms_and_the_apps_own_metrics(resources, stag
     [alarm_widget] = [w for w in widgets if w["type"] == "alarm"]
     assert len(alarm_widget["properties"]["alarms"]) == len(ALARMS) + 1
     app_namespace = telemetry.metrics_namespace("${Stage}")
-    for metric in (*metrics.BUSINESS_EVENTS, metrics.REQUESTS, metrics.READ_CAPACITY,
-                   metrics.WRITE_CAPACITY):
+    for metric in (
+        *metrics.BUSINESS_EVENTS,
+        metrics.REQUESTS,
+        metrics.READ_CAPACITY,
+        metrics.WRITE_CAPACITY,
+    ):
         assert metric in body_text, metric
     assert app_namespace in body_text
     referenced = set(re.findall(r"\$\{([A-Za-z0-9]+)(?:\.Arn)?\}", body_text)) - {"Stage"}
@@ -108,8 +115,10 @@ def test_logs_insights_queries_follow_a_request_through_both_log_groups(resource
     by_name = {q["Properties"]["Name"]["Fn::Sub"]: q["Properties"] for q in queries.values()}
     assert all(name.startswith("ai-lifestyle-api-${Stage}/") for name in by_name)
     [one_request] = [q for name, q in by_name.items() if "one request" in name]
-    assert one_request["LogGroupNames"] == [{"Ref": "FunctionLogGroup"},
-                                            {"Ref": "ApiAccessLogGroup"}]
+    assert one_request["LogGroupNames"] == [
+        {"Ref": "FunctionLogGroup"},
+        {"Ref": "ApiAccessLogGroup"},
+    ]
     # The app's correlation id and the access log's request id are the same value.
     assert "correlation_id" in one_request["QueryString"]
     assert "requestId" in one_request["QueryString"]
@@ -121,15 +130,19 @@ def test_prod_keeps_instances_warm_on_an_alias_the_api_calls(resources, template
     function = resources["APIHandler"]["Properties"]
     permission = resources["APIHandlerInvokePermission"]["Properties"]
     paths = resources["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
-    uris = [op["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
-            for ops in paths.values() for op in ops.values()
-            if "x-amazon-apigateway-integration" in op]
+    uris = [
+        op["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+        for ops in paths.values()
+        for op in ops.values()
+        if "x-amazon-apigateway-integration" in op
+    ]
     amount = _setting(template, stage, "ProvisionedConcurrency")
     if stage == "prod":
         assert amount >= 1
         assert function["AutoPublishAlias"] == LIVE_ALIAS
         assert function["ProvisionedConcurrencyConfig"] == {
-            "ProvisionedConcurrentExecutions": amount}
+            "ProvisionedConcurrentExecutions": amount
+        }
         assert permission["FunctionName"] == {"Ref": ALIAS}
         assert uris
         assert all(f"${{{ALIAS}}}" in uri for uri in uris)

@@ -21,17 +21,32 @@ from scripts.package import API_HANDLER_ROLE, REPO_ROOT
 CODE_DIR = REPO_ROOT / "chalicelib"
 # Operations Cognito authorises by client id or access token, never by IAM.
 COGNITO_WITHOUT_IAM = {
-    "sign_up", "confirm_sign_up", "resend_confirmation_code", "initiate_auth",
-    "respond_to_auth_challenge", "forgot_password", "confirm_forgot_password",
-    "associate_software_token", "verify_software_token", "set_user_mfa_preference",
-    "get_user", "delete_user", "global_sign_out", "revoke_token", "change_password",
+    "sign_up",
+    "confirm_sign_up",
+    "resend_confirmation_code",
+    "initiate_auth",
+    "respond_to_auth_challenge",
+    "forgot_password",
+    "confirm_forgot_password",
+    "associate_software_token",
+    "verify_software_token",
+    "set_user_mfa_preference",
+    "get_user",
+    "delete_user",
+    "global_sign_out",
+    "revoke_token",
+    "change_password",
 }
 # Called only behind the local-stage-only DEV_TOOLS_ENABLED switch (verifying an account by
 # hand), so deliberately not granted to deployed stages.
 LOCAL_ONLY = {"admin_confirm_sign_up"}
 # Items inside TransactWriteItems need the permission of the matching single-item call.
-TRANSACTION_ITEMS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
-                     "ConditionCheck": "ConditionCheckItem"}
+TRANSACTION_ITEMS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
 
 
 @cache
@@ -48,7 +63,8 @@ def _code() -> dict[Path, str]:
 def _called(service: str, source: str) -> set[str]:
     """Operations called as a method (`.query(`) or by name (`self._call("sign_up", ...)`)."""
     names = set(re.findall(r"\.([a-z_]+)\(", source)) | set(
-        re.findall(r"_call\(\s*[\"']([a-z_]+)[\"']", source))
+        re.findall(r"_call\(\s*[\"']([a-z_]+)[\"']", source)
+    )
     return {name for name in names if name in _operations(service)}
 
 
@@ -74,15 +90,18 @@ def required_cognito_actions() -> set[str]:
 
 def test_the_scan_sees_the_calls_it_must_see():
     assert {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} <= (
-        required_dynamodb_actions())
+        required_dynamodb_actions()
+    )
     assert "cognito-idp:AdminDeleteUser" in required_cognito_actions()
     assert "admin_confirm_sign_up" in set().union(
-        *(_called("cognito-idp", source) for source in _code().values()))
+        *(_called("cognito-idp", source) for source in _code().values())
+    )
 
 
 def test_dynamodb_actions_are_exactly_what_the_code_calls():
     assert set(policy.DYNAMODB_ACTIONS) == required_dynamodb_actions(), (
-        "update DYNAMODB_ACTIONS in scripts/policy.py, then run `python scripts/policy.py`")
+        "update DYNAMODB_ACTIONS in scripts/policy.py, then run `python scripts/policy.py`"
+    )
 
 
 def test_index_access_is_query_only_and_only_when_the_code_queries():
@@ -98,15 +117,19 @@ def test_cognito_actions_are_exactly_the_admin_calls_of_deployed_code():
 def test_no_cognito_call_goes_unclassified():
     called = set().union(*(_called("cognito-idp", source) for source in _code().values()))
     for name in called:
-        assert (name in COGNITO_WITHOUT_IAM or name in LOCAL_ONLY
-                or f"cognito-idp:{_operations('cognito-idp')[name]}" in policy.COGNITO_ACTIONS)
+        assert (
+            name in COGNITO_WITHOUT_IAM
+            or name in LOCAL_ONLY
+            or f"cognito-idp:{_operations('cognito-idp')[name]}" in policy.COGNITO_ACTIONS
+        )
 
 
 def test_secrets_actions_are_exactly_what_the_code_calls():
     called = set().union(*(_called("secretsmanager", source) for source in _code().values()))
     assert called == {"get_secret_value"}
     assert set(policy.SECRETS_ACTIONS) == {
-        f"secretsmanager:{_operations('secretsmanager')[name]}" for name in called}
+        f"secretsmanager:{_operations('secretsmanager')[name]}" for name in called
+    }
 
 
 def test_the_role_reads_exactly_the_stages_session_token_secret(committed_policy, resources):
@@ -155,9 +178,15 @@ def test_committed_policy_files_are_generated_for_their_stage(committed_policy):
     table_arn = _statements(document)[0]["Resource"][0]
     account = table_arn.split(":")[4]
     pool_id = environment.get("COGNITO_USER_POOL_ID") or None
-    assert document == policy.lambda_policy(policy.literal_targets(
-        stage=stage, account=account, region=environment["REGION"],
-        table_name=environment["TABLE_NAME"], user_pool_id=pool_id))
+    assert document == policy.lambda_policy(
+        policy.literal_targets(
+            stage=stage,
+            account=account,
+            region=environment["REGION"],
+            table_name=environment["TABLE_NAME"],
+            user_pool_id=pool_id,
+        )
+    )
     assert table_arn.endswith(f":table/ai-lifestyle-{stage}")
 
 
@@ -171,7 +200,8 @@ def test_committed_policy_files_have_no_wildcards(committed_policy):
 def test_the_packaged_role_is_the_policy_bound_to_the_stacks_resources(resources):
     role = resources[API_HANDLER_ROLE]
     assert resources["APIHandler"]["Properties"]["Role"] == {
-        "Fn::GetAtt": [API_HANDLER_ROLE, "Arn"]}
+        "Fn::GetAtt": [API_HANDLER_ROLE, "Arn"]
+    }
     [inline] = role["Properties"]["Policies"]
     document = inline["PolicyDocument"]
     assert document == policy.lambda_policy(policy.stack_targets())

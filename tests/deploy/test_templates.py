@@ -14,8 +14,12 @@ from scripts.resources import (
     user_pool_definition,
 )
 
-PROTECTED_ROUTES = [("/users/profile", "get"), ("/users/profile", "put"),
-                    ("/auth/mfa/setup", "post"), ("/auth/mfa/disable", "post")]
+PROTECTED_ROUTES = [
+    ("/users/profile", "get"),
+    ("/users/profile", "put"),
+    ("/auth/mfa/setup", "post"),
+    ("/auth/mfa/disable", "post"),
+]
 ACCESS_TOKEN_SCOPE = "aws.cognito.signin.user.admin"
 POOL_ARN = {"Fn::GetAtt": ["UserPool", "Arn"]}
 
@@ -39,7 +43,9 @@ def test_the_package_can_only_be_deployed_as_its_own_stage(template, stage):
 def test_the_authorizer_points_at_the_stacks_own_user_pool(resources):
     authorizer = _swagger(resources)["securityDefinitions"]["CognitoAuthorizer"]
     assert authorizer["x-amazon-apigateway-authorizer"] == {
-        "type": "cognito_user_pools", "providerARNs": [POOL_ARN]}
+        "type": "cognito_user_pools",
+        "providerARNs": [POOL_ARN],
+    }
 
 
 def test_no_placeholder_pool_reaches_the_template(template):
@@ -103,9 +109,12 @@ def test_the_table_is_the_one_the_code_expects(resources, stage):
     assert properties["AttributeDefinitions"] == expected["AttributeDefinitions"]
     assert properties.get("LocalSecondaryIndexes", []) == expected.get("LocalSecondaryIndexes", [])
     assert properties.get("GlobalSecondaryIndexes", []) == expected.get(
-        "GlobalSecondaryIndexes", [])
-    assert properties["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE,
-                                                     "Enabled": True}
+        "GlobalSecondaryIndexes", []
+    )
+    assert properties["TimeToLiveSpecification"] == {
+        "AttributeName": TTL_ATTRIBUTE,
+        "Enabled": True,
+    }
     assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
 
 
@@ -134,8 +143,14 @@ def test_the_user_pool_matches_the_local_one(resources, stage):
     pool = resources["UserPool"]["Properties"]
     expected = user_pool_definition(user_pool_name(stage))
     assert pool["UserPoolName"] == {"Fn::Sub": "ai-lifestyle-${Stage}"}
-    for key in ("UsernameAttributes", "AutoVerifiedAttributes", "UsernameConfiguration",
-                "AccountRecoverySetting", "Schema", "UserAttributeUpdateSettings"):
+    for key in (
+        "UsernameAttributes",
+        "AutoVerifiedAttributes",
+        "UsernameConfiguration",
+        "AccountRecoverySetting",
+        "Schema",
+        "UserAttributeUpdateSettings",
+    ):
         assert pool[key] == expected[key], key
     assert pool["Policies"]["PasswordPolicy"] == expected["Policies"]["PasswordPolicy"]
     assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] == 8
@@ -154,8 +169,13 @@ def test_the_app_client_is_public_and_does_not_leak_which_users_exist(resources,
     assert client["ClientName"] == {"Fn::Sub": "ai-lifestyle-${Stage}-web"}
     assert client["GenerateSecret"] is False
     assert client["PreventUserExistenceErrors"] == "ENABLED"
-    for key in ("ExplicitAuthFlows", "AccessTokenValidity", "IdTokenValidity",
-                "RefreshTokenValidity", "TokenValidityUnits"):
+    for key in (
+        "ExplicitAuthFlows",
+        "AccessTokenValidity",
+        "IdTokenValidity",
+        "RefreshTokenValidity",
+        "TokenValidityUnits",
+    ):
         assert client[key] == expected[key], key
 
 
@@ -168,12 +188,19 @@ def _json_body(template_text: str) -> dict[str, Any]:
 
 def test_gateway_responses_carry_cors_headers_and_the_error_envelope(resources):
     responses = _swagger(resources)["x-amazon-apigateway-gateway-responses"]
-    for kind in ("UNAUTHORIZED", "ACCESS_DENIED", "MISSING_AUTHENTICATION_TOKEN", "THROTTLED",
-                 "DEFAULT_4XX", "DEFAULT_5XX"):
+    for kind in (
+        "UNAUTHORIZED",
+        "ACCESS_DENIED",
+        "MISSING_AUTHENTICATION_TOKEN",
+        "THROTTLED",
+        "DEFAULT_4XX",
+        "DEFAULT_5XX",
+    ):
         response = responses[kind]
         headers = response["responseParameters"]
         assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == {
-            "Fn::Sub": "'${CorsOrigin}'"}
+            "Fn::Sub": "'${CorsOrigin}'"
+        }
         assert headers["gatewayresponse.header.X-Content-Type-Options"] == "'nosniff'"
         assert headers["gatewayresponse.header.Cache-Control"] == "'no-store'"
         body = _json_body(response["responseTemplates"]["application/json"])
@@ -186,8 +213,7 @@ def test_gateway_responses_carry_cors_headers_and_the_error_envelope(resources):
 
 def test_access_logging_and_throttling_are_on(resources):
     api = resources["RestAPI"]["Properties"]
-    assert api["AccessLogSetting"]["DestinationArn"] == {
-        "Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
     log_format = json.loads(api["AccessLogSetting"]["Format"])
     assert log_format["requestId"] == "$context.requestId"
     default = next(s for s in api["MethodSettings"] if s["ResourcePath"] == "/*")

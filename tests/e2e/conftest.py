@@ -26,35 +26,50 @@ class Api:
     base_url: str
     stack_env: dict[str, str]
 
-    def call(self, method: str, path: str, token: str | None = None, **kwargs: Any
-             ) -> requests.Response:
+    def call(
+        self, method: str, path: str, token: str | None = None, **kwargs: Any
+    ) -> requests.Response:
         headers = dict(kwargs.pop("headers", {}))
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        response = requests.request(method, self.base_url + path, headers=headers, timeout=15,
-                                    **kwargs)
+        response = requests.request(
+            method, self.base_url + path, headers=headers, timeout=15, **kwargs
+        )
         if response.content and method != "OPTIONS":
             # Every body the API sends in these tests must be what the contract promises.
-            contract.assert_matches(method, path.split("?", 1)[0], response.status_code,
-                                    response.json())
+            contract.assert_matches(
+                method, path.split("?", 1)[0], response.status_code, response.json()
+            )
         return response
 
     def verify(self, email: str) -> subprocess.CompletedProcess[str]:
         """The documented dev command, run as a developer would."""
-        return subprocess.run([sys.executable, "scripts/verify_user.py", email], cwd=ROOT,
-                              env={"PATH": "/usr/bin:/bin", **self.stack_env},
-                              capture_output=True, text=True, timeout=60, check=False)
+        return subprocess.run(
+            [sys.executable, "scripts/verify_user.py", email],
+            cwd=ROOT,
+            env={"PATH": "/usr/bin:/bin", **self.stack_env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
 
     def new_account(self) -> tuple[str, dict[str, Any]]:
         """A registered, verified and signed-in user: its email and login response."""
         email = f"e2e-{uuid.uuid4().hex[:10]}@example.com"
-        registered = self.call("POST", "/auth/register", json={
-            "email": email, "password": STRONG_PASSWORD, "firstName": "Ada",
-            "lastName": "Lovelace"})
+        registered = self.call(
+            "POST",
+            "/auth/register",
+            json={
+                "email": email,
+                "password": STRONG_PASSWORD,
+                "firstName": "Ada",
+                "lastName": "Lovelace",
+            },
+        )
         assert registered.status_code == 201, registered.text
         assert self.verify(email).returncode == 0
-        login = self.call("POST", "/auth/login", json={"email": email,
-                                                       "password": STRONG_PASSWORD})
+        login = self.call("POST", "/auth/login", json={"email": email, "password": STRONG_PASSWORD})
         assert login.status_code == 200, login.text
         return email, login.json()
 

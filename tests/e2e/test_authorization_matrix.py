@@ -37,8 +37,11 @@ PUBLIC_PREFIXES = ("/health", "/config/", "/auth/", "/docs", "/openapi")
 
 
 def data_routes() -> list[tuple[str, str]]:
-    return [(path, method) for path, method in app_routes.declared
-            if not path.startswith(PUBLIC_PREFIXES)]
+    return [
+        (path, method)
+        for path, method in app_routes.declared
+        if not path.startswith(PUBLIC_PREFIXES)
+    ]
 
 
 def id_routes() -> list[tuple[str, str]]:
@@ -51,27 +54,50 @@ def _fill(path: str, ids: dict[str, str]) -> str:
 
 
 def _seed(api: Any, token: str, title: str) -> dict[str, str]:
-    goal = api.call("POST", "/goals", token, json={
-        "title": title, "goalPattern": "milestone", "target": {"value": 1000, "unit": "pages"}})
+    goal = api.call(
+        "POST",
+        "/goals",
+        token,
+        json={
+            "title": title,
+            "goalPattern": "milestone",
+            "target": {"value": 1000, "unit": "pages"},
+        },
+    )
     assert goal.status_code == 201, goal.text
     goal_id = goal.json()["goalId"]
-    activity = api.call("POST", f"/goals/{goal_id}/activities", token,
-                        json={"value": 10, "note": "first"})
+    activity = api.call(
+        "POST", f"/goals/{goal_id}/activities", token, json={"value": 10, "note": "first"}
+    )
     assert activity.status_code == 201, activity.text
-    entry = api.call("POST", "/journal", token, json={
-        "title": f"{title} notes", "content": "<p>read ten pages</p>", "tags": ["books"],
-        "mood": "calm", "linkedGoalIds": [goal_id],
-        "goalProgress": [{"goalId": goal_id, "progressValue": 5}]})
+    entry = api.call(
+        "POST",
+        "/journal",
+        token,
+        json={
+            "title": f"{title} notes",
+            "content": "<p>read ten pages</p>",
+            "tags": ["books"],
+            "mood": "calm",
+            "linkedGoalIds": [goal_id],
+            "goalProgress": [{"goalId": goal_id, "progressValue": 5}],
+        },
+    )
     assert entry.status_code == 201, entry.text
-    return {"goalId": goal_id, "activityId": activity.json()["activityId"],
-            "entryId": entry.json()["entryId"]}
+    return {
+        "goalId": goal_id,
+        "activityId": activity.json()["activityId"],
+        "entryId": entry.json()["entryId"],
+    }
 
 
 def _snapshot(api: Any, token: str, ids: dict[str, str]) -> dict[str, Any]:
     """Every body the owner can read: each GET of the app, for the owner's ids."""
     reads = [path for path, method in data_routes() if method == "GET"]
-    reads += ["/goals?status=draft,active,paused,completed,archived&limit=100",
-              "/journal?filter=all&limit=100"]
+    reads += [
+        "/goals?status=draft,active,paused,completed,archived&limit=100",
+        "/journal?filter=all&limit=100",
+    ]
     snapshot = {}
     for path in reads:
         response = api.call("GET", _fill(path, ids), token)
@@ -116,8 +142,7 @@ def test_another_user_gets_404_everywhere_and_changes_nothing(api, owners):
     for path, method in sorted(id_routes(), key=lambda route: route[1] == "DELETE"):
         for ids in _id_mixes(path, a_ids, b_ids):
             concrete = _fill(path, ids)
-            response = api.call(method, concrete, b_token,
-                                json=VALID_BODIES.get((path, method)))
+            response = api.call(method, concrete, b_token, json=VALID_BODIES.get((path, method)))
             assert response.status_code == 404, (method, concrete, response.text)
             body = assert_envelope(response.json(), 404)
             assert body["error"].endswith("_NOT_FOUND"), body
@@ -125,8 +150,12 @@ def test_another_user_gets_404_everywhere_and_changes_nothing(api, owners):
             calls += 1
     assert calls == len(id_routes()) + 2 * 2  # the two activity routes also have two mixes
     # B cannot reach A's objects through links or filters either.
-    linked = api.call("POST", "/journal", b_token, json={
-        "title": "Steal", "content": "<p>x</p>", "linkedGoalIds": [a_ids["goalId"]]})
+    linked = api.call(
+        "POST",
+        "/journal",
+        b_token,
+        json={"title": "Steal", "content": "<p>x</p>", "linkedGoalIds": [a_ids["goalId"]]},
+    )
     assert linked.status_code == 422, linked.text
     filtered = api.call("GET", f"/journal?goalId={a_ids['goalId']}&filter=all", b_token)
     assert filtered.json()["entries"] == []
@@ -137,16 +166,37 @@ def test_b_can_do_all_of_it_to_its_own_objects(api, owners):
     """The control: the same calls with B's own ids succeed, so the 404s above mean 'not
     yours' and not a wrong body or path."""
     _, _, b_token, b_ids = owners
-    for path, method in sorted(id_routes(), key=lambda route: (
-            route[1] == "DELETE", -route[0].count("{"), route[0].startswith("/goals"))):
-        response = api.call(method, _fill(path, b_ids), b_token,
-                            json=VALID_BODIES.get((path, method)))
+    for path, method in sorted(
+        id_routes(),
+        key=lambda route: (
+            route[1] == "DELETE",
+            -route[0].count("{"),
+            route[0].startswith("/goals"),
+        ),
+    ):
+        response = api.call(
+            method, _fill(path, b_ids), b_token, json=VALID_BODIES.get((path, method))
+        )
         assert response.status_code < 300, (method, path, response.text)
 
 
 ODD_IDS = [
-    "a#b", "GOAL#x", "#", "USER#", "a/b", "../..", "..", ".", "%2e%2e", "a\x00b", "\x00",
-    "ü🙂中", " ", "a" * 1025, "b" * 2049, "c" * 8000,
+    "a#b",
+    "GOAL#x",
+    "#",
+    "USER#",
+    "a/b",
+    "../..",
+    "..",
+    ".",
+    "%2e%2e",
+    "a\x00b",
+    "\x00",
+    "ü🙂中",
+    " ",
+    "a" * 1025,
+    "b" * 2049,
+    "c" * 8000,
 ]
 
 
@@ -156,8 +206,12 @@ def _raw(api: Any, method: str, path: str, token: str) -> tuple[int, dict[str, s
     connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
     try:
         body = b"{}" if method in {"POST", "PUT"} else None
-        connection.request(method, path, body=body, headers={
-            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        connection.request(
+            method,
+            path,
+            body=body,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
         response = connection.getresponse()
         payload = response.read()
         return response.status, dict(response.getheaders()), json.loads(payload)

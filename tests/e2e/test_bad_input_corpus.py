@@ -52,71 +52,115 @@ class Route:
 
 ROUTES: dict[tuple[str, str], Route] = {
     ("/auth/register", "POST"): Route(
-        lambda c: {"email": "corpus-new@example.com", "password": STRONG_PASSWORD,
-                   "firstName": "Ada", "lastName": "Lovelace"},
-        (Field("email", "text", 254), Field("password", "text", 128),
-         Field("firstName", "text", 50))),
+        lambda c: {
+            "email": "corpus-new@example.com",
+            "password": STRONG_PASSWORD,
+            "firstName": "Ada",
+            "lastName": "Lovelace",
+        },
+        (
+            Field("email", "text", 254),
+            Field("password", "text", 128),
+            Field("firstName", "text", 50),
+        ),
+    ),
     ("/auth/login", "POST"): Route(
         lambda c: {"email": c["email"], "password": STRONG_PASSWORD},
-        (Field("email", "text", 254), Field("password", "text", 256))),
+        (Field("email", "text", 254), Field("password", "text", 256)),
+    ),
     ("/auth/refresh", "POST"): Route(
-        lambda c: {"refreshToken": c["refreshToken"]}, (Field("refreshToken", "text", 8192),)),
+        lambda c: {"refreshToken": c["refreshToken"]}, (Field("refreshToken", "text", 8192),)
+    ),
     ("/auth/email/verify", "POST"): Route(
-        lambda c: {"token": f"{c['email']}:123456"}, (Field("token", "text", 400),)),
+        lambda c: {"token": f"{c['email']}:123456"}, (Field("token", "text", 400),)
+    ),
     ("/auth/email/resend", "POST"): Route(
-        lambda c: {"email": c["email"]}, (Field("email", "text", 254),)),
+        lambda c: {"email": c["email"]}, (Field("email", "text", 254),)
+    ),
     ("/auth/password/reset-request", "POST"): Route(
-        lambda c: {"email": c["email"]}, (Field("email", "text", 254),)),
+        lambda c: {"email": c["email"]}, (Field("email", "text", 254),)
+    ),
     ("/auth/password/reset-confirm", "POST"): Route(
         # moto accepts any code: one valid body here would change the password.
         lambda c: {"token": f"{c['email']}:123456", "newPassword": "N3w!Passw0rd"},
-        (Field("token", "text", 400), Field("newPassword", "text", 128))),
+        (Field("token", "text", 400), Field("newPassword", "text", 128)),
+    ),
     ("/auth/mfa/verify", "POST"): Route(
         lambda c: {"sessionToken": "c2Vzc2lvbg", "code": "123456"},
-        (Field("sessionToken", "text", 8192), Field("code", "text", 6))),
+        (Field("sessionToken", "text", 8192), Field("code", "text", 6)),
+    ),
     ("/auth/mfa/verify-setup", "POST"): Route(
-        lambda c: {"code": "123456"}, (Field("code", "text", 6),)),
-    ("/auth/mfa/disable", "POST"): Route(
-        lambda c: {"code": "123456"}, (Field("code", "text", 6),)),
+        lambda c: {"code": "123456"}, (Field("code", "text", 6),)
+    ),
+    ("/auth/mfa/disable", "POST"): Route(lambda c: {"code": "123456"}, (Field("code", "text", 6),)),
     ("/users/profile", "PUT"): Route(
         lambda c: {"firstName": "Grace", "timezone": "Europe/Paris"},
-        (Field("firstName", "text", 50, optional=True),
-         Field("dayStartHour", "number", optional=True),
-         Field("timezone", "text", 64, optional=True))),
+        (
+            Field("firstName", "text", 50, optional=True),
+            Field("dayStartHour", "number", optional=True),
+            Field("timezone", "text", 64, optional=True),
+        ),
+    ),
     ("/goals", "POST"): Route(
-        lambda c: {"title": "Corpus goal", "goalPattern": "milestone",
-                   "target": {"value": 10, "unit": "pages"}},
-        (Field("title", "text", 200), Field("goalPattern", "text", 9),
-         Field("target.value", "number"), Field("metadata", "json", optional=True),
-         Field("rewards.milestoneRewards", "json list", optional=True))),
+        lambda c: {
+            "title": "Corpus goal",
+            "goalPattern": "milestone",
+            "target": {"value": 10, "unit": "pages"},
+        },
+        (
+            Field("title", "text", 200),
+            Field("goalPattern", "text", 9),
+            Field("target.value", "number"),
+            Field("metadata", "json", optional=True),
+            Field("rewards.milestoneRewards", "json list", optional=True),
+        ),
+    ),
     ("/goals/{goalId}", "PUT"): Route(
         lambda c: {"title": "Renamed goal", "target": {"value": 20}},
-        (Field("title", "text", 200, optional=True),
-         Field("target.value", "number", optional=True),
-         Field("metadata", "json", optional=True))),
+        (
+            Field("title", "text", 200, optional=True),
+            Field("target.value", "number", optional=True),
+            Field("metadata", "json", optional=True),
+        ),
+    ),
     ("/goals/{goalId}/activities", "POST"): Route(
         lambda c: {"value": 2, "note": "corpus"},
-        (Field("value", "number", optional=True),
-         Field("note", "text", 500, optional=True, empty_ok=True),
-         Field("context", "json", optional=True), Field("location", "json", optional=True),
-         Field("attachments", "json list", optional=True))),
+        (
+            Field("value", "number", optional=True),
+            Field("note", "text", 500, optional=True, empty_ok=True),
+            Field("context", "json", optional=True),
+            Field("location", "json", optional=True),
+            Field("attachments", "json list", optional=True),
+        ),
+    ),
     ("/goals/{goalId}/activities/{activityId}", "PUT"): Route(
-        lambda c: {"value": 3}, (Field("value", "number", optional=True),
-                                 Field("context", "json", optional=True),
-                                 Field("attachments", "json list", optional=True))),
+        lambda c: {"value": 3},
+        (
+            Field("value", "number", optional=True),
+            Field("context", "json", optional=True),
+            Field("attachments", "json list", optional=True),
+        ),
+    ),
     ("/journal", "POST"): Route(
         lambda c: {"title": "Corpus entry", "content": "<p>hello</p>"},
-        (Field("title", "text", 200), Field("content", "text", 50_000))),
+        (Field("title", "text", 200), Field("content", "text", 50_000)),
+    ),
     ("/journal/{entryId}", "PUT"): Route(
         lambda c: {"title": "Renamed entry"},
-        (Field("title", "text", 200, optional=True),
-         Field("content", "text", 50_000, optional=True))),
+        (
+            Field("title", "text", 200, optional=True),
+            Field("content", "text", 50_000, optional=True),
+        ),
+    ),
 }
 
 
 def write_routes() -> list[tuple[str, str]]:
-    return [(path, method) for path, method in app_routes.declared
-            if method in {"POST", "PUT", "PATCH"} and (path, method) not in NO_BODY]
+    return [
+        (path, method)
+        for path, method in app_routes.declared
+        if method in {"POST", "PUT", "PATCH"} and (path, method) not in NO_BODY
+    ]
 
 
 def _nested(depth: int) -> Any:
@@ -127,16 +171,23 @@ def _nested(depth: int) -> Any:
 
 
 def _over(length: int, unit: str) -> str:
-    return (unit * (length + 1))[:length + 1]
+    return (unit * (length + 1))[: length + 1]
 
 
 def text_values(field: Field) -> list[tuple[str, Any]]:
     over = field.max_length
     return [
-        ("number", 12345), ("giant int", 10**30), ("negative float", -1.5), ("bool", True),
-        ("list", ["x"]), ("operator object", {"$ne": ""}), ("nested 30", _nested(30)),
-        ("empty", ""), ("over limit ascii", _over(over, "x")),
-        ("over limit emoji", _over(over, "🙂")), ("over limit NUL", _over(over, "\x00")),
+        ("number", 12345),
+        ("giant int", 10**30),
+        ("negative float", -1.5),
+        ("bool", True),
+        ("list", ["x"]),
+        ("operator object", {"$ne": ""}),
+        ("nested 30", _nested(30)),
+        ("empty", ""),
+        ("over limit ascii", _over(over, "x")),
+        ("over limit emoji", _over(over, "🙂")),
+        ("over limit NUL", _over(over, "\x00")),
         ("over limit lone surrogate", _over(over, "\ud800")),
         ("over limit mixed scripts", _over(over, "é中\u202eب🙂")),
         ("over limit id-like", _over(over, "GOAL#../")),
@@ -145,10 +196,19 @@ def text_values(field: Field) -> list[tuple[str, Any]]:
 
 def number_values() -> list[tuple[str, Any]]:
     return [
-        ("word", "abc"), ("empty string", ""), ("list", ["1"]), ("operator object", {"$gt": 0}),
-        ("nested 30", _nested(30)), ("NaN string", "NaN"), ("Infinity string", "Infinity"),
-        ("-Infinity string", "-Infinity"), ("1e400 string", "1e400"), ("1e308", 1e308),
-        ("-1e308", -1e308), ("42 digits", 10**41 + 7), ("1e-300", 1e-300),
+        ("word", "abc"),
+        ("empty string", ""),
+        ("list", ["1"]),
+        ("operator object", {"$gt": 0}),
+        ("nested 30", _nested(30)),
+        ("NaN string", "NaN"),
+        ("Infinity string", "Infinity"),
+        ("-Infinity string", "-Infinity"),
+        ("1e400 string", "1e400"),
+        ("1e308", 1e308),
+        ("-1e308", -1e308),
+        ("42 digits", 10**41 + 7),
+        ("1e-300", 1e-300),
     ]
 
 
@@ -156,12 +216,18 @@ def json_values() -> list[tuple[str, Any]]:
     """Free-form objects that DynamoDB could not store, or that break the key, depth or size
     rules (issue 10, item 3)."""
     return [
-        ("1e-200", {"foo": 1e-200}), ("1e200", {"foo": 1e200}),
-        ("50-digit integer", {"foo": 10**49 + 7}), ("-1e130 in a list", {"a": [{"b": -1e130}]}),
-        ("empty key", {"": 1}), ("empty key nested", {"a": {"": 1}}),
-        ("70,000-character key", {"k" * 70_000: 1}), ("256-character key", {"k" * 256: 1}),
-        ("nested 11", _nested(11)), ("over 4096 bytes", {"text": "x" * 4_100}),
-        ("a number", 5), ("a list", ["x"]),
+        ("1e-200", {"foo": 1e-200}),
+        ("1e200", {"foo": 1e200}),
+        ("50-digit integer", {"foo": 10**49 + 7}),
+        ("-1e130 in a list", {"a": [{"b": -1e130}]}),
+        ("empty key", {"": 1}),
+        ("empty key nested", {"a": {"": 1}}),
+        ("70,000-character key", {"k" * 70_000: 1}),
+        ("256-character key", {"k" * 256: 1}),
+        ("nested 11", _nested(11)),
+        ("over 4096 bytes", {"text": "x" * 4_100}),
+        ("a number", 5),
+        ("a list", ["x"]),
     ]
 
 
@@ -249,8 +315,7 @@ def build_corpus(context: dict[str, str]) -> list[Case]:
             for label, value in field_cases(field):
                 raw = encode(_with(base, field.path, value))
                 expected = {413} if len(raw) > MAX_BODY_BYTES else {400}
-                cases.append(Case(route, f"{field.path}: {label}", raw, JSON,
-                                  frozenset(expected)))
+                cases.append(Case(route, f"{field.path}: {label}", raw, JSON, frozenset(expected)))
         # Just under the limit: the ordinary validation answer. Just over: 413.
         first = spec.fields[0]
         for size, status in ((MAX_BODY_BYTES - 1, 400), (MAX_BODY_BYTES + 1, 413)):
@@ -262,33 +327,63 @@ def build_corpus(context: dict[str, str]) -> list[Case]:
 
 
 def _fill(path: str, context: dict[str, str]) -> str:
-    return path.replace("{goalId}", context["goalId"]).replace(
-        "{activityId}", context["activityId"]).replace("{entryId}", context["entryId"])
+    return (
+        path.replace("{goalId}", context["goalId"])
+        .replace("{activityId}", context["activityId"])
+        .replace("{entryId}", context["entryId"])
+    )
 
 
 @pytest.fixture(scope="module")
 def account(api):
     email, login = api.new_account()
     token = login["accessToken"]
-    goal = api.call("POST", "/goals", token, json={
-        "title": "Corpus target", "goalPattern": "milestone",
-        "target": {"value": 1000, "unit": "pages"}}).json()
-    activity = api.call("POST", f"/goals/{goal['goalId']}/activities", token,
-                        json={"value": 4}).json()
-    entry = api.call("POST", "/journal", token, json={
-        "title": "Kept", "content": "<p>kept as is</p>", "linkedGoalIds": [goal["goalId"]],
-        "goalProgress": [{"goalId": goal["goalId"], "progressValue": 1}]}).json()
-    return {"email": email, "token": token, "refreshToken": login["refreshToken"],
-            "goalId": goal["goalId"], "activityId": activity["activityId"],
-            "entryId": entry["entryId"]}
+    goal = api.call(
+        "POST",
+        "/goals",
+        token,
+        json={
+            "title": "Corpus target",
+            "goalPattern": "milestone",
+            "target": {"value": 1000, "unit": "pages"},
+        },
+    ).json()
+    activity = api.call(
+        "POST", f"/goals/{goal['goalId']}/activities", token, json={"value": 4}
+    ).json()
+    entry = api.call(
+        "POST",
+        "/journal",
+        token,
+        json={
+            "title": "Kept",
+            "content": "<p>kept as is</p>",
+            "linkedGoalIds": [goal["goalId"]],
+            "goalProgress": [{"goalId": goal["goalId"], "progressValue": 1}],
+        },
+    ).json()
+    return {
+        "email": email,
+        "token": token,
+        "refreshToken": login["refreshToken"],
+        "goalId": goal["goalId"],
+        "activityId": activity["activityId"],
+        "entryId": entry["entryId"],
+    }
 
 
 def _snapshot(api: Any, context: dict[str, str]) -> dict[str, Any]:
     token = context["token"]
-    reads = ["/users/profile", "/goals?status=draft,active,paused,completed,archived&limit=100",
-             "/goals/{goalId}", "/goals/{goalId}/activities?limit=100",
-             "/goals/{goalId}/progress?period=all", "/journal?filter=all&limit=100",
-             "/journal/{entryId}", "/journal/stats"]
+    reads = [
+        "/users/profile",
+        "/goals?status=draft,active,paused,completed,archived&limit=100",
+        "/goals/{goalId}",
+        "/goals/{goalId}/activities?limit=100",
+        "/goals/{goalId}/progress?period=all",
+        "/journal?filter=all&limit=100",
+        "/journal/{entryId}",
+        "/journal/stats",
+    ]
     return {path: api.call("GET", _fill(path, context), token).json() for path in reads}
 
 
@@ -313,15 +408,22 @@ def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, l
     statuses_seen: list[int] = []
     for case in corpus:
         path, method = case.route
-        response = api.call(method, _fill(path, account), account["token"], data=case.raw,
-                            headers={"Content-Type": case.content_type})
+        response = api.call(
+            method,
+            _fill(path, account),
+            account["token"],
+            data=case.raw,
+            headers={"Content-Type": case.content_type},
+        )
         statuses_seen.append(response.status_code)
         body = response.json() if response.content else None
         envelope_ok = isinstance(body, dict) and {"error", "request_id"} <= set(body)
-        if (response.status_code not in case.statuses or not envelope_ok
-                or response.headers.get("Access-Control-Allow-Origin") != "*"):
-            problems.append((method, path, case.label, response.status_code,
-                             response.text[:200]))
+        if (
+            response.status_code not in case.statuses
+            or not envelope_ok
+            or response.headers.get("Access-Control-Allow-Origin") != "*"
+        ):
+            problems.append((method, path, case.label, response.status_code, response.text[:200]))
             continue
         assert isinstance(body, dict)
         assert_envelope(body, response.status_code)
@@ -334,8 +436,9 @@ def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, l
     assert _snapshot(api, account) == before
     assert _pool_users(local_stack) == users_before
     # The password is the one it was (reset-confirm and friends changed nothing).
-    again = api.call("POST", "/auth/login", json={"email": account["email"],
-                                                  "password": STRONG_PASSWORD})
+    again = api.call(
+        "POST", "/auth/login", json={"email": account["email"], "password": STRONG_PASSWORD}
+    )
     assert again.status_code == 200
     assert again.json()["user"] == before["/users/profile"]
 
@@ -343,19 +446,26 @@ def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, l
 def test_an_activity_a_journal_entry_logged_changes_only_through_the_entry(api, account):
     token, goal_id = account["token"], account["goalId"]
     listed = api.call("GET", f"/goals/{goal_id}/activities?limit=100", token).json()
-    [owned] = [a for a in listed["activities"]
-               if a["context"] == {"journalEntryId": account["entryId"]}]
+    [owned] = [
+        a for a in listed["activities"] if a["context"] == {"journalEntryId": account["entryId"]}
+    ]
     before = _snapshot(api, account)
     path = f"/goals/{goal_id}/activities/{owned['activityId']}"
     for method, sent in (("PUT", {"value": 9}), ("DELETE", None)):
         response = api.call(method, path, token, json=sent)
         assert response.status_code == 409, response.text
         assert_envelope(response.json(), 409, "ACTIVITY_OWNED_BY_JOURNAL_ENTRY")
-    claims = [("POST", f"/goals/{goal_id}/activities"),
-              ("PUT", f"/goals/{goal_id}/activities/{account['activityId']}")]
+    claims = [
+        ("POST", f"/goals/{goal_id}/activities"),
+        ("PUT", f"/goals/{goal_id}/activities/{account['activityId']}"),
+    ]
     for method, claim_path in claims:
-        response = api.call(method, claim_path, token, json={
-            "value": 1, "context": {"journalEntryId": account["entryId"]}})
+        response = api.call(
+            method,
+            claim_path,
+            token,
+            json={"value": 1, "context": {"journalEntryId": account["entryId"]}},
+        )
         assert response.status_code == 400, response.text
         body = assert_envelope(response.json(), 400, "VALIDATION_ERROR")
         assert [e["field"] for e in body["validation_errors"]] == ["context.journalEntryId"]
@@ -370,16 +480,42 @@ def test_journal_links_to_ids_that_cannot_exist_are_refused(api, account):
     own = account["goalId"]
     for odd in [*BAD_IDS_IN_BODIES, own + "#", "#" + own]:
         for method, path in (("POST", "/journal"), ("PUT", f"/journal/{account['entryId']}")):
-            response = api.call(method, path, account["token"], json={
-                "title": "Links", "content": "<p>x</p>", "linkedGoalIds": [own, odd],
-                "goalProgress": [{"goalId": odd, "progressValue": 1}]})
+            response = api.call(
+                method,
+                path,
+                account["token"],
+                json={
+                    "title": "Links",
+                    "content": "<p>x</p>",
+                    "linkedGoalIds": [own, odd],
+                    "goalProgress": [{"goalId": odd, "progressValue": 1}],
+                },
+            )
             assert response.status_code in {400, 422}, (method, odd[:20], response.text)
             assert_envelope(response.json(), response.status_code)
     assert _snapshot(api, account) == before
 
 
-PAGE_GARBAGE = ["-1", "0", "-0", str(10**30), "9" * 5000, "abc", "1.5", "1e3", "²", "١٢",
-                "NaN", "Infinity", "", " 2 ", "%00", "0x10", "+5", "🙂"]
+PAGE_GARBAGE = [
+    "-1",
+    "0",
+    "-0",
+    str(10**30),
+    "9" * 5000,
+    "abc",
+    "1.5",
+    "1e3",
+    "²",
+    "١٢",
+    "NaN",
+    "Infinity",
+    "",
+    " 2 ",
+    "%00",
+    "0x10",
+    "+5",
+    "🙂",
+]
 
 
 def test_garbage_page_and_limit_fall_back_or_clamp(api, account):
@@ -387,8 +523,9 @@ def test_garbage_page_and_limit_fall_back_or_clamp(api, account):
     for path in lists:
         for name in ("page", "limit"):
             for value in PAGE_GARBAGE:
-                response = api.call("GET", _fill(path, account), account["token"],
-                                    params={name: value})
+                response = api.call(
+                    "GET", _fill(path, account), account["token"], params={name: value}
+                )
                 assert response.status_code == 200, (path, name, value[:20], response.text)
                 body = response.json()
                 paging = body.get("pagination", body)
@@ -404,10 +541,12 @@ FILTER_GARBAGE = ["\x00", "'; DROP TABLE goals; --", "🙂", "x" * 5000, "a#b", 
 
 def test_garbage_filters_never_5xx(api, account):
     token = account["token"]
-    params = {"/goals": ("status", "goalPattern", "category", "sort"),
-              "/journal": ("filter", "goalId", "tag", "mood", "template", "from", "to", "q"),
-              "/goals/{goalId}/activities": ("startDate", "endDate", "activityType"),
-              "/goals/{goalId}/progress": ("period",)}
+    params = {
+        "/goals": ("status", "goalPattern", "category", "sort"),
+        "/journal": ("filter", "goalId", "tag", "mood", "template", "from", "to", "q"),
+        "/goals/{goalId}/activities": ("startDate", "endDate", "activityType"),
+        "/goals/{goalId}/progress": ("period",),
+    }
     for path, names in params.items():
         for name in names:
             for value in FILTER_GARBAGE:
@@ -417,9 +556,17 @@ def test_garbage_filters_never_5xx(api, account):
                     assert_envelope(response.json(), 400, "VALIDATION_ERROR")
 
 
-ODD_TEXT = ["🙂 emoji 👩‍👩‍👧 family", "a\x00b NUL", "\u202eRTL override", "é中ب mixed",
-            "\ud800 lone surrogate", "tab\tnew\nline", "<script>alert(1)</script>",
-            "{{7*7}} ${7*7}", "' OR 1=1 --"]
+ODD_TEXT = [
+    "🙂 emoji 👩‍👩‍👧 family",
+    "a\x00b NUL",
+    "\u202eRTL override",
+    "é中ب mixed",
+    "\ud800 lone surrogate",
+    "tab\tnew\nline",
+    "<script>alert(1)</script>",
+    "{{7*7}} ${7*7}",
+    "' OR 1=1 --",
+]
 
 
 def test_odd_but_valid_text_is_stored_exactly_or_refused(api, account):
@@ -443,10 +590,15 @@ def test_odd_but_valid_text_is_stored_exactly_or_refused(api, account):
 
 # The ends of the calendar, where a date turned into an instant (or back) in a far-off time
 # zone lies before year 1 or after 9999 (issue 10, item 4).
-EDGE_DATES = ["0001-01-01", "9999-12-31", "0001-01-01T00:00:00+14:00",
-              "0001-01-01T00:00:00Z", "9999-12-31T23:59:59-12:00", "9999-12-31T23:59:59Z"]
-EDGE_ZONES = ["UTC", "Asia/Tokyo", "Pacific/Kiritimati", "America/Los_Angeles",
-              "Pacific/Pago_Pago"]
+EDGE_DATES = [
+    "0001-01-01",
+    "9999-12-31",
+    "0001-01-01T00:00:00+14:00",
+    "0001-01-01T00:00:00Z",
+    "9999-12-31T23:59:59-12:00",
+    "9999-12-31T23:59:59Z",
+]
+EDGE_ZONES = ["UTC", "Asia/Tokyo", "Pacific/Kiritimati", "America/Los_Angeles", "Pacific/Pago_Pago"]
 
 
 def test_the_ends_of_the_calendar_are_clamped_or_refused(api, account):
@@ -464,23 +616,30 @@ def test_the_ends_of_the_calendar_are_clamped_or_refused(api, account):
                     response = api.call("GET", path, token, params=params, headers=headers)
                     statuses[response.status_code] += 1
                     assert response.status_code == 200, (path, params, zone, response.text)
-            everything = api.call("GET", path, token, headers=headers,
-                                  params={low: "0001-01-01", high: "9999-12-31"}).json()
+            everything = api.call(
+                "GET", path, token, headers=headers, params={low: "0001-01-01", high: "9999-12-31"}
+            ).json()
             listed = everything.get("entries", everything.get("activities"))
             assert listed, (path, zone)  # the clamped range still holds the user's data
         for value in EDGE_DATES:
-            for method, route in (("POST", f"/goals/{goal}/activities"),
-                                  ("PUT", f"/goals/{goal}/activities/{activity}")):
-                response = api.call(method, route, token, headers=headers,
-                                    json={"value": 1, "activityDate": value})
+            for method, route in (
+                ("POST", f"/goals/{goal}/activities"),
+                ("PUT", f"/goals/{goal}/activities/{activity}"),
+            ):
+                response = api.call(
+                    method, route, token, headers=headers, json={"value": 1, "activityDate": value}
+                )
                 statuses[response.status_code] += 1
-                body = assert_envelope(response.json(), response.status_code,
-                                       "VALIDATION_ERROR")
+                body = assert_envelope(response.json(), response.status_code, "VALIDATION_ERROR")
                 assert response.status_code == 400
                 assert [e["field"] for e in body["validation_errors"]] == ["activityDate"]
     # A range that ends before it starts holds nothing; DynamoDB refuses a reversed BETWEEN.
-    reversed_range = api.call("GET", f"/goals/{goal}/activities", token,
-                              params={"startDate": "2026-02-01", "endDate": "2026-01-01"})
+    reversed_range = api.call(
+        "GET",
+        f"/goals/{goal}/activities",
+        token,
+        params={"startDate": "2026-02-01", "endDate": "2026-01-01"},
+    )
     assert reversed_range.status_code == 200, reversed_range.text
     assert reversed_range.json()["activities"] == []
     print(f"calendar edges: {sum(statuses.values())} requests, answers {dict(statuses)}")

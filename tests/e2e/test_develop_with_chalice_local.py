@@ -51,21 +51,31 @@ class DevLoop:
     base_url: str
     stack: ManagedProcess | None = None
 
-    def call(self, method: str, path: str, token: str | None = None, **kwargs: Any
-             ) -> requests.Response:
+    def call(
+        self, method: str, path: str, token: str | None = None, **kwargs: Any
+    ) -> requests.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = requests.request(method, self.base_url + path, headers=headers, timeout=30,
-                                    **kwargs)
+        response = requests.request(
+            method, self.base_url + path, headers=headers, timeout=30, **kwargs
+        )
         if response.content:
             contract.assert_matches(method, path, response.status_code, response.json())
         return response
 
     def start_stack(self) -> None:
         """What `make stack` runs, until the stack says where it is."""
-        command = [sys.executable, "scripts/local_stack.py", "stack",
-                   "--dynamodb-port", str(_free_port()), "--cognito-port", str(_free_port())]
-        self.stack = ManagedProcess("make stack", command, self.stack_dir / "stack-cli.log",
-                                    cwd=ROOT, env=self.env)
+        command = [
+            sys.executable,
+            "scripts/local_stack.py",
+            "stack",
+            "--dynamodb-port",
+            str(_free_port()),
+            "--cognito-port",
+            str(_free_port()),
+        ]
+        self.stack = ManagedProcess(
+            "make stack", command, self.stack_dir / "stack-cli.log", cwd=ROOT, env=self.env
+        )
         _wait_for(lambda: local_stage.read_stack_env(self.stack_dir) is not None, self.stack)
 
     def stop_stack(self) -> None:
@@ -75,9 +85,15 @@ class DevLoop:
             self.stack = None
 
     def verify(self, email: str) -> None:
-        result = subprocess.run([sys.executable, "scripts/verify_user.py", email], cwd=ROOT,
-                                env=self.env, capture_output=True, text=True, timeout=60,
-                                check=False)
+        result = subprocess.run(
+            [sys.executable, "scripts/verify_user.py", email],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert result.returncode == 0, result.stderr
 
 
@@ -109,9 +125,21 @@ def dev_loop(tmp_path: Path) -> Iterator[DevLoop]:
     chalice = str(Path(sys.executable).parent / "chalice")
     api = ManagedProcess(
         "chalice local",
-        [chalice, "local", "--stage", "local", "--host", "127.0.0.1", "--port", str(port),
-         "--no-autoreload"],
-        tmp_path / "chalice-local.log", cwd=ROOT, env=env)
+        [
+            chalice,
+            "local",
+            "--stage",
+            "local",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-autoreload",
+        ],
+        tmp_path / "chalice-local.log",
+        cwd=ROOT,
+        env=env,
+    )
     loop = DevLoop(stack_dir=tmp_path, env=env, base_url=f"http://127.0.0.1:{port}")
     try:
         _wait_for(lambda: _answers(loop.base_url + "/health"), api)
@@ -123,8 +151,11 @@ def dev_loop(tmp_path: Path) -> Iterator[DevLoop]:
 
 def _assert_stack_not_running(loop: DevLoop) -> None:
     for method, path in (("GET", "/health"), ("POST", "/auth/login"), ("GET", "/goals")):
-        response = loop.call(method, path, json={"email": "a@example.com", "password": "x"}
-                             if method == "POST" else None)
+        response = loop.call(
+            method,
+            path,
+            json={"email": "a@example.com", "password": "x"} if method == "POST" else None,
+        )
         assert response.status_code == 503, response.text
         body = assert_envelope(response.json(), 503, "SERVICE_UNAVAILABLE")
         assert body["message"] == STACK_NOT_RUNNING
@@ -136,16 +167,31 @@ def test_chalice_local_without_then_with_the_stack(dev_loop: DevLoop) -> None:
     dev_loop.start_stack()  # chalice local keeps running: it finds the stack by itself
     assert dev_loop.call("GET", "/health").json()["status"] == "healthy"
     email = "dev-loop@example.com"
-    registered = dev_loop.call("POST", "/auth/register", json={
-        "email": email, "password": STRONG_PASSWORD, "firstName": "Ada", "lastName": "Lovelace"})
+    registered = dev_loop.call(
+        "POST",
+        "/auth/register",
+        json={
+            "email": email,
+            "password": STRONG_PASSWORD,
+            "firstName": "Ada",
+            "lastName": "Lovelace",
+        },
+    )
     assert registered.status_code == 201, registered.text
     dev_loop.verify(email)
     credentials = {"email": email, "password": STRONG_PASSWORD}
     login = dev_loop.call("POST", "/auth/login", json=credentials)
     assert login.status_code == 200, login.text
-    goal = dev_loop.call("POST", "/goals", login.json()["accessToken"], json={
-        "title": "Meditate", "goalPattern": "streak",
-        "target": {"metric": "duration", "value": 3, "unit": "minutes"}})
+    goal = dev_loop.call(
+        "POST",
+        "/goals",
+        login.json()["accessToken"],
+        json={
+            "title": "Meditate",
+            "goalPattern": "streak",
+            "target": {"metric": "duration", "value": 3, "unit": "minutes"},
+        },
+    )
     assert goal.status_code == 201, goal.text
 
     dev_loop.stop_stack()
@@ -238,12 +284,25 @@ def test_chalice_local_with_autoreload_serves_beside_a_busy_stack_and_reloads_on
     api = ManagedProcess(
         "chalice local",
         [chalice, "local", "--stage", "local", "--host", "127.0.0.1", "--port", str(port)],
-        log, cwd=root, env=env)
+        log,
+        cwd=root,
+        env=env,
+    )
     stack = ManagedProcess(
         "make stack",
-        [sys.executable, "scripts/local_stack.py", "stack",
-         "--dynamodb-port", str(_free_port()), "--cognito-port", str(_free_port())],
-        project_copy.state_home.parent / "stack-cli.log", cwd=root, env=env)
+        [
+            sys.executable,
+            "scripts/local_stack.py",
+            "stack",
+            "--dynamodb-port",
+            str(_free_port()),
+            "--cognito-port",
+            str(_free_port()),
+        ],
+        project_copy.state_home.parent / "stack-cli.log",
+        cwd=root,
+        env=env,
+    )
     loop = DevLoop(stack_dir=root, env=env, base_url=f"http://127.0.0.1:{port}")
     try:
         _wait_for(lambda: _healthy(loop), stack)
@@ -252,19 +311,39 @@ def test_chalice_local_with_autoreload_serves_beside_a_busy_stack_and_reloads_on
 
         # The stack writes its data, Cognito state and logs on every one of these.
         email = "reload@example.com"
-        registered = loop.call("POST", "/auth/register", json={
-            "email": email, "password": STRONG_PASSWORD, "firstName": "Ada",
-            "lastName": "Lovelace"})
+        registered = loop.call(
+            "POST",
+            "/auth/register",
+            json={
+                "email": email,
+                "password": STRONG_PASSWORD,
+                "firstName": "Ada",
+                "lastName": "Lovelace",
+            },
+        )
         assert registered.status_code == 201, registered.text
         verified = subprocess.run(
-            [sys.executable, "scripts/verify_user.py", email], cwd=root, env=env,
-            capture_output=True, text=True, timeout=60, check=False)
+            [sys.executable, "scripts/verify_user.py", email],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert verified.returncode == 0, verified.stderr
         credentials = {"email": email, "password": STRONG_PASSWORD}
         token = loop.call("POST", "/auth/login", json=credentials).json()["accessToken"]
-        goal = loop.call("POST", "/goals", token, json={
-            "title": "Stretch", "goalPattern": "streak",
-            "target": {"metric": "duration", "value": 5, "unit": "minutes"}})
+        goal = loop.call(
+            "POST",
+            "/goals",
+            token,
+            json={
+                "title": "Stretch",
+                "goalPattern": "streak",
+                "target": {"metric": "duration", "value": 5, "unit": "minutes"},
+            },
+        )
         assert goal.status_code == 201, goal.text
         # Keep the stack busy across several of the reloader's polls.
         polls = 0

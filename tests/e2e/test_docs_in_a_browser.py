@@ -22,8 +22,7 @@ def browser():
         pytest.skip("install Debian's chromium and chromium-driver to run the browser test")
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                 "--disable-gpu"):
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
         options.add_argument(flag)
     session = webdriver.Chrome(service=Service(driver), options=options)
     yield session
@@ -32,9 +31,12 @@ def browser():
 
 def test_docs_list_every_operation(api, browser):
     browser.get(f"{api.base_url}/docs")
-    summaries = {operation["summary"] for path in contract.document()["paths"].values()
-                 for method, operation in path.items() if isinstance(operation, dict)
-                 and "summary" in operation}
+    summaries = {
+        operation["summary"]
+        for path in contract.document()["paths"].values()
+        for method, operation in path.items()
+        if isinstance(operation, dict) and "summary" in operation
+    }
 
     def rendered(driver):
         text = driver.find_element(By.TAG_NAME, "body").text
@@ -74,8 +76,9 @@ def test_example_calls_succeed_from_the_page(api, browser):
     wait = WebDriverWait(browser, 30)
     wait.until(lambda driver: driver.find_elements(By.CSS_SELECTOR, "button.authorize"))
     browser.find_element(By.CSS_SELECTOR, "button.authorize").click()
-    token_field = wait.until(lambda driver: driver.find_element(
-        By.CSS_SELECTOR, ".auth-container input"))
+    token_field = wait.until(
+        lambda driver: driver.find_element(By.CSS_SELECTOR, ".auth-container input")
+    )
     token_field.send_keys(login["accessToken"])
     browser.find_element(By.CSS_SELECTOR, ".auth-btn-wrapper button.authorize").click()
     browser.find_element(By.CSS_SELECTOR, ".auth-btn-wrapper button.btn-done").click()
@@ -93,10 +96,13 @@ def test_example_calls_succeed_from_the_page(api, browser):
 def test_plumbing_is_listed_after_the_api(api, browser):
     browser.get(f"{api.base_url}/docs")
     WebDriverWait(browser, 30).until(
-        lambda driver: driver.find_elements(By.CSS_SELECTOR, ".opblock-tag-section"))
-    tags = [section.get_attribute("data-tag") or section.find_element(
-        By.CSS_SELECTOR, ".opblock-tag").get_attribute("data-tag")
-        for section in browser.find_elements(By.CSS_SELECTOR, ".opblock-tag-section")]
+        lambda driver: driver.find_elements(By.CSS_SELECTOR, ".opblock-tag-section")
+    )
+    tags = [
+        section.get_attribute("data-tag")
+        or section.find_element(By.CSS_SELECTOR, ".opblock-tag").get_attribute("data-tag")
+        for section in browser.find_elements(By.CSS_SELECTOR, ".opblock-tag-section")
+    ]
     assert tags[0] == "auth", tags
     assert tags[-1] == "plumbing", tags
 
@@ -110,9 +116,11 @@ def test_docs_need_nothing_from_outside(api):
     assert "default-src 'none'" in policy
     assert "script-src 'self';" in policy
     assert "connect-src 'self'" in policy
-    for asset, content_type in (("swagger-ui-bundle.min.js", "application/javascript"),
-                                ("swagger-ui.min.css", "text/css"),
-                                ("start.js", "application/javascript")):
+    for asset, content_type in (
+        ("swagger-ui-bundle.min.js", "application/javascript"),
+        ("swagger-ui.min.css", "text/css"),
+        ("start.js", "application/javascript"),
+    ):
         answer = requests.get(f"{api.base_url}/docs/{asset}", timeout=10)
         assert answer.status_code == 200, asset
         assert answer.headers["Content-Type"].startswith(content_type)

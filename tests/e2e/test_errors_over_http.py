@@ -22,20 +22,26 @@ def test_wrong_method(api):
 
 
 def test_invalid_json(api):
-    response = api.call("POST", "/auth/login", data="{oops",
-                        headers={"Content-Type": "application/json"})
+    response = api.call(
+        "POST", "/auth/login", data="{oops", headers={"Content-Type": "application/json"}
+    )
     _assert_error(response, 400, "INVALID_JSON")
 
 
 def test_non_json_body(api):
-    response = api.call("POST", "/auth/login", data="email=a",
-                        headers={"Content-Type": "text/plain"})
+    response = api.call(
+        "POST", "/auth/login", data="email=a", headers={"Content-Type": "text/plain"}
+    )
     _assert_error(response, 415, "UNSUPPORTED_MEDIA_TYPE")
 
 
 def test_body_over_the_limit(api):
-    response = api.call("POST", "/auth/register", data=json.dumps({"x": "y" * 300_000}),
-                        headers={"Content-Type": "application/json"})
+    response = api.call(
+        "POST",
+        "/auth/register",
+        data=json.dumps({"x": "y" * 300_000}),
+        headers={"Content-Type": "application/json"},
+    )
     _assert_error(response, 413, "PAYLOAD_TOO_LARGE")
 
 
@@ -47,9 +53,15 @@ def test_validation_error_lists_fields(api):
 
 
 def test_preflight(api):
-    response = api.call("OPTIONS", "/users/profile", headers={
-        "Origin": "http://localhost:3000", "Access-Control-Request-Method": "PUT",
-        "Access-Control-Request-Headers": "authorization,content-type"})
+    response = api.call(
+        "OPTIONS",
+        "/users/profile",
+        headers={
+            "Origin": "http://localhost:3000",
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
     assert response.status_code == 204
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "Authorization" in response.headers["Access-Control-Allow-Headers"]

@@ -33,16 +33,29 @@ def _log(api, token, goal_id, body, status=201):
 
 
 def test_recurring_goal_with_backdated_and_skipped_days(api, account):
-    goal = _create(api, account, {
-        "title": "Drink water", "goalPattern": "recurring", "category": "health",
-        "color": "var(--accent)", "icon": "💧",
-        "target": {"metric": "count", "value": 8, "unit": "glasses", "period": "day"},
-        "schedule": {"frequency": "daily", "allowSkipDays": 1},
-        "metadata": {"source": "web"}, "clientOnlyField": True})
+    goal = _create(
+        api,
+        account,
+        {
+            "title": "Drink water",
+            "goalPattern": "recurring",
+            "category": "health",
+            "color": "var(--accent)",
+            "icon": "💧",
+            "target": {"metric": "count", "value": 8, "unit": "glasses", "period": "day"},
+            "schedule": {"frequency": "daily", "allowSkipDays": 1},
+            "metadata": {"source": "web"},
+            "clientOnlyField": True,
+        },
+    )
     goal_id = goal["goalId"]
     assert goal["color"] == "var(--accent)"
-    _log(api, account, goal_id, {"value": 8, "unit": "", "activityDate": _days_ago(2),
-                                 "goalId": "ignored"})
+    _log(
+        api,
+        account,
+        goal_id,
+        {"value": 8, "unit": "", "activityDate": _days_ago(2), "goalId": "ignored"},
+    )
     _log(api, account, goal_id, {"activityType": "skipped", "activityDate": _days_ago(1)})
     today = datetime.now(UTC).date().isoformat()
     _log(api, account, goal_id, {"value": 2, "unit": "glasses", "activityDate": today})
@@ -64,9 +77,15 @@ def test_recurring_goal_with_backdated_and_skipped_days(api, account):
 
 
 def test_milestone_completes_and_can_reopen(api, account):
-    goal = _create(api, account, {"title": "Read 20 books", "goalPattern": "milestone",
-                                  "target": {"metric": "count", "value": 20, "unit": "books",
-                                             "currentValue": 2}})
+    goal = _create(
+        api,
+        account,
+        {
+            "title": "Read 20 books",
+            "goalPattern": "milestone",
+            "target": {"metric": "count", "value": 20, "unit": "books", "currentValue": 2},
+        },
+    )
     assert goal["target"]["startValue"] == 2
     assert goal["target"]["targetDate"] is None
     goal_id = goal["goalId"]
@@ -81,18 +100,30 @@ def test_milestone_completes_and_can_reopen(api, account):
     assert done["completedAt"]
     closed = _log(api, account, goal_id, {"value": 1}, status=422)
     assert closed["error"] == "GOAL_NOT_ACTIVE"
-    reopened = api.call("PUT", f"/goals/{goal_id}", account,
-                        json={"status": "active", "target": {"value": 40}})
+    reopened = api.call(
+        "PUT", f"/goals/{goal_id}", account, json={"status": "active", "target": {"value": 40}}
+    )
     assert reopened.status_code == 200
     assert reopened.json()["progress"]["percentComplete"] == 50.0
 
 
 def test_target_goal_measures_towards_a_lower_weight(api, account):
     target_date = (datetime.now(UTC) + timedelta(days=180)).date().isoformat()
-    goal = _create(api, account, {"title": "Reach 180 lb", "goalPattern": "target",
-                                  "target": {"metric": "weight", "value": 180,
-                                             "startValue": 200, "unit": "lb",
-                                             "targetDate": target_date}})
+    goal = _create(
+        api,
+        account,
+        {
+            "title": "Reach 180 lb",
+            "goalPattern": "target",
+            "target": {
+                "metric": "weight",
+                "value": 180,
+                "startValue": 200,
+                "unit": "lb",
+                "targetDate": target_date,
+            },
+        },
+    )
     assert goal["target"]["direction"] == "decrease"
     assert goal["target"]["targetDate"] == f"{target_date}T00:00:00.000Z"
     for days_ago, weight in ((14, 198), (7, 195), (0, 190)):
@@ -105,9 +136,15 @@ def test_target_goal_measures_towards_a_lower_weight(api, account):
 
 
 def test_streak_goal_needs_no_period(api, account):
-    goal = _create(api, account, {"title": "Meditate", "goalPattern": "streak",
-                                  "target": {"metric": "duration", "value": 3,
-                                             "unit": "minutes"}})
+    goal = _create(
+        api,
+        account,
+        {
+            "title": "Meditate",
+            "goalPattern": "streak",
+            "target": {"metric": "duration", "value": 3, "unit": "minutes"},
+        },
+    )
     for days_ago in (2, 1, 0):
         _log(api, account, goal["goalId"], {"value": 10, "activityDate": _days_ago(days_ago)})
     done = api.call("GET", f"/goals/{goal['goalId']}", account).json()
@@ -117,9 +154,15 @@ def test_streak_goal_needs_no_period(api, account):
 
 
 def test_limit_goal_counts_days_over(api, account):
-    goal = _create(api, account, {"title": "Screen time", "goalPattern": "limit",
-                                  "target": {"metric": "duration", "value": 120,
-                                             "unit": "minutes", "period": "day"}})
+    goal = _create(
+        api,
+        account,
+        {
+            "title": "Screen time",
+            "goalPattern": "limit",
+            "target": {"metric": "duration", "value": 120, "unit": "minutes", "period": "day"},
+        },
+    )
     for days_ago, minutes in ((2, 100), (1, 150)):
         _log(api, account, goal["goalId"], {"value": minutes, "activityDate": _days_ago(days_ago)})
     progress = api.call("GET", f"/goals/{goal['goalId']}", account).json()["progress"]
@@ -129,8 +172,16 @@ def test_limit_goal_counts_days_over(api, account):
 
 
 def test_list_filters_sorting_and_clamping(api, account):
-    _create(api, account, {"title": "Paused goal", "goalPattern": "milestone", "status": "paused",
-                           "target": {"value": 5}})
+    _create(
+        api,
+        account,
+        {
+            "title": "Paused goal",
+            "goalPattern": "milestone",
+            "status": "paused",
+            "target": {"value": 5},
+        },
+    )
     both = api.call("GET", "/goals?status=active&status=paused&limit=1000", account).json()
     comma = api.call("GET", "/goals?status=active,paused", account).json()
     assert both["pagination"]["limit"] == 100
@@ -138,8 +189,12 @@ def test_list_filters_sorting_and_clamping(api, account):
     statuses = {goal["status"] for goal in both["goals"]}
     assert statuses <= {"active", "paused"}
     assert "paused" in statuses
-    titles = [g["title"] for g in api.call("GET", "/goals?sort=title_asc&status=active,paused,"
-                                                  "completed", account).json()["goals"]]
+    titles = [
+        g["title"]
+        for g in api.call(
+            "GET", "/goals?sort=title_asc&status=active,paused,completed", account
+        ).json()["goals"]
+    ]
     assert titles == sorted(titles, key=str.lower)
     garbage = api.call("GET", "/goals?page=abc&limit=-3", account).json()
     assert garbage["pagination"]["page"] == 1
@@ -147,8 +202,9 @@ def test_list_filters_sorting_and_clamping(api, account):
 
 
 def test_archived_goals_are_readable_and_left_out_of_the_default_list(api, account):
-    goal = _create(api, account, {"title": "Archive me", "goalPattern": "milestone",
-                                  "target": {"value": 5}})
+    goal = _create(
+        api, account, {"title": "Archive me", "goalPattern": "milestone", "target": {"value": 5}}
+    )
     path = f"/goals/{goal['goalId']}"
     assert api.call("DELETE", path, account).status_code == 200
     assert api.call("DELETE", path, account).status_code == 200  # idempotent
@@ -160,12 +216,20 @@ def test_archived_goals_are_readable_and_left_out_of_the_default_list(api, accou
 
 
 def test_etag_if_match_and_partial_target_merge(api, account):
-    goal = _create(api, account, {"title": "Run", "goalPattern": "recurring",
-                                  "target": {"value": 3, "unit": "km", "period": "week"}})
+    goal = _create(
+        api,
+        account,
+        {
+            "title": "Run",
+            "goalPattern": "recurring",
+            "target": {"value": 3, "unit": "km", "period": "week"},
+        },
+    )
     path = f"/goals/{goal['goalId']}"
     etag = api.call("GET", path, account).headers["ETag"]
-    changed = api.call("PUT", path, account, json={"target": {"value": 5}},
-                       headers={"If-Match": etag})
+    changed = api.call(
+        "PUT", path, account, json={"target": {"value": 5}}, headers={"If-Match": etag}
+    )
     assert changed.status_code == 200
     assert changed.json()["target"] == {**goal["target"], "value": 5}
     stale = api.call("PUT", path, account, json={"title": "Stale"}, headers={"If-Match": etag})
@@ -174,35 +238,45 @@ def test_etag_if_match_and_partial_target_merge(api, account):
 
 
 def test_bad_goal_input_is_400_and_writes_nothing(api, account):
-    before = api.call("GET", "/goals?status=active,paused,completed,archived,draft&limit=100",
-                      account).json()["pagination"]["total"]
+    before = api.call(
+        "GET", "/goals?status=active,paused,completed,archived,draft&limit=100", account
+    ).json()["pagination"]["total"]
     for body in (
         {"title": "", "goalPattern": "milestone", "target": {"value": 5}},
         {"title": "No period", "goalPattern": "recurring", "target": {"value": 5}},
         {"title": "Zero", "goalPattern": "milestone", "target": {"value": 0}},
-        {"title": "Past", "goalPattern": "target",
-         "target": {"value": 5, "startValue": 9, "targetDate": "2020-01-01"}},
+        {
+            "title": "Past",
+            "goalPattern": "target",
+            "target": {"value": 5, "startValue": 9, "targetDate": "2020-01-01"},
+        },
         {"title": "Long streak", "goalPattern": "streak", "target": {"value": 4000}},
         {"title": "Bad pattern", "goalPattern": "daily", "target": {"value": 5}},
     ):
         response = api.call("POST", "/goals", account, json=body)
         assert response.status_code == 400, body
         assert response.json()["validation_errors"], body
-    after = api.call("GET", "/goals?status=active,paused,completed,archived,draft&limit=100",
-                     account).json()["pagination"]["total"]
+    after = api.call(
+        "GET", "/goals?status=active,paused,completed,archived,draft&limit=100", account
+    ).json()["pagination"]["total"]
     assert after == before
 
 
 def test_another_users_goal_is_404_and_unchanged(api, account):
-    goal = _create(api, account, {"title": "Mine", "goalPattern": "milestone",
-                                  "target": {"value": 5}})
+    goal = _create(
+        api, account, {"title": "Mine", "goalPattern": "milestone", "target": {"value": 5}}
+    )
     _, other = api.new_account()
     stranger = other["accessToken"]
     path = f"/goals/{goal['goalId']}"
-    for method, suffix, body in (("GET", "", None), ("PUT", "", {"title": "Theirs"}),
-                                 ("DELETE", "", None), ("GET", "/activities", None),
-                                 ("POST", "/activities", {"value": 1}),
-                                 ("GET", "/progress", None)):
+    for method, suffix, body in (
+        ("GET", "", None),
+        ("PUT", "", {"title": "Theirs"}),
+        ("DELETE", "", None),
+        ("GET", "/activities", None),
+        ("POST", "/activities", {"value": 1}),
+        ("GET", "/progress", None),
+    ):
         response = api.call(method, path + suffix, stranger, json=body)
         assert response.status_code == 404, (method, suffix)
         assert response.json()["error"] == "GOAL_NOT_FOUND"
@@ -213,8 +287,11 @@ def test_another_users_goal_is_404_and_unchanged(api, account):
 
 
 def test_activity_edit_delete_and_listing(api, account):
-    goal = _create(api, account, {"title": "Pushups", "goalPattern": "milestone",
-                                  "target": {"value": 500, "unit": "reps"}})
+    goal = _create(
+        api,
+        account,
+        {"title": "Pushups", "goalPattern": "milestone", "target": {"value": 500, "unit": "reps"}},
+    )
     base = f"/goals/{goal['goalId']}/activities"
     first = _log(api, account, goal["goalId"], {"value": 20, "activityDate": _days_ago(2)})
     _log(api, account, goal["goalId"], {"value": 30, "activityDate": _days_ago(1)})
@@ -236,8 +313,15 @@ def test_activity_edit_delete_and_listing(api, account):
 
 
 def test_idempotency_key_over_http(api, account):
-    goal = _create(api, account, {"title": "Steps", "goalPattern": "milestone",
-                                  "target": {"value": 100000, "unit": "steps"}})
+    goal = _create(
+        api,
+        account,
+        {
+            "title": "Steps",
+            "goalPattern": "milestone",
+            "target": {"value": 100000, "unit": "steps"},
+        },
+    )
     headers = {"Idempotency-Key": "step-log-1"}
     base = f"/goals/{goal['goalId']}/activities"
     first = api.call("POST", base, account, json={"value": 5000}, headers=headers)

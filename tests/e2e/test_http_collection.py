@@ -24,11 +24,14 @@ def test_the_new_user_journey_collection_runs_as_written(api):
                 assert api.verify(email).returncode == 0  # the step the file tells you to run
             continue
         url = http_collection.substitute(block.url, variables, answer)
-        headers = {key: http_collection.substitute(value, variables, answer)
-                   for key, value in block.headers.items()}
+        headers = {
+            key: http_collection.substitute(value, variables, answer)
+            for key, value in block.headers.items()
+        }
         body = http_collection.substitute(block.body, variables, answer) if block.body else None
-        response = api.call(block.method, url.removeprefix(api.base_url), headers=headers,
-                            data=body)
+        response = api.call(
+            block.method, url.removeprefix(api.base_url), headers=headers, data=body
+        )
         assert 200 <= response.status_code < 300, (block.method, block.url, response.text)
         if block.name:
             answers[block.name] = response.json()

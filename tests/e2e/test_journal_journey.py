@@ -13,20 +13,43 @@ def writer(api):
 
 
 def test_journal_journey(api, writer):
-    goal = api.call("POST", "/goals", writer, json={
-        "title": "Read 300 pages", "goalPattern": "milestone",
-        "target": {"value": 300, "unit": "pages"}}).json()
+    goal = api.call(
+        "POST",
+        "/goals",
+        writer,
+        json={
+            "title": "Read 300 pages",
+            "goalPattern": "milestone",
+            "target": {"value": 300, "unit": "pages"},
+        },
+    ).json()
     goal_id = goal["goalId"]
     entries = []
     for body in (
-        {"title": "Reading", "content": "<p>Finished <b>chapter one</b></p>",
-         "template": "goal_progress", "tags": ["books"], "mood": "happy",
-         "linkedGoalIds": [goal_id], "goalProgress": [{"goalId": goal_id,
-                                                       "progressValue": 40}]},
-        {"title": "Gratitude", "content": "<ul><li>sunshine</li><li>tea</li></ul>",
-         "template": "gratitude", "tags": ["thanks", "books"], "mood": "calm"},
-        {"title": "Private", "content": "c2VjcmV0", "isEncrypted": True, "wordCount": 12,
-         "encryptedKey": "wrapped", "encryptionIv": "iv"},
+        {
+            "title": "Reading",
+            "content": "<p>Finished <b>chapter one</b></p>",
+            "template": "goal_progress",
+            "tags": ["books"],
+            "mood": "happy",
+            "linkedGoalIds": [goal_id],
+            "goalProgress": [{"goalId": goal_id, "progressValue": 40}],
+        },
+        {
+            "title": "Gratitude",
+            "content": "<ul><li>sunshine</li><li>tea</li></ul>",
+            "template": "gratitude",
+            "tags": ["thanks", "books"],
+            "mood": "calm",
+        },
+        {
+            "title": "Private",
+            "content": "c2VjcmV0",
+            "isEncrypted": True,
+            "wordCount": 12,
+            "encryptedKey": "wrapped",
+            "encryptionIv": "iv",
+        },
     ):
         response = api.call("POST", "/journal", writer, json=body)
         assert response.status_code == 201, response.text
@@ -34,16 +57,18 @@ def test_journal_journey(api, writer):
         entries.append(response.json())
 
     listed = api.call("GET", "/journal", writer).json()
-    assert [entry["title"] for entry in listed["entries"]] == ["Private", "Gratitude",
-                                                              "Reading"]
+    assert [entry["title"] for entry in listed["entries"]] == ["Private", "Gratitude", "Reading"]
     assert listed["total"] == 3
     assert listed["hasMore"] is False
-    assert [e["title"] for e in api.call("GET", "/journal?tag=books", writer).json()[
-        "entries"]] == ["Gratitude", "Reading"]
-    assert [e["title"] for e in api.call("GET", "/journal?q=sunshine", writer).json()[
-        "entries"]] == ["Gratitude"]
-    assert [e["title"] for e in api.call("GET", f"/journal?goalId={goal_id}", writer).json()[
-        "entries"]] == ["Reading"]
+    assert [
+        e["title"] for e in api.call("GET", "/journal?tag=books", writer).json()["entries"]
+    ] == ["Gratitude", "Reading"]
+    assert [
+        e["title"] for e in api.call("GET", "/journal?q=sunshine", writer).json()["entries"]
+    ] == ["Gratitude"]
+    assert [
+        e["title"] for e in api.call("GET", f"/journal?goalId={goal_id}", writer).json()["entries"]
+    ] == ["Reading"]
 
     stats = api.call("GET", "/journal/stats", writer).json()
     assert stats["totalEntries"] == 3
@@ -58,19 +83,23 @@ def test_journal_journey(api, writer):
     assert progress["totalAccumulated"] == 40
 
     reading = f"/journal/{entries[0]['entryId']}"
-    edited = api.call("PUT", reading, writer, json={
-        "goalProgress": [{"goalId": goal_id, "progressValue": 55}], "mood": "proud"})
+    edited = api.call(
+        "PUT",
+        reading,
+        writer,
+        json={"goalProgress": [{"goalId": goal_id, "progressValue": 55}], "mood": "proud"},
+    )
     assert edited.status_code == 200
-    assert api.call("GET", f"/goals/{goal_id}", writer).json()["progress"][
-        "totalAccumulated"] == 55
+    assert api.call("GET", f"/goals/{goal_id}", writer).json()["progress"]["totalAccumulated"] == 55
     assert api.call("GET", "/journal/stats", writer).json()["moodDistribution"] == {
-        "proud": 1, "calm": 1}
+        "proud": 1,
+        "calm": 1,
+    }
 
     deleted = api.call("DELETE", reading, writer)
     assert deleted.status_code == 204
     assert deleted.content == b""
-    assert api.call("GET", f"/goals/{goal_id}", writer).json()["progress"][
-        "totalAccumulated"] == 0
+    assert api.call("GET", f"/goals/{goal_id}", writer).json()["progress"]["totalAccumulated"] == 0
     after = api.call("GET", "/journal/stats", writer).json()
     assert after["totalEntries"] == 2
     assert after["goalsTracked"] == 0
@@ -80,10 +109,19 @@ def test_journal_journey(api, writer):
 
 def test_sharing_shows_up_for_the_recipient(api, writer):
     friend_email, friend = api.new_account()
-    shared = api.call("POST", "/journal", writer, json={
-        "title": "For you", "content": "<p>hello</p>", "isShared": True,
-        "encryptedKey": "owner-key", "encryptionIv": "iv",
-        "sharedWith": [friend_email.upper(), "someone.else@example.com"]}).json()
+    shared = api.call(
+        "POST",
+        "/journal",
+        writer,
+        json={
+            "title": "For you",
+            "content": "<p>hello</p>",
+            "isShared": True,
+            "encryptedKey": "owner-key",
+            "encryptionIv": "iv",
+            "sharedWith": [friend_email.upper(), "someone.else@example.com"],
+        },
+    ).json()
     inbox = api.call("GET", "/journal?filter=shared-with-me", friend["accessToken"]).json()
     assert [entry["entryId"] for entry in inbox["entries"]] == [shared["entryId"]]
     # The recipient's view (validated against SharedJournalEntry like every body).
@@ -95,8 +133,10 @@ def test_sharing_shows_up_for_the_recipient(api, writer):
     # The owner's edit shows at once.
     edited = api.call("PUT", f"/journal/{shared['entryId']}", writer, json={"title": "Edited"})
     assert edited.status_code == 200
-    assert [entry["title"] for entry in api.call(
-        "GET", "/journal?filter=all", friend["accessToken"]).json()["entries"]] == ["Edited"]
+    assert [
+        entry["title"]
+        for entry in api.call("GET", "/journal?filter=all", friend["accessToken"]).json()["entries"]
+    ] == ["Edited"]
     by_me = api.call("GET", "/journal?filter=shared-by-me", writer).json()
     assert shared["entryId"] in {entry["entryId"] for entry in by_me["entries"]}
     # Sharing shows the entry in lists; the entry itself stays the writer's own.

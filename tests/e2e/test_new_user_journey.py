@@ -20,8 +20,16 @@ def test_register_verify_login_and_read_the_profile(api):
 
 def test_unverified_accounts_cannot_sign_in(api):
     email = f"unverified-{time.time_ns()}@example.com"
-    api.call("POST", "/auth/register", json={"email": email, "password": STRONG_PASSWORD,
-                                             "firstName": "Ada", "lastName": "Lovelace"})
+    api.call(
+        "POST",
+        "/auth/register",
+        json={
+            "email": email,
+            "password": STRONG_PASSWORD,
+            "firstName": "Ada",
+            "lastName": "Lovelace",
+        },
+    )
     login = api.call("POST", "/auth/login", json={"email": email, "password": STRONG_PASSWORD})
     assert login.status_code == 403
     assert_envelope(login.json(), 403, "ACCOUNT_NOT_VERIFIED")
@@ -36,9 +44,16 @@ def test_the_dev_command_says_when_there_is_no_such_account(api):
 def test_profile_updates_persist(api):
     _, login = api.new_account()
     token = login["accessToken"]
-    update = api.call("PUT", "/users/profile", token, json={
-        "timezone": "America/New_York", "dayStartHour": 3,
-        "preferences": {"units": "imperial"}})
+    update = api.call(
+        "PUT",
+        "/users/profile",
+        token,
+        json={
+            "timezone": "America/New_York",
+            "dayStartHour": 3,
+            "preferences": {"units": "imperial"},
+        },
+    )
     assert update.status_code == 200
     again = api.call("GET", "/users/profile", token).json()
     assert again["timezone"] == "America/New_York"
@@ -61,13 +76,20 @@ def test_mfa_login_with_a_real_authenticator_code(api):
     email, login = api.new_account()
     token = login["accessToken"]
     setup = api.call("POST", "/auth/mfa/setup", token).json()
-    enabled = api.call("POST", "/auth/mfa/verify-setup", token,
-                       json={"code": current_totp_code(setup["secret"])})
+    enabled = api.call(
+        "POST", "/auth/mfa/verify-setup", token, json={"code": current_totp_code(setup["secret"])}
+    )
     assert enabled.json() == {"enabled": True, "mfaEnabled": True}
     first = api.call("POST", "/auth/login", json={"email": email, "password": STRONG_PASSWORD})
     assert first.json()["mfaRequired"] is True
-    second = api.call("POST", "/auth/mfa/verify", json={
-        "sessionToken": first.json()["sessionToken"], "code": current_totp_code(setup["secret"])})
+    second = api.call(
+        "POST",
+        "/auth/mfa/verify",
+        json={
+            "sessionToken": first.json()["sessionToken"],
+            "code": current_totp_code(setup["secret"]),
+        },
+    )
     assert second.status_code == 200
     assert second.json()["user"]["mfaEnabled"] is True
 

@@ -15,9 +15,15 @@ from tests.helpers import assert_envelope
 def _claims(api, **overrides):
     pool_id = api.stack_env["COGNITO_USER_POOL_ID"]
     now = int(time.time())
-    return {"sub": "someone", "iss": f"https://cognito-idp.us-east-1.amazonaws.com/{pool_id}",
-            "client_id": api.stack_env["COGNITO_CLIENT_ID"], "token_use": "access",
-            "iat": now - 7200, "exp": now + 3600, **overrides}
+    return {
+        "sub": "someone",
+        "iss": f"https://cognito-idp.us-east-1.amazonaws.com/{pool_id}",
+        "client_id": api.stack_env["COGNITO_CLIENT_ID"],
+        "token_use": "access",
+        "iat": now - 7200,
+        "exp": now + 3600,
+        **overrides,
+    }
 
 
 def _emulator_private_key():
@@ -58,8 +64,12 @@ def test_tampered_real_token(api):
 
 
 def test_expired_token_from_the_real_issuer(api):
-    expired = jwt.encode(_claims(api, exp=int(time.time()) - 60), _emulator_private_key(),
-                         algorithm="RS256", headers={"kid": "dummy"})
+    expired = jwt.encode(
+        _claims(api, exp=int(time.time()) - 60),
+        _emulator_private_key(),
+        algorithm="RS256",
+        headers={"kid": "dummy"},
+    )
     _assert_401(api.call("GET", "/users/profile", expired), "TOKEN_EXPIRED")
 
 

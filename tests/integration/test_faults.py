@@ -45,8 +45,15 @@ class Fault:
     """Answers some operations of a botocore client with an error instead of sending them,
     `times` times (every time when None), and counts the attempts it answered."""
 
-    def __init__(self, client: Any, operations: tuple[str, ...], status: int, error: str,
-                 times: int | None = None, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        operations: tuple[str, ...],
+        status: int,
+        error: str,
+        times: int | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
         self.attempts: dict[str, int] = dict.fromkeys(operations, 0)
         self._details = details or {}
         self._events = client.meta.events
@@ -54,9 +61,10 @@ class Fault:
         self._error = error
         self._left = times
         service = client.meta.service_model.service_id.hyphenize()
-        self._handlers = [(f"before-send.{service}.{operation}",
-                           functools.partial(self._answer, operation))
-                          for operation in operations]
+        self._handlers = [
+            (f"before-send.{service}.{operation}", functools.partial(self._answer, operation))
+            for operation in operations
+        ]
         for event, handler in self._handlers:
             self._events.register(event, handler)
 
@@ -66,11 +74,15 @@ class Fault:
                 return None
             self._left -= 1
         self.attempts[operation] += 1
-        body = json.dumps({"__type": self._error, "message": "injected fault",
-                           **self._details}).encode()
-        return AWSResponse(request.url, self._status, {
-            "Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "fault"},
-            _Body(body))
+        body = json.dumps(
+            {"__type": self._error, "message": "injected fault", **self._details}
+        ).encode()
+        return AWSResponse(
+            request.url,
+            self._status,
+            {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "fault"},
+            _Body(body),
+        )
 
     def remove(self) -> None:
         for event, handler in self._handlers:
@@ -118,9 +130,16 @@ def token(api, local_stack) -> str:
 
 
 def _goal(api: Client, token: str) -> dict[str, Any]:
-    created = post_json(api, "/goals", {"title": f"Read {uuid.uuid4().hex[:6]}",
-                                    "goalPattern": "milestone",
-                                    "target": {"value": 100, "unit": "pages"}}, token)
+    created = post_json(
+        api,
+        "/goals",
+        {
+            "title": f"Read {uuid.uuid4().hex[:6]}",
+            "goalPattern": "milestone",
+            "target": {"value": 100, "unit": "pages"},
+        },
+        token,
+    )
     assert created.status_code == 201, created.body
     return dict(json.loads(created.body))
 
@@ -133,8 +152,7 @@ def assert_unavailable(response: Any) -> dict[str, Any]:
     return body
 
 
-@pytest.mark.parametrize("error", ["ProvisionedThroughputExceededException",
-                                   "ThrottlingException"])
+@pytest.mark.parametrize("error", ["ProvisionedThroughputExceededException", "ThrottlingException"])
 def test_throttled_reads_are_retried_with_backoff_then_503(api, token, faults, backoff, error):
     goal = _goal(api, token)
     fault = Fault(dynamo.client(), ("GetItem", "Query"), 400, DYNAMODB_ERROR + error)
@@ -145,14 +163,13 @@ def test_throttled_reads_are_retried_with_backoff_then_503(api, token, faults, b
     assert fault.attempts["Query"] == DYNAMODB_ATTEMPTS
     # Three waits per request, growing from a 1-second base (throttling's), with jitter.
     assert len(backoff) == 2 * (DYNAMODB_ATTEMPTS - 1)
-    assert all(0 <= delay <= 2 ** attempt for attempt, delay in enumerate(backoff[:3]))
+    assert all(0 <= delay <= 2**attempt for attempt, delay in enumerate(backoff[:3]))
     fault.remove()
     assert get(api, f"/goals/{goal['goalId']}", token).status_code == 200
 
 
 def test_the_health_probe_tries_once(api, faults):
-    fault = Fault(dynamo.probe_client(), ("GetItem",), 500,
-                  DYNAMODB_ERROR + "InternalServerError")
+    fault = Fault(dynamo.probe_client(), ("GetItem",), 500, DYNAMODB_ERROR + "InternalServerError")
     faults.append(fault)
     report = json.loads(api.http.get("/health").body)
     assert report["status"] == "degraded"
@@ -161,27 +178,37 @@ def test_the_health_probe_tries_once(api, faults):
 
 
 def test_a_server_error_on_the_transaction_is_retried_then_503_and_nothing_is_written(
-        api, token, faults, local_stack):
+    api, token, faults, local_stack
+):
     goal = _goal(api, token)
-    fault = Fault(dynamo.client(), ("TransactWriteItems",), 500,
-                  DYNAMODB_ERROR + "InternalServerError")
+    fault = Fault(
+        dynamo.client(), ("TransactWriteItems",), 500, DYNAMODB_ERROR + "InternalServerError"
+    )
     faults.append(fault)
     started = time.monotonic()
     logged = post_json(api, f"/goals/{goal['goalId']}/activities", {"value": 7}, token)
     assert_unavailable(logged)
     assert fault.attempts["TransactWriteItems"] == DYNAMODB_ATTEMPTS
     assert time.monotonic() - started < 5  # non-throttling backoff: 25 ms base
-    entry = post_json(api, "/journal", {"title": "Linked", "content": "<p>x</p>",
-                                    "linkedGoalIds": [goal["goalId"]],
-                                    "goalProgress": [{"goalId": goal["goalId"],
-                                                      "progressValue": 3}]}, token)
+    entry = post_json(
+        api,
+        "/journal",
+        {
+            "title": "Linked",
+            "content": "<p>x</p>",
+            "linkedGoalIds": [goal["goalId"]],
+            "goalProgress": [{"goalId": goal["goalId"], "progressValue": 3}],
+        },
+        token,
+    )
     assert_unavailable(entry)
     fault.remove()
     # No activity, no day aggregate, no entry, no stats, and the goal is as it was.
     items = local_stack.client("dynamodb").query(
-        TableName=local_stack.info.table_name, KeyConditionExpression="PK = :pk",
-        ExpressionAttributeValues={":pk": {"S": goal_partition(goal["userId"],
-                                                               goal["goalId"])}})
+        TableName=local_stack.info.table_name,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": goal_partition(goal["userId"], goal["goalId"])}},
+    )
     assert items["Items"] == []
     after = json.loads(get(api, f"/goals/{goal['goalId']}", token).body)
     assert after["version"] == goal["version"]
@@ -190,11 +217,15 @@ def test_a_server_error_on_the_transaction_is_retried_then_503_and_nothing_is_wr
     assert json.loads(get(api, "/journal/stats", token).body)["totalEntries"] == 0
 
 
-def test_a_passing_fault_is_absorbed_by_the_retries_and_writes_once(api, token, faults,
-                                                                      backoff):
+def test_a_passing_fault_is_absorbed_by_the_retries_and_writes_once(api, token, faults, backoff):
     goal = _goal(api, token)
-    fault = Fault(dynamo.client(), ("TransactWriteItems",), 400,
-                  DYNAMODB_ERROR + "ThrottlingException", times=DYNAMODB_ATTEMPTS - 1)
+    fault = Fault(
+        dynamo.client(),
+        ("TransactWriteItems",),
+        400,
+        DYNAMODB_ERROR + "ThrottlingException",
+        times=DYNAMODB_ATTEMPTS - 1,
+    )
     faults.append(fault)
     logged = post_json(api, f"/goals/{goal['goalId']}/activities", {"value": 7}, token)
     assert logged.status_code == 201, logged.body
@@ -205,35 +236,51 @@ def test_a_passing_fault_is_absorbed_by_the_retries_and_writes_once(api, token, 
 
 @pytest.mark.parametrize("route", ["/goals", "/goals/{goal}/activities", "/journal"])
 def test_a_transaction_cancelled_for_a_conflict_is_retried_on_every_create(
-        api, token, faults, route):
+    api, token, faults, route
+):
     """A TransactWriteItems that another transaction got in the way of (no condition failed)
     is read again and retried, on creating a goal as on every other write."""
     goal = _goal(api, token)
-    conflict = Fault(dynamo.client(), ("TransactWriteItems",), 400,
-                     DYNAMODB_ERROR + "TransactionCanceledException", times=1,
-                     details={"CancellationReasons": [{"Code": "TransactionConflict"},
-                                                      {"Code": "None"}]})
+    conflict = Fault(
+        dynamo.client(),
+        ("TransactWriteItems",),
+        400,
+        DYNAMODB_ERROR + "TransactionCanceledException",
+        times=1,
+        details={"CancellationReasons": [{"Code": "TransactionConflict"}, {"Code": "None"}]},
+    )
     faults.append(conflict)
-    bodies = {"/goals": {"title": f"Run {uuid.uuid4().hex[:6]}", "goalPattern": "milestone",
-                         "target": {"value": 10}},
-              "/goals/{goal}/activities": {"value": 3},
-              "/journal": {"title": "Retried", "content": "<p>x</p>"}}
+    bodies = {
+        "/goals": {
+            "title": f"Run {uuid.uuid4().hex[:6]}",
+            "goalPattern": "milestone",
+            "target": {"value": 10},
+        },
+        "/goals/{goal}/activities": {"value": 3},
+        "/journal": {"title": "Retried", "content": "<p>x</p>"},
+    }
     created = post_json(api, route.format(goal=goal["goalId"]), bodies[route], token)
     assert created.status_code == 201, created.body
     assert conflict.attempts["TransactWriteItems"] == 1
 
 
-def test_register_with_the_profile_write_failing_leaves_no_account(api, faults, backoff,
-                                                                   local_stack):
-    fault = Fault(dynamo.client(), ("PutItem",), 400,
-                  DYNAMODB_ERROR + "ProvisionedThroughputExceededException")
+def test_register_with_the_profile_write_failing_leaves_no_account(
+    api, faults, backoff, local_stack
+):
+    fault = Fault(
+        dynamo.client(),
+        ("PutItem",),
+        400,
+        DYNAMODB_ERROR + "ProvisionedThroughputExceededException",
+    )
     faults.append(fault)
     email = f"fault-{uuid.uuid4().hex[:10]}@example.com"
     assert_unavailable(post_json(api, "/auth/register", new_user(email)))
     assert fault.attempts["PutItem"] == DYNAMODB_ATTEMPTS
     cognito = local_stack.client("cognito-idp")
-    found = cognito.list_users(UserPoolId=local_stack.info.user_pool_id,
-                               Filter=f'email = "{email}"')
+    found = cognito.list_users(
+        UserPoolId=local_stack.info.user_pool_id, Filter=f'email = "{email}"'
+    )
     assert found["Users"] == []  # the Cognito user was removed again
     fault.remove()
     assert post_json(api, "/auth/register", new_user(email)).status_code == 201
@@ -243,16 +290,19 @@ def test_cognito_server_errors_are_retried_then_503(api, token, faults):
     from chalicelib.core.config import get_settings
 
     client = identity_provider.cognito_client(get_settings().region)
-    fault = Fault(client, ("InitiateAuth", "SignUp", "ForgotPassword"), 500,
-                  "InternalErrorException")
+    fault = Fault(
+        client, ("InitiateAuth", "SignUp", "ForgotPassword"), 500, "InternalErrorException"
+    )
     faults.append(fault)
-    assert_unavailable(post_json(api, "/auth/login", {"email": "ada@example.com",
-                                                      "password": "Str0ng!Passw0rd"}))
+    assert_unavailable(
+        post_json(api, "/auth/login", {"email": "ada@example.com", "password": "Str0ng!Passw0rd"})
+    )
     newcomer = new_user(f"x{uuid.uuid4().hex[:6]}@ex.com")
     assert_unavailable(post_json(api, "/auth/register", newcomer))
     assert_unavailable(post_json(api, "/auth/password/reset-request", {"email": "a@example.com"}))
-    assert fault.attempts == dict.fromkeys(("InitiateAuth", "SignUp", "ForgotPassword"),
-                                           COGNITO_ATTEMPTS)
+    assert fault.attempts == dict.fromkeys(
+        ("InitiateAuth", "SignUp", "ForgotPassword"), COGNITO_ATTEMPTS
+    )
     # Requests that need no Cognito call still work.
     assert get(api, "/users/profile", token).status_code == 200
 
@@ -264,14 +314,16 @@ def _closed_port() -> int:
 
 
 def test_cognito_unreachable_is_503_quickly(api, token, monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
-                       f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv(
+        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", f"http://127.0.0.1:{_closed_port()}"
+    )
     wiring.reset()
     # A fresh key cache: verifying a token needs the pool's keys, from Cognito too.
     monkeypatch.setattr(identity, "jwks_cache", identity.JwksCache())
     started = time.monotonic()
-    assert_unavailable(post_json(api, "/auth/login", {"email": "ada@example.com",
-                                                      "password": "Str0ng!Passw0rd"}))
+    assert_unavailable(
+        post_json(api, "/auth/login", {"email": "ada@example.com", "password": "Str0ng!Passw0rd"})
+    )
     assert_unavailable(get(api, "/users/profile", token))
     assert time.monotonic() - started < 10
     health = json.loads(api.http.get("/health").body)
@@ -299,9 +351,11 @@ def test_dynamodb_local_stopped_mid_run_then_back(tmp_path, monkeypatch):
             path = f"/goals/{goal['goalId']}"
 
             stack.stop_dynamodb()
-            for request in (lambda: get(api, path, token),
-                            lambda: post_json(api, f"{path}/activities", {"value": 1}, token),
-                            lambda: get(api, "/users/profile", token)):
+            for request in (
+                lambda: get(api, path, token),
+                lambda: post_json(api, f"{path}/activities", {"value": 1}, token),
+                lambda: get(api, "/users/profile", token),
+            ):
                 started = time.monotonic()
                 assert_unavailable(request())
                 # Connections are refused at once: four attempts and short backoffs.

@@ -33,8 +33,12 @@ def user() -> str:
 
 
 def _goal(user: str, **fields: Any) -> dict[str, Any]:
-    body = {"title": f"Read books {uuid.uuid4().hex[:6]}", "goalPattern": "milestone",
-            "target": {"value": 1000, "unit": "pages"}, **fields}
+    body = {
+        "title": f"Read books {uuid.uuid4().hex[:6]}",
+        "goalPattern": "milestone",
+        "target": {"value": 1000, "unit": "pages"},
+        **fields,
+    }
     return dict(wiring.goals().create(user, parse(GoalCreate, body)).body)
 
 
@@ -87,8 +91,9 @@ def test_fifty_concurrent_logs_give_exact_totals(stack_env, user):
     service = wiring.goals()
 
     def log(index: int) -> None:
-        activities.log_activity(user, goal["goalId"],
-                                parse(ActivityFields, {"value": 2, "note": f"#{index}"}))
+        activities.log_activity(
+            user, goal["goalId"], parse(ActivityFields, {"value": 2, "note": f"#{index}"})
+        )
 
     with ThreadPoolExecutor(max_workers=50) as pool:
         list(pool.map(log, range(50)))
@@ -111,8 +116,12 @@ def test_idempotency_key_replays_and_refuses_another_body(stack_env, user):
     route = f"POST /goals/{goal['goalId']}/activities"
 
     def log(body: dict[str, Any]) -> StoredResponse:
-        return activities.log_activity(user, goal["goalId"], parse(ActivityFields, body),
-                                       idempotency=key_from("retry-1", user, route, body))
+        return activities.log_activity(
+            user,
+            goal["goalId"],
+            parse(ActivityFields, body),
+            idempotency=key_from("retry-1", user, route, body),
+        )
 
     first = log({"value": 7})
     again = log({"value": 7})
@@ -129,16 +138,18 @@ def test_idempotency_key_replays_and_refuses_another_body(stack_env, user):
     assert service.create(user, parse(GoalCreate, once), idempotency=key).body == created.body
 
 
-def test_concurrent_retries_of_one_idempotent_create_all_get_the_first_response(
-        stack_env, user):
+def test_concurrent_retries_of_one_idempotent_create_all_get_the_first_response(stack_env, user):
     service = wiring.goals()
     body = {"title": "Swim", "goalPattern": "milestone", "target": {"value": 20}}
     start = threading.Barrier(6)
 
     def create(_: int) -> tuple[int, Any]:
         start.wait()
-        response = service.create(user, parse(GoalCreate, body),
-                                  idempotency=key_from("same-create", user, "POST /goals", body))
+        response = service.create(
+            user,
+            parse(GoalCreate, body),
+            idempotency=key_from("same-create", user, "POST /goals", body),
+        )
         return response.status, response.body
 
     with ThreadPoolExecutor(max_workers=6) as pool:
@@ -169,8 +180,7 @@ def test_edits_and_deletes_keep_the_day_exact(stack_env, user):
     activities = wiring.activities()
     service = wiring.goals()
     goal = _goal(user)
-    ids = [_log(user, goal["goalId"], {"value": value}).body[
-        "activityId"] for value in (3, 7, 5)]
+    ids = [_log(user, goal["goalId"], {"value": value}).body["activityId"] for value in (3, 7, 5)]
     activities.update_activity(user, goal["goalId"], ids[1], parse(ActivityFields, {"value": 2}))
     [day] = service._goals.day_aggregates(user, goal["goalId"])
     assert (day["total"], day["max"], day["min"]) == (10, 5, 2)
@@ -187,13 +197,17 @@ def test_edits_and_deletes_keep_the_day_exact(stack_env, user):
 def test_moving_an_activity_to_another_day_moves_its_value(stack_env, user):
     activities = wiring.activities()
     service = wiring.goals()
-    goal = _goal(user, goalPattern="recurring",
-                 target={"value": 10, "period": "day", "unit": "pages"})
+    goal = _goal(
+        user, goalPattern="recurring", target={"value": 10, "period": "day", "unit": "pages"}
+    )
     activity = _log(user, goal["goalId"], {"value": 4}).body
-    activities.update_activity(user, goal["goalId"], activity["activityId"],
-                               parse(ActivityFields, {"activityDate": "2026-11-01T12:00:00Z"}))
-    days = {day["day"]: day["total"] for day in
-            service._goals.day_aggregates(user, goal["goalId"])}
+    activities.update_activity(
+        user,
+        goal["goalId"],
+        activity["activityId"],
+        parse(ActivityFields, {"activityDate": "2026-11-01T12:00:00Z"}),
+    )
+    days = {day["day"]: day["total"] for day in service._goals.day_aggregates(user, goal["goalId"])}
     assert days == {"2026-11-01": 4}
 
 
@@ -201,13 +215,13 @@ def test_if_match_guards_goal_updates(stack_env, user):
     service = wiring.goals()
     goal = _goal(user)
     read = etag(service.get(user, goal["goalId"])["version"])
-    updated = service.update(user, goal["goalId"], parse(GoalUpdate, {"title": "Renamed"}),
-                             if_match=read)
+    updated = service.update(
+        user, goal["goalId"], parse(GoalUpdate, {"title": "Renamed"}), if_match=read
+    )
     assert updated["title"] == "Renamed"
     assert etag(updated["version"]) != read
     with pytest.raises(PreconditionFailed):
-        service.update(user, goal["goalId"], parse(GoalUpdate, {"title": "Stale"}),
-                       if_match=read)
+        service.update(user, goal["goalId"], parse(GoalUpdate, {"title": "Stale"}), if_match=read)
 
 
 def test_completing_a_milestone_frees_its_active_slot(stack_env, user):
@@ -222,8 +236,14 @@ def test_completing_a_milestone_frees_its_active_slot(stack_env, user):
     _goal(user, title="Finish me")  # the completed goal no longer holds the title
     with pytest.raises(Conflict):  # reopening it would make two active "Finish me"
         service.update(user, goal["goalId"], parse(GoalUpdate, {"status": "active"}))
-    reopened = service.update(user, goal["goalId"], parse(GoalUpdate, {
-        "status": "active", "title": "Finish me, part two", "target": {"value": 20}}))
+    reopened = service.update(
+        user,
+        goal["goalId"],
+        parse(
+            GoalUpdate,
+            {"status": "active", "title": "Finish me, part two", "target": {"value": 20}},
+        ),
+    )
     assert reopened["status"] == "active"
     assert reopened["completedAt"] is None
     assert reopened["progress"]["percentComplete"] == 50.0

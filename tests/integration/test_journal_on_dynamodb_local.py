@@ -82,7 +82,9 @@ def test_stats_follow_creates_edits_and_deletes_across_days(services, clock, use
     assert stats["moodDistribution"] == {"happy": 1, "calm": 1}
     assert stats["topTags"] == [{"tag": "x", "count": 2}, {"tag": "y", "count": 1}]
     assert [(t["template"], t["count"]) for t in stats["templateUsage"]] == [
-        ("gratitude", 2), ("blank", 1)]
+        ("gratitude", 2),
+        ("blank", 1),
+    ]
     assert stats["averageWordsPerEntry"] == round(10 / 3, 1)
 
     journal.update(user, second["entryId"], parse(EntryFields, {"mood": "happy", "tags": ["z"]}))
@@ -112,22 +114,37 @@ def test_days_are_the_users_local_days(services, clock, user):
 
 def test_goal_progress_follows_linked_entries(services, user):
     journal, goals = services
-    goal = goals.create(user, parse(GoalCreate, {"title": "Read", "goalPattern": "milestone",
-                                                 "target": {"value": 10, "unit": "pages"}})).body
+    goal = goals.create(
+        user,
+        parse(
+            GoalCreate,
+            {"title": "Read", "goalPattern": "milestone", "target": {"value": 10, "unit": "pages"}},
+        ),
+    ).body
     goal_id = goal["goalId"]
-    entry = _write(journal, user, linkedGoalIds=[goal_id],
-                   goalProgress=[{"goalId": goal_id, "progressValue": 4, "notes": "ch. 1"}])
+    entry = _write(
+        journal,
+        user,
+        linkedGoalIds=[goal_id],
+        goalProgress=[{"goalId": goal_id, "progressValue": 4, "notes": "ch. 1"}],
+    )
     assert goals.get(user, goal_id)["progress"]["totalAccumulated"] == 4
     [activity] = wiring.activities().list_activities(user, goal_id, page=Page(1, 10))["activities"]
     assert activity["source"] == "journal"
     assert activity["context"] == {"journalEntryId": entry["entryId"]}
-    journal.update(user, entry["entryId"], parse(EntryFields, {"goalProgress": [
-        {"goalId": goal_id, "progressValue": 7}]}))
+    journal.update(
+        user,
+        entry["entryId"],
+        parse(EntryFields, {"goalProgress": [{"goalId": goal_id, "progressValue": 7}]}),
+    )
     assert goals.get(user, goal_id)["progress"]["totalAccumulated"] == 7
     stats = journal.stats(user)
     assert (stats["goalsTracked"], stats["goalsCompleted"]) == (1, 0)
-    journal.update(user, entry["entryId"], parse(EntryFields, {"goalProgress": [
-        {"goalId": goal_id, "progressValue": 10}]}))
+    journal.update(
+        user,
+        entry["entryId"],
+        parse(EntryFields, {"goalProgress": [{"goalId": goal_id, "progressValue": 10}]}),
+    )
     done = goals.get(user, goal_id)
     assert done["status"] == "completed"
     assert journal.stats(user)["goalsCompleted"] == 1
@@ -137,14 +154,27 @@ def test_goal_progress_follows_linked_entries(services, user):
     assert journal.stats(user)["goalsTracked"] == 0
 
 
-def _linked_goal_and_entry(services: tuple[JournalService, GoalService], user: str,
-                           value: float) -> tuple[str, dict[str, Any], str]:
+def _linked_goal_and_entry(
+    services: tuple[JournalService, GoalService], user: str, value: float
+) -> tuple[str, dict[str, Any], str]:
     journal, goals = services
-    goal_id = goals.create(user, parse(GoalCreate, {
-        "title": "Read", "goalPattern": "milestone", "target": {"value": 100, "unit": "pages"}})
-                           ).body["goalId"]
-    entry = _write(journal, user, linkedGoalIds=[goal_id],
-                   goalProgress=[{"goalId": goal_id, "progressValue": value}])
+    goal_id = goals.create(
+        user,
+        parse(
+            GoalCreate,
+            {
+                "title": "Read",
+                "goalPattern": "milestone",
+                "target": {"value": 100, "unit": "pages"},
+            },
+        ),
+    ).body["goalId"]
+    entry = _write(
+        journal,
+        user,
+        linkedGoalIds=[goal_id],
+        goalProgress=[{"goalId": goal_id, "progressValue": value}],
+    )
     [activity] = wiring.activities().list_activities(user, goal_id, page=Page(1, 10))["activities"]
     return goal_id, entry, activity["activityId"]
 
@@ -188,12 +218,16 @@ def test_an_entry_edit_logs_again_a_linked_activity_that_is_gone(services, clock
     assert old is not None
     assert context.goal is not None
     tx = Transaction()
-    activities.stage_activity_change(tx, user, context.goal, old, None,
-                                     LocalTime(LOS_ANGELES, 0), clock())
+    activities.stage_activity_change(
+        tx, user, context.goal, old, None, LocalTime(LOS_ANGELES, 0), clock()
+    )
     tx.commit()
     assert goals.get(user, goal_id)["progress"]["totalAccumulated"] == 0
-    journal.update(user, entry["entryId"], parse(EntryFields, {"goalProgress": [
-        {"goalId": goal_id, "progressValue": 6}]}))
+    journal.update(
+        user,
+        entry["entryId"],
+        parse(EntryFields, {"goalProgress": [{"goalId": goal_id, "progressValue": 6}]}),
+    )
     assert goals.get(user, goal_id)["progress"]["totalAccumulated"] == 6
     [relogged] = activities.list_activities(user, goal_id, page=Page(1, 10))["activities"]
     assert relogged["activityId"] != activity_id
@@ -244,9 +278,13 @@ def test_sharing_puts_a_pointer_where_the_recipient_finds_it(services, user):
 def test_idempotency_key_on_new_entries(services, user):
     journal, _ = services
     body = {"title": "Once", "content": "<p>only once</p>"}
+
     def create(sent: dict[str, Any]) -> StoredResponse:
-        return journal.create(user, parse(EntryCreate, sent),
-                              idempotency=key_from("entry-key-1", user, "POST /journal", sent))
+        return journal.create(
+            user,
+            parse(EntryCreate, sent),
+            idempotency=key_from("entry-key-1", user, "POST /journal", sent),
+        )
 
     first = create(body)
     again = create(body)
@@ -279,16 +317,21 @@ def test_stats_keep_only_live_counters_and_the_newest_entrys_time(services, cloc
     clock.advance(days=40)
     second = _write(journal, user, tags=["old", "keep"])
     for round_ in range(5):
-        journal.update(user, first["entryId"],
-                       parse(EntryFields, {"tags": [f"t{round_}"], "mood": f"m{round_}"}))
+        journal.update(
+            user,
+            first["entryId"],
+            parse(EntryFields, {"tags": [f"t{round_}"], "mood": f"m{round_}"}),
+        )
     journal.delete(user, second["entryId"])
     main = dynamo.get_item(journal_keys.stats_key(user)) or {}
     counters = sorted(name for name in main if name.startswith(("tag#", "mood#", "day#")))
     assert counters == ["mood#m4", "tag#t4"]
     months = dynamo.query_all(
         KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-        ExpressionAttributeValues=dynamo.serialize({":pk": dynamo.user_pk(user),
-                                                    ":prefix": "JOURNALSTATS#"}))
+        ExpressionAttributeValues=dynamo.serialize(
+            {":pk": dynamo.user_pk(user), ":prefix": "JOURNALSTATS#"}
+        ),
+    )
     assert [item["SK"] for item in months] == ["JOURNALSTATS#2026-11", "JOURNALSTATS#2026-12"]
     stats = journal.stats(user, timezone=LOS_ANGELES)
     assert stats["lastEntryDate"] == first["createdAt"]

@@ -40,24 +40,43 @@ def _recipients(prefix: str, count: int = MAX_RECIPIENTS) -> list[str]:
 
 def _inbox(journal: JournalService, email: str) -> list[dict[str, Any]]:
     recipient = str(uuid.uuid4())
-    dynamo.client().put_item(TableName=dynamo.table_name(), Item=dynamo.serialize(
-        {"PK": f"USER#{recipient}", "SK": "PROFILE", "userId": recipient, "email": email}))
-    listed = journal.list_entries(recipient, page=Page(1, 100),
-                                  filters={"filter": "shared-with-me"})
+    dynamo.client().put_item(
+        TableName=dynamo.table_name(),
+        Item=dynamo.serialize(
+            {"PK": f"USER#{recipient}", "SK": "PROFILE", "userId": recipient, "email": email}
+        ),
+    )
+    listed = journal.list_entries(
+        recipient, page=Page(1, 100), filters={"filter": "shared-with-me"}
+    )
     return list(listed["entries"])
 
 
 def _share_items(email: str) -> list[dict[str, Any]]:
-    return dynamo.query_all(KeyConditionExpression="PK = :pk",
-                            ExpressionAttributeValues=dynamo.serialize({":pk": f"SHARE#{email}"}))
+    return dynamo.query_all(
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues=dynamo.serialize({":pk": f"SHARE#{email}"}),
+    )
 
 
 def test_a_190_kb_encrypted_entry_shared_with_50_addresses_is_written(journal, user):
     recipients = _recipients("big")
-    created = journal.create(user, parse(EntryCreate, {
-        "title": "Long", "content": "A" * 190_000, "isEncrypted": True, "wordCount": 1,
-        "encryptedKey": "k" * 684, "encryptionIv": "iv", "isShared": True,
-        "sharedWith": recipients}))
+    created = journal.create(
+        user,
+        parse(
+            EntryCreate,
+            {
+                "title": "Long",
+                "content": "A" * 190_000,
+                "isEncrypted": True,
+                "wordCount": 1,
+                "encryptedKey": "k" * 684,
+                "encryptionIv": "iv",
+                "isShared": True,
+                "sharedWith": recipients,
+            },
+        ),
+    )
     assert created.status == 201
     for email in (recipients[0], recipients[-1]):
         [seen] = _inbox(journal, email)
@@ -67,8 +86,13 @@ def test_a_190_kb_encrypted_entry_shared_with_50_addresses_is_written(journal, u
 
 def test_replacing_50_recipients_with_50_others_is_refused_before_any_write(journal, user):
     first, second = _recipients("first"), _recipients("second")
-    entry = journal.create(user, parse(EntryCreate, {
-        "title": "T", "content": "<p>x</p>", "isShared": True, "sharedWith": first})).body
+    entry = journal.create(
+        user,
+        parse(
+            EntryCreate,
+            {"title": "T", "content": "<p>x</p>", "isShared": True, "sharedWith": first},
+        ),
+    ).body
     with pytest.raises(BusinessRuleViolation) as refused:
         journal.update(user, entry["entryId"], parse(EntryFields, {"sharedWith": second}))
     assert refused.value.code == "TOO_MANY_SHARE_CHANGES"
@@ -85,9 +109,17 @@ def test_replacing_50_recipients_with_50_others_is_refused_before_any_write(jour
 def _goals_that_complete(user: str) -> list[str]:
     goal_ids = []
     for index in range(MAX_LINKED_GOALS):
-        goal = wiring.goals().create(user, parse(GoalCreate, {
-            "title": f"Goal {index}", "goalPattern": "milestone",
-            "target": {"value": 1, "unit": "x"}}))
+        goal = wiring.goals().create(
+            user,
+            parse(
+                GoalCreate,
+                {
+                    "title": f"Goal {index}",
+                    "goalPattern": "milestone",
+                    "target": {"value": 1, "unit": "x"},
+                },
+            ),
+        )
         goal_ids.append(goal.body["goalId"])
     return goal_ids
 
@@ -99,16 +131,26 @@ def test_the_largest_create_the_api_accepts_fits_in_one_transaction(journal, use
     idempotency record. It must be written, and replayed, in one transaction."""
     goal_ids = _goals_that_complete(user)
     body: dict[str, Any] = {
-        "title": "🙂" * 200, "isEncrypted": True, "wordCount": 1, "encryptedKey": "k" * 2000,
-        "encryptionIv": "i" * 2000, "tags": ["🙂" * 30] * 1, "mood": "🙂" * 50,
-        "isShared": True, "sharedWith": _recipients("worst"), "linkedGoalIds": goal_ids,
-        "goalProgress": [{"goalId": goal_id, "progressValue": 1, "completed": True,
-                          "notes": "🙂" * 500} for goal_id in goal_ids]}
-    room = MAX_BODY_BYTES - 1 - len(json.dumps({**body, "content": ""},
-                                               ensure_ascii=False).encode())
+        "title": "🙂" * 200,
+        "isEncrypted": True,
+        "wordCount": 1,
+        "encryptedKey": "k" * 2000,
+        "encryptionIv": "i" * 2000,
+        "tags": ["🙂" * 30] * 1,
+        "mood": "🙂" * 50,
+        "isShared": True,
+        "sharedWith": _recipients("worst"),
+        "linkedGoalIds": goal_ids,
+        "goalProgress": [
+            {"goalId": goal_id, "progressValue": 1, "completed": True, "notes": "🙂" * 500}
+            for goal_id in goal_ids
+        ],
+    }
+    room = (
+        MAX_BODY_BYTES - 1 - len(json.dumps({**body, "content": ""}, ensure_ascii=False).encode())
+    )
     body["content"] = "🙂" * (room // 4)
-    assert MAX_BODY_BYTES - 4 <= len(json.dumps(body, ensure_ascii=False).encode()) \
-        < MAX_BODY_BYTES
+    assert MAX_BODY_BYTES - 4 <= len(json.dumps(body, ensure_ascii=False).encode()) < MAX_BODY_BYTES
     log = RequestLog()
     events = dynamo.client().meta.events
     events.register("before-call.dynamodb", log)
@@ -121,8 +163,7 @@ def test_the_largest_create_the_api_accepts_fits_in_one_transaction(journal, use
     assert created.status == 201
     assert replayed.body == created.body
     assert log.operations.count("TransactWriteItems") == 1
-    assert all(wiring.goals().get(user, goal_id)["status"] == "completed"
-               for goal_id in goal_ids)
+    assert all(wiring.goals().get(user, goal_id)["status"] == "completed" for goal_id in goal_ids)
     [seen] = _inbox(journal, body["sharedWith"][-1])
     assert seen["content"] == body["content"]
 
@@ -132,16 +173,30 @@ def test_the_largest_edit_fits_or_is_refused_before_any_write(journal, user):
     every size either commits or is refused with 422, never a DynamoDB error."""
     goal_ids = _goals_that_complete(user)
     first = _recipients("edit")
-    entry = journal.create(user, parse(EntryCreate, {
-        "title": "T", "content": "<p>x</p>", "isShared": True, "sharedWith": first,
-        "linkedGoalIds": goal_ids, "goalProgress": [{"goalId": goal_id, "progressValue": 0}
-                                                    for goal_id in goal_ids]})).body
+    entry = journal.create(
+        user,
+        parse(
+            EntryCreate,
+            {
+                "title": "T",
+                "content": "<p>x</p>",
+                "isShared": True,
+                "sharedWith": first,
+                "linkedGoalIds": goal_ids,
+                "goalProgress": [{"goalId": goal_id, "progressValue": 0} for goal_id in goal_ids],
+            },
+        ),
+    ).body
     outcomes = []
     current = first
     for swapped in (50, 30, 28, 27, 10):
         wanted = [*_recipients("swap", swapped), *current[swapped:]]
-        change = {"sharedWith": wanted, "goalProgress": [
-            {"goalId": goal_id, "progressValue": 1, "completed": True} for goal_id in goal_ids]}
+        change = {
+            "sharedWith": wanted,
+            "goalProgress": [
+                {"goalId": goal_id, "progressValue": 1, "completed": True} for goal_id in goal_ids
+            ],
+        }
         try:
             journal.update(user, entry["entryId"], parse(EntryFields, change))
         except BusinessRuleViolation as refused:

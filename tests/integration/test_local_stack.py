@@ -29,8 +29,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     local_stack.stop()
 
 
-def _start_or_skip(tmp_dir: Path, data_dir: Path | None = None,
-                   cognito_state: Path | None = None) -> LocalStack:
+def _start_or_skip(
+    tmp_dir: Path, data_dir: Path | None = None, cognito_state: Path | None = None
+) -> LocalStack:
     try:
         return start_test_stack(tmp_dir, data_dir, cognito_state)
     except StackUnavailable as error:
@@ -162,7 +163,8 @@ def test_accounts_and_totp_mfa_survive_a_restart(tmp_path: Path) -> None:
         cognito = first.client("cognito-idp")
         user_sub = _register_confirmed_user(first, cognito, "kept@example.com")
         old_token = _log_in(first, cognito, "kept@example.com")["AuthenticationResult"][
-            "AccessToken"]
+            "AccessToken"
+        ]
         secret = cognito.associate_software_token(AccessToken=old_token)["SecretCode"]
         cognito.verify_software_token(AccessToken=old_token, UserCode=current_totp_code(secret))
         cognito.set_user_mfa_preference(
@@ -182,8 +184,10 @@ def test_accounts_and_totp_mfa_survive_a_restart(tmp_path: Path) -> None:
             ClientId=second.info.client_id,
             ChallengeName="SOFTWARE_TOKEN_MFA",
             Session=challenge["Session"],
-            ChallengeResponses={"USERNAME": "kept@example.com",
-                                "SOFTWARE_TOKEN_MFA_CODE": current_totp_code(secret)},
+            ChallengeResponses={
+                "USERNAME": "kept@example.com",
+                "SOFTWARE_TOKEN_MFA_CODE": current_totp_code(secret),
+            },
         )
         new_token = answered["AuthenticationResult"]["AccessToken"]
 

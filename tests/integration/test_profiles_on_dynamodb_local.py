@@ -29,8 +29,9 @@ def test_profiles_are_created_once_and_read_back_with_numbers(stack_env):
     assert stored is not None
     assert stored["dayStartHour"] == 0
     assert isinstance(stored["dayStartHour"], int)
-    raw = dynamo.client().get_item(TableName=dynamo.table_name(),
-                                   Key=dynamo.serialize(profile_key(user_id)))["Item"]
+    raw = dynamo.client().get_item(
+        TableName=dynamo.table_name(), Key=dynamo.serialize(profile_key(user_id))
+    )["Item"]
     assert raw["PK"] == {"S": f"USER#{user_id}"}
     assert raw["SK"] == {"S": "PROFILE"}
 
@@ -39,10 +40,13 @@ def test_nested_updates_are_one_atomic_write(stack_env):
     repository = ProfileRepository()
     user_id = str(uuid.uuid4())
     repository.create(new_profile(user_id, "ada@example.com", "Ada", "Lovelace"))
-    updated = repository.update(user_id, UpdateBuilder()
-                                .set("preferences", "notifications", "sms", value=True)
-                                .set("dayStartHour", value=3)
-                                .set("weight", value=61.5))
+    updated = repository.update(
+        user_id,
+        UpdateBuilder()
+        .set("preferences", "notifications", "sms", value=True)
+        .set("dayStartHour", value=3)
+        .set("weight", value=61.5),
+    )
     assert updated is not None
     assert updated["preferences"]["notifications"] == {"email": True, "push": False, "sms": True}
     assert updated["weight"] == 61.5
@@ -52,12 +56,29 @@ def test_nested_updates_are_one_atomic_write(stack_env):
 def test_register_then_duplicate_then_sign_in(stack_env, local_stack):
     email = _email()
     auth = wiring.auth()
-    registered = auth.register(parse(RegisterRequest, {
-        "email": email, "password": STRONG_PASSWORD, "firstName": "Grace",
-        "lastName": "Hopper"}))
+    registered = auth.register(
+        parse(
+            RegisterRequest,
+            {
+                "email": email,
+                "password": STRONG_PASSWORD,
+                "firstName": "Grace",
+                "lastName": "Hopper",
+            },
+        )
+    )
     with pytest.raises(Conflict):
-        auth.register(parse(RegisterRequest, {"email": email.upper(), "password": STRONG_PASSWORD,
-                                              "firstName": "Grace", "lastName": "Hopper"}))
+        auth.register(
+            parse(
+                RegisterRequest,
+                {
+                    "email": email.upper(),
+                    "password": STRONG_PASSWORD,
+                    "firstName": "Grace",
+                    "lastName": "Hopper",
+                },
+            )
+        )
     auth.confirm_account_locally(email)
     signed_in = auth.login(parse(LoginRequest, {"email": email, "password": STRONG_PASSWORD}))
     assert signed_in["user"]["userId"] == registered["userId"]
@@ -67,27 +88,43 @@ def test_register_then_duplicate_then_sign_in(stack_env, local_stack):
     assert stored["emailVerified"] is True
 
 
-def test_a_failed_profile_write_rolls_the_cognito_user_back(stack_env, local_stack,
-                                                             monkeypatch):
+def test_a_failed_profile_write_rolls_the_cognito_user_back(stack_env, local_stack, monkeypatch):
     # The table name points at a table that does not exist: the profile write fails for real.
     monkeypatch.setenv("TABLE_NAME", "missing-table")
     wiring.reset()
     email = _email()
     with pytest.raises(Exception):  # noqa: B017, PT011 - DynamoDB's own error, whatever its type
-        wiring.auth().register(parse(RegisterRequest, {
-            "email": email, "password": STRONG_PASSWORD, "firstName": "Grace",
-            "lastName": "Hopper"}))
+        wiring.auth().register(
+            parse(
+                RegisterRequest,
+                {
+                    "email": email,
+                    "password": STRONG_PASSWORD,
+                    "firstName": "Grace",
+                    "lastName": "Hopper",
+                },
+            )
+        )
     cognito = local_stack.client("cognito-idp")
-    users = cognito.list_users(UserPoolId=local_stack.info.user_pool_id,
-                               Filter=f'email = "{email}"')["Users"]
+    users = cognito.list_users(
+        UserPoolId=local_stack.info.user_pool_id, Filter=f'email = "{email}"'
+    )["Users"]
     assert users == []
 
 
 def test_field_rules_reject_before_anything_is_written(stack_env, local_stack):
     email = _email()
     with pytest.raises(ValidationFailed):
-        wiring.auth().register(parse(RegisterRequest, {"email": email, "password": "weak",
-                                                       "firstName": "G", "lastName": "H"}))
+        wiring.auth().register(
+            parse(
+                RegisterRequest,
+                {"email": email, "password": "weak", "firstName": "G", "lastName": "H"},
+            )
+        )
     cognito = local_stack.client("cognito-idp")
-    assert cognito.list_users(UserPoolId=local_stack.info.user_pool_id,
-                              Filter=f'email = "{email}"')["Users"] == []
+    assert (
+        cognito.list_users(UserPoolId=local_stack.info.user_pool_id, Filter=f'email = "{email}"')[
+            "Users"
+        ]
+        == []
+    )

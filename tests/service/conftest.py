@@ -25,5 +25,8 @@ def profile_service(profiles: FakeProfileRepository) -> ProfileService:
 
 @pytest.fixture
 def auth_service(identity: FakeIdentityProvider, profiles: FakeProfileRepository) -> AuthService:
-    return AuthService(identity, profiles,  # type: ignore[arg-type]
-                       session_key=lambda: b"service-tests-session-key-0123456789abcdef")
+    return AuthService(
+        identity,  # type: ignore[arg-type]
+        profiles,  # type: ignore[arg-type]
+        session_key=lambda: b"service-tests-session-key-0123456789abcdef",
+    )

@@ -48,8 +48,10 @@ def _apply(item: dict[str, Any], params: dict[str, Any]) -> None:
     """SET path = :value and REMOVE path, the two clauses profile updates use (anything else
     is refused, so a new kind of update cannot pass here and fail on DynamoDB)."""
     names = params.get("ExpressionAttributeNames", {})
-    values = {placeholder: dynamo.deserialize({"v": value})["v"]
-              for placeholder, value in params.get("ExpressionAttributeValues", {}).items()}
+    values = {
+        placeholder: dynamo.deserialize({"v": value})["v"]
+        for placeholder, value in params.get("ExpressionAttributeValues", {}).items()
+    }
     clause = ""
     for word in params["UpdateExpression"].replace(",", " , ").split():
         if word in {"SET", "REMOVE", "ADD", "DELETE"}:
@@ -109,9 +111,14 @@ class FakeIdentityProvider:
         if email in self.accounts:
             raise IdentityFailure(Failure.USER_EXISTS, "User already exists")
         sub = str(uuid.uuid4())
-        self.accounts[email] = {"sub": sub, "password": password, "confirmed": False,
-                                "given_name": first_name, "family_name": last_name,
-                                "mfa": False}
+        self.accounts[email] = {
+            "sub": sub,
+            "password": password,
+            "confirmed": False,
+            "given_name": first_name,
+            "family_name": last_name,
+            "mfa": False,
+        }
         return sub
 
     def delete_user(self, email: str) -> None:
@@ -174,9 +181,18 @@ class FakeIdentityProvider:
         """The tokens a sign-in of this account gets (for tests that need an access token)."""
         account = self.accounts[email]
         access = _unsigned_token({"sub": account["sub"], "token_use": "access"})
-        identity = _unsigned_token({"sub": account["sub"], "email": email,
-                                    "given_name": account["given_name"],
-                                    "family_name": account["family_name"],
-                                    "token_use": "id"})
-        return Tokens(access_token=access, id_token=identity, expires_in=self.EXPIRES_IN,
-                      refresh_token=f"refresh-{account['sub']}")
+        identity = _unsigned_token(
+            {
+                "sub": account["sub"],
+                "email": email,
+                "given_name": account["given_name"],
+                "family_name": account["family_name"],
+                "token_use": "id",
+            }
+        )
+        return Tokens(
+            access_token=access,
+            id_token=identity,
+            expires_in=self.EXPIRES_IN,
+            refresh_token=f"refresh-{account['sub']}",
+        )

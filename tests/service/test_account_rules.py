@@ -24,8 +24,9 @@ def login(auth_service, email, password=STRONG_PASSWORD):
 
 def test_emails_are_case_insensitive_duplicates_are_409(auth_service, profiles):
     auth_service.register(parse(RegisterRequest, new_user("ada@example.com")))
-    status, code, _ = refusal(lambda: auth_service.register(
-        parse(RegisterRequest, new_user("ADA@example.com"))))
+    status, code, _ = refusal(
+        lambda: auth_service.register(parse(RegisterRequest, new_user("ADA@example.com")))
+    )
     assert (status, code) == (409, "USER_ALREADY_EXISTS")
     assert len(profiles.items) == 1
 

@@ -23,8 +23,7 @@ def refusal(action):
 
 
 def login(auth_service, email):
-    return auth_service.login(parse(LoginRequest, {"email": email,
-                                                   "password": STRONG_PASSWORD}))
+    return auth_service.login(parse(LoginRequest, {"email": email, "password": STRONG_PASSWORD}))
 
 
 def signed_in(auth_service, identity, email="ada@example.com"):
@@ -35,14 +34,16 @@ def signed_in(auth_service, identity, email="ada@example.com"):
 
 def enable_mfa(auth_service, user_id, access_token):
     setup = auth_service.start_mfa_setup(user_id, access_token)
-    auth_service.finish_mfa_setup(user_id, access_token, parse(
-        MfaCodeRequest, {"code": current_totp_code(setup["secret"])}))
+    auth_service.finish_mfa_setup(
+        user_id, access_token, parse(MfaCodeRequest, {"code": current_totp_code(setup["secret"])})
+    )
     return setup
 
 
 def verify(auth_service, session_token, code):
-    return auth_service.complete_mfa_login(parse(MfaLoginRequest, {"sessionToken": session_token,
-                                                                   "code": code}))
+    return auth_service.complete_mfa_login(
+        parse(MfaLoginRequest, {"sessionToken": session_token, "code": code})
+    )
 
 
 def mfa_login(auth_service, email):
@@ -59,25 +60,34 @@ def ada(auth_service, identity):
 def test_disable_needs_a_current_code(auth_service, ada):
     user_id, access_token = ada
     setup = enable_mfa(auth_service, user_id, access_token)
-    wrong = refusal(lambda: auth_service.disable_mfa(user_id, access_token,
-                                                     parse(MfaCodeRequest, {"code": "000000"})))
+    wrong = refusal(
+        lambda: auth_service.disable_mfa(
+            user_id, access_token, parse(MfaCodeRequest, {"code": "000000"})
+        )
+    )
     assert wrong[1] == "INVALID_CODE"
-    right = auth_service.disable_mfa(user_id, access_token, parse(
-        MfaCodeRequest, {"code": current_totp_code(setup["secret"])}))
+    right = auth_service.disable_mfa(
+        user_id, access_token, parse(MfaCodeRequest, {"code": current_totp_code(setup["secret"])})
+    )
     assert right == {"enabled": False, "mfaEnabled": False}
     signed = login(auth_service, "ada@example.com")
     assert "mfaRequired" not in signed
     assert signed["user"]["mfaEnabled"] is False
 
 
-@pytest.mark.parametrize("session_token", [
-    "%%%",
-    # base64 of {"email": 5, "session": null}: well-formed, but not a session of ours.
-    "eyJlbWFpbCI6NSwic2Vzc2lvbiI6bnVsbH0=",
-])
+@pytest.mark.parametrize(
+    "session_token",
+    [
+        "%%%",
+        # base64 of {"email": 5, "session": null}: well-formed, but not a session of ours.
+        "eyJlbWFpbCI6NSwic2Vzc2lvbiI6bnVsbH0=",
+    ],
+)
 def test_a_garbled_session_token_is_401(auth_service, ada, session_token):
     assert refusal(lambda: verify(auth_service, session_token, "123456")) == (
-        401, "INVALID_SESSION")
+        401,
+        "INVALID_SESSION",
+    )
 
 
 def _payload(session_token):
@@ -102,12 +112,17 @@ def test_a_session_token_with_another_email_is_refused(auth_service, identity, a
     payload = _payload(mine)
     assert payload["email"] == "ada@example.com"
     forged = _with_payload(mine, {**payload, "email": "grace@example.com"})
-    for attempt in (forged, mine[:-2] + ("AA" if not mine.endswith("AA") else "BB"),
-                    mine.replace("v1.", "v0.", 1),
-                    _with_payload(mine, {**payload, "exp": payload["exp"] + 3600})):
-        assert refusal(lambda attempt=attempt: verify(
-            auth_service, attempt, current_totp_code(setup["secret"]))) == (
-            401, "INVALID_SESSION")
+    for attempt in (
+        forged,
+        mine[:-2] + ("AA" if not mine.endswith("AA") else "BB"),
+        mine.replace("v1.", "v0.", 1),
+        _with_payload(mine, {**payload, "exp": payload["exp"] + 3600}),
+    ):
+        assert refusal(
+            lambda attempt=attempt: verify(
+                auth_service, attempt, current_totp_code(setup["secret"])
+            )
+        ) == (401, "INVALID_SESSION")
     # The untouched token still works, for its own user only.
     signed = verify(auth_service, mine, current_totp_code(setup["secret"]))
     assert signed["user"]["email"] == "ada@example.com"
@@ -117,11 +132,12 @@ def test_an_expired_session_token_is_refused(auth_service, ada, monkeypatch):
     setup = enable_mfa(auth_service, *ada)
     session_token = mfa_login(auth_service, "ada@example.com")
     later = mfa_session.LIFETIME.total_seconds() + 1
-    monkeypatch.setattr(mfa_session, "_now_seconds",
-                        lambda real=mfa_session._now_seconds: real() + later)
-    assert refusal(lambda: verify(auth_service, session_token,
-                                  current_totp_code(setup["secret"]))) == (
-        401, "SESSION_EXPIRED")
+    monkeypatch.setattr(
+        mfa_session, "_now_seconds", lambda real=mfa_session._now_seconds: real() + later
+    )
+    assert refusal(
+        lambda: verify(auth_service, session_token, current_totp_code(setup["secret"]))
+    ) == (401, "SESSION_EXPIRED")
 
 
 def test_tokens_of_another_user_are_never_answered(auth_service, identity, ada, monkeypatch):
@@ -134,9 +150,8 @@ def test_tokens_of_another_user_are_never_answered(auth_service, identity, ada, 
     graces = identity.password_login("grace@example.com", STRONG_PASSWORD)
     assert other
     assert graces.access_token
-    monkeypatch.setattr(identity, "answer_mfa_challenge",
-                        lambda *args: (real(*args), graces)[1])
+    monkeypatch.setattr(identity, "answer_mfa_challenge", lambda *args: (real(*args), graces)[1])
     # Refused, so nothing (no tokens) is answered.
-    assert refusal(lambda: verify(auth_service, session_token,
-                                  current_totp_code(setup["secret"]))) == (
-        401, "INVALID_SESSION")
+    assert refusal(
+        lambda: verify(auth_service, session_token, current_totp_code(setup["secret"]))
+    ) == (401, "INVALID_SESSION")

@@ -22,19 +22,29 @@ def update(service, user_id, body):
 
 
 def test_null_clears_optional_fields_and_resets_defaults(profile_service, user_id):
-    update(profile_service, user_id, {"phoneNumber": "+14155550123", "timezone": "Asia/Tokyo",
-                                      "encryptionKeyId": "key-1"})
-    profile = update(profile_service, user_id, {"phoneNumber": None, "timezone": None,
-                                                "encryptionKeyId": None})
+    update(
+        profile_service,
+        user_id,
+        {"phoneNumber": "+14155550123", "timezone": "Asia/Tokyo", "encryptionKeyId": "key-1"},
+    )
+    profile = update(
+        profile_service, user_id, {"phoneNumber": None, "timezone": None, "encryptionKeyId": None}
+    )
     assert profile["phoneNumber"] is None
     assert profile["encryptionKeyId"] is None
     assert profile["timezone"] == "UTC"
 
 
 def test_encryption_fields_round_trip(profile_service, user_id):
-    profile = update(profile_service, user_id, {
-        "encryptionEnabled": True, "encryptionSetupDate": "2026-11-20T10:00:00+01:00",
-        "encryptionKeyId": "kms-key-7"})
+    profile = update(
+        profile_service,
+        user_id,
+        {
+            "encryptionEnabled": True,
+            "encryptionSetupDate": "2026-11-20T10:00:00+01:00",
+            "encryptionKeyId": "kms-key-7",
+        },
+    )
     assert profile["encryptionEnabled"] is True
     assert profile["encryptionSetupDate"] == "2026-11-20T09:00:00.000Z"
 

@@ -65,21 +65,24 @@ def moto_session() -> Iterator[tuple[MockAWS, _EmptyStack]]:
     with mock_aws() as mock:
         table = os.environ["TABLE_NAME"]
         ensure_table(boto3.client("dynamodb"), table)
-        pool_id, client_id = ensure_user_pool(boto3.client("cognito-idp"), "ai-lifestyle-test",
-                                              "ai-lifestyle-test-web")
+        pool_id, client_id = ensure_user_pool(
+            boto3.client("cognito-idp"), "ai-lifestyle-test", "ai-lifestyle-test-web"
+        )
         yield mock, _EmptyStack(table, pool_id, client_id)
 
 
 @pytest.fixture
-def aws(moto_session: tuple[MockAWS, _EmptyStack], monkeypatch: pytest.MonkeyPatch
-        ) -> Iterator[dict[str, str]]:
+def aws(
+    moto_session: tuple[MockAWS, _EmptyStack], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
     """In-process DynamoDB and Cognito with the app's table and user pool, empty."""
     mock, stack = moto_session
     stack.restore(mock)
     monkeypatch.setenv("COGNITO_USER_POOL_ID", stack.names["pool_id"])
     monkeypatch.setenv("COGNITO_CLIENT_ID", stack.names["client_id"])
-    monkeypatch.setattr(identity, "jwks_cache",
-                        identity.JwksCache(fetch=lambda url: moto_public_jwks()))
+    monkeypatch.setattr(
+        identity, "jwks_cache", identity.JwksCache(fetch=lambda url: moto_public_jwks())
+    )
     wiring.reset()
     yield dict(stack.names)
     wiring.reset()

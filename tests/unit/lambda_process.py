@@ -13,8 +13,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-PERSONAL = {"email": "grace@example.com", "firstName": "Grace", "lastName": "Hopper",
-            "password": "Str0ng!Passw0rd", "journal": "my-private-journal-words"}
+PERSONAL = {
+    "email": "grace@example.com",
+    "firstName": "Grace",
+    "lastName": "Hopper",
+    "password": "Str0ng!Passw0rd",
+    "journal": "my-private-journal-words",
+}
 GATEWAY_REQUEST_ID = "gw-0f1e2d3c"
 
 
@@ -66,37 +71,67 @@ def main(out: Path) -> None:
 
         user = {key: PERSONAL[key] for key in ("email", "password", "firstName", "lastName")}
         answers["register"] = gateway.call("POST", "/auth/register", body=user).status
-        boto3.client("cognito-idp").admin_confirm_sign_up(UserPoolId=pool_id,
-                                                           Username=PERSONAL["email"])
-        login = gateway.call("POST", "/auth/login", body={
-            "email": PERSONAL["email"], "password": PERSONAL["password"]})
+        boto3.client("cognito-idp").admin_confirm_sign_up(
+            UserPoolId=pool_id, Username=PERSONAL["email"]
+        )
+        login = gateway.call(
+            "POST",
+            "/auth/login",
+            body={"email": PERSONAL["email"], "password": PERSONAL["password"]},
+        )
         token = login.body["accessToken"]
-        goal = gateway.call("POST", "/goals", token=token, body={
-            "title": "Drink water", "goalPattern": "recurring", "category": "health",
-            "target": {"metric": "count", "value": 8, "unit": "glasses", "period": "day"}})
+        goal = gateway.call(
+            "POST",
+            "/goals",
+            token=token,
+            body={
+                "title": "Drink water",
+                "goalPattern": "recurring",
+                "category": "health",
+                "target": {"metric": "count", "value": 8, "unit": "glasses", "period": "day"},
+            },
+        )
         answers["goal"] = goal.status
         goal_id = goal.body["goalId"]
-        answers["activity"] = gateway.call("POST", "/goals/{goalId}/activities",
-                                           {"goalId": goal_id}, token=token,
-                                           body={"value": 2}).status
-        answers["journal"] = gateway.call("POST", "/journal", token=token, body={
-            "title": "Today", "content": f"<p>{PERSONAL['journal']}</p>",
-            "linkedGoalIds": [goal_id],
-            "goalProgress": [{"goalId": goal_id, "progressValue": 1}]}).status
-        answers["read"] = gateway.call("GET", "/goals/{goalId}", {"goalId": goal_id},
-                                       token=token).status
+        answers["activity"] = gateway.call(
+            "POST",
+            "/goals/{goalId}/activities",
+            {"goalId": goal_id},
+            token=token,
+            body={"value": 2},
+        ).status
+        answers["journal"] = gateway.call(
+            "POST",
+            "/journal",
+            token=token,
+            body={
+                "title": "Today",
+                "content": f"<p>{PERSONAL['journal']}</p>",
+                "linkedGoalIds": [goal_id],
+                "goalProgress": [{"goalId": goal_id, "progressValue": 1}],
+            },
+        ).status
+        answers["read"] = gateway.call(
+            "GET", "/goals/{goalId}", {"goalId": goal_id}, token=token
+        ).status
         # A 404 with API Gateway's own request id in its proxy event.
-        missing = event("GET", "/goals/{goalId}", {"goalId": "no-such-goal"},
-                        headers={"Authorization": f"Bearer {token}"})
+        missing = event(
+            "GET",
+            "/goals/{goalId}",
+            {"goalId": "no-such-goal"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         missing["requestContext"]["requestId"] = GATEWAY_REQUEST_ID
         del missing["headers"]["X-Request-ID"]
         del missing["multiValueHeaders"]["X-Request-ID"]
         answer = app(missing, LambdaContext())
-        answers["missing"] = {"status": answer["statusCode"], "body": json.loads(answer["body"]),
-                              "headers": answer["headers"]}
+        answers["missing"] = {
+            "status": answer["statusCode"],
+            "body": json.loads(answer["body"]),
+            "headers": answer["headers"],
+        }
         sys.stdout.flush()
-        out.write_text(json.dumps({"answers": answers, "segments": emitter.sent,
-                                   "token": token}))
+        out.write_text(json.dumps({"answers": answers, "segments": emitter.sent, "token": token}))
 
 
 if __name__ == "__main__":

@@ -33,12 +33,23 @@ def test_register_creates_the_user_and_the_profile(client, aws):
     assert len(_cognito_users(aws)) == 1
 
 
-@pytest.mark.parametrize("field, value", [
-    ("password", "alllowercase1!"), ("password", "NoDigits!!"), ("password", "NoSymbol123"),
-    ("password", "Sh0rt!"), ("password", "A1!" + "a" * 130), ("firstName", ""),
-    ("firstName", "R2-D2"), ("lastName", "x" * 51), ("email", "not-an-email"),
-    ("email", "a@b"), ("email", "zoë@exämple.com"), ("email", "a\u0000b@example.com"),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("password", "alllowercase1!"),
+        ("password", "NoDigits!!"),
+        ("password", "NoSymbol123"),
+        ("password", "Sh0rt!"),
+        ("password", "A1!" + "a" * 130),
+        ("firstName", ""),
+        ("firstName", "R2-D2"),
+        ("lastName", "x" * 51),
+        ("email", "not-an-email"),
+        ("email", "a@b"),
+        ("email", "zoë@exämple.com"),
+        ("email", "a\u0000b@example.com"),
+    ],
+)
 def test_bad_registration_fields_are_400_and_write_nothing(client, aws, field, value):
     response = post_json(client, "/auth/register", {**new_user(), field: value})
     body = assert_envelope(response.body, response.status_code, "VALIDATION_ERROR")
@@ -50,10 +61,12 @@ def test_bad_registration_fields_are_400_and_write_nothing(client, aws, field, v
 
 def test_login_returns_tokens_and_profile_without_an_mfa_key(client, aws):
     post_json(client, "/auth/register", new_user())
-    boto3.client("cognito-idp").admin_confirm_sign_up(UserPoolId=aws["pool_id"],
-                                                     Username="ada@example.com")
-    response = post_json(client, "/auth/login", {"email": "ADA@example.com",
-                                                 "password": STRONG_PASSWORD})
+    boto3.client("cognito-idp").admin_confirm_sign_up(
+        UserPoolId=aws["pool_id"], Username="ada@example.com"
+    )
+    response = post_json(
+        client, "/auth/login", {"email": "ADA@example.com", "password": STRONG_PASSWORD}
+    )
     body = json.loads(response.body)
     assert response.status_code == 200
     assert "mfaRequired" not in body
@@ -67,8 +80,11 @@ def test_login_returns_tokens_and_profile_without_an_mfa_key(client, aws):
 
 def test_refresh_gives_new_tokens_and_refuses_garbage(client, aws):
     signed_in_user(client, aws)
-    login = json.loads(post_json(client, "/auth/login", {"email": "ada@example.com",
-                                                         "password": STRONG_PASSWORD}).body)
+    login = json.loads(
+        post_json(
+            client, "/auth/login", {"email": "ada@example.com", "password": STRONG_PASSWORD}
+        ).body
+    )
     refreshed = post_json(client, "/auth/refresh", {"refreshToken": login["refreshToken"]})
     assert refreshed.status_code == 200
     body = json.loads(refreshed.body)
@@ -119,13 +135,20 @@ def test_resend_answers_the_same_for_unknown_emails(client, aws):
 
 def test_password_reset_confirm_accepts_password_alias_and_checks_policy(client, aws):
     signed_in_user(client, aws)
-    weak = post_json(client, "/auth/password/reset-confirm",
-                     {"token": "ada@example.com:123456", "newPassword": "weak"})
+    weak = post_json(
+        client,
+        "/auth/password/reset-confirm",
+        {"token": "ada@example.com:123456", "newPassword": "weak"},
+    )
     assert weak.status_code == 400
     assert json.loads(weak.body)["validation_errors"][0]["field"] == "newPassword"
-    changed = post_json(client, "/auth/password/reset-confirm",
-                        {"token": "ada@example.com:123456", "password": "N3w!Password"})
+    changed = post_json(
+        client,
+        "/auth/password/reset-confirm",
+        {"token": "ada@example.com:123456", "password": "N3w!Password"},
+    )
     assert changed.status_code == 200
-    login = post_json(client, "/auth/login", {"email": "ada@example.com",
-                                              "password": "N3w!Password"})
+    login = post_json(
+        client, "/auth/login", {"email": "ada@example.com", "password": "N3w!Password"}
+    )
     assert login.status_code == 200

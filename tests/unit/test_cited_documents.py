@@ -9,8 +9,12 @@ CITATION = re.compile(r"(?<![\w./-])((?:[\w.-]+/)*[\w-]+\.md)\b")
 
 
 def _citing_files() -> list[Path]:
-    sources = [*ROOT.glob("*.md"), *(ROOT / "docs").glob("*.md"), ROOT / "app.py",
-               ROOT / "infra" / "template.yaml"]
+    sources = [
+        *ROOT.glob("*.md"),
+        *(ROOT / "docs").glob("*.md"),
+        ROOT / "app.py",
+        ROOT / "infra" / "template.yaml",
+    ]
     for folder in ("chalicelib", "tests", "scripts", "bench"):
         sources += (ROOT / folder).rglob("*.py")
     return [path for path in sources if path.is_file()]
@@ -23,9 +27,14 @@ def _exists(cited: str, citing: Path) -> bool:
 
 
 def test_every_cited_document_exists():
-    missing = sorted({f"{path.relative_to(ROOT)}: {cited}" for path in _citing_files()
-                      for cited in CITATION.findall(path.read_text(errors="replace"))
-                      if not _exists(cited, path)})
+    missing = sorted(
+        {
+            f"{path.relative_to(ROOT)}: {cited}"
+            for path in _citing_files()
+            for cited in CITATION.findall(path.read_text(errors="replace"))
+            if not _exists(cited, path)
+        }
+    )
     assert missing == []
 
 

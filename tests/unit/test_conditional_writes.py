@@ -37,7 +37,10 @@ def test_no_domain_builds_an_etag_of_its_own():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.FunctionDef) and "etag" in node.name.lower():
                 copies.append(f"{path.name}:{node.name}")
-            if isinstance(node, ast.Constant) and node.value == "*" and "if_match" in (
-                    path.read_text()):
+            if (
+                isinstance(node, ast.Constant)
+                and node.value == "*"
+                and "if_match" in (path.read_text())
+            ):
                 copies.append(f"{path.name}: an If-Match wildcard")
     assert copies == []

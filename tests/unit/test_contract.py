@@ -50,16 +50,22 @@ def _schemas_with_patterns(node: Any, where: str = "#") -> Iterator[tuple[str, d
 
 
 def test_every_operation_shows_an_example_of_each_json_body_it_takes_and_answers():
-    missing = [where for path, method in sorted(contract.operations())
-               for where, examples in contract.operation_examples(path, method).items()
-               if not examples]
+    missing = [
+        where
+        for path, method in sorted(contract.operations())
+        for where, examples in contract.operation_examples(path, method).items()
+        if not examples
+    ]
     assert missing == []
 
 
 def test_every_example_matches_its_schema():
-    examples = [example for path, method in sorted(contract.operations())
-                for found in contract.operation_examples(path, method, errors_too=True).values()
-                for example in found]
+    examples = [
+        example
+        for path, method in sorted(contract.operations())
+        for found in contract.operation_examples(path, method, errors_too=True).values()
+        for example in found
+    ]
     assert len(examples) >= 100
     problems = [problem for example in examples for problem in contract.validate_example(example)]
     assert problems == []
@@ -77,12 +83,20 @@ def test_examples_show_ids_as_the_api_makes_them():
             for value in node:
                 yield from ids(value)
 
-    shown = [(example.where, key, value) for path, method in contract.operations()
-             for found in contract.operation_examples(path, method).values()
-             for example in found for key, value in ids(example.value)]
+    shown = [
+        (example.where, key, value)
+        for path, method in contract.operations()
+        for found in contract.operation_examples(path, method).values()
+        for example in found
+        for key, value in ids(example.value)
+    ]
     assert shown
-    wrong = [(where, key, value) for where, key, value in shown if value is not None and not (
-        UUID7.match(str(value)) if key != "userId" else UUID.match(str(value)))]
+    wrong = [
+        (where, key, value)
+        for where, key, value in shown
+        if value is not None
+        and not (UUID7.match(str(value)) if key != "userId" else UUID.match(str(value)))
+    ]
     assert wrong == []
 
 

@@ -16,9 +16,13 @@ def token(client, aws):
 
 
 def _goal(client, token, **fields):
-    body = {"title": "Drink water", "goalPattern": "recurring", "category": "health",
-            "target": {"metric": "count", "value": 8, "unit": "glasses", "period": "day"},
-            **fields}
+    body = {
+        "title": "Drink water",
+        "goalPattern": "recurring",
+        "category": "health",
+        "target": {"metric": "count", "value": 8, "unit": "glasses", "period": "day"},
+        **fields,
+    }
     response = post_json(client, "/goals", body, token)
     assert response.status_code == 201, response.body
     return json.loads(response.body)
@@ -46,8 +50,7 @@ def test_log_and_progress(client, token):
     assert fetched["progress"]["percentComplete"] == 75
     listed = json.loads(get(client, path, token).body)
     assert listed["pagination"]["total"] == 3
-    report = json.loads(get(client, f"/goals/{goal['goalId']}/progress?period=week",
-                            token).body)
+    report = json.loads(get(client, f"/goals/{goal['goalId']}/progress?period=week", token).body)
     assert report["statistics"]["totalActivities"] == 3
     wrong_unit = post_json(client, path, {"value": 2, "unit": "litres"}, token)
     assert_envelope(wrong_unit.body, wrong_unit.status_code, "UNIT_MISMATCH")
@@ -61,16 +64,19 @@ def test_update_and_archive(client, token):
     body = json.loads(updated.body)
     assert body["target"]["value"] == 10
     assert body["target"]["unit"] == "glasses"
-    assert client.http.delete(path, headers={"Authorization": f"Bearer {token}"}
-                              ).status_code == 200
+    assert client.http.delete(path, headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert json.loads(get(client, path, token).body)["status"] == "archived"
 
 
 @pytest.mark.parametrize("tiny", [1e-300, -1e-131, 1e-7])
 def test_numbers_too_small_to_store_are_refused(client, token, tiny):
     """DynamoDB holds no magnitude under 1e-130 (and derived averages go smaller still)."""
-    created = post_json(client, "/goals", {"title": "Tiny", "goalPattern": "milestone",
-                                           "target": {"value": abs(tiny)}}, token)
+    created = post_json(
+        client,
+        "/goals",
+        {"title": "Tiny", "goalPattern": "milestone", "target": {"value": abs(tiny)}},
+        token,
+    )
     assert created.status_code == 400
     body = assert_envelope(created.body, 400, "VALIDATION_ERROR")
     assert [error["field"] for error in body["validation_errors"]] == ["target.value"]
@@ -82,8 +88,12 @@ def test_numbers_too_small_to_store_are_refused(client, token, tiny):
 
 
 def _milestone(client, token, value):
-    response = post_json(client, "/goals", {"title": f"Read {value}", "goalPattern": "milestone",
-                                            "target": {"value": value}}, token)
+    response = post_json(
+        client,
+        "/goals",
+        {"title": f"Read {value}", "goalPattern": "milestone", "target": {"value": value}},
+        token,
+    )
     assert response.status_code == 201, response.body
     return json.loads(response.body)
 
@@ -100,8 +110,7 @@ def test_projections_past_year_9999_never_break_a_log_or_a_read(client, token, m
     later = _milestone(client, token, 4_000_002)
     for goal in (far, later):
         for _ in range(2):
-            logged = post_json(client, f"/goals/{goal['goalId']}/activities", {"value": 1},
-                               token)
+            logged = post_json(client, f"/goals/{goal['goalId']}/activities", {"value": 1}, token)
             assert logged.status_code == 201, logged.body
     _shift_clock(monkeypatch, timedelta(days=1))
     read = get(client, f"/goals/{later['goalId']}", token)
@@ -119,7 +128,8 @@ def test_one_goal_that_cannot_be_shown_never_fails_the_list(client, token, aws, 
         TableName=aws["table"],
         Key={"PK": {"S": f"USER#{broken['userId']}"}, "SK": {"S": f"GOAL#{broken['goalId']}"}},
         UpdateExpression="SET progressState.openDay = :broken",
-        ExpressionAttributeValues={":broken": {"S": "not a day"}})
+        ExpressionAttributeValues={":broken": {"S": "not a day"}},
+    )
     listed = get(client, "/goals", token)
     assert listed.status_code == 200, listed.body
     goals = {goal["goalId"]: goal for goal in json.loads(listed.body)["goals"]}
@@ -138,16 +148,17 @@ def test_date_only_logs_have_no_time_of_day(client, token):
     goal = _goal(client, token)
     path = f"/goals/{goal['goalId']}/activities"
     yesterday = (wiring.goals()._now() - timedelta(days=1)).date().isoformat()
-    untimed = [post_json(client, path, {"value": 2, "activityDate": yesterday}, token)
-               for _ in range(3)]
+    untimed = [
+        post_json(client, path, {"value": 2, "activityDate": yesterday}, token) for _ in range(3)
+    ]
     assert all(response.status_code == 201 for response in untimed)
     report_path = f"/goals/{goal['goalId']}/progress?period=week"
     assert json.loads(get(client, report_path, token).body)["insights"]["bestTimeOfDay"] is None
-    edited = put_json(client, f"{path}/{json.loads(untimed[0].body)['activityId']}",
-                      {"value": 3}, token)
+    edited = put_json(
+        client, f"{path}/{json.loads(untimed[0].body)['activityId']}", {"value": 3}, token
+    )
     assert edited.status_code == 200, edited.body
-    timed = post_json(client, path, {"value": 1, "activityDate": f"{yesterday}T09:00:00Z"},
-                      token)
+    timed = post_json(client, path, {"value": 1, "activityDate": f"{yesterday}T09:00:00Z"}, token)
     assert timed.status_code == 201, timed.body
     report = json.loads(get(client, report_path, token).body)
     assert report["insights"]["bestTimeOfDay"] == "morning"
@@ -158,8 +169,7 @@ def test_completed_activities_counts_only_completed_ones(client, token):
     goal = _goal(client, token)
     path = f"/goals/{goal['goalId']}/activities"
     for kind in ("progress", "partial", "completed", "skipped", "completed"):
-        body = {"activityType": kind} if kind == "skipped" else {"value": 2,
-                                                                  "activityType": kind}
+        body = {"activityType": kind} if kind == "skipped" else {"value": 2, "activityType": kind}
         assert post_json(client, path, body, token).status_code == 201
     report = json.loads(get(client, f"/goals/{goal['goalId']}/progress", token).body)
     assert report["statistics"]["completedActivities"] == 2
@@ -167,39 +177,57 @@ def test_completed_activities_counts_only_completed_ones(client, token):
     assert report["statistics"]["skippedActivities"] == 1
 
 
-@pytest.mark.parametrize("path, zone", [
-    ("/journal?to=9999-12-31", "UTC"),
-    ("/journal?from=0001-01-01", "Asia/Tokyo"),
-    ("/journal?from=0001-01-01T00:00:00%2B14:00", "UTC"),
-    ("/journal?from=0001-01-01&to=9999-12-31", "America/Los_Angeles"),
-    ("/goals/{goalId}/activities?endDate=9999-12-31", "Asia/Tokyo"),
-    ("/goals/{goalId}/activities?startDate=0001-01-01&endDate=9999-12-31T23:00:00-05:00",
-     "Asia/Tokyo"),
-])
+@pytest.mark.parametrize(
+    "path, zone",
+    [
+        ("/journal?to=9999-12-31", "UTC"),
+        ("/journal?from=0001-01-01", "Asia/Tokyo"),
+        ("/journal?from=0001-01-01T00:00:00%2B14:00", "UTC"),
+        ("/journal?from=0001-01-01&to=9999-12-31", "America/Los_Angeles"),
+        ("/goals/{goalId}/activities?endDate=9999-12-31", "Asia/Tokyo"),
+        (
+            "/goals/{goalId}/activities?startDate=0001-01-01&endDate=9999-12-31T23:00:00-05:00",
+            "Asia/Tokyo",
+        ),
+    ],
+)
 def test_ranges_at_the_ends_of_the_calendar_are_clamped(client, token, path, zone):
     goal = _goal(client, token)
-    assert post_json(client, f"/goals/{goal['goalId']}/activities", {"value": 1},
-                     token).status_code == 201
-    assert post_json(client, "/journal", {"title": "Kept", "content": "<p>x</p>"},
-                     token).status_code == 201
-    response = get(client, path.replace("{goalId}", goal["goalId"]), token,
-                   **{"X-Timezone": zone})
+    assert (
+        post_json(client, f"/goals/{goal['goalId']}/activities", {"value": 1}, token).status_code
+        == 201
+    )
+    assert (
+        post_json(client, "/journal", {"title": "Kept", "content": "<p>x</p>"}, token).status_code
+        == 201
+    )
+    response = get(client, path.replace("{goalId}", goal["goalId"]), token, **{"X-Timezone": zone})
     assert response.status_code == 200, response.body
     body = json.loads(response.body)
     assert len(body.get("activities", body.get("entries", []))) == 1
 
 
-@pytest.mark.parametrize("date, zone", [
-    ("0001-01-01", "Asia/Tokyo"), ("0001-01-01T00:00:00+14:00", "UTC"),
-    ("0001-01-01T00:00:00Z", "America/Los_Angeles"), ("9999-12-31", "America/Los_Angeles"),
-    ("9999-12-31T23:59:59-12:00", "UTC"),
-])
+@pytest.mark.parametrize(
+    "date, zone",
+    [
+        ("0001-01-01", "Asia/Tokyo"),
+        ("0001-01-01T00:00:00+14:00", "UTC"),
+        ("0001-01-01T00:00:00Z", "America/Los_Angeles"),
+        ("9999-12-31", "America/Los_Angeles"),
+        ("9999-12-31T23:59:59-12:00", "UTC"),
+    ],
+)
 def test_activities_dated_at_the_ends_of_the_calendar_are_refused(client, token, date, zone):
     goal = _goal(client, token)
-    logged = client.http.post(f"/goals/{goal['goalId']}/activities",
-                              body=json.dumps({"value": 1, "activityDate": date}),
-                              headers={"Content-Type": "application/json", "X-Timezone": zone,
-                                       "Authorization": f"Bearer {token}"})
+    logged = client.http.post(
+        f"/goals/{goal['goalId']}/activities",
+        body=json.dumps({"value": 1, "activityDate": date}),
+        headers={
+            "Content-Type": "application/json",
+            "X-Timezone": zone,
+            "Authorization": f"Bearer {token}",
+        },
+    )
     assert logged.status_code == 400, logged.body
     body = assert_envelope(logged.body, 400, "VALIDATION_ERROR")
     assert [error["field"] for error in body["validation_errors"]] == ["activityDate"]

@@ -37,9 +37,15 @@ def test_every_request_is_an_operation_of_the_contract_with_a_body_it_accepts():
 
 def test_it_covers_the_new_user_journey():
     operations = [operation for operation, _, _ in _calls()]
-    journey = [("/auth/register", "POST"), ("/auth/login", "POST"), ("/users/profile", "GET"),
-               ("/goals", "POST"), ("/goals/{goalId}/activities", "POST"),
-               ("/goals/{goalId}/progress", "GET"), ("/journal", "POST")]
+    journey = [
+        ("/auth/register", "POST"),
+        ("/auth/login", "POST"),
+        ("/users/profile", "GET"),
+        ("/goals", "POST"),
+        ("/goals/{goalId}/activities", "POST"),
+        ("/goals/{goalId}/progress", "GET"),
+        ("/journal", "POST"),
+    ]
     remaining = iter(operations)
     assert all(step in remaining for step in journey), operations  # in this order
     entry = next(body for operation, _, body in _calls() if operation == ("/journal", "POST"))

@@ -29,37 +29,52 @@ def test_wrong_method_is_405_with_allow(client):
 
 
 def test_invalid_json_is_400_invalid_json(client):
-    response = client.http.post("/auth/login", body="{not json",
-                                headers={"Content-Type": "application/json"})
+    response = client.http.post(
+        "/auth/login", body="{not json", headers={"Content-Type": "application/json"}
+    )
     assert_envelope(response.body, response.status_code, "INVALID_JSON")
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("raw", ['{"email": NaN}', '{"value": Infinity}', '{"value": 1e400}',
-                                 "[" * 100 + "]" * 100,
-                                 # deeper than Python's recursion limit
-                                 "[" * 5000 + "]" * 5000, '{"a":' * 5000 + "1" + "}" * 5000])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"email": NaN}',
+        '{"value": Infinity}',
+        '{"value": 1e400}',
+        "[" * 100 + "]" * 100,
+        # deeper than Python's recursion limit
+        "[" * 5000 + "]" * 5000,
+        '{"a":' * 5000 + "1" + "}" * 5000,
+    ],
+)
 def test_json_that_is_not_portable_is_refused(client, raw):
-    response = client.http.post("/auth/login", body=raw,
-                                headers={"Content-Type": "application/json"})
+    response = client.http.post(
+        "/auth/login", body=raw, headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400
     assert_envelope(response.body, 400, "INVALID_JSON")
 
 
 def test_non_json_body_is_415(client):
-    response = client.http.post("/auth/login", body="email=a",
-                                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = client.http.post(
+        "/auth/login", body="email=a", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert response.status_code == 415
     assert_envelope(response.body, 415, "UNSUPPORTED_MEDIA_TYPE")
 
 
 def test_body_over_256_kb_is_413_and_just_under_is_read(client):
     padding = "x" * (256 * 1024 - 40)
-    under = post_json(client, "/auth/login", {"email": "a@b.co", "password": padding[:10],
-                                              "pad": padding[:-200]})
+    under = post_json(
+        client, "/auth/login", {"email": "a@b.co", "password": padding[:10], "pad": padding[:-200]}
+    )
     assert under.status_code == 401
-    over = client.http.post("/auth/login", body=json.dumps({"pad": "x" * 262_200}),
-                            headers={"Content-Type": "application/json"})
+    over = client.http.post(
+        "/auth/login",
+        body=json.dumps({"pad": "x" * 262_200}),
+        headers={"Content-Type": "application/json"},
+    )
     assert over.status_code == 413
     assert_envelope(over.body, 413, "PAYLOAD_TOO_LARGE")
 
@@ -77,8 +92,11 @@ def test_unexpected_exception_is_500_without_internals(client, monkeypatch):
 
 
 def test_validation_errors_name_camel_case_fields(client):
-    response = post_json(client, "/auth/register", {"email": "nope", "password": "short",
-                                                    "first_name": "Ada", "lastName": "L0vel@ce"})
+    response = post_json(
+        client,
+        "/auth/register",
+        {"email": "nope", "password": "short", "first_name": "Ada", "lastName": "L0vel@ce"},
+    )
     body = assert_envelope(response.body, response.status_code, "VALIDATION_ERROR")
     assert response.status_code == 400
     fields = {error["field"] for error in body["validation_errors"]}
@@ -86,8 +104,9 @@ def test_validation_errors_name_camel_case_fields(client):
 
 
 def test_a_body_that_is_not_an_object_is_a_validation_error(client):
-    response = client.http.post("/auth/login", body="[1, 2]",
-                                headers={"Content-Type": "application/json"})
+    response = client.http.post(
+        "/auth/login", body="[1, 2]", headers={"Content-Type": "application/json"}
+    )
     body = assert_envelope(response.body, response.status_code, "VALIDATION_ERROR")
     assert body["validation_errors"][0]["field"] == "body"
 
@@ -102,9 +121,11 @@ def test_request_id_is_echoed_or_made(client):
 
 
 def test_preflight_answers_with_cors_headers(client):
-    response = client.http.request("OPTIONS", "/users/profile",
-                                   headers={"Origin": "http://localhost:3000",
-                                            "Access-Control-Request-Method": "PUT"})
+    response = client.http.request(
+        "OPTIONS",
+        "/users/profile",
+        headers={"Origin": "http://localhost:3000", "Access-Control-Request-Method": "PUT"},
+    )
     assert response.status_code == 204
     assert "PUT" in response.headers["Access-Control-Allow-Methods"]
     assert "Authorization" in response.headers["Access-Control-Allow-Headers"]
@@ -114,8 +135,9 @@ def test_preflight_answers_with_cors_headers(client):
 def test_cors_echoes_an_allowed_origin_only(client, monkeypatch):
     # The test client applies the local stage's own CORS setting during requests, so the
     # deployed-stage setting is given to the middleware directly.
-    settings = replace(get_settings(), cors_allow_origins=("https://app.example",
-                                                           "https://admin.example"))
+    settings = replace(
+        get_settings(), cors_allow_origins=("https://app.example", "https://admin.example")
+    )
     monkeypatch.setattr(routing, "get_settings", lambda: settings)
     allowed = get(client, "/config/features", Origin="https://admin.example")
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://admin.example"
@@ -148,13 +170,17 @@ def test_preflights_advertise_exactly_the_methods_of_their_path(client):
 
     for path in ("/users/profile", "/goals/{goalId}", "/auth/login"):
         sent = path.replace("{goalId}", "g1")
-        response = client.http.request("OPTIONS", sent, headers={
-            "Origin": "http://localhost:3000", "Access-Control-Request-Method": "GET"})
+        response = client.http.request(
+            "OPTIONS",
+            sent,
+            headers={"Origin": "http://localhost:3000", "Access-Control-Request-Method": "GET"},
+        )
         advertised = set(response.headers["Access-Control-Allow-Methods"].split(","))
         accepted = {method for route, method in app_routes.declared if route == path}
         assert advertised == accepted | {"OPTIONS"}, path
-    everywhere = set(get(client, "/config/features").headers[
-        "Access-Control-Allow-Methods"].split(","))
+    everywhere = set(
+        get(client, "/config/features").headers["Access-Control-Allow-Methods"].split(",")
+    )
     assert everywhere == {method for _, method in app_routes.declared} | {"OPTIONS"}
     assert "PATCH" not in everywhere
 
@@ -162,13 +188,21 @@ def test_preflights_advertise_exactly_the_methods_of_their_path(client):
 def test_every_answer_is_nosniff_and_private_answers_are_never_stored(client, aws):
     """Tokens and private data must not land in a browser or proxy cache (issue 10, item 8)."""
     token = signed_in_user(client, aws)
-    login = post_json(client, "/auth/login", {"email": "ada@example.com",
-                                              "password": new_user()["password"]})
-    private = [login, post_json(client, "/auth/refresh", {"refreshToken": "x"}),
-               get(client, "/users/profile", token), get(client, "/goals", token),
-               get(client, "/journal", token), get(client, "/goals", "not-a-token"),
-               get(client, "/nope"), get(client, "/health"), get(client, "/config/features"),
-               client.http.request("OPTIONS", "/goals")]
+    login = post_json(
+        client, "/auth/login", {"email": "ada@example.com", "password": new_user()["password"]}
+    )
+    private = [
+        login,
+        post_json(client, "/auth/refresh", {"refreshToken": "x"}),
+        get(client, "/users/profile", token),
+        get(client, "/goals", token),
+        get(client, "/journal", token),
+        get(client, "/goals", "not-a-token"),
+        get(client, "/nope"),
+        get(client, "/health"),
+        get(client, "/config/features"),
+        client.http.request("OPTIONS", "/goals"),
+    ]
     for response in private:
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Cache-Control"] == "no-store", response.body[:100]

@@ -35,19 +35,27 @@ def failure_of(action):
 def test_an_email_signs_up_once(provider):
     user_id = provider.sign_up("ada@example.com", STRONG_PASSWORD, "Ada", "Lovelace")
     assert user_id
-    assert failure_of(lambda: provider.sign_up("ada@example.com", STRONG_PASSWORD, "A", "L")
-                      ) is Failure.USER_EXISTS
+    assert (
+        failure_of(lambda: provider.sign_up("ada@example.com", STRONG_PASSWORD, "A", "L"))
+        is Failure.USER_EXISTS
+    )
 
 
 def test_only_a_confirmed_account_with_its_password_signs_in(provider):
     user_id = provider.sign_up("ada@example.com", STRONG_PASSWORD, "Ada", "Lovelace")
-    assert failure_of(lambda: provider.password_login("ada@example.com", STRONG_PASSWORD)
-                      ) is Failure.NOT_CONFIRMED
+    assert (
+        failure_of(lambda: provider.password_login("ada@example.com", STRONG_PASSWORD))
+        is Failure.NOT_CONFIRMED
+    )
     provider.confirm_user("ada@example.com")
-    assert failure_of(lambda: provider.password_login("ada@example.com", "Nope1!xx")
-                      ) is Failure.NOT_AUTHORIZED
-    assert failure_of(lambda: provider.password_login("bob@example.com", STRONG_PASSWORD)
-                      ) in {Failure.NOT_AUTHORIZED, Failure.USER_NOT_FOUND}
+    assert (
+        failure_of(lambda: provider.password_login("ada@example.com", "Nope1!xx"))
+        is Failure.NOT_AUTHORIZED
+    )
+    assert failure_of(lambda: provider.password_login("bob@example.com", STRONG_PASSWORD)) in {
+        Failure.NOT_AUTHORIZED,
+        Failure.USER_NOT_FOUND,
+    }
     tokens = provider.password_login("ada@example.com", STRONG_PASSWORD)
     assert isinstance(tokens, Tokens)
     access = jwt.decode(tokens.access_token, options={"verify_signature": False})
@@ -61,8 +69,10 @@ def test_only_a_confirmed_account_with_its_password_signs_in(provider):
 def test_a_deleted_account_is_gone(provider):
     provider.sign_up("ada@example.com", STRONG_PASSWORD, "Ada", "Lovelace")
     provider.delete_user("ada@example.com")
-    assert failure_of(lambda: provider.password_login("ada@example.com", STRONG_PASSWORD)
-                      ) in {Failure.NOT_AUTHORIZED, Failure.USER_NOT_FOUND}
+    assert failure_of(lambda: provider.password_login("ada@example.com", STRONG_PASSWORD)) in {
+        Failure.NOT_AUTHORIZED,
+        Failure.USER_NOT_FOUND,
+    }
     assert provider.sign_up("ada@example.com", STRONG_PASSWORD, "Ada", "Lovelace")
 
 
@@ -78,17 +88,24 @@ def test_software_token_mfa_checks_codes_and_turns_sign_in_into_a_challenge(prov
     tokens = _signed_in(provider)
     secret = provider.start_software_token(tokens.access_token)
     wrong = "000000" if current_totp_code(secret) != "000000" else "111111"
-    assert failure_of(lambda: provider.verify_software_token(tokens.access_token, wrong)
-                      ) is Failure.CODE_MISMATCH
+    assert (
+        failure_of(lambda: provider.verify_software_token(tokens.access_token, wrong))
+        is Failure.CODE_MISMATCH
+    )
     provider.verify_software_token(tokens.access_token, current_totp_code(secret))
     provider.set_software_token_mfa(tokens.access_token, True)
     challenge = provider.password_login("ada@example.com", STRONG_PASSWORD)
     assert isinstance(challenge, MfaChallenge)
-    assert failure_of(lambda: provider.answer_mfa_challenge(
-        "ada@example.com", challenge.session, wrong)) is Failure.CODE_MISMATCH
+    assert (
+        failure_of(
+            lambda: provider.answer_mfa_challenge("ada@example.com", challenge.session, wrong)
+        )
+        is Failure.CODE_MISMATCH
+    )
     again = provider.password_login("ada@example.com", STRONG_PASSWORD)
-    answered = provider.answer_mfa_challenge("ada@example.com", again.session,
-                                             current_totp_code(secret))
+    answered = provider.answer_mfa_challenge(
+        "ada@example.com", again.session, current_totp_code(secret)
+    )
     subject = jwt.decode(answered.access_token, options={"verify_signature": False})["sub"]
     assert subject == jwt.decode(tokens.access_token, options={"verify_signature": False})["sub"]
     provider.set_software_token_mfa(tokens.access_token, False)

@@ -45,8 +45,11 @@ def _sources() -> list[Path]:
 
 
 def test_the_layer_table_covers_every_package():
-    packages = {path.name for path in (ROOT / "chalicelib").iterdir()
-                if path.is_dir() and (path / "__init__.py").exists()}
+    packages = {
+        path.name
+        for path in (ROOT / "chalicelib").iterdir()
+        if path.is_dir() and (path / "__init__.py").exists()
+    }
     assert packages <= set(LAYERS)
 
 
@@ -55,18 +58,26 @@ def test_no_module_imports_a_later_layer(path: Path):
     own = _layer(_module_name(path))
     if own is None:
         return  # chalicelib/__init__.py
-    upward = sorted(name for name in _imports(path)
-                    if (layer := _layer(name)) is not None
-                    and LAYERS.index(layer) > LAYERS.index(own))
+    upward = sorted(
+        name
+        for name in _imports(path)
+        if (layer := _layer(name)) is not None and LAYERS.index(layer) > LAYERS.index(own)
+    )
     assert upward == [], f"{path.relative_to(ROOT)} ({own}) imports a later layer: {upward}"
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "chalicelib" / "journal").rglob("*.py")),
-                         ids=lambda path: path.name)
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "chalicelib" / "journal").rglob("*.py")), ids=lambda path: path.name
+)
 def test_the_journal_reaches_goals_through_one_module(path: Path):
     reached = {name for name in _imports(path) if name.startswith("chalicelib.goals")}
-    beyond = {name for name in reached if name != "chalicelib.goals"
-              and name != GOALS_FACADE and not name.startswith(f"{GOALS_FACADE}.")}
+    beyond = {
+        name
+        for name in reached
+        if name != "chalicelib.goals"
+        and name != GOALS_FACADE
+        and not name.startswith(f"{GOALS_FACADE}.")
+    }
     assert beyond == set(), sorted(beyond)
 
 
@@ -84,10 +95,20 @@ def test_a_journal_read_does_not_load_the_goal_engine():
         wiring.journal()  # the service as the journal routes build it
         print(sorted(name for name in sys.modules if name.startswith("chalicelib.goals")))
     """)
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
-                            text=True, timeout=60, check=False,
-                            env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"})
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
+    )
     assert result.returncode == 0, result.stderr
     loaded = set(ast.literal_eval(result.stdout.strip()))
-    assert not loaded & {"chalicelib.goals.progress", "chalicelib.goals.activities",
-                         "chalicelib.goals.service", "chalicelib.goals.statistics"}, loaded
+    assert not loaded & {
+        "chalicelib.goals.progress",
+        "chalicelib.goals.activities",
+        "chalicelib.goals.service",
+        "chalicelib.goals.statistics",
+    }, loaded

@@ -13,10 +13,18 @@ def token(client, aws):
 
 
 def test_write_read_list_stats_delete(client, token):
-    created = post_json(client, "/journal", {
-        "title": "Morning", "content": "<p>I <b>ran</b> five km &amp; felt great</p>",
-        "template": "daily_reflection", "tags": [" run ", "Run", "mood"], "mood": "happy"},
-        token)
+    created = post_json(
+        client,
+        "/journal",
+        {
+            "title": "Morning",
+            "content": "<p>I <b>ran</b> five km &amp; felt great</p>",
+            "template": "daily_reflection",
+            "tags": [" run ", "Run", "mood"],
+            "mood": "happy",
+        },
+        token,
+    )
     assert created.status_code == 201, created.body
     entry = json.loads(created.body)
     assert entry["wordCount"] == 7

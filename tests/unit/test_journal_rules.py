@@ -18,33 +18,46 @@ def token(client, aws):
 
 def _journal_items(aws):
     items = boto3.client("dynamodb").scan(TableName=aws["table"])["Items"]
-    return [item for item in items if item["SK"]["S"].startswith(("JOURNAL", "SHARE"))
-            or item["PK"]["S"].count("#") > 1]
+    return [
+        item
+        for item in items
+        if item["SK"]["S"].startswith(("JOURNAL", "SHARE")) or item["PK"]["S"].count("#") > 1
+    ]
 
 
 def _goal(client, token, title="Read"):
-    response = post_json(client, "/goals", {"title": title, "goalPattern": "milestone",
-                                            "target": {"value": 100, "unit": "pages"}}, token)
+    response = post_json(
+        client,
+        "/goals",
+        {"title": title, "goalPattern": "milestone", "target": {"value": 100, "unit": "pages"}},
+        token,
+    )
     return json.loads(response.body)["goalId"]
 
 
 GOOD = {"title": "Evening", "content": "<p>Quiet day</p>"}
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"title": "   "}, "title"),
-    ({"title": "x" * 201}, "title"),
-    ({"content": " "}, "content"),
-    ({"content": "x" * 50_001}, "content"),
-    ({"isEncrypted": True, "content": "b64cipher"}, "wordCount"),
-    ({"isEncrypted": True, "content": "c", "wordCount": 3, "encryptedKey": "k"}, "encryptionIv"),
-    ({"tags": [f"t{i}" for i in range(21)]}, "tags"),
-    ({"tags": ["x" * 31]}, "tags"),
-    ({"mood": "m" * 51}, "mood"),
-    ({"linkedGoalIds": [f"g{i}" for i in range(11)]}, "linkedGoalIds"),
-    ({"template": "diary"}, "template"),
-    ({"goalProgress": [{"goalId": "g1", "progressValue": 2}]}, "goalProgress.0.goalId"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"title": "   "}, "title"),
+        ({"title": "x" * 201}, "title"),
+        ({"content": " "}, "content"),
+        ({"content": "x" * 50_001}, "content"),
+        ({"isEncrypted": True, "content": "b64cipher"}, "wordCount"),
+        (
+            {"isEncrypted": True, "content": "c", "wordCount": 3, "encryptedKey": "k"},
+            "encryptionIv",
+        ),
+        ({"tags": [f"t{i}" for i in range(21)]}, "tags"),
+        ({"tags": ["x" * 31]}, "tags"),
+        ({"mood": "m" * 51}, "mood"),
+        ({"linkedGoalIds": [f"g{i}" for i in range(11)]}, "linkedGoalIds"),
+        ({"template": "diary"}, "template"),
+        ({"goalProgress": [{"goalId": "g1", "progressValue": 2}]}, "goalProgress.0.goalId"),
+    ],
+)
 def test_bad_entries_are_400_and_write_nothing(client, aws, token, changes, field):
     response = post_json(client, "/journal", {**GOOD, **changes}, token)
     body = assert_envelope(response.body, response.status_code, "VALIDATION_ERROR")
@@ -57,26 +70,54 @@ def test_linking_a_goal_that_is_not_yours_is_422_and_writes_nothing(client, aws,
     other = signed_in_user(client, aws, email="bob@example.com")
     their_goal = _goal(client, other)
     before = _journal_items(aws)
-    response = post_json(client, "/journal", {
-        **GOOD, "linkedGoalIds": [their_goal],
-        "goalProgress": [{"goalId": their_goal, "progressValue": 5}]}, token)
+    response = post_json(
+        client,
+        "/journal",
+        {
+            **GOOD,
+            "linkedGoalIds": [their_goal],
+            "goalProgress": [{"goalId": their_goal, "progressValue": 5}],
+        },
+        token,
+    )
     assert_envelope(response.body, response.status_code, "LINKED_GOAL_NOT_FOUND")
     assert response.status_code == 422
     assert _journal_items(aws) == before
 
 
 def test_words_are_counted_in_the_text_not_the_markup(client, token):
-    entry = json.loads(post_json(client, "/journal", {
-        "title": "T", "content": "<h1>Big&nbsp;day</h1><script>var x = 1;</script>"
-                                 "<ul><li>one</li><li>two</li></ul>", "wordCount": 99},
-        token).body)
+    entry = json.loads(
+        post_json(
+            client,
+            "/journal",
+            {
+                "title": "T",
+                "content": "<h1>Big&nbsp;day</h1><script>var x = 1;</script>"
+                "<ul><li>one</li><li>two</li></ul>",
+                "wordCount": 99,
+            },
+            token,
+        ).body
+    )
     assert entry["wordCount"] == 4
 
 
 def test_encrypted_content_is_opaque_and_keeps_the_given_word_count(client, token):
-    entry = json.loads(post_json(client, "/journal", {
-        "title": "Secret", "content": "U2FsdGVkX1+abc==", "isEncrypted": True,
-        "wordCount": 120, "encryptedKey": "wrapped-key", "encryptionIv": "iv=="}, token).body)
+    entry = json.loads(
+        post_json(
+            client,
+            "/journal",
+            {
+                "title": "Secret",
+                "content": "U2FsdGVkX1+abc==",
+                "isEncrypted": True,
+                "wordCount": 120,
+                "encryptedKey": "wrapped-key",
+                "encryptionIv": "iv==",
+            },
+            token,
+        ).body
+    )
     assert entry["content"] == "U2FsdGVkX1+abc=="
     assert entry["wordCount"] == 120
     assert entry["isEncrypted"] is True
@@ -88,8 +129,12 @@ def test_a_bad_update_leaves_the_entry_and_the_list_intact(client, aws, token):
     before_entry = get(client, path, token).body
     before_list = get(client, "/journal", token).body
     before_stats = get(client, "/journal/stats", token).body
-    for bad in ({"title": ""}, {"tags": ["x" * 40]}, {"linkedGoalIds": ["nope"]},
-                {"isEncrypted": True}):
+    for bad in (
+        {"title": ""},
+        {"tags": ["x" * 40]},
+        {"linkedGoalIds": ["nope"]},
+        {"isEncrypted": True},
+    ):
         response = put_json(client, path, bad, token)
         assert response.status_code in (400, 422), bad
     assert get(client, path, token).body == before_entry
@@ -101,29 +146,53 @@ def test_if_match_and_another_users_entry(client, aws, token):
     entry = json.loads(post_json(client, "/journal", GOOD, token).body)
     path = f"/journal/{entry['entryId']}"
     etag = get(client, path, token).headers["ETag"]
-    changed = client.http.put(path, body=json.dumps({"title": "New"}), headers={
-        "Content-Type": "application/json", "Authorization": f"Bearer {token}",
-        "If-Match": etag})
+    changed = client.http.put(
+        path,
+        body=json.dumps({"title": "New"}),
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {token}",
+            "If-Match": etag,
+        },
+    )
     assert changed.status_code == 200
-    stale = client.http.put(path, body=json.dumps({"title": "Old"}), headers={
-        "Content-Type": "application/json", "Authorization": f"Bearer {token}",
-        "If-Match": etag})
+    stale = client.http.put(
+        path,
+        body=json.dumps({"title": "Old"}),
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {token}",
+            "If-Match": etag,
+        },
+    )
     assert stale.status_code == 412
     other = signed_in_user(client, aws, email="eve@example.com")
     for method in ("get", "put", "delete"):
-        response = client.http.request(method.upper(), path, body=json.dumps({"title": "x"}),
-                                       headers={"Content-Type": "application/json",
-                                                "Authorization": f"Bearer {other}"})
+        response = client.http.request(
+            method.upper(),
+            path,
+            body=json.dumps({"title": "x"}),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {other}"},
+        )
         assert response.status_code == 404, method
     assert json.loads(get(client, path, token).body)["title"] == "New"
 
 
 def test_list_filters_and_search(client, token):
     goal_id = _goal(client, token)
-    for title, body in (("Run", {"tags": ["running"], "mood": "happy",
-                                 "template": "habit_tracker", "linkedGoalIds": [goal_id]}),
-                        ("Rest", {"tags": ["sleep"], "mood": "tired"}),
-                        ("Notes", {"content": "<p>Bought <em>blueberries</em></p>"})):
+    for title, body in (
+        (
+            "Run",
+            {
+                "tags": ["running"],
+                "mood": "happy",
+                "template": "habit_tracker",
+                "linkedGoalIds": [goal_id],
+            },
+        ),
+        ("Rest", {"tags": ["sleep"], "mood": "tired"}),
+        ("Notes", {"content": "<p>Bought <em>blueberries</em></p>"}),
+    ):
         post_json(client, "/journal", {**GOOD, "title": title, **body}, token)
 
     def titles(query):
@@ -166,14 +235,26 @@ def test_length_is_refused_before_any_parsing(client, aws, token, monkeypatch):
 
 
 def test_search_reads_the_text_stored_at_write_time(client, aws, token, monkeypatch):
-    for title, content in (("Plain", "<p>Bought <em>blueberries</em></p>"),
-                           ("Marked", "<" * 50_000)):
-        post_json(client, "/journal", {**GOOD, "title": title, "content": content,
-                                       "isShared": True, "sharedWith": ["bob@example.com"]},
-                  token)
+    for title, content in (
+        ("Plain", "<p>Bought <em>blueberries</em></p>"),
+        ("Marked", "<" * 50_000),
+    ):
+        post_json(
+            client,
+            "/journal",
+            {
+                **GOOD,
+                "title": title,
+                "content": content,
+                "isShared": True,
+                "sharedWith": ["bob@example.com"],
+            },
+            token,
+        )
     recipient = signed_in_user(client, aws, email="bob@example.com")
     calls = []
     extract = text.Scanner.plain_text
+
     def counted(self: text.Scanner) -> str:
         calls.append(1)
         return extract(self)
@@ -189,11 +270,17 @@ def test_search_reads_the_text_stored_at_write_time(client, aws, token, monkeypa
 def test_entries_stored_before_the_search_text_are_still_found(client, aws, token):
     post_json(client, "/journal", {**GOOD, "content": "<p>Bought blueberries</p>"}, token)
     table = boto3.client("dynamodb")
-    [item] = [item for item in table.scan(TableName=aws["table"])["Items"]
-              if item["SK"]["S"].startswith("JOURNAL#")]
+    [item] = [
+        item
+        for item in table.scan(TableName=aws["table"])["Items"]
+        if item["SK"]["S"].startswith("JOURNAL#")
+    ]
     assert "searchText" in item
-    table.update_item(TableName=aws["table"], Key={"PK": item["PK"], "SK": item["SK"]},
-                      UpdateExpression="REMOVE searchText")
+    table.update_item(
+        TableName=aws["table"],
+        Key={"PK": item["PK"], "SK": item["SK"]},
+        UpdateExpression="REMOVE searchText",
+    )
     body = json.loads(get(client, "/journal?q=BLUEBERRIES", token).body)
     assert body["total"] == 1
 
@@ -210,17 +297,20 @@ def test_from_and_to_are_days_in_the_profiles_time_zone(client, token):
     body = json.loads(get(client, f"/journal?from={day}&to={day}", token).body)
     assert [found["entryId"] for found in body["entries"]] == [entry["entryId"]]
     utc_day = now.date().isoformat()
-    assert json.loads(get(client, f"/journal?from={utc_day}&to={utc_day}", token).body
-                      )["total"] == 0
+    assert (
+        json.loads(get(client, f"/journal?from={utc_day}&to={utc_day}", token).body)["total"] == 0
+    )
 
 
 def test_the_longest_text_in_four_byte_characters_still_fits_one_item(client, aws, token):
     """50,000 four-byte characters are 200 KB: the stored search text would pass DynamoDB's
     400 KB item limit, so such an entry keeps none and is searched from its content."""
     content = "\U0001f33f" * 49_990 + " needle"
-    response = client.http.post("/journal", body=json.dumps(
-        {**GOOD, "content": content}, ensure_ascii=False).encode(), headers={
-        "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    response = client.http.post(
+        "/journal",
+        body=json.dumps({**GOOD, "content": content}, ensure_ascii=False).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
     assert response.status_code == 201
     [item] = [item for item in _journal_items(aws) if item["SK"]["S"].startswith("JOURNAL#")]
     assert "searchText" not in item

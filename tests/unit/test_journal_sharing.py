@@ -31,21 +31,42 @@ def _listed(client, token: str, filter_: str) -> list[dict[str, Any]]:
 
 
 def _share(client, token: str, **fields: Any) -> dict[str, Any]:
-    response = post_json(client, "/journal", {
-        "title": "For you", "content": "<p>hello there</p>", "isShared": True,
-        "sharedWith": [FRIEND, OTHER], **fields}, token)
+    response = post_json(
+        client,
+        "/journal",
+        {
+            "title": "For you",
+            "content": "<p>hello there</p>",
+            "isShared": True,
+            "sharedWith": [FRIEND, OTHER],
+            **fields,
+        },
+        token,
+    )
     assert response.status_code == 201, response.body
     return dict(json.loads(response.body))
 
 
 def test_a_recipient_sees_neither_other_recipients_nor_owner_internals(client, owner, friend):
-    entry = _share(client, owner, isEncrypted=True, content="U2FsdGVk", wordCount=3,
-                   encryptedKey="owner-wrapped-key", encryptionIv="iv==", tags=["walk"],
-                   mood="calm")
+    entry = _share(
+        client,
+        owner,
+        isEncrypted=True,
+        content="U2FsdGVk",
+        wordCount=3,
+        encryptedKey="owner-wrapped-key",
+        encryptionIv="iv==",
+        tags=["walk"],
+        mood="calm",
+    )
     [seen] = _listed(client, friend, "shared-with-me")
     assert seen["entryId"] == entry["entryId"]
     assert (seen["title"], seen["content"], seen["tags"], seen["mood"]) == (
-        "For you", "U2FsdGVk", ["walk"], "calm")
+        "For you",
+        "U2FsdGVk",
+        ["walk"],
+        "calm",
+    )
     assert seen["isEncrypted"] is True
     assert seen["isShared"] is True
     assert (seen["createdAt"], seen["updatedAt"]) == (entry["createdAt"], entry["updatedAt"])
@@ -121,15 +142,22 @@ def test_all_shows_an_entry_once_even_with_an_old_self_share(client, aws, owner)
     entry = _share(client, owner)
     from chalicelib.core import dynamo
 
-    stored = dynamo.get_item({"PK": f"USER#{entry['userId']}",
-                              "SK": f"JOURNAL#{entry['entryId']}"})
+    stored = dynamo.get_item({"PK": f"USER#{entry['userId']}", "SK": f"JOURNAL#{entry['entryId']}"})
     assert stored is not None
     legacy = {**stored, "sharedWith": [OWNER, FRIEND]}
     client_ = boto3.client("dynamodb")
-    client_.put_item(TableName=aws["table"], Item=dynamo.serialize(
-        {"PK": f"USER#{entry['userId']}", "SK": f"JOURNAL#{entry['entryId']}", **legacy}))
-    client_.put_item(TableName=aws["table"], Item=dynamo.serialize(
-        {"PK": f"SHARE#{OWNER}", "SK": f"JOURNAL#{entry['entryId']}", **legacy}))
+    client_.put_item(
+        TableName=aws["table"],
+        Item=dynamo.serialize(
+            {"PK": f"USER#{entry['userId']}", "SK": f"JOURNAL#{entry['entryId']}", **legacy}
+        ),
+    )
+    client_.put_item(
+        TableName=aws["table"],
+        Item=dynamo.serialize(
+            {"PK": f"SHARE#{OWNER}", "SK": f"JOURNAL#{entry['entryId']}", **legacy}
+        ),
+    )
     everything = _listed(client, owner, "all")
     assert [seen["entryId"] for seen in everything] == [entry["entryId"]]
     assert everything[0]["userId"] == entry["userId"]  # the owner's own view wins
@@ -144,9 +172,17 @@ def test_a_stale_or_revoked_share_never_shows(client, aws, owner, friend):
     revoked = _share(client, owner, title="Revoked", sharedWith=[OTHER])
     client_ = boto3.client("dynamodb")
     for entry_id in ("0190f5a0-0000-7000-8000-000000000000", revoked["entryId"]):
-        client_.put_item(TableName=aws["table"], Item=dynamo.serialize(
-            {"PK": f"SHARE#{FRIEND}", "SK": f"JOURNAL#{entry_id}",
-             "userId": kept["userId"], "entryId": entry_id}))
+        client_.put_item(
+            TableName=aws["table"],
+            Item=dynamo.serialize(
+                {
+                    "PK": f"SHARE#{FRIEND}",
+                    "SK": f"JOURNAL#{entry_id}",
+                    "userId": kept["userId"],
+                    "entryId": entry_id,
+                }
+            ),
+        )
     assert [seen["title"] for seen in _listed(client, friend, "shared-with-me")] == ["Kept"]
     listed = json.loads(get(client, "/journal?filter=shared-with-me", friend).body)
     assert listed["total"] == 1
@@ -158,8 +194,12 @@ def test_too_many_recipient_changes_at_once_are_refused_before_any_write(client,
     entry = _share(client, owner, sharedWith=first)
     path = f"/journal/{entry['entryId']}"
     before = _share_items(client)
-    response = put_json(client, path, {"sharedWith": [f"b{i}@example.com" for i in range(50)],
-                                       "title": "Changed"}, owner)
+    response = put_json(
+        client,
+        path,
+        {"sharedWith": [f"b{i}@example.com" for i in range(50)], "title": "Changed"},
+        owner,
+    )
     body = assert_envelope(response.body, response.status_code, "TOO_MANY_SHARE_CHANGES")
     assert response.status_code == 422
     assert body["details"]["changes"] == 100
@@ -168,8 +208,7 @@ def test_too_many_recipient_changes_at_once_are_refused_before_any_write(client,
     assert json.loads(get(client, path, owner).body)["title"] == "For you"
     # In two steps (remove, then add) the same change goes through.
     assert put_json(client, path, {"sharedWith": []}, owner).status_code == 200
-    again = put_json(client, path, {"sharedWith": [f"b{i}@example.com" for i in range(50)]},
-                     owner)
+    again = put_json(client, path, {"sharedWith": [f"b{i}@example.com" for i in range(50)]}, owner)
     assert again.status_code == 200, again.body
     assert len(_share_items(client)) == 50
 

@@ -22,6 +22,7 @@ DYNAMODB_ITEM_LIMIT = 400 * 1024
 def item_size(item: dict[str, Any]) -> int:
     """An item's size by DynamoDB's rules: UTF-8 names and strings, numbers about one byte
     per two significant digits plus one, sets the sum of their members."""
+
     def value_size(value: Any) -> int:
         if isinstance(value, str):
             return len(value.encode())
@@ -33,11 +34,13 @@ def item_size(item: dict[str, Any]) -> int:
         if isinstance(value, set | frozenset | list):
             return sum(value_size(member) for member in value) + 3
         raise TypeError(type(value))
+
     return sum(len(name.encode()) + value_size(value) for name, value in item.items())
 
 
-def apply(items: dict[str, dict[str, Any]], planned: "stats.StatsPlan",
-          changes: dict[str, int]) -> None:
+def apply(
+    items: dict[str, dict[str, Any]], planned: "stats.StatsPlan", changes: dict[str, int]
+) -> None:
     """What DynamoDB does with the repository's update of each stats item."""
     main = items.setdefault("JOURNALSTATS", {"PK": "USER#u", "SK": "JOURNALSTATS"})
     for name, expected in planned.main.removes.items():
@@ -50,13 +53,16 @@ def apply(items: dict[str, dict[str, Any]], planned: "stats.StatsPlan",
         month_item = items.setdefault(sk, {"PK": "USER#u", "SK": sk})
         for name, amount in change.adds.items():
             month_item[name] = month_item.get(name, 0) + amount
-    assert set(changes) == (set(planned.main.adds) | {
-        name for name in planned.main.removes if name in changes} | {
-        name for change in planned.months.values() for name in change.adds})
+    assert set(changes) == (
+        set(planned.main.adds)
+        | {name for name in planned.main.removes if name in changes}
+        | {name for change in planned.months.values() for name in change.adds}
+    )
 
 
-def write(items: dict[str, dict[str, Any]], old: dict[str, Any] | None,
-          new: dict[str, Any] | None) -> bool:
+def write(
+    items: dict[str, dict[str, Any]], old: dict[str, Any] | None, new: dict[str, Any] | None
+) -> bool:
     """The repository's stats write; False when it is refused (and nothing changes)."""
     changes = stats.counter_changes(old, new)
     main = items.get("JOURNALSTATS")
@@ -69,8 +75,14 @@ def write(items: dict[str, dict[str, Any]], old: dict[str, Any] | None,
 
 
 def entry(day: date, tags: list[str], mood: str, goals: list[str]) -> dict[str, Any]:
-    return {"wordCount": 120, "localDate": day.isoformat(), "template": "daily_reflection",
-            "mood": mood, "tags": tags, "linkedGoalIds": goals}
+    return {
+        "wordCount": 120,
+        "localDate": day.isoformat(),
+        "template": "daily_reflection",
+        "mood": mood,
+        "tags": tags,
+        "linkedGoalIds": goals,
+    }
 
 
 def test_ten_years_of_daily_journaling_keeps_every_stats_item_small():
@@ -79,6 +91,7 @@ def test_ten_years_of_daily_journaling_keeps_every_stats_item_small():
     live: list[dict[str, Any]] = []
     day = date(2026, 1, 1)
     refused = 0
+
     # Tags of up to 30 four-byte characters from a vocabulary that moves on every season:
     # about 1,000 distinct tags, 65 moods and 340 goals over the years, retagged often.
     def tag(number: int) -> str:
@@ -87,21 +100,26 @@ def test_ten_years_of_daily_journaling_keeps_every_stats_item_small():
 
     def mood(number: int) -> str:
         return f"mood-{chance.randrange(number // 365 * 5, number // 365 * 5 + 20)}-" + (
-            "\u263a" * 40)
+            "\u263a" * 40
+        )
 
     for number in range(3653):
-        goals = [f"0190{chance.randrange(number // 60 * 5, number // 60 * 5 + 40):032d}"
-                 for _ in range(chance.randrange(3))]
-        new = entry(day, [tag(number) for _ in range(chance.randrange(1, 6))], mood(number),
-                    goals)
+        goals = [
+            f"0190{chance.randrange(number // 60 * 5, number // 60 * 5 + 40):032d}"
+            for _ in range(chance.randrange(3))
+        ]
+        new = entry(day, [tag(number) for _ in range(chance.randrange(1, 6))], mood(number), goals)
         if write(items, None, new):
             live.append(new)
         else:
             refused += 1
         for _ in range(2):  # retag an older entry, its mood too
             index = chance.randrange(len(live))
-            retagged = {**live[index], "tags": [tag(number) for _ in range(chance.randrange(21))],
-                        "mood": mood(number)}
+            retagged = {
+                **live[index],
+                "tags": [tag(number) for _ in range(chance.randrange(21))],
+                "mood": mood(number),
+            }
             if write(items, live[index], retagged):
                 live[index] = retagged
             else:
@@ -121,20 +139,36 @@ def test_ten_years_of_daily_journaling_keeps_every_stats_item_small():
     for one in live:
         expected.update(stats.counter_changes(None, one))
     counted = stats.merged(items.values())
-    assert {name: value for name, value in counted.items()
-            if name not in {"PK", "SK"} and value} == dict(expected)
-    assert all(value > 0 for name, value in items["JOURNALSTATS"].items()
-               if name.startswith(("tag#", "mood#", "goal#")))
+    assert {
+        name: value for name, value in counted.items() if name not in {"PK", "SK"} and value
+    } == dict(expected)
+    assert all(
+        value > 0
+        for name, value in items["JOURNALSTATS"].items()
+        if name.startswith(("tag#", "mood#", "goal#"))
+    )
 
 
 def test_the_worst_case_main_item_is_far_below_the_limit():
     """Every cap at its limit with the longest names, plus 2,000 completed goals."""
-    item: dict[str, Any] = {"PK": "USER#" + "f" * 36, "SK": "JOURNALSTATS",
-                            "totalEntries": 10_000, "totalWords": 10**10,
-                            "timezone": "America/Argentina/ComodRivadavia", "dayStartHour": 23,
-                            "lastEntryAt": "2036-01-01T00:00:00.000Z"}
-    for template in ("daily_reflection", "gratitude", "goal_progress", "mood_tracker",
-                     "habit_tracker", "creative_writing", "blank"):
+    item: dict[str, Any] = {
+        "PK": "USER#" + "f" * 36,
+        "SK": "JOURNALSTATS",
+        "totalEntries": 10_000,
+        "totalWords": 10**10,
+        "timezone": "America/Argentina/ComodRivadavia",
+        "dayStartHour": 23,
+        "lastEntryAt": "2036-01-01T00:00:00.000Z",
+    }
+    for template in (
+        "daily_reflection",
+        "gratitude",
+        "goal_progress",
+        "mood_tracker",
+        "habit_tracker",
+        "creative_writing",
+        "blank",
+    ):
         item[f"template#{template}"] = 10_000
         item[f"templateUsed#{template}"] = "2036-01-01T00:00:00.000Z"
     longest = {"tag#": 30, "mood#": 50, "goal#": 9}
@@ -149,9 +183,10 @@ def test_the_worst_case_main_item_is_far_below_the_limit():
 
 
 def test_counters_reaching_zero_are_removed_and_zeros_left_behind_go_too():
-    planned = stats.plan({"tag#a": 1, "tag#b": 2, "tag#c": 0, "mood#x": 1, "totalEntries": 3},
-                         {"tag#a": -1, "tag#b": -1, "mood#x": -1, "totalEntries": -1,
-                          "day#2026-03-04": -1})
+    planned = stats.plan(
+        {"tag#a": 1, "tag#b": 2, "tag#c": 0, "mood#x": 1, "totalEntries": 3},
+        {"tag#a": -1, "tag#b": -1, "mood#x": -1, "totalEntries": -1, "day#2026-03-04": -1},
+    )
     assert planned.main.removes == {"tag#a": 1, "mood#x": 1, "tag#c": 0}
     assert planned.main.adds == {"tag#b": -1, "totalEntries": -1}
     assert planned.months["2026-03"].adds == {"day#2026-03-04": -1}
@@ -180,8 +215,14 @@ def _stats_items(aws) -> list[dict[str, Any]]:
 
 
 def test_retagging_an_entry_keeps_only_its_live_tags(client, aws, token):
-    created = json.loads(post_json(client, "/journal", {
-        "title": "T", "content": "<p>a b</p>", "tags": ["first"], "mood": "calm"}, token).body)
+    created = json.loads(
+        post_json(
+            client,
+            "/journal",
+            {"title": "T", "content": "<p>a b</p>", "tags": ["first"], "mood": "calm"},
+            token,
+        ).body
+    )
     path = f"/journal/{created['entryId']}"
     for round_ in range(12):
         tags = [f"r{round_}-{number}-" + "x" * 20 for number in range(20)]
@@ -189,12 +230,12 @@ def test_retagging_an_entry_keeps_only_its_live_tags(client, aws, token):
         assert response.status_code == 200
     [main] = [item for item in _stats_items(aws) if item["SK"]["S"] == "JOURNALSTATS"]
     assert sorted(name for name in main if name.startswith(("tag#", "mood#"))) == sorted(
-        [f"tag#{tag}" for tag in tags] + ["mood#m11"])
+        [f"tag#{tag}" for tag in tags] + ["mood#m11"]
+    )
     body = json.loads(get(client, "/journal/stats", token).body)
     assert body["moodDistribution"] == {"m11": 1}
     assert len(body["topTags"]) == 10
-    assert client.http.delete(path, headers={"Authorization": f"Bearer {token}"}
-                              ).status_code == 204
+    assert client.http.delete(path, headers={"Authorization": f"Bearer {token}"}).status_code == 204
     [main] = [item for item in _stats_items(aws) if item["SK"]["S"] == "JOURNALSTATS"]
     assert not [name for name in main if name.startswith(("tag#", "mood#", "template#"))]
 
@@ -203,21 +244,27 @@ def test_a_new_tag_past_the_cap_is_422_and_writes_nothing(client, aws, token, mo
     monkeypatch.setitem(stats.MAX_DISTINCT, "tag#", 3)
     post_json(client, "/journal", {"title": "T", "content": "c", "tags": ["a", "b"]}, token)
     before = _stats_items(aws)
-    response = post_json(client, "/journal", {"title": "U", "content": "c",
-                                              "tags": ["a", "c", "d"]}, token)
+    response = post_json(
+        client, "/journal", {"title": "U", "content": "c", "tags": ["a", "c", "d"]}, token
+    )
     assert_envelope(response.body, response.status_code, "JOURNAL_LIMIT_EXCEEDED")
     assert response.status_code == 422
     assert _stats_items(aws) == before
-    assert post_json(client, "/journal", {"title": "U", "content": "c", "tags": ["a", "c"]},
-                     token).status_code == 201
+    assert (
+        post_json(
+            client, "/journal", {"title": "U", "content": "c", "tags": ["a", "c"]}, token
+        ).status_code
+        == 201
+    )
 
 
 def test_days_live_in_their_months_item(client, aws, token):
     first = json.loads(post_json(client, "/journal", {"title": "T", "content": "c"}, token).body)
     items = {item["SK"]["S"]: item for item in _stats_items(aws)}
     assert not [name for name in items["JOURNALSTATS"] if name.startswith("day#")]
-    assert [name for name in items[f"JOURNALSTATS#{first['createdAt'][:7]}"]
-            if name.startswith("day#")]
+    assert [
+        name for name in items[f"JOURNALSTATS#{first['createdAt'][:7]}"] if name.startswith("day#")
+    ]
     assert json.loads(get(client, "/journal/stats", token).body)["currentStreak"] == 1
 
 
@@ -226,10 +273,11 @@ def test_last_entry_date_is_the_newest_entrys_time(client, aws, token):
     second = json.loads(post_json(client, "/journal", {"title": "U", "content": "c"}, token).body)
     body = json.loads(get(client, "/journal/stats", token).body)
     assert body["lastEntryDate"] == second["createdAt"]
-    client.http.delete(f"/journal/{second['entryId']}",
-                       headers={"Authorization": f"Bearer {token}"})
-    assert json.loads(get(client, "/journal/stats", token).body
-                      )["lastEntryDate"] == first["createdAt"]
-    client.http.delete(f"/journal/{first['entryId']}",
-                       headers={"Authorization": f"Bearer {token}"})
+    client.http.delete(
+        f"/journal/{second['entryId']}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert (
+        json.loads(get(client, "/journal/stats", token).body)["lastEntryDate"] == first["createdAt"]
+    )
+    client.http.delete(f"/journal/{first['entryId']}", headers={"Authorization": f"Bearer {token}"})
     assert json.loads(get(client, "/journal/stats", token).body)["lastEntryDate"] is None

@@ -6,17 +6,20 @@ import pytest
 from chalicelib.journal import text
 
 
-@pytest.mark.parametrize("content, expected", [
-    ("<p>Quiet day</p>", "Quiet day"),
-    ("<h1>Big&nbsp;day</h1><script>var x = 1;</script><ul><li>one</li></ul>", "Big day one"),
-    ("a<STYLE type='x'>p {}</style >b", "a b"),
-    ("<scripted>kept</scripted>", "kept"),  # not a script element
-    ("<script>never closed", "never closed"),  # an unclosed script is a plain tag
-    ("1 < 2 and 3 > 2", "1 2"),
-    ("x < y", "x < y"),  # no closing bracket: the rest is text
-    ("a &lt;b&gt; c", "a <b> c"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ("<p>Quiet day</p>", "Quiet day"),
+        ("<h1>Big&nbsp;day</h1><script>var x = 1;</script><ul><li>one</li></ul>", "Big day one"),
+        ("a<STYLE type='x'>p {}</style >b", "a b"),
+        ("<scripted>kept</scripted>", "kept"),  # not a script element
+        ("<script>never closed", "never closed"),  # an unclosed script is a plain tag
+        ("1 < 2 and 3 > 2", "1 2"),
+        ("x < y", "x < y"),  # no closing bracket: the rest is text
+        ("a &lt;b&gt; c", "a <b> c"),
+        ("", ""),
+    ],
+)
 def test_plain_text(content, expected):
     assert text.plain_text(content) == expected
 

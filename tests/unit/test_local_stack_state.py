@@ -36,7 +36,9 @@ def test_old_data_and_accounts_move_to_the_state_folder_and_the_developer_is_tol
     assert (state / COGNITO_STATE_NAME).read_bytes() == b"users"
     assert sorted(path.name for path in legacy.iterdir()) == ["dynamodb-local"]
     assert [note.split(" to ")[0] for note in notes] == [
-        f"Moved {legacy / DYNAMODB_DATA_NAME}", f"Moved {legacy / COGNITO_STATE_NAME}"]
+        f"Moved {legacy / DYNAMODB_DATA_NAME}",
+        f"Moved {legacy / COGNITO_STATE_NAME}",
+    ]
     assert migrate_legacy_state(legacy, state) == []  # said once: the next start is quiet
 
 
@@ -64,6 +66,7 @@ def test_a_checkout_without_old_state_creates_nothing(tmp_path: Path) -> None:
 
 def _serve_until_the_stack_starts(monkeypatch: pytest.MonkeyPatch, legacy: Path) -> None:
     """`make stack` up to the point where the services would start (they fail here)."""
+
     def fail(self: Any) -> None:
         raise StackError("not started in a unit test")
 

@@ -24,10 +24,12 @@ def test_every_target_is_phony_and_listed_by_make_help() -> None:
     make = shutil.which("make")
     if make is None:
         pytest.fail("make is not installed")
-    listed = subprocess.run([make, "--no-print-directory", "help"], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout
+    listed = subprocess.run(
+        [make, "--no-print-directory", "help"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
     words = set(re.findall(r"make ([a-z][a-z0-9-]*)", listed)) | set(
-        re.findall(r"\| ([a-z][a-z0-9-]*)", listed))
+        re.findall(r"\| ([a-z][a-z0-9-]*)", listed)
+    )
 
     assert _defined_targets() == _phony_targets()
     assert _phony_targets() - {"help"} <= words

@@ -49,18 +49,29 @@ def test_a_wrong_setup_code_is_refused(client, token):
 
 
 def test_login_with_mfa_takes_two_steps(client, token):
-    assert json.loads(post_json(client, "/auth/mfa/verify-setup", {"code": "123456"},
-                                token).body)["error"] == "MFA_NOT_STARTED"
+    assert (
+        json.loads(post_json(client, "/auth/mfa/verify-setup", {"code": "123456"}, token).body)[
+            "error"
+        ]
+        == "MFA_NOT_STARTED"
+    )
     setup = _enable_mfa(client, token)
-    first = json.loads(post_json(client, "/auth/login", {"email": "ada@example.com",
-                                                         "password": STRONG_PASSWORD}).body)
+    first = json.loads(
+        post_json(
+            client, "/auth/login", {"email": "ada@example.com", "password": STRONG_PASSWORD}
+        ).body
+    )
     assert first["mfaRequired"] is True
     assert set(first) == {"sessionToken", "mfaRequired", "tokenType"}
-    wrong = post_json(client, "/auth/mfa/verify", {"sessionToken": first["sessionToken"],
-                                                   "code": "000000"})
+    wrong = post_json(
+        client, "/auth/mfa/verify", {"sessionToken": first["sessionToken"], "code": "000000"}
+    )
     assert wrong.status_code == 401
-    second = post_json(client, "/auth/mfa/verify", {"sessionToken": first["sessionToken"],
-                                                    "code": current_totp_code(setup["secret"])})
+    second = post_json(
+        client,
+        "/auth/mfa/verify",
+        {"sessionToken": first["sessionToken"], "code": current_totp_code(setup["secret"])},
+    )
     body = json.loads(second.body)
     assert second.status_code == 200
     assert "mfaRequired" not in body
@@ -74,14 +85,23 @@ def test_a_failed_profile_write_switches_cognito_mfa_back(client, token, monkeyp
 
     def fail_once(user_id, update):
         monkeypatch.setattr(repository, "update", real_update)
-        raise ClientError({"Error": {"Code": "InternalServerError", "Message": "boom"},
-                           "ResponseMetadata": {"HTTPStatusCode": 500}}, "UpdateItem")
+        raise ClientError(
+            {
+                "Error": {"Code": "InternalServerError", "Message": "boom"},
+                "ResponseMetadata": {"HTTPStatusCode": 500},
+            },
+            "UpdateItem",
+        )
 
     monkeypatch.setattr(repository, "update", fail_once)
-    response = post_json(client, "/auth/mfa/verify-setup",
-                         {"code": current_totp_code(setup["secret"])}, token)
+    response = post_json(
+        client, "/auth/mfa/verify-setup", {"code": current_totp_code(setup["secret"])}, token
+    )
     assert response.status_code == 503
-    login = json.loads(post_json(client, "/auth/login", {"email": "ada@example.com",
-                                                         "password": STRONG_PASSWORD}).body)
+    login = json.loads(
+        post_json(
+            client, "/auth/login", {"email": "ada@example.com", "password": STRONG_PASSWORD}
+        ).body
+    )
     assert "mfaRequired" not in login  # Cognito does not ask for a code
     assert login["user"]["mfaEnabled"] is False

@@ -6,15 +6,18 @@ from chalicelib.core.clock import parse_instant
 from chalicelib.core.local_time import LocalTime, instant_bound, period_key, start_of_period_key
 
 
-@pytest.mark.parametrize("day", [date(2026, 11, 26), date(2027, 1, 2), date(2026, 12, 28),
-                                 date(2024, 2, 29), date(2026, 1, 1)])
+@pytest.mark.parametrize(
+    "day",
+    [date(2026, 11, 26), date(2027, 1, 2), date(2026, 12, 28), date(2024, 2, 29), date(2026, 1, 1)],
+)
 @pytest.mark.parametrize("unit", ["day", "week", "month", "quarter", "year"])
 def test_a_period_key_leads_back_to_its_first_day(day, unit):
     start = start_of_period_key(period_key(day, unit), unit)
     assert start <= day
     assert period_key(start, unit) == period_key(day, unit)
-    assert start.toordinal() == 1 or period_key(date.fromordinal(start.toordinal() - 1),
-                                                unit) != period_key(day, unit)
+    assert start.toordinal() == 1 or period_key(
+        date.fromordinal(start.toordinal() - 1), unit
+    ) != period_key(day, unit)
 
 
 # The ends of the calendar: a bound or a day that lies beyond year 1 or 9999 once converted
@@ -28,10 +31,14 @@ LOS_ANGELES = LocalTime("America/Los_Angeles", day_start_hour=3)
 def test_bounds_at_the_ends_of_the_calendar_are_clamped(local):
     assert instant_bound("9999-12-31", local, end_of_day=True) <= "9999-12-31T23:59:59.999Z"
     assert instant_bound("0001-01-01", local, end_of_day=False) >= "0001-01-01T00:00:00.000Z"
-    assert instant_bound("0001-01-01T00:00:00+14:00", local, end_of_day=False
-                         ) == "0001-01-01T00:00:00.000Z"
-    assert instant_bound("9999-12-31T23:59:59-12:00", local, end_of_day=True
-                         ) == "9999-12-31T23:59:59.999Z"
+    assert (
+        instant_bound("0001-01-01T00:00:00+14:00", local, end_of_day=False)
+        == "0001-01-01T00:00:00.000Z"
+    )
+    assert (
+        instant_bound("9999-12-31T23:59:59-12:00", local, end_of_day=True)
+        == "9999-12-31T23:59:59.999Z"
+    )
 
 
 @pytest.mark.parametrize("local", [TOKYO, LOS_ANGELES])

@@ -29,17 +29,20 @@ def test_a_profile_is_created_once_and_read_back(repository):
 
 
 def test_an_update_sets_and_removes_paths_and_answers_the_new_profile(repository):
-    repository.create({**new_profile("u1", "ada@example.com", "Ada", "Lovelace"),
-                       "phoneNumber": "+14155550123"})
-    changed = repository.update("u1", UpdateBuilder()
-                                .set("firstName", value="Augusta")
-                                .set("preferences", "notifications", "push", value=True)
-                                .set("preferences", "units", value="imperial")
-                                .remove("phoneNumber"))
+    repository.create(
+        {**new_profile("u1", "ada@example.com", "Ada", "Lovelace"), "phoneNumber": "+14155550123"}
+    )
+    changed = repository.update(
+        "u1",
+        UpdateBuilder()
+        .set("firstName", value="Augusta")
+        .set("preferences", "notifications", "push", value=True)
+        .set("preferences", "units", value="imperial")
+        .remove("phoneNumber"),
+    )
     assert changed is not None
     assert changed["firstName"] == "Augusta"
-    assert changed["preferences"]["notifications"] == {"email": True, "push": True,
-                                                       "sms": False}
+    assert changed["preferences"]["notifications"] == {"email": True, "push": True, "sms": False}
     assert changed["preferences"]["units"] == "imperial"
     assert "phoneNumber" not in changed
     assert repository.get("u1") == changed
@@ -54,6 +57,7 @@ def test_an_update_through_a_missing_map_changes_nothing(repository):
     profile = new_profile("u1", "ada@example.com", "Ada", "Lovelace")
     repository.create(profile)
     with pytest.raises(Exception):  # noqa: B017, PT011 (DynamoDB's ClientError, the fake's ValueError)
-        repository.update("u1", UpdateBuilder().set("firstName", value="Augusta")
-                          .set("missing", "child", value=1))
+        repository.update(
+            "u1", UpdateBuilder().set("firstName", value="Augusta").set("missing", "child", value=1)
+        )
     assert repository.get("u1") == profile

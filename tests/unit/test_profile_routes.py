@@ -9,10 +9,24 @@ import pytest
 
 from tests.helpers import assert_envelope, get, put_json, signed_in_user
 
-PROFILE_FIELDS = {"userId", "email", "firstName", "lastName", "emailVerified", "mfaEnabled",
-                  "phoneNumber", "dateOfBirth", "timezone", "dayStartHour", "preferences",
-                  "encryptionEnabled", "encryptionSetupDate", "encryptionKeyId", "createdAt",
-                  "updatedAt"}
+PROFILE_FIELDS = {
+    "userId",
+    "email",
+    "firstName",
+    "lastName",
+    "emailVerified",
+    "mfaEnabled",
+    "phoneNumber",
+    "dateOfBirth",
+    "timezone",
+    "dayStartHour",
+    "preferences",
+    "encryptionEnabled",
+    "encryptionSetupDate",
+    "encryptionKeyId",
+    "createdAt",
+    "updatedAt",
+}
 
 
 @pytest.fixture
@@ -40,10 +54,15 @@ def test_profile_has_every_field_with_safe_defaults(client, token):
 
 
 def test_partial_update_changes_only_what_was_sent(client, token):
-    changes = {"firstName": "Augusta", "timezone": "Europe/London", "day_start_hour": 3,
-               "phoneNumber": "+447700900123", "dateOfBirth": "1990-12-10",
-               "preferences": {"units": "imperial", "notifications": {"push": True}},
-               "unknownField": "ignored"}
+    changes = {
+        "firstName": "Augusta",
+        "timezone": "Europe/London",
+        "day_start_hour": 3,
+        "phoneNumber": "+447700900123",
+        "dateOfBirth": "1990-12-10",
+        "preferences": {"units": "imperial", "notifications": {"push": True}},
+        "unknownField": "ignored",
+    }
     too_old = put_json(client, "/users/profile", {**changes, "dateOfBirth": "1815-12-10"}, token)
     assert too_old.status_code == 400  # born before 1900: nothing of it is written
     response = put_json(client, "/users/profile", changes, token)
@@ -60,23 +79,26 @@ def test_partial_update_changes_only_what_was_sent(client, token):
     assert json.loads(get(client, "/users/profile", token).body) == profile
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
-    ({"timezone": "../../etc/passwd"}, "timezone"),
-    ({"timezone": "localtime"}, "timezone"),
-    ({"timezone": "Factory"}, "timezone"),
-    ({"dayStartHour": 24}, "dayStartHour"),
-    ({"dayStartHour": "3"}, "dayStartHour"),
-    ({"dayStartHour": True}, "dayStartHour"),
-    ({"phoneNumber": "0123 456"}, "phoneNumber"),
-    ({"dateOfBirth": "2999-01-01"}, "dateOfBirth"),
-    ({"dateOfBirth": "not-a-date"}, "dateOfBirth"),
-    ({"firstName": None}, "firstName"),
-    ({"preferences": {"units": "furlongs"}}, "preferences.units"),
-    ({"preferences": {"language": "english"}}, "preferences.language"),
-    ({"preferences": {"notifications": {"sms": "yes"}}}, "preferences.notifications.sms"),
-    ({"preferences": {"fitnessGoals": ["x"] * 21}}, "preferences.fitnessGoals"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
+        ({"timezone": "../../etc/passwd"}, "timezone"),
+        ({"timezone": "localtime"}, "timezone"),
+        ({"timezone": "Factory"}, "timezone"),
+        ({"dayStartHour": 24}, "dayStartHour"),
+        ({"dayStartHour": "3"}, "dayStartHour"),
+        ({"dayStartHour": True}, "dayStartHour"),
+        ({"phoneNumber": "0123 456"}, "phoneNumber"),
+        ({"dateOfBirth": "2999-01-01"}, "dateOfBirth"),
+        ({"dateOfBirth": "not-a-date"}, "dateOfBirth"),
+        ({"firstName": None}, "firstName"),
+        ({"preferences": {"units": "furlongs"}}, "preferences.units"),
+        ({"preferences": {"language": "english"}}, "preferences.language"),
+        ({"preferences": {"notifications": {"sms": "yes"}}}, "preferences.notifications.sms"),
+        ({"preferences": {"fitnessGoals": ["x"] * 21}}, "preferences.fitnessGoals"),
+    ],
+)
 def test_bad_fields_are_400_and_change_nothing(client, aws, token, body, field):
     before = _stored(aws)
     response = put_json(client, "/users/profile", body, token)

@@ -21,16 +21,18 @@ GOALS = {
 }
 
 
-def _activity(moment: datetime, value: float, kind: str, timed: bool = True
-              ) -> dict[str, Any]:
+def _activity(moment: datetime, value: float, kind: str, timed: bool = True) -> dict[str, Any]:
     """An activity as the service makes it; one logged with a date alone is stamped at its
     local day's start and has no local hour."""
     day = BERLIN.local_date(moment)
     stamp = moment if timed else BERLIN.day_start(day)
-    return {"activityType": kind, "value": value,
-            "activityDate": stamp.isoformat().replace("+00:00", "Z"),
-            "localDate": day.isoformat(),
-            "localHour": BERLIN.local_hour(stamp) if timed else None}
+    return {
+        "activityType": kind,
+        "value": value,
+        "activityDate": stamp.isoformat().replace("+00:00", "Z"),
+        "localDate": day.isoformat(),
+        "localHour": BERLIN.local_hour(stamp) if timed else None,
+    }
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -38,9 +40,15 @@ def _activity(moment: datetime, value: float, kind: str, timed: bool = True
 def test_the_quick_path_equals_a_full_recomputation(pattern, seed):
     rng = random.Random(f"{pattern}-{seed}")
     now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-    goal = {"goalId": "g", "goalPattern": pattern, "status": "active",
-            "target": GOALS[pattern], "schedule": {"allowSkipDays": rng.randint(0, 2)},
-            "createdAt": "2026-11-18T10:00:00.000Z", "initialCurrentValue": None}
+    goal = {
+        "goalId": "g",
+        "goalPattern": pattern,
+        "status": "active",
+        "target": GOALS[pattern],
+        "schedule": {"allowSkipDays": rng.randint(0, 2)},
+        "createdAt": "2026-11-18T10:00:00.000Z",
+        "initialCurrentValue": None,
+    }
     days: dict[str, dict[str, Any]] = {}
     goal["progressState"] = recompute(goal, [], now, BERLIN).state
     quick_paths = 0
@@ -49,12 +57,11 @@ def test_the_quick_path_equals_a_full_recomputation(pattern, seed):
         backdated = rng.random() < 0.15
         moment = now - timedelta(days=rng.randint(1, 5)) if backdated else now
         kind = rng.choice(["progress", "progress", "completed", "partial", "skipped"])
-        activity = _activity(moment, float(rng.choice([0, 1, 2.5, 40, 80, 150])), kind,
-                             timed=rng.random() < 0.8)
-        before = days.get(activity["localDate"]) or agg.empty_day(
-            BERLIN.local_date(moment))
-        days[activity["localDate"]] = agg.add_activity(before, activity,
-                                                       activity["localHour"])
+        activity = _activity(
+            moment, float(rng.choice([0, 1, 2.5, 40, 80, 150])), kind, timed=rng.random() < 0.8
+        )
+        before = days.get(activity["localDate"]) or agg.empty_day(BERLIN.local_date(moment))
+        days[activity["localDate"]] = agg.add_activity(before, activity, activity["localHour"])
         full = recompute(goal, list(days.values()), now, BERLIN).state
         quick = logged_today(goal, activity, now, BERLIN)
         if backdated:
@@ -65,7 +72,8 @@ def test_the_quick_path_equals_a_full_recomputation(pattern, seed):
             assert day == days[activity["localDate"]]
             # The sampled values are exact in binary floating point, so equality is exact too.
             for later in (now, now + timedelta(days=2, hours=5)):
-                assert current_progress({**goal, "progressState": state}, later, BERLIN) == \
-                    current_progress({**goal, "progressState": full}, later, BERLIN)
+                assert current_progress(
+                    {**goal, "progressState": state}, later, BERLIN
+                ) == current_progress({**goal, "progressState": full}, later, BERLIN)
         goal["progressState"] = full
     assert quick_paths > 20

@@ -12,8 +12,13 @@ def test_profile_write_failure_removes_the_cognito_user(client, aws, monkeypatch
     repository = wiring.auth()._profiles
 
     def failing_create(profile):
-        raise ClientError({"Error": {"Code": "InternalServerError", "Message": "boom"},
-                           "ResponseMetadata": {"HTTPStatusCode": 500}}, "PutItem")
+        raise ClientError(
+            {
+                "Error": {"Code": "InternalServerError", "Message": "boom"},
+                "ResponseMetadata": {"HTTPStatusCode": 500},
+            },
+            "PutItem",
+        )
 
     monkeypatch.setattr(repository, "create", failing_create)
     response = post_json(client, "/auth/register", new_user())
@@ -27,9 +32,15 @@ def test_profile_write_failure_removes_the_cognito_user(client, aws, monkeypatch
 def test_after_a_failed_registration_the_email_can_register_again(client, aws, monkeypatch):
     repository = wiring.auth()._profiles
     with monkeypatch.context() as patch:
-        patch.setattr(repository, "create", lambda profile: (_ for _ in ()).throw(
-            ClientError({"Error": {"Code": "ValidationException", "Message": "boom"}},
-                        "PutItem")))
+        patch.setattr(
+            repository,
+            "create",
+            lambda profile: (_ for _ in ()).throw(
+                ClientError(
+                    {"Error": {"Code": "ValidationException", "Message": "boom"}}, "PutItem"
+                )
+            ),
+        )
         assert post_json(client, "/auth/register", new_user()).status_code == 500
     assert post_json(client, "/auth/register", new_user()).status_code == 201
 

@@ -7,8 +7,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = sorted({*ROOT.glob("chalicelib/*/service.py"), *ROOT.glob("chalicelib/*/*_service.py"),
-                   ROOT / "chalicelib" / "goals" / "activities.py"})
+SERVICES = sorted(
+    {
+        *ROOT.glob("chalicelib/*/service.py"),
+        *ROOT.glob("chalicelib/*/*_service.py"),
+        ROOT / "chalicelib" / "goals" / "activities.py",
+    }
+)
 
 
 def _http_in(path: Path) -> list[str]:
@@ -16,10 +21,16 @@ def _http_in(path: Path) -> list[str]:
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
             arguments = [*node.args.args, *node.args.kwonlyargs]
-            found += [f"{node.name}({argument.arg})" for argument in arguments
-                      if argument.arg == "body" or argument.arg.endswith("_header")]
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in {
-                "parse", "key_from"}:
+            found += [
+                f"{node.name}({argument.arg})"
+                for argument in arguments
+                if argument.arg == "body" or argument.arg.endswith("_header")
+            ]
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in {"parse", "key_from"}
+        ):
             found.append(f"line {node.lineno}: {node.func.id}()")
     return found
 

@@ -21,6 +21,9 @@ def test_no_test_imports_a_conftest_or_another_test_module():
         f"{path.relative_to(ROOT)} imports {module}"
         for path in (ROOT / "tests").rglob("*.py")
         for module in _imported_modules(path)
-        if module.startswith("tests.") and (module.rsplit(".", 1)[-1] == "conftest"
-                                            or module.rsplit(".", 1)[-1].startswith("test_")))
+        if module.startswith("tests.")
+        and (
+            module.rsplit(".", 1)[-1] == "conftest" or module.rsplit(".", 1)[-1].startswith("test_")
+        )
+    )
     assert offending == []

@@ -12,10 +12,16 @@ from chalicelib.core import identity
 from chalicelib.core.config import Settings
 from chalicelib.core.errors import ServiceUnavailable, Unauthorized
 
-SETTINGS = Settings(environment="local", table_name="t", region="us-east-1",
-                    user_pool_id="us-east-1_pool", client_id="web-client",
-                    cors_allow_origins=("*",), cognito_endpoint="http://127.0.0.1:1",
-                    dev_tools_enabled=False)
+SETTINGS = Settings(
+    environment="local",
+    table_name="t",
+    region="us-east-1",
+    user_pool_id="us-east-1_pool",
+    client_id="web-client",
+    cors_allow_origins=("*",),
+    cognito_endpoint="http://127.0.0.1:1",
+    dev_tools_enabled=False,
+)
 POOL_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
@@ -27,9 +33,16 @@ def _jwks(key=POOL_KEY, kid="pool-key"):
 
 def _token(key=POOL_KEY, kid="pool-key", **overrides):
     now = int(time.time())
-    claims = {"sub": "user-1", "iss": SETTINGS.token_issuer, "client_id": "web-client",
-              "token_use": "access", "scope": identity.ACCESS_TOKEN_SCOPE, "iat": now,
-              "exp": now + 600, **overrides}
+    claims = {
+        "sub": "user-1",
+        "iss": SETTINGS.token_issuer,
+        "client_id": "web-client",
+        "token_use": "access",
+        "scope": identity.ACCESS_TOKEN_SCOPE,
+        "iat": now,
+        "exp": now + 600,
+        **overrides,
+    }
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
 
 
@@ -69,15 +82,18 @@ def test_an_expired_token_is_token_expired(keys):
     assert caught.value.status == 401
 
 
-@pytest.mark.parametrize("token", [
-    pytest.param(_token(key=OTHER_KEY), id="forged-signature"),
-    pytest.param(_token(iss="https://cognito-idp.us-east-1.amazonaws.com/other"), id="issuer"),
-    pytest.param(_token(client_id="another-client"), id="client"),
-    pytest.param(_token(token_use="id"), id="id-token"),
-    pytest.param(_token(kid="unknown-key"), id="unknown-key"),
-    pytest.param("not-a-jwt", id="garbage"),
-    pytest.param(jwt.encode({"sub": "user-1"}, key="", algorithm="none"), id="alg-none"),
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        pytest.param(_token(key=OTHER_KEY), id="forged-signature"),
+        pytest.param(_token(iss="https://cognito-idp.us-east-1.amazonaws.com/other"), id="issuer"),
+        pytest.param(_token(client_id="another-client"), id="client"),
+        pytest.param(_token(token_use="id"), id="id-token"),
+        pytest.param(_token(kid="unknown-key"), id="unknown-key"),
+        pytest.param("not-a-jwt", id="garbage"),
+        pytest.param(jwt.encode({"sub": "user-1"}, key="", algorithm="none"), id="alg-none"),
+    ],
+)
 def test_bad_tokens_are_refused(keys, token):
     with pytest.raises(Unauthorized) as caught:
         identity.verify_access_token(token, SETTINGS, keys)
@@ -115,10 +131,10 @@ def test_missing_or_malformed_authorization_header(header):
 
 
 def test_api_gateway_string_claims_are_normalised():
-    claims = identity.normalise_claims({"sub": "u", "email_verified": "true", "exp": "1700000000",
-                                        "token_use": "access"})
-    assert claims == {"sub": "u", "email_verified": True, "exp": 1700000000,
-                      "token_use": "access"}
+    claims = identity.normalise_claims(
+        {"sub": "u", "email_verified": "true", "exp": "1700000000", "token_use": "access"}
+    )
+    assert claims == {"sub": "u", "email_verified": True, "exp": 1700000000, "token_use": "access"}
 
 
 def test_in_lambda_the_gateway_claims_are_trusted(monkeypatch):

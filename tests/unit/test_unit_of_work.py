@@ -32,14 +32,18 @@ def _writes_outside_the_unit_of_work(path: Path) -> list[str]:
             found.append(f"line {node.lineno}: TransactionCancelled")
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ExceptHandler) and "TransactionCancelled" in ast.unparse(
-                node.type or ast.Constant(None)):
+            node.type or ast.Constant(None)
+        ):
             found.append(f"line {node.lineno}: decodes a cancelled transaction")
     return found
 
 
-@pytest.mark.parametrize("path", [path for path in sorted((ROOT / "chalicelib").rglob("*.py"))
-                                  if path.parent.name != "core"]
-                         + [ROOT / "app.py"], ids=lambda path: str(path.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path",
+    [path for path in sorted((ROOT / "chalicelib").rglob("*.py")) if path.parent.name != "core"]
+    + [ROOT / "app.py"],
+    ids=lambda path: str(path.relative_to(ROOT)),
+)
 def test_no_domain_commits_outside_the_unit_of_work(path: Path):
     assert _writes_outside_the_unit_of_work(path) == []
 
@@ -57,6 +61,7 @@ def _fake_commit(staged: _Staged):
         staged.commits += 1
         if staged.failures:
             raise TransactionCancelled(staged.failures.pop(0), ["ConditionalCheckFailed"])
+
     return commit
 
 
