@@ -6,7 +6,7 @@ import tomllib
 
 import yaml
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def _ruff_lint_settings() -> dict:
@@ -29,3 +29,9 @@ def test_the_pre_commit_hooks_run_the_ruff_that_make_lint_runs():
     [ruff] = [repo for repo in config["repos"] if repo["repo"].endswith("/ruff-pre-commit")]
     assert ruff["rev"] == f"v{pinned}"
     assert [hook["id"] for hook in ruff["hooks"]] == ["ruff-check", "ruff-format"]
+
+
+def test_make_lint_checks_the_format_too():
+    recipe = re.search(r"^lint:.*\n((?:\t.*\n)+)", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert recipe is not None
+    assert "ruff format --check ." in recipe.group(1)
