@@ -17,7 +17,7 @@ import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Authorizer, Chalice, ChaliceViewError, Request, Response
 
@@ -27,7 +27,9 @@ from chalicelib.core.config import get_settings
 from chalicelib.core.idempotency import IdempotencyKey, key_from
 from chalicelib.core.identity import Caller, caller_from
 from chalicelib.core.logging import logger
-from chalicelib.core.validation import WireModel, parse
+
+if TYPE_CHECKING:  # pydantic is imported with the first body parsed, not at cold start
+    from chalicelib.core.validation import WireModel
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Unknown paths up to this depth answer 404 in the envelope everywhere; deployed, API Gateway's
@@ -94,11 +96,15 @@ class ApiRequest:
 
     def body[M: WireModel](self, model: type[M]) -> M:
         """The JSON body as the command `model` (400 with every field error)."""
+        from chalicelib.core.validation import parse
+
         return parse(model, self.json())
 
     def creation[M: WireModel](self, model: type[M], route: str) -> tuple[M, IdempotencyKey | None]:
         """A create's command, and its `Idempotency-Key` bound to this caller, route and body
         (the body is checked first, as the key's fingerprint is of the body sent)."""
+        from chalicelib.core.validation import parse
+
         body = self.json()
         command = parse(model, body)
         return command, key_from(self.header("idempotency-key"), self.user_id, route, body)
