@@ -28,7 +28,8 @@ from chalicelib.journal.keys import (
     share_key,
     stats_key,
 )
-from chalicelib.users.repository import PROFILE_SK
+from chalicelib.users.profile import Profile
+from chalicelib.users.repository import PROFILE_SK, profile_of
 
 # BatchGetItem takes at most this many keys per request.
 BATCH_GET_KEYS = 100
@@ -38,7 +39,7 @@ BATCH_GET_KEYS = 100
 class JournalContext:
     """What a write reads first, in one request."""
 
-    profile: dict[str, Any] | None
+    profile: Profile | None
     entry: dict[str, Any] | None
     goals: dict[str, dict[str, Any]]
     idempotency_record: dict[str, Any] | None
@@ -69,7 +70,7 @@ class JournalRepository:
         found = {item["SK"]: item for item in dynamo.batch_get(keys)}
         entry = found.get(f"{ENTRY_PREFIX}{entry_id}") if entry_id else None
         return JournalContext(
-            profile=found.get(PROFILE_SK),
+            profile=profile_of(found[PROFILE_SK]) if PROFILE_SK in found else None,
             entry=dynamo.without_keys(entry) if entry else None,
             goals={
                 item["goalId"]: dynamo.without_keys(item)
@@ -80,8 +81,9 @@ class JournalRepository:
             stats=dynamo.without_keys(found[STATS_SK]) if STATS_SK in found else None,
         )
 
-    def profile(self, user_id: str) -> dict[str, Any] | None:
-        return dynamo.get_item({"PK": dynamo.user_pk(user_id), "SK": PROFILE_SK})
+    def profile(self, user_id: str) -> Profile | None:
+        item = dynamo.get_item({"PK": dynamo.user_pk(user_id), "SK": PROFILE_SK})
+        return None if item is None else profile_of(item)
 
     def get(self, user_id: str, entry_id: str) -> dict[str, Any] | None:
         if not could_be_issued(entry_id):

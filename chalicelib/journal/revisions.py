@@ -11,13 +11,14 @@ from chalicelib.core.ids import uuid7
 from chalicelib.core.local_time import LocalTime
 from chalicelib.journal import sharing, text
 from chalicelib.journal.models import entry_errors
+from chalicelib.users.profile import Profile
 
 
 def revised_entry(
     user_id: str,
     fields: dict[str, Any],
     old: dict[str, Any] | None,
-    profile: dict[str, Any] | None,
+    profile: Profile | None,
     goals: dict[str, dict[str, Any]],
     now: datetime,
     local: LocalTime,

@@ -15,6 +15,7 @@ from chalicelib.core.local_time import LocalTime, instant_bound, local_time_of
 from chalicelib.journal import sharing, text
 from chalicelib.journal.presenter import present_listed
 from chalicelib.journal.repository import JournalRepository
+from chalicelib.users.profile import Profile
 
 FILTERS = ("owned", "all", "shared-with-me", "shared-by-me")
 SEARCH_PARAMETERS = ("goalId", "tag", "mood", "template", "from", "to", "q")
@@ -68,7 +69,7 @@ def _matching(
 
 
 def _candidates(
-    entries: JournalRepository, user_id: str, chosen: str, profile: dict[str, Any] | None
+    entries: JournalRepository, user_id: str, chosen: str, profile: Profile | None
 ) -> list[dict[str, Any]]:
     """The entries `filter` names, before the search parameters."""
     found: list[dict[str, Any]] = []

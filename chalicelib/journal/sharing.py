@@ -21,6 +21,7 @@ from typing import Any
 from chalicelib.core import errors
 from chalicelib.core.dynamo import MAX_TRANSACTION_ITEMS, Transaction
 from chalicelib.journal.repository import JournalRepository
+from chalicelib.users.profile import Profile
 
 # Set on an entry read through a share: the reader's address (marks it for the reduced view).
 RECEIVED_BY = "receivedBy"
@@ -42,16 +43,16 @@ VISIBLE_FIELDS = (
 )
 
 
-def email_of(profile: dict[str, Any] | None) -> str | None:
-    email = (profile or {}).get("email")
-    return email.strip().lower() if isinstance(email, str) and email.strip() else None
+def email_of(profile: Profile | None) -> str | None:
+    email = profile.email if profile is not None else None
+    return email.strip().lower() if email and email.strip() else None
 
 
 def recipients(entry: dict[str, Any] | None) -> set[str]:
     return set(entry["sharedWith"]) if entry and entry["isShared"] else set()
 
 
-def without_owner(shared_with: list[str], owner: dict[str, Any] | None) -> list[str]:
+def without_owner(shared_with: list[str], owner: Profile | None) -> list[str]:
     """Sharing with yourself shares nothing: the owner's own address is dropped, so the entry
     never comes back to its author as a share."""
     own = email_of(owner)
@@ -63,7 +64,7 @@ def stage(
     repository: JournalRepository,
     old: dict[str, Any] | None,
     new: dict[str, Any] | None,
-    owner: dict[str, Any] | None,
+    owner: Profile | None,
 ) -> None:
     """Add the pointers of new recipients and remove those of former ones, as the last items
     of `tx`. Recipients who stay need no write. Refused (422) before anything is written when
@@ -90,19 +91,17 @@ def stage(
         repository.put_share(tx, email, pointer)
 
 
-def _shared_by(owner: dict[str, Any] | None) -> dict[str, str | None] | None:
+def _shared_by(owner: Profile | None) -> dict[str, str | None] | None:
     """Who shared, from the owner's profile the write has already read."""
     if owner is None:
         return None
     name = " ".join(
-        part.strip()
-        for part in (owner.get("firstName"), owner.get("lastName"))
-        if isinstance(part, str) and part.strip()
+        part.strip() for part in (owner.first_name, owner.last_name) if part and part.strip()
     )
     return {"email": email_of(owner), "name": name or None}
 
 
-def received(repository: JournalRepository, reader: dict[str, Any] | None) -> list[dict[str, Any]]:
+def received(repository: JournalRepository, reader: Profile | None) -> list[dict[str, Any]]:
     """The entries shared with the reader, as stored, marked with `RECEIVED_BY`; only those
     whose entry still names the reader. Goal links are cleared: they are the owner's goals, so
     a recipient's goal filter never matches them."""
