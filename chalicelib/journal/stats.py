@@ -24,6 +24,7 @@ from typing import Any
 
 from chalicelib.core import errors
 from chalicelib.core.local_time import period_start
+from chalicelib.journal.entry import JournalEntry
 
 TOP_TAGS = 10
 MAX_ENTRIES = 10_000
@@ -34,25 +35,25 @@ MAX_DISTINCT = {"tag#": 1_000, "mood#": 100, "goal#": 500}
 _COUNTER_PREFIXES = (DAY, "template#", "mood#", "tag#", "goal#")
 
 
-def _counters(entry: dict[str, Any] | None) -> Counter[str]:
+def _counters(entry: JournalEntry | None) -> Counter[str]:
     if entry is None:
         return Counter()
     counts: Counter[str] = Counter(
         {
             "totalEntries": 1,
-            "totalWords": entry["wordCount"],
-            f"day#{entry['localDate']}": 1,
-            f"template#{entry['template']}": 1,
+            "totalWords": entry.word_count or 0,
+            f"day#{entry.local_date}": 1,
+            f"template#{entry.template}": 1,
         }
     )
-    if entry.get("mood"):
-        counts[f"mood#{entry['mood']}"] += 1
-    counts.update(f"tag#{tag}" for tag in entry["tags"])
-    counts.update(f"goal#{goal_id}" for goal_id in entry["linkedGoalIds"])
+    if entry.mood:
+        counts[f"mood#{entry.mood}"] += 1
+    counts.update(f"tag#{tag}" for tag in entry.tags)
+    counts.update(f"goal#{goal_id}" for goal_id in entry.linked_goal_ids)
     return counts
 
 
-def counter_changes(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, int]:
+def counter_changes(old: JournalEntry | None, new: JournalEntry | None) -> dict[str, int]:
     """What each counter gains (or loses) when `old` becomes `new` (None: absent)."""
     before, after = _counters(old), _counters(new)
     return {

@@ -5,6 +5,7 @@ write plan the repository commits, and the items are measured as DynamoDB sizes 
 import json
 import random
 from collections import Counter
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 
 from chalicelib.core.errors import BusinessRuleViolation
 from chalicelib.journal import stats
+from chalicelib.journal.entry import JournalEntry
 from tests.helpers import assert_envelope, get, post_json, put_json, signed_in_user
 
 DYNAMODB_ITEM_LIMIT = 400 * 1024
@@ -61,7 +63,7 @@ def apply(
 
 
 def write(
-    items: dict[str, dict[str, Any]], old: dict[str, Any] | None, new: dict[str, Any] | None
+    items: dict[str, dict[str, Any]], old: JournalEntry | None, new: JournalEntry | None
 ) -> bool:
     """The repository's stats write; False when it is refused (and nothing changes)."""
     changes = stats.counter_changes(old, new)
@@ -74,21 +76,28 @@ def write(
     return True
 
 
-def entry(day: date, tags: list[str], mood: str, goals: list[str]) -> dict[str, Any]:
-    return {
-        "wordCount": 120,
-        "localDate": day.isoformat(),
-        "template": "daily_reflection",
-        "mood": mood,
-        "tags": tags,
-        "linkedGoalIds": goals,
-    }
+def entry(day: date, tags: list[str], mood: str, goals: list[str]) -> JournalEntry:
+    return JournalEntry(
+        entry_id="e",
+        user_id="u",
+        title="t",
+        content="c",
+        created_at=f"{day.isoformat()}T12:00:00.000Z",
+        updated_at=f"{day.isoformat()}T12:00:00.000Z",
+        version=1,
+        word_count=120,
+        local_date=day.isoformat(),
+        template="daily_reflection",
+        mood=mood,
+        tags=tuple(tags),
+        linked_goal_ids=tuple(goals),
+    )
 
 
 def test_ten_years_of_daily_journaling_keeps_every_stats_item_small():
     chance = random.Random(10)
     items: dict[str, dict[str, Any]] = {}
-    live: list[dict[str, Any]] = []
+    live: list[JournalEntry] = []
     day = date(2026, 1, 1)
     refused = 0
 
@@ -115,11 +124,11 @@ def test_ten_years_of_daily_journaling_keeps_every_stats_item_small():
             refused += 1
         for _ in range(2):  # retag an older entry, its mood too
             index = chance.randrange(len(live))
-            retagged = {
-                **live[index],
-                "tags": [tag(number) for _ in range(chance.randrange(21))],
-                "mood": mood(number),
-            }
+            retagged = replace(
+                live[index],
+                tags=tuple(tag(number) for _ in range(chance.randrange(21))),
+                mood=mood(number),
+            )
             if write(items, live[index], retagged):
                 live[index] = retagged
             else:
