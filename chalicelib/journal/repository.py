@@ -29,11 +29,35 @@ from chalicelib.journal.keys import (
     share_key,
     stats_key,
 )
+from chalicelib.journal.stats import JournalStats
 from chalicelib.users.profile import Profile
 from chalicelib.users.repository import PROFILE_SK, profile_of
 
 # BatchGetItem takes at most this many keys per request.
 BATCH_GET_KEYS = 100
+
+
+def stats_of(item: dict[str, Any]) -> JournalStats:
+    """The stats a stats item holds (the main item, or a month item's day counters). Day
+    counters still on the main item from before month items read like any other."""
+    return JournalStats(
+        total_entries=int(item.get("totalEntries", 0)),
+        total_words=int(item.get("totalWords", 0)),
+        counters={
+            name: int(value)
+            for name, value in item.items()
+            if name.startswith(journal_stats.COUNTER_PREFIXES)
+        },
+        template_used={
+            name.removeprefix(journal_stats.TEMPLATE_USED): str(value)
+            for name, value in item.items()
+            if name.startswith(journal_stats.TEMPLATE_USED)
+        },
+        completed_goals=frozenset(item.get(COMPLETED_GOALS) or ()),
+        timezone=_optional_text(item, "timezone"),
+        day_start_hour=int(item.get("dayStartHour") or 0),
+        last_entry_at=_optional_text(item, "lastEntryAt"),
+    )
 
 
 def entry_item(entry: JournalEntry) -> dict[str, Any]:
@@ -124,7 +148,7 @@ class JournalContext:
     entry: JournalEntry | None
     goals: dict[str, dict[str, Any]]
     idempotency_record: dict[str, Any] | None
-    stats: dict[str, Any] | None  # the main stats item, whose counters the write changes
+    stats: JournalStats | None  # the main stats item, whose counters the write changes
 
 
 class JournalRepository:
@@ -159,7 +183,7 @@ class JournalRepository:
                 if sk.startswith("GOAL#")
             },
             idempotency_record=found.get(idempotency.item_key["SK"]) if idempotency else None,
-            stats=dynamo.without_keys(found[STATS_SK]) if STATS_SK in found else None,
+            stats=stats_of(found[STATS_SK]) if STATS_SK in found else None,
         )
 
     def profile(self, user_id: str) -> Profile | None:
@@ -172,11 +196,11 @@ class JournalRepository:
         item = dynamo.get_item(entry_key(user_id, entry_id))
         return None if item is None else entry_of(item)
 
-    def stats(self, user_id: str) -> dict[str, Any]:
+    def stats(self, user_id: str) -> JournalStats:
         """The main stats item with every month's day counters, in one Query (about 0.6 KB a
         month of history: ten years add about 18 RCU to the main item's own size)."""
         return journal_stats.merged(
-            dynamo.without_keys(item)
+            stats_of(item)
             for item in dynamo.query_all(
                 KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
                 ExpressionAttributeValues=dynamo.serialize(
@@ -210,7 +234,7 @@ class JournalRepository:
         ]
         return max(instants, default=None)
 
-    def newest(self, user_id: str, count: int) -> tuple[dict[str, Any] | None, list[JournalEntry]]:
+    def newest(self, user_id: str, count: int) -> tuple[JournalStats | None, list[JournalEntry]]:
         """The stats item and the `count` newest entries, in one Query: read backwards, the
         stats key (`JOURNALSTATS`) sorts just after every `JOURNAL#` key."""
         page = dynamo.client().query(
@@ -226,7 +250,7 @@ class JournalRepository:
         items = [dynamo.deserialize(item) for item in page.get("Items", [])]
         stats = next((item for item in items if item["SK"] == STATS_SK), None)
         entries = [entry_of(item) for item in items if item["SK"] != STATS_SK]
-        return (dynamo.without_keys(stats) if stats else None), entries[:count]
+        return (stats_of(stats) if stats else None), entries[:count]
 
     def all_entries(self, user_id: str) -> list[JournalEntry]:
         return [
@@ -297,7 +321,7 @@ class JournalRepository:
         self,
         tx: Transaction,
         user_id: str,
-        current: dict[str, Any] | None,
+        current: JournalStats | None,
         old: JournalEntry | None,
         new: JournalEntry | None,
         template_used: tuple[str, str] | None,
@@ -319,7 +343,7 @@ class JournalRepository:
                 "journal-stats", key, condition=f"{stats.name(name)} = {stats.value(expected)}"
             )
         if template_used:
-            stats.set(f"templateUsed#{template_used[0]}", value=template_used[1])
+            stats.set(f"{journal_stats.TEMPLATE_USED}{template_used[0]}", value=template_used[1])
         stats.set("timezone", value=local[0]).set("dayStartHour", value=local[1])
         if old is None:
             total, limit = stats.name("totalEntries"), stats.value(journal_stats.MAX_ENTRIES)
@@ -328,7 +352,7 @@ class JournalRepository:
                 key,
                 condition=f"attribute_not_exists({total}) OR {total} < {limit}",
             )
-        self._change_latest(tx, user_id, current or {}, old, new)
+        self._change_latest(tx, user_id, current or journal_stats.NO_STATS, old, new)
         for month, change in planned.months.items():
             month_stats = tx.updating("journal-stats-month", month_stats_key(user_id, month))
             for name, amount in change.adds.items():
@@ -349,16 +373,16 @@ class JournalRepository:
         self,
         tx: Transaction,
         user_id: str,
-        current: dict[str, Any],
+        current: JournalStats,
         old: JournalEntry | None,
         new: JournalEntry | None,
     ) -> None:
         """Keep `lastEntryAt`, the newest entry's `createdAt`, conditioned on the value read."""
-        read = current.get("lastEntryAt")
+        read = current.last_entry_at
         if old is None and new is not None and (read is None or new.created_at > read):
             latest: str | None = new.created_at
         elif new is None and old is not None and read is not None and old.created_at == read:
-            others = int(current.get("totalEntries", 0)) > 1
+            others = current.total_entries > 1
             latest = self._newest_other(user_id, old.entry_id) if others else None
         else:
             return

@@ -35,7 +35,7 @@ def list_entries(
     searching = any(query.get(name) for name in SEARCH_PARAMETERS)
     if chosen == "owned" and not searching:
         stats, newest = entries.newest(user_id, page.offset + page.limit)
-        total = int((stats or {}).get("totalEntries", 0))
+        total = stats.total_entries if stats else 0
         shown: Sequence[JournalEntry | ReceivedEntry] = newest[page.offset :]
     else:
         matching = _matching(entries, user_id, chosen, query, timezone_header)
