@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo, available_timezones
 
 from chalicelib.core.clock import EARLIEST, LATEST, in_utc, to_iso
@@ -123,11 +123,25 @@ def start_of_period_key(key: str, unit: PeriodUnit) -> date:
     return date(int(key), 1, 1)
 
 
+class ClockSettings(Protocol):
+    """What a typed entity holding a user's clock settings (a profile, the journal's stats)
+    offers."""
+
+    @property
+    def timezone(self) -> str | None: ...
+
+    @property
+    def day_start_hour(self) -> int: ...
+
+
 def local_time_of(
-    settings: Mapping[str, Any] | None, timezone_header: str | None = None
+    settings: Mapping[str, Any] | ClockSettings | None, timezone_header: str | None = None
 ) -> LocalTime:
     """A user's clock from `settings` (a profile, or what a goal or the journal stored at its
-    last write), with an `X-Timezone` header overriding the zone for one request."""
+    last write: an item or a typed entity), with an `X-Timezone` header overriding the zone
+    for one request."""
+    if settings is not None and not isinstance(settings, Mapping):
+        settings = {"timezone": settings.timezone, "dayStartHour": settings.day_start_hour}
     settings = settings or {}
     timezone = settings.get("timezone") or "UTC"
     if timezone_header:

@@ -6,36 +6,48 @@ changed or removed in the entry's own transaction through the goals' own staging
 activities. The entry owns that activity: the activity routes refuse to change it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.local_time import LocalTime
 from chalicelib.goals.links import ENTRY_LINK, GoalLinks
+from chalicelib.journal.entry import GoalProgress, JournalEntry
 
 
 def stage_goal_links(
     tx: Transaction,
     links: GoalLinks,
     user_id: str,
-    old: dict[str, Any] | None,
-    new: dict[str, Any] | None,
+    old: JournalEntry | None,
+    new: JournalEntry | None,
     goals: dict[str, dict[str, Any]],
     local: LocalTime,
     now: datetime,
-) -> None:
+) -> JournalEntry | None:
     """Log, change or remove the activity behind each goalProgress value of `old` -> `new`
-    (None: absent), recording the new activity ids on `new`'s values."""
-    before = {item["goalId"]: item for item in (old or {}).get("goalProgress") or []}
-    after = {item["goalId"]: item for item in (new or {}).get("goalProgress") or []}
-    entry_id = (new or old or {}).get("entryId")
-    staging = _Staging(tx, links, user_id, local, now)
-    for goal_id in before.keys() | after.keys():
+    (None: absent); `new` with the ids of the activities its values now stand for."""
+    before = {value.goal_id: value for value in old.goal_progress} if old else {}
+    entry = new or old
+    if entry is None:
+        return None
+    staging = _Staging(tx, links, user_id, local, now, entry.entry_id)
+    after = {value.goal_id for value in new.goal_progress} if new else set()
+    for goal_id in before.keys() - after:
         goal = goals.get(goal_id)
+        if goal is not None:  # a goal that is gone has nothing left to keep in step
+            staging.one(goal, before[goal_id], None)
+    if new is None:
+        return None
+    kept = []
+    for value in new.goal_progress:
+        goal = goals.get(value.goal_id)
         if goal is None:
-            continue  # the goal itself is gone: nothing left to keep in step
-        staging.one(goal, entry_id, before.get(goal_id), after.get(goal_id))
+            kept.append(value)
+        else:
+            kept.append(staging.one(goal, before.get(value.goal_id), value) or value)
+    return replace(new, goal_progress=tuple(kept))
 
 
 @dataclass(frozen=True)
@@ -47,63 +59,65 @@ class _Staging:
     user_id: str
     local: LocalTime
     now: datetime
+    entry_id: str
 
     def one(
         self,
         goal: dict[str, Any],
-        entry_id: str | None,
-        previous: dict[str, Any] | None,
-        current: dict[str, Any] | None,
-    ) -> None:
+        previous: GoalProgress | None,
+        current: GoalProgress | None,
+    ) -> GoalProgress | None:
         """Keep the activity behind one goal's value in step: `previous` was stored, `current`
-        is wanted (None: absent)."""
-        fields = _activity_fields(current, entry_id)
-        activity_id = (previous or {}).get("activityId")
+        is wanted (None: absent); `current` with the id of the activity it now stands for."""
+        fields = _activity_fields(current, self.entry_id)
+        activity_id = previous.activity_id if previous else None
         existing = (
             self.links.linked_activity(self.user_id, goal["goalId"], activity_id)
             if activity_id
             else None
         )
         if existing is not None:
-            self._change(goal, existing, fields, current)
-        elif current is not None:
+            return self._change(goal, existing, fields, current)
+        if current is not None:
             # A new link, or one whose activity is gone (the activity routes could delete it
             # before entries owned their activities): log it (again).
-            self._log(goal, fields, current)
+            return self._log(goal, fields, current)
+        return None
 
     def _change(
         self,
         goal: dict[str, Any],
         existing: dict[str, Any],
         fields: dict[str, Any],
-        current: dict[str, Any] | None,
-    ) -> None:
+        current: GoalProgress | None,
+    ) -> GoalProgress | None:
         """Change or (when the value is gone) remove the activity the entry logged before."""
         if fields["value"] is None:
             self.links.stage_change(
                 self.tx, self.user_id, goal, existing, None, self.local, self.now
             )
-            if current is not None:
-                current["activityId"] = None
-        elif not _same_activity(existing, fields):
+            return replace(current, activity_id=None) if current is not None else None
+        if not _same_activity(existing, fields):
             self.links.stage_change(
                 self.tx, self.user_id, goal, existing, fields, self.local, self.now
             )
+        return current
 
-    def _log(self, goal: dict[str, Any], fields: dict[str, Any], current: dict[str, Any]) -> None:
-        current["activityId"] = None
-        if fields["value"] is not None:
-            logged = self.links.stage_log(self.tx, self.user_id, goal, fields, self.local, self.now)
-            current["activityId"] = logged["activityId"]
+    def _log(
+        self, goal: dict[str, Any], fields: dict[str, Any], current: GoalProgress
+    ) -> GoalProgress:
+        if fields["value"] is None:
+            return replace(current, activity_id=None)
+        logged = self.links.stage_log(self.tx, self.user_id, goal, fields, self.local, self.now)
+        return replace(current, activity_id=logged["activityId"])
 
 
-def _activity_fields(current: dict[str, Any] | None, entry_id: str | None) -> dict[str, Any]:
+def _activity_fields(current: GoalProgress | None, entry_id: str) -> dict[str, Any]:
     """The activity a goalProgress value stands for (its value is None when there is none)."""
-    wanted = current or {}
     return {
-        "value": wanted.get("progressValue"),
-        "activityType": "completed" if wanted.get("completed") else "progress",
-        "note": wanted.get("notes"),
+        "value": current.progress_value if current else None,
+        "activityType": "completed" if current and current.completed else "progress",
+        "note": current.notes if current else None,
         "source": "journal",
         "context": {ENTRY_LINK: entry_id},
     }

@@ -1,13 +1,14 @@
 """Request models and field rules of the journal routes (docs/api.md; the contract lists every
 field)."""
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StrictBool, StrictInt
+from pydantic import AfterValidator, Field, StrictBool, StrictInt, field_validator
 
 from chalicelib.core.errors import FieldError
 from chalicelib.core.fields import Number, not_blank
 from chalicelib.core.validation import WireModel
+from chalicelib.journal.entry import JournalEntry
 from chalicelib.users.models import normalise_email
 
 Template = Literal[
@@ -90,26 +91,46 @@ class EntryFields(WireModel):
         | None
     ) = None
 
+    @field_validator(
+        "title",
+        "content",
+        "template",
+        "tags",
+        "linked_goal_ids",
+        "goal_progress",
+        "is_encrypted",
+        "is_shared",
+        "shared_with",
+        mode="before",
+    )
+    @classmethod
+    def _not_cleared(cls, value: object) -> object:
+        # Runs only for fields that were sent, so None here is an explicit null: an entry
+        # always has these (leave one out to keep it as it is).
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
+
 
 class EntryCreate(EntryFields):
     title: EntryTitle
     content: Content
 
 
-def entry_errors(entry: dict[str, Any]) -> list[FieldError]:
+def entry_errors(entry: JournalEntry) -> list[FieldError]:
     """Rules across fields, checked on the whole (merged) entry before anything is written."""
     errors: list[FieldError] = []
-    if entry["isEncrypted"]:
-        if entry.get("wordCount") is None:
+    if entry.is_encrypted:
+        if entry.word_count is None:
             errors.append(FieldError("wordCount", "is required for an encrypted entry"))
-        if entry.get("encryptedKey") and not entry.get("encryptionIv"):
+        if entry.encrypted_key and not entry.encryption_iv:
             errors.append(FieldError("encryptionIv", "is required with encryptedKey"))
-    elif len(entry["content"]) > MAX_PLAIN_CONTENT:
+    elif len(entry.content) > MAX_PLAIN_CONTENT:
         errors.append(FieldError("content", f"has at most {MAX_PLAIN_CONTENT} characters"))
-    linked = list(dict.fromkeys(entry["linkedGoalIds"]))
-    if len(linked) != len(entry["linkedGoalIds"]):
+    linked = list(dict.fromkeys(entry.linked_goal_ids))
+    if len(linked) != len(entry.linked_goal_ids):
         errors.append(FieldError("linkedGoalIds", "lists a goal twice"))
-    progress_goals = [item["goalId"] for item in entry["goalProgress"]]
+    progress_goals = [value.goal_id for value in entry.goal_progress]
     for index, goal_id in enumerate(progress_goals):
         if goal_id not in linked:
             errors.append(FieldError(f"goalProgress.{index}.goalId", "is not a linked goal"))

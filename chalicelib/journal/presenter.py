@@ -4,39 +4,44 @@ view is sharing.py's)."""
 from typing import Any
 
 from chalicelib.journal import sharing
-
-ENTRY_FIELDS = (
-    "entryId",
-    "userId",
-    "title",
-    "content",
-    "template",
-    "wordCount",
-    "tags",
-    "mood",
-    "linkedGoalIds",
-    "goalProgress",
-    "createdAt",
-    "updatedAt",
-    "isEncrypted",
-    "isShared",
-    "encryptedKey",
-    "encryptionIv",
-    "sharedWith",
-    "version",
-)
-GOAL_PROGRESS_FIELDS = ("goalId", "progressValue", "notes", "completed")
+from chalicelib.journal.entry import GoalProgress, JournalEntry, ReceivedEntry
 
 
-def present_entry(entry: dict[str, Any]) -> dict[str, Any]:
-    shown = {name: entry.get(name) for name in ENTRY_FIELDS}
-    shown["goalProgress"] = [
-        {name: item.get(name) for name in GOAL_PROGRESS_FIELDS}
-        for item in entry.get("goalProgress") or []
-    ]
-    return shown
+def present_goal_progress(value: GoalProgress) -> dict[str, Any]:
+    # The activity behind the value is the server's own bookkeeping: never shown.
+    return {
+        "goalId": value.goal_id,
+        "progressValue": value.progress_value,
+        "notes": value.notes,
+        "completed": value.completed,
+    }
 
 
-def present_listed(entry: dict[str, Any]) -> dict[str, Any]:
+def present_entry(entry: JournalEntry) -> dict[str, Any]:
+    return {
+        "entryId": entry.entry_id,
+        "userId": entry.user_id,
+        "title": entry.title,
+        "content": entry.content,
+        "template": entry.template,
+        "wordCount": entry.word_count,
+        "tags": list(entry.tags),
+        "mood": entry.mood,
+        "linkedGoalIds": list(entry.linked_goal_ids),
+        "goalProgress": [present_goal_progress(value) for value in entry.goal_progress],
+        "createdAt": entry.created_at,
+        "updatedAt": entry.updated_at,
+        "isEncrypted": entry.is_encrypted,
+        "isShared": entry.is_shared,
+        "encryptedKey": entry.encrypted_key,
+        "encryptionIv": entry.encryption_iv,
+        "sharedWith": list(entry.shared_with),
+        "version": entry.version,
+    }
+
+
+def present_listed(listed: JournalEntry | ReceivedEntry) -> dict[str, Any]:
     """An entry of a list: the owner's view, or a recipient's when it was read through a share."""
-    return sharing.recipient_view(entry) if sharing.is_received(entry) else present_entry(entry)
+    if isinstance(listed, ReceivedEntry):
+        return sharing.recipient_view(listed)
+    return present_entry(listed)

@@ -19,6 +19,7 @@ from chalicelib.core.idempotency import IdempotencyKey
 from chalicelib.core.ids import could_be_issued
 from chalicelib.goals.links import goal_key
 from chalicelib.journal import stats as journal_stats
+from chalicelib.journal.entry import GoalProgress, JournalEntry
 from chalicelib.journal.keys import (
     COMPLETED_GOALS,
     ENTRY_PREFIX,
@@ -28,21 +29,126 @@ from chalicelib.journal.keys import (
     share_key,
     stats_key,
 )
-from chalicelib.users.repository import PROFILE_SK
+from chalicelib.journal.stats import JournalStats
+from chalicelib.users.profile import Profile
+from chalicelib.users.repository import PROFILE_SK, profile_of
 
 # BatchGetItem takes at most this many keys per request.
 BATCH_GET_KEYS = 100
+
+
+def stats_of(item: dict[str, Any]) -> JournalStats:
+    """The stats a stats item holds (the main item, or a month item's day counters). Day
+    counters still on the main item from before month items read like any other."""
+    return JournalStats(
+        total_entries=int(item.get("totalEntries", 0)),
+        total_words=int(item.get("totalWords", 0)),
+        counters={
+            name: int(value)
+            for name, value in item.items()
+            if name.startswith(journal_stats.COUNTER_PREFIXES)
+        },
+        template_used={
+            name.removeprefix(journal_stats.TEMPLATE_USED): str(value)
+            for name, value in item.items()
+            if name.startswith(journal_stats.TEMPLATE_USED)
+        },
+        completed_goals=frozenset(item.get(COMPLETED_GOALS) or ()),
+        timezone=_optional_text(item, "timezone"),
+        day_start_hour=int(item.get("dayStartHour") or 0),
+        last_entry_at=_optional_text(item, "lastEntryAt"),
+    )
+
+
+def entry_item(entry: JournalEntry) -> dict[str, Any]:
+    """The stored attributes of an entry (`searchText` only when there is one)."""
+    item: dict[str, Any] = {
+        "entryId": entry.entry_id,
+        "userId": entry.user_id,
+        "title": entry.title,
+        "content": entry.content,
+        "template": entry.template,
+        "wordCount": entry.word_count,
+        "tags": list(entry.tags),
+        "mood": entry.mood,
+        "linkedGoalIds": list(entry.linked_goal_ids),
+        "goalProgress": [
+            {
+                "goalId": value.goal_id,
+                "progressValue": value.progress_value,
+                "notes": value.notes,
+                "completed": value.completed,
+                "activityId": value.activity_id,
+            }
+            for value in entry.goal_progress
+        ],
+        "isEncrypted": entry.is_encrypted,
+        "isShared": entry.is_shared,
+        "encryptedKey": entry.encrypted_key,
+        "encryptionIv": entry.encryption_iv,
+        "sharedWith": list(entry.shared_with),
+        "createdAt": entry.created_at,
+        "updatedAt": entry.updated_at,
+        "version": entry.version,
+        "localDate": entry.local_date,
+    }
+    if entry.search_text is not None:
+        item["searchText"] = entry.search_text
+    return item
+
+
+def _optional_text(item: dict[str, Any], name: str) -> str | None:
+    value = item.get(name)
+    return None if value is None else str(value)
+
+
+def _goal_progress_of(value: dict[str, Any]) -> GoalProgress:
+    return GoalProgress(
+        goal_id=str(value["goalId"]),
+        progress_value=value.get("progressValue"),
+        notes=_optional_text(value, "notes"),
+        completed=bool(value.get("completed", False)),
+        activity_id=_optional_text(value, "activityId"),
+    )
+
+
+def entry_of(item: dict[str, Any]) -> JournalEntry:
+    """The entry a stored item holds (keys, if any, are ignored). Entries stored before
+    `searchText` was kept read with none (search.py parses their content)."""
+    word_count = item.get("wordCount")
+    return JournalEntry(
+        entry_id=str(item["entryId"]),
+        user_id=str(item["userId"]),
+        title=str(item.get("title") or ""),
+        content=str(item.get("content") or ""),
+        created_at=str(item["createdAt"]),
+        updated_at=str(item.get("updatedAt") or item["createdAt"]),
+        version=int(item.get("version") or 0),
+        local_date=str(item.get("localDate") or str(item["createdAt"])[:10]),
+        template=str(item.get("template") or "blank"),
+        word_count=None if word_count is None else int(word_count),
+        tags=tuple(item.get("tags") or ()),
+        mood=_optional_text(item, "mood"),
+        linked_goal_ids=tuple(item.get("linkedGoalIds") or ()),
+        goal_progress=tuple(_goal_progress_of(value) for value in item.get("goalProgress") or ()),
+        is_encrypted=bool(item.get("isEncrypted", False)),
+        is_shared=bool(item.get("isShared", False)),
+        encrypted_key=_optional_text(item, "encryptedKey"),
+        encryption_iv=_optional_text(item, "encryptionIv"),
+        shared_with=tuple(item.get("sharedWith") or ()),
+        search_text=_optional_text(item, "searchText"),
+    )
 
 
 @dataclass(frozen=True)
 class JournalContext:
     """What a write reads first, in one request."""
 
-    profile: dict[str, Any] | None
-    entry: dict[str, Any] | None
+    profile: Profile | None
+    entry: JournalEntry | None
     goals: dict[str, dict[str, Any]]
     idempotency_record: dict[str, Any] | None
-    stats: dict[str, Any] | None  # the main stats item, whose counters the write changes
+    stats: JournalStats | None  # the main stats item, whose counters the write changes
 
 
 class JournalRepository:
@@ -69,30 +175,32 @@ class JournalRepository:
         found = {item["SK"]: item for item in dynamo.batch_get(keys)}
         entry = found.get(f"{ENTRY_PREFIX}{entry_id}") if entry_id else None
         return JournalContext(
-            profile=found.get(PROFILE_SK),
-            entry=dynamo.without_keys(entry) if entry else None,
+            profile=profile_of(found[PROFILE_SK]) if PROFILE_SK in found else None,
+            entry=entry_of(entry) if entry else None,
             goals={
                 item["goalId"]: dynamo.without_keys(item)
                 for sk, item in found.items()
                 if sk.startswith("GOAL#")
             },
             idempotency_record=found.get(idempotency.item_key["SK"]) if idempotency else None,
-            stats=dynamo.without_keys(found[STATS_SK]) if STATS_SK in found else None,
+            stats=stats_of(found[STATS_SK]) if STATS_SK in found else None,
         )
 
-    def profile(self, user_id: str) -> dict[str, Any] | None:
-        return dynamo.get_item({"PK": dynamo.user_pk(user_id), "SK": PROFILE_SK})
+    def profile(self, user_id: str) -> Profile | None:
+        item = dynamo.get_item({"PK": dynamo.user_pk(user_id), "SK": PROFILE_SK})
+        return None if item is None else profile_of(item)
 
-    def get(self, user_id: str, entry_id: str) -> dict[str, Any] | None:
+    def get(self, user_id: str, entry_id: str) -> JournalEntry | None:
         if not could_be_issued(entry_id):
             return None
-        return dynamo.get_item(entry_key(user_id, entry_id))
+        item = dynamo.get_item(entry_key(user_id, entry_id))
+        return None if item is None else entry_of(item)
 
-    def stats(self, user_id: str) -> dict[str, Any]:
+    def stats(self, user_id: str) -> JournalStats:
         """The main stats item with every month's day counters, in one Query (about 0.6 KB a
         month of history: ten years add about 18 RCU to the main item's own size)."""
         return journal_stats.merged(
-            dynamo.without_keys(item)
+            stats_of(item)
             for item in dynamo.query_all(
                 KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
                 ExpressionAttributeValues=dynamo.serialize(
@@ -126,9 +234,7 @@ class JournalRepository:
         ]
         return max(instants, default=None)
 
-    def newest(
-        self, user_id: str, count: int
-    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    def newest(self, user_id: str, count: int) -> tuple[JournalStats | None, list[JournalEntry]]:
         """The stats item and the `count` newest entries, in one Query: read backwards, the
         stats key (`JOURNALSTATS`) sorts just after every `JOURNAL#` key."""
         page = dynamo.client().query(
@@ -143,12 +249,12 @@ class JournalRepository:
         )
         items = [dynamo.deserialize(item) for item in page.get("Items", [])]
         stats = next((item for item in items if item["SK"] == STATS_SK), None)
-        entries = [dynamo.without_keys(item) for item in items if item["SK"] != STATS_SK]
-        return (dynamo.without_keys(stats) if stats else None), entries[:count]
+        entries = [entry_of(item) for item in items if item["SK"] != STATS_SK]
+        return (stats_of(stats) if stats else None), entries[:count]
 
-    def all_entries(self, user_id: str) -> list[dict[str, Any]]:
+    def all_entries(self, user_id: str) -> list[JournalEntry]:
         return [
-            dynamo.without_keys(item)
+            entry_of(item)
             for item in dynamo.query_all(
                 KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
                 ExpressionAttributeValues=dynamo.serialize(
@@ -159,17 +265,18 @@ class JournalRepository:
             )
         ]
 
-    def entries(self, owned: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    def entries(self, owned: Iterable[tuple[str, str]]) -> dict[tuple[str, str], JournalEntry]:
         """Entries of any owners by (userId, entryId), in batches; missing ones are left out."""
         keys = [
             entry_key(user_id, entry_id)
             for user_id, entry_id in dict.fromkeys(owned)
             if could_be_issued(entry_id)
         ]
-        found: dict[tuple[str, str], dict[str, Any]] = {}
+        found: dict[tuple[str, str], JournalEntry] = {}
         for start in range(0, len(keys), BATCH_GET_KEYS):
             for item in dynamo.batch_get(keys[start : start + BATCH_GET_KEYS]):
-                found[(item["userId"], item["entryId"])] = dynamo.without_keys(item)
+                entry = entry_of(item)
+                found[(entry.user_id, entry.entry_id)] = entry
         return found
 
     def shared_with(self, email: str) -> list[dict[str, Any]]:
@@ -188,10 +295,8 @@ class JournalRepository:
     # Writes: each adds its items to the transaction of a unit of work (core/unit_of_work.py).
     # A failed condition here (a counter or the version changed) is a lost race: retried.
 
-    def put_entry(
-        self, tx: Transaction, entry: dict[str, Any], expected_version: int | None
-    ) -> None:
-        item = {**entry_key(entry["userId"], entry["entryId"]), **entry}
+    def put_entry(self, tx: Transaction, entry: JournalEntry, expected_version: int | None) -> None:
+        item = {**entry_key(entry.user_id, entry.entry_id), **entry_item(entry)}
         if expected_version is None:
             tx.put("entry", item, condition="attribute_not_exists(PK)")
         else:
@@ -203,8 +308,8 @@ class JournalRepository:
                 values={":version": expected_version},
             )
 
-    def delete_entry(self, tx: Transaction, entry: dict[str, Any]) -> None:
-        tx.delete("entry", entry_key(entry["userId"], entry["entryId"]))
+    def delete_entry(self, tx: Transaction, entry: JournalEntry) -> None:
+        tx.delete("entry", entry_key(entry.user_id, entry.entry_id))
 
     def put_share(self, tx: Transaction, email: str, pointer: dict[str, Any]) -> None:
         tx.put(f"share-{email}", {**share_key(email, pointer["entryId"]), **pointer})
@@ -216,9 +321,9 @@ class JournalRepository:
         self,
         tx: Transaction,
         user_id: str,
-        current: dict[str, Any] | None,
-        old: dict[str, Any] | None,
-        new: dict[str, Any] | None,
+        current: JournalStats | None,
+        old: JournalEntry | None,
+        new: JournalEntry | None,
         template_used: tuple[str, str] | None,
         local: tuple[str, int],
     ) -> None:
@@ -238,7 +343,7 @@ class JournalRepository:
                 "journal-stats", key, condition=f"{stats.name(name)} = {stats.value(expected)}"
             )
         if template_used:
-            stats.set(f"templateUsed#{template_used[0]}", value=template_used[1])
+            stats.set(f"{journal_stats.TEMPLATE_USED}{template_used[0]}", value=template_used[1])
         stats.set("timezone", value=local[0]).set("dayStartHour", value=local[1])
         if old is None:
             total, limit = stats.name("totalEntries"), stats.value(journal_stats.MAX_ENTRIES)
@@ -247,7 +352,7 @@ class JournalRepository:
                 key,
                 condition=f"attribute_not_exists({total}) OR {total} < {limit}",
             )
-        self._change_latest(tx, user_id, current or {}, old, new)
+        self._change_latest(tx, user_id, current or journal_stats.NO_STATS, old, new)
         for month, change in planned.months.items():
             month_stats = tx.updating("journal-stats-month", month_stats_key(user_id, month))
             for name, amount in change.adds.items():
@@ -268,17 +373,17 @@ class JournalRepository:
         self,
         tx: Transaction,
         user_id: str,
-        current: dict[str, Any],
-        old: dict[str, Any] | None,
-        new: dict[str, Any] | None,
+        current: JournalStats,
+        old: JournalEntry | None,
+        new: JournalEntry | None,
     ) -> None:
         """Keep `lastEntryAt`, the newest entry's `createdAt`, conditioned on the value read."""
-        read = current.get("lastEntryAt")
-        if old is None and new is not None and (read is None or new["createdAt"] > read):
-            latest: str | None = new["createdAt"]
-        elif new is None and old is not None and read is not None and old["createdAt"] == read:
-            others = int(current.get("totalEntries", 0)) > 1
-            latest = self._newest_other(user_id, old["entryId"]) if others else None
+        read = current.last_entry_at
+        if old is None and new is not None and (read is None or new.created_at > read):
+            latest: str | None = new.created_at
+        elif new is None and old is not None and read is not None and old.created_at == read:
+            others = current.total_entries > 1
+            latest = self._newest_other(user_id, old.entry_id) if others else None
         else:
             return
         stats = tx.updating("journal-stats", stats_key(user_id))

@@ -1,6 +1,7 @@
 """An entry as a write leaves it: the stored entry (if any) with the client's fields applied,
 checked completely before anything is written, its words counted and its text extracted."""
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -10,77 +11,93 @@ from chalicelib.core.errors import FieldError, ValidationFailed
 from chalicelib.core.ids import uuid7
 from chalicelib.core.local_time import LocalTime
 from chalicelib.journal import sharing, text
+from chalicelib.journal.entry import GoalProgress, JournalEntry
 from chalicelib.journal.models import entry_errors
+from chalicelib.users.profile import Profile
+
+# The entry attribute each field a client may send sets (`wordCount` is decided below).
+_ATTRIBUTES = {
+    "title": "title",
+    "content": "content",
+    "template": "template",
+    "tags": "tags",
+    "mood": "mood",
+    "linkedGoalIds": "linked_goal_ids",
+    "isEncrypted": "is_encrypted",
+    "encryptedKey": "encrypted_key",
+    "encryptionIv": "encryption_iv",
+    "isShared": "is_shared",
+    "sharedWith": "shared_with",
+}
 
 
 def revised_entry(
     user_id: str,
     fields: dict[str, Any],
-    old: dict[str, Any] | None,
-    profile: dict[str, Any] | None,
+    old: JournalEntry | None,
+    profile: Profile | None,
     goals: dict[str, dict[str, Any]],
     now: datetime,
     local: LocalTime,
-) -> dict[str, Any]:
-    """The entry after this write (`old` None: a new one). `goals` are the caller's goals the
-    entry may link to, as read with it."""
+) -> JournalEntry:
+    """The entry after this write (`old` None: a new one). `fields` are what the client sent,
+    with wire names; `goals` are the caller's goals the entry may link to, as read with it."""
     stamp = to_iso(now)
-    entry: dict[str, Any] = {
-        "entryId": uuid7(),
-        "userId": user_id,
-        "template": "blank",
-        "tags": [],
-        "mood": None,
-        "linkedGoalIds": [],
-        "goalProgress": [],
-        "isEncrypted": False,
-        "isShared": False,
-        "encryptedKey": None,
-        "encryptionIv": None,
-        "sharedWith": [],
-        "createdAt": stamp,
-        "version": 0,
-        "localDate": local.local_date(now).isoformat(),
-        **(old or {}),
-    }
-    entry.update({name: value for name, value in fields.items() if name != "wordCount"})
-    entry.update(
-        updatedAt=stamp,
-        version=entry["version"] + 1,
-        sharedWith=sharing.without_owner(entry["sharedWith"], profile),
+    base = old or JournalEntry(
+        entry_id=uuid7(),
+        user_id=user_id,
+        title=fields["title"],
+        content=fields["content"],
+        created_at=stamp,
+        updated_at=stamp,
+        version=0,
+        local_date=local.local_date(now).isoformat(),
     )
-    entry["goalProgress"] = [
-        {
-            "progressValue": None,
-            "notes": None,
-            "completed": False,
-            **item,
-            "activityId": _previous_activity(old, item),
-        }
-        for item in entry["goalProgress"]
-    ]
+    sent: dict[str, Any] = {
+        attribute: tuple(fields[name]) if isinstance(fields[name], list) else fields[name]
+        for name, attribute in _ATTRIBUTES.items()
+        if name in fields
+    }
+    entry = replace(base, **sent, updated_at=stamp, version=base.version + 1)
+    entry = replace(
+        entry,
+        shared_with=sharing.without_owner(entry.shared_with, profile),
+        goal_progress=tuple(
+            GoalProgress(
+                goal_id=value["goalId"],
+                progress_value=value.get("progressValue"),
+                notes=value.get("notes"),
+                completed=value.get("completed", False),
+                activity_id=_previous_activity(old, value["goalId"]),
+            )
+            for value in fields["goalProgress"]
+        )
+        if "goalProgress" in fields
+        else entry.goal_progress,
+    )
     problems: list[FieldError] = []
-    switched = old is not None and entry["isEncrypted"] != old["isEncrypted"]
+    switched = old is not None and entry.is_encrypted != old.is_encrypted
     if switched and "content" not in fields:
         problems.append(FieldError("content", "must be sent again when isEncrypted changes"))
-    if entry["isEncrypted"]:
+    if entry.is_encrypted:
         # New ciphertext needs its own word count: the server cannot count it.
         fresh = "content" in fields or switched
-        entry["wordCount"] = fields.get("wordCount") if fresh else old and old["wordCount"]
-        entry.pop("searchText", None)
+        word_count = fields.get("wordCount") if fresh else old.word_count if old else None
+        entry = replace(entry, word_count=word_count, search_text=None)
     problems += entry_errors(entry)
     if problems:
         raise ValidationFailed(problems)
-    if not entry["isEncrypted"] and ("content" in fields or "searchText" not in entry):
+    if not entry.is_encrypted and ("content" in fields or entry.search_text is None):
         # Parsed once here, after the length rules, so searches never parse markup.
-        words = text.plain_text(entry["content"])
-        entry["wordCount"] = len(words.split())
+        words = text.plain_text(entry.content)
         searchable = words.lower()
-        if len(searchable.encode()) <= text.MAX_STORED_BYTES:
-            entry["searchText"] = searchable
-        else:
-            entry.pop("searchText", None)  # the item would near 400 KB: searched as before
-    missing = [goal_id for goal_id in entry["linkedGoalIds"] if goal_id not in goals]
+        entry = replace(
+            entry,
+            word_count=len(words.split()),
+            # None when the item would near 400 KB: then searched as before the text was kept.
+            search_text=searchable if len(searchable.encode()) <= text.MAX_STORED_BYTES else None,
+        )
+    missing = [goal_id for goal_id in entry.linked_goal_ids if goal_id not in goals]
     if missing:
         raise errors.BusinessRuleViolation(
             "Linked goals must be your existing goals.",
@@ -90,9 +107,8 @@ def revised_entry(
     return entry
 
 
-def _previous_activity(old: dict[str, Any] | None, item: dict[str, Any]) -> str | None:
-    for previous in (old or {}).get("goalProgress") or []:
-        if previous["goalId"] == item["goalId"]:
-            activity_id: str | None = previous.get("activityId")
-            return activity_id
+def _previous_activity(old: JournalEntry | None, goal_id: str) -> str | None:
+    for previous in old.goal_progress if old else ():
+        if previous.goal_id == goal_id:
+            return previous.activity_id
     return None

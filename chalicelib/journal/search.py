@@ -5,7 +5,7 @@ the stats item. Filters and search read the user's entries (at most 10,000) and 
 shared with them, and keep those that match.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,8 +13,10 @@ from chalicelib.core.errors import FieldError, ValidationFailed
 from chalicelib.core.http import Page
 from chalicelib.core.local_time import LocalTime, instant_bound, local_time_of
 from chalicelib.journal import sharing, text
+from chalicelib.journal.entry import JournalEntry, ReceivedEntry, listed_entry
 from chalicelib.journal.presenter import present_listed
 from chalicelib.journal.repository import JournalRepository
+from chalicelib.users.profile import Profile
 
 FILTERS = ("owned", "all", "shared-with-me", "shared-by-me")
 SEARCH_PARAMETERS = ("goalId", "tag", "mood", "template", "from", "to", "q")
@@ -33,8 +35,8 @@ def list_entries(
     searching = any(query.get(name) for name in SEARCH_PARAMETERS)
     if chosen == "owned" and not searching:
         stats, newest = entries.newest(user_id, page.offset + page.limit)
-        total = int((stats or {}).get("totalEntries", 0))
-        shown = newest[page.offset :]
+        total = stats.total_entries if stats else 0
+        shown: Sequence[JournalEntry | ReceivedEntry] = newest[page.offset :]
     else:
         matching = _matching(entries, user_id, chosen, query, timezone_header)
         total, shown = len(matching), matching[page.offset : page.offset + page.limit]
@@ -54,7 +56,7 @@ def _matching(
     chosen: str,
     query: Mapping[str, str | None],
     timezone_header: str | None,
-) -> list[dict[str, Any]]:
+) -> list[JournalEntry | ReceivedEntry]:
     # Dates are the profile's local days, as the entries' own dates are; recipients are
     # found by the profile's address. One read serves both, and only when needed.
     dated = bool(query.get("from") or query.get("to"))
@@ -62,20 +64,21 @@ def _matching(
     profile = entries.profile(user_id) if dated or receiving else None
     criteria = _Criteria.of(query, local_time_of(profile if dated else None, timezone_header))
     kept = [
-        entry for entry in _candidates(entries, user_id, chosen, profile) if criteria.keeps(entry)
+        listed
+        for listed in _candidates(entries, user_id, chosen, profile)
+        if criteria.keeps(listed_entry(listed))
     ]
-    return sorted(kept, key=lambda entry: entry["createdAt"], reverse=True)
+    return sorted(kept, key=lambda listed: listed_entry(listed).created_at, reverse=True)
 
 
 def _candidates(
-    entries: JournalRepository, user_id: str, chosen: str, profile: dict[str, Any] | None
-) -> list[dict[str, Any]]:
+    entries: JournalRepository, user_id: str, chosen: str, profile: Profile | None
+) -> list[JournalEntry | ReceivedEntry]:
     """The entries `filter` names, before the search parameters."""
-    found: list[dict[str, Any]] = []
+    found: list[JournalEntry | ReceivedEntry] = []
     if chosen in {"owned", "all", "shared-by-me"}:
-        found = entries.all_entries(user_id)
-        if chosen == "shared-by-me":
-            found = [entry for entry in found if entry["isShared"]]
+        owned = entries.all_entries(user_id)
+        found = [entry for entry in owned if chosen != "shared-by-me" or entry.is_shared]
     if chosen in {"all", "shared-with-me"}:
         # Owned entries first: an entry that was also shared with its author shows once.
         found = sharing.without_duplicates([*found, *sharing.received(entries, profile)])
@@ -107,7 +110,7 @@ class _Criteria:
             wanted=(query.get("q") or "").strip().lower(),
         )
 
-    def keeps(self, entry: dict[str, Any]) -> bool:
+    def keeps(self, entry: JournalEntry) -> bool:
         # The text search reads the most: it runs last, on what the other criteria kept.
         return (
             self._labels_match(entry)
@@ -115,30 +118,30 @@ class _Criteria:
             and (not self.wanted or mentions(entry, self.wanted))
         )
 
-    def _labels_match(self, entry: dict[str, Any]) -> bool:
+    def _labels_match(self, entry: JournalEntry) -> bool:
         return (
-            (not self.goal_id or self.goal_id in entry["linkedGoalIds"])
-            and (not self.tag or self.tag in {own.lower() for own in entry["tags"]})
-            and (not self.mood or entry.get("mood") == self.mood)
-            and (not self.template or entry["template"] == self.template)
+            (not self.goal_id or self.goal_id in entry.linked_goal_ids)
+            and (not self.tag or self.tag in {own.lower() for own in entry.tags})
+            and (not self.mood or entry.mood == self.mood)
+            and (not self.template or entry.template == self.template)
         )
 
-    def _in_dates(self, entry: dict[str, Any]) -> bool:
-        return (self.low is None or entry["createdAt"] >= self.low) and (
-            self.high is None or entry["createdAt"] <= self.high
+    def _in_dates(self, entry: JournalEntry) -> bool:
+        return (self.low is None or entry.created_at >= self.low) and (
+            self.high is None or entry.created_at <= self.high
         )
 
 
-def mentions(entry: dict[str, Any], wanted: str) -> bool:
+def mentions(entry: JournalEntry, wanted: str) -> bool:
     """Whether the title or the text (never the markup) of an entry holds `wanted`."""
-    if wanted in entry["title"].lower():
+    if wanted in entry.title.lower():
         return True
-    if entry["isEncrypted"]:
+    if entry.is_encrypted:
         return False
     # Entries written before the text was stored are parsed here (linear, see text.py).
-    searchable = entry.get("searchText")
+    searchable = entry.search_text
     if searchable is None:
-        searchable = text.plain_text(entry["content"]).lower()
+        searchable = text.plain_text(entry.content).lower()
     return wanted in searchable
 
 

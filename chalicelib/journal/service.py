@@ -19,6 +19,7 @@ from chalicelib.core.unit_of_work import run_write
 from chalicelib.core.validation import dump
 from chalicelib.goals.links import GoalLinks
 from chalicelib.journal import search, sharing
+from chalicelib.journal.entry import JournalEntry
 from chalicelib.journal.goal_links import stage_goal_links
 from chalicelib.journal.models import EntryCreate, EntryFields
 from chalicelib.journal.presenter import present_entry
@@ -69,16 +70,19 @@ class JournalService:
                 return replayed  # a concurrent twin's response, once it won
             local, now = local_time_of(context.profile, timezone), self._now()
             entry = revised_entry(user_id, fields, None, context.profile, context.goals, now, local)
-            self._stage(
-                tx.emits(metrics.JOURNAL_ENTRY_WRITTEN),
-                context,
-                None,
-                entry,
-                (entry["template"], entry["createdAt"]),
-                local,
-                now,
+            entry = (
+                self._stage(
+                    tx.emits(metrics.JOURNAL_ENTRY_WRITTEN),
+                    context,
+                    None,
+                    entry,
+                    (entry.template, entry.created_at),
+                    local,
+                    now,
+                )
+                or entry
             )
-            response = StoredResponse(201, present_entry(entry), f"/journal/{entry['entryId']}")
+            response = StoredResponse(201, present_entry(entry), f"/journal/{entry.entry_id}")
             add_record(tx, idempotency, response)
             sharing.stage(tx, self._entries, None, entry, context.profile)
             return response
@@ -96,23 +100,24 @@ class JournalService:
     ) -> dict[str, Any]:
         fields = dump(request)
 
-        def attempt(tx: Transaction) -> dict[str, Any]:
+        def attempt(tx: Transaction) -> JournalEntry:
             old, context = self._load(user_id, entry_id, fields, if_match)
             local, now = local_time_of(context.profile, timezone), self._now()
             new = revised_entry(user_id, fields, old, context.profile, context.goals, now, local)
             changed_template = (
-                (new["template"], new["updatedAt"])
-                if (new["template"] != old["template"])
-                else None
+                (new.template, new.updated_at) if new.template != old.template else None
             )
-            self._stage(
-                tx.emits(metrics.JOURNAL_ENTRY_WRITTEN),
-                context,
-                old,
-                new,
-                changed_template,
-                local,
-                now,
+            new = (
+                self._stage(
+                    tx.emits(metrics.JOURNAL_ENTRY_WRITTEN),
+                    context,
+                    old,
+                    new,
+                    changed_template,
+                    local,
+                    now,
+                )
+                or new
             )
             sharing.stage(tx, self._entries, old, new, context.profile)
             return new
@@ -132,19 +137,19 @@ class JournalService:
 
     def _load(
         self, user_id: str, entry_id: str, fields: dict[str, Any], if_match: str | None
-    ) -> tuple[dict[str, Any], JournalContext]:
+    ) -> tuple[JournalEntry, JournalContext]:
         """The entry as read, and what its write reads with it: its goals (old and new links)
         in a second read, only when there are any."""
         first = self._entries.load_for_write(user_id, entry_id, [], None)
         old = first.entry
         if old is None:
             raise _not_found()
-        check_if_match(if_match, old["version"], CHANGED)
-        goal_ids = [*fields.get("linkedGoalIds", old["linkedGoalIds"]), *old["linkedGoalIds"]]
+        check_if_match(if_match, old.version, CHANGED)
+        goal_ids = [*fields.get("linkedGoalIds", old.linked_goal_ids), *old.linked_goal_ids]
         if not goal_ids:
             return old, first
         context = self._entries.load_for_write(user_id, entry_id, goal_ids, None)
-        if context.entry is None or context.entry["version"] != old["version"]:
+        if context.entry is None or context.entry.version != old.version:
             raise retry.Conflict()  # changed between the two reads: read again
         return old, context
 
@@ -152,14 +157,18 @@ class JournalService:
         self,
         tx: Transaction,
         context: JournalContext,
-        old: dict[str, Any] | None,
-        new: dict[str, Any] | None,
+        old: JournalEntry | None,
+        new: JournalEntry | None,
         template_used: tuple[str, str] | None,
         local: LocalTime,
         now: datetime,
-    ) -> None:
-        """The entry's change with its stats and goal links (shares are staged last)."""
-        user_id = (new or old or {})["userId"]
+    ) -> JournalEntry | None:
+        """The entry's change with its stats and goal links (shares are staged last); the
+        entry as written (with the ids of the activities its goal values logged)."""
+        changed = new or old
+        if changed is None:
+            return None
+        user_id = changed.user_id
         self._entries.change_stats(
             tx,
             user_id,
@@ -169,13 +178,12 @@ class JournalService:
             template_used,
             (local.timezone, local.day_start_hour),
         )
-        stage_goal_links(tx, self._goal_links, user_id, old, new, context.goals, local, now)
+        new = stage_goal_links(tx, self._goal_links, user_id, old, new, context.goals, local, now)
         if new is None and old is not None:
             self._entries.delete_entry(tx, old)
         elif new is not None:
-            self._entries.put_entry(
-                tx, new, expected_version=None if old is None else old["version"]
-            )
+            self._entries.put_entry(tx, new, expected_version=None if old is None else old.version)
+        return new
 
     # Reads.
 

@@ -16,54 +16,40 @@ links (those are the owner's goals).
 """
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from chalicelib.core import errors
 from chalicelib.core.dynamo import MAX_TRANSACTION_ITEMS, Transaction
+from chalicelib.journal.entry import JournalEntry, ReceivedEntry, listed_entry
 from chalicelib.journal.repository import JournalRepository
+from chalicelib.users.profile import Profile
 
-# Set on an entry read through a share: the reader's address (marks it for the reduced view).
-RECEIVED_BY = "receivedBy"
 SHARED_BY = "sharedBy"
-# What a recipient sees of the entry as the owner stored it.
-VISIBLE_FIELDS = (
-    "entryId",
-    "title",
-    "content",
-    "template",
-    "wordCount",
-    "tags",
-    "mood",
-    "createdAt",
-    "updatedAt",
-    "isEncrypted",
-    "isShared",
-    "version",
-)
 
 
-def email_of(profile: dict[str, Any] | None) -> str | None:
-    email = (profile or {}).get("email")
-    return email.strip().lower() if isinstance(email, str) and email.strip() else None
+def email_of(profile: Profile | None) -> str | None:
+    email = profile.email if profile is not None else None
+    return email.strip().lower() if email and email.strip() else None
 
 
-def recipients(entry: dict[str, Any] | None) -> set[str]:
-    return set(entry["sharedWith"]) if entry and entry["isShared"] else set()
+def recipients(entry: JournalEntry | None) -> set[str]:
+    return set(entry.shared_with) if entry and entry.is_shared else set()
 
 
-def without_owner(shared_with: list[str], owner: dict[str, Any] | None) -> list[str]:
+def without_owner(shared_with: Iterable[str], owner: Profile | None) -> tuple[str, ...]:
     """Sharing with yourself shares nothing: the owner's own address is dropped, so the entry
     never comes back to its author as a share."""
     own = email_of(owner)
-    return [email for email in shared_with if email != own]
+    return tuple(email for email in shared_with if email != own)
 
 
 def stage(
     tx: Transaction,
     repository: JournalRepository,
-    old: dict[str, Any] | None,
-    new: dict[str, Any] | None,
-    owner: dict[str, Any] | None,
+    old: JournalEntry | None,
+    new: JournalEntry | None,
+    owner: Profile | None,
 ) -> None:
     """Add the pointers of new recipients and remove those of former ones, as the last items
     of `tx`. Recipients who stay need no write. Refused (422) before anything is written when
@@ -78,34 +64,30 @@ def stage(
             code="TOO_MANY_SHARE_CHANGES",
             details={"changes": changes, "limit": room},
         )
-    entry = new or old or {}
+    entry = new or old
+    if entry is None:
+        return
     for email in removed:
-        repository.delete_share(tx, email, entry["entryId"])
-    pointer = {
-        "userId": entry.get("userId"),
-        "entryId": entry.get("entryId"),
-        SHARED_BY: _shared_by(owner),
-    }
+        repository.delete_share(tx, email, entry.entry_id)
+    pointer = {"userId": entry.user_id, "entryId": entry.entry_id, SHARED_BY: _shared_by(owner)}
     for email in added:
         repository.put_share(tx, email, pointer)
 
 
-def _shared_by(owner: dict[str, Any] | None) -> dict[str, str | None] | None:
+def _shared_by(owner: Profile | None) -> dict[str, str | None] | None:
     """Who shared, from the owner's profile the write has already read."""
     if owner is None:
         return None
     name = " ".join(
-        part.strip()
-        for part in (owner.get("firstName"), owner.get("lastName"))
-        if isinstance(part, str) and part.strip()
+        part.strip() for part in (owner.first_name, owner.last_name) if part and part.strip()
     )
     return {"email": email_of(owner), "name": name or None}
 
 
-def received(repository: JournalRepository, reader: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The entries shared with the reader, as stored, marked with `RECEIVED_BY`; only those
-    whose entry still names the reader. Goal links are cleared: they are the owner's goals, so
-    a recipient's goal filter never matches them."""
+def received(repository: JournalRepository, reader: Profile | None) -> list[ReceivedEntry]:
+    """The entries shared with the reader, as stored; only those whose entry still names the
+    reader. Goal links are cleared: they are the owner's goals, so a recipient's goal filter
+    never matches them."""
     email = email_of(reader)
     if email is None:
         return []
@@ -120,39 +102,47 @@ def received(repository: JournalRepository, reader: dict[str, Any] | None) -> li
         entry = entries.get((pointer["userId"], pointer["entryId"]))
         if entry is not None and email in recipients(entry):
             shown.append(
-                {
-                    **entry,
-                    "linkedGoalIds": [],
-                    "goalProgress": [],
-                    RECEIVED_BY: email,
-                    SHARED_BY: pointer.get(SHARED_BY),
-                }
+                ReceivedEntry(
+                    entry=replace(entry, linked_goal_ids=(), goal_progress=()),
+                    received_by=email,
+                    shared_by=pointer.get(SHARED_BY),
+                )
             )
     return shown
 
 
-def without_duplicates(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def without_duplicates(
+    entries: Iterable[JournalEntry | ReceivedEntry],
+) -> list[JournalEntry | ReceivedEntry]:
     """Each entry once, the first seen kept (the owner's own entries come first)."""
-    seen: dict[str, dict[str, Any]] = {}
-    for entry in entries:
-        seen.setdefault(entry["entryId"], entry)
+    seen: dict[str, JournalEntry | ReceivedEntry] = {}
+    for listed in entries:
+        seen.setdefault(listed_entry(listed).entry_id, listed)
     return list(seen.values())
 
 
-def is_received(entry: dict[str, Any]) -> bool:
-    return RECEIVED_BY in entry
-
-
-def recipient_view(entry: dict[str, Any]) -> dict[str, Any]:
+def recipient_view(received: ReceivedEntry) -> dict[str, Any]:
     """What a recipient reads: the entry's text and dates, the reader's own address as the
     only recipient, and who shared it; never the owner's id, key or other recipients."""
+    entry = received.entry
     return {
-        **{name: entry.get(name) for name in VISIBLE_FIELDS},
+        "entryId": entry.entry_id,
+        "title": entry.title,
+        "content": entry.content,
+        "template": entry.template,
+        "wordCount": entry.word_count,
+        "tags": list(entry.tags),
+        "mood": entry.mood,
+        "createdAt": entry.created_at,
+        "updatedAt": entry.updated_at,
+        "isEncrypted": entry.is_encrypted,
+        "isShared": entry.is_shared,
+        "version": entry.version,
         "userId": None,
         "encryptedKey": None,
         "encryptionIv": None,
         "linkedGoalIds": [],
         "goalProgress": [],
-        "sharedWith": [entry[RECEIVED_BY]],
-        SHARED_BY: entry.get(SHARED_BY),
+        "sharedWith": [received.received_by],
+        SHARED_BY: received.shared_by,
     }

@@ -17,13 +17,14 @@ The items stay far below DynamoDB's 400 KB, for any number of years:
 """
 
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.core import errors
 from chalicelib.core.local_time import period_start
+from chalicelib.journal.entry import JournalEntry
 
 TOP_TAGS = 10
 MAX_ENTRIES = 10_000
@@ -31,28 +32,58 @@ DAY = "day#"
 # Live distinct names a journal may use at once: with the longest names (30 and 50 characters
 # of up to 4 bytes, goal ids of 36) the main stats item stays under about 175 KB.
 MAX_DISTINCT = {"tag#": 1_000, "mood#": 100, "goal#": 500}
-_COUNTER_PREFIXES = (DAY, "template#", "mood#", "tag#", "goal#")
+COUNTER_PREFIXES = (DAY, "template#", "mood#", "tag#", "goal#")
+TEMPLATE_USED = "templateUsed#"
 
 
-def _counters(entry: dict[str, Any] | None) -> Counter[str]:
+@dataclass(frozen=True)
+class JournalStats:
+    """The stats as read: the main item, or (for the stats view) the main item with every
+    month item's day counters added in. Items become stats only in journal/repository.py."""
+
+    total_entries: int = 0
+    total_words: int = 0
+    # Every `day#`, `template#`, `mood#`, `tag#` and `goal#` counter by its stored name,
+    # zeros included (a write removes those a concurrent write left behind).
+    counters: Mapping[str, int] = field(default_factory=dict)
+    template_used: Mapping[str, str] = field(default_factory=dict)  # last use, by template
+    completed_goals: frozenset[str] = frozenset()  # kept by the goals' completions
+    # The clock of the last write, which the view counts days with when no header says.
+    timezone: str | None = None
+    day_start_hour: int = 0
+    last_entry_at: str | None = None
+
+    def count(self, name: str) -> int:
+        """A counter (or total) by its stored name; 0 when absent."""
+        if name == "totalEntries":
+            return self.total_entries
+        if name == "totalWords":
+            return self.total_words
+        return self.counters.get(name, 0)
+
+
+NO_STATS = JournalStats()
+
+
+def _counters(entry: JournalEntry | None) -> Counter[str]:
     if entry is None:
         return Counter()
     counts: Counter[str] = Counter(
         {
             "totalEntries": 1,
-            "totalWords": entry["wordCount"],
-            f"day#{entry['localDate']}": 1,
-            f"template#{entry['template']}": 1,
+            "totalWords": entry.word_count or 0,
+            f"day#{entry.local_date}": 1,
+            f"template#{entry.template}": 1,
         }
     )
-    if entry.get("mood"):
-        counts[f"mood#{entry['mood']}"] += 1
-    counts.update(f"tag#{tag}" for tag in entry["tags"])
-    counts.update(f"goal#{goal_id}" for goal_id in entry["linkedGoalIds"])
+    if entry.mood:
+        counts[f"mood#{entry.mood}"] += 1
+    counts.update(f"tag#{tag}" for tag in entry.tags)
+    counts.update(f"goal#{goal_id}" for goal_id in entry.linked_goal_ids)
     return counts
 
 
-def counter_changes(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, int]:
+def counter_changes(old: JournalEntry | None, new: JournalEntry | None) -> dict[str, int]:
     """What each counter gains (or loses) when `old` becomes `new` (None: absent)."""
     before, after = _counters(old), _counters(new)
     return {
@@ -80,33 +111,33 @@ def month_of(counter: str) -> str:
     return counter[len(DAY) : len(DAY) + 7]
 
 
-def plan(main: dict[str, Any] | None, changes: dict[str, int]) -> StatsPlan:
+def plan(main: JournalStats | None, changes: dict[str, int]) -> StatsPlan:
     """Where each counter change goes, given the main item as read: a main-item counter that
     would reach zero is removed instead, and zeros a concurrent write left behind go too.
     Day counters go to their month's item (those of entries from before month items, still on
     the main item, stay there until they reach zero)."""
-    main = main or {}
+    main = main or NO_STATS
     result = StatsPlan(ItemChange(), {})
     for name, amount in changes.items():
-        if name.startswith(DAY) and name not in main:
+        if name.startswith(DAY) and name not in main.counters:
             result.months.setdefault(month_of(name), ItemChange()).adds[name] = amount
             continue
-        current = int(main.get(name, 0))
-        if name in main and name.startswith(_COUNTER_PREFIXES) and current + amount <= 0:
+        current = main.count(name)
+        if name in main.counters and current + amount <= 0:
             result.main.removes[name] = current
         else:
             result.main.adds[name] = amount
-    for name, value in main.items():
-        if value == 0 and name.startswith(_COUNTER_PREFIXES) and name not in changes:
+    for name, value in main.counters.items():
+        if value == 0 and name not in changes:
             result.main.removes[name] = 0
     return result
 
 
-def check_bounds(main: dict[str, Any] | None, changes: dict[str, int], adds_entry: bool) -> None:
+def check_bounds(main: JournalStats | None, changes: dict[str, int], adds_entry: bool) -> None:
     """Refuse (422) a write that would pass the entry quota or a distinct-names cap, judged on
     the main item as read; the write's conditions catch what a concurrent write changes."""
-    main = main or {}
-    if adds_entry and int(main.get("totalEntries", 0)) >= MAX_ENTRIES:
+    main = main or NO_STATS
+    if adds_entry and main.total_entries >= MAX_ENTRIES:
         raise errors.BusinessRuleViolation(
             f"A journal holds at most {MAX_ENTRIES:,} entries.", code="JOURNAL_QUOTA_EXCEEDED"
         )
@@ -114,16 +145,18 @@ def check_bounds(main: dict[str, Any] | None, changes: dict[str, int], adds_entr
         added = [
             name
             for name, amount in changes.items()
-            if name.startswith(prefix) and amount > 0 and int(main.get(name, 0)) <= 0
+            if name.startswith(prefix) and amount > 0 and main.count(name) <= 0
         ]
         if not added:
             continue  # a write that adds no new name is never refused for one
         gone = [
             name
             for name, amount in changes.items()
-            if name.startswith(prefix) and amount < 0 and int(main.get(name, 0)) + amount <= 0
+            if name.startswith(prefix) and amount < 0 and main.count(name) + amount <= 0
         ]
-        live = sum(1 for name, value in main.items() if name.startswith(prefix) and value > 0)
+        live = sum(
+            1 for name, value in main.counters.items() if name.startswith(prefix) and value > 0
+        )
         if live + len(added) - len(gone) > limit:
             kind = prefix.rstrip("#")
             raise errors.BusinessRuleViolation(
@@ -133,23 +166,26 @@ def check_bounds(main: dict[str, Any] | None, changes: dict[str, int], adds_entr
             )
 
 
-def merged(items: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """The main item with every month item's day counters added in (as the view reads them)."""
-    result: dict[str, Any] = {}
-    for item in items:
-        for name, value in item.items():
+def merged(items: Iterable[JournalStats]) -> JournalStats:
+    """The first (main) item with every item's day counters added in (as the view reads
+    them): day counters of entries from before month items are still on the main item."""
+    read = list(items)
+    if not read:
+        return NO_STATS
+    days: Counter[str] = Counter()
+    for item in read:
+        for name, value in item.counters.items():
             if name.startswith(DAY):
-                result[name] = int(result.get(name, 0)) + int(value)
-            elif name not in result:
-                result[name] = value
-    return result
+                days[name] += value
+    others = {name: value for name, value in read[0].counters.items() if not name.startswith(DAY)}
+    return replace(read[0], counters={**others, **days})
 
 
-def _prefixed(item: dict[str, Any], prefix: str) -> dict[str, int]:
+def _prefixed(item: JournalStats, prefix: str) -> dict[str, int]:
     return {
-        name[len(prefix) :]: int(value)
-        for name, value in item.items()
-        if name.startswith(prefix) and int(value) > 0
+        name[len(prefix) :]: value
+        for name, value in item.counters.items()
+        if name.startswith(prefix) and value > 0
     }
 
 
@@ -164,11 +200,11 @@ def _runs(days: list[date]) -> tuple[int, int]:
     return longest, run
 
 
-def stats_view(item: dict[str, Any] | None, today: date, day_start: Any) -> dict[str, Any]:
+def stats_view(item: JournalStats | None, today: date, day_start: Any) -> dict[str, Any]:
     """The stats response; `day_start` turns a local date into its starting instant."""
-    item = item or {}
-    total = int(item.get("totalEntries", 0))
-    words = int(item.get("totalWords", 0))
+    item = item or NO_STATS
+    total = item.total_entries
+    words = item.total_words
     days = sorted(date.fromisoformat(day) for day in _prefixed(item, "day#"))
     per_day = {date.fromisoformat(day): count for day, count in _prefixed(item, "day#").items()}
     longest, last_run = _runs(days)
@@ -176,7 +212,7 @@ def stats_view(item: dict[str, Any] | None, today: date, day_start: Any) -> dict
     current = last_run if days and days[-1] >= today - timedelta(days=1) else 0
     week, month = period_start(today, "week"), period_start(today, "month")
     goals = _prefixed(item, "goal#")
-    completed = set(item.get("completedGoals") or [])
+    completed = item.completed_goals
     templates = _prefixed(item, "template#")
     tags = _prefixed(item, "tag#")
     average = round(words / total, 1) if total else 0
@@ -186,11 +222,11 @@ def stats_view(item: dict[str, Any] | None, today: date, day_start: Any) -> dict
         "currentStreak": current,
         "longestStreak": longest,
         # Items from before `lastEntryAt` was kept show the start of the last day instead.
-        "lastEntryDate": (item.get("lastEntryAt") or day_start(days[-1])) if days else None,
+        "lastEntryDate": (item.last_entry_at or day_start(days[-1])) if days else None,
         "goalsTracked": len(goals),
         "goalsCompleted": len(completed & goals.keys()),
         "templateUsage": [
-            {"template": name, "count": count, "lastUsed": item.get(f"templateUsed#{name}")}
+            {"template": name, "count": count, "lastUsed": item.template_used.get(name)}
             for name, count in sorted(templates.items(), key=lambda pair: (-pair[1], pair[0]))
         ],
         "entriesThisWeek": sum(n for day, n in per_day.items() if week <= day <= today),

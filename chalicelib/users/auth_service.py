@@ -30,8 +30,10 @@ from chalicelib.users.models import (
     normalise_email,
     split_email_code,
 )
+from chalicelib.users.presenter import present_profile
+from chalicelib.users.profile import Profile
 from chalicelib.users.repository import ProfileRepository
-from chalicelib.users.service import new_profile, public_profile
+from chalicelib.users.service import new_profile
 
 TOKEN_TYPE = "Bearer"  # noqa: S105 (the OAuth token type)
 TOTP_ISSUER = "AI Lifestyle"
@@ -190,24 +192,24 @@ class AuthService:
 
     def _profile_after_sign_in(self, tokens: Tokens) -> dict[str, Any]:
         user_id = str(_claims_from_cognito(tokens.access_token)["sub"])
-        item = self._profiles.get(user_id)
-        if item is None:
+        profile = self._profiles.get(user_id)
+        if profile is None:
             # Heals an account whose profile write was lost: Cognito is the source of truth.
             claims = _claims_from_cognito(tokens.id_token)
-            item = new_profile(
+            profile = new_profile(
                 user_id,
                 str(claims.get("email", "")),
                 str(claims.get("given_name", "")),
                 str(claims.get("family_name", "")),
             )
-            self._profiles.create(item)
-        if not item.get("emailVerified"):
+            self._profiles.create(profile)
+        if not profile.email_verified:
             # Cognito signs in confirmed accounts only, so the address is verified by now.
-            item = (
+            profile = (
                 self._profiles.update(user_id, UpdateBuilder().set("emailVerified", value=True))
-                or item
+                or profile
             )
-        return public_profile(item)
+        return present_profile(profile)
 
     def refresh(self, request: RefreshRequest) -> dict[str, Any]:
         try:
@@ -275,7 +277,7 @@ class AuthService:
         profile = self._existing_profile(user_id)
         secret = self._identity_call(self._identity.start_software_token, access_token)
         self._profiles.update(user_id, UpdateBuilder().set("mfaPendingSecret", value=secret))
-        label = urllib.parse.quote(f"{TOTP_ISSUER}:{profile['email']}")
+        label = urllib.parse.quote(f"{TOTP_ISSUER}:{profile.email}")
         query = urllib.parse.urlencode({"secret": secret, "issuer": TOTP_ISSUER})
         return {"secret": secret, "qrCodeUrl": f"otpauth://totp/{label}?{query}"}
 
@@ -284,7 +286,7 @@ class AuthService:
     ) -> dict[str, bool]:
         code = request.code
         profile = self._existing_profile(user_id)
-        if not profile.get("mfaPendingSecret"):
+        if not profile.mfa_pending_secret:
             raise errors.BusinessRuleViolation("Start MFA setup first.", code="MFA_NOT_STARTED")
         try:
             self._identity.verify_software_token(access_token, code)
@@ -297,7 +299,7 @@ class AuthService:
             access_token,
             True,
             UpdateBuilder()
-            .set("mfaSecret", value=profile["mfaPendingSecret"])
+            .set("mfaSecret", value=profile.mfa_pending_secret)
             .remove("mfaPendingSecret")
             .set("mfaEnabled", value=True),
         )
@@ -308,10 +310,10 @@ class AuthService:
     ) -> dict[str, bool]:
         code = request.code
         profile = self._existing_profile(user_id)
-        secret = profile.get("mfaSecret")
-        if not profile.get("mfaEnabled") or not secret:
+        secret = profile.mfa_secret
+        if not profile.mfa_enabled or not secret:
             raise errors.BusinessRuleViolation("MFA is not enabled.", code="MFA_NOT_ENABLED")
-        if not totp.matches(str(secret), code):
+        if not totp.matches(secret, code):
             raise errors.BadRequest("The code is not valid.", code="INVALID_CODE")
         self._switch_mfa(
             user_id,
@@ -346,11 +348,11 @@ class AuthService:
         except IdentityFailure as failure:
             raise errors.NotFound("No account is registered with this email.") from failure
 
-    def _existing_profile(self, user_id: str) -> dict[str, Any]:
-        item = self._profiles.get(user_id)
-        if item is None:
+    def _existing_profile(self, user_id: str) -> Profile:
+        profile = self._profiles.get(user_id)
+        if profile is None:
             raise errors.NotFound("The profile was not found.", code="PROFILE_NOT_FOUND")
-        return item
+        return profile
 
     def _identity_call(self, operation: Any, *args: Any) -> Any:
         try:

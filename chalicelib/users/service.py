@@ -7,41 +7,16 @@ from chalicelib.core.clock import now_iso, to_iso
 from chalicelib.core.dynamo import UpdateBuilder
 from chalicelib.core.errors import NotFound
 from chalicelib.users.models import ProfileUpdate
+from chalicelib.users.presenter import present_preferences, present_profile
+from chalicelib.users.profile import (
+    DEFAULT_DAY_START_HOUR,
+    DEFAULT_TIMEZONE,
+    Notifications,
+    Preferences,
+    Profile,
+)
 from chalicelib.users.repository import ProfileRepository
 
-DEFAULT_TIMEZONE = "UTC"
-DEFAULT_DAY_START_HOUR = 0
-
-
-def default_preferences() -> dict[str, Any]:
-    return {
-        "units": "metric",
-        "language": "en",
-        "notifications": {"email": True, "push": False, "sms": False},
-        "dietaryRestrictions": [],
-        "fitnessGoals": [],
-    }
-
-
-# Every field of a profile response, in wire order, with what a profile has before it is set.
-_PROFILE_FIELDS: dict[str, Any] = {
-    "userId": None,
-    "email": None,
-    "firstName": None,
-    "lastName": None,
-    "emailVerified": False,
-    "mfaEnabled": False,
-    "phoneNumber": None,
-    "dateOfBirth": None,
-    "timezone": DEFAULT_TIMEZONE,
-    "dayStartHour": DEFAULT_DAY_START_HOUR,
-    "preferences": None,
-    "encryptionEnabled": False,
-    "encryptionSetupDate": None,
-    "encryptionKeyId": None,
-    "createdAt": None,
-    "updatedAt": None,
-}
 # What `null` resets a field to, for fields that always have a value.
 _RESET_VALUES: dict[str, Any] = {
     "timezone": DEFAULT_TIMEZONE,
@@ -55,24 +30,16 @@ _PREFERENCE_RESETS: dict[str, Any] = {
 }
 
 
-def new_profile(user_id: str, email: str, first_name: str, last_name: str) -> dict[str, Any]:
+def new_profile(user_id: str, email: str, first_name: str, last_name: str) -> Profile:
     now = now_iso()
-    return {
-        **_PROFILE_FIELDS,
-        "userId": user_id,
-        "email": email,
-        "firstName": first_name,
-        "lastName": last_name,
-        "preferences": default_preferences(),
-        "createdAt": now,
-        "updatedAt": now,
-    }
-
-
-def public_profile(item: dict[str, Any]) -> dict[str, Any]:
-    profile = {name: item.get(name, default) for name, default in _PROFILE_FIELDS.items()}
-    profile["preferences"] = {**default_preferences(), **(item.get("preferences") or {})}
-    return profile
+    return Profile(
+        user_id=user_id,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _wire_value(value: Any) -> Any:
@@ -85,7 +52,7 @@ def _wire_value(value: Any) -> Any:
 
 def _preference_changes(update: UpdateBuilder, preferences: dict[str, Any] | None) -> None:
     if preferences is None:
-        update.set("preferences", value=default_preferences())
+        update.set("preferences", value=present_preferences(Preferences()))
         return
     for name, value in preferences.items():
         if name == "notifications":
@@ -94,9 +61,7 @@ def _preference_changes(update: UpdateBuilder, preferences: dict[str, Any] | Non
                     "preferences",
                     "notifications",
                     channel,
-                    value=default_preferences()["notifications"][channel]
-                    if enabled is None
-                    else enabled,
+                    value=getattr(Notifications(), channel) if enabled is None else enabled,
                 )
         else:
             update.set(
@@ -124,13 +89,13 @@ class ProfileService:
         self._profiles = profiles
 
     def get(self, user_id: str) -> dict[str, Any]:
-        item = self._profiles.get(user_id)
-        if item is None:
+        profile = self._profiles.get(user_id)
+        if profile is None:
             raise NotFound("The profile was not found.", code="PROFILE_NOT_FOUND")
-        return public_profile(item)
+        return present_profile(profile)
 
     def update(self, user_id: str, changes: ProfileUpdate) -> dict[str, Any]:
-        item = self._profiles.update(user_id, profile_update(changes))
-        if item is None:
+        profile = self._profiles.update(user_id, profile_update(changes))
+        if profile is None:
             raise NotFound("The profile was not found.", code="PROFILE_NOT_FOUND")
-        return public_profile(item)
+        return present_profile(profile)

@@ -10,6 +10,7 @@ from chalicelib.core.dynamo import UpdateBuilder
 from chalicelib.core.errors import Conflict, ValidationFailed
 from chalicelib.core.validation import parse
 from chalicelib.users.models import LoginRequest, RegisterRequest
+from chalicelib.users.profile import Notifications
 from chalicelib.users.repository import ProfileAlreadyExists, ProfileRepository, profile_key
 from chalicelib.users.service import new_profile
 from tests.helpers import STRONG_PASSWORD
@@ -27,8 +28,8 @@ def test_profiles_are_created_once_and_read_back_with_numbers(stack_env):
         repository.create(new_profile(user_id, "ada@example.com", "Ada", "Lovelace"))
     stored = repository.get(user_id)
     assert stored is not None
-    assert stored["dayStartHour"] == 0
-    assert isinstance(stored["dayStartHour"], int)
+    assert stored.day_start_hour == 0
+    assert isinstance(stored.day_start_hour, int)
     raw = dynamo.client().get_item(
         TableName=dynamo.table_name(), Key=dynamo.serialize(profile_key(user_id))
     )["Item"]
@@ -48,8 +49,13 @@ def test_nested_updates_are_one_atomic_write(stack_env):
         .set("weight", value=61.5),
     )
     assert updated is not None
-    assert updated["preferences"]["notifications"] == {"email": True, "push": False, "sms": True}
-    assert updated["weight"] == 61.5
+    assert updated.preferences.notifications == Notifications(email=True, push=False, sms=True)
+    assert updated.day_start_hour == 3
+    assert isinstance(updated.day_start_hour, int)
+    # An attribute a profile does not know stays stored, untouched and unread.
+    raw = dynamo.get_item(profile_key(user_id))
+    assert raw is not None
+    assert raw["weight"] == 61.5
     assert repository.update(str(uuid.uuid4()), UpdateBuilder().set("x", value=1)) is None
 
 
@@ -85,7 +91,7 @@ def test_register_then_duplicate_then_sign_in(stack_env, local_stack):
     assert signed_in["user"]["emailVerified"] is True
     stored = ProfileRepository().get(registered["userId"])
     assert stored is not None
-    assert stored["emailVerified"] is True
+    assert stored.email_verified is True
 
 
 def test_a_failed_profile_write_rolls_the_cognito_user_back(stack_env, local_stack, monkeypatch):

@@ -17,31 +17,33 @@ import jwt
 from chalicelib.core import dynamo
 from chalicelib.users import totp
 from chalicelib.users.identity_provider import Failure, IdentityFailure, MfaChallenge, Tokens
-from chalicelib.users.repository import ProfileAlreadyExists
+from chalicelib.users.profile import Profile
+from chalicelib.users.repository import ProfileAlreadyExists, profile_item, profile_of
 
 
 class FakeProfileRepository:
-    """Profiles by user id, changed by the same `UpdateBuilder` the real repository sends."""
+    """Profile items by user id, stored and read back through the real repository's own
+    conversion, and changed by the same `UpdateBuilder` the real repository sends."""
 
     def __init__(self) -> None:
         self.items: dict[str, dict[str, Any]] = {}
 
-    def create(self, profile: dict[str, Any]) -> None:
-        if profile["userId"] in self.items:
-            raise ProfileAlreadyExists(profile["userId"])
-        self.items[profile["userId"]] = copy.deepcopy(profile)
+    def create(self, profile: Profile) -> None:
+        if profile.user_id in self.items:
+            raise ProfileAlreadyExists(profile.user_id)
+        self.items[profile.user_id] = profile_item(profile)
 
-    def get(self, user_id: str) -> dict[str, Any] | None:
+    def get(self, user_id: str) -> Profile | None:
         item = self.items.get(user_id)
-        return copy.deepcopy(item) if item is not None else None
+        return profile_of(item) if item is not None else None
 
-    def update(self, user_id: str, update: dynamo.UpdateBuilder) -> dict[str, Any] | None:
+    def update(self, user_id: str, update: dynamo.UpdateBuilder) -> Profile | None:
         if user_id not in self.items:
             return None
         changed = copy.deepcopy(self.items[user_id])
         _apply(changed, update.params())
         self.items[user_id] = changed  # every change or, when one fails, none
-        return copy.deepcopy(changed)
+        return profile_of(changed)
 
 
 def _apply(item: dict[str, Any], params: dict[str, Any]) -> None:

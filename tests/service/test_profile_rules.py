@@ -58,3 +58,43 @@ def test_a_profile_that_vanished_is_404(profile_service, profiles, user_id):
         update(profile_service, user_id, {"firstName": "Ada"})
     assert changed.value.status == 404
     assert profiles.items == {}
+
+
+def test_a_profile_stored_before_later_fields_reads_with_their_defaults(profiles, profile_service):
+    # An item from before preferences, MFA and encryption fields existed, as stored then.
+    profiles.items["old"] = {
+        "userId": "old",
+        "email": "old@example.com",
+        "firstName": "Old",
+        "lastName": "Timer",
+        "emailVerified": True,
+        "timezone": "Europe/Paris",
+        "dayStartHour": 4,
+        "preferences": {"units": "imperial", "notifications": {"push": True}},
+        "createdAt": "2025-01-02T03:04:05.000Z",
+        "updatedAt": "2025-01-02T03:04:05.000Z",
+    }
+    assert profile_service.get("old") == {
+        "userId": "old",
+        "email": "old@example.com",
+        "firstName": "Old",
+        "lastName": "Timer",
+        "emailVerified": True,
+        "mfaEnabled": False,
+        "phoneNumber": None,
+        "dateOfBirth": None,
+        "timezone": "Europe/Paris",
+        "dayStartHour": 4,
+        "preferences": {
+            "units": "imperial",
+            "language": "en",
+            "notifications": {"email": True, "push": True, "sms": False},
+            "dietaryRestrictions": [],
+            "fitnessGoals": [],
+        },
+        "encryptionEnabled": False,
+        "encryptionSetupDate": None,
+        "encryptionKeyId": None,
+        "createdAt": "2025-01-02T03:04:05.000Z",
+        "updatedAt": "2025-01-02T03:04:05.000Z",
+    }

@@ -317,3 +317,52 @@ def test_the_longest_text_in_four_byte_characters_still_fits_one_item(client, aw
     assert json.loads(get(client, "/journal?q=needle", token).body)["total"] == 1
     short = post_json(client, "/journal", {**GOOD, "content": "\U0001f33f" * 20_000}, token)
     assert short.status_code == 201
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["title", "content", "template", "tags", "linkedGoalIds", "goalProgress", "isShared"],
+)
+def test_null_for_a_field_every_entry_has_is_400_and_changes_nothing(client, aws, token, field):
+    created = json.loads(post_json(client, "/journal", GOOD, token).body)
+    before = _journal_items(aws)
+    response = put_json(client, f"/journal/{created['entryId']}", {field: None}, token)
+    body = assert_envelope(response.body, response.status_code, "VALIDATION_ERROR")
+    assert response.status_code == 400
+    assert field in [error["field"] for error in body["validation_errors"]]
+    assert _journal_items(aws) == before
+    assert json.loads(get(client, f"/journal/{created['entryId']}", token).body) == created
+
+
+def test_an_entry_is_stored_with_the_attributes_it_always_had(client, aws, token):
+    created = json.loads(
+        post_json(client, "/journal", {**GOOD, "tags": ["calm"], "mood": "content"}, token).body
+    )
+    [item] = [item for item in _journal_items(aws) if item["SK"]["S"].startswith("JOURNAL#")]
+    assert set(item) == {
+        "PK",
+        "SK",
+        "entryId",
+        "userId",
+        "title",
+        "content",
+        "template",
+        "wordCount",
+        "tags",
+        "mood",
+        "linkedGoalIds",
+        "goalProgress",
+        "isEncrypted",
+        "isShared",
+        "encryptedKey",
+        "encryptionIv",
+        "sharedWith",
+        "createdAt",
+        "updatedAt",
+        "version",
+        "localDate",
+        "searchText",
+    }
+    assert item["tags"] == {"L": [{"S": "calm"}]}
+    assert item["searchText"] == {"S": "quiet day"}
+    assert json.loads(get(client, f"/journal/{created['entryId']}", token).body) == created

@@ -5,6 +5,7 @@ write plan the repository commits, and the items are measured as DynamoDB sizes 
 import json
 import random
 from collections import Counter
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,8 @@ import pytest
 
 from chalicelib.core.errors import BusinessRuleViolation
 from chalicelib.journal import stats
+from chalicelib.journal.entry import JournalEntry
+from chalicelib.journal.repository import stats_of
 from tests.helpers import assert_envelope, get, post_json, put_json, signed_in_user
 
 DYNAMODB_ITEM_LIMIT = 400 * 1024
@@ -61,11 +64,11 @@ def apply(
 
 
 def write(
-    items: dict[str, dict[str, Any]], old: dict[str, Any] | None, new: dict[str, Any] | None
+    items: dict[str, dict[str, Any]], old: JournalEntry | None, new: JournalEntry | None
 ) -> bool:
     """The repository's stats write; False when it is refused (and nothing changes)."""
     changes = stats.counter_changes(old, new)
-    main = items.get("JOURNALSTATS")
+    main = stats_of(items["JOURNALSTATS"]) if "JOURNALSTATS" in items else None
     try:
         stats.check_bounds(main, changes, adds_entry=old is None)
     except BusinessRuleViolation:
@@ -74,21 +77,28 @@ def write(
     return True
 
 
-def entry(day: date, tags: list[str], mood: str, goals: list[str]) -> dict[str, Any]:
-    return {
-        "wordCount": 120,
-        "localDate": day.isoformat(),
-        "template": "daily_reflection",
-        "mood": mood,
-        "tags": tags,
-        "linkedGoalIds": goals,
-    }
+def entry(day: date, tags: list[str], mood: str, goals: list[str]) -> JournalEntry:
+    return JournalEntry(
+        entry_id="e",
+        user_id="u",
+        title="t",
+        content="c",
+        created_at=f"{day.isoformat()}T12:00:00.000Z",
+        updated_at=f"{day.isoformat()}T12:00:00.000Z",
+        version=1,
+        word_count=120,
+        local_date=day.isoformat(),
+        template="daily_reflection",
+        mood=mood,
+        tags=tuple(tags),
+        linked_goal_ids=tuple(goals),
+    )
 
 
 def test_ten_years_of_daily_journaling_keeps_every_stats_item_small():
     chance = random.Random(10)
     items: dict[str, dict[str, Any]] = {}
-    live: list[dict[str, Any]] = []
+    live: list[JournalEntry] = []
     day = date(2026, 1, 1)
     refused = 0
 
@@ -115,11 +125,11 @@ def test_ten_years_of_daily_journaling_keeps_every_stats_item_small():
             refused += 1
         for _ in range(2):  # retag an older entry, its mood too
             index = chance.randrange(len(live))
-            retagged = {
-                **live[index],
-                "tags": [tag(number) for _ in range(chance.randrange(21))],
-                "mood": mood(number),
-            }
+            retagged = replace(
+                live[index],
+                tags=tuple(tag(number) for _ in range(chance.randrange(21))),
+                mood=mood(number),
+            )
             if write(items, live[index], retagged):
                 live[index] = retagged
             else:
@@ -138,9 +148,11 @@ def test_ten_years_of_daily_journaling_keeps_every_stats_item_small():
     expected: Counter[str] = Counter()
     for one in live:
         expected.update(stats.counter_changes(None, one))
-    counted = stats.merged(items.values())
+    counted = stats.merged(stats_of(item) for item in items.values())
     assert {
-        name: value for name, value in counted.items() if name not in {"PK", "SK"} and value
+        "totalEntries": counted.total_entries,
+        "totalWords": counted.total_words,
+        **{name: value for name, value in counted.counters.items() if value},
     } == dict(expected)
     assert all(
         value > 0
@@ -184,19 +196,19 @@ def test_the_worst_case_main_item_is_far_below_the_limit():
 
 def test_counters_reaching_zero_are_removed_and_zeros_left_behind_go_too():
     planned = stats.plan(
-        {"tag#a": 1, "tag#b": 2, "tag#c": 0, "mood#x": 1, "totalEntries": 3},
+        stats_of({"tag#a": 1, "tag#b": 2, "tag#c": 0, "mood#x": 1, "totalEntries": 3}),
         {"tag#a": -1, "tag#b": -1, "mood#x": -1, "totalEntries": -1, "day#2026-03-04": -1},
     )
     assert planned.main.removes == {"tag#a": 1, "mood#x": 1, "tag#c": 0}
     assert planned.main.adds == {"tag#b": -1, "totalEntries": -1}
     assert planned.months["2026-03"].adds == {"day#2026-03-04": -1}
-    legacy = stats.plan({"day#2025-01-01": 1}, {"day#2025-01-01": -1})
+    legacy = stats.plan(stats_of({"day#2025-01-01": 1}), {"day#2025-01-01": -1})
     assert legacy.main.removes == {"day#2025-01-01": 1}
     assert legacy.months == {}
 
 
 def test_distinct_names_are_capped():
-    full = {f"tag#t{number}": 1 for number in range(stats.MAX_DISTINCT["tag#"])}
+    full = stats_of({f"tag#t{number}": 1 for number in range(stats.MAX_DISTINCT["tag#"])})
     stats.check_bounds(full, {"tag#t1": 1, "tag#t2": -1}, adds_entry=False)
     with pytest.raises(BusinessRuleViolation) as caught:
         stats.check_bounds(full, {"tag#new": 1}, adds_entry=False)

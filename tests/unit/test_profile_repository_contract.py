@@ -2,9 +2,12 @@
 tests/integration) and the in-memory fake the service tests use (tests/service/fakes.py).
 Where the fake would answer differently, a service test could pass that fails in production."""
 
+from dataclasses import replace
+
 import pytest
 
 from chalicelib.core.dynamo import UpdateBuilder
+from chalicelib.users.profile import Notifications, Profile
 from chalicelib.users.repository import ProfileAlreadyExists, ProfileRepository
 from chalicelib.users.service import new_profile
 from tests.service.fakes import FakeProfileRepository
@@ -23,14 +26,16 @@ def test_a_profile_is_created_once_and_read_back(repository):
     repository.create(profile)
     assert repository.get("u1") == profile
     with pytest.raises(ProfileAlreadyExists):
-        repository.create({**profile, "firstName": "Other"})
+        repository.create(replace(profile, first_name="Other"))
     assert repository.get("u1") == profile
     assert repository.get("u2") is None
 
 
 def test_an_update_sets_and_removes_paths_and_answers_the_new_profile(repository):
     repository.create(
-        {**new_profile("u1", "ada@example.com", "Ada", "Lovelace"), "phoneNumber": "+14155550123"}
+        replace(
+            new_profile("u1", "ada@example.com", "Ada", "Lovelace"), phone_number="+14155550123"
+        )
     )
     changed = repository.update(
         "u1",
@@ -41,10 +46,10 @@ def test_an_update_sets_and_removes_paths_and_answers_the_new_profile(repository
         .remove("phoneNumber"),
     )
     assert changed is not None
-    assert changed["firstName"] == "Augusta"
-    assert changed["preferences"]["notifications"] == {"email": True, "push": True, "sms": False}
-    assert changed["preferences"]["units"] == "imperial"
-    assert "phoneNumber" not in changed
+    assert changed.first_name == "Augusta"
+    assert changed.preferences.notifications == Notifications(email=True, push=True, sms=False)
+    assert changed.preferences.units == "imperial"
+    assert changed.phone_number is None
     assert repository.get("u1") == changed
 
 
@@ -61,3 +66,26 @@ def test_an_update_through_a_missing_map_changes_nothing(repository):
             "u1", UpdateBuilder().set("firstName", value="Augusta").set("missing", "child", value=1)
         )
     assert repository.get("u1") == profile
+
+
+def test_a_profile_reads_back_typed_with_its_mfa_secrets_and_unchanged_fields(repository):
+    profile = replace(
+        new_profile("u1", "ada@example.com", "Ada", "Lovelace"),
+        day_start_hour=5,
+        date_of_birth="1990-02-03",
+        mfa_pending_secret="PENDING",
+    )
+    repository.create(profile)
+    read = repository.get("u1")
+    assert isinstance(read, Profile)
+    assert read == profile
+    changed = repository.update(
+        "u1",
+        UpdateBuilder()
+        .set("mfaSecret", value="PENDING")
+        .remove("mfaPendingSecret")
+        .set("mfaEnabled", value=True),
+    )
+    assert changed == replace(
+        profile, mfa_secret="PENDING", mfa_pending_secret=None, mfa_enabled=True
+    )

@@ -1,0 +1,57 @@
+"""A journal entry as the journal's rules see it: typed and immutable. Items become entries
+(and back) only in journal/repository.py; the wire shapes are presenter.py's and sharing.py's.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class GoalProgress:
+    """A value the entry records for one of its linked goals; `activity_id` is the activity
+    it logged on that goal (goal_links.py), None when it logged none."""
+
+    goal_id: str
+    progress_value: float | None = None
+    notes: str | None = None
+    completed: bool = False
+    activity_id: str | None = None
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    entry_id: str
+    user_id: str
+    title: str
+    content: str
+    created_at: str
+    updated_at: str
+    version: int
+    local_date: str  # the local day it was written on, as its stats count it
+    template: str = "blank"
+    word_count: int | None = None
+    tags: tuple[str, ...] = ()
+    mood: str | None = None
+    linked_goal_ids: tuple[str, ...] = ()
+    goal_progress: tuple[GoalProgress, ...] = ()
+    is_encrypted: bool = False
+    is_shared: bool = False
+    encrypted_key: str | None = None
+    encryption_iv: str | None = None
+    shared_with: tuple[str, ...] = ()
+    # The lower-cased text that searches read; None for entries stored before it was kept,
+    # for encrypted ones and for text too large to store twice (search.py parses those).
+    search_text: str | None = None
+
+
+@dataclass(frozen=True)
+class ReceivedEntry:
+    """An entry read through a share: the owner's entry without its goal links (those are the
+    owner's goals), the reader's address, and who shared it (as the pointer says)."""
+
+    entry: JournalEntry
+    received_by: str
+    shared_by: dict[str, str | None] | None
+
+
+def listed_entry(listed: JournalEntry | ReceivedEntry) -> JournalEntry:
+    return listed.entry if isinstance(listed, ReceivedEntry) else listed
