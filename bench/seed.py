@@ -76,7 +76,7 @@ def activities_for(
     return made
 
 
-def day_aggregates(activities: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def day_aggregates(activities: Iterable[dict[str, Any]]) -> list[agg.DayAggregate]:
     by_day: dict[str, list[tuple[dict[str, Any], int]]] = defaultdict(list)
     for activity in activities:
         by_day[activity["localDate"]].append((activity, int(activity["localHour"])))
@@ -122,7 +122,7 @@ def seed_goal(
         {**activity_key(user_id, goal_id, a["activityDate"], a["activityId"]), **a}
         for a in activities
     ]
-    items += [{**day_key(user_id, goal_id, a["day"]), **a} for a in aggregates]
+    items += [{**day_key(user_id, goal_id, a.day.isoformat()), **a.to_item()} for a in aggregates]
     _write_batches(client, table, items)
     # The goal write, as ActivityService._put_progress makes it after a log.
     progressed = recompute(goal, aggregates, now, local)
@@ -140,6 +140,6 @@ def seed_goal(
     return {
         "activities": count,
         "days": len(aggregates),
-        "firstDay": aggregates[0]["day"] if aggregates else None,
+        "firstDay": aggregates[0].day.isoformat() if aggregates else None,
         "goalItemBytes": len(json.dumps(updated, default=str)),
     }

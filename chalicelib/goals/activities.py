@@ -133,12 +133,12 @@ class ActivityService:
             progressed, updated_day = quick
         else:
             aggregates = self._goals.day_aggregates(user_id, goal["goalId"])
-            day = activity["localDate"]
-            existing = next((a for a in aggregates if a["day"] == day), None)
+            day = date.fromisoformat(activity["localDate"])
+            existing = next((a for a in aggregates if a.day == day), None)
             updated_day = agg.add_activity(
-                existing or agg.empty_day(date.fromisoformat(day)), activity, activity["localHour"]
+                existing or agg.empty_day(day), activity, activity["localHour"]
             )
-            others = [a for a in aggregates if a["day"] != day]
+            others = [a for a in aggregates if a.day != day]
             progressed = recompute(goal, [*others, updated_day], now, local)
         self._goals.put_activity(tx, user_id, activity)
         tx.emits(metrics.ACTIVITY_LOGGED)
@@ -357,18 +357,18 @@ class ActivityService:
         ]
         if new is not None:
             siblings.append(new)
-        rebuilt = {}
+        rebuilt: dict[str, agg.DayAggregate] = {}
         for day in days:
             on_day = [(a, agg.local_hour_of(a)) for a in siblings if a["localDate"] == day]
             rebuilt[day] = agg.rebuild_day(date.fromisoformat(day), on_day)
-            if agg.is_empty(rebuilt[day]):
+            if rebuilt[day].is_empty:
                 self._goals.delete_day(tx, user_id, goal_id, day)
             else:
                 self._goals.put_day(tx, user_id, goal_id, rebuilt[day])
         aggregates = [
-            a for a in self._goals.day_aggregates(user_id, goal_id) if a["day"] not in days
+            a for a in self._goals.day_aggregates(user_id, goal_id) if a.day.isoformat() not in days
         ]
-        aggregates += [a for a in rebuilt.values() if not agg.is_empty(a)]
+        aggregates += [a for a in rebuilt.values() if not a.is_empty]
         self._put_progress(
             tx,
             user_id,

@@ -45,6 +45,17 @@ def _checkins_per_day(goal: dict[str, Any], unit: PeriodUnit) -> float:
     return 1 / _DAYS_IN[unit]
 
 
+def day_totals(aggregate: agg.DayAggregate) -> DayTotals:
+    """What progress needs of a day's aggregate."""
+    return DayTotals(
+        total=aggregate.total,
+        value_count=aggregate.value_count,
+        positive_count=aggregate.positive_count,
+        skipped=aggregate.skipped,
+        last_value=aggregate.last_value,
+    )
+
+
 class Progressed(NamedTuple):
     """A goal's new progress state and the progress it shows: computed together, once a write."""
 
@@ -79,22 +90,20 @@ def _created_day(goal: dict[str, Any], local: LocalTime) -> date:
 
 
 def recompute(
-    goal: dict[str, Any], aggregates: list[dict[str, Any]], now: datetime, local: LocalTime
+    goal: dict[str, Any], aggregates: list[agg.DayAggregate], now: datetime, local: LocalTime
 ) -> Progressed:
     """The progress state to store on the goal after a write, from all its day aggregates."""
-    days = {date.fromisoformat(a["day"]): agg.day_totals(a) for a in aggregates}
+    days = {a.day: day_totals(a) for a in aggregates}
     first_day = min([_created_day(goal, local), *days])
     rules = rules_for(goal, first_day)
     today = local.local_date(now)
     fold = fold_until(rules, Fold(), today - timedelta(days=1), days)
-    open_aggregate = next(
-        (a for a in aggregates if a["day"] == today.isoformat()), agg.empty_day(today)
-    )
+    open_aggregate = next((a for a in aggregates if a.day == today), agg.empty_day(today))
     state = {
         "fold": fold.to_item(),
         "openDay": today.isoformat(),
         # The open day's whole aggregate, so that a log later today needs no aggregate read.
-        "openAggregate": open_aggregate,
+        "openAggregate": open_aggregate.to_item(),
         "totals": _totals(days, aggregates).to_item(),
         "firstDay": first_day.isoformat(),
         "timezone": local.timezone,
@@ -118,7 +127,7 @@ def _with_longest(
 
 def logged_today(
     goal: dict[str, Any], activity: dict[str, Any], now: datetime, local: LocalTime
-) -> tuple[Progressed, dict[str, Any]] | None:
+) -> tuple[Progressed, agg.DayAggregate] | None:
     """The state and today's aggregate after logging `activity`, from the goal's stored state
     alone (no aggregate read): the common case of an activity dated today. None when a full
     recomputation is needed: a backdated activity, or a clock that differs from the stored one.
@@ -136,11 +145,9 @@ def logged_today(
     rules = rules_for(goal, date.fromisoformat(state["firstDay"]))
     open_day = date.fromisoformat(state["openDay"])
     fold = Fold.from_item(state["fold"])
-    before = state["openAggregate"]
+    before = agg.DayAggregate.from_item(state["openAggregate"])
     if open_day < today:
-        fold = fold_until(
-            rules, fold, today - timedelta(days=1), {open_day: agg.day_totals(before)}
-        )
+        fold = fold_until(rules, fold, today - timedelta(days=1), {open_day: day_totals(before)})
         before = agg.empty_day(today)
     after = agg.add_activity(before, activity, activity["localHour"])
     totals = Totals.from_item(state["totals"])
@@ -152,19 +159,19 @@ def logged_today(
         first_activity_day=totals.first_activity_day or (today.isoformat() if carrying else None),
         last_activity_at=max(filter(None, (totals.last_activity_at, activity["activityDate"]))),
     )
-    if after["lastValue"] is not None and after["lastValue"] != before["lastValue"]:
-        totals = totals.with_measurement(today, before["lastValue"], after["lastValue"])
+    if after.last_value is not None and after.last_value != before.last_value:
+        totals = totals.with_measurement(today, before.last_value, after.last_value)
     updated = {
         **state,
         "fold": fold.to_item(),
         "openDay": today.isoformat(),
-        "openAggregate": after,
+        "openAggregate": after.to_item(),
         "totals": totals.to_item(),
     }
     return _with_longest(goal, updated, now, local), after
 
 
-def _totals(days: dict[date, DayTotals], aggregates: list[dict[str, Any]]) -> Totals:
+def _totals(days: dict[date, DayTotals], aggregates: list[agg.DayAggregate]) -> Totals:
     return summarize(days, agg.latest_activity_at(aggregates))
 
 
@@ -179,7 +186,7 @@ def current_progress(goal: dict[str, Any], now: datetime, local: LocalTime) -> d
     rules = rules_for(goal, date.fromisoformat(state["firstDay"]))
     today = local.local_date(now)
     open_day = date.fromisoformat(state["openDay"])
-    open_totals = agg.day_totals(state["openAggregate"])
+    open_totals = day_totals(agg.DayAggregate.from_item(state["openAggregate"]))
     fold = Fold.from_item(state["fold"])
     if today > open_day:
         fold = fold_until(rules, fold, today - timedelta(days=1), {open_day: open_totals})

@@ -20,6 +20,7 @@ from chalicelib.core.clock import to_iso
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.idempotency import IdempotencyKey
 from chalicelib.core.ids import could_be_issued
+from chalicelib.goals.aggregates import DayAggregate
 from chalicelib.goals.rules import MAX_ACTIVE_GOALS, DuplicateTitle, QuotaExceeded
 from chalicelib.users.repository import PROFILE_SK
 
@@ -102,11 +103,11 @@ class GoalRepository:
 
     def day_aggregates(
         self, user_id: str, goal_id: str, first: date | None = None, last: date | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[DayAggregate]:
         low = f"DAY#{first.isoformat()}" if first else "DAY#"
         high = f"DAY#{last.isoformat()}" if last else f"DAY#{dynamo.KEY_END}"
         return [
-            dynamo.without_keys(item)
+            DayAggregate.from_item(item)
             for item in dynamo.query_all(
                 KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
                 ExpressionAttributeValues=dynamo.serialize(
@@ -221,12 +222,9 @@ class GoalRepository:
             condition="attribute_exists(PK)",
         )
 
-    def put_day(
-        self, tx: Transaction, user_id: str, goal_id: str, aggregate: dict[str, Any]
-    ) -> None:
-        tx.put(
-            f"day-{aggregate['day']}", {**day_key(user_id, goal_id, aggregate["day"]), **aggregate}
-        )
+    def put_day(self, tx: Transaction, user_id: str, goal_id: str, aggregate: DayAggregate) -> None:
+        day = aggregate.day.isoformat()
+        tx.put(f"day-{day}", {**day_key(user_id, goal_id, day), **aggregate.to_item()})
 
     def delete_day(self, tx: Transaction, user_id: str, goal_id: str, day: str) -> None:
         tx.delete(f"day-{day}", day_key(user_id, goal_id, day))

@@ -23,6 +23,7 @@ from chalicelib.core.logging import logger
 from chalicelib.core.unit_of_work import run_write
 from chalicelib.core.validation import dump
 from chalicelib.goals import statistics
+from chalicelib.goals.aggregates import DayAggregate
 from chalicelib.goals.completions import CompletionLog, stage_completion, with_progress
 from chalicelib.goals.models import GoalCreate, GoalUpdate, pattern_errors
 from chalicelib.goals.presenter import present_goal
@@ -268,7 +269,7 @@ class GoalService:
     def _with_progress(
         self,
         goal: dict[str, Any],
-        aggregates: list[dict[str, Any]],
+        aggregates: list[DayAggregate],
         now: datetime,
         local: LocalTime,
     ) -> dict[str, Any]:

@@ -49,7 +49,7 @@ def test_the_quick_path_equals_a_full_recomputation(pattern, seed):
         "createdAt": "2026-11-18T10:00:00.000Z",
         "initialCurrentValue": None,
     }
-    days: dict[str, dict[str, Any]] = {}
+    days: dict[str, agg.DayAggregate] = {}
     goal["progressState"] = recompute(goal, [], now, BERLIN).state
     quick_paths = 0
     for _ in range(40):

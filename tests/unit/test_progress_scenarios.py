@@ -36,9 +36,9 @@ def make_goal(
 
 def aggregates_of(
     activities: Sequence[tuple[str, float, str]], local: LocalTime
-) -> list[dict[str, Any]]:
+) -> list[agg.DayAggregate]:
     """Day aggregates built the way the service builds them, from (instant, value, type)."""
-    days: dict[str, dict[str, Any]] = {}
+    days: dict[str, agg.DayAggregate] = {}
     for instant, value, kind in activities:
         moment = at(instant)
         day = local.local_date(moment)
