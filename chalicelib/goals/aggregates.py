@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from chalicelib.goals.entities import Activity
+
 VALUE_TYPES = ("progress", "completed", "partial")
 ACTIVITY_TYPES = (*VALUE_TYPES, "skipped")
 TIMES_OF_DAY = ("early-morning", "morning", "afternoon", "evening", "night")
@@ -120,19 +122,11 @@ def empty_day(day: date) -> DayAggregate:
     return DayAggregate(day=day)
 
 
-def local_hour_of(activity: dict[str, Any]) -> int | None:
-    """A stored activity's local hour; None when it was logged with a date alone."""
-    hour = activity.get("localHour")
-    return None if hour is None else int(hour)
-
-
-def add_activity(
-    aggregate: DayAggregate, activity: dict[str, Any], local_hour: int | None
-) -> DayAggregate:
+def add_activity(aggregate: DayAggregate, activity: Activity) -> DayAggregate:
     """The day's aggregate with one more activity (the input is not changed). An activity
-    without a time of day (`local_hour` None) counts in no time-of-day bucket."""
-    kind = activity["activityType"]
-    at = activity["activityDate"]
+    without a time of day (no `local_hour`) counts in no time-of-day bucket."""
+    kind = activity.activity_type
+    at = activity.activity_date
     counted = replace(
         aggregate,
         counts={**aggregate.counts, kind: aggregate.count_of(kind) + 1},
@@ -140,11 +134,11 @@ def add_activity(
     )
     if kind == "skipped":
         return replace(counted, skipped=aggregate.skipped + 1)
-    value = activity["value"]
+    value = activity.value
     latest = aggregate.last_value_at is None or at >= aggregate.last_value_at
     buckets = dict(aggregate.time_of_day)
-    if local_hour is not None:
-        name = time_of_day(local_hour)
+    if activity.local_hour is not None:
+        name = time_of_day(activity.local_hour)
         bucket = buckets[name]
         buckets[name] = TimeOfDayBucket(count=bucket.count + 1, total=bucket.total + value)
     return replace(
@@ -160,11 +154,11 @@ def add_activity(
     )
 
 
-def rebuild_day(day: date, activities: Iterable[tuple[dict[str, Any], int | None]]) -> DayAggregate:
-    """A day's aggregate from all of its activities, given with their local hours."""
+def rebuild_day(day: date, activities: Iterable[Activity]) -> DayAggregate:
+    """A day's aggregate from all of its activities."""
     aggregate = empty_day(day)
-    for activity, hour in activities:
-        aggregate = add_activity(aggregate, activity, hour)
+    for activity in activities:
+        aggregate = add_activity(aggregate, activity)
     return aggregate
 
 

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from chalicelib.core.clock import parse_instant, to_iso
 from chalicelib.core.local_time import LocalTime, PeriodUnit, local_time_of
 from chalicelib.goals import aggregates as agg
+from chalicelib.goals.entities import Activity
 from chalicelib.goals.numbers import tidy
 from chalicelib.goals.progress import (
     EMPTY_DAY,
@@ -126,7 +127,7 @@ def _with_longest(
 
 
 def logged_today(
-    goal: dict[str, Any], activity: dict[str, Any], now: datetime, local: LocalTime
+    goal: dict[str, Any], activity: Activity, now: datetime, local: LocalTime
 ) -> tuple[Progressed, agg.DayAggregate] | None:
     """The state and today's aggregate after logging `activity`, from the goal's stored state
     alone (no aggregate read): the common case of an activity dated today. None when a full
@@ -135,7 +136,7 @@ def logged_today(
     state = goal.get("progressState") or {}
     today = local.local_date(now)
     if (
-        activity["localDate"] != today.isoformat()
+        activity.local_date != today
         or "openAggregate" not in state
         or state.get("timezone") != local.timezone
         or state.get("dayStartHour") != local.day_start_hour
@@ -149,15 +150,15 @@ def logged_today(
     if open_day < today:
         fold = fold_until(rules, fold, today - timedelta(days=1), {open_day: day_totals(before)})
         before = agg.empty_day(today)
-    after = agg.add_activity(before, activity, activity["localHour"])
+    after = agg.add_activity(before, activity)
     totals = Totals.from_item(state["totals"])
-    carrying = activity["activityType"] != "skipped"
+    carrying = activity.carries_value
     totals = replace(
         totals,
-        total_values=totals.total_values + (activity["value"] if carrying else 0),
+        total_values=totals.total_values + (activity.value if carrying else 0),
         value_count=totals.value_count + (1 if carrying else 0),
         first_activity_day=totals.first_activity_day or (today.isoformat() if carrying else None),
-        last_activity_at=max(filter(None, (totals.last_activity_at, activity["activityDate"]))),
+        last_activity_at=max(filter(None, (totals.last_activity_at, activity.activity_date))),
     )
     if after.last_value is not None and after.last_value != before.last_value:
         totals = totals.with_measurement(today, before.last_value, after.last_value)

@@ -6,6 +6,8 @@ from datetime import date
 
 from chalicelib.goals import aggregates as agg
 from chalicelib.goals.aggregates import DayAggregate, TimeOfDayBucket
+from chalicelib.goals.entities import Activity
+from chalicelib.goals.presenter import ACTIVITY_FIELDS, present_activity
 
 # A day aggregate item as it is stored (and as it was stored before it had a type).
 STORED_DAY = {
@@ -39,24 +41,65 @@ def test_a_stored_day_aggregate_reads_as_a_type_and_writes_back_unchanged():
     assert day.to_item() == STORED_DAY
 
 
+def _logged(kind: str, value: float, at: str, hour: int | None) -> Activity:
+    return Activity(
+        activity_id=at,
+        goal_id="g",
+        user_id="u",
+        value=value,
+        activity_type=kind,
+        activity_date=at,
+        logged_at=at,
+        timezone="UTC",
+        local_date=date(2026, 11, 20),
+        local_hour=hour,
+    )
+
+
 def test_logging_builds_the_stored_day_shape():
     day = agg.empty_day(date(2026, 11, 20))
-    day = agg.add_activity(
-        day,
-        {"activityType": "progress", "value": 5, "activityDate": "2026-11-20T08:00:00.000Z"},
-        9,
-    )
-    day = agg.add_activity(
-        day,
-        {"activityType": "completed", "value": 2.5, "activityDate": "2026-11-20T18:00:00.000Z"},
-        None,  # logged with a date alone: no time-of-day bucket
-    )
-    day = agg.add_activity(
-        day,
-        {"activityType": "skipped", "value": 0, "activityDate": "2026-11-20T19:00:00.000Z"},
-        20,
-    )
+    day = agg.add_activity(day, _logged("progress", 5, "2026-11-20T08:00:00.000Z", 9))
+    # Logged with a date alone (no local hour): in no time-of-day bucket.
+    day = agg.add_activity(day, _logged("completed", 2.5, "2026-11-20T18:00:00.000Z", None))
+    day = agg.add_activity(day, _logged("skipped", 0, "2026-11-20T19:00:00.000Z", 20))
     assert isinstance(day, DayAggregate)
     assert day.to_item() == STORED_DAY
     assert not day.is_empty
     assert agg.empty_day(date(2026, 11, 20)).is_empty
+
+
+# An activity item as it is stored (keys PK and SK aside).
+STORED_ACTIVITY = {
+    "activityId": "0193a5c8-1d2e-7f00-8000-000000000001",
+    "goalId": "0193a5c8-1d2e-7f00-8000-000000000002",
+    "userId": "user-1",
+    "value": 2.5,
+    "unit": "km",
+    "activityType": "progress",
+    "activityDate": "2026-11-20T07:30:00.000Z",
+    "loggedAt": "2026-11-20T07:31:00.000Z",
+    "timezone": "Europe/Berlin",
+    "location": "park",
+    "context": {"mood": "good"},
+    "note": "easy run",
+    "attachments": [],
+    "source": "manual",
+    "localDate": "2026-11-20",
+    "localHour": 8,
+}
+
+
+def test_a_stored_activity_reads_as_a_type_and_writes_back_unchanged():
+    activity = Activity.from_item(STORED_ACTIVITY)
+    assert activity.local_date == date(2026, 11, 20)
+    assert (activity.value, activity.activity_type, activity.local_hour) == (2.5, "progress", 8)
+    assert activity.to_item() == STORED_ACTIVITY
+    dated_only = Activity.from_item({**STORED_ACTIVITY, "localHour": None})
+    assert dated_only.local_hour is None
+    assert dated_only.to_item() == {**STORED_ACTIVITY, "localHour": None}
+
+
+def test_an_activity_is_presented_in_the_wire_shape():
+    shown = present_activity(Activity.from_item(STORED_ACTIVITY))
+    assert list(shown) == list(ACTIVITY_FIELDS)
+    assert shown == {name: STORED_ACTIVITY[name] for name in ACTIVITY_FIELDS}
