@@ -2,7 +2,7 @@
 rules, the state to store after a write (with the progress it shows), and progress as of now.
 Pure functions; no I/O."""
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -57,8 +57,59 @@ def day_totals(aggregate: agg.DayAggregate) -> DayTotals:
     )
 
 
+@dataclass(frozen=True)
+class ProgressState:
+    """What a goal item stores of its progress (`progressState`) at every write: the fold
+    through the last ended day, the day that was open then with its whole aggregate (so that a
+    log later that day needs no aggregate read), the totals over every activity, and the clock
+    of that write. Stored attribute names are those of existing items."""
+
+    fold: Fold
+    open_day: date
+    open_aggregate: agg.DayAggregate | None  # None: stored before the quick path kept it
+    totals: Totals
+    first_day: date
+    timezone: str | None
+    day_start_hour: int | None
+    longest_ever: int = 0  # the longest streak ever seen: it never decreases
+
+    def to_item(self) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "fold": self.fold.to_item(),
+            "openDay": self.open_day.isoformat(),
+            "totals": self.totals.to_item(),
+            "firstDay": self.first_day.isoformat(),
+            "timezone": self.timezone,
+            "dayStartHour": self.day_start_hour,
+            "longestEver": self.longest_ever,
+        }
+        if self.open_aggregate is not None:
+            item["openAggregate"] = self.open_aggregate.to_item()
+        return item
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> "ProgressState":
+        stored_open = item.get("openAggregate")
+        return cls(
+            fold=Fold.from_item(item["fold"]),
+            open_day=date.fromisoformat(item["openDay"]),
+            open_aggregate=None if stored_open is None else agg.DayAggregate.from_item(stored_open),
+            totals=Totals.from_item(item["totals"]),
+            first_day=date.fromisoformat(item["firstDay"]),
+            timezone=item.get("timezone"),
+            day_start_hour=item.get("dayStartHour"),
+            longest_ever=int(item.get("longestEver", 0)),
+        )
+
+
+def stored_state(goal: dict[str, Any]) -> ProgressState:
+    """The progress state stored on a goal item."""
+    return ProgressState.from_item(goal["progressState"])
+
+
 class Progressed(NamedTuple):
-    """A goal's new progress state and the progress it shows: computed together, once a write."""
+    """A goal's new progress state (as stored) and the progress it shows: computed together,
+    once a write."""
 
     state: dict[str, Any]
     progress: dict[str, Any]
@@ -99,31 +150,29 @@ def recompute(
     rules = rules_for(goal, first_day)
     today = local.local_date(now)
     fold = fold_until(rules, Fold(), today - timedelta(days=1), days)
-    open_aggregate = next((a for a in aggregates if a.day == today), agg.empty_day(today))
-    state = {
-        "fold": fold.to_item(),
-        "openDay": today.isoformat(),
-        # The open day's whole aggregate, so that a log later today needs no aggregate read.
-        "openAggregate": open_aggregate.to_item(),
-        "totals": _totals(days, aggregates).to_item(),
-        "firstDay": first_day.isoformat(),
-        "timezone": local.timezone,
-        "dayStartHour": local.day_start_hour,
-    }
+    state = ProgressState(
+        fold=fold,
+        open_day=today,
+        open_aggregate=next((a for a in aggregates if a.day == today), agg.empty_day(today)),
+        totals=_totals(days, aggregates),
+        first_day=first_day,
+        timezone=local.timezone,
+        day_start_hour=local.day_start_hour,
+    )
     return _with_longest(goal, state, now, local)
 
 
 def _with_longest(
-    goal: dict[str, Any], state: dict[str, Any], now: datetime, local: LocalTime
+    goal: dict[str, Any], state: ProgressState, now: datetime, local: LocalTime
 ) -> Progressed:
     """The state with the longest streak ever seen (it never decreases, even after a delete),
     and its progress. That progress is what the new state shows too: `longestStreak` is
     already the larger of the stored and the computed longest streak."""
+    # Only this of the stored state, without reading the rest: a recomputation replaces it all.
     previous = int((goal.get("progressState") or {}).get("longestEver", 0))
-    progress = current_progress(
-        {**goal, "progressState": {**state, "longestEver": previous}}, now, local
-    )
-    return Progressed({**state, "longestEver": max(previous, progress["longestStreak"])}, progress)
+    progress = _progress_of(goal, replace(state, longest_ever=previous), now, local)
+    longest = max(previous, progress["longestStreak"])
+    return Progressed(replace(state, longest_ever=longest).to_item(), progress)
 
 
 def logged_today(
@@ -133,25 +182,27 @@ def logged_today(
     alone (no aggregate read): the common case of an activity dated today. None when a full
     recomputation is needed: a backdated activity, or a clock that differs from the stored one.
     """
-    state = goal.get("progressState") or {}
+    if not goal.get("progressState"):
+        return None
+    state = stored_state(goal)
     today = local.local_date(now)
     if (
         activity.local_date != today
-        or "openAggregate" not in state
-        or state.get("timezone") != local.timezone
-        or state.get("dayStartHour") != local.day_start_hour
-        or date.fromisoformat(state["openDay"]) > today
+        or state.open_aggregate is None
+        or state.timezone != local.timezone
+        or state.day_start_hour != local.day_start_hour
+        or state.open_day > today
     ):
         return None
-    rules = rules_for(goal, date.fromisoformat(state["firstDay"]))
-    open_day = date.fromisoformat(state["openDay"])
-    fold = Fold.from_item(state["fold"])
-    before = agg.DayAggregate.from_item(state["openAggregate"])
+    rules = rules_for(goal, state.first_day)
+    open_day = state.open_day
+    fold = state.fold
+    before = state.open_aggregate
     if open_day < today:
         fold = fold_until(rules, fold, today - timedelta(days=1), {open_day: day_totals(before)})
         before = agg.empty_day(today)
     after = agg.add_activity(before, activity)
-    totals = Totals.from_item(state["totals"])
+    totals = state.totals
     carrying = activity.carries_value
     totals = replace(
         totals,
@@ -162,13 +213,7 @@ def logged_today(
     )
     if after.last_value is not None and after.last_value != before.last_value:
         totals = totals.with_measurement(today, before.last_value, after.last_value)
-    updated = {
-        **state,
-        "fold": fold.to_item(),
-        "openDay": today.isoformat(),
-        "openAggregate": after.to_item(),
-        "totals": totals.to_item(),
-    }
+    updated = replace(state, fold=fold, open_day=today, open_aggregate=after, totals=totals)
     return _with_longest(goal, updated, now, local), after
 
 
@@ -183,12 +228,17 @@ def stored_local_time(goal: dict[str, Any], timezone_header: str | None) -> Loca
 
 def current_progress(goal: dict[str, Any], now: datetime, local: LocalTime) -> dict[str, Any]:
     """Progress as of `now`: the stored fold advanced over the days that passed since."""
-    state = goal["progressState"]
-    rules = rules_for(goal, date.fromisoformat(state["firstDay"]))
+    return _progress_of(goal, stored_state(goal), now, local)
+
+
+def _progress_of(
+    goal: dict[str, Any], state: ProgressState, now: datetime, local: LocalTime
+) -> dict[str, Any]:
+    rules = rules_for(goal, state.first_day)
     today = local.local_date(now)
-    open_day = date.fromisoformat(state["openDay"])
-    open_totals = day_totals(agg.DayAggregate.from_item(state["openAggregate"]))
-    fold = Fold.from_item(state["fold"])
+    open_day = state.open_day
+    open_totals = day_totals(state.open_aggregate or agg.empty_day(open_day))
+    fold = state.fold
     if today > open_day:
         fold = fold_until(rules, fold, today - timedelta(days=1), {open_day: open_totals})
         open_totals = EMPTY_DAY
@@ -199,8 +249,8 @@ def current_progress(goal: dict[str, Any], now: datetime, local: LocalTime) -> d
         fold,
         open_totals,
         today,
-        Totals.from_item(state["totals"]),
-        longest_ever=int(state.get("longestEver", 0)),
+        state.totals,
+        longest_ever=state.longest_ever,
     )
     return _on_the_wire(result.progress, local)
 

@@ -33,6 +33,7 @@ from chalicelib.goals.progress_state import (
     period_unit,
     recompute,
     stored_local_time,
+    stored_state,
     unavailable_progress,
 )
 from chalicelib.goals.repository import GoalRepository
@@ -388,7 +389,7 @@ class GoalService:
         now = self._now()
         progress = current_progress(goal, now, local)
         unit = period_unit(goal)
-        first_day = date.fromisoformat(goal["progressState"]["firstDay"])
+        first_day = stored_state(goal).first_day
         start, end = statistics.window(window, local.local_date(now), first_day, unit)
         aggregates = self._goals.day_aggregates(user_id, goal_id, start, end)
         expected = statistics.expected_days(goal.get("schedule") or {}, unit, start, end)

@@ -2,12 +2,14 @@
 The stored shape is pinned here: items written before the types existed must read the same and
 be written back unchanged."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
+from chalicelib.core.local_time import LocalTime
 from chalicelib.goals import aggregates as agg
 from chalicelib.goals.aggregates import DayAggregate, TimeOfDayBucket
 from chalicelib.goals.entities import Activity
 from chalicelib.goals.presenter import ACTIVITY_FIELDS, present_activity
+from chalicelib.goals.progress_state import ProgressState, recompute
 
 # A day aggregate item as it is stored (and as it was stored before it had a type).
 STORED_DAY = {
@@ -103,3 +105,35 @@ def test_an_activity_is_presented_in_the_wire_shape():
     shown = present_activity(Activity.from_item(STORED_ACTIVITY))
     assert list(shown) == list(ACTIVITY_FIELDS)
     assert shown == {name: STORED_ACTIVITY[name] for name in ACTIVITY_FIELDS}
+
+
+def test_a_goals_stored_progress_state_reads_as_a_type_and_writes_back_unchanged():
+    goal = {
+        "goalId": "g",
+        "goalPattern": "milestone",
+        "status": "active",
+        "target": {"value": 100},
+        "schedule": {},
+        "createdAt": "2026-11-18T10:00:00.000Z",
+        "initialCurrentValue": None,
+    }
+    today = DayAggregate.from_item(STORED_DAY)
+    now = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
+    stored = recompute(goal, [today], now, LocalTime("UTC", 0)).state
+    # The attribute names existing goal items hold under `progressState`.
+    assert set(stored) == {
+        "fold",
+        "openDay",
+        "openAggregate",
+        "totals",
+        "firstDay",
+        "timezone",
+        "dayStartHour",
+        "longestEver",
+    }
+    assert stored["openAggregate"] == STORED_DAY
+    state = ProgressState.from_item(stored)
+    assert (state.open_day, state.first_day) == (date(2026, 11, 20), date(2026, 11, 18))
+    assert state.open_aggregate == today
+    assert state.totals.total_values == 7.5
+    assert state.to_item() == stored
