@@ -66,7 +66,7 @@ class ProgressState:
 
     fold: Fold
     open_day: date
-    open_aggregate: agg.DayAggregate | None  # None: stored before the quick path kept it
+    open_aggregate: agg.DayAggregate
     totals: Totals
     first_day: date
     timezone: str | None
@@ -74,26 +74,23 @@ class ProgressState:
     longest_ever: int = 0  # the longest streak ever seen: it never decreases
 
     def to_item(self) -> dict[str, Any]:
-        item: dict[str, Any] = {
+        return {
             "fold": self.fold.to_item(),
             "openDay": self.open_day.isoformat(),
+            "openAggregate": self.open_aggregate.to_item(),
             "totals": self.totals.to_item(),
             "firstDay": self.first_day.isoformat(),
             "timezone": self.timezone,
             "dayStartHour": self.day_start_hour,
             "longestEver": self.longest_ever,
         }
-        if self.open_aggregate is not None:
-            item["openAggregate"] = self.open_aggregate.to_item()
-        return item
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> "ProgressState":
-        stored_open = item.get("openAggregate")
         return cls(
             fold=Fold.from_item(item["fold"]),
             open_day=date.fromisoformat(item["openDay"]),
-            open_aggregate=None if stored_open is None else agg.DayAggregate.from_item(stored_open),
+            open_aggregate=agg.DayAggregate.from_item(item["openAggregate"]),
             totals=Totals.from_item(item["totals"]),
             first_day=date.fromisoformat(item["firstDay"]),
             timezone=item.get("timezone"),
@@ -182,13 +179,12 @@ def logged_today(
     alone (no aggregate read): the common case of an activity dated today. None when a full
     recomputation is needed: a backdated activity, or a clock that differs from the stored one.
     """
-    if not goal.get("progressState"):
-        return None
+    if "openAggregate" not in (goal.get("progressState") or {}):
+        return None  # a state stored before it kept the open day's aggregate: recompute it
     state = stored_state(goal)
     today = local.local_date(now)
     if (
         activity.local_date != today
-        or state.open_aggregate is None
         or state.timezone != local.timezone
         or state.day_start_hour != local.day_start_hour
         or state.open_day > today
@@ -237,7 +233,7 @@ def _progress_of(
     rules = rules_for(goal, state.first_day)
     today = local.local_date(now)
     open_day = state.open_day
-    open_totals = day_totals(state.open_aggregate or agg.empty_day(open_day))
+    open_totals = day_totals(state.open_aggregate)
     fold = state.fold
     if today > open_day:
         fold = fold_until(rules, fold, today - timedelta(days=1), {open_day: open_totals})

@@ -9,7 +9,7 @@ from chalicelib.goals import aggregates as agg
 from chalicelib.goals.aggregates import DayAggregate, TimeOfDayBucket
 from chalicelib.goals.entities import Activity
 from chalicelib.goals.presenter import ACTIVITY_FIELDS, present_activity
-from chalicelib.goals.progress_state import ProgressState, recompute
+from chalicelib.goals.progress_state import ProgressState, logged_today, recompute
 
 # A day aggregate item as it is stored (and as it was stored before it had a type).
 STORED_DAY = {
@@ -137,3 +137,23 @@ def test_a_goals_stored_progress_state_reads_as_a_type_and_writes_back_unchanged
     assert state.open_aggregate == today
     assert state.totals.total_values == 7.5
     assert state.to_item() == stored
+
+
+def test_a_state_stored_without_the_open_aggregate_is_recomputed_not_advanced():
+    """States written before the quick path kept `openAggregate` still take a log."""
+    goal = {
+        "goalId": "g",
+        "goalPattern": "milestone",
+        "status": "active",
+        "target": {"value": 100},
+        "schedule": {},
+        "createdAt": "2026-11-18T10:00:00.000Z",
+        "initialCurrentValue": None,
+    }
+    now = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
+    stored = recompute(goal, [], now, LocalTime("UTC", 0)).state
+    del stored["openAggregate"]
+    activity = _logged("progress", 5, "2026-11-20T20:00:00.000Z", 20)
+    assert (
+        logged_today({**goal, "progressState": stored}, activity, now, LocalTime("UTC", 0)) is None
+    )
