@@ -22,6 +22,7 @@ from chalicelib.core.clock import to_iso
 from chalicelib.core.ids import uuid7
 from chalicelib.core.local_time import LocalTime
 from chalicelib.goals import aggregates as agg
+from chalicelib.goals.entities import Activity
 from chalicelib.goals.progress_state import (
     measured_value,
     recompute,
@@ -41,7 +42,7 @@ def spread_days(count: int) -> int:
 
 def activities_for(
     goal: dict[str, Any], count: int, now: datetime, local: LocalTime, rng: random.Random
-) -> list[dict[str, Any]]:
+) -> list[Activity]:
     """`count` activities over the last `spread_days(count)` local days up to now."""
     days = spread_days(count)
     today = local.local_date(now)
@@ -54,35 +55,29 @@ def activities_for(
         kind = "skipped" if index % 40 == 39 else "completed" if index % 10 == 9 else "progress"
         value = 0 if kind == "skipped" else rng.choice((1, 1, 2, 2, 3))
         made.append(
-            {
-                "activityId": uuid7(),
-                "goalId": goal["goalId"],
-                "userId": goal["userId"],
-                "value": value,
-                "unit": goal["target"].get("unit") or "",
-                "activityType": kind,
-                "activityDate": to_iso(at),
-                "loggedAt": to_iso(at),
-                "timezone": local.timezone,
-                "location": None,
-                "context": None,
-                "note": f"bench #{index}",
-                "attachments": [],
-                "source": "manual",
-                "localDate": local.local_date(at).isoformat(),
-                "localHour": local.local_hour(at),
-            }
+            Activity(
+                activity_id=uuid7(),
+                goal_id=goal["goalId"],
+                user_id=goal["userId"],
+                value=value,
+                unit=goal["target"].get("unit") or "",
+                activity_type=kind,
+                activity_date=to_iso(at),
+                logged_at=to_iso(at),
+                timezone=local.timezone,
+                note=f"bench #{index}",
+                local_date=local.local_date(at),
+                local_hour=local.local_hour(at),
+            )
         )
     return made
 
 
-def day_aggregates(activities: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    by_day: dict[str, list[tuple[dict[str, Any], int]]] = defaultdict(list)
+def day_aggregates(activities: Iterable[Activity]) -> list[agg.DayAggregate]:
+    by_day: dict[date, list[Activity]] = defaultdict(list)
     for activity in activities:
-        by_day[activity["localDate"]].append((activity, int(activity["localHour"])))
-    return [
-        agg.rebuild_day(date.fromisoformat(day), on_day) for day, on_day in sorted(by_day.items())
-    ]
+        by_day[activity.local_date].append(activity)
+    return [agg.rebuild_day(day, on_day) for day, on_day in sorted(by_day.items())]
 
 
 def _write_batches(client: Any, table: str, items: list[dict[str, Any]]) -> None:
@@ -119,10 +114,10 @@ def seed_goal(
     activities = activities_for(goal, count, now, local, rng)
     aggregates = day_aggregates(activities)
     items = [
-        {**activity_key(user_id, goal_id, a["activityDate"], a["activityId"]), **a}
+        {**activity_key(user_id, goal_id, a.activity_date, a.activity_id), **a.to_item()}
         for a in activities
     ]
-    items += [{**day_key(user_id, goal_id, a["day"]), **a} for a in aggregates]
+    items += [{**day_key(user_id, goal_id, a.day.isoformat()), **a.to_item()} for a in aggregates]
     _write_batches(client, table, items)
     # The goal write, as ActivityService._put_progress makes it after a log.
     progressed = recompute(goal, aggregates, now, local)
@@ -140,6 +135,6 @@ def seed_goal(
     return {
         "activities": count,
         "days": len(aggregates),
-        "firstDay": aggregates[0]["day"] if aggregates else None,
+        "firstDay": aggregates[0].day.isoformat() if aggregates else None,
         "goalItemBytes": len(json.dumps(updated, default=str)),
     }

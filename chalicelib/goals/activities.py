@@ -25,6 +25,7 @@ from chalicelib.core.unit_of_work import run_write
 from chalicelib.core.validation import dump
 from chalicelib.goals import aggregates as agg
 from chalicelib.goals.completions import CompletionLog, stage_completion, with_progress
+from chalicelib.goals.entities import Activity
 from chalicelib.goals.links import ENTRY_LINK
 from chalicelib.goals.models import ActivityFields
 from chalicelib.goals.presenter import present_activity
@@ -41,11 +42,11 @@ from chalicelib.goals.rules import check_accepts_activities, not_found
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
-def owning_entry(activity: dict[str, Any]) -> str | None:
+def owning_entry(activity: Activity) -> str | None:
     """The journal entry that logged this activity and alone may change it, if any."""
-    if activity.get("source") != "journal":
+    if activity.source != "journal":
         return None
-    entry_id = (activity.get("context") or {}).get(ENTRY_LINK)
+    entry_id = (activity.context or {}).get(ENTRY_LINK)
     return str(entry_id) if entry_id else None
 
 
@@ -101,7 +102,7 @@ class ActivityService:
             response = StoredResponse(
                 201,
                 present_activity(activity),
-                f"/goals/{goal_id}/activities/{activity['activityId']}",
+                f"/goals/{goal_id}/activities/{activity.activity_id}",
             )
             add_record(tx, idempotency, response)
             return response
@@ -122,7 +123,7 @@ class ActivityService:
         fields: dict[str, Any],
         local: LocalTime,
         now: datetime,
-    ) -> dict[str, Any]:
+    ) -> Activity:
         """Add a new activity, its day aggregate and the goal's progress to `tx` (which the
         caller commits). Reads the goal's day aggregates only when the activity is not dated
         today (then the stored state cannot simply be advanced)."""
@@ -133,12 +134,10 @@ class ActivityService:
             progressed, updated_day = quick
         else:
             aggregates = self._goals.day_aggregates(user_id, goal["goalId"])
-            day = activity["localDate"]
-            existing = next((a for a in aggregates if a["day"] == day), None)
-            updated_day = agg.add_activity(
-                existing or agg.empty_day(date.fromisoformat(day)), activity, activity["localHour"]
-            )
-            others = [a for a in aggregates if a["day"] != day]
+            day = activity.local_date
+            existing = next((a for a in aggregates if a.day == day), None)
+            updated_day = agg.add_activity(existing or agg.empty_day(day), activity)
+            others = [a for a in aggregates if a.day != day]
             progressed = recompute(goal, [*others, updated_day], now, local)
         self._goals.put_activity(tx, user_id, activity)
         tx.emits(metrics.ACTIVITY_LOGGED)
@@ -151,11 +150,11 @@ class ActivityService:
         tx: Transaction,
         user_id: str,
         goal: dict[str, Any],
-        old: dict[str, Any],
+        old: Activity,
         fields: dict[str, Any] | None,
         local: LocalTime,
         now: datetime,
-    ) -> dict[str, Any] | None:
+    ) -> Activity | None:
         """Add an edit (`fields`) or a deletion (None) of an activity, the rebuilt days and
         the goal's progress to `tx`. The changed activity, or None when deleted."""
         new = (
@@ -163,7 +162,7 @@ class ActivityService:
             if fields is None
             else self._new_activity(user_id, goal, fields, local, now, existing=old)
         )
-        if new is None or new["activityDate"] != old["activityDate"]:
+        if new is None or new.activity_date != old.activity_date:
             self._goals.delete_activity(tx, user_id, old)
         if new is not None:
             self._goals.put_activity(tx, user_id, new)
@@ -196,12 +195,16 @@ class ActivityService:
         fields: dict[str, Any],
         local: LocalTime,
         now: datetime,
-        existing: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        merged = {**(existing or {}), **{k: v for k, v in fields.items() if v is not None}}
-        kind = merged.get("activityType") or "progress"
+        existing: Activity | None = None,
+    ) -> Activity:
+        def sent_or_kept(name: str, kept: Any) -> Any:
+            """What the client sent for `name`, else what the activity had (an edit)."""
+            sent = fields.get(name)
+            return kept if sent is None else sent
+
+        kind = sent_or_kept("activityType", existing and existing.activity_type) or "progress"
         problems: list[FieldError] = []
-        value = merged.get("value")
+        value = sent_or_kept("value", existing and existing.value)
         if kind == "skipped":
             value = 0
         elif value is None:
@@ -212,52 +215,51 @@ class ActivityService:
         timed = self._has_time_of_day(fields.get("activityDate"), existing)
         if problems:
             raise ValidationFailed(problems)
-        unit = (merged.get("unit") or "").strip()
+        unit = (sent_or_kept("unit", existing and existing.unit) or "").strip()
         goal_unit = goal["target"].get("unit") or ""
         if unit and unit.lower() != goal_unit.lower():
             raise errors.BusinessRuleViolation(
                 f"This goal is measured in '{goal_unit}', not '{unit}'.", code="UNIT_MISMATCH"
             )
-        stamp = to_iso(at)
-        return {
-            "activityId": (existing or {}).get("activityId") or uuid7(),
-            "goalId": goal["goalId"],
-            "userId": user_id,
-            "value": value,
-            "unit": goal_unit,
-            "activityType": kind,
-            "activityDate": stamp,
-            "loggedAt": (existing or {}).get("loggedAt") or to_iso(now),
-            "timezone": local.timezone,
-            "location": merged.get("location"),
-            "context": merged.get("context"),
-            "note": merged.get("note"),
-            "attachments": merged.get("attachments") or [],
-            "source": merged.get("source") or "manual",
-            "localDate": local.local_date(at).isoformat(),
+        return Activity(
+            activity_id=existing.activity_id if existing else uuid7(),
+            goal_id=goal["goalId"],
+            user_id=user_id,
+            value=value,
+            unit=goal_unit,
+            activity_type=kind,
+            activity_date=to_iso(at),
+            logged_at=existing.logged_at if existing else to_iso(now),
+            timezone=local.timezone,
+            location=sent_or_kept("location", existing and existing.location),
+            context=sent_or_kept("context", existing and existing.context),
+            note=sent_or_kept("note", existing and existing.note),
+            attachments=sent_or_kept("attachments", existing and existing.attachments) or [],
+            source=sent_or_kept("source", existing and existing.source) or "manual",
+            local_date=local.local_date(at),
             # None: a date alone has no time of day, so it counts in no time-of-day bucket.
-            "localHour": local.local_hour(at) if timed else None,
-        }
+            local_hour=local.local_hour(at) if timed else None,
+        )
 
     @staticmethod
-    def _has_time_of_day(sent: str | None, existing: dict[str, Any] | None) -> bool:
+    def _has_time_of_day(sent: str | None, existing: Activity | None) -> bool:
         """Whether the activity's instant was given with a time (an edit that leaves the
         date alone keeps what the activity had)."""
         if sent is None:
-            return existing is None or existing.get("localHour") is not None
+            return existing is None or existing.local_hour is not None
         return len(sent) != 10
 
     def _activity_instant(
         self,
         sent: str | None,
-        existing: dict[str, Any] | None,
+        existing: Activity | None,
         local: LocalTime,
         now: datetime,
         problems: list[FieldError],
     ) -> datetime:
         if sent is None:
             if existing:
-                return parse_instant(existing["activityDate"])
+                return parse_instant(existing.activity_date)
             return now
         # A date alone means the start of that local day.
         at = local.day_start(date.fromisoformat(sent)) if len(sent) == 10 else parse_instant(sent)
@@ -301,7 +303,7 @@ class ActivityService:
         activity_id: str,
         fields: dict[str, Any] | None,
         timezone: str | None,
-    ) -> dict[str, Any] | None:
+    ) -> Activity | None:
         """One attempt at an edit (`fields`) or a deletion (None) through the routes."""
         context, old = self._activity_context(user_id, goal_id, activity_id)
         goal = self._editable_goal(context)
@@ -310,7 +312,7 @@ class ActivityService:
 
     def _activity_context(
         self, user_id: str, goal_id: str, activity_id: str
-    ) -> tuple[WriteContext, dict[str, Any]]:
+    ) -> tuple[WriteContext, Activity]:
         context = self._goals.load_for_write(user_id, goal_id, None)
         if context.goal is None:
             raise not_found()
@@ -340,35 +342,32 @@ class ActivityService:
         tx: Transaction,
         user_id: str,
         goal: dict[str, Any],
-        old: dict[str, Any],
-        new: dict[str, Any] | None,
+        old: Activity,
+        new: Activity | None,
         now: datetime,
         local: LocalTime,
     ) -> None:
         """Rebuild the day aggregates an edit or delete touches from those days' activities,
         so min, max and the latest measurement stay exact; then the goal's progress."""
         goal_id = goal["goalId"]
-        days = {old["localDate"], *([new["localDate"]] if new else [])}
-        starts = [local.day_start(date.fromisoformat(day)) for day in days]
+        days = {old.local_date, *([new.local_date] if new else [])}
+        starts = [local.day_start(day) for day in days]
         siblings = [
             a
             for a in self._goals.activities_of_days(user_id, goal_id, days, starts)
-            if a["activityId"] != old["activityId"]
+            if a.activity_id != old.activity_id
         ]
         if new is not None:
             siblings.append(new)
-        rebuilt = {}
+        rebuilt: dict[date, agg.DayAggregate] = {}
         for day in days:
-            on_day = [(a, agg.local_hour_of(a)) for a in siblings if a["localDate"] == day]
-            rebuilt[day] = agg.rebuild_day(date.fromisoformat(day), on_day)
-            if agg.is_empty(rebuilt[day]):
+            rebuilt[day] = agg.rebuild_day(day, [a for a in siblings if a.local_date == day])
+            if rebuilt[day].is_empty:
                 self._goals.delete_day(tx, user_id, goal_id, day)
             else:
                 self._goals.put_day(tx, user_id, goal_id, rebuilt[day])
-        aggregates = [
-            a for a in self._goals.day_aggregates(user_id, goal_id) if a["day"] not in days
-        ]
-        aggregates += [a for a in rebuilt.values() if not agg.is_empty(a)]
+        aggregates = [a for a in self._goals.day_aggregates(user_id, goal_id) if a.day not in days]
+        aggregates += [a for a in rebuilt.values() if not a.is_empty]
         self._put_progress(
             tx,
             user_id,

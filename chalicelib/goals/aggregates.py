@@ -1,16 +1,18 @@
 """Per-goal, per-local-day aggregates: what progress, statistics and insights are computed
 from, so that no read ever walks a goal's activities.
 
-An aggregate is a plain dict (it is stored as one small DynamoDB item). Logging adds one
-activity to its day; editing or deleting rebuilds the day from that day's activities, so
-min, max and the latest measurement stay exact.
+An aggregate is a `DayAggregate` (stored as one small DynamoDB item; the repository converts
+it with `to_item`/`from_item`). Logging adds one activity to its day; editing or deleting
+rebuilds the day from that day's activities, so min, max and the latest measurement stay exact.
+This module holds no progress rules (the repository imports it, and the journal the repository).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from chalicelib.goals.progress import DayTotals
+from chalicelib.goals.entities import Activity
 
 VALUE_TYPES = ("progress", "completed", "partial")
 ACTIVITY_TYPES = (*VALUE_TYPES, "skipped")
@@ -29,86 +31,137 @@ def time_of_day(hour: int) -> str:
     return "night"
 
 
-def empty_day(day: date) -> dict[str, Any]:
-    return {
-        "day": day.isoformat(),
-        "total": 0,
-        "valueCount": 0,
-        "positiveCount": 0,
-        "skipped": 0,
-        "counts": dict.fromkeys(ACTIVITY_TYPES, 0),
-        "min": None,
-        "max": None,
-        "lastValue": None,
-        "lastValueAt": None,
-        "lastAt": None,
-        "timeOfDay": {bucket: {"count": 0, "sum": 0} for bucket in TIMES_OF_DAY},
-    }
+@dataclass(frozen=True)
+class TimeOfDayBucket:
+    """How many values were logged in one part of the day, and their sum."""
+
+    count: int = 0
+    total: float = 0  # stored as `sum`
 
 
-def local_hour_of(activity: dict[str, Any]) -> int | None:
-    """A stored activity's local hour; None when it was logged with a date alone."""
-    hour = activity.get("localHour")
-    return None if hour is None else int(hour)
+def _zero_counts() -> dict[str, int]:
+    return dict.fromkeys(ACTIVITY_TYPES, 0)
 
 
-def add_activity(
-    aggregate: dict[str, Any], activity: dict[str, Any], local_hour: int | None
-) -> dict[str, Any]:
-    """The day's aggregate with one more activity (a new dict; the input is not changed). An
-    activity without a time of day (`local_hour` None) counts in no time-of-day bucket."""
-    updated = {
-        **aggregate,
-        "counts": dict(aggregate["counts"]),
-        "timeOfDay": {k: dict(v) for k, v in aggregate["timeOfDay"].items()},
-    }
-    kind = activity["activityType"]
-    at = activity["activityDate"]
-    updated["counts"][kind] = updated["counts"].get(kind, 0) + 1
-    if aggregate["lastAt"] is None or at >= aggregate["lastAt"]:
-        updated["lastAt"] = at
+def _empty_buckets() -> dict[str, TimeOfDayBucket]:
+    return {bucket: TimeOfDayBucket() for bucket in TIMES_OF_DAY}
+
+
+@dataclass(frozen=True)
+class DayAggregate:
+    """What one local day's activities of a goal add up to. `last_value_at` and `last_at` are
+    the activities' instants as stored (ISO strings compare in time order)."""
+
+    day: date
+    total: float = 0
+    value_count: int = 0
+    positive_count: int = 0
+    skipped: int = 0
+    counts: Mapping[str, int] = field(default_factory=_zero_counts)  # per activity type
+    lowest: float | None = None  # stored as `min`
+    highest: float | None = None  # stored as `max`
+    last_value: float | None = None
+    last_value_at: str | None = None
+    last_at: str | None = None
+    time_of_day: Mapping[str, TimeOfDayBucket] = field(default_factory=_empty_buckets)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(self.counts.values())
+
+    def count_of(self, kind: str) -> int:
+        return self.counts.get(kind, 0)
+
+    def to_item(self) -> dict[str, Any]:
+        """The stored shape (its attribute names are what existing items hold)."""
+        return {
+            "day": self.day.isoformat(),
+            "total": self.total,
+            "valueCount": self.value_count,
+            "positiveCount": self.positive_count,
+            "skipped": self.skipped,
+            "counts": dict(self.counts),
+            "min": self.lowest,
+            "max": self.highest,
+            "lastValue": self.last_value,
+            "lastValueAt": self.last_value_at,
+            "lastAt": self.last_at,
+            "timeOfDay": {
+                name: {"count": bucket.count, "sum": bucket.total}
+                for name, bucket in self.time_of_day.items()
+            },
+        }
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> "DayAggregate":
+        stored_buckets = item.get("timeOfDay") or {}
+        return cls(
+            day=date.fromisoformat(item["day"]),
+            total=item["total"],
+            value_count=item["valueCount"],
+            positive_count=item["positiveCount"],
+            skipped=item["skipped"],
+            counts={**_zero_counts(), **(item.get("counts") or {})},
+            lowest=item.get("min"),
+            highest=item.get("max"),
+            last_value=item.get("lastValue"),
+            last_value_at=item.get("lastValueAt"),
+            last_at=item.get("lastAt"),
+            time_of_day={
+                name: _bucket(stored_buckets.get(name)) for name in (*TIMES_OF_DAY, *stored_buckets)
+            },
+        )
+
+
+def _bucket(stored: Mapping[str, Any] | None) -> TimeOfDayBucket:
+    stored = stored or {}
+    return TimeOfDayBucket(count=stored.get("count", 0), total=stored.get("sum", 0))
+
+
+def empty_day(day: date) -> DayAggregate:
+    return DayAggregate(day=day)
+
+
+def add_activity(aggregate: DayAggregate, activity: Activity) -> DayAggregate:
+    """The day's aggregate with one more activity (the input is not changed). An activity
+    without a time of day (no `local_hour`) counts in no time-of-day bucket."""
+    kind = activity.activity_type
+    at = activity.activity_date
+    counted = replace(
+        aggregate,
+        counts={**aggregate.counts, kind: aggregate.count_of(kind) + 1},
+        last_at=at if aggregate.last_at is None or at >= aggregate.last_at else aggregate.last_at,
+    )
     if kind == "skipped":
-        updated["skipped"] += 1
-        return updated
-    value = activity["value"]
-    updated["total"] += value
-    updated["valueCount"] += 1
-    updated["positiveCount"] += 1 if value > 0 else 0
-    updated["min"] = value if aggregate["min"] is None else min(aggregate["min"], value)
-    updated["max"] = value if aggregate["max"] is None else max(aggregate["max"], value)
-    if aggregate["lastValueAt"] is None or at >= aggregate["lastValueAt"]:
-        updated["lastValue"], updated["lastValueAt"] = value, at
-    if local_hour is not None:
-        bucket = updated["timeOfDay"][time_of_day(local_hour)]
-        bucket["count"] += 1
-        bucket["sum"] += value
-    return updated
-
-
-def rebuild_day(
-    day: date, activities: Iterable[tuple[dict[str, Any], int | None]]
-) -> dict[str, Any]:
-    """A day's aggregate from all of its activities, given with their local hours."""
-    aggregate = empty_day(day)
-    for activity, hour in activities:
-        aggregate = add_activity(aggregate, activity, hour)
-    return aggregate
-
-
-def is_empty(aggregate: dict[str, Any]) -> bool:
-    return not any(aggregate["counts"].values())
-
-
-def day_totals(aggregate: dict[str, Any]) -> DayTotals:
-    return DayTotals(
-        total=aggregate["total"],
-        value_count=aggregate["valueCount"],
-        positive_count=aggregate["positiveCount"],
-        skipped=aggregate["skipped"],
-        last_value=aggregate["lastValue"],
+        return replace(counted, skipped=aggregate.skipped + 1)
+    value = activity.value
+    latest = aggregate.last_value_at is None or at >= aggregate.last_value_at
+    buckets = dict(aggregate.time_of_day)
+    if activity.local_hour is not None:
+        name = time_of_day(activity.local_hour)
+        bucket = buckets[name]
+        buckets[name] = TimeOfDayBucket(count=bucket.count + 1, total=bucket.total + value)
+    return replace(
+        counted,
+        total=aggregate.total + value,
+        value_count=aggregate.value_count + 1,
+        positive_count=aggregate.positive_count + (1 if value > 0 else 0),
+        lowest=value if aggregate.lowest is None else min(aggregate.lowest, value),
+        highest=value if aggregate.highest is None else max(aggregate.highest, value),
+        last_value=value if latest else aggregate.last_value,
+        last_value_at=at if latest else aggregate.last_value_at,
+        time_of_day=buckets,
     )
 
 
-def latest_activity_at(aggregates: Iterable[dict[str, Any]]) -> str | None:
-    stamps = [aggregate["lastAt"] for aggregate in aggregates if aggregate["lastAt"]]
+def rebuild_day(day: date, activities: Iterable[Activity]) -> DayAggregate:
+    """A day's aggregate from all of its activities."""
+    aggregate = empty_day(day)
+    for activity in activities:
+        aggregate = add_activity(aggregate, activity)
+    return aggregate
+
+
+def latest_activity_at(aggregates: Iterable[DayAggregate]) -> str | None:
+    stamps = [aggregate.last_at for aggregate in aggregates if aggregate.last_at]
     return max(stamps) if stamps else None

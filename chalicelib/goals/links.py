@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.local_time import LocalTime
+from chalicelib.goals.entities import Activity
 from chalicelib.goals.repository import GoalRepository, goal_key
 
 if TYPE_CHECKING:
@@ -31,10 +32,14 @@ class GoalLinks:
         self._goals = goals
         self._activities = activities
 
+    # The journal sees activities as their stored items (it reads `value` and `activityType`
+    # and hands them back): converted here, its one way into goals.
+
     def linked_activity(
         self, user_id: str, goal_id: str, activity_id: str
     ) -> dict[str, Any] | None:
-        return self._goals.find_activity(user_id, goal_id, activity_id)
+        activity = self._goals.find_activity(user_id, goal_id, activity_id)
+        return None if activity is None else activity.to_item()
 
     def stage_log(
         self,
@@ -46,7 +51,8 @@ class GoalLinks:
         now: datetime,
     ) -> dict[str, Any]:
         """Log an activity on `goal` in `tx`; the new activity."""
-        return self._activities().stage_logged_activity(tx, user_id, goal, fields, local, now)
+        logged = self._activities().stage_logged_activity(tx, user_id, goal, fields, local, now)
+        return logged.to_item()
 
     def stage_change(
         self,
@@ -59,4 +65,6 @@ class GoalLinks:
         now: datetime,
     ) -> None:
         """Change (`fields`) or remove (None) an activity the entry logged, in `tx`."""
-        self._activities().stage_activity_change(tx, user_id, goal, activity, fields, local, now)
+        self._activities().stage_activity_change(
+            tx, user_id, goal, Activity.from_item(activity), fields, local, now
+        )

@@ -3,6 +3,8 @@
 
 from typing import Any
 
+from chalicelib.goals.entities import Activity
+
 GOAL_FIELDS = (
     "goalId",
     "userId",
@@ -105,5 +107,20 @@ def present_goal(goal: dict[str, Any], progress: dict[str, Any]) -> dict[str, An
     return shown
 
 
-def present_activity(activity: dict[str, Any]) -> dict[str, Any]:
-    return {name: activity.get(name) for name in ACTIVITY_FIELDS}
+def present_activity(activity: Activity) -> dict[str, Any]:
+    return {
+        "activityId": activity.activity_id,
+        "goalId": activity.goal_id,
+        "userId": activity.user_id,
+        "value": activity.value,
+        "unit": activity.unit,
+        "activityType": activity.activity_type,
+        "activityDate": activity.activity_date,
+        "loggedAt": activity.logged_at,
+        "timezone": activity.timezone,
+        "location": activity.location,
+        "context": activity.context,
+        "note": activity.note,
+        "attachments": activity.attachments,
+        "source": activity.source,
+    }

@@ -2,13 +2,14 @@
 rules, the state to store after a write (with the progress it shows), and progress as of now.
 Pure functions; no I/O."""
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from chalicelib.core.clock import parse_instant, to_iso
 from chalicelib.core.local_time import LocalTime, PeriodUnit, local_time_of
 from chalicelib.goals import aggregates as agg
+from chalicelib.goals.entities import Activity
 from chalicelib.goals.numbers import tidy
 from chalicelib.goals.progress import (
     EMPTY_DAY,
@@ -45,8 +46,67 @@ def _checkins_per_day(goal: dict[str, Any], unit: PeriodUnit) -> float:
     return 1 / _DAYS_IN[unit]
 
 
+def day_totals(aggregate: agg.DayAggregate) -> DayTotals:
+    """What progress needs of a day's aggregate."""
+    return DayTotals(
+        total=aggregate.total,
+        value_count=aggregate.value_count,
+        positive_count=aggregate.positive_count,
+        skipped=aggregate.skipped,
+        last_value=aggregate.last_value,
+    )
+
+
+@dataclass(frozen=True)
+class ProgressState:
+    """What a goal item stores of its progress (`progressState`) at every write: the fold
+    through the last ended day, the day that was open then with its whole aggregate (so that a
+    log later that day needs no aggregate read), the totals over every activity, and the clock
+    of that write. Stored attribute names are those of existing items."""
+
+    fold: Fold
+    open_day: date
+    open_aggregate: agg.DayAggregate
+    totals: Totals
+    first_day: date
+    timezone: str | None
+    day_start_hour: int | None
+    longest_ever: int = 0  # the longest streak ever seen: it never decreases
+
+    def to_item(self) -> dict[str, Any]:
+        return {
+            "fold": self.fold.to_item(),
+            "openDay": self.open_day.isoformat(),
+            "openAggregate": self.open_aggregate.to_item(),
+            "totals": self.totals.to_item(),
+            "firstDay": self.first_day.isoformat(),
+            "timezone": self.timezone,
+            "dayStartHour": self.day_start_hour,
+            "longestEver": self.longest_ever,
+        }
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> "ProgressState":
+        return cls(
+            fold=Fold.from_item(item["fold"]),
+            open_day=date.fromisoformat(item["openDay"]),
+            open_aggregate=agg.DayAggregate.from_item(item["openAggregate"]),
+            totals=Totals.from_item(item["totals"]),
+            first_day=date.fromisoformat(item["firstDay"]),
+            timezone=item.get("timezone"),
+            day_start_hour=item.get("dayStartHour"),
+            longest_ever=int(item.get("longestEver", 0)),
+        )
+
+
+def stored_state(goal: dict[str, Any]) -> ProgressState:
+    """The progress state stored on a goal item."""
+    return ProgressState.from_item(goal["progressState"])
+
+
 class Progressed(NamedTuple):
-    """A goal's new progress state and the progress it shows: computed together, once a write."""
+    """A goal's new progress state (as stored) and the progress it shows: computed together,
+    once a write."""
 
     state: dict[str, Any]
     progress: dict[str, Any]
@@ -79,92 +139,81 @@ def _created_day(goal: dict[str, Any], local: LocalTime) -> date:
 
 
 def recompute(
-    goal: dict[str, Any], aggregates: list[dict[str, Any]], now: datetime, local: LocalTime
+    goal: dict[str, Any], aggregates: list[agg.DayAggregate], now: datetime, local: LocalTime
 ) -> Progressed:
     """The progress state to store on the goal after a write, from all its day aggregates."""
-    days = {date.fromisoformat(a["day"]): agg.day_totals(a) for a in aggregates}
+    days = {a.day: day_totals(a) for a in aggregates}
     first_day = min([_created_day(goal, local), *days])
     rules = rules_for(goal, first_day)
     today = local.local_date(now)
     fold = fold_until(rules, Fold(), today - timedelta(days=1), days)
-    open_aggregate = next(
-        (a for a in aggregates if a["day"] == today.isoformat()), agg.empty_day(today)
+    state = ProgressState(
+        fold=fold,
+        open_day=today,
+        open_aggregate=next((a for a in aggregates if a.day == today), agg.empty_day(today)),
+        totals=_totals(days, aggregates),
+        first_day=first_day,
+        timezone=local.timezone,
+        day_start_hour=local.day_start_hour,
     )
-    state = {
-        "fold": fold.to_item(),
-        "openDay": today.isoformat(),
-        # The open day's whole aggregate, so that a log later today needs no aggregate read.
-        "openAggregate": open_aggregate,
-        "totals": _totals(days, aggregates).to_item(),
-        "firstDay": first_day.isoformat(),
-        "timezone": local.timezone,
-        "dayStartHour": local.day_start_hour,
-    }
     return _with_longest(goal, state, now, local)
 
 
 def _with_longest(
-    goal: dict[str, Any], state: dict[str, Any], now: datetime, local: LocalTime
+    goal: dict[str, Any], state: ProgressState, now: datetime, local: LocalTime
 ) -> Progressed:
     """The state with the longest streak ever seen (it never decreases, even after a delete),
     and its progress. That progress is what the new state shows too: `longestStreak` is
     already the larger of the stored and the computed longest streak."""
+    # Only this of the stored state, without reading the rest: a recomputation replaces it all.
     previous = int((goal.get("progressState") or {}).get("longestEver", 0))
-    progress = current_progress(
-        {**goal, "progressState": {**state, "longestEver": previous}}, now, local
-    )
-    return Progressed({**state, "longestEver": max(previous, progress["longestStreak"])}, progress)
+    progress = _progress_of(goal, replace(state, longest_ever=previous), now, local)
+    longest = max(previous, progress["longestStreak"])
+    return Progressed(replace(state, longest_ever=longest).to_item(), progress)
 
 
 def logged_today(
-    goal: dict[str, Any], activity: dict[str, Any], now: datetime, local: LocalTime
-) -> tuple[Progressed, dict[str, Any]] | None:
+    goal: dict[str, Any], activity: Activity, now: datetime, local: LocalTime
+) -> tuple[Progressed, agg.DayAggregate] | None:
     """The state and today's aggregate after logging `activity`, from the goal's stored state
     alone (no aggregate read): the common case of an activity dated today. None when a full
     recomputation is needed: a backdated activity, or a clock that differs from the stored one.
     """
-    state = goal.get("progressState") or {}
+    if "openAggregate" not in (goal.get("progressState") or {}):
+        return None  # a state stored before it kept the open day's aggregate: recompute it
+    state = stored_state(goal)
     today = local.local_date(now)
     if (
-        activity["localDate"] != today.isoformat()
-        or "openAggregate" not in state
-        or state.get("timezone") != local.timezone
-        or state.get("dayStartHour") != local.day_start_hour
-        or date.fromisoformat(state["openDay"]) > today
+        activity.local_date != today
+        or state.timezone != local.timezone
+        or state.day_start_hour != local.day_start_hour
+        or state.open_day > today
     ):
         return None
-    rules = rules_for(goal, date.fromisoformat(state["firstDay"]))
-    open_day = date.fromisoformat(state["openDay"])
-    fold = Fold.from_item(state["fold"])
-    before = state["openAggregate"]
+    rules = rules_for(goal, state.first_day)
+    open_day = state.open_day
+    fold = state.fold
+    before = state.open_aggregate
     if open_day < today:
-        fold = fold_until(
-            rules, fold, today - timedelta(days=1), {open_day: agg.day_totals(before)}
-        )
+        fold = fold_until(rules, fold, today - timedelta(days=1), {open_day: day_totals(before)})
         before = agg.empty_day(today)
-    after = agg.add_activity(before, activity, activity["localHour"])
-    totals = Totals.from_item(state["totals"])
-    carrying = activity["activityType"] != "skipped"
+    after = agg.add_activity(before, activity)
+    totals = state.totals
+    carrying = activity.carries_value
     totals = replace(
         totals,
-        total_values=totals.total_values + (activity["value"] if carrying else 0),
+        total_values=totals.total_values + (activity.value if carrying else 0),
         value_count=totals.value_count + (1 if carrying else 0),
         first_activity_day=totals.first_activity_day or (today.isoformat() if carrying else None),
-        last_activity_at=max(filter(None, (totals.last_activity_at, activity["activityDate"]))),
+        last_activity_at=max(filter(None, (totals.last_activity_at, activity.activity_date))),
     )
-    if after["lastValue"] is not None and after["lastValue"] != before["lastValue"]:
-        totals = totals.with_measurement(today, before["lastValue"], after["lastValue"])
-    updated = {
-        **state,
-        "fold": fold.to_item(),
-        "openDay": today.isoformat(),
-        "openAggregate": after,
-        "totals": totals.to_item(),
-    }
+    if after.last_value is not None and after.last_value != before.last_value:
+        totals = totals.with_measurement(today, before.last_value, after.last_value)
+    updated = replace(state, fold=fold, open_day=today, open_aggregate=after, totals=totals)
     return _with_longest(goal, updated, now, local), after
 
 
-def _totals(days: dict[date, DayTotals], aggregates: list[dict[str, Any]]) -> Totals:
+def _totals(days: dict[date, DayTotals], aggregates: list[agg.DayAggregate]) -> Totals:
     return summarize(days, agg.latest_activity_at(aggregates))
 
 
@@ -175,12 +224,17 @@ def stored_local_time(goal: dict[str, Any], timezone_header: str | None) -> Loca
 
 def current_progress(goal: dict[str, Any], now: datetime, local: LocalTime) -> dict[str, Any]:
     """Progress as of `now`: the stored fold advanced over the days that passed since."""
-    state = goal["progressState"]
-    rules = rules_for(goal, date.fromisoformat(state["firstDay"]))
+    return _progress_of(goal, stored_state(goal), now, local)
+
+
+def _progress_of(
+    goal: dict[str, Any], state: ProgressState, now: datetime, local: LocalTime
+) -> dict[str, Any]:
+    rules = rules_for(goal, state.first_day)
     today = local.local_date(now)
-    open_day = date.fromisoformat(state["openDay"])
-    open_totals = agg.day_totals(state["openAggregate"])
-    fold = Fold.from_item(state["fold"])
+    open_day = state.open_day
+    open_totals = day_totals(state.open_aggregate)
+    fold = state.fold
     if today > open_day:
         fold = fold_until(rules, fold, today - timedelta(days=1), {open_day: open_totals})
         open_totals = EMPTY_DAY
@@ -191,8 +245,8 @@ def current_progress(goal: dict[str, Any], now: datetime, local: LocalTime) -> d
         fold,
         open_totals,
         today,
-        Totals.from_item(state["totals"]),
-        longest_ever=int(state.get("longestEver", 0)),
+        state.totals,
+        longest_ever=state.longest_ever,
     )
     return _on_the_wire(result.progress, local)
 

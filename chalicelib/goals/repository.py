@@ -20,6 +20,8 @@ from chalicelib.core.clock import to_iso
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.idempotency import IdempotencyKey
 from chalicelib.core.ids import could_be_issued
+from chalicelib.goals.aggregates import DayAggregate
+from chalicelib.goals.entities import Activity
 from chalicelib.goals.rules import MAX_ACTIVE_GOALS, DuplicateTitle, QuotaExceeded
 from chalicelib.users.repository import PROFILE_SK
 
@@ -38,6 +40,10 @@ def activity_key(
     user_id: str, goal_id: str, activity_date: str, activity_id: str
 ) -> dict[str, str]:
     return {"PK": goal_partition(user_id, goal_id), "SK": f"ACTIVITY#{activity_date}#{activity_id}"}
+
+
+def _activity_key_of(user_id: str, activity: Activity) -> dict[str, str]:
+    return activity_key(user_id, activity.goal_id, activity.activity_date, activity.activity_id)
 
 
 def day_key(user_id: str, goal_id: str, day: str) -> dict[str, str]:
@@ -102,11 +108,11 @@ class GoalRepository:
 
     def day_aggregates(
         self, user_id: str, goal_id: str, first: date | None = None, last: date | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[DayAggregate]:
         low = f"DAY#{first.isoformat()}" if first else "DAY#"
         high = f"DAY#{last.isoformat()}" if last else f"DAY#{dynamo.KEY_END}"
         return [
-            dynamo.without_keys(item)
+            DayAggregate.from_item(item)
             for item in dynamo.query_all(
                 KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
                 ExpressionAttributeValues=dynamo.serialize(
@@ -116,7 +122,7 @@ class GoalRepository:
             )
         ]
 
-    def find_activity(self, user_id: str, goal_id: str, activity_id: str) -> dict[str, Any] | None:
+    def find_activity(self, user_id: str, goal_id: str, activity_id: str) -> Activity | None:
         if not (could_be_issued(goal_id) and could_be_issued(activity_id)):
             return None
         items = dynamo.query_all(
@@ -127,11 +133,11 @@ class GoalRepository:
             ),
             ConsistentRead=True,
         )
-        return dynamo.without_keys(items[0]) if items else None
+        return Activity.from_item(items[0]) if items else None
 
     def activities_of_days(
-        self, user_id: str, goal_id: str, days: set[str], local_starts: list[datetime]
-    ) -> list[dict[str, Any]]:
+        self, user_id: str, goal_id: str, days: set[date], local_starts: list[datetime]
+    ) -> list[Activity]:
         """Every activity on these local dates (found by instant, kept by stored local date)."""
         # Two days either side covers every time zone and day-start hour.
         low = to_iso(min(local_starts) - timedelta(days=2))
@@ -147,7 +153,8 @@ class GoalRepository:
             ),
             ConsistentRead=True,
         )
-        return [dynamo.without_keys(item) for item in items if item.get("localDate") in days]
+        wanted = {day.isoformat() for day in days}
+        return [Activity.from_item(item) for item in items if item.get("localDate") in wanted]
 
     def activities_page(
         self,
@@ -158,7 +165,7 @@ class GoalRepository:
         types: list[str],
         offset: int,
         limit: int,
-    ) -> tuple[list[dict[str, Any]], int | None]:
+    ) -> tuple[list[Activity], int | None]:
         """A page of activities, newest activityDate first, and the number matching when it
         had to be counted (None when the caller can take it from the goal's own counts)."""
         condition = "PK = :pk AND SK BETWEEN :low AND :high"
@@ -180,13 +187,11 @@ class GoalRepository:
         filtered = bool(types or low or high)
         if filtered:
             matching = dynamo.query_all(**params)
-            return [dynamo.without_keys(i) for i in matching[offset : offset + limit]], len(
-                matching
-            )
+            return [Activity.from_item(i) for i in matching[offset : offset + limit]], len(matching)
         params["Limit"] = offset + limit
         page = dynamo.client().query(TableName=dynamo.table_name(), **params)
         items = [dynamo.deserialize(item) for item in page.get("Items", [])]
-        return [dynamo.without_keys(item) for item in items[offset : offset + limit]], None
+        return [Activity.from_item(item) for item in items[offset : offset + limit]], None
 
     # Writes: each adds its items to the transaction of a unit of work (core/unit_of_work.py),
     # with the client error a failed condition means, where it means one.
@@ -206,30 +211,22 @@ class GoalRepository:
                 values={":version": expected_version},
             )
 
-    def put_activity(self, tx: Transaction, user_id: str, activity: dict[str, Any]) -> None:
-        key = activity_key(
-            user_id, activity["goalId"], activity["activityDate"], activity["activityId"]
-        )
-        tx.put("activity", {**key, **activity})
+    def put_activity(self, tx: Transaction, user_id: str, activity: Activity) -> None:
+        tx.put("activity", {**_activity_key_of(user_id, activity), **activity.to_item()})
 
-    def delete_activity(self, tx: Transaction, user_id: str, activity: dict[str, Any]) -> None:
+    def delete_activity(self, tx: Transaction, user_id: str, activity: Activity) -> None:
         tx.delete(
             "activity-removed",
-            activity_key(
-                user_id, activity["goalId"], activity["activityDate"], activity["activityId"]
-            ),
+            _activity_key_of(user_id, activity),
             condition="attribute_exists(PK)",
         )
 
-    def put_day(
-        self, tx: Transaction, user_id: str, goal_id: str, aggregate: dict[str, Any]
-    ) -> None:
-        tx.put(
-            f"day-{aggregate['day']}", {**day_key(user_id, goal_id, aggregate["day"]), **aggregate}
-        )
+    def put_day(self, tx: Transaction, user_id: str, goal_id: str, aggregate: DayAggregate) -> None:
+        day = aggregate.day.isoformat()
+        tx.put(f"day-{day}", {**day_key(user_id, goal_id, day), **aggregate.to_item()})
 
-    def delete_day(self, tx: Transaction, user_id: str, goal_id: str, day: str) -> None:
-        tx.delete(f"day-{day}", day_key(user_id, goal_id, day))
+    def delete_day(self, tx: Transaction, user_id: str, goal_id: str, day: date) -> None:
+        tx.delete(f"day-{day.isoformat()}", day_key(user_id, goal_id, day.isoformat()))
 
     def change_active_slot(
         self,

@@ -23,6 +23,7 @@ from chalicelib.core.logging import logger
 from chalicelib.core.unit_of_work import run_write
 from chalicelib.core.validation import dump
 from chalicelib.goals import statistics
+from chalicelib.goals.aggregates import DayAggregate
 from chalicelib.goals.completions import CompletionLog, stage_completion, with_progress
 from chalicelib.goals.models import GoalCreate, GoalUpdate, pattern_errors
 from chalicelib.goals.presenter import present_goal
@@ -32,6 +33,7 @@ from chalicelib.goals.progress_state import (
     period_unit,
     recompute,
     stored_local_time,
+    stored_state,
     unavailable_progress,
 )
 from chalicelib.goals.repository import GoalRepository
@@ -268,7 +270,7 @@ class GoalService:
     def _with_progress(
         self,
         goal: dict[str, Any],
-        aggregates: list[dict[str, Any]],
+        aggregates: list[DayAggregate],
         now: datetime,
         local: LocalTime,
     ) -> dict[str, Any]:
@@ -387,7 +389,7 @@ class GoalService:
         now = self._now()
         progress = current_progress(goal, now, local)
         unit = period_unit(goal)
-        first_day = date.fromisoformat(goal["progressState"]["firstDay"])
+        first_day = stored_state(goal).first_day
         start, end = statistics.window(window, local.local_date(now), first_day, unit)
         aggregates = self._goals.day_aggregates(user_id, goal_id, start, end)
         expected = statistics.expected_days(goal.get("schedule") or {}, unit, start, end)

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.core.local_time import PeriodUnit, period_key, period_start
-from chalicelib.goals.aggregates import TIMES_OF_DAY, VALUE_TYPES
+from chalicelib.goals.aggregates import TIMES_OF_DAY, VALUE_TYPES, DayAggregate
 from chalicelib.goals.numbers import tidy
 
 WINDOW_DAYS = {"week": 7, "month": 30, "quarter": 90, "year": 365}
@@ -35,14 +35,14 @@ def expected_days(schedule: dict[str, Any], unit: PeriodUnit, start: date, end: 
     return len({period_key(day, unit) for day in days})
 
 
-def statistics(aggregates: list[dict[str, Any]], expected: int) -> dict[str, Any]:
-    valued = sum(sum(a["counts"][kind] for kind in VALUE_TYPES) for a in aggregates)
-    completed = sum(a["counts"].get("completed", 0) for a in aggregates)
-    skipped = sum(a["counts"]["skipped"] for a in aggregates)
-    total = sum(a["total"] for a in aggregates)
-    maxima = [a["max"] for a in aggregates if a["max"] is not None]
-    minima = [a["min"] for a in aggregates if a["min"] is not None]
-    active_days = sum(1 for a in aggregates if a["valueCount"] > 0)
+def statistics(aggregates: list[DayAggregate], expected: int) -> dict[str, Any]:
+    valued = sum(sum(a.count_of(kind) for kind in VALUE_TYPES) for a in aggregates)
+    completed = sum(a.count_of("completed") for a in aggregates)
+    skipped = sum(a.count_of("skipped") for a in aggregates)
+    total = sum(a.total for a in aggregates)
+    maxima = [a.highest for a in aggregates if a.highest is not None]
+    minima = [a.lowest for a in aggregates if a.lowest is not None]
+    active_days = sum(1 for a in aggregates if a.value_count > 0)
     statistics: dict[str, Any] = tidy(
         {
             "totalActivities": valued + skipped,
@@ -57,29 +57,29 @@ def statistics(aggregates: list[dict[str, Any]], expected: int) -> dict[str, Any
     return statistics
 
 
-def _best_day_of_week(aggregates: list[dict[str, Any]]) -> str | None:
+def _best_day_of_week(aggregates: list[DayAggregate]) -> str | None:
     sums: dict[int, float] = {}
     counts: dict[int, int] = {}
     for aggregate in aggregates:
-        weekday = date.fromisoformat(aggregate["day"]).weekday()
-        sums[weekday] = sums.get(weekday, 0) + aggregate["total"]
-        counts[weekday] = counts.get(weekday, 0) + aggregate["valueCount"]
+        weekday = aggregate.day.weekday()
+        sums[weekday] = sums.get(weekday, 0) + aggregate.total
+        counts[weekday] = counts.get(weekday, 0) + aggregate.value_count
     means = {day: sums[day] / counts[day] for day in counts if counts[day] >= 2}
     if not means:
         return None
     return calendar.day_name[max(sorted(means), key=lambda day: means[day])]
 
 
-def _best_time_of_day(aggregates: list[dict[str, Any]]) -> str | None:
+def _best_time_of_day(aggregates: list[DayAggregate]) -> str | None:
     counts = {
-        bucket: sum(a["timeOfDay"][bucket]["count"] for a in aggregates) for bucket in TIMES_OF_DAY
+        bucket: sum(a.time_of_day[bucket].count for a in aggregates) for bucket in TIMES_OF_DAY
     }
     best = max(TIMES_OF_DAY, key=lambda bucket: counts[bucket])
     return best if counts[best] else None
 
 
 def insights(
-    aggregates: list[dict[str, Any]], stats: dict[str, Any], progress: dict[str, Any], pattern: str
+    aggregates: list[DayAggregate], stats: dict[str, Any], progress: dict[str, Any], pattern: str
 ) -> dict[str, Any]:
     best_day = _best_day_of_week(aggregates)
     best_time = _best_time_of_day(aggregates)

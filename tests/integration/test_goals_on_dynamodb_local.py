@@ -105,8 +105,8 @@ def test_fifty_concurrent_logs_give_exact_totals(stack_env, user):
     assert listed["pagination"]["total"] == 50
     assert len(listed["activities"]) == 50
     [day] = service._goals.day_aggregates(user, goal["goalId"])
-    assert day["total"] == 100
-    assert day["valueCount"] == 50
+    assert day.total == 100
+    assert day.value_count == 50
 
 
 def test_idempotency_key_replays_and_refuses_another_body(stack_env, user):
@@ -183,10 +183,10 @@ def test_edits_and_deletes_keep_the_day_exact(stack_env, user):
     ids = [_log(user, goal["goalId"], {"value": value}).body["activityId"] for value in (3, 7, 5)]
     activities.update_activity(user, goal["goalId"], ids[1], parse(ActivityFields, {"value": 2}))
     [day] = service._goals.day_aggregates(user, goal["goalId"])
-    assert (day["total"], day["max"], day["min"]) == (10, 5, 2)
+    assert (day.total, day.highest, day.lowest) == (10, 5, 2)
     activities.delete_activity(user, goal["goalId"], ids[2])
     [day] = service._goals.day_aggregates(user, goal["goalId"])
-    assert (day["total"], day["max"], day["valueCount"]) == (5, 3, 2)
+    assert (day.total, day.highest, day.value_count) == (5, 3, 2)
     fetched = service.get(user, goal["goalId"])
     assert fetched["progress"]["totalAccumulated"] == 5
     for activity_id in ids[:2]:
@@ -207,7 +207,10 @@ def test_moving_an_activity_to_another_day_moves_its_value(stack_env, user):
         activity["activityId"],
         parse(ActivityFields, {"activityDate": "2026-11-01T12:00:00Z"}),
     )
-    days = {day["day"]: day["total"] for day in service._goals.day_aggregates(user, goal["goalId"])}
+    days = {
+        day.day.isoformat(): day.total
+        for day in service._goals.day_aggregates(user, goal["goalId"])
+    }
     assert days == {"2026-11-01": 4}
 
 

@@ -2,13 +2,13 @@
 what a full recomputation from every aggregate gives."""
 
 import random
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from chalicelib.core.local_time import LocalTime
 from chalicelib.goals import aggregates as agg
+from chalicelib.goals.entities import Activity
 from chalicelib.goals.progress_state import current_progress, logged_today, recompute
 
 BERLIN = LocalTime("Europe/Berlin", 3)
@@ -21,18 +21,24 @@ GOALS = {
 }
 
 
-def _activity(moment: datetime, value: float, kind: str, timed: bool = True) -> dict[str, Any]:
+def _activity(moment: datetime, value: float, kind: str, timed: bool = True) -> Activity:
     """An activity as the service makes it; one logged with a date alone is stamped at its
     local day's start and has no local hour."""
     day = BERLIN.local_date(moment)
     stamp = moment if timed else BERLIN.day_start(day)
-    return {
-        "activityType": kind,
-        "value": value,
-        "activityDate": stamp.isoformat().replace("+00:00", "Z"),
-        "localDate": day.isoformat(),
-        "localHour": BERLIN.local_hour(stamp) if timed else None,
-    }
+    instant = stamp.isoformat().replace("+00:00", "Z")
+    return Activity(
+        activity_id=instant,
+        goal_id="g",
+        user_id="u",
+        value=value,
+        activity_type=kind,
+        activity_date=instant,
+        logged_at=instant,
+        timezone=BERLIN.timezone,
+        local_date=day,
+        local_hour=BERLIN.local_hour(stamp) if timed else None,
+    )
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -49,7 +55,7 @@ def test_the_quick_path_equals_a_full_recomputation(pattern, seed):
         "createdAt": "2026-11-18T10:00:00.000Z",
         "initialCurrentValue": None,
     }
-    days: dict[str, dict[str, Any]] = {}
+    days: dict[date, agg.DayAggregate] = {}
     goal["progressState"] = recompute(goal, [], now, BERLIN).state
     quick_paths = 0
     for _ in range(40):
@@ -60,8 +66,8 @@ def test_the_quick_path_equals_a_full_recomputation(pattern, seed):
         activity = _activity(
             moment, float(rng.choice([0, 1, 2.5, 40, 80, 150])), kind, timed=rng.random() < 0.8
         )
-        before = days.get(activity["localDate"]) or agg.empty_day(BERLIN.local_date(moment))
-        days[activity["localDate"]] = agg.add_activity(before, activity, activity["localHour"])
+        before = days.get(activity.local_date) or agg.empty_day(BERLIN.local_date(moment))
+        days[activity.local_date] = agg.add_activity(before, activity)
         full = recompute(goal, list(days.values()), now, BERLIN).state
         quick = logged_today(goal, activity, now, BERLIN)
         if backdated:
@@ -69,7 +75,7 @@ def test_the_quick_path_equals_a_full_recomputation(pattern, seed):
         if quick is not None:
             quick_paths += 1
             (state, _), day = quick
-            assert day == days[activity["localDate"]]
+            assert day == days[activity.local_date]
             # The sampled values are exact in binary floating point, so equality is exact too.
             for later in (now, now + timedelta(days=2, hours=5)):
                 assert current_progress(

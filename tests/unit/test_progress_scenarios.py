@@ -8,6 +8,7 @@ import pytest
 
 from chalicelib.core.local_time import LocalTime, period_key
 from chalicelib.goals import aggregates as agg
+from chalicelib.goals.entities import Activity
 from chalicelib.goals.progress_state import current_progress, reaches_completion, recompute
 
 UTC_CLOCK = LocalTime("UTC", 0)
@@ -36,19 +37,27 @@ def make_goal(
 
 def aggregates_of(
     activities: Sequence[tuple[str, float, str]], local: LocalTime
-) -> list[dict[str, Any]]:
+) -> list[agg.DayAggregate]:
     """Day aggregates built the way the service builds them, from (instant, value, type)."""
-    days: dict[str, dict[str, Any]] = {}
+    days: dict[str, agg.DayAggregate] = {}
     for instant, value, kind in activities:
         moment = at(instant)
         day = local.local_date(moment)
-        activity = {
-            "activityType": kind,
-            "value": value,
-            "activityDate": moment.astimezone(UTC).isoformat(),
-        }
+        stamp = moment.astimezone(UTC).isoformat()
+        activity = Activity(
+            activity_id=stamp,
+            goal_id="g",
+            user_id="u",
+            value=value,
+            activity_type=kind,
+            activity_date=stamp,
+            logged_at=stamp,
+            timezone=local.timezone,
+            local_date=day,
+            local_hour=local.local_hour(moment),
+        )
         days[day.isoformat()] = agg.add_activity(
-            days.get(day.isoformat(), agg.empty_day(day)), activity, local.local_hour(moment)
+            days.get(day.isoformat(), agg.empty_day(day)), activity
         )
     return list(days.values())
 
