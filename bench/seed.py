@@ -14,6 +14,7 @@ import random
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,7 +23,7 @@ from chalicelib.core.clock import to_iso
 from chalicelib.core.ids import uuid7
 from chalicelib.core.local_time import LocalTime
 from chalicelib.goals import aggregates as agg
-from chalicelib.goals.entities import Activity
+from chalicelib.goals.entities import Activity, Goal
 from chalicelib.goals.progress_state import (
     measured_value,
     recompute,
@@ -41,7 +42,7 @@ def spread_days(count: int) -> int:
 
 
 def activities_for(
-    goal: dict[str, Any], count: int, now: datetime, local: LocalTime, rng: random.Random
+    goal: Goal, count: int, now: datetime, local: LocalTime, rng: random.Random
 ) -> list[Activity]:
     """`count` activities over the last `spread_days(count)` local days up to now."""
     days = spread_days(count)
@@ -57,10 +58,10 @@ def activities_for(
         made.append(
             Activity(
                 activity_id=uuid7(),
-                goal_id=goal["goalId"],
-                user_id=goal["userId"],
+                goal_id=goal.goal_id,
+                user_id=goal.user_id,
                 value=value,
-                unit=goal["target"].get("unit") or "",
+                unit=goal.target.get("unit") or "",
                 activity_type=kind,
                 activity_date=to_iso(at),
                 logged_at=to_iso(at),
@@ -109,7 +110,7 @@ def seed_goal(
     """Add `count` activities to a goal the app created (and that has none yet)."""
     key = dynamo.serialize(goal_key(user_id, goal_id))
     raw = client.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
-    goal = {k: v for k, v in dynamo.deserialize(raw).items() if k not in {"PK", "SK"}}
+    goal = Goal.from_item(dynamo.deserialize(raw))
     local = stored_local_time(goal, None)
     activities = activities_for(goal, count, now, local, rng)
     aggregates = day_aggregates(activities)
@@ -121,16 +122,21 @@ def seed_goal(
     _write_batches(client, table, items)
     # The goal write, as ActivityService._put_progress makes it after a log.
     progressed = recompute(goal, aggregates, now, local)
-    updated = {**goal, "progressState": progressed.state}
-    progress = progressed.progress
-    updated["target"] = {**updated["target"], "currentValue": measured_value(updated, progress)}
-    updated.update(version=int(goal["version"]) + 1, updatedAt=to_iso(now), activityCount=count)
+    measured = measured_value(goal, progressed.progress)
+    updated = replace(
+        goal,
+        progress_state=progressed.state,
+        target={**goal.target, "currentValue": measured},
+        version=goal.version + 1,
+        updated_at=to_iso(now),
+        activity_count=count,
+    ).to_item()
     client.put_item(
         TableName=table,
         Item=dynamo.serialize({**goal_key(user_id, goal_id), **updated}),
         ConditionExpression="#v = :v",
         ExpressionAttributeNames={"#v": "version"},
-        ExpressionAttributeValues={":v": {"N": str(goal["version"])}},
+        ExpressionAttributeValues={":v": {"N": str(goal.version)}},
     )
     return {
         "activities": count,

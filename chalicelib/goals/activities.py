@@ -10,6 +10,7 @@ its goal-linked activities through the same methods.
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -25,7 +26,7 @@ from chalicelib.core.unit_of_work import run_write
 from chalicelib.core.validation import dump
 from chalicelib.goals import aggregates as agg
 from chalicelib.goals.completions import CompletionLog, stage_completion, with_progress
-from chalicelib.goals.entities import Activity
+from chalicelib.goals.entities import Activity, Goal
 from chalicelib.goals.links import ENTRY_LINK
 from chalicelib.goals.models import ActivityFields
 from chalicelib.goals.presenter import present_activity
@@ -109,7 +110,7 @@ class ActivityService:
 
         return run_write(attempt, sleep=self._sleep)
 
-    def _writable_goal(self, context: WriteContext) -> dict[str, Any]:
+    def _writable_goal(self, context: WriteContext) -> Goal:
         if context.goal is None:
             raise not_found()
         check_accepts_activities(context.goal)
@@ -119,7 +120,7 @@ class ActivityService:
         self,
         tx: Transaction,
         user_id: str,
-        goal: dict[str, Any],
+        goal: Goal,
         fields: dict[str, Any],
         local: LocalTime,
         now: datetime,
@@ -133,7 +134,7 @@ class ActivityService:
         if quick is not None:
             progressed, updated_day = quick
         else:
-            aggregates = self._goals.day_aggregates(user_id, goal["goalId"])
+            aggregates = self._goals.day_aggregates(user_id, goal.goal_id)
             day = activity.local_date
             existing = next((a for a in aggregates if a.day == day), None)
             updated_day = agg.add_activity(existing or agg.empty_day(day), activity)
@@ -141,7 +142,7 @@ class ActivityService:
             progressed = recompute(goal, [*others, updated_day], now, local)
         self._goals.put_activity(tx, user_id, activity)
         tx.emits(metrics.ACTIVITY_LOGGED)
-        self._goals.put_day(tx, user_id, goal["goalId"], updated_day)
+        self._goals.put_day(tx, user_id, goal.goal_id, updated_day)
         self._put_progress(tx, user_id, goal, progressed, now, count_change=1)
         return activity
 
@@ -149,7 +150,7 @@ class ActivityService:
         self,
         tx: Transaction,
         user_id: str,
-        goal: dict[str, Any],
+        goal: Goal,
         old: Activity,
         fields: dict[str, Any] | None,
         local: LocalTime,
@@ -173,25 +174,25 @@ class ActivityService:
         self,
         tx: Transaction,
         user_id: str,
-        goal: dict[str, Any],
+        goal: Goal,
         progressed: Progressed,
         now: datetime,
         count_change: int,
     ) -> None:
-        updated = with_progress(goal, progressed, now)
-        updated.update(
-            version=goal["version"] + 1,
-            updatedAt=to_iso(now),
-            activityCount=int(goal.get("activityCount", 0)) + count_change,
+        updated = replace(
+            with_progress(goal, progressed, now),
+            version=goal.version + 1,
+            updated_at=to_iso(now),
+            activity_count=goal.activity_count + count_change,
         )
-        self._goals.put_goal(tx, user_id, updated, expected_version=goal["version"])
-        self._goals.change_active_slot(tx, user_id, goal["goalId"], goal, updated)
+        self._goals.put_goal(tx, user_id, updated, expected_version=goal.version)
+        self._goals.change_active_slot(tx, user_id, goal.goal_id, goal, updated)
         stage_completion(tx, self._completions, user_id, goal, updated)
 
     def _new_activity(
         self,
         user_id: str,
-        goal: dict[str, Any],
+        goal: Goal,
         fields: dict[str, Any],
         local: LocalTime,
         now: datetime,
@@ -209,21 +210,21 @@ class ActivityService:
             value = 0
         elif value is None:
             problems.append(FieldError("value", "is required unless activityType is skipped"))
-        elif value < 0 and goal["goalPattern"] != "target":
+        elif value < 0 and goal.goal_pattern != "target":
             problems.append(FieldError("value", "must be 0 or more"))
         at = self._activity_instant(fields.get("activityDate"), existing, local, now, problems)
         timed = self._has_time_of_day(fields.get("activityDate"), existing)
         if problems:
             raise ValidationFailed(problems)
         unit = (sent_or_kept("unit", existing and existing.unit) or "").strip()
-        goal_unit = goal["target"].get("unit") or ""
+        goal_unit = goal.target.get("unit") or ""
         if unit and unit.lower() != goal_unit.lower():
             raise errors.BusinessRuleViolation(
                 f"This goal is measured in '{goal_unit}', not '{unit}'.", code="UNIT_MISMATCH"
             )
         return Activity(
             activity_id=existing.activity_id if existing else uuid7(),
-            goal_id=goal["goalId"],
+            goal_id=goal.goal_id,
             user_id=user_id,
             value=value,
             unit=goal_unit,
@@ -329,9 +330,9 @@ class ActivityService:
             )
         return context, activity
 
-    def _editable_goal(self, context: WriteContext) -> dict[str, Any]:
+    def _editable_goal(self, context: WriteContext) -> Goal:
         assert context.goal is not None  # noqa: S101 - checked by _activity_context
-        if context.goal["status"] == "archived":
+        if context.goal.status == "archived":
             raise errors.BusinessRuleViolation(
                 "An archived goal cannot change.", code="GOAL_NOT_ACTIVE"
             )
@@ -341,7 +342,7 @@ class ActivityService:
         self,
         tx: Transaction,
         user_id: str,
-        goal: dict[str, Any],
+        goal: Goal,
         old: Activity,
         new: Activity | None,
         now: datetime,
@@ -349,7 +350,7 @@ class ActivityService:
     ) -> None:
         """Rebuild the day aggregates an edit or delete touches from those days' activities,
         so min, max and the latest measurement stay exact; then the goal's progress."""
-        goal_id = goal["goalId"]
+        goal_id = goal.goal_id
         days = {old.local_date, *([new.local_date] if new else [])}
         starts = [local.day_start(day) for day in days]
         siblings = [
@@ -408,7 +409,7 @@ class ActivityService:
         items, total = self._goals.activities_page(
             user_id, goal_id, low, high, list(types), page.offset, page.limit
         )
-        count = int(goal.get("activityCount", 0)) if total is None else total
+        count = goal.activity_count if total is None else total
         return {
             "activities": [present_activity(item) for item in items],
             "pagination": page.describe(count),

@@ -5,21 +5,26 @@ so (`with_progress`). The journal's stats count completed goals, but goals know 
 journal: a goal write tells whatever was wired in (a `CompletionLog`) in its own transaction.
 """
 
+from dataclasses import replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from chalicelib.core.clock import to_iso
 from chalicelib.core.dynamo import Transaction
+from chalicelib.goals.entities import Goal
 from chalicelib.goals.progress_state import Progressed, measured_value, reaches_completion
 
 
-def with_progress(goal: dict[str, Any], progressed: Progressed, now: datetime) -> dict[str, Any]:
+def with_progress(goal: Goal, progressed: Progressed, now: datetime) -> Goal:
     """The goal with its new progress state, what it shows, and completion when reached."""
-    goal = {**goal, "progressState": progressed.state}
     progress = progressed.progress
-    goal["target"] = {**goal["target"], "currentValue": measured_value(goal, progress)}
+    goal = replace(
+        goal,
+        progress_state=progressed.state,
+        target={**goal.target, "currentValue": measured_value(goal, progress)},
+    )
     if reaches_completion(goal, progress):
-        goal.update(status="completed", completedAt=to_iso(now))
+        goal = replace(goal, status="completed", completed_at=to_iso(now))
     return goal
 
 
@@ -34,11 +39,11 @@ def stage_completion(
     tx: Transaction,
     log: CompletionLog,
     user_id: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any],
+    before: Goal | None,
+    after: Goal,
 ) -> None:
     """Tell `log` when a write moves a goal into or out of `completed`."""
-    was_done = before is not None and before["status"] == "completed"
-    is_done = after["status"] == "completed"
+    was_done = before is not None and before.status == "completed"
+    is_done = after.status == "completed"
     if was_done != is_done:
-        log.stage_goal_completion(tx, user_id, after["goalId"], is_done)
+        log.stage_goal_completion(tx, user_id, after.goal_id, is_done)

@@ -82,3 +82,97 @@ class Activity:
             attachments=item.get("attachments") or [],
             source=item.get("source") or "manual",
         )
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A goal as its item stores it. `target`, `schedule`, `context`, `rewards` and `metadata`
+    stay the maps a client sent (an update merges into them key by key, and typing them would
+    add keys to stored items); `progress_state` is the stored map, read through
+    `progress_state.stored_state` (kept a map here so that reading a goal never loads the
+    progress engine). None where a client may clear a field."""
+
+    goal_id: str
+    user_id: str
+    title: str
+    goal_pattern: str
+    status: str
+    target: dict[str, Any]
+    created_at: str
+    updated_at: str
+    version: int
+    description: str | None = None
+    category: str = "general"
+    icon: str | None = None
+    color: str | None = None
+    visibility: str | None = "private"
+    schedule: dict[str, Any] = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
+    rewards: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] | None = field(default_factory=dict)
+    is_journal_linked: bool | None = False
+    initial_current_value: float | None = None
+    completed_at: str | None = None
+    activity_count: int = 0
+    progress_state: dict[str, Any] | None = None  # None only before a goal's first write
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+    def to_item(self) -> dict[str, Any]:
+        item = {
+            "goalId": self.goal_id,
+            "userId": self.user_id,
+            "title": self.title,
+            "description": self.description,
+            "category": self.category,
+            "icon": self.icon,
+            "color": self.color,
+            "goalPattern": self.goal_pattern,
+            "status": self.status,
+            "visibility": self.visibility,
+            "target": self.target,
+            "schedule": self.schedule,
+            "context": self.context,
+            "rewards": self.rewards,
+            "metadata": self.metadata,
+            "isJournalLinked": self.is_journal_linked,
+            "initialCurrentValue": self.initial_current_value,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+            "completedAt": self.completed_at,
+            "version": self.version,
+            "activityCount": self.activity_count,
+        }
+        if self.progress_state is not None:
+            item["progressState"] = self.progress_state
+        return item
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> "Goal":
+        return cls(
+            goal_id=item["goalId"],
+            user_id=item["userId"],
+            title=item["title"],
+            goal_pattern=item["goalPattern"],
+            status=item["status"],
+            target=item["target"],
+            created_at=item["createdAt"],
+            updated_at=item["updatedAt"],
+            version=int(item["version"]),
+            description=item.get("description"),
+            category=item.get("category") or "general",
+            icon=item.get("icon"),
+            color=item.get("color"),
+            visibility=item.get("visibility"),
+            schedule=item.get("schedule") or {},
+            context=item.get("context") or {},
+            rewards=item.get("rewards") or {},
+            metadata=item.get("metadata"),
+            is_journal_linked=item.get("isJournalLinked"),
+            initial_current_value=item.get("initialCurrentValue"),
+            completed_at=item.get("completedAt"),
+            activity_count=int(item.get("activityCount", 0)),
+            progress_state=item.get("progressState"),
+        )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.local_time import LocalTime
-from chalicelib.goals.entities import Activity
+from chalicelib.goals.entities import Activity, Goal
 from chalicelib.goals.repository import GoalRepository, goal_key
 
 if TYPE_CHECKING:
@@ -32,8 +32,9 @@ class GoalLinks:
         self._goals = goals
         self._activities = activities
 
-    # The journal sees activities as their stored items (it reads `value` and `activityType`
-    # and hands them back): converted here, its one way into goals.
+    # The journal sees goals and activities as their stored items (it reads a goal's id, an
+    # activity's `value` and `activityType`, and hands them back): converted here, its one way
+    # into goals.
 
     def linked_activity(
         self, user_id: str, goal_id: str, activity_id: str
@@ -51,7 +52,9 @@ class GoalLinks:
         now: datetime,
     ) -> dict[str, Any]:
         """Log an activity on `goal` in `tx`; the new activity."""
-        logged = self._activities().stage_logged_activity(tx, user_id, goal, fields, local, now)
+        logged = self._activities().stage_logged_activity(
+            tx, user_id, Goal.from_item(goal), fields, local, now
+        )
         return logged.to_item()
 
     def stage_change(
@@ -66,5 +69,5 @@ class GoalLinks:
     ) -> None:
         """Change (`fields`) or remove (None) an activity the entry logged, in `tx`."""
         self._activities().stage_activity_change(
-            tx, user_id, goal, Activity.from_item(activity), fields, local, now
+            tx, user_id, Goal.from_item(goal), Activity.from_item(activity), fields, local, now
         )

@@ -3,7 +3,7 @@
 
 from typing import Any
 
-from chalicelib.goals.entities import Activity
+from chalicelib.goals.entities import Activity, Goal
 
 GOAL_FIELDS = (
     "goalId",
@@ -93,18 +93,30 @@ def present_target(target: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def present_goal(goal: dict[str, Any], progress: dict[str, Any]) -> dict[str, Any]:
-    shown = {name: goal.get(name) for name in GOAL_FIELDS}
-    shown.update(
-        target=present_target(goal["target"]),
-        schedule=_with_defaults(goal.get("schedule"), SCHEDULE_DEFAULTS),
-        progress=progress,
-        context=_with_defaults(goal.get("context"), CONTEXT_DEFAULTS),
-        rewards=_with_defaults(goal.get("rewards"), REWARDS_DEFAULTS),
-        metadata=goal.get("metadata") or {},
-        isJournalLinked=bool(goal.get("isJournalLinked")),
-    )
-    return shown
+def present_goal(goal: Goal, progress: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "goalId": goal.goal_id,
+        "userId": goal.user_id,
+        "title": goal.title,
+        "description": goal.description,
+        "category": goal.category,
+        "icon": goal.icon,
+        "color": goal.color,
+        "goalPattern": goal.goal_pattern,
+        "status": goal.status,
+        "visibility": goal.visibility,
+        "target": present_target(goal.target),
+        "schedule": _with_defaults(goal.schedule, SCHEDULE_DEFAULTS),
+        "progress": progress,
+        "context": _with_defaults(goal.context, CONTEXT_DEFAULTS),
+        "rewards": _with_defaults(goal.rewards, REWARDS_DEFAULTS),
+        "metadata": goal.metadata or {},
+        "isJournalLinked": bool(goal.is_journal_linked),
+        "createdAt": goal.created_at,
+        "updatedAt": goal.updated_at,
+        "completedAt": goal.completed_at,
+        "version": goal.version,
+    }
 
 
 def present_activity(activity: Activity) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 from chalicelib.core.clock import parse_instant, to_iso
 from chalicelib.core.local_time import LocalTime, PeriodUnit, local_time_of
 from chalicelib.goals import aggregates as agg
-from chalicelib.goals.entities import Activity
+from chalicelib.goals.entities import Activity, Goal
 from chalicelib.goals.numbers import tidy
 from chalicelib.goals.progress import (
     EMPTY_DAY,
@@ -27,20 +27,20 @@ _DAYS_IN: dict[str, float] = {"day": 1, "week": 7, "month": 30, "quarter": 91, "
 COMPLETING_PATTERNS = {"milestone", "target", "streak"}
 
 
-def period_unit(goal: dict[str, Any]) -> PeriodUnit:
+def period_unit(goal: Goal) -> PeriodUnit:
     """A goal's period: `target.period`; for streaks, else the schedule's frequency; weeks for
     milestone and target goals (their history and trend are weekly)."""
-    target, schedule = goal["target"], goal["schedule"]
+    target, schedule = goal.target, goal.schedule
     if target.get("period"):
         unit: PeriodUnit = target["period"]
         return unit
-    if goal["goalPattern"] == "streak":
+    if goal.goal_pattern == "streak":
         return _FREQUENCY_UNITS.get(schedule.get("frequency") or "daily", "day")
-    return "week" if goal["goalPattern"] in {"milestone", "target"} else "day"
+    return "week" if goal.goal_pattern in {"milestone", "target"} else "day"
 
 
-def _checkins_per_day(goal: dict[str, Any], unit: PeriodUnit) -> float:
-    weekdays = goal["schedule"].get("daysOfWeek") or []
+def _checkins_per_day(goal: Goal, unit: PeriodUnit) -> float:
+    weekdays = goal.schedule.get("daysOfWeek") or []
     if weekdays and unit in {"day", "week"}:
         return len(set(weekdays)) / 7
     return 1 / _DAYS_IN[unit]
@@ -99,9 +99,11 @@ class ProgressState:
         )
 
 
-def stored_state(goal: dict[str, Any]) -> ProgressState:
+def stored_state(goal: Goal) -> ProgressState:
     """The progress state stored on a goal item."""
-    return ProgressState.from_item(goal["progressState"])
+    if goal.progress_state is None:
+        raise ValueError(f"goal {goal.goal_id} has no stored progress state")
+    return ProgressState.from_item(goal.progress_state)
 
 
 class Progressed(NamedTuple):
@@ -116,30 +118,30 @@ def default_target_type(pattern: str) -> str:
     return "maximum" if pattern == "limit" else "minimum"
 
 
-def rules_for(goal: dict[str, Any], first_day: date) -> Rules:
-    target = goal["target"]
+def rules_for(goal: Goal, first_day: date) -> Rules:
+    target = goal.target
     unit = period_unit(goal)
     return Rules(
-        pattern=goal["goalPattern"],
+        pattern=goal.goal_pattern,
         unit=unit,
         value=float(target["value"]),
-        target_type=target.get("targetType") or default_target_type(goal["goalPattern"]),
+        target_type=target.get("targetType") or default_target_type(goal.goal_pattern),
         min_value=target.get("minValue"),
         max_value=target.get("maxValue"),
         start_value=float(target.get("startValue") or 0),
-        initial_current=goal.get("initialCurrentValue"),
-        allow_skips=int(goal["schedule"].get("allowSkipDays") or 0),
+        initial_current=goal.initial_current_value,
+        allow_skips=int(goal.schedule.get("allowSkipDays") or 0),
         checkins_per_day=_checkins_per_day(goal, unit),
         first_day=first_day,
     )
 
 
-def _created_day(goal: dict[str, Any], local: LocalTime) -> date:
-    return local.local_date(parse_instant(goal["createdAt"]))
+def _created_day(goal: Goal, local: LocalTime) -> date:
+    return local.local_date(parse_instant(goal.created_at))
 
 
 def recompute(
-    goal: dict[str, Any], aggregates: list[agg.DayAggregate], now: datetime, local: LocalTime
+    goal: Goal, aggregates: list[agg.DayAggregate], now: datetime, local: LocalTime
 ) -> Progressed:
     """The progress state to store on the goal after a write, from all its day aggregates."""
     days = {a.day: day_totals(a) for a in aggregates}
@@ -159,27 +161,25 @@ def recompute(
     return _with_longest(goal, state, now, local)
 
 
-def _with_longest(
-    goal: dict[str, Any], state: ProgressState, now: datetime, local: LocalTime
-) -> Progressed:
+def _with_longest(goal: Goal, state: ProgressState, now: datetime, local: LocalTime) -> Progressed:
     """The state with the longest streak ever seen (it never decreases, even after a delete),
     and its progress. That progress is what the new state shows too: `longestStreak` is
     already the larger of the stored and the computed longest streak."""
     # Only this of the stored state, without reading the rest: a recomputation replaces it all.
-    previous = int((goal.get("progressState") or {}).get("longestEver", 0))
+    previous = int((goal.progress_state or {}).get("longestEver", 0))
     progress = _progress_of(goal, replace(state, longest_ever=previous), now, local)
     longest = max(previous, progress["longestStreak"])
     return Progressed(replace(state, longest_ever=longest).to_item(), progress)
 
 
 def logged_today(
-    goal: dict[str, Any], activity: Activity, now: datetime, local: LocalTime
+    goal: Goal, activity: Activity, now: datetime, local: LocalTime
 ) -> tuple[Progressed, agg.DayAggregate] | None:
     """The state and today's aggregate after logging `activity`, from the goal's stored state
     alone (no aggregate read): the common case of an activity dated today. None when a full
     recomputation is needed: a backdated activity, or a clock that differs from the stored one.
     """
-    if "openAggregate" not in (goal.get("progressState") or {}):
+    if "openAggregate" not in (goal.progress_state or {}):
         return None  # a state stored before it kept the open day's aggregate: recompute it
     state = stored_state(goal)
     today = local.local_date(now)
@@ -217,18 +217,18 @@ def _totals(days: dict[date, DayTotals], aggregates: list[agg.DayAggregate]) -> 
     return summarize(days, agg.latest_activity_at(aggregates))
 
 
-def stored_local_time(goal: dict[str, Any], timezone_header: str | None) -> LocalTime:
+def stored_local_time(goal: Goal, timezone_header: str | None) -> LocalTime:
     """The clock of the goal's last write (reads need no profile), or the request's zone."""
-    return local_time_of(goal.get("progressState"), timezone_header)
+    return local_time_of(goal.progress_state, timezone_header)
 
 
-def current_progress(goal: dict[str, Any], now: datetime, local: LocalTime) -> dict[str, Any]:
+def current_progress(goal: Goal, now: datetime, local: LocalTime) -> dict[str, Any]:
     """Progress as of `now`: the stored fold advanced over the days that passed since."""
     return _progress_of(goal, stored_state(goal), now, local)
 
 
 def _progress_of(
-    goal: dict[str, Any], state: ProgressState, now: datetime, local: LocalTime
+    goal: Goal, state: ProgressState, now: datetime, local: LocalTime
 ) -> dict[str, Any]:
     rules = rules_for(goal, state.first_day)
     today = local.local_date(now)
@@ -290,21 +290,21 @@ def _on_the_wire(progress: dict[str, Any], local: LocalTime) -> dict[str, Any]:
     return shown
 
 
-def reaches_completion(goal: dict[str, Any], progress: dict[str, Any]) -> bool:
+def reaches_completion(goal: Goal, progress: dict[str, Any]) -> bool:
     return (
-        goal["goalPattern"] in COMPLETING_PATTERNS
-        and goal["status"] in {"active", "paused"}
+        goal.goal_pattern in COMPLETING_PATTERNS
+        and goal.status in {"active", "paused"}
         and progress["percentComplete"] >= 100
     )
 
 
-def measured_value(goal: dict[str, Any], progress: dict[str, Any]) -> float | None:
+def measured_value(goal: Goal, progress: dict[str, Any]) -> float | None:
     """What `target.currentValue` shows: a milestone's total, a target goal's measurement."""
-    if goal["goalPattern"] == "milestone":
+    if goal.goal_pattern == "milestone":
         value: float = progress["totalAccumulated"]
         return value
-    if goal["goalPattern"] == "target":
+    if goal.goal_pattern == "target":
         current: float = progress["currentPeriodValue"]
         return current
-    given: float | None = goal["target"].get("currentValue")
+    given: float | None = goal.target.get("currentValue")
     return given

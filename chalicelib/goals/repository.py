@@ -21,7 +21,7 @@ from chalicelib.core.dynamo import Transaction
 from chalicelib.core.idempotency import IdempotencyKey
 from chalicelib.core.ids import could_be_issued
 from chalicelib.goals.aggregates import DayAggregate
-from chalicelib.goals.entities import Activity
+from chalicelib.goals.entities import Activity, Goal
 from chalicelib.goals.rules import MAX_ACTIVE_GOALS, DuplicateTitle, QuotaExceeded
 from chalicelib.users.repository import PROFILE_SK
 
@@ -68,17 +68,18 @@ class WriteContext:
     """What a write needs to read first, fetched in one request."""
 
     profile: dict[str, Any] | None
-    goal: dict[str, Any] | None
+    goal: Goal | None
     idempotency_record: dict[str, Any] | None
 
 
 class GoalRepository:
-    def get(self, user_id: str, goal_id: str) -> dict[str, Any] | None:
+    def get(self, user_id: str, goal_id: str) -> Goal | None:
         if not could_be_issued(goal_id):
             return None
-        return dynamo.get_item(goal_key(user_id, goal_id))
+        item = dynamo.get_item(goal_key(user_id, goal_id))
+        return None if item is None else Goal.from_item(item)
 
-    def list_goals(self, user_id: str) -> list[dict[str, Any]]:
+    def list_goals(self, user_id: str) -> list[Goal]:
         # A key range rather than begins_with: the same read on AWS, and DynamoDB Local then
         # skips the rest of the user's partition (journal entries) instead of walking it.
         items = dynamo.query_all(
@@ -88,7 +89,7 @@ class GoalRepository:
             ),
             ConsistentRead=True,
         )
-        return [dynamo.without_keys(item) for item in items]
+        return [Goal.from_item(item) for item in items]
 
     def load_for_write(
         self, user_id: str, goal_id: str | None, idempotency: IdempotencyKey | None
@@ -102,7 +103,7 @@ class GoalRepository:
         goal = found.get(f"GOAL#{goal_id}")
         return WriteContext(
             profile=found.get(PROFILE_SK),
-            goal=dynamo.without_keys(goal) if goal else None,
+            goal=Goal.from_item(goal) if goal else None,
             idempotency_record=found.get(idempotency.item_key["SK"]) if idempotency else None,
         )
 
@@ -197,9 +198,9 @@ class GoalRepository:
     # with the client error a failed condition means, where it means one.
 
     def put_goal(
-        self, tx: Transaction, user_id: str, goal: dict[str, Any], expected_version: int | None
+        self, tx: Transaction, user_id: str, goal: Goal, expected_version: int | None
     ) -> None:
-        item = {**goal_key(user_id, goal["goalId"]), **goal}
+        item = {**goal_key(user_id, goal.goal_id), **goal.to_item()}
         if expected_version is None:
             tx.put("goal", item, condition="attribute_not_exists(PK)")
         else:
@@ -233,22 +234,22 @@ class GoalRepository:
         tx: Transaction,
         user_id: str,
         goal_id: str,
-        before: dict[str, Any] | None,
-        after: dict[str, Any] | None,
+        before: Goal | None,
+        after: Goal | None,
     ) -> None:
         """Keep the active-goal count and the active-title locks in step with a goal's change
         (the count enforces the quota, a lock the unique active title, in the same write)."""
-        was_active = before is not None and before["status"] == "active"
-        is_active = after is not None and after["status"] == "active"
-        old_title = title_key(before["title"]) if was_active and before else None
-        new_title = title_key(after["title"]) if is_active and after else None
+        was_active = before is not None and before.is_active
+        is_active = after is not None and after.is_active
+        old_title = title_key(before.title) if was_active and before else None
+        new_title = title_key(after.title) if is_active and after else None
         if old_title != new_title:
             if old_title and before:
-                tx.delete("title-released", _title_lock_key(user_id, before["title"]))
+                tx.delete("title-released", _title_lock_key(user_id, before.title))
             if new_title and after:
                 tx.put(
                     "title",
-                    {**_title_lock_key(user_id, after["title"]), "goalId": goal_id},
+                    {**_title_lock_key(user_id, after.title), "goalId": goal_id},
                     condition="attribute_not_exists(PK)",
                 )
                 tx.refuse_with("title", DuplicateTitle)

@@ -2,9 +2,8 @@
 activities, and the errors of the rules only a transaction can enforce (the repository
 attaches them to the items whose conditions enforce them)."""
 
-from typing import Any
-
 from chalicelib.core import errors
+from chalicelib.goals.entities import Goal
 
 MAX_ACTIVE_GOALS = 50
 
@@ -13,10 +12,10 @@ def not_found() -> errors.AppError:
     return errors.NotFound("The goal was not found.", code="GOAL_NOT_FOUND")
 
 
-def check_accepts_activities(goal: dict[str, Any]) -> None:
-    if goal["status"] not in {"active", "paused"}:
+def check_accepts_activities(goal: Goal) -> None:
+    if goal.status not in {"active", "paused"}:
         raise errors.BusinessRuleViolation(
-            f"Activities cannot be logged to a {goal['status']} goal.", code="GOAL_NOT_ACTIVE"
+            f"Activities cannot be logged to a {goal.status} goal.", code="GOAL_NOT_ACTIVE"
         )
 
 

@@ -8,6 +8,7 @@ again and retries.
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ from chalicelib.core.validation import dump
 from chalicelib.goals import statistics
 from chalicelib.goals.aggregates import DayAggregate
 from chalicelib.goals.completions import CompletionLog, stage_completion, with_progress
+from chalicelib.goals.entities import Goal
 from chalicelib.goals.models import GoalCreate, GoalUpdate, pattern_errors
 from chalicelib.goals.presenter import present_goal
 from chalicelib.goals.progress_state import (
@@ -47,10 +49,10 @@ STATUS_MOVES = {
     "archived": {"archived", "active"},
 }
 SORTS: dict[str, tuple[str, bool]] = {
-    "created_asc": ("createdAt", False),
-    "created_desc": ("createdAt", True),
-    "updated_asc": ("updatedAt", False),
-    "updated_desc": ("updatedAt", True),
+    "created_asc": ("created_at", False),
+    "created_desc": ("created_at", True),
+    "updated_asc": ("updated_at", False),
+    "updated_desc": ("updated_at", True),
     "title_asc": ("title", False),
     "title_desc": ("title", True),
 }
@@ -79,58 +81,54 @@ def _target_defaults(pattern: str, target: dict[str, Any]) -> dict[str, Any]:
     return target
 
 
-def _checked_status(goal: dict[str, Any], changes: dict[str, Any]) -> str:
+def _checked_status(goal: Goal, changes: dict[str, Any]) -> str:
     """The status the goal will have; a pattern change or a move the goal's status does not
     allow is refused."""
-    if changes.get("goalPattern") not in (None, goal["goalPattern"]):
+    if changes.get("goalPattern") not in (None, goal.goal_pattern):
         raise ValidationFailed([FieldError("goalPattern", "cannot change")])
-    status: str = changes.get("status") or goal["status"]
-    if status not in STATUS_MOVES[goal["status"]]:
+    status: str = changes.get("status") or goal.status
+    if status not in STATUS_MOVES[goal.status]:
         raise errors.BusinessRuleViolation(
-            f"A {goal['status']} goal cannot become {status}.", code="INVALID_STATUS_TRANSITION"
+            f"A {goal.status} goal cannot become {status}.", code="INVALID_STATUS_TRANSITION"
         )
     return status
 
 
-_REPLACED_FIELDS = (
-    "title",
-    "description",
-    "category",
-    "icon",
-    "color",
-    "visibility",
-    "metadata",
-    "isJournalLinked",
-)
+# Wire name -> Goal attribute, of the fields an update replaces whole.
+_REPLACED_FIELDS = {
+    "title": "title",
+    "description": "description",
+    "category": "category",
+    "icon": "icon",
+    "color": "color",
+    "visibility": "visibility",
+    "metadata": "metadata",
+    "isJournalLinked": "is_journal_linked",
+}
 # Objects a client changes key by key: an update merges into what is stored.
 _MERGED_FIELDS = ("schedule", "context", "rewards")
 
 
-def _with_field_changes(
-    goal: dict[str, Any], changes: dict[str, Any], status: str, now: datetime
-) -> dict[str, Any]:
+def _with_field_changes(goal: Goal, changes: dict[str, Any], status: str, now: datetime) -> Goal:
     """The goal's next version with the plain fields, `status` and `completedAt` changed."""
-    changed = {**goal, "updatedAt": to_iso(now), "version": goal["version"] + 1, "status": status}
-    for name in _REPLACED_FIELDS:
-        if name in changes:
-            changed[name] = changes[name]
+    updates: dict[str, Any] = {
+        attribute: changes[name] for name, attribute in _REPLACED_FIELDS.items() if name in changes
+    }
     for name in _MERGED_FIELDS:
         if name in changes:
-            changed[name] = {**(goal.get(name) or {}), **(changes[name] or {})}
-    changed["category"] = changed.get("category") or "general"
-    if status == "completed" and goal["status"] != "completed":
-        changed["completedAt"] = to_iso(now)
+            updates[name] = {**(getattr(goal, name) or {}), **(changes[name] or {})}
+    updates["category"] = updates.get("category", goal.category) or "general"
+    if status == "completed" and goal.status != "completed":
+        updates["completed_at"] = to_iso(now)
     elif status != "completed":
-        changed["completedAt"] = None
-    return changed
+        updates["completed_at"] = None
+    return replace(goal, **updates, updated_at=to_iso(now), version=goal.version + 1, status=status)
 
 
-def _checked_target(
-    goal: dict[str, Any], target_changes: dict[str, Any], today: date
-) -> dict[str, Any]:
+def _checked_target(goal: Goal, target_changes: dict[str, Any], today: date) -> dict[str, Any]:
     """The stored target with `target_changes` merged in, checked against the pattern."""
-    merged = _target_defaults(goal["goalPattern"], {**goal["target"], **target_changes})
-    problems = pattern_errors(goal["goalPattern"], merged, today, "targetDate" in target_changes)
+    merged = _target_defaults(goal.goal_pattern, {**goal.target, **target_changes})
+    problems = pattern_errors(goal.goal_pattern, merged, today, "targetDate" in target_changes)
     if problems:
         raise ValidationFailed(problems)
     return merged
@@ -158,7 +156,7 @@ class GoalService:
             raise not_found()
         return self._present(goal, timezone)
 
-    def _present(self, goal: dict[str, Any], timezone_header: str | None) -> dict[str, Any]:
+    def _present(self, goal: Goal, timezone_header: str | None) -> dict[str, Any]:
         local = stored_local_time(goal, timezone_header)
         return present_goal(goal, current_progress(goal, self._now(), local))
 
@@ -180,19 +178,21 @@ class GoalService:
         chosen = [
             goal
             for goal in goals
-            if (goal["status"] in statuses if statuses else goal["status"] != "archived")
-            and (not patterns or goal["goalPattern"] in patterns)
-            and (not wanted_categories or goal["category"].lower() in wanted_categories)
+            if (goal.status in statuses if statuses else goal.status != "archived")
+            and (not patterns or goal.goal_pattern in patterns)
+            and (not wanted_categories or goal.category.lower() in wanted_categories)
         ]
         field, descending = SORTS[sort or "updated_desc"]
-        chosen.sort(key=lambda goal: (str(goal[field]).lower(), goal["goalId"]), reverse=descending)
+        chosen.sort(
+            key=lambda goal: (str(getattr(goal, field)).lower(), goal.goal_id), reverse=descending
+        )
         shown = chosen[page.offset : page.offset + page.limit]
         return {
             "goals": [self._listed(goal, timezone) for goal in shown],
             "pagination": page.describe(len(chosen)),
         }
 
-    def _listed(self, goal: dict[str, Any], timezone_header: str | None) -> dict[str, Any]:
+    def _listed(self, goal: Goal, timezone_header: str | None) -> dict[str, Any]:
         """One goal of a list. No stored state should make its progress fail; should a bug
         prove otherwise, the error is logged with its trace and that goal shows no progress,
         so one goal never takes the whole list down. A client error (a bad X-Timezone) is
@@ -202,7 +202,7 @@ class GoalService:
         except errors.AppError:
             raise
         except Exception:
-            logger.exception("goal progress failed", extra={"goalId": goal.get("goalId")})
+            logger.exception("goal progress failed", extra={"goalId": goal.goal_id})
             return present_goal(goal, unavailable_progress())
 
     # Goal writes.
@@ -224,16 +224,14 @@ class GoalService:
             now = self._now()
             goal = self._new_goal(user_id, request, now, local)
             progress = current_progress(goal, now, local)
-            response = StoredResponse(201, present_goal(goal, progress), f"/goals/{goal['goalId']}")
+            response = StoredResponse(201, present_goal(goal, progress), f"/goals/{goal.goal_id}")
             self._stage(tx.emits(metrics.GOAL_CREATED), user_id, None, goal)
             add_record(tx, idempotency, response)
             return response
 
         return run_write(attempt, sleep=self._sleep)
 
-    def _new_goal(
-        self, user_id: str, request: GoalCreate, now: datetime, local: LocalTime
-    ) -> dict[str, Any]:
+    def _new_goal(self, user_id: str, request: GoalCreate, now: datetime, local: LocalTime) -> Goal:
         fields = dump(request)
         pattern = request.goal_pattern
         target = _target_defaults(pattern, fields["target"])
@@ -241,39 +239,35 @@ class GoalService:
         if problems:
             raise ValidationFailed(problems)
         stamp = to_iso(now)
-        goal: dict[str, Any] = {
-            "goalId": uuid7(),
-            "userId": user_id,
-            "title": request.title,
-            "description": fields.get("description"),
-            "category": fields.get("category") or "general",
-            "icon": fields.get("icon"),
-            "color": fields.get("color"),
-            "goalPattern": pattern,
-            "status": request.status,
-            "visibility": fields.get("visibility") or "private",
-            "target": target,
-            "schedule": fields.get("schedule") or {},
-            "context": fields.get("context") or {},
-            "rewards": fields.get("rewards") or {},
-            "metadata": fields.get("metadata") or {},
-            "isJournalLinked": bool(fields.get("isJournalLinked")),
-            "initialCurrentValue": target.get("currentValue"),
-            "createdAt": stamp,
-            "updatedAt": stamp,
-            "completedAt": None,
-            "version": 1,
-            "activityCount": 0,
-        }
+        goal = Goal(
+            goal_id=uuid7(),
+            user_id=user_id,
+            title=request.title,
+            description=fields.get("description"),
+            category=fields.get("category") or "general",
+            icon=fields.get("icon"),
+            color=fields.get("color"),
+            goal_pattern=pattern,
+            status=request.status,
+            visibility=fields.get("visibility") or "private",
+            target=target,
+            schedule=fields.get("schedule") or {},
+            context=fields.get("context") or {},
+            rewards=fields.get("rewards") or {},
+            metadata=fields.get("metadata") or {},
+            is_journal_linked=bool(fields.get("isJournalLinked")),
+            initial_current_value=target.get("currentValue"),
+            created_at=stamp,
+            updated_at=stamp,
+            completed_at=None,
+            version=1,
+            activity_count=0,
+        )
         return self._with_progress(goal, [], now, local)
 
     def _with_progress(
-        self,
-        goal: dict[str, Any],
-        aggregates: list[DayAggregate],
-        now: datetime,
-        local: LocalTime,
-    ) -> dict[str, Any]:
+        self, goal: Goal, aggregates: list[DayAggregate], now: datetime, local: LocalTime
+    ) -> Goal:
         return with_progress(goal, recompute(goal, aggregates, now, local), now)
 
     def update(
@@ -287,13 +281,13 @@ class GoalService:
     ) -> dict[str, Any]:
         changes = dump(request)
 
-        def attempt(tx: Transaction) -> dict[str, Any]:
+        def attempt(tx: Transaction) -> Goal:
             context = self._goals.load_for_write(user_id, goal_id, None)
             goal = context.goal
             if goal is None:
                 raise not_found()
             check_if_match(
-                if_match, goal["version"], CHANGED, details={"currentVersion": goal["version"]}
+                if_match, goal.version, CHANGED, details={"currentVersion": goal.version}
             )
             local = local_time_of(context.profile, timezone)
             changed = self._changed_goal(user_id, goal, changes, local)
@@ -306,14 +300,16 @@ class GoalService:
         return self._present(changed, timezone)
 
     def _changed_goal(
-        self, user_id: str, goal: dict[str, Any], changes: dict[str, Any], local: LocalTime
-    ) -> dict[str, Any]:
+        self, user_id: str, goal: Goal, changes: dict[str, Any], local: LocalTime
+    ) -> Goal:
         now = self._now()
         status = _checked_status(goal, changes)
         changed = _with_field_changes(goal, changes, status, now)
         target_changes = changes.get("target") or {}
         if target_changes:
-            changed["target"] = _checked_target(goal, target_changes, local.local_date(now))
+            changed = replace(
+                changed, target=_checked_target(goal, target_changes, local.local_date(now))
+            )
         if target_changes or "schedule" in changes:
             changed = self._with_new_rules(
                 user_id,
@@ -328,33 +324,32 @@ class GoalService:
     def _with_new_rules(
         self,
         user_id: str,
-        goal: dict[str, Any],
-        changed: dict[str, Any],
+        goal: Goal,
+        changed: Goal,
         now: datetime,
         local: LocalTime,
         *,
         client_status: str | None,
-    ) -> dict[str, Any]:
+    ) -> Goal:
         """`changed` with its progress recomputed from every day, since its target or
         schedule changed."""
-        aggregates = self._goals.day_aggregates(user_id, goal["goalId"])
+        aggregates = self._goals.day_aggregates(user_id, goal.goal_id)
         changed = self._with_progress(changed, aggregates, now, local)
-        if client_status is not None and changed["status"] != client_status:
+        if client_status is not None and changed.status != client_status:
             # The client chose the status (a reopen, say): keep it.
-            changed.update(
+            changed = replace(
+                changed,
                 status=client_status,
-                completedAt=goal.get("completedAt") if client_status == "completed" else None,
+                completed_at=goal.completed_at if client_status == "completed" else None,
             )
         return changed
 
-    def _stage(
-        self, tx: Transaction, user_id: str, before: dict[str, Any] | None, after: dict[str, Any]
-    ) -> None:
+    def _stage(self, tx: Transaction, user_id: str, before: Goal | None, after: Goal) -> None:
         """Replace `before` (None: a new goal) with `after`, and the quota, title and
         completion records with it, conditioned on the version read."""
-        expected = None if before is None else before["version"]
+        expected = None if before is None else before.version
         self._goals.put_goal(tx, user_id, after, expected_version=expected)
-        self._goals.change_active_slot(tx, user_id, after["goalId"], before, after)
+        self._goals.change_active_slot(tx, user_id, after.goal_id, before, after)
         stage_completion(tx, self._completions, user_id, before, after)
 
     def archive(self, user_id: str, goal_id: str) -> dict[str, str]:
@@ -362,13 +357,13 @@ class GoalService:
             goal = self._goals.get(user_id, goal_id)
             if goal is None:
                 raise not_found()
-            if goal["status"] != "archived":
-                archived = {
-                    **goal,
-                    "status": "archived",
-                    "updatedAt": to_iso(self._now()),
-                    "version": goal["version"] + 1,
-                }
+            if goal.status != "archived":
+                archived = replace(
+                    goal,
+                    status="archived",
+                    updated_at=to_iso(self._now()),
+                    version=goal.version + 1,
+                )
                 self._stage(tx, user_id, goal, archived)
 
         run_write(attempt, sleep=self._sleep)
@@ -392,12 +387,12 @@ class GoalService:
         first_day = stored_state(goal).first_day
         start, end = statistics.window(window, local.local_date(now), first_day, unit)
         aggregates = self._goals.day_aggregates(user_id, goal_id, start, end)
-        expected = statistics.expected_days(goal.get("schedule") or {}, unit, start, end)
+        expected = statistics.expected_days(goal.schedule, unit, start, end)
         stats = statistics.statistics(aggregates, expected)
         return {
             "goalId": goal_id,
             "period": window,
             "progress": progress,
             "statistics": stats,
-            "insights": statistics.insights(aggregates, stats, progress, goal["goalPattern"]),
+            "insights": statistics.insights(aggregates, stats, progress, goal.goal_pattern),
         }

@@ -2,13 +2,19 @@
 The stored shape is pinned here: items written before the types existed must read the same and
 be written back unchanged."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from chalicelib.core.local_time import LocalTime
 from chalicelib.goals import aggregates as agg
 from chalicelib.goals.aggregates import DayAggregate, TimeOfDayBucket
-from chalicelib.goals.entities import Activity
-from chalicelib.goals.presenter import ACTIVITY_FIELDS, present_activity
+from chalicelib.goals.entities import Activity, Goal
+from chalicelib.goals.presenter import (
+    ACTIVITY_FIELDS,
+    GOAL_FIELDS,
+    present_activity,
+    present_goal,
+)
 from chalicelib.goals.progress_state import ProgressState, logged_today, recompute
 
 # A day aggregate item as it is stored (and as it was stored before it had a type).
@@ -108,15 +114,19 @@ def test_an_activity_is_presented_in_the_wire_shape():
 
 
 def test_a_goals_stored_progress_state_reads_as_a_type_and_writes_back_unchanged():
-    goal = {
-        "goalId": "g",
-        "goalPattern": "milestone",
-        "status": "active",
-        "target": {"value": 100},
-        "schedule": {},
-        "createdAt": "2026-11-18T10:00:00.000Z",
-        "initialCurrentValue": None,
-    }
+    goal = Goal.from_item(
+        {
+            "goalId": "g",
+            "userId": "u",
+            "title": "Read 100 books",
+            "goalPattern": "milestone",
+            "status": "active",
+            "target": {"value": 100},
+            "createdAt": "2026-11-18T10:00:00.000Z",
+            "updatedAt": "2026-11-18T10:00:00.000Z",
+            "version": 1,
+        }
+    )
     today = DayAggregate.from_item(STORED_DAY)
     now = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
     stored = recompute(goal, [today], now, LocalTime("UTC", 0)).state
@@ -141,19 +151,88 @@ def test_a_goals_stored_progress_state_reads_as_a_type_and_writes_back_unchanged
 
 def test_a_state_stored_without_the_open_aggregate_is_recomputed_not_advanced():
     """States written before the quick path kept `openAggregate` still take a log."""
-    goal = {
-        "goalId": "g",
-        "goalPattern": "milestone",
-        "status": "active",
-        "target": {"value": 100},
-        "schedule": {},
-        "createdAt": "2026-11-18T10:00:00.000Z",
-        "initialCurrentValue": None,
-    }
+    goal = Goal.from_item(
+        {
+            "goalId": "g",
+            "userId": "u",
+            "title": "Read 100 books",
+            "goalPattern": "milestone",
+            "status": "active",
+            "target": {"value": 100},
+            "createdAt": "2026-11-18T10:00:00.000Z",
+            "updatedAt": "2026-11-18T10:00:00.000Z",
+            "version": 1,
+        }
+    )
     now = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
     stored = recompute(goal, [], now, LocalTime("UTC", 0)).state
     del stored["openAggregate"]
     activity = _logged("progress", 5, "2026-11-20T20:00:00.000Z", 20)
     assert (
-        logged_today({**goal, "progressState": stored}, activity, now, LocalTime("UTC", 0)) is None
+        logged_today(replace(goal, progress_state=stored), activity, now, LocalTime("UTC", 0))
+        is None
     )
+
+
+# A goal item as it is stored (keys PK and SK aside), as goals were stored before they had a type.
+STORED_GOAL = {
+    "goalId": "0193a5c8-1d2e-7f00-8000-0000000000aa",
+    "userId": "u",
+    "title": "Run 5 km a week",
+    "description": None,
+    "category": "fitness",
+    "icon": None,
+    "color": "#00aa00",
+    "goalPattern": "recurring",
+    "status": "active",
+    "visibility": "private",
+    "target": {"metric": "distance", "value": 5, "unit": "km", "period": "week"},
+    "schedule": {"frequency": "weekly"},
+    "context": {"motivation": "health"},
+    "rewards": {},
+    "metadata": {"source": "web"},
+    "isJournalLinked": True,
+    "initialCurrentValue": None,
+    "createdAt": "2026-11-18T10:00:00.000Z",
+    "updatedAt": "2026-11-20T21:00:00.000Z",
+    "completedAt": None,
+    "version": 3,
+    "activityCount": 2,
+    "progressState": {
+        "fold": {},
+        "openDay": "2026-11-20",
+        "openAggregate": STORED_DAY,
+        "totals": {},
+        "firstDay": "2026-11-18",
+        "timezone": "UTC",
+        "dayStartHour": 0,
+        "longestEver": 1,
+    },
+}
+
+
+def test_a_stored_goal_reads_as_a_goal_and_writes_back_unchanged():
+    goal = Goal.from_item(STORED_GOAL)
+    assert (goal.goal_id, goal.goal_pattern, goal.version) == (
+        STORED_GOAL["goalId"],
+        "recurring",
+        3,
+    )
+    assert goal.is_journal_linked is True
+    assert goal.activity_count == 2
+    assert goal.target["value"] == 5
+    assert goal.schedule == {"frequency": "weekly"}
+    assert goal.to_item() == STORED_GOAL
+    assert replace(goal, status="paused").to_item() == {**STORED_GOAL, "status": "paused"}
+
+
+def test_a_goal_is_presented_in_the_wire_shape():
+    shown = present_goal(Goal.from_item(STORED_GOAL), {"percentComplete": 0})
+    assert list(shown) == list(GOAL_FIELDS)
+    unchanged = set(GOAL_FIELDS) - {"target", "schedule", "progress", "context", "rewards"}
+    assert {name: shown[name] for name in unchanged} == {
+        name: STORED_GOAL[name] for name in unchanged
+    }
+    assert shown["progress"] == {"percentComplete": 0}
+    assert shown["schedule"]["frequency"] == "weekly"
+    assert shown["context"]["motivation"] == "health"

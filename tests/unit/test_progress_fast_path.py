@@ -2,17 +2,19 @@
 what a full recomputation from every aggregate gives."""
 
 import random
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from chalicelib.core.local_time import LocalTime
 from chalicelib.goals import aggregates as agg
-from chalicelib.goals.entities import Activity
+from chalicelib.goals.entities import Activity, Goal
 from chalicelib.goals.progress_state import current_progress, logged_today, recompute
 
 BERLIN = LocalTime("Europe/Berlin", 3)
-GOALS = {
+GOALS: dict[str, dict[str, Any]] = {
     "recurring": {"value": 5, "period": "week", "unit": "km"},
     "milestone": {"value": 500, "startValue": 10},
     "target": {"value": 70, "startValue": 90, "targetDate": "2027-12-01"},
@@ -46,17 +48,20 @@ def _activity(moment: datetime, value: float, kind: str, timed: bool = True) -> 
 def test_the_quick_path_equals_a_full_recomputation(pattern, seed):
     rng = random.Random(f"{pattern}-{seed}")
     now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-    goal = {
-        "goalId": "g",
-        "goalPattern": pattern,
-        "status": "active",
-        "target": GOALS[pattern],
-        "schedule": {"allowSkipDays": rng.randint(0, 2)},
-        "createdAt": "2026-11-18T10:00:00.000Z",
-        "initialCurrentValue": None,
-    }
+    goal = Goal(
+        goal_id="g",
+        user_id="u",
+        title="A goal",
+        goal_pattern=pattern,
+        status="active",
+        target=GOALS[pattern],
+        schedule={"allowSkipDays": rng.randint(0, 2)},
+        created_at="2026-11-18T10:00:00.000Z",
+        updated_at="2026-11-18T10:00:00.000Z",
+        version=1,
+    )
     days: dict[date, agg.DayAggregate] = {}
-    goal["progressState"] = recompute(goal, [], now, BERLIN).state
+    goal = replace(goal, progress_state=recompute(goal, [], now, BERLIN).state)
     quick_paths = 0
     for _ in range(40):
         now += timedelta(hours=rng.choice([1, 3, 7, 20, 30, 50]))
@@ -79,7 +84,7 @@ def test_the_quick_path_equals_a_full_recomputation(pattern, seed):
             # The sampled values are exact in binary floating point, so equality is exact too.
             for later in (now, now + timedelta(days=2, hours=5)):
                 assert current_progress(
-                    {**goal, "progressState": state}, later, BERLIN
-                ) == current_progress({**goal, "progressState": full}, later, BERLIN)
-        goal["progressState"] = full
+                    replace(goal, progress_state=state), later, BERLIN
+                ) == current_progress(replace(goal, progress_state=full), later, BERLIN)
+        goal = replace(goal, progress_state=full)
     assert quick_paths > 20

@@ -1,6 +1,7 @@
 """Progress scenarios with hand-computed numbers (docs/progress-rules.md), on the pure engine."""
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -8,7 +9,7 @@ import pytest
 
 from chalicelib.core.local_time import LocalTime, period_key
 from chalicelib.goals import aggregates as agg
-from chalicelib.goals.entities import Activity
+from chalicelib.goals.entities import Activity, Goal
 from chalicelib.goals.progress_state import current_progress, reaches_completion, recompute
 
 UTC_CLOCK = LocalTime("UTC", 0)
@@ -23,16 +24,21 @@ def make_goal(
     target: dict[str, Any],
     created: str = "2026-11-20T10:00:00Z",
     schedule: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    return {
-        "goalId": "g",
-        "goalPattern": pattern,
-        "status": "active",
-        "target": target,
-        "schedule": schedule or {},
-        "createdAt": created.replace("Z", ".000Z"),
-        "initialCurrentValue": target.get("currentValue"),
-    }
+) -> Goal:
+    stamp = created.replace("Z", ".000Z")
+    return Goal(
+        goal_id="g",
+        user_id="u",
+        title="A goal",
+        goal_pattern=pattern,
+        status="active",
+        target=target,
+        schedule=schedule or {},
+        created_at=stamp,
+        updated_at=stamp,
+        version=1,
+        initial_current_value=target.get("currentValue"),
+    )
 
 
 def aggregates_of(
@@ -63,16 +69,16 @@ def aggregates_of(
 
 
 def progress_of(
-    goal: dict[str, Any],
+    goal: Goal,
     activities: Sequence[tuple[str, float, str]],
     now: str,
     local: LocalTime = UTC_CLOCK,
 ) -> dict[str, Any]:
     moment = at(now)
-    stored = {
-        **goal,
-        "progressState": recompute(goal, aggregates_of(activities, local), moment, local).state,
-    }
+    stored = replace(
+        goal,
+        progress_state=recompute(goal, aggregates_of(activities, local), moment, local).state,
+    )
     return current_progress(stored, moment, local)
 
 
@@ -376,7 +382,7 @@ def test_reading_later_equals_recomputing_later(later):
     ]
     written = at("2026-11-24T12:00:00Z")
     aggregates = aggregates_of(activities, UTC_CLOCK)
-    stored = {**goal, "progressState": recompute(goal, aggregates, written, UTC_CLOCK).state}
+    stored = replace(goal, progress_state=recompute(goal, aggregates, written, UTC_CLOCK).state)
     advanced = current_progress(stored, at(later), UTC_CLOCK)
     fresh = progress_of(goal, activities, now=later)
     assert advanced == fresh
