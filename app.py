@@ -13,7 +13,7 @@ from chalicelib.core import docs
 from chalicelib.core.config import chalice_authorizer_enabled
 from chalicelib.core.credentials import refuse_deploy_without_credentials
 from chalicelib.core.health import health_report
-from chalicelib.core.http import PUBLIC_FOR_FIVE_MINUTES, etag
+from chalicelib.core.http import PUBLIC_FOR_A_DAY, PUBLIC_FOR_FIVE_MINUTES, etag
 from chalicelib.core.idempotency import StoredResponse
 from chalicelib.core.identity import ACCESS_TOKEN_SCOPE, bearer_token
 from chalicelib.core.routing import Api, ApiRequest, created, json_response, no_content
@@ -58,37 +58,28 @@ def docs_page(request: ApiRequest) -> Response:
     )
 
 
+JAVASCRIPT = "application/javascript; charset=utf-8"
+
+
+def _asset(body: str, content_type: str, cache_control: str) -> Response:
+    return Response(
+        body=body, headers={"Content-Type": content_type, "Cache-Control": cache_control}
+    )
+
+
 @api.route(f"/docs/{docs.SWAGGER_SCRIPT}", public=True)
 def docs_script(request: ApiRequest) -> Response:
-    return Response(
-        body=docs.swagger_script(),
-        headers={
-            "Content-Type": "application/javascript; charset=utf-8",
-            "Cache-Control": "public, max-age=86400",
-        },
-    )
+    return _asset(docs.swagger_script(), JAVASCRIPT, PUBLIC_FOR_A_DAY)
 
 
 @api.route(f"/docs/{docs.SWAGGER_STYLES}", public=True)
 def docs_styles(request: ApiRequest) -> Response:
-    return Response(
-        body=docs.swagger_styles(),
-        headers={
-            "Content-Type": "text/css; charset=utf-8",
-            "Cache-Control": "public, max-age=86400",
-        },
-    )
+    return _asset(docs.swagger_styles(), "text/css; charset=utf-8", PUBLIC_FOR_A_DAY)
 
 
 @api.route(f"/docs/{docs.STARTER_SCRIPT}", public=True)
 def docs_starter(request: ApiRequest) -> Response:
-    return Response(
-        body=docs.STARTER,
-        headers={
-            "Content-Type": "application/javascript; charset=utf-8",
-            "Cache-Control": PUBLIC_FOR_FIVE_MINUTES,
-        },
-    )
+    return _asset(docs.STARTER, JAVASCRIPT, PUBLIC_FOR_FIVE_MINUTES)
 
 
 @api.route("/openapi.yaml", public=True)

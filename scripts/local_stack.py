@@ -501,10 +501,11 @@ def _endpoint(port: int) -> str:
 
 
 def _resolve_port(port: int) -> int:
-    return port or _free_port()
+    return port or free_port()
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

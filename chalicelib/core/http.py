@@ -178,6 +178,8 @@ CORS_EXPOSE_HEADERS = "X-Request-ID,ETag,Location,Retry-After"
 # `no-store` unless its view says otherwise (the public docs and contract do).
 NO_STORE = "no-store"
 PUBLIC_FOR_FIVE_MINUTES = "public, max-age=300"
+# Versioned assets that change only with a deploy (the docs page's scripts and styles).
+PUBLIC_FOR_A_DAY = "public, max-age=86400"
 
 
 def safety_headers() -> dict[str, str]:

@@ -3,7 +3,6 @@
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,16 +14,11 @@ from typing import Any
 import boto3
 import pytest
 
+from scripts.local_stack import free_port
 from scripts.package import REPO_ROOT
 
 MOTO_ACCOUNT = "123456789012"
 REGION = "us-east-1"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
@@ -42,7 +36,7 @@ def _wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
@@ -209,7 +203,7 @@ def test_bootstrap_is_idempotent(project, moto_endpoint):
 
 
 def test_bootstrap_fails_clearly_without_aws(project):
-    result = _bootstrap("dev", project, f"http://127.0.0.1:{_free_port()}")
+    result = _bootstrap("dev", project, f"http://127.0.0.1:{free_port()}")
     assert result.returncode == 1
     assert result.stderr.startswith("bootstrap failed:")
     assert _stage_env(project, "dev")["COGNITO_USER_POOL_ID"] == ""

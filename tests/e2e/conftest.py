@@ -1,6 +1,5 @@
 """End-to-end: `chalice local` as a subprocess on the real local stack, spoken to over HTTP."""
 
-import socket
 import subprocess
 import sys
 import uuid
@@ -11,14 +10,9 @@ from typing import Any
 import pytest
 import requests
 
+from scripts.local_stack import free_port
 from tests import contract
 from tests.helpers import ROOT, STRONG_PASSWORD
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -76,7 +70,7 @@ class Api:
 
 @pytest.fixture(scope="session")
 def api(local_stack) -> Iterator[Api]:
-    port = _free_port()
+    port = free_port()
     server = local_stack.start_chalice_local(port, autoreload=False)
     yield Api(base_url=f"http://127.0.0.1:{port}", stack_env=local_stack.env())
     server.terminate()

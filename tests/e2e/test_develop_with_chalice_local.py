@@ -15,7 +15,6 @@ from __future__ import annotations
 import compileall
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -29,19 +28,18 @@ import requests
 from chalice.cli.filewatch.stat import StatFileWatcher
 
 from chalicelib.core import local_stage
-from scripts.local_stack import DynamoDBLocalUnavailable, ManagedProcess, fetch_dynamodb_local
+from scripts.local_stack import (
+    DynamoDBLocalUnavailable,
+    ManagedProcess,
+    fetch_dynamodb_local,
+    free_port,
+)
 from tests import contract
-from tests.helpers import ROOT, STRONG_PASSWORD, assert_envelope
+from tests.helpers import ROOT, STRONG_PASSWORD, assert_envelope, new_user
 from tests.stack import running_in_ci
 
 STACK_NOT_RUNNING = "The local stack is not running: start it with `make stack`."
 READY_SECONDS = 120.0  # an upper bound on waiting, not a speed requirement
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -69,9 +67,9 @@ class DevLoop:
             "scripts/local_stack.py",
             "stack",
             "--dynamodb-port",
-            str(_free_port()),
+            str(free_port()),
             "--cognito-port",
-            str(_free_port()),
+            str(free_port()),
         ]
         self.stack = ManagedProcess(
             "make stack", command, self.stack_dir / "stack-cli.log", cwd=ROOT, env=self.env
@@ -121,7 +119,7 @@ def dev_loop(tmp_path: Path) -> Iterator[DevLoop]:
         "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
         "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
     }
-    port = _free_port()
+    port = free_port()
     chalice = str(Path(sys.executable).parent / "chalice")
     api = ManagedProcess(
         "chalice local",
@@ -170,12 +168,7 @@ def test_chalice_local_without_then_with_the_stack(dev_loop: DevLoop) -> None:
     registered = dev_loop.call(
         "POST",
         "/auth/register",
-        json={
-            "email": email,
-            "password": STRONG_PASSWORD,
-            "firstName": "Ada",
-            "lastName": "Lovelace",
-        },
+        json=new_user(email),
     )
     assert registered.status_code == 201, registered.text
     dev_loop.verify(email)
@@ -279,7 +272,7 @@ def test_chalice_local_with_autoreload_serves_beside_a_busy_stack_and_reloads_on
 ) -> None:
     root, env = project_copy.root, project_copy.env
     chalice = str(Path(sys.executable).parent / "chalice")
-    port = _free_port()
+    port = free_port()
     log = project_copy.state_home.parent / "chalice-local.log"
     api = ManagedProcess(
         "chalice local",
@@ -295,9 +288,9 @@ def test_chalice_local_with_autoreload_serves_beside_a_busy_stack_and_reloads_on
             "scripts/local_stack.py",
             "stack",
             "--dynamodb-port",
-            str(_free_port()),
+            str(free_port()),
             "--cognito-port",
-            str(_free_port()),
+            str(free_port()),
         ],
         project_copy.state_home.parent / "stack-cli.log",
         cwd=root,
@@ -314,12 +307,7 @@ def test_chalice_local_with_autoreload_serves_beside_a_busy_stack_and_reloads_on
         registered = loop.call(
             "POST",
             "/auth/register",
-            json={
-                "email": email,
-                "password": STRONG_PASSWORD,
-                "firstName": "Ada",
-                "lastName": "Lovelace",
-            },
+            json=new_user(email),
         )
         assert registered.status_code == 201, registered.text
         verified = subprocess.run(
