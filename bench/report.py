@@ -227,10 +227,11 @@ def _scaling(scaling: dict[str, Any]) -> list[str]:
             "",
             "| key condition | small | large | large / small |",
             "|---|---|---|---|",
-            "| `begins_with(SK, 'GOAL#')` (what the app sends) | "
+            "| `begins_with(SK, 'GOAL#')` | "
             f"{median['beginsWith']['small']:g} | {median['beginsWith']['large']:g} | "
             f"{ratio['beginsWith']:g} |",
-            f"| `SK BETWEEN 'GOAL#' AND 'GOAL#\\uffff'` | {median['between']['small']:g} | "
+            f"| `SK BETWEEN 'GOAL#' AND 'GOAL#\\uffff'` (what the app sends) | "
+            f"{median['between']['small']:g} | "
             f"{median['between']['large']:g} | {ratio['between']:g} |",
         ]
     sizes = ", ".join(

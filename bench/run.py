@@ -383,9 +383,9 @@ class Bench:
 
     def key_condition_probe(self, small: User, large: User) -> dict[str, Any]:
         """DynamoDB Local evaluates `begins_with` on a sort key by walking the partition (an
-        emulator artifact: on AWS it is a key range, like BETWEEN). List goals sends
-        `begins_with(SK, 'GOAL#')` into the partition that also holds the user's journal
-        entries, so this measures both key conditions straight against the table."""
+        emulator artifact: on AWS it is a key range, like BETWEEN). That is why the app's queries
+        send key ranges (`core.dynamo.KEY_END`); this measures both key conditions for list
+        goals straight against the table, in the partition that also holds the journal."""
         conditions = {
             "beginsWith": "PK = :pk AND begins_with(SK, :low)",
             "between": "PK = :pk AND SK BETWEEN :low AND :high",
