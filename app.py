@@ -349,4 +349,45 @@ def delete_journal_entry(request: ApiRequest, entryId: str) -> Response:
     return no_content()
 
 
+# Shares (docs/api.md, "Sharing"): the /encryption/shares paths are the web client's older names.
+
+
+def _create_share(request: ApiRequest) -> Response:
+    from chalicelib.journal.models import ShareCreate
+
+    return json_response(wiring.shares().create(request.user_id, request.body(ShareCreate)), 201)
+
+
+def _list_shares(request: ApiRequest) -> dict[str, Any]:
+    return wiring.shares().list_shares(
+        request.user_id,
+        item_type=request.query("itemType"),
+        direction=request.query("direction"),
+        include_expired=request.query("includeExpired"),
+        item_id=request.query("itemId"),
+    )
+
+
+def _revoke_share(request: ApiRequest, shareId: str) -> Response:
+    wiring.shares().revoke(request.user_id, shareId)
+    return no_content()
+
+
+for _prefix in ("", "/encryption"):
+    api.route(f"{_prefix}/shares", methods=("POST",))(_create_share)
+    api.route(f"{_prefix}/shares")(_list_shares)
+    api.route(f"{_prefix}/shares/{{shareId}}", methods=("DELETE",))(_revoke_share)
+api.route("/journal/shares/{shareId}", methods=("DELETE",))(_revoke_share)
+
+
+@api.route("/journal/{entryId}/share", methods=("POST",))
+def share_journal_entry_by_email(request: ApiRequest, entryId: str) -> Response:
+    from chalicelib.journal.models import EmailShareCreate
+
+    shared = wiring.shares().share_by_email(
+        request.user_id, entryId, request.body(EmailShareCreate)
+    )
+    return json_response(shared, 201)
+
+
 api.finish()

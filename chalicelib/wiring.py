@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from chalicelib.goals.activities import ActivityService
     from chalicelib.goals.service import GoalService
     from chalicelib.journal.service import JournalService
+    from chalicelib.journal.share_service import ShareService
     from chalicelib.users.auth_service import AuthService
     from chalicelib.users.service import ProfileService
 
@@ -53,9 +54,20 @@ def journal() -> JournalService:
     from chalicelib.goals.repository import GoalRepository
     from chalicelib.journal.repository import JournalRepository
     from chalicelib.journal.service import JournalService
+    from chalicelib.journal.share_repository import ShareRepository
 
     # The activity service is built when an entry's goal links first change, not for a read.
-    return JournalService(JournalRepository(), GoalLinks(GoalRepository(), activities))
+    return JournalService(
+        JournalRepository(), GoalLinks(GoalRepository(), activities), ShareRepository()
+    )
+
+
+@lru_cache(maxsize=1)
+def shares() -> ShareService:
+    from chalicelib.journal.share_repository import ShareRepository
+    from chalicelib.journal.share_service import ShareService
+
+    return ShareService(ShareRepository())
 
 
 @lru_cache(maxsize=1)
@@ -82,6 +94,7 @@ def reset() -> None:
         goals,
         activities,
         journal,
+        shares,
         auth,
         get_settings,
         dynamo.client,

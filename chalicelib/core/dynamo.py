@@ -297,10 +297,15 @@ class Transaction:
         return self._add(label, "Put", _with_condition(body, condition, names, values))
 
     def delete(
-        self, label: str, key: dict[str, Any], condition: str | None = None
+        self,
+        label: str,
+        key: dict[str, Any],
+        condition: str | None = None,
+        names: dict[str, str] | None = None,
+        values: dict[str, Any] | None = None,
     ) -> "Transaction":
         return self._add(
-            label, "Delete", _with_condition({"Key": serialize(key)}, condition, None, None)
+            label, "Delete", _with_condition({"Key": serialize(key)}, condition, names, values)
         )
 
     def commit(self, client_: Any = None) -> None:
@@ -359,9 +364,19 @@ def query_all(**params: Any) -> list[dict[str, Any]]:
         params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def batch_get(keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The items with these keys (strongly consistent), in one request unless throttled."""
-    pending = {table_name(): {"Keys": [serialize(key) for key in keys], "ConsistentRead": True}}
+def batch_get(
+    keys: list[dict[str, Any]], attributes: tuple[str, ...] | None = None
+) -> list[dict[str, Any]]:
+    """The items with these keys (strongly consistent), in one request unless throttled.
+    `attributes` (with PK and SK always added) reads only those, so a read that needs an
+    entry's few small attributes does not pay for its content."""
+    request: dict[str, Any] = {"Keys": [serialize(key) for key in keys], "ConsistentRead": True}
+    if attributes is not None:
+        wanted = dict.fromkeys(("PK", "SK", *attributes))
+        names = {f"#a{index}": name for index, name in enumerate(wanted)}
+        request["ProjectionExpression"] = ", ".join(names)
+        request["ExpressionAttributeNames"] = names
+    pending = {table_name(): request}
     found: list[dict[str, Any]] = []
     for _ in range(5):
         result = client().batch_get_item(RequestItems=pending)

@@ -1,8 +1,11 @@
 """A journal entry as the journal's rules see it: typed and immutable. Items become entries
-(and back) only in journal/repository.py; the wire shapes are presenter.py's and sharing.py's.
+(and back) only in journal/repository.py; the wire shapes are presenter.py's and
+share_presenter.py's.
 """
 
 from dataclasses import dataclass
+
+from chalicelib.journal.shares import Share
 
 
 @dataclass(frozen=True)
@@ -44,14 +47,14 @@ class JournalEntry:
 
 
 @dataclass(frozen=True)
-class ReceivedEntry:
-    """An entry read through a share: the owner's entry without its goal links (those are the
-    owner's goals), the reader's address, and who shared it (as the pointer says)."""
+class SharedEntry:
+    """An entry listed through one of its shares: received (the owner's entry, which the
+    reader sees without its goal links) or sent (one listing per share the owner made)."""
 
     entry: JournalEntry
-    received_by: str
-    shared_by: dict[str, str | None] | None
+    share: Share
+    incoming: bool
 
 
-def listed_entry(listed: JournalEntry | ReceivedEntry) -> JournalEntry:
-    return listed.entry if isinstance(listed, ReceivedEntry) else listed
+def listed_entry(listed: JournalEntry | SharedEntry) -> JournalEntry:
+    return listed.entry if isinstance(listed, SharedEntry) else listed

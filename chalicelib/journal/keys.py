@@ -17,7 +17,3 @@ def month_stats_key(user_id: str, month: str) -> dict[str, str]:
 
 def entry_key(user_id: str, entry_id: str) -> dict[str, str]:
     return {"PK": dynamo.user_pk(user_id), "SK": f"{ENTRY_PREFIX}{entry_id}"}
-
-
-def share_key(email: str, entry_id: str) -> dict[str, str]:
-    return {"PK": f"SHARE#{email}", "SK": f"{ENTRY_PREFIX}{entry_id}"}

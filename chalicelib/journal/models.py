@@ -1,6 +1,8 @@
 """Request models and field rules of the journal routes (docs/api.md; the contract lists every
 field)."""
 
+import base64
+import binascii
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StrictBool, StrictInt, field_validator
@@ -9,6 +11,7 @@ from chalicelib.core.errors import FieldError
 from chalicelib.core.fields import Number, not_blank
 from chalicelib.core.validation import WireModel
 from chalicelib.journal.entry import JournalEntry
+from chalicelib.journal.shares import MAX_RECIPIENTS, READ, canonical_uuid
 from chalicelib.users.models import normalise_email
 
 Template = Literal[
@@ -25,7 +28,9 @@ MAX_ENCRYPTED_CONTENT = 200_000
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 30
 MAX_LINKED_GOALS = 10
-MAX_RECIPIENTS = 50
+MAX_WRAPPED_KEY = 2048
+MAX_SHARE_HOURS = 720
+DEFAULT_SHARE_HOURS = 24
 
 
 def clean_tags(tags: list[str]) -> list[str]:
@@ -42,10 +47,6 @@ def clean_tags(tags: list[str]) -> list[str]:
     if any(len(tag) > MAX_TAG_LENGTH for tag in cleaned):
         raise ValueError(f"each tag has at most {MAX_TAG_LENGTH} characters")
     return cleaned
-
-
-def _unique_emails(emails: list[str]) -> list[str]:
-    return list(dict.fromkeys(normalise_email(email) for email in emails))
 
 
 # An entry's title and content are kept exactly as written (unlike a goal's trimmed Title).
@@ -86,8 +87,10 @@ class EntryFields(WireModel):
     encryption_iv: Secret | None = None
     word_count: Annotated[StrictInt, Field(ge=0, le=1_000_000)] | None = None
     is_shared: StrictBool | None = None
+    # Kept by the share routes: a write may send them back as read (isShared is ignored,
+    # sharedWith must equal the stored list; see revisions.py), never change them.
     shared_with: (
-        Annotated[list[str], Field(max_length=MAX_RECIPIENTS), AfterValidator(_unique_emails)]
+        Annotated[list[Annotated[str, Field(max_length=254)]], Field(max_length=MAX_RECIPIENTS)]
         | None
     ) = None
 
@@ -137,3 +140,65 @@ def entry_errors(entry: JournalEntry) -> list[FieldError]:
         elif progress_goals.index(goal_id) != index:
             errors.append(FieldError(f"goalProgress.{index}.goalId", "appears twice"))
     return errors
+
+
+def _wrapped_key(value: str) -> str:
+    """A content key wrapped by the browser: standard base64 with padding, kept byte for byte
+    (the server never decodes it for use)."""
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("must be standard base64 with padding") from None
+    return value
+
+
+def _recipient(value: str) -> str:
+    canonical = canonical_uuid(value.strip())
+    if canonical is None:
+        raise ValueError("must be a user id (a UUID)")
+    return canonical
+
+
+def _with_read(permissions: list[str]) -> list[str]:
+    if READ not in permissions:
+        raise ValueError("must include read")
+    # write and share grant nothing (only the owner edits or shares): a share grants reading.
+    return [READ]
+
+
+Permission = Literal["read", "write", "share"]
+_READ: Permission = "read"
+Permissions = Annotated[
+    list[Permission], Field(min_length=1, max_length=3), AfterValidator(_with_read)
+]
+ExpiresInHours = Annotated[StrictInt, Field(ge=1, le=MAX_SHARE_HOURS)] | None
+
+
+class ShareTerms(WireModel):
+    """What every share states: what it grants and for how long (null: no expiry)."""
+
+    permissions: Permissions = Field(default_factory=lambda: [_READ])
+    expires_in_hours: ExpiresInHours = DEFAULT_SHARE_HOURS
+
+
+class ShareCreate(ShareTerms):
+    item_type: Literal["journal", "goal"]
+    item_id: Annotated[str, Field(min_length=1, max_length=100)]
+    recipient_id: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_recipient)]
+    encrypted_key: (
+        Annotated[
+            str, Field(min_length=1, max_length=MAX_WRAPPED_KEY), AfterValidator(_wrapped_key)
+        ]
+        | None
+    ) = None
+
+    @field_validator("item_type")
+    @classmethod
+    def _journal_only(cls, value: str) -> str:
+        if value != "journal":
+            raise ValueError("only journal entries can be shared (a goal has no reader yet)")
+        return value
+
+
+class EmailShareCreate(ShareTerms):
+    recipient_email: Annotated[str, AfterValidator(normalise_email)]

@@ -1,10 +1,9 @@
-"""The wire shape of journal entries: every field present, in order (a recipient's reduced
-view is sharing.py's)."""
+"""The wire shape of journal entries: every field present, in order (what a recipient reads
+is share_presenter.py's)."""
 
 from typing import Any
 
-from chalicelib.journal import sharing
-from chalicelib.journal.entry import GoalProgress, JournalEntry, ReceivedEntry
+from chalicelib.journal.entry import GoalProgress, JournalEntry
 
 
 def present_goal_progress(value: GoalProgress) -> dict[str, Any]:
@@ -38,10 +37,3 @@ def present_entry(entry: JournalEntry) -> dict[str, Any]:
         "sharedWith": list(entry.shared_with),
         "version": entry.version,
     }
-
-
-def present_listed(listed: JournalEntry | ReceivedEntry) -> dict[str, Any]:
-    """An entry of a list: the owner's view, or a recipient's when it was read through a share."""
-    if isinstance(listed, ReceivedEntry):
-        return sharing.recipient_view(listed)
-    return present_entry(listed)

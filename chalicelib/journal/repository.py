@@ -1,15 +1,12 @@
-"""All DynamoDB access for journal entries, their stats and shares.
+"""All DynamoDB access for journal entries and their stats (shares: share_repository.py).
 
 | item | PK | SK |
 |---|---|---|
 | entry | `USER#{userId}` | `JOURNAL#{entryId}` (UUIDv7: newest first by Query) |
 | stats | `USER#{userId}` | `JOURNALSTATS` (counters only, see stats.py) |
 | month stats | `USER#{userId}` | `JOURNALSTATS#{YYYY-MM}` (that local month's day counters) |
-| share | `SHARE#{email}` | `JOURNAL#{entryId}` (a pointer to an entry shared with that address: the
-  owner's `userId`, `entryId`, `sharedBy`; see sharing.py) |
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,15 +23,13 @@ from chalicelib.journal.keys import (
     STATS_SK,
     entry_key,
     month_stats_key,
-    share_key,
     stats_key,
 )
+from chalicelib.journal.shares import Pointer, pointer_key, pointer_of
 from chalicelib.journal.stats import JournalStats
+from chalicelib.users.keys import key_record_key
 from chalicelib.users.profile import Profile
 from chalicelib.users.repository import PROFILE_SK, profile_of
-
-# BatchGetItem takes at most this many keys per request.
-BATCH_GET_KEYS = 100
 
 
 def stats_of(item: dict[str, Any]) -> JournalStats:
@@ -190,11 +185,27 @@ class JournalRepository:
         item = dynamo.get_item({"PK": dynamo.user_pk(user_id), "SK": PROFILE_SK})
         return None if item is None else profile_of(item)
 
-    def get(self, user_id: str, entry_id: str) -> JournalEntry | None:
+    def open(
+        self, user_id: str, entry_id: str
+    ) -> tuple[JournalEntry | None, Pointer | None, dict[str, Any] | None]:
+        """In one request: the reader's own entry, the pointer of a share of that entry to
+        them (a hint, resolve.py confirms it) and their key record (what a share to them must
+        still match)."""
         if not could_be_issued(entry_id):
-            return None
-        item = dynamo.get_item(entry_key(user_id, entry_id))
-        return None if item is None else entry_of(item)
+            return None, None, None
+        keys = [
+            entry_key(user_id, entry_id),
+            pointer_key(user_id, entry_id),
+            key_record_key(user_id),
+        ]
+        found = {item["SK"]: item for item in dynamo.batch_get(keys)}
+        entry = found.get(keys[0]["SK"])
+        pointer = found.get(keys[1]["SK"])
+        return (
+            entry_of(entry) if entry else None,
+            pointer_of(pointer) if pointer else None,
+            found.get(keys[2]["SK"]),
+        )
 
     def stats(self, user_id: str) -> JournalStats:
         """The main stats item with every month's day counters, in one Query (about 0.6 KB a
@@ -265,33 +276,6 @@ class JournalRepository:
             )
         ]
 
-    def entries(self, owned: Iterable[tuple[str, str]]) -> dict[tuple[str, str], JournalEntry]:
-        """Entries of any owners by (userId, entryId), in batches; missing ones are left out."""
-        keys = [
-            entry_key(user_id, entry_id)
-            for user_id, entry_id in dict.fromkeys(owned)
-            if could_be_issued(entry_id)
-        ]
-        found: dict[tuple[str, str], JournalEntry] = {}
-        for start in range(0, len(keys), BATCH_GET_KEYS):
-            for item in dynamo.batch_get(keys[start : start + BATCH_GET_KEYS]):
-                entry = entry_of(item)
-                found[(entry.user_id, entry.entry_id)] = entry
-        return found
-
-    def shared_with(self, email: str) -> list[dict[str, Any]]:
-        """The share pointers under an address (only the pointer's attributes, so a full copy
-        left from before pointers is not read whole)."""
-        return [
-            dynamo.without_keys(item)
-            for item in dynamo.query_all(
-                KeyConditionExpression="PK = :pk",
-                ExpressionAttributeValues=dynamo.serialize({":pk": f"SHARE#{email}"}),
-                ProjectionExpression="userId, entryId, sharedBy",
-                ScanIndexForward=False,
-            )
-        ]
-
     # Writes: each adds its items to the transaction of a unit of work (core/unit_of_work.py).
     # A failed condition here (a counter or the version changed) is a lost race: retried.
 
@@ -310,12 +294,6 @@ class JournalRepository:
 
     def delete_entry(self, tx: Transaction, entry: JournalEntry) -> None:
         tx.delete("entry", entry_key(entry.user_id, entry.entry_id))
-
-    def put_share(self, tx: Transaction, email: str, pointer: dict[str, Any]) -> None:
-        tx.put(f"share-{email}", {**share_key(email, pointer["entryId"]), **pointer})
-
-    def delete_share(self, tx: Transaction, email: str, entry_id: str) -> None:
-        tx.delete(f"share-{email}", share_key(email, entry_id))
 
     def change_stats(
         self,

@@ -10,10 +10,9 @@ from chalicelib.core.clock import to_iso
 from chalicelib.core.errors import FieldError, ValidationFailed
 from chalicelib.core.ids import uuid7
 from chalicelib.core.local_time import LocalTime
-from chalicelib.journal import sharing, text
+from chalicelib.journal import text
 from chalicelib.journal.entry import GoalProgress, JournalEntry
 from chalicelib.journal.models import entry_errors
-from chalicelib.users.profile import Profile
 
 # The entry attribute each field a client may send sets (`wordCount` is decided below).
 _ATTRIBUTES = {
@@ -26,16 +25,19 @@ _ATTRIBUTES = {
     "isEncrypted": "is_encrypted",
     "encryptedKey": "encrypted_key",
     "encryptionIv": "encryption_iv",
-    "isShared": "is_shared",
-    "sharedWith": "shared_with",
 }
+# `isShared` and `sharedWith` are the share routes' (POST /shares, DELETE /shares/{id}): a
+# write may send them back as read, never change them.
+SHARED_WITH_IS_KEPT = (
+    "is kept by the share routes (POST /shares, DELETE /shares/{shareId}): send it as read, "
+    "or leave it out"
+)
 
 
 def revised_entry(
     user_id: str,
     fields: dict[str, Any],
     old: JournalEntry | None,
-    profile: Profile | None,
     goals: dict[str, dict[str, Any]],
     now: datetime,
     local: LocalTime,
@@ -61,7 +63,6 @@ def revised_entry(
     entry = replace(base, **sent, updated_at=stamp, version=base.version + 1)
     entry = replace(
         entry,
-        shared_with=sharing.without_owner(entry.shared_with, profile),
         goal_progress=tuple(
             GoalProgress(
                 goal_id=value["goalId"],
@@ -76,6 +77,8 @@ def revised_entry(
         else entry.goal_progress,
     )
     problems: list[FieldError] = []
+    if "sharedWith" in fields and set(fields["sharedWith"]) != set(base.shared_with):
+        problems.append(FieldError("sharedWith", SHARED_WITH_IS_KEPT))
     switched = old is not None and entry.is_encrypted != old.is_encrypted
     if switched and "content" not in fields:
         problems.append(FieldError("content", "must be sent again when isEncrypted changes"))

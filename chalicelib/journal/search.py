@@ -1,22 +1,24 @@
 """Listing and searching entries: the filters of `GET /journal`, and its date bounds.
 
 The plain list of one's own entries is read page by page, newest first, with the total from
-the stats item. Filters and search read the user's entries (at most 10,000) and the entries
-shared with them, and keep those that match.
+the stats item. Filters and search read the user's entries (at most 10,000) and the live
+shares made by or to them (resolve.py), and keep those that match. A shared entry is listed
+as a wrapper (`{entry, shareInfo, isIncoming}`, docs/api.md), one per share.
 """
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.core.clock import utc_now
 from chalicelib.core.errors import FieldError, ValidationFailed
 from chalicelib.core.http import Page
 from chalicelib.core.local_time import LocalTime, instant_bound, local_time_of
-from chalicelib.journal import sharing, text
-from chalicelib.journal.entry import JournalEntry, ReceivedEntry, listed_entry
-from chalicelib.journal.presenter import present_listed
+from chalicelib.journal import resolve, text
+from chalicelib.journal.entry import JournalEntry, SharedEntry, listed_entry
 from chalicelib.journal.repository import JournalRepository
-from chalicelib.users.profile import Profile
+from chalicelib.journal.share_presenter import as_received, present_listed
+from chalicelib.journal.share_repository import ShareRepository
 
 FILTERS = ("owned", "all", "shared-with-me", "shared-by-me")
 SEARCH_PARAMETERS = ("goalId", "tag", "mood", "template", "from", "to", "q")
@@ -24,6 +26,7 @@ SEARCH_PARAMETERS = ("goalId", "tag", "mood", "template", "from", "to", "q")
 
 def list_entries(
     entries: JournalRepository,
+    shares: ShareRepository,
     user_id: str,
     page: Page,
     query: Mapping[str, str | None],
@@ -36,9 +39,9 @@ def list_entries(
     if chosen == "owned" and not searching:
         stats, newest = entries.newest(user_id, page.offset + page.limit)
         total = stats.total_entries if stats else 0
-        shown: Sequence[JournalEntry | ReceivedEntry] = newest[page.offset :]
+        shown: Sequence[JournalEntry | SharedEntry] = newest[page.offset :]
     else:
-        matching = _matching(entries, user_id, chosen, query, timezone_header)
+        matching = _matching(entries, shares, user_id, chosen, query, timezone_header)
         total, shown = len(matching), matching[page.offset : page.offset + page.limit]
     return {
         "entries": [present_listed(entry) for entry in shown],
@@ -52,36 +55,45 @@ def list_entries(
 
 def _matching(
     entries: JournalRepository,
+    shares: ShareRepository,
     user_id: str,
     chosen: str,
     query: Mapping[str, str | None],
     timezone_header: str | None,
-) -> list[JournalEntry | ReceivedEntry]:
-    # Dates are the profile's local days, as the entries' own dates are; recipients are
-    # found by the profile's address. One read serves both, and only when needed.
+) -> list[JournalEntry | SharedEntry]:
+    # Dates are the profile's local days, as the entries' own dates are.
     dated = bool(query.get("from") or query.get("to"))
-    receiving = chosen in {"all", "shared-with-me"}
-    profile = entries.profile(user_id) if dated or receiving else None
-    criteria = _Criteria.of(query, local_time_of(profile if dated else None, timezone_header))
+    profile = entries.profile(user_id) if dated else None
+    criteria = _Criteria.of(query, local_time_of(profile, timezone_header))
     kept = [
         listed
-        for listed in _candidates(entries, user_id, chosen, profile)
+        for listed in _candidates(entries, shares, user_id, chosen)
         if criteria.keeps(listed_entry(listed))
     ]
     return sorted(kept, key=lambda listed: listed_entry(listed).created_at, reverse=True)
 
 
 def _candidates(
-    entries: JournalRepository, user_id: str, chosen: str, profile: Profile | None
-) -> list[JournalEntry | ReceivedEntry]:
-    """The entries `filter` names, before the search parameters."""
-    found: list[JournalEntry | ReceivedEntry] = []
-    if chosen in {"owned", "all", "shared-by-me"}:
-        owned = entries.all_entries(user_id)
-        found = [entry for entry in owned if chosen != "shared-by-me" or entry.is_shared]
+    entries: JournalRepository, shares: ShareRepository, user_id: str, chosen: str
+) -> list[JournalEntry | SharedEntry]:
+    """The entries `filter` names, before the search parameters: `owned` and `all` list one's
+    own entries plainly, `shared-by-me` one wrapper per share made (expired ones too, until
+    revoked), `shared-with-me` and `all` one wrapper per live, unexpired share received."""
+    found: list[JournalEntry | SharedEntry] = []
+    if chosen in {"owned", "all"}:
+        found += entries.all_entries(user_id)
+    if chosen == "shared-by-me":
+        found += [
+            SharedEntry(entry, share, incoming=False)
+            for share, entry in resolve.entries_of(resolve.sent(shares, user_id, full=True))
+        ]
     if chosen in {"all", "shared-with-me"}:
-        # Owned entries first: an entry that was also shared with its author shows once.
-        found = sharing.without_duplicates([*found, *sharing.received(entries, profile)])
+        now = utc_now()
+        found += [
+            SharedEntry(as_received(entry), share, incoming=True)
+            for share, entry in resolve.entries_of(resolve.received(shares, user_id, full=True))
+            if not share.is_expired(now)
+        ]
     return found
 
 

@@ -1,7 +1,9 @@
-"""Journal rules: an entry, its stats, its goal links and its shares change in one transaction.
+"""Journal rules: an entry, its stats, its goal links and (on delete) its shares change in one
+transaction.
 
-What an entry becomes is revisions.py's, its goal links goal_links.py's, its shares
-sharing.py's, lists and search search.py's; this module reads, decides and commits.
+What an entry becomes is revisions.py's, its goal links goal_links.py's, lists and search
+search.py's; shares are made and revoked by share_service.py, and whether one grants anything
+is resolve.py's. This module reads, decides and commits.
 """
 
 import time
@@ -18,13 +20,15 @@ from chalicelib.core.local_time import LocalTime, local_time_of
 from chalicelib.core.unit_of_work import run_write
 from chalicelib.core.validation import dump
 from chalicelib.goals.links import GoalLinks
-from chalicelib.journal import search, sharing
+from chalicelib.journal import resolve, search
 from chalicelib.journal.entry import JournalEntry
 from chalicelib.journal.goal_links import stage_goal_links
 from chalicelib.journal.models import EntryCreate, EntryFields
 from chalicelib.journal.presenter import present_entry
 from chalicelib.journal.repository import JournalContext, JournalRepository
 from chalicelib.journal.revisions import revised_entry
+from chalicelib.journal.share_presenter import present_received, share_access
+from chalicelib.journal.share_repository import ShareRepository
 from chalicelib.journal.stats import stats_view
 
 CHANGED = "The entry has changed since it was read."
@@ -39,11 +43,13 @@ class JournalService:
         self,
         entries: JournalRepository,
         goal_links: GoalLinks,
+        shares: ShareRepository,
         now: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._entries = entries
         self._goal_links = goal_links
+        self._shares = shares
         self._now = now
         self._sleep = sleep
 
@@ -69,7 +75,7 @@ class JournalService:
             if replayed:
                 return replayed  # a concurrent twin's response, once it won
             local, now = local_time_of(context.profile, timezone), self._now()
-            entry = revised_entry(user_id, fields, None, context.profile, context.goals, now, local)
+            entry = revised_entry(user_id, fields, None, context.goals, now, local)
             entry = (
                 self._stage(
                     tx.emits(metrics.JOURNAL_ENTRY_WRITTEN),
@@ -84,7 +90,6 @@ class JournalService:
             )
             response = StoredResponse(201, present_entry(entry), f"/journal/{entry.entry_id}")
             add_record(tx, idempotency, response)
-            sharing.stage(tx, self._entries, None, entry, context.profile)
             return response
 
         return run_write(attempt, sleep=self._sleep)
@@ -103,7 +108,7 @@ class JournalService:
         def attempt(tx: Transaction) -> JournalEntry:
             old, context = self._load(user_id, entry_id, fields, if_match)
             local, now = local_time_of(context.profile, timezone), self._now()
-            new = revised_entry(user_id, fields, old, context.profile, context.goals, now, local)
+            new = revised_entry(user_id, fields, old, context.goals, now, local)
             changed_template = (
                 (new.template, new.updated_at) if new.template != old.template else None
             )
@@ -119,7 +124,6 @@ class JournalService:
                 )
                 or new
             )
-            sharing.stage(tx, self._entries, old, new, context.profile)
             return new
 
         new = run_write(
@@ -131,7 +135,8 @@ class JournalService:
         def attempt(tx: Transaction) -> None:
             old, context = self._load(user_id, entry_id, {}, None)
             self._stage(tx, context, old, None, None, local_time_of(context.profile), self._now())
-            sharing.stage(tx, self._entries, old, None, context.profile)
+            # Its shares go with it (recipients then read 404); their pointers are dead hints.
+            self._shares.delete_entry_shares(tx, user_id, entry_id, old.shared_with)
 
         run_write(attempt, sleep=self._sleep)
 
@@ -163,8 +168,8 @@ class JournalService:
         local: LocalTime,
         now: datetime,
     ) -> JournalEntry | None:
-        """The entry's change with its stats and goal links (shares are staged last); the
-        entry as written (with the ids of the activities its goal values logged)."""
+        """The entry's change with its stats and goal links; the entry as written (with
+        the ids of the activities its goal values logged)."""
         changed = new or old
         if changed is None:
             return None
@@ -188,10 +193,23 @@ class JournalService:
     # Reads.
 
     def get(self, user_id: str, entry_id: str) -> dict[str, Any]:
-        entry = self._entries.get(user_id, entry_id)
-        if entry is None:
+        """The reader's own entry, or one shared with them through a live, unexpired share:
+        the owner's entry with the share's wrapped key and `shareAccess` (each open counted).
+        Anything else is the same 404, so an entry's existence is never revealed. The owner's
+        read is one request (own entry, pointer and key record together)."""
+        own, pointer, own_keys = self._entries.open(user_id, entry_id)
+        if own is not None:
+            return present_entry(own)
+        shown = resolve.opened(self._shares, pointer, own_keys) if pointer else None
+        now = self._now()
+        if shown is None or shown.entry is None or shown.share.is_expired(now):
             raise _not_found()
-        return present_entry(entry)
+        if not self._shares.count_access(shown.share, to_iso(now)):
+            raise _not_found()  # revoked or replaced since it was read
+        return {
+            **present_received(shown.share, shown.entry),
+            "shareAccess": share_access(shown.share),
+        }
 
     def stats(self, user_id: str, *, timezone: str | None = None) -> dict[str, Any]:
         item = self._entries.stats(user_id)
@@ -208,4 +226,4 @@ class JournalService:
         filters: Mapping[str, str | None],
         timezone: str | None = None,
     ) -> dict[str, Any]:
-        return search.list_entries(self._entries, user_id, page, filters, timezone)
+        return search.list_entries(self._entries, self._shares, user_id, page, filters, timezone)

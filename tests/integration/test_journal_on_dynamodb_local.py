@@ -25,6 +25,7 @@ from chalicelib.journal import stats as journal_stats
 from chalicelib.journal.models import EntryCreate, EntryFields
 from chalicelib.journal.repository import JournalRepository
 from chalicelib.journal.service import JournalService
+from chalicelib.journal.share_repository import ShareRepository
 from tests.helpers import RequestLog
 
 LOS_ANGELES = "America/Los_Angeles"
@@ -51,7 +52,7 @@ def services(stack_env, clock) -> tuple[JournalService, GoalService]:
     completions = JournalRepository()
     activities = ActivityService(GoalRepository(), completions=completions, now=clock)
     links = GoalLinks(GoalRepository(), lambda: activities)
-    journal = JournalService(JournalRepository(), links, now=clock)
+    journal = JournalService(JournalRepository(), links, ShareRepository(), now=clock)
     return journal, GoalService(GoalRepository(), completions=completions, now=clock)
 
 
@@ -243,7 +244,8 @@ def test_reads_are_one_request_each(services, user):
     events.register("before-call.dynamodb", log)
     try:
         journal.get(user, entry["entryId"])
-        assert log.operations == ["GetItem"]
+        # The entry with the pointer and key record a recipient's read would need, together.
+        assert log.operations == ["BatchGetItem"]
         log.operations.clear()
         listed = journal.list_entries(user, page=Page(1, 20), filters={})
         assert log.operations == ["Query"]
@@ -266,13 +268,22 @@ def test_the_entry_quota_is_enforced_in_the_write(services, user, monkeypatch):
     assert journal.stats(user)["totalEntries"] == 2
 
 
-def test_sharing_puts_a_pointer_where_the_recipient_finds_it(services, user):
+def test_a_write_cannot_change_who_an_entry_is_shared_with(services, user):
+    """isShared is ignored, and sharedWith is accepted only as stored: the share routes keep
+    them (a write that named recipients would share nothing with them, and hide that)."""
     journal, _ = services
-    entry = _write(journal, user, isShared=True, sharedWith=["Friend@Example.com"])
-    shared = JournalRepository().shared_with("friend@example.com")
-    assert [item["entryId"] for item in shared] == [entry["entryId"]]
-    journal.update(user, entry["entryId"], parse(EntryFields, {"isShared": False}))
-    assert JournalRepository().shared_with("friend@example.com") == []
+    entry = _write(journal, user, isShared=True)
+    assert (entry["isShared"], entry["sharedWith"]) == (False, [])
+    with pytest.raises(ValidationFailed) as refused:
+        _write(journal, user, sharedWith=["friend@example.com"])
+    assert refused.value.errors[0]["field"] == "sharedWith"
+    with pytest.raises(ValidationFailed):
+        journal.update(user, entry["entryId"], parse(EntryFields, {"sharedWith": [user]}))
+    # The client's content migration PUTs the whole entry back: as read, it is accepted.
+    kept = journal.update(
+        user, entry["entryId"], parse(EntryFields, {"sharedWith": [], "isShared": True})
+    )
+    assert (kept["isShared"], kept["sharedWith"], kept["version"]) == (False, [], 2)
 
 
 def test_idempotency_key_on_new_entries(services, user):
