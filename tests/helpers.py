@@ -107,3 +107,24 @@ class RequestLog:
     def __call__(self, model: Any, **_: Any) -> None:
         with self._lock:
             self.operations.append(model.name)
+
+
+def key_record(user_id: str, key_set_id: str | None = None) -> dict[str, Any]:
+    """The item POST /encryption/setup stores for a user (opaque key strings), for tests that
+    need a party with keys without going through the key routes."""
+    import uuid
+
+    from chalicelib.users.keys import KeyRecord, key_record_item
+
+    return key_record_item(
+        KeyRecord(
+            user_id=user_id,
+            salt="c2FsdA==",
+            encrypted_private_key="cHJpdmF0ZQ==",
+            public_key="cHVibGlj",
+            public_key_id=uuid.uuid4().hex,
+            key_set_id=key_set_id or uuid.uuid4().hex,
+            created_at="2026-12-01T00:00:00.000Z",
+            updated_at="2026-12-01T00:00:00.000Z",
+        )
+    )

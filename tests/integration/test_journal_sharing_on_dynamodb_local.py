@@ -23,8 +23,7 @@ from chalicelib.journal.service import JournalService
 from chalicelib.journal.share_repository import ShareRepository
 from chalicelib.journal.share_service import ShareService
 from chalicelib.journal.shares import MAX_RECIPIENTS, pointer_key, share_key
-from chalicelib.users.keys import KeyRecord, key_record_item
-from tests.helpers import RequestLog
+from tests.helpers import RequestLog, key_record
 
 OWNER_KEY = "b3duZXItd3JhcHBlZA=="  # the entry's content key wrapped for the owner (opaque)
 
@@ -39,23 +38,11 @@ def shares(stack_env) -> ShareService:
     return wiring.shares()
 
 
-def with_keys(user_id: str, key_set: str | None = None) -> str:
-    """Give a user a key record (what POST /encryption/setup stores); its key set id."""
-    key_set = key_set or uuid.uuid4().hex
-    record = KeyRecord(
-        user_id=user_id,
-        salt="c2FsdA==",
-        encrypted_private_key="cHJpdmF0ZQ==",
-        public_key="cHVibGlj",
-        public_key_id=uuid.uuid4().hex,
-        key_set_id=key_set,
-        created_at="2026-12-01T00:00:00.000Z",
-        updated_at="2026-12-01T00:00:00.000Z",
-    )
+def with_keys(user_id: str) -> None:
+    """Give a user a key record (what POST /encryption/setup stores), with a new key set."""
     dynamo.client().put_item(
-        TableName=dynamo.table_name(), Item=dynamo.serialize(key_record_item(record))
+        TableName=dynamo.table_name(), Item=dynamo.serialize(key_record(user_id))
     )
-    return key_set
 
 
 def person(*, keys: bool = True, email: str | None = None) -> str:

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 import boto3
 import pytest
 
+from chalicelib.core import dynamo
 from chalicelib.journal import text
-from tests.helpers import assert_envelope, get, post_json, put_json, signed_in_user
+from tests.helpers import assert_envelope, get, key_record, post_json, put_json, signed_in_user
 
 
 @pytest.fixture
@@ -235,23 +236,25 @@ def test_length_is_refused_before_any_parsing(client, aws, token, monkeypatch):
 
 
 def test_search_reads_the_text_stored_at_write_time(client, aws, token, monkeypatch):
+    recipient = signed_in_user(client, aws, email="bob@example.com")
+    recipient_id = json.loads(get(client, "/users/profile", recipient).body)["userId"]
+    boto3.client("dynamodb").put_item(
+        TableName=aws["table"], Item=dynamo.serialize(key_record(recipient_id))
+    )
     for title, content in (
         ("Plain", "<p>Bought <em>blueberries</em></p>"),
         ("Marked", "<" * 50_000),
     ):
-        post_json(
+        entry = json.loads(
+            post_json(client, "/journal", {**GOOD, "title": title, "content": content}, token).body
+        )
+        shared = post_json(
             client,
-            "/journal",
-            {
-                **GOOD,
-                "title": title,
-                "content": content,
-                "isShared": True,
-                "sharedWith": ["bob@example.com"],
-            },
+            "/shares",
+            {"itemType": "journal", "itemId": entry["entryId"], "recipientId": recipient_id},
             token,
         )
-    recipient = signed_in_user(client, aws, email="bob@example.com")
+        assert shared.status_code == 201, shared.body
     calls = []
     extract = text.Scanner.plain_text
 
@@ -262,8 +265,9 @@ def test_search_reads_the_text_stored_at_write_time(client, aws, token, monkeypa
     monkeypatch.setattr(text.Scanner, "plain_text", counted)
     for reader, chosen in ((token, "owned"), (recipient, "shared-with-me")):
         body = json.loads(get(client, f"/journal?q=blueberr&filter={chosen}", reader).body)
-        assert [entry["title"] for entry in body["entries"]] == ["Plain"]
-        assert "searchText" not in body["entries"][0]
+        found = [listed.get("entry", listed) for listed in body["entries"]]
+        assert [entry["title"] for entry in found] == ["Plain"]
+        assert "searchText" not in found[0]
     assert calls == []
 
 

@@ -41,4 +41,4 @@ def test_no_service_parses_http(path: Path):
 
 
 def test_the_services_are_found():
-    assert len(SERVICES) == 5
+    assert len(SERVICES) == 6
