@@ -371,7 +371,7 @@ def test_what_a_share_refuses(journal, shares):
     made = share(shares, owner, plain["entryId"], friend, encryptedKey=None)
     assert made["isEncrypted"] is False
     assert journal.get(friend, plain["entryId"])["encryptedKey"] is None
-    for body in (
+    bad_bodies: list[dict[str, Any]] = [
         {"itemType": "goal"},
         {"permissions": ["write"]},
         {"permissions": []},
@@ -379,7 +379,8 @@ def test_what_a_share_refuses(journal, shares):
         {"expiresInHours": 721},
         {"encryptedKey": "not base64!"},
         {"recipientId": "not-a-uuid"},
-    ):
+    ]
+    for body in bad_bodies:
         with pytest.raises(ValidationFailed):
             parse(
                 ShareCreate, {"itemType": "journal", "itemId": "x", "recipientId": friend, **body}
