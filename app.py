@@ -384,9 +384,9 @@ api.route("/journal/shares/{shareId}", methods=("DELETE",))(_revoke_share)
 def share_journal_entry_by_email(request: ApiRequest, entryId: str) -> Response:
     from chalicelib.journal.models import EmailShareCreate
 
-    shared = wiring.shares().share_by_email(
-        request.user_id, entryId, request.body(EmailShareCreate)
-    )
+    shares = wiring.shares()
+    shares.check_entry_id(entryId)  # an id the API never made is 404 whatever the body
+    shared = shares.share_by_email(request.user_id, entryId, request.body(EmailShareCreate))
     return json_response(shared, 201)
 
 

@@ -103,9 +103,12 @@ class ShareService:
             by_email=True,
         )
 
-    def _check_entry_exists(self, owner_id: str, entry_id: str) -> None:
+    def check_entry_id(self, entry_id: str) -> None:
         if not could_be_issued(entry_id):
             raise _entry_not_found()
+
+    def _check_entry_exists(self, owner_id: str, entry_id: str) -> None:
+        self.check_entry_id(entry_id)
         context = self._shares.load_for_share(owner_id, entry_id, owner_id)
         if context.entry is None:
             raise _entry_not_found()

@@ -1,9 +1,10 @@
 """Object-level authorization over HTTP, built from the app's own route table.
 
-User A owns one object of each kind (goal, activity, journal entry). User B calls every route
-that takes an id, with every method the route declares, using A's ids (and mixes of B's and
-A's ids): each answer is 404 in the envelope. A then reads everything again and every body is
-exactly what it was (versions included). Odd ids (`#`, `/`, `..`, NUL, very long) are 404 too,
+User A owns one object of each kind (goal, activity, journal entry, a share of that entry with
+a third user C). User B calls every route that takes an id, with every method the route
+declares, using A's ids (and mixes of B's and A's ids): each answer is 404 in the envelope.
+A then reads everything again and every body is exactly what it was (versions included). Odd
+ids (`#`, `/`, `..`, NUL, very long) are 404 too,
 never a 500.
 """
 
@@ -20,7 +21,7 @@ from tests import contract
 from tests.helpers import assert_envelope
 
 # The kinds of id a path can carry. A new kind makes this test fail until it is covered here.
-ID_KINDS = {"goalId", "activityId", "entryId"}
+ID_KINDS = {"goalId", "activityId", "entryId", "shareId"}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 # A body each write would accept from the owner, so that 404 can only mean "not yours".
@@ -29,6 +30,8 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("/goals/{goalId}/activities", "POST"): {"value": 3},
     ("/goals/{goalId}/activities/{activityId}", "PUT"): {"value": 99},
     ("/journal/{entryId}", "PUT"): {"title": "Taken over", "mood": "sneaky"},
+    # Filled in by the `owners` fixture with C's address (C can receive shares).
+    ("/journal/{entryId}/share", "POST"): {"recipientEmail": None},
 }
 
 
@@ -53,7 +56,18 @@ def _fill(path: str, ids: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda match: urllib.parse.quote(ids[match.group(1)], safe=""), path)
 
 
-def _seed(api: Any, token: str, title: str) -> dict[str, str]:
+def _share(api: Any, token: str, entry_id: str, recipient_id: str) -> str:
+    shared = api.call(
+        "POST",
+        "/shares",
+        token,
+        json={"itemType": "journal", "itemId": entry_id, "recipientId": recipient_id},
+    )
+    assert shared.status_code == 201, shared.text
+    return str(shared.json()["shareId"])
+
+
+def _seed(api: Any, token: str, title: str, recipient_id: str) -> dict[str, str]:
     goal = api.call(
         "POST",
         "/goals",
@@ -84,10 +98,12 @@ def _seed(api: Any, token: str, title: str) -> dict[str, str]:
         },
     )
     assert entry.status_code == 201, entry.text
+    entry_id = entry.json()["entryId"]
     return {
         "goalId": goal_id,
         "activityId": activity.json()["activityId"],
-        "entryId": entry.json()["entryId"],
+        "entryId": entry_id,
+        "shareId": _share(api, token, entry_id, recipient_id),
     }
 
 
@@ -107,11 +123,25 @@ def _snapshot(api: Any, token: str, ids: dict[str, str]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def owners(api):
+def third(api) -> tuple[str, str, str]:
+    """C: someone both A and B share with (the token, the user id, the address)."""
+    email, login = api.new_account()
+    return login["accessToken"], api.with_keys(email, login["accessToken"]), email
+
+
+@pytest.fixture(scope="module")
+def owners(api, third):
     _, a_login = api.new_account()
     _, b_login = api.new_account()
     a_token, b_token = a_login["accessToken"], b_login["accessToken"]
-    return a_token, _seed(api, a_token, "Alice reads"), b_token, _seed(api, b_token, "Bob runs")
+    _, c_id, c_email = third
+    VALID_BODIES[("/journal/{entryId}/share", "POST")] = {"recipientEmail": c_email}
+    return (
+        a_token,
+        _seed(api, a_token, "Alice reads", c_id),
+        b_token,
+        _seed(api, b_token, "Bob runs", c_id),
+    )
 
 
 def test_the_matrix_covers_every_id_route():
@@ -120,8 +150,9 @@ def test_the_matrix_covers_every_id_route():
     assert kinds == ID_KINDS
     writes = {(path, method) for path, method in routes if method in {"POST", "PUT"}}
     assert writes == set(VALID_BODIES)
-    # goal (3 methods), its activities (2), one activity (2), progress (1), entry (3).
-    assert len(routes) >= 11
+    # goal (3 methods), its activities (2), one activity (2), progress (1), entry (3), share
+    # by address (1), revoke (3 paths).
+    assert len(routes) >= 15
 
 
 def _id_mixes(path: str, a_ids: dict[str, str], b_ids: dict[str, str]) -> list[dict[str, str]]:
@@ -162,22 +193,48 @@ def test_another_user_gets_404_everywhere_and_changes_nothing(api, owners):
     assert _snapshot(api, a_token, a_ids) == before
 
 
-def test_b_can_do_all_of_it_to_its_own_objects(api, owners):
+def test_b_can_do_all_of_it_to_its_own_objects(api, owners, third):
     """The control: the same calls with B's own ids succeed, so the 404s above mean 'not
-    yours' and not a wrong body or path."""
+    yours' and not a wrong body or path. Each revoke gets a share of its own (one revoked
+    share is gone for the next path), before the entry's own delete."""
     _, _, b_token, b_ids = owners
+    _, c_id, _ = third
     for path, method in sorted(
         id_routes(),
         key=lambda route: (
             route[1] == "DELETE",
+            "{shareId}" not in route[0],
             -route[0].count("{"),
             route[0].startswith("/goals"),
         ),
     ):
+        ids = b_ids
+        if "{shareId}" in path:
+            ids = {**b_ids, "shareId": _share(api, b_token, b_ids["entryId"], c_id)}
         response = api.call(
-            method, _fill(path, b_ids), b_token, json=VALID_BODIES.get((path, method))
+            method, _fill(path, ids), b_token, json=VALID_BODIES.get((path, method))
         )
         assert response.status_code < 300, (method, path, response.text)
+
+
+def test_nobody_but_its_two_parties_reaches_a_share(api, owners, third):
+    """A share from A to C: B (a stranger to it) can neither revoke it nor read through it,
+    and both parties still can."""
+    a_token, a_ids, b_token, _ = owners
+    c_token, _, _ = third
+    entry_path = f"/journal/{a_ids['entryId']}"
+    for path in ("/shares/{shareId}", "/encryption/shares/{shareId}", "/journal/shares/{shareId}"):
+        response = api.call("DELETE", _fill(path, a_ids), b_token)
+        assert_envelope(response.json(), response.status_code, "SHARE_NOT_FOUND")
+    assert api.call("GET", entry_path, b_token).status_code == 404
+    for filter_ in ("shared-with-me", "shared-by-me", "all"):
+        listed = api.call("GET", f"/journal?filter={filter_}", b_token).json()["entries"]
+        assert a_ids["entryId"] not in json.dumps(listed)
+    assert a_ids["shareId"] not in api.call("GET", "/shares", b_token).text
+    seen = api.call("GET", entry_path, c_token)
+    assert seen.json()["shareAccess"]["shareId"] == a_ids["shareId"]
+    assert a_ids["shareId"] in api.call("GET", "/shares?direction=received", c_token).text
+    assert a_ids["shareId"] in api.call("GET", "/shares?direction=sent", a_token).text
 
 
 ODD_IDS = [

@@ -27,6 +27,7 @@ from tests.helpers import STRONG_PASSWORD, assert_envelope
 
 JSON = "application/json"
 MISSING = object()
+SOMEONE = "b7e1c0d2-5f3a-4c8e-9d21-6a4b8e0f3c17"  # a well-formed user id
 # Public write routes that take no body (the caller is all they need).
 NO_BODY = {("/auth/mfa/setup", "POST")}
 
@@ -151,6 +152,29 @@ ROUTES: dict[tuple[str, str], Route] = {
             Field("title", "text", 200, optional=True),
             Field("content", "text", 50_000, optional=True),
         ),
+    ),
+    **{
+        (path, "POST"): Route(
+            lambda c: {
+                "itemType": "journal",
+                "itemId": c["entryId"],
+                "recipientId": SOMEONE,
+                "permissions": ["read"],
+                "expiresInHours": 24,
+            },
+            (
+                Field("itemType", "text", 7),
+                Field("itemId", "text", 100),
+                Field("recipientId", "text", 100),
+                Field("encryptedKey", "text", 2048, optional=True),
+                Field("expiresInHours", "number", optional=True),
+            ),
+        )
+        for path in ("/shares", "/encryption/shares")
+    },
+    ("/journal/{entryId}/share", "POST"): Route(
+        lambda c: {"recipientEmail": "friend@example.com", "expiresInHours": 24},
+        (Field("recipientEmail", "text", 254), Field("expiresInHours", "number", optional=True)),
     ),
 }
 
@@ -395,14 +419,14 @@ def _pool_users(local_stack: Any) -> int:
 
 def test_the_corpus_covers_every_write_route():
     assert set(write_routes()) == set(ROUTES)
-    assert len(write_routes()) == 17
+    assert len(write_routes()) == 20
 
 
 def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, local_stack):
     corpus = build_corpus(account)
-    # 17 routes x (22 whole bodies + 2 sizes) + 12-16 cases per checked field, and 12 per
-    # free-form JSON field (8 of them): 958 in all.
-    assert len(corpus) == 958, len(corpus)
+    # 20 routes x (22 whole bodies + 2 sizes) + 12-16 cases per checked field, and 12 per
+    # free-form JSON field (8 of them): 1,209 in all.
+    assert len(corpus) == 1209, len(corpus)
     before, users_before = _snapshot(api, account), _pool_users(local_stack)
     problems = []
     statuses_seen: list[int] = []
@@ -432,7 +456,7 @@ def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, l
     assert not problems, f"{len(problems)} of {len(corpus)} cases: {problems[:15]}"
     statuses = Counter(sorted(statuses_seen))
     print(f"bad-input corpus: {len(corpus)} cases, answers {dict(statuses)}")
-    assert statuses == {400: 886, 415: 51, 413: 21}, statuses
+    assert statuses == {400: 1125, 415: 60, 413: 24}, statuses
     assert _snapshot(api, account) == before
     assert _pool_users(local_stack) == users_before
     # The password is the one it was (reset-confirm and friends changed nothing).

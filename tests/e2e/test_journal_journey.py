@@ -108,37 +108,34 @@ def test_journal_journey(api, writer):
 
 
 def test_sharing_shows_up_for_the_recipient(api, writer):
+    """Over HTTP, as two browsers: the owner shares by address, the recipient lists and opens
+    it (every body checked against the contract), the owner's edit shows at once, a revoke
+    ends it. (Encrypted shares, with keys made as a browser makes them: the key routes'
+    journey.)"""
     friend_email, friend = api.new_account()
+    reader = friend["accessToken"]
+    friend_id = api.with_keys(friend_email, reader)
     shared = api.call(
-        "POST",
-        "/journal",
-        writer,
-        json={
-            "title": "For you",
-            "content": "<p>hello</p>",
-            "isShared": True,
-            "encryptedKey": "owner-key",
-            "encryptionIv": "iv",
-            "sharedWith": [friend_email.upper(), "someone.else@example.com"],
-        },
+        "POST", "/journal", writer, json={"title": "For you", "content": "<p>hello</p>"}
     ).json()
-    inbox = api.call("GET", "/journal?filter=shared-with-me", friend["accessToken"]).json()
-    assert [entry["entryId"] for entry in inbox["entries"]] == [shared["entryId"]]
-    # The recipient's view (validated against SharedJournalEntry like every body).
-    [seen] = inbox["entries"]
-    assert seen["sharedWith"] == [friend_email.lower()]
-    assert seen["userId"] is None
-    assert seen["encryptedKey"] is None
-    assert seen["sharedBy"]["name"]
-    # The owner's edit shows at once.
-    edited = api.call("PUT", f"/journal/{shared['entryId']}", writer, json={"title": "Edited"})
+    path = f"/journal/{shared['entryId']}"
+    made = api.call("POST", f"{path}/share", writer, json={"recipientEmail": friend_email.upper()})
+    assert made.status_code == 201, made.text
+    share_id = made.json()["shareId"]
+    [incoming] = api.call("GET", "/journal?filter=shared-with-me", reader).json()["entries"]
+    assert incoming["isIncoming"] is True
+    assert incoming["entry"]["entryId"] == shared["entryId"]
+    assert incoming["entry"]["sharedWith"] == []
+    edited = api.call("PUT", path, writer, json={"title": "Edited"})
     assert edited.status_code == 200
-    assert [
-        entry["title"]
-        for entry in api.call("GET", "/journal?filter=all", friend["accessToken"]).json()["entries"]
-    ] == ["Edited"]
-    by_me = api.call("GET", "/journal?filter=shared-by-me", writer).json()
-    assert shared["entryId"] in {entry["entryId"] for entry in by_me["entries"]}
-    # Sharing shows the entry in lists; the entry itself stays the writer's own.
-    direct = api.call("GET", f"/journal/{shared['entryId']}", friend["accessToken"])
-    assert direct.status_code == 404
+    assert edited.json()["sharedWith"] == [friend_id]
+    opened = api.call("GET", path, reader).json()
+    assert (opened["title"], opened["userId"]) == ("Edited", shared["userId"])
+    assert opened["shareAccess"]["shareId"] == share_id
+    [by_me] = api.call("GET", "/journal?filter=shared-by-me", writer).json()["entries"]
+    assert by_me["shareInfo"]["sharedWith"] == friend_id
+    [listed] = api.call("GET", "/shares?direction=sent", writer).json()["shares"]
+    assert (listed["id"], listed["accessCount"]) == (share_id, 1)
+    assert api.call("DELETE", f"/shares/{share_id}", writer).status_code == 204
+    gone = api.call("GET", path, reader)
+    assert_envelope(gone.json(), gone.status_code, "ENTRY_NOT_FOUND")
