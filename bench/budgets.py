@@ -114,6 +114,53 @@ BUDGETS: list[Budget] = [
     Budget(
         "log_activity.reads", "log activity: at most one read", 1, worst("log_activity", "reads")
     ),
+    # Sharing: one read and one transaction to share or revoke; a recipient's open is the
+    # reader's own entry, pointer and key record in one read, the share, the owner's entry
+    # and key record in a second, and the access count.
+    Budget("create_share.reads", "share: one read", 1, worst("create_share", "reads")),
+    Budget(
+        "create_share.transactions",
+        "share: one transaction",
+        1,
+        worst("create_share", "transactions"),
+    ),
+    Budget(
+        "create_share.other_writes",
+        "share: no write outside the transaction",
+        0,
+        worst("create_share", "otherWrites"),
+    ),
+    Budget("revoke_share.reads", "revoke (owner): one read", 1, worst("revoke_share", "reads")),
+    Budget(
+        "revoke_share.transactions",
+        "revoke: one transaction",
+        1,
+        worst("revoke_share", "transactions"),
+    ),
+    Budget(
+        "open_shared_entry.reads",
+        "open a shared entry: two batched reads",
+        2,
+        worst("open_shared_entry", "reads"),
+    ),
+    Budget(
+        "open_shared_entry.requests",
+        "open a shared entry: two reads and the access count",
+        3,
+        worst("open_shared_entry", "requests"),
+    ),
+    Budget(
+        "list_shares.requests",
+        "list shares (both directions): a query and a batched read each way",
+        4,
+        worst("list_shares", "requests"),
+    ),
+    Budget(
+        "list_shared_with_me.requests",
+        "list shared with me: the pointers, then one batched read",
+        2,
+        worst("list_shared_with_me", "requests"),
+    ),
     *(
         Budget(
             f"{operation}.{field}_growth",

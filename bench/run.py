@@ -176,6 +176,15 @@ OPERATIONS = {
         Operation("get_profile", "get profile", "GET", "/users/profile"),
     )
 }
+# The share routes, measured between an owner and a recipient who both have keys
+# (Bench.sharing): (label, method, resource) by name.
+SHARE_ROUTES = {
+    "create_share": ("share an entry", "POST", "/shares"),
+    "open_shared_entry": ("open a shared entry (recipient)", "GET", "/journal/{entryId}"),
+    "list_shares": ("list shares (both directions)", "GET", "/shares"),
+    "list_shared_with_me": ("list shared with me", "GET", "/journal?filter=shared-with-me"),
+    "revoke_share": ("revoke a share (owner)", "DELETE", "/shares/{shareId}"),
+}
 SCALING_READS = (
     "get_goal",
     "list_goals",
@@ -330,12 +339,76 @@ class Bench:
                 + (f"?{_query(op.query)}" if op.query else ""),
             }
             summaries[name] = {**base, **summarize(found[name])}
+        summaries |= self.sharing()
         summaries["_setup"] = {
             "goals": len(user.goal_ids),
             "seededGoal": seeded,
             "journalEntries": len(user.entry_ids),
         }
         return summaries
+
+    def with_keys(self, user: User) -> None:
+        """A key record for the user, as POST /encryption/setup stores it (seeded: not
+        measured)."""
+        from chalicelib.core import dynamo
+        from chalicelib.users.keys import KeyRecord, key_record_item
+
+        profile = self.gateway.expect(200, "GET", "/users/profile", token=user.token).body
+        user.user_id = _user_id(profile)
+        now = datetime.now(UTC).isoformat()
+        record = KeyRecord(
+            user_id=user.user_id,
+            salt="c2FsdA==",
+            encrypted_private_key="cHJpdmF0ZQ==" * 270,  # about the size a browser stores
+            public_key="cHVibGlj" * 92,
+            public_key_id=uuid.uuid4().hex,
+            key_set_id=uuid.uuid4().hex,
+            created_at=now,
+            updated_at=now,
+        )
+        self.seeder.put_item(TableName=self.table, Item=dynamo.serialize(key_record_item(record)))
+
+    def sharing(self) -> dict[str, Any]:
+        """An owner with `samples` entries shares one with a recipient: each share route, and
+        the recipient's reads, `samples` times (each revoke of a share made just before)."""
+        n = self.settings.samples
+        owner, recipient = self.new_user("share-owner"), self.new_user("share-recipient")
+        for party in (owner, recipient):
+            self.with_keys(party)
+        self.seed_entries(owner, n)
+        share = {"itemType": "journal", "itemId": owner.entry_id, "recipientId": recipient.user_id}
+        entry = {"entryId": owner.entry_id}
+        found: dict[str, list[Sample]] = {name: [] for name in SHARE_ROUTES}
+
+        def timed(user: User, status: int, name: str, params: dict[str, str] | None = None) -> Any:
+            _, method, resource = SHARE_ROUTES[name]
+            path, _, query = resource.partition("?")
+            with self.meter.measuring() as usage:
+                answer = self.gateway.expect(
+                    status,
+                    method,
+                    path,
+                    params,
+                    token=user.token,
+                    query=dict([query.split("=")]) if query else None,
+                    body=share if method == "POST" else None,
+                )
+            found[name].append(Sample(answer.seconds, usage))
+            return answer
+
+        for _ in range(n):
+            timed(owner, 201, "create_share")  # sharing again replaces the share
+        for _ in range(n):
+            timed(recipient, 200, "open_shared_entry", entry)
+            timed(owner, 200, "list_shares")
+            timed(recipient, 200, "list_shared_with_me")
+        for _ in range(n):
+            made = self.gateway.expect(201, "POST", "/shares", token=owner.token, body=share)
+            timed(owner, 204, "revoke_share", {"shareId": made.body["shareId"]})
+        return {
+            name: {"label": label, "route": f"{method} {resource}", **summarize(found[name])}
+            for name, (label, method, resource) in SHARE_ROUTES.items()
+        }
 
     def scaling(self) -> dict[str, Any]:
         """A user per level, with one goal holding that many activities and that many journal

@@ -71,6 +71,8 @@ def judge(
 def sent(repository: ShareRepository, owner_id: str, *, full: bool = False) -> list[Resolved]:
     """The live shares the owner made (expired ones included)."""
     items = repository.sent(owner_id)
+    if not items:
+        return []
     pairs = [(item, _recipient(item)) for item in items]
     keys: list[dict[str, str]] = [key_record_key(owner_id)]
     for item, recipient in pairs:
@@ -103,6 +105,8 @@ def received(
         for pointer in map(pointer_of, repository.received(recipient_id))
         if pointer is not None
     ]
+    if not pointers:
+        return []
     keys: list[dict[str, str]] = [key_record_key(recipient_id)]
     for pointer in pointers:
         keys += _share_keys(pointer)
