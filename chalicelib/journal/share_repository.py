@@ -172,7 +172,7 @@ class ShareRepository:
         tx.put("share", share_item(share))
         tx.put("share-pointer", pointer_item(share))
         shared_with = tuple(dict.fromkeys((*entry.shared_with, share.recipient_id)))
-        self._set_recipients(tx, entry, shared_with)
+        self.set_recipients(tx, entry, shared_with)
 
     def delete_share(
         self,
@@ -196,7 +196,7 @@ class ShareRepository:
         tx.delete("share-pointer", pointer_key(recipient_id, entry_id))
         if entry is not None:
             remaining = tuple(value for value in entry.shared_with if value != recipient_id)
-            self._set_recipients(tx, entry, remaining)
+            self.set_recipients(tx, entry, remaining)
 
     def delete_entry_shares(
         self, tx: Transaction, owner_id: str, entry_id: str, shared_with: Iterable[str]
@@ -210,9 +210,11 @@ class ShareRepository:
             else:
                 tx.delete("share-deleted", share_key(owner_id, entry_id, recipient))
 
-    def _set_recipients(
+    def set_recipients(
         self, tx: Transaction, entry: EntryState, shared_with: tuple[str, ...]
     ) -> None:
+        """The entry's recipients (and isShared) with a new version, conditioned on the
+        version read: a concurrent write makes one of the two read again."""
         key = entry_key(entry.owner_id, entry.entry_id)
         update = tx.updating("entry", key)
         update.set("sharedWith", value=list(shared_with))
