@@ -3,6 +3,7 @@ wrapped key, until it is revoked, expires, either party's keys are reset or the 
 at the largest sizes (a 190 KB entry, 50 recipients, 10 goal links) every write stays inside
 one transaction."""
 
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,8 @@ from chalicelib import wiring
 from chalicelib.core import dynamo
 from chalicelib.core.clock import utc_now
 from chalicelib.core.errors import AppError, BusinessRuleViolation, NotFound, ValidationFailed
-from chalicelib.core.http import Page
+from chalicelib.core.http import MAX_BODY_BYTES, Page
+from chalicelib.core.idempotency import key_from
 from chalicelib.core.validation import parse
 from chalicelib.goals.models import GoalCreate
 from chalicelib.journal.models import EntryCreate, EntryFields, ShareCreate
@@ -479,3 +481,39 @@ def test_50_recipients_of_the_largest_entry_then_its_delete_fit_in_one_transacti
     assert listed(shares, owner, includeExpired="true") == []
     for recipient in (recipients[0], recipients[-1]):
         assert_hidden(journal, recipient, entry["entryId"])
+
+
+def test_the_largest_create_the_api_accepts_fits_in_one_transaction(journal):
+    """The worst create: a body just under the 256 KB limit, all of it 4-byte characters (which
+    a JSON record of the response would escape to 12 bytes each), 10 linked goals that each
+    complete (activity, day, goal, title lock; and the quota counter), and an idempotency
+    record. It must be written, and replayed, in one transaction."""
+    owner = person()
+    goal_ids = _goals_that_complete(owner)
+    body: dict[str, Any] = {
+        "title": "🙂" * 200,
+        "isEncrypted": True,
+        "wordCount": 1,
+        "encryptedKey": "k" * 2000,
+        "encryptionIv": "i" * 2000,
+        "tags": ["🙂" * 30] * 1,
+        "mood": "🙂" * 50,
+        "linkedGoalIds": goal_ids,
+        "goalProgress": [
+            {"goalId": goal_id, "progressValue": 1, "completed": True, "notes": "🙂" * 500}
+            for goal_id in goal_ids
+        ],
+    }
+    room = (
+        MAX_BODY_BYTES - 1 - len(json.dumps({**body, "content": ""}, ensure_ascii=False).encode())
+    )
+    body["content"] = "🙂" * (room // 4)
+    assert MAX_BODY_BYTES - 4 <= len(json.dumps(body, ensure_ascii=False).encode()) < MAX_BODY_BYTES
+    with requests() as log:
+        key = key_from("worst-case", owner, "POST /journal", body)
+        created = journal.create(owner, parse(EntryCreate, body), idempotency=key)
+        replayed = journal.create(owner, parse(EntryCreate, body), idempotency=key)
+    assert created.status == 201
+    assert replayed.body == created.body
+    assert log.operations.count("TransactWriteItems") == 1
+    assert all(wiring.goals().get(owner, goal_id)["status"] == "completed" for goal_id in goal_ids)
