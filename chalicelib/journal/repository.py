@@ -293,7 +293,15 @@ class JournalRepository:
             )
 
     def delete_entry(self, tx: Transaction, entry: JournalEntry) -> None:
-        tx.delete("entry", entry_key(entry.user_id, entry.entry_id))
+        """Conditioned on the version read: a concurrent edit or share (which changes the
+        stats or `sharedWith` this delete undoes) makes it read again."""
+        tx.delete(
+            "entry",
+            entry_key(entry.user_id, entry.entry_id),
+            condition="#version = :version",
+            names={"#version": "version"},
+            values={":version": entry.version},
+        )
 
     def change_stats(
         self,
