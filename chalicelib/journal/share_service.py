@@ -91,11 +91,16 @@ class ShareService:
         self, owner_id: str, entry_id: str, request: EmailShareCreate
     ) -> dict[str, Any]:
         """The client's own route: the server has no content key to wrap, so only entries
-        that are not encrypted can be shared this way."""
+        that are not encrypted can be shared this way (checked first, as the client's entry
+        decides it); then as a share by id, with the same 422 for an address with no account
+        as for one without keys, so it tells no more than the user lookup."""
+        self.check_entry_id(entry_id)
         recipient_id = self._find_user(request.recipient_email)
         if recipient_id is None:
-            # Checked after the entry, as a share by id is: no answer tells more than lookup.
-            self._check_entry_exists(owner_id, entry_id)
+            entry = self._shares.load_for_share(owner_id, entry_id, owner_id).entry
+            if entry is None:
+                raise _entry_not_found()
+            _check_key(entry.is_encrypted, None, by_email=True)
             raise _recipient_not_ready()
         return self._share(
             owner_id,
@@ -104,13 +109,8 @@ class ShareService:
         )
 
     def check_entry_id(self, entry_id: str) -> None:
+        """An id the API never made names no entry: 404 (before the body is read)."""
         if not could_be_issued(entry_id):
-            raise _entry_not_found()
-
-    def _check_entry_exists(self, owner_id: str, entry_id: str) -> None:
-        self.check_entry_id(entry_id)
-        context = self._shares.load_for_share(owner_id, entry_id, owner_id)
-        if context.entry is None:
             raise _entry_not_found()
 
     def _share(
@@ -130,9 +130,9 @@ class ShareService:
             entry = context.entry
             if entry is None:
                 raise _entry_not_found()
+            _check_key(entry.is_encrypted, request.encrypted_key, by_email=by_email)
             if context.recipient_key_set is None:
                 raise _recipient_not_ready()
-            _check_key(entry.is_encrypted, request.encrypted_key, by_email=by_email)
             recipients = set(entry.shared_with) | {request.recipient_id}
             if len(recipients) > MAX_RECIPIENTS:
                 raise errors.BusinessRuleViolation(

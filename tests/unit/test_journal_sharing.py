@@ -3,6 +3,7 @@ web client uses, and what a recipient reads (DynamoDB Local runs the rest:
 tests/integration/test_journal_sharing_on_dynamodb_local.py)."""
 
 import json
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -157,6 +158,18 @@ def test_sharing_by_address_is_for_entries_that_are_not_encrypted(client, owner,
     )
     assert nobody.status_code == 422
     assert_envelope(nobody.body, nobody.status_code, "RECIPIENT_NOT_READY")
+    # The entry decides first: an encrypted one is 400 whoever the address names.
+    encrypted_to_nobody = post_json(
+        client,
+        f"/journal/{encrypted['entryId']}/share",
+        {"recipientEmail": "nobody@example.com"},
+        owner,
+    )
+    assert_envelope(encrypted_to_nobody.body, encrypted_to_nobody.status_code, "ENCRYPTED_ENTRY")
+    missing = post_json(
+        client, f"/journal/{uuid.uuid4()}/share", {"recipientEmail": "nobody@example.com"}, owner
+    )
+    assert_envelope(missing.body, missing.status_code, "ENTRY_NOT_FOUND")
 
 
 @pytest.mark.parametrize(
