@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from chalicelib.goals.service import GoalService
     from chalicelib.journal.service import JournalService
     from chalicelib.users.auth_service import AuthService
+    from chalicelib.users.directory import UserDirectory
+    from chalicelib.users.key_service import KeyService
     from chalicelib.users.service import ProfileService
 
 
@@ -27,6 +29,24 @@ def profiles() -> ProfileService:
     from chalicelib.users.service import ProfileService
 
     return ProfileService(ProfileRepository())
+
+
+@lru_cache(maxsize=1)
+def keys() -> KeyService:
+    from chalicelib.users.key_repository import KeyRepository
+    from chalicelib.users.key_service import KeyService
+    from chalicelib.users.repository import ProfileRepository
+
+    return KeyService(KeyRepository(), ProfileRepository())
+
+
+@lru_cache(maxsize=1)
+def directory() -> UserDirectory:
+    from chalicelib.users.directory import UserDirectory
+    from chalicelib.users.key_repository import KeyRepository
+    from chalicelib.users.lookup_limit import LookupLimit
+
+    return UserDirectory(KeyRepository(), LookupLimit(), secrets.lookup_pseudonym_key)
 
 
 @lru_cache(maxsize=1)
@@ -79,6 +99,8 @@ def reset() -> None:
 
     for cached in (
         profiles,
+        keys,
+        directory,
         goals,
         activities,
         journal,
@@ -88,6 +110,8 @@ def reset() -> None:
         dynamo.probe_client,
         identity_provider.cognito_client,
         secrets.session_token_key,
+        secrets.lookup_pseudonym_key,
+        secrets._stored_secret,
         secrets.secrets_client,
     ):
         cached.cache_clear()

@@ -107,3 +107,65 @@ class RequestLog:
     def __call__(self, model: Any, **_: Any) -> None:
         with self._lock:
             self.operations.append(model.name)
+
+
+MASTER_PASSWORD = "correct horse battery staple"
+
+
+def browser_key_material(
+    password: str = MASTER_PASSWORD, bits: int = 2048
+) -> tuple[dict[str, str], Any]:
+    """Key material made the way the web client's EncryptionService makes it (README,
+    "Privacy"): a 32-byte salt, an RSA-OAEP key pair, the private key as PKCS#8 encrypted with
+    AES-GCM under a PBKDF2-SHA-256 master key (IV first), the public key as SPKI, and a random
+    32-hex-digit publicKeyId. The POST /encryption/setup body, and the private key. (The
+    browser makes 4096-bit keys; tests default to 2048 bits to stay fast.)"""
+    import base64
+    import os
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+
+    salt = os.urandom(32)
+    master = PBKDF2HMAC(algorithm=hashes.SHA256(), length=32, salt=salt, iterations=100_000)
+    master_key = master.derive(password.encode())
+    private_key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    pkcs8 = private_key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    iv = os.urandom(12)
+    wrapped = iv + AESGCM(master_key).encrypt(iv, pkcs8, None)
+    spki = private_key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    body = {
+        "salt": base64.b64encode(salt).decode(),
+        "encryptedPrivateKey": base64.b64encode(wrapped).decode(),
+        "publicKey": base64.b64encode(spki).decode(),
+        "publicKeyId": os.urandom(16).hex(),
+    }
+    return body, private_key
+
+
+def unlock_private_key(keys: dict[str, str], password: str = MASTER_PASSWORD) -> Any:
+    """What a new device does with GET /encryption/user/{me}: derive the master key from the
+    password and the salt, and decrypt the private key (fails on a wrong password)."""
+    import base64
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+
+    master = PBKDF2HMAC(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=base64.b64decode(keys["salt"]),
+        iterations=100_000,
+    ).derive(password.encode())
+    wrapped = base64.b64decode(keys["encryptedPrivateKey"])
+    pkcs8 = AESGCM(master).decrypt(wrapped[:12], wrapped[12:], None)
+    return serialization.load_der_private_key(pkcs8, password=None)
