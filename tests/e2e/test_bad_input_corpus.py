@@ -23,10 +23,12 @@ import pytest
 
 from app import api as app_routes
 from chalicelib.core.http import MAX_BODY_BYTES
-from tests.helpers import STRONG_PASSWORD, assert_envelope
+from tests.helpers import STRONG_PASSWORD, assert_envelope, browser_key_material
 
 JSON = "application/json"
 MISSING = object()
+# Valid key material (its fields are what the corpus breaks): the account never gets keys.
+KEYS = browser_key_material()[0]
 # Public write routes that take no body (the caller is all they need).
 NO_BODY = {("/auth/mfa/setup", "POST")}
 
@@ -144,6 +146,19 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("/journal", "POST"): Route(
         lambda c: {"title": "Corpus entry", "content": "<p>hello</p>"},
         (Field("title", "text", 200), Field("content", "text", 50_000)),
+    ),
+    ("/encryption/setup", "POST"): Route(
+        lambda c: dict(KEYS),
+        (
+            Field("salt", "text", 256),
+            Field("encryptedPrivateKey", "text", 16384),
+            Field("publicKey", "text", 4096),
+            Field("publicKeyId", "text", 128),
+        ),
+    ),
+    ("/encryption/recovery", "POST"): Route(
+        lambda c: {"method": "mnemonic", "encryptedRecoveryKey": KEYS["salt"]},
+        (Field("method", "text", 9), Field("encryptedRecoveryKey", "text", 16384)),
     ),
     ("/journal/{entryId}", "PUT"): Route(
         lambda c: {"title": "Renamed entry"},
@@ -331,6 +346,7 @@ def _fill(path: str, context: dict[str, str]) -> str:
         path.replace("{goalId}", context["goalId"])
         .replace("{activityId}", context["activityId"])
         .replace("{entryId}", context["entryId"])
+        .replace("{userId}", context["userId"])
     )
 
 
@@ -365,6 +381,7 @@ def account(api):
     return {
         "email": email,
         "token": token,
+        "userId": login["user"]["userId"],
         "refreshToken": login["refreshToken"],
         "goalId": goal["goalId"],
         "activityId": activity["activityId"],
@@ -383,6 +400,8 @@ def _snapshot(api: Any, context: dict[str, str]) -> dict[str, Any]:
         "/journal?filter=all&limit=100",
         "/journal/{entryId}",
         "/journal/stats",
+        "/encryption/check/{userId}",
+        "/encryption/user/{userId}",
     ]
     return {path: api.call("GET", _fill(path, context), token).json() for path in reads}
 
@@ -395,14 +414,14 @@ def _pool_users(local_stack: Any) -> int:
 
 def test_the_corpus_covers_every_write_route():
     assert set(write_routes()) == set(ROUTES)
-    assert len(write_routes()) == 17
+    assert len(write_routes()) == 19
 
 
 def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, local_stack):
     corpus = build_corpus(account)
-    # 17 routes x (22 whole bodies + 2 sizes) + 12-16 cases per checked field, and 12 per
-    # free-form JSON field (8 of them): 958 in all.
-    assert len(corpus) == 958, len(corpus)
+    # 19 routes x (22 whole bodies + 2 sizes) + 12-16 cases per checked field, and 12 per
+    # free-form JSON field (8 of them): 1102 in all.
+    assert len(corpus) == 1102, len(corpus)
     before, users_before = _snapshot(api, account), _pool_users(local_stack)
     problems = []
     statuses_seen: list[int] = []
@@ -432,7 +451,7 @@ def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, l
     assert not problems, f"{len(problems)} of {len(corpus)} cases: {problems[:15]}"
     statuses = Counter(sorted(statuses_seen))
     print(f"bad-input corpus: {len(corpus)} cases, answers {dict(statuses)}")
-    assert statuses == {400: 886, 415: 51, 413: 21}, statuses
+    assert statuses == {400: 1022, 415: 57, 413: 23}, statuses
     assert _snapshot(api, account) == before
     assert _pool_users(local_stack) == users_before
     # The password is the one it was (reset-confirm and friends changed nothing).
