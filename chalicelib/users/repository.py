@@ -166,7 +166,7 @@ class ProfileRepository:
         address = _index_address(profile.email)
         if address is not None:
             # Unconditional: Cognito keeps addresses unique, so an index item already there
-            # names an account that is gone (a registration rolled back), and is replaced.
+            # names an account that no longer exists, and is replaced.
             tx.put("email-index", email_item(address, profile.user_id))
 
     def stage_encryption(
