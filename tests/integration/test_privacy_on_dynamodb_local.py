@@ -196,8 +196,8 @@ def test_the_lookup_budget_holds_under_concurrent_lookups(stack_env, monkeypatch
             directory.by_id(caller, str(uuid.uuid4()))
             outcome = "ok"
         except TooManyRequests as refused:
-            assert 1 <= int(refused.headers["Retry-After"]) <= lookup_limit.WINDOW_SECONDS
-            outcome = "429"
+            wait = int(refused.headers["Retry-After"])
+            outcome = "429" if 1 <= wait <= lookup_limit.WINDOW_SECONDS else f"429 after {wait}"
         with lock:
             outcomes.append(outcome)
 
