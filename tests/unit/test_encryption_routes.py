@@ -363,3 +363,14 @@ def test_no_token_is_401(client, aws):
             method, path, headers={"Content-Type": "application/json"}, body=b"{}"
         )
         assert response.status_code == 401, (method, path)
+
+
+def test_key_material_is_never_logged(client, ada, keys, app_logs):
+    token, me = ada
+    post_json(client, "/encryption/setup", keys, token)
+    get(client, f"/encryption/user/{me}", token)
+    post_json(client, "/encryption/setup", {**keys, "salt": "bad"}, token)
+    logged = app_logs()
+    assert "/encryption/setup" in logged
+    for value in keys.values():
+        assert value not in logged

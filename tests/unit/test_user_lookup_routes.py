@@ -189,3 +189,12 @@ def test_pseudonyms_are_keyed_stable_and_uuid4_shaped():
     assert first != pseudonymous_id(b"j" * 32, "nobody@example.com")
     assert first != pseudonymous_id(b"k" * 32, "nobody2@example.com")
     assert UUID4.match(first)
+
+
+def test_looked_up_addresses_are_never_logged(client, aws, ada, app_logs):
+    _lookup(client, ada, "secret.person@example.com")
+    _lookup(client, ada, "not-an-address")
+    logged = app_logs()
+    assert "/users/by-email/{email}" in logged
+    assert "secret.person" not in logged
+    assert "not-an-address" not in logged
