@@ -189,6 +189,54 @@ def update_profile(request: ApiRequest) -> dict[str, Any]:
     return wiring.profiles().update(request.user_id, request.body(ProfileUpdate))
 
 
+# Finding a person to share with (users/directory.py). `/users/profile` is a literal path, so
+# it wins over `/users/{userId}` (Chalice and API Gateway match literal segments first).
+
+
+@api.route("/users/by-email/{email}")
+def find_user_by_email(request: ApiRequest, email: str) -> dict[str, Any]:
+    return wiring.directory().by_email(request.user_id, email)
+
+
+@api.route("/users/{userId}")
+def find_user_by_id(request: ApiRequest, userId: str) -> dict[str, Any]:
+    return wiring.directory().by_id(request.user_id, userId)
+
+
+# End-to-end encryption keys (users/key_service.py).
+
+
+@api.route("/encryption/setup", methods=("POST",))
+def set_up_encryption(request: ApiRequest) -> Response:
+    from chalicelib.users.models import KeySetup
+
+    answer = wiring.keys().set_up(request.user_id, request.body(KeySetup))
+    return created(answer, f"/encryption/user/{request.user_id}")
+
+
+@api.route("/encryption/check/{userId}")
+def check_encryption(request: ApiRequest, userId: str) -> dict[str, Any]:
+    return wiring.keys().status(request.user_id, userId)
+
+
+@api.route("/encryption/user/{userId}")
+def get_encryption_keys(request: ApiRequest, userId: str) -> dict[str, Any]:
+    return wiring.keys().keys_of(request.user_id, userId)
+
+
+@api.route("/encryption/keys", methods=("DELETE",))
+def delete_encryption_keys(request: ApiRequest) -> dict[str, Any]:
+    return wiring.keys().delete(request.user_id)
+
+
+@api.route("/encryption/recovery", methods=("POST",))
+def set_up_recovery(request: ApiRequest) -> Response:
+    from chalicelib.users.models import RecoverySetup
+
+    answer = wiring.keys().set_up_recovery(request.user_id, request.body(RecoverySetup))
+    return created(answer, f"/encryption/check/{request.user_id}")
+
+
 def _stored(response: StoredResponse) -> Response:
     return json_response(
         response.body,

@@ -87,6 +87,32 @@ BUDGETS: list[Budget] = [
     _one_request("get_journal_entry", "get journal entry"),
     _one_request("list_journal", "list journal"),
     _one_request("journal_stats", "journal stats"),
+    _one_request("get_own_keys", "get own keys"),
+    *(
+        Budget(f"{operation}.{field}", f"{label}: {rule}", limit, worst(operation, field))
+        for operation, label in (
+            ("set_up_keys", "set up keys"),
+            ("delete_keys", "delete keys"),
+        )
+        for field, rule, limit in (
+            ("transactions", "one transaction (key record + profile)", 1),
+            ("reads", "no read", 0),
+            ("otherWrites", "no write outside the transaction", 0),
+        )
+    ),
+    *(
+        Budget(f"{operation}.{field}", f"{label}: {rule}", limit, worst(operation, field))
+        for operation, label, reads in (
+            ("look_up_by_id", "look up by id", 1),
+            # The email index, then the key record of the id it names (or of the pseudonym).
+            ("look_up_by_email", "look up by email", 2),
+        )
+        for field, rule, limit in (
+            ("reads", f"{reads} read(s)", reads),
+            ("otherWrites", "one write: the rate-limit count", 1),
+            ("requests", f"{reads + 1} requests in all", reads + 1),
+        )
+    ),
     Budget(
         "progress.requests",
         "progress (period=current): at most 2 requests, at any scale",

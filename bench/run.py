@@ -104,6 +104,23 @@ def _goal_body(index: int) -> dict[str, Any]:
     }
 
 
+def _key_material() -> dict[str, str]:
+    """What the web client sends to POST /encryption/setup, at its real sizes (RSA-4096 SPKI,
+    a PKCS#8 key wrapped with AES-GCM): random base64 of those lengths is the same to the
+    server, which never decodes it."""
+    import base64
+
+    def text(size: int) -> str:
+        return base64.b64encode(os.urandom(size)).decode()
+
+    return {
+        "salt": text(32),
+        "encryptedPrivateKey": text(2404),
+        "publicKey": text(550),
+        "publicKeyId": os.urandom(16).hex(),
+    }
+
+
 def _entry_body(index: int) -> dict[str, Any]:
     words = " ".join(
         random.Random(index).choices(
@@ -174,6 +191,38 @@ OPERATIONS = {
         Operation("list_journal", "list journal", "GET", "/journal"),
         Operation("journal_stats", "journal stats", "GET", "/journal/stats"),
         Operation("get_profile", "get profile", "GET", "/users/profile"),
+        # Keys: set up and delete alternate (a second setup is 409); the body is made once.
+        Operation(
+            "set_up_keys",
+            "set up encryption keys",
+            "POST",
+            "/encryption/setup",
+            body=lambda index: _key_material(),
+            status=201,
+        ),
+        Operation("delete_keys", "delete encryption keys", "DELETE", "/encryption/keys"),
+        Operation(
+            "get_own_keys",
+            "get own keys",
+            "GET",
+            "/encryption/user/{userId}",
+            path_params=lambda user: {"userId": user.user_id},
+        ),
+        # Lookups spend an hourly budget (60 per caller): each is measured by a user of its own.
+        Operation(
+            "look_up_by_id",
+            "look up a user by id",
+            "GET",
+            "/users/{userId}",
+            path_params=lambda user: {"userId": user.user_id},
+        ),
+        Operation(
+            "look_up_by_email",
+            "look up a user by email",
+            "GET",
+            "/users/by-email/{email}",
+            path_params=lambda user: {"email": user.email},
+        ),
     )
 }
 # The share routes, measured between an owner and a recipient who both have keys
@@ -185,6 +234,9 @@ SHARE_ROUTES = {
     "list_shared_with_me": ("list shared with me", "GET", "/journal?filter=shared-with-me"),
     "revoke_share": ("revoke a share (owner)", "DELETE", "/shares/{shareId}"),
 }
+# Measured in their own way (see per_operation), not by the loop over bodiless operations.
+KEY_CYCLE = ("set_up_keys", "delete_keys")
+LOOKUPS = ("look_up_by_id", "look_up_by_email")
 SCALING_READS = (
     "get_goal",
     "list_goals",
@@ -239,7 +291,9 @@ class Bench:
         login = self.gateway.expect(
             200, "POST", "/auth/login", body={"email": email, "password": PASSWORD}
         )
-        return User(email=email, token=login.body["accessToken"])
+        return User(
+            email=email, token=login.body["accessToken"], user_id=_user_id(login.body["user"])
+        )
 
     def create_goal(self, user: User, index: int) -> Answer:
         answer = self.invoke(OPERATIONS["create_goal"], user, index)
@@ -299,7 +353,7 @@ class Bench:
         for _ in range(3):
             for op in OPERATIONS.values():
                 if op.name not in {"create_goal", "create_journal_entry"}:
-                    self.invoke(op, user)
+                    self.invoke(op, user)  # set up keys, then delete them: in this order
 
     def per_operation(self) -> dict[str, Any]:
         """One user with 50 goals (one of them with 100 activities over 100 days) and
@@ -329,8 +383,14 @@ class Bench:
                 )
             )
         for name, op in OPERATIONS.items():
-            if op.body is None:
+            if op.body is None and name not in (*KEY_CYCLE, *LOOKUPS):
                 found[name] = [self.measure(op, user) for _ in range(n)]
+        for index in range(n):
+            for name in KEY_CYCLE:
+                found[name].append(self.measure(OPERATIONS[name], user, index))
+        for name in LOOKUPS:
+            looker = self.new_user(name)
+            found[name] = [self.measure(OPERATIONS[name], looker) for _ in range(n)]
         summaries: dict[str, Any] = {}
         for name, op in OPERATIONS.items():
             base = {

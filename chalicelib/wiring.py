@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from chalicelib.journal.service import JournalService
     from chalicelib.journal.share_service import ShareService
     from chalicelib.users.auth_service import AuthService
+    from chalicelib.users.directory import UserDirectory
+    from chalicelib.users.key_service import KeyService
     from chalicelib.users.service import ProfileService
 
 
@@ -28,6 +30,24 @@ def profiles() -> ProfileService:
     from chalicelib.users.service import ProfileService
 
     return ProfileService(ProfileRepository())
+
+
+@lru_cache(maxsize=1)
+def keys() -> KeyService:
+    from chalicelib.users.key_repository import KeyRepository
+    from chalicelib.users.key_service import KeyService
+    from chalicelib.users.repository import ProfileRepository
+
+    return KeyService(KeyRepository(), ProfileRepository())
+
+
+@lru_cache(maxsize=1)
+def directory() -> UserDirectory:
+    from chalicelib.users.directory import UserDirectory
+    from chalicelib.users.key_repository import KeyRepository
+    from chalicelib.users.lookup_limit import LookupLimit
+
+    return UserDirectory(KeyRepository(), LookupLimit(), secrets.lookup_pseudonym_key)
 
 
 @lru_cache(maxsize=1)
@@ -91,6 +111,8 @@ def reset() -> None:
 
     for cached in (
         profiles,
+        keys,
+        directory,
         goals,
         activities,
         journal,
@@ -101,6 +123,8 @@ def reset() -> None:
         dynamo.probe_client,
         identity_provider.cognito_client,
         secrets.session_token_key,
+        secrets.lookup_pseudonym_key,
+        secrets._stored_secret,
         secrets.secrets_client,
     ):
         cached.cache_clear()

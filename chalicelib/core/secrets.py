@@ -1,9 +1,12 @@
 """Server-side secrets, read once per process on first use.
 
-The MFA session key comes from SESSION_TOKEN_SECRET where the environment may hold it (the
-local stack makes a new one per run; tests set one), and deployed from the Secrets Manager
-secret SESSION_TOKEN_SECRET_ID names: the stack generates it, and the function's role may
-read that one secret only. It never appears in a stage's configuration or a log.
+One stored secret keys everything the server signs or derives: it comes from
+SESSION_TOKEN_SECRET where the environment may hold it (the local stack makes a new one per
+run; tests set one), and deployed from the Secrets Manager secret SESSION_TOKEN_SECRET_ID
+names: the stack generates it, and the function's role may read that one secret only. It
+never appears in a stage's configuration or a log. Each use derives its own key from it under
+a label of its own, so no two uses ever share a key: the MFA session tokens
+(users/mfa_session.py) and the pseudonymous ids of the user lookup (users/directory.py).
 """
 
 import hashlib
@@ -29,8 +32,7 @@ def secrets_client(region: str) -> Any:
 
 
 @lru_cache(maxsize=1)
-def session_token_key() -> bytes:
-    """The HMAC key for MFA session tokens. Raises AppError (500) when none is configured."""
+def _stored_secret() -> str:
     settings = get_settings()
     secret = settings.session_token_secret
     if not secret and settings.session_token_secret_id:
@@ -38,7 +40,24 @@ def session_token_key() -> bytes:
             SecretId=settings.session_token_secret_id
         )
         secret = str(answer.get("SecretString") or "")
+    return secret
+
+
+def _derived(label: bytes, unconfigured: str) -> bytes:
+    secret = _stored_secret()
     if len(secret) < MIN_SECRET_LENGTH:
-        raise errors.AppError("MFA sign-in is not configured.")
-    # Derived, so the stored secret could one day key other things without sharing a key.
-    return hashlib.sha256(b"ai-lifestyle/mfa-session-token\x00" + secret.encode()).digest()
+        raise errors.AppError(unconfigured)
+    return hashlib.sha256(label + b"\x00" + secret.encode()).digest()
+
+
+@lru_cache(maxsize=1)
+def session_token_key() -> bytes:
+    """The HMAC key for MFA session tokens. Raises AppError (500) when none is configured."""
+    return _derived(b"ai-lifestyle/mfa-session-token", "MFA sign-in is not configured.")
+
+
+@lru_cache(maxsize=1)
+def lookup_pseudonym_key() -> bytes:
+    """The HMAC key that turns an address with no account into a stable pseudonymous user id.
+    Raises AppError (500) when none is configured."""
+    return _derived(b"ai-lifestyle/user-lookup-pseudonym", "User lookup is not configured.")

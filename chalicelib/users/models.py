@@ -1,10 +1,19 @@
-"""Request models and field rules of the auth and profile routes (docs/api.md)."""
+"""Request models and field rules of the auth, profile, encryption key and user lookup routes
+(docs/api.md)."""
 
 import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AliasChoices, Field, StrictBool, StrictInt, field_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    field_validator,
+)
 
 from chalicelib.core.fields import ShortText
 from chalicelib.core.local_time import check_timezone
@@ -140,7 +149,10 @@ class PreferencesUpdate(WireModel):
 
 
 class ProfileUpdate(WireModel):
-    """A partial update: only the fields sent change; `null` clears an optional field."""
+    """A partial update: only the fields sent change; `null` clears an optional field.
+
+    The three `encryption*` fields are accepted (the web client sends its copy after setting
+    up keys) and ignored: the profile derives them from the key record alone (key_service)."""
 
     first_name: PersonName | None = None
     last_name: PersonName | None = None
@@ -160,3 +172,68 @@ class ProfileUpdate(WireModel):
         if value is None:
             raise ValueError("cannot be null")
         return value
+
+
+# Standard base64 with its `=` padding, as the browser's key material is sent: checked, then
+# kept exactly as sent (the server never decodes it).
+_BASE64 = re.compile(r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
+PUBLIC_KEY_ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
+
+
+def check_base64(value: str) -> str:
+    if not value:
+        raise ValueError("must not be empty")
+    if not _BASE64.fullmatch(value):
+        raise ValueError("must be standard base64 with = padding")
+    return value
+
+
+# Lengths well above what the browser makes (a 32-byte salt is 44 characters, an RSA-4096
+# SPKI key about 736, its wrapped PKCS#8 key about 3,200), far below an item's size limit.
+Salt = Annotated[StrictStr, Field(max_length=256), AfterValidator(check_base64)]
+PublicKey = Annotated[StrictStr, Field(max_length=4096), AfterValidator(check_base64)]
+EncryptedPrivateKey = Annotated[StrictStr, Field(max_length=16384), AfterValidator(check_base64)]
+EncryptedRecoveryKey = Annotated[StrictStr, Field(max_length=16384), AfterValidator(check_base64)]
+PublicKeyId = Annotated[StrictStr, Field(pattern=PUBLIC_KEY_ID_PATTERN)]
+
+
+class KeySetup(WireModel):
+    """POST /encryption/setup: what the browser made (docs: README "Privacy")."""
+
+    salt: Salt
+    encrypted_private_key: EncryptedPrivateKey
+    public_key: PublicKey
+    public_key_id: PublicKeyId
+
+
+_NEVER_STORED = (
+    "is never sent to the server: only opaque client-encrypted data (encryptedRecoveryKey) "
+    "is stored"
+)
+
+
+class RecoverySetup(WireModel):
+    """POST /encryption/recovery: a method and the recovery key the browser encrypted. What
+    would let the server (or anyone reading its table) recover the key itself - a phrase,
+    answers, guardians - is refused rather than dropped, so a client learns it was not kept."""
+
+    method: Literal["mnemonic", "social", "questions"]
+    encrypted_recovery_key: EncryptedRecoveryKey
+    mnemonic_phrase: object = None
+    security_questions: object = None
+    security_answers: object = None
+    social_guardians: object = None
+    social_threshold: object = None
+
+    @field_validator(
+        "mnemonic_phrase",
+        "security_questions",
+        "security_answers",
+        "social_guardians",
+        "social_threshold",
+        mode="before",
+    )
+    @classmethod
+    def _refused(cls, value: object) -> object:
+        # Runs only for fields that were sent.
+        raise ValueError(_NEVER_STORED)

@@ -25,6 +25,16 @@ class Preferences:
 
 
 @dataclass(frozen=True)
+class ProfileEncryption:
+    """The profile's `encryption` map: set in the transaction that stores a key record, and
+    removed in the one that deletes it (users/key_service.py), so it exists exactly when the
+    key record does."""
+
+    key_id: str
+    setup_date: str
+
+
+@dataclass(frozen=True)
 class Profile:
     """One profile (`USER#{userId}` / `PROFILE`). Dates and instants stay the ISO strings they
     are stored as, so they read back exactly as they were written."""
@@ -40,11 +50,24 @@ class Profile:
     timezone: str = DEFAULT_TIMEZONE
     day_start_hour: int = DEFAULT_DAY_START_HOUR
     preferences: Preferences = field(default_factory=Preferences)
-    encryption_enabled: bool = False
-    encryption_setup_date: str | None = None
-    encryption_key_id: str | None = None
+    encryption: ProfileEncryption | None = None
     created_at: str | None = None
     updated_at: str | None = None
     # Never shown: the MFA secret being set up, and the one in use.
     mfa_pending_secret: str | None = None
     mfa_secret: str | None = None
+
+    # What the wire calls encryptionEnabled, encryptionSetupDate and encryptionKeyId: derived
+    # from the `encryption` map only (top-level attributes older PUTs wrote are not read).
+
+    @property
+    def encryption_enabled(self) -> bool:
+        return self.encryption is not None
+
+    @property
+    def encryption_setup_date(self) -> str | None:
+        return self.encryption.setup_date if self.encryption else None
+
+    @property
+    def encryption_key_id(self) -> str | None:
+        return self.encryption.key_id if self.encryption else None

@@ -1,24 +1,40 @@
-"""All DynamoDB access for user profiles: item `USER#{userId}` / `PROFILE`."""
+"""All DynamoDB access for user profiles: item `USER#{userId}` / `PROFILE`, and the email index
+item (users/email_index.py) written with it."""
 
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.core import dynamo
+from chalicelib.core import dynamo, errors
 from chalicelib.core.aws import error_code
+from chalicelib.core.dynamo import Transaction
+from chalicelib.core.unit_of_work import run_write
+from chalicelib.users.email_index import email_item
+from chalicelib.users.models import normalise_email
 from chalicelib.users.profile import (
     DEFAULT_DAY_START_HOUR,
     DEFAULT_TIMEZONE,
     Notifications,
     Preferences,
     Profile,
+    ProfileEncryption,
 )
 
 PROFILE_SK = "PROFILE"
+# The profile's copy of the key record's id and date (users/key_service.py writes both in one
+# transaction). Profiles written by older PUTs may still hold top-level `encryptionEnabled`,
+# `encryptionSetupDate` and `encryptionKeyId`: they are never read, and removed when keys are
+# set up or deleted.
+ENCRYPTION_MAP = "encryption"
+LEGACY_ENCRYPTION_ATTRIBUTES = ("encryptionEnabled", "encryptionSetupDate", "encryptionKeyId")
 
 
 class ProfileAlreadyExists(Exception):
     pass
+
+
+def profile_not_found() -> errors.AppError:
+    return errors.NotFound("The profile was not found.", code="PROFILE_NOT_FOUND")
 
 
 def profile_key(user_id: str) -> dict[str, str]:
@@ -51,12 +67,11 @@ def profile_item(profile: Profile) -> dict[str, Any]:
             "dietaryRestrictions": list(preferences.dietary_restrictions),
             "fitnessGoals": list(preferences.fitness_goals),
         },
-        "encryptionEnabled": profile.encryption_enabled,
-        "encryptionSetupDate": profile.encryption_setup_date,
-        "encryptionKeyId": profile.encryption_key_id,
         "createdAt": profile.created_at,
         "updatedAt": profile.updated_at,
     }
+    if profile.encryption is not None:
+        item[ENCRYPTION_MAP] = encryption_map(profile.encryption)
     if profile.mfa_pending_secret is not None:
         item["mfaPendingSecret"] = profile.mfa_pending_secret
     if profile.mfa_secret is not None:
@@ -84,6 +99,18 @@ def _preferences_of(stored: Any) -> Preferences:
     )
 
 
+def encryption_map(encryption: ProfileEncryption) -> dict[str, str]:
+    return {"keyId": encryption.key_id, "setupDate": encryption.setup_date}
+
+
+def _encryption_of(stored: Any) -> ProfileEncryption | None:
+    if not isinstance(stored, dict):
+        return None
+    return ProfileEncryption(
+        key_id=str(stored.get("keyId") or ""), setup_date=str(stored.get("setupDate") or "")
+    )
+
+
 def _text(item: dict[str, Any], name: str) -> str | None:
     value = item.get(name)
     return None if value is None else str(value)
@@ -104,9 +131,7 @@ def profile_of(item: dict[str, Any]) -> Profile:
         timezone=_text(item, "timezone") or DEFAULT_TIMEZONE,
         day_start_hour=int(item.get("dayStartHour") or DEFAULT_DAY_START_HOUR),
         preferences=_preferences_of(item.get("preferences")),
-        encryption_enabled=bool(item.get("encryptionEnabled", False)),
-        encryption_setup_date=_text(item, "encryptionSetupDate"),
-        encryption_key_id=_text(item, "encryptionKeyId"),
+        encryption=_encryption_of(item.get(ENCRYPTION_MAP)),
         created_at=_text(item, "createdAt"),
         updated_at=_text(item, "updatedAt"),
         mfa_pending_secret=_text(item, "mfaPendingSecret"),
@@ -114,19 +139,51 @@ def profile_of(item: dict[str, Any]) -> Profile:
     )
 
 
+def _index_address(email: str | None) -> str | None:
+    """The address the email index files a profile under, or None for a profile without a
+    usable one (a profile healed from a token without an email)."""
+    try:
+        return normalise_email(email) if email else None
+    except ValueError:
+        return None
+
+
 class ProfileRepository:
     def create(self, profile: Profile) -> None:
+        """The profile and its email index item (users/email_index.py), in one transaction:
+        an account is findable by its address exactly when its profile exists. Raises
+        ProfileAlreadyExists, and writes nothing, when the profile exists."""
+
+        def attempt(tx: Transaction) -> None:
+            self.stage_create(tx, profile)
+
+        run_write(attempt)
+
+    def stage_create(self, tx: Transaction, profile: Profile) -> None:
         item = {**profile_key(profile.user_id), **profile_item(profile)}
-        try:
-            dynamo.client().put_item(
-                TableName=dynamo.table_name(),
-                Item=dynamo.serialize(item),
-                ConditionExpression="attribute_not_exists(PK)",
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                raise ProfileAlreadyExists(profile.user_id) from exc
-            raise
+        tx.put("profile", item, condition="attribute_not_exists(PK)")
+        tx.refuse_with("profile", lambda: ProfileAlreadyExists(profile.user_id))
+        address = _index_address(profile.email)
+        if address is not None:
+            # Unconditional: Cognito keeps addresses unique, so an index item already there
+            # names an account that no longer exists, and is replaced.
+            tx.put("email-index", email_item(address, profile.user_id))
+
+    def stage_encryption(
+        self, tx: Transaction, user_id: str, encryption: ProfileEncryption | None, now: str
+    ) -> None:
+        """Set (or, with None, remove) the profile's `encryption` map, in the transaction that
+        stores (or deletes) the key record; the profile must exist. The top-level attributes
+        older PUTs wrote go at the same time."""
+        update = tx.updating("profile", profile_key(user_id), condition="attribute_exists(PK)")
+        tx.refuse_with("profile", profile_not_found)
+        if encryption is None:
+            update.remove(ENCRYPTION_MAP)
+        else:
+            update.set(ENCRYPTION_MAP, value=encryption_map(encryption))
+        for legacy in LEGACY_ENCRYPTION_ATTRIBUTES:
+            update.remove(legacy)
+        update.set("updatedAt", value=now)
 
     def get(self, user_id: str) -> Profile | None:
         # Strongly consistent (dynamo.get_item): a client reads its profile right after

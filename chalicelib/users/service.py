@@ -69,10 +69,17 @@ def _preference_changes(update: UpdateBuilder, preferences: dict[str, Any] | Non
             )
 
 
+# Accepted from the client and ignored: the key routes alone set them (users/key_service.py), so
+# the profile never disagrees with the key record.
+_DERIVED_FIELDS = {"encryptionEnabled", "encryptionSetupDate", "encryptionKeyId"}
+
+
 def profile_update(changes: ProfileUpdate) -> UpdateBuilder:
     sent = changes.model_dump(by_alias=True, exclude_unset=True)
     update = UpdateBuilder()
     for name, value in sent.items():
+        if name in _DERIVED_FIELDS:
+            continue
         if name == "preferences":
             _preference_changes(update, value)
         elif value is None and name in _RESET_VALUES:

@@ -105,3 +105,12 @@ def test_events_reach_chalice_views_as_api_gateway_sends_them():
     assert answer.status == 200, answer.body
     assert answer.body == {"id": "a b", "body": {"x": 1}, "q": "1", "auth": "Bearer t"}
     assert json.dumps(answer.body)
+
+
+def test_every_key_and_lookup_route_has_a_request_budget():
+    from bench.run import OPERATIONS
+
+    budgeted = {budget.key.split(".")[0] for budget in budgets.BUDGETS}
+    for name in ("set_up_keys", "delete_keys", "get_own_keys", "look_up_by_id", "look_up_by_email"):
+        assert name in OPERATIONS
+        assert name in budgeted

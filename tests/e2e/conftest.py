@@ -12,7 +12,7 @@ import requests
 
 from scripts.local_stack import free_port
 from tests import contract
-from tests.helpers import ROOT, STRONG_PASSWORD, key_record
+from tests.helpers import ROOT, STRONG_PASSWORD
 
 
 @dataclass
@@ -68,24 +68,15 @@ class Api:
         return email, login.json()
 
     def with_keys(self, email: str, token: str) -> str:
-        """Give an account a key record, as POST /encryption/setup stores it, and the email
-        index item registration keeps: a party that can receive shares. Its user id."""
-        import boto3
+        """Set up encryption keys for an account, as the web client's wizard does: a party
+        that can receive shares (registration already indexed its address). Its user id."""
+        from tests.browser_crypto import Browser
 
-        from chalicelib.core import dynamo
-        from chalicelib.users.email_index import email_item
-
-        user_id = str(self.call("GET", "/users/profile", token).json()["userId"])
-        table = boto3.client(
-            "dynamodb",
-            endpoint_url=self.stack_env["AWS_ENDPOINT_URL_DYNAMODB"],
-            region_name=self.stack_env["AWS_DEFAULT_REGION"],
-            aws_access_key_id=self.stack_env["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=self.stack_env["AWS_SECRET_ACCESS_KEY"],
+        keys = self.call(
+            "POST", "/encryption/setup", token, json=Browser.set_up(bits=2048).setup_body()
         )
-        for item in (key_record(user_id), email_item(email.lower(), user_id)):
-            table.put_item(TableName=self.stack_env["TABLE_NAME"], Item=dynamo.serialize(item))
-        return user_id
+        assert keys.status_code == 201, keys.text
+        return str(keys.json()["userId"])
 
 
 @pytest.fixture(scope="session")

@@ -6,22 +6,32 @@ declares, using A's ids (and mixes of B's and A's ids): each answer is 404 in th
 A then reads everything again and every body is exactly what it was (versions included). Odd
 ids (`#`, `/`, `..`, NUL, very long) are 404 too,
 never a 500.
+
+Routes that name a person (a user id or an email address: the user lookup and the encryption
+key reads) are not objects one user owns: B may ask about A, and learns exactly what sharing
+needs and nothing more (PERSON_VIEWS): whether A has keys and, to wrap a content key for A,
+A's public key; never A's salt or wrapped private key. An id or address nobody has answers
+exactly like an account without keys. A malformed id or address is 400, never a 500.
 """
 
 import http.client
 import json
 import re
 import urllib.parse
+import uuid
 from typing import Any
 
 import pytest
 
 from app import api as app_routes
 from tests import contract
+from tests.browser_crypto import Browser
 from tests.helpers import assert_envelope
 
 # The kinds of id a path can carry. A new kind makes this test fail until it is covered here.
-ID_KINDS = {"goalId", "activityId", "entryId", "shareId"}
+OBJECT_KINDS = {"goalId", "activityId", "entryId", "shareId"}
+PERSON_KINDS = {"userId", "email"}
+ID_KINDS = OBJECT_KINDS | PERSON_KINDS
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 # A body each write would accept from the owner, so that 404 can only mean "not yours".
@@ -47,9 +57,32 @@ def data_routes() -> list[tuple[str, str]]:
     ]
 
 
+def _kinds(path: str) -> set[str]:
+    return set(_PLACEHOLDER.findall(path))
+
+
 def id_routes() -> list[tuple[str, str]]:
-    """Every (path, method) of the app whose path carries an id."""
-    return [(path, method) for path, method in data_routes() if "{" in path]
+    """Every (path, method) of the app whose path carries the id of an object a user owns."""
+    return [
+        (path, method)
+        for path, method in data_routes()
+        if "{" in path and not _kinds(path) & PERSON_KINDS
+    ]
+
+
+def person_routes() -> list[tuple[str, str]]:
+    """Every (path, method) of the app whose path names a person (a user id or an address)."""
+    return [(path, method) for path, method in data_routes() if _kinds(path) & PERSON_KINDS]
+
+
+# What another user learns from each person route about A, who has keys: exactly these fields.
+# (`status` 404 with NOT_FOUND: an id without keys, or one nobody has.)
+PERSON_VIEWS: dict[tuple[str, str], set[str]] = {
+    ("/users/by-email/{email}", "GET"): {"userId", "hasEncryption"},
+    ("/users/{userId}", "GET"): {"userId", "hasEncryption"},
+    ("/encryption/check/{userId}", "GET"): {"userId", "hasEncryption"},
+    ("/encryption/user/{userId}", "GET"): {"userId", "publicKey", "publicKeyId", "hasEncryption"},
+}
 
 
 def _fill(path: str, ids: dict[str, str]) -> str:
@@ -107,6 +140,16 @@ def _seed(api: Any, token: str, title: str, recipient_id: str) -> dict[str, str]
     }
 
 
+def _person(api: Any, email: str, token: str, with_keys: bool) -> dict[str, str]:
+    if with_keys:
+        keys = api.call(
+            "POST", "/encryption/setup", token, json=Browser.set_up(bits=2048).setup_body()
+        )
+        assert keys.status_code == 201, keys.text
+    user_id = api.call("GET", "/users/profile", token).json()["userId"]
+    return {"userId": user_id, "email": email}
+
+
 def _snapshot(api: Any, token: str, ids: dict[str, str]) -> dict[str, Any]:
     """Every body the owner can read: each GET of the app, for the owner's ids."""
     reads = [path for path, method in data_routes() if method == "GET"]
@@ -126,33 +169,33 @@ def _snapshot(api: Any, token: str, ids: dict[str, str]) -> dict[str, Any]:
 def third(api) -> tuple[str, str, str]:
     """C: someone both A and B share with (the token, the user id, the address)."""
     email, login = api.new_account()
-    return login["accessToken"], api.with_keys(email, login["accessToken"]), email
+    token = login["accessToken"]
+    return token, _person(api, email, token, True)["userId"], email
 
 
 @pytest.fixture(scope="module")
 def owners(api, third):
-    _, a_login = api.new_account()
-    _, b_login = api.new_account()
+    a_email, a_login = api.new_account()
+    b_email, b_login = api.new_account()
     a_token, b_token = a_login["accessToken"], b_login["accessToken"]
     _, c_id, c_email = third
     VALID_BODIES[("/journal/{entryId}/share", "POST")] = {"recipientEmail": c_email}
-    return (
-        a_token,
-        _seed(api, a_token, "Alice reads", c_id),
-        b_token,
-        _seed(api, b_token, "Bob runs", c_id),
-    )
+    # A has encryption keys, B has none: each person route shows both cases.
+    a_ids = {**_seed(api, a_token, "Alice reads", c_id), **_person(api, a_email, a_token, True)}
+    b_ids = {**_seed(api, b_token, "Bob runs", c_id), **_person(api, b_email, b_token, False)}
+    return a_token, a_ids, b_token, b_ids
 
 
 def test_the_matrix_covers_every_id_route():
-    routes = id_routes()
+    routes = id_routes() + person_routes()
     kinds = {kind for path, _ in routes for kind in _PLACEHOLDER.findall(path)}
     assert kinds == ID_KINDS
     writes = {(path, method) for path, method in routes if method in {"POST", "PUT"}}
     assert writes == set(VALID_BODIES)
     # goal (3 methods), its activities (2), one activity (2), progress (1), entry (3), share
     # by address (1), revoke (3 paths).
-    assert len(routes) >= 15
+    assert len(id_routes()) >= 15
+    assert set(person_routes()) == set(PERSON_VIEWS)
 
 
 def _id_mixes(path: str, a_ids: dict[str, str], b_ids: dict[str, str]) -> list[dict[str, str]]:
@@ -279,6 +322,14 @@ def _raw(api: Any, method: str, path: str, token: str) -> tuple[int, dict[str, s
 @pytest.mark.parametrize("odd", ODD_IDS, ids=lambda odd: repr(odd[:12]) + f"x{len(odd)}")
 def test_odd_ids_are_404_never_500(api, owners, odd):
     a_token, a_ids, _, _ = owners
+    for path, method in person_routes():
+        # Not a user id or an address: 400 before anything is read or counted.
+        concrete = _fill(path, {**a_ids, **dict.fromkeys(_kinds(path), odd)})
+        status, headers, body = _raw(api, method, concrete, a_token)
+        assert status == 400, (method, concrete[:120], status, body)
+        assert_envelope(body, status, "VALIDATION_ERROR")
+        assert headers["Access-Control-Allow-Origin"] == "*"
+        contract.assert_matches(method, concrete, status, body)
     for path, method in id_routes():
         # Each id in turn is the odd one; the others are the owner's real ids.
         for kind in _PLACEHOLDER.findall(path):
@@ -288,3 +339,31 @@ def test_odd_ids_are_404_never_500(api, owners, odd):
             assert_envelope(body, status)
             assert headers["Access-Control-Allow-Origin"] == "*"
             contract.assert_matches(method, concrete, status, body)
+
+
+def test_another_user_learns_only_what_sharing_needs(api, owners):
+    a_token, a_ids, b_token, b_ids = owners
+    before = _snapshot(api, a_token, a_ids)
+    _, c_login = api.new_account()  # an account without keys
+    c_token = c_login["accessToken"]
+    c_ids = _person(api, api.call("GET", "/users/profile", c_token).json()["email"], c_token, False)
+    nobody = {"userId": str(uuid.uuid4()), "email": f"nobody-{uuid.uuid4().hex[:8]}@example.com"}
+    for (path, method), allowed in PERSON_VIEWS.items():
+        # A has keys: B sees exactly the allowed fields, with A's id.
+        seen = api.call(method, _fill(path, a_ids), b_token)
+        assert seen.status_code == 200, (path, seen.text)
+        assert set(seen.json()) == allowed, (path, seen.json())
+        assert seen.json()["userId"] == a_ids["userId"]
+        assert seen.json()["hasEncryption"] is True
+        # Without keys, and nobody at all: the same answer, field for field.
+        answers = [api.call(method, _fill(path, ids), b_token) for ids in (c_ids, nobody)]
+        assert [answer.status_code for answer in answers] in ([200, 200], [404, 404]), path
+        if answers[0].status_code == 404:
+            for answer in answers:
+                assert_envelope(answer.json(), 404, "NOT_FOUND")
+        else:
+            assert [set(answer.json()) for answer in answers] == [{"userId", "hasEncryption"}] * 2
+            assert [answer.json()["hasEncryption"] for answer in answers] == [False, False]
+    # Nothing B could call touched A's keys or profile, and B's own key routes name only B.
+    assert api.call("DELETE", "/encryption/keys", b_token).json()["userId"] == b_ids["userId"]
+    assert _snapshot(api, a_token, a_ids) == before

@@ -23,11 +23,14 @@ import pytest
 
 from app import api as app_routes
 from chalicelib.core.http import MAX_BODY_BYTES
+from tests.browser_crypto import Browser
 from tests.helpers import STRONG_PASSWORD, assert_envelope
 
 JSON = "application/json"
 MISSING = object()
 SOMEONE = "b7e1c0d2-5f3a-4c8e-9d21-6a4b8e0f3c17"  # a well-formed user id
+# Valid key material (its fields are what the corpus breaks): the account never gets keys.
+KEYS = Browser.set_up(bits=2048).setup_body()
 # Public write routes that take no body (the caller is all they need).
 NO_BODY = {("/auth/mfa/setup", "POST")}
 
@@ -145,6 +148,19 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("/journal", "POST"): Route(
         lambda c: {"title": "Corpus entry", "content": "<p>hello</p>"},
         (Field("title", "text", 200), Field("content", "text", 50_000)),
+    ),
+    ("/encryption/setup", "POST"): Route(
+        lambda c: dict(KEYS),
+        (
+            Field("salt", "text", 256),
+            Field("encryptedPrivateKey", "text", 16384),
+            Field("publicKey", "text", 4096),
+            Field("publicKeyId", "text", 128),
+        ),
+    ),
+    ("/encryption/recovery", "POST"): Route(
+        lambda c: {"method": "mnemonic", "encryptedRecoveryKey": KEYS["salt"]},
+        (Field("method", "text", 9), Field("encryptedRecoveryKey", "text", 16384)),
     ),
     ("/journal/{entryId}", "PUT"): Route(
         lambda c: {"title": "Renamed entry"},
@@ -355,6 +371,7 @@ def _fill(path: str, context: dict[str, str]) -> str:
         path.replace("{goalId}", context["goalId"])
         .replace("{activityId}", context["activityId"])
         .replace("{entryId}", context["entryId"])
+        .replace("{userId}", context["userId"])
     )
 
 
@@ -389,6 +406,7 @@ def account(api):
     return {
         "email": email,
         "token": token,
+        "userId": login["user"]["userId"],
         "refreshToken": login["refreshToken"],
         "goalId": goal["goalId"],
         "activityId": activity["activityId"],
@@ -407,6 +425,8 @@ def _snapshot(api: Any, context: dict[str, str]) -> dict[str, Any]:
         "/journal?filter=all&limit=100",
         "/journal/{entryId}",
         "/journal/stats",
+        "/encryption/check/{userId}",
+        "/encryption/user/{userId}",
     ]
     return {path: api.call("GET", _fill(path, context), token).json() for path in reads}
 
@@ -419,14 +439,14 @@ def _pool_users(local_stack: Any) -> int:
 
 def test_the_corpus_covers_every_write_route():
     assert set(write_routes()) == set(ROUTES)
-    assert len(write_routes()) == 20
+    assert len(write_routes()) == 22
 
 
 def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, local_stack):
     corpus = build_corpus(account)
-    # 20 routes x (22 whole bodies + 2 sizes) + 12-16 cases per checked field, and 12 per
-    # free-form JSON field (8 of them): 1,209 in all.
-    assert len(corpus) == 1209, len(corpus)
+    # 22 routes x (22 whole bodies + 2 sizes) + 12-16 cases per checked field, and 12 per
+    # free-form JSON field (8 of them): 1,353 in all.
+    assert len(corpus) == 1353, len(corpus)
     before, users_before = _snapshot(api, account), _pool_users(local_stack)
     problems = []
     statuses_seen: list[int] = []
@@ -456,7 +476,7 @@ def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, l
     assert not problems, f"{len(problems)} of {len(corpus)} cases: {problems[:15]}"
     statuses = Counter(sorted(statuses_seen))
     print(f"bad-input corpus: {len(corpus)} cases, answers {dict(statuses)}")
-    assert statuses == {400: 1125, 415: 60, 413: 24}, statuses
+    assert statuses == {400: 1261, 415: 66, 413: 26}, statuses
     assert _snapshot(api, account) == before
     assert _pool_users(local_stack) == users_before
     # The password is the one it was (reset-confirm and friends changed nothing).

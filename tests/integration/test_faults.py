@@ -267,16 +267,17 @@ def test_a_transaction_cancelled_for_a_conflict_is_retried_on_every_create(
 def test_register_with_the_profile_write_failing_leaves_no_account(
     api, faults, backoff, local_stack
 ):
+    # The profile and its email index item are one transaction (issue 12).
     fault = Fault(
         dynamo.client(),
-        ("PutItem",),
+        ("TransactWriteItems",),
         400,
         DYNAMODB_ERROR + "ProvisionedThroughputExceededException",
     )
     faults.append(fault)
     email = f"fault-{uuid.uuid4().hex[:10]}@example.com"
     assert_unavailable(post_json(api, "/auth/register", new_user(email)))
-    assert fault.attempts["PutItem"] == DYNAMODB_ATTEMPTS
+    assert fault.attempts["TransactWriteItems"] == DYNAMODB_ATTEMPTS
     cognito = local_stack.client("cognito-idp")
     found = cognito.list_users(
         UserPoolId=local_stack.info.user_pool_id, Filter=f'email = "{email}"'

@@ -1,5 +1,6 @@
 """Profile rules on the profile service with an in-memory repository: `null` clears optional
-fields and resets defaults, encryption fields round-trip, and a profile that vanished is 404.
+fields and resets defaults, the encryption fields are accepted and ignored (only the key routes
+set them), and a profile that vanished is 404.
 The HTTP side (shape on the wire, 400s that write nothing, one user never reaching another's
 profile through their token) is in tests/unit/test_profile_routes.py."""
 
@@ -22,20 +23,17 @@ def update(service, user_id, body):
 
 
 def test_null_clears_optional_fields_and_resets_defaults(profile_service, user_id):
-    update(
-        profile_service,
-        user_id,
-        {"phoneNumber": "+14155550123", "timezone": "Asia/Tokyo", "encryptionKeyId": "key-1"},
-    )
-    profile = update(
-        profile_service, user_id, {"phoneNumber": None, "timezone": None, "encryptionKeyId": None}
-    )
+    update(profile_service, user_id, {"phoneNumber": "+14155550123", "timezone": "Asia/Tokyo"})
+    profile = update(profile_service, user_id, {"phoneNumber": None, "timezone": None})
     assert profile["phoneNumber"] is None
-    assert profile["encryptionKeyId"] is None
     assert profile["timezone"] == "UTC"
 
 
-def test_encryption_fields_round_trip(profile_service, user_id):
+def test_encryption_fields_are_accepted_and_ignored(profile_service, profiles, user_id):
+    # Issue 12 changed this on purpose: PUT used to write them as given, so a profile could
+    # say encryption is on with no key record (the web client then shows an unlock prompt
+    # on every page). Only the key routes set them now, in the key record's transaction.
+    before = dict(profiles.items[user_id])
     profile = update(
         profile_service,
         user_id,
@@ -43,10 +41,38 @@ def test_encryption_fields_round_trip(profile_service, user_id):
             "encryptionEnabled": True,
             "encryptionSetupDate": "2026-11-20T10:00:00+01:00",
             "encryptionKeyId": "kms-key-7",
+            "firstName": "Augusta",
         },
     )
-    assert profile["encryptionEnabled"] is True
-    assert profile["encryptionSetupDate"] == "2026-11-20T09:00:00.000Z"
+    assert profile["firstName"] == "Augusta"
+    assert (
+        profile["encryptionEnabled"],
+        profile["encryptionSetupDate"],
+        profile["encryptionKeyId"],
+    ) == (False, None, None)
+    stored = profiles.items[user_id]
+    assert not {"encryption", "encryptionEnabled", "encryptionSetupDate", "encryptionKeyId"} & set(
+        stored
+    )
+    assert set(stored) == set(before)
+
+
+def test_only_the_profiles_encryption_map_counts(profile_service, profiles, user_id):
+    # Top-level attributes an older PUT wrote are not read; the map the key routes write is.
+    profiles.items[user_id].update(
+        {"encryptionEnabled": True, "encryptionSetupDate": "2026-01-01T00:00:00.000Z"}
+    )
+    assert profile_service.get(user_id)["encryptionEnabled"] is False
+    profiles.items[user_id]["encryption"] = {
+        "keyId": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+        "setupDate": "2026-11-20T09:00:00.000Z",
+    }
+    profile = profile_service.get(user_id)
+    assert (
+        profile["encryptionEnabled"],
+        profile["encryptionSetupDate"],
+        profile["encryptionKeyId"],
+    ) == (True, "2026-11-20T09:00:00.000Z", "0f1e2d3c4b5a69788796a5b4c3d2e1f0")
 
 
 def test_a_profile_that_vanished_is_404(profile_service, profiles, user_id):

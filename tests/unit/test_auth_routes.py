@@ -27,9 +27,12 @@ def test_register_creates_the_user_and_the_profile(client, aws):
     body = json.loads(response.body)
     assert body["email"] == "ada@example.com"
     assert body["userId"]
-    [item] = _items(aws["table"])
-    assert item["PK"]["S"] == f"USER#{body['userId']}"
-    assert item["email"]["S"] == "ada@example.com"
+    profile, index = sorted(_items(aws["table"]), key=lambda item: item["PK"]["S"], reverse=True)
+    assert (profile["PK"]["S"], profile["SK"]["S"]) == (f"USER#{body['userId']}", "PROFILE")
+    assert profile["email"]["S"] == "ada@example.com"
+    # The email index item, lower-cased like the profile, names the account (issue 12).
+    assert (index["PK"]["S"], index["SK"]["S"]) == ("EMAIL#ada@example.com", "USER")
+    assert index["userId"]["S"] == body["userId"]
     assert len(_cognito_users(aws)) == 1
 
 

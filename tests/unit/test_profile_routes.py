@@ -1,6 +1,7 @@
 """GET/PUT /users/profile over HTTP: the full shape, partial updates, bad input writes nothing,
-and nobody reaches another user's profile. The profile rules (`null` clears, encryption fields,
-a vanished profile) are tested on the service, in tests/service/test_profile_rules.py."""
+and nobody reaches another user's profile. The profile rules (`null` clears, encryption fields
+accepted and ignored, a vanished profile) are tested on the service, in
+tests/service/test_profile_rules.py."""
 
 import json
 
@@ -35,8 +36,8 @@ def token(client, aws):
 
 
 def _stored(aws):
-    [item] = boto3.client("dynamodb").scan(TableName=aws["table"])["Items"]
-    return item
+    """Every item of the table: the profile, and its email index item."""
+    return boto3.client("dynamodb").scan(TableName=aws["table"])["Items"]
 
 
 def test_profile_has_every_field_with_safe_defaults(client, token):

@@ -1,4 +1,5 @@
-"""A registration that fails half-way leaves neither a Cognito user nor a profile behind."""
+"""A registration that fails half-way leaves neither a Cognito user nor a profile (nor its email
+index item) behind."""
 
 import boto3
 import pytest
@@ -49,4 +50,6 @@ def test_after_a_failed_registration_the_email_can_register_again(client, aws, m
 def test_a_successful_registration_keeps_both(client, aws, status):
     assert post_json(client, "/auth/register", new_user()).status_code == status
     assert len(boto3.client("cognito-idp").list_users(UserPoolId=aws["pool_id"])["Users"]) == 1
-    assert len(boto3.client("dynamodb").scan(TableName=aws["table"])["Items"]) == 1
+    # The profile and its email index item (written in one transaction).
+    items = boto3.client("dynamodb").scan(TableName=aws["table"])["Items"]
+    assert sorted(item["SK"]["S"] for item in items) == ["PROFILE", "USER"]
