@@ -154,6 +154,23 @@ def complete_mfa_login(request: ApiRequest) -> dict[str, Any]:
     return wiring.auth().complete_mfa_login(request.body(MfaLoginRequest))
 
 
+# Sessions (README, "Sessions"): both act on the caller alone, named by the access token.
+
+
+@api.route("/auth/signout-everywhere", methods=("POST",))
+def sign_out_everywhere(request: ApiRequest) -> dict[str, Any]:
+    return wiring.auth().sign_out_everywhere(request.user_id, _access_token(request))
+
+
+@api.route("/auth/password/change", methods=("POST",))
+def change_password(request: ApiRequest) -> dict[str, Any]:
+    from chalicelib.users.models import PasswordChangeRequest
+
+    return wiring.auth().change_password(
+        request.user_id, _access_token(request), request.body(PasswordChangeRequest)
+    )
+
+
 @api.route("/auth/mfa/setup", methods=("POST",))
 def start_mfa_setup(request: ApiRequest) -> dict[str, Any]:
     return wiring.auth().start_mfa_setup(request.user_id, _access_token(request))

@@ -1,4 +1,5 @@
-"""Account rules: registration, sign-in, tokens, email codes, password reset and MFA."""
+"""Account rules: registration, sign-in, tokens, email codes, password reset and change,
+signing out everywhere, and MFA."""
 
 import urllib.parse
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from chalicelib.users.models import (
     LoginRequest,
     MfaCodeRequest,
     MfaLoginRequest,
+    PasswordChangeRequest,
     RefreshRequest,
     RegisterRequest,
     ResetConfirmRequest,
@@ -38,6 +40,10 @@ from chalicelib.users.service import new_profile
 TOKEN_TYPE = "Bearer"  # noqa: S105 (the OAuth token type)
 TOTP_ISSUER = "AI Lifestyle"
 CODE_SENT = "If an account exists for this email, a code has been sent to it."
+SIGNED_OUT = (
+    "Every session of this account is signed out: refresh tokens no longer work, and access "
+    "tokens already issued expire within the hour."
+)
 
 
 def _invalid_credentials() -> errors.AppError:
@@ -84,6 +90,23 @@ def _tokens_belong_to(tokens: Tokens, email: str) -> bool:
         return normalise_email(str(identity.get("email", ""))) == email
     except ValueError:
         return False
+
+
+def _password_change_failure(failure: IdentityFailure) -> errors.AppError:
+    if failure.kind is Failure.NOT_AUTHORIZED and "access token" not in failure.detail.lower():
+        # Cognito's answer to a wrong current password ("Incorrect username or password.").
+        # Not 401: clients take a 401 for an ended session and sign the user out. A revoked or
+        # expired access token is named as one ("Access Token has been revoked") and is 401.
+        return errors.BadRequest("The current password is not correct.", code="INCORRECT_PASSWORD")
+    if failure.kind is Failure.INVALID_PASSWORD:
+        return errors.ValidationFailed(
+            [FieldError("newPassword", "does not meet the password policy")]
+        )
+    if failure.kind is Failure.PASSWORD_RESET_REQUIRED:
+        return errors.Forbidden(
+            "Reset your password before changing it.", code="PASSWORD_RESET_REQUIRED"
+        )
+    return _throttled(failure) or errors.Unauthorized("The identity provider refused the request.")
 
 
 class AuthService:
@@ -272,6 +295,42 @@ class AuthService:
                 ) from failure
             raise _throttled(failure) or _invalid_token() from failure
         return {"message": "Your password has been changed. You can sign in now."}
+
+    def sign_out_everywhere(self, user_id: str, access_token: str) -> dict[str, Any]:
+        self._identity_call(self._identity.sign_out_everywhere, access_token)
+        logger.info("signed out everywhere", extra={"user_id": user_id})
+        return {"signedOut": True, "message": SIGNED_OUT}
+
+    def change_password(
+        self, user_id: str, access_token: str, request: PasswordChangeRequest
+    ) -> dict[str, Any]:
+        """Change the password, then sign out every session, this one included: a password
+        is changed when it may be known to someone else, whose sessions must end with it
+        (Cognito cannot revoke all refresh tokens but one)."""
+        try:
+            self._identity.change_password(access_token, request.old_password, request.new_password)
+        except IdentityFailure as failure:
+            raise _password_change_failure(failure) from failure
+        try:
+            self._identity.sign_out_everywhere(access_token)
+        except IdentityFailure as failure:
+            # The password is changed (a retry would be refused as a wrong old password), so
+            # this is told, not raised: the client can still sign out everywhere itself.
+            logger.warning(
+                "sign-out after a password change failed",
+                extra={"user_id": user_id, "failure": str(failure.kind)},
+            )
+            return {
+                "signedOut": False,
+                "message": "Your password has been changed, but other sessions could not be "
+                "signed out; sign out everywhere to end them.",
+            }
+        logger.info("password changed; signed out everywhere", extra={"user_id": user_id})
+        return {
+            "signedOut": True,
+            "message": "Your password has been changed and every session is signed out. "
+            "Sign in again with the new password.",
+        }
 
     def start_mfa_setup(self, user_id: str, access_token: str) -> dict[str, str]:
         profile = self._existing_profile(user_id)

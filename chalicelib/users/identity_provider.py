@@ -1,4 +1,4 @@
-"""All Cognito access: sign-up, sign-in, codes and software-token MFA.
+"""All Cognito access: sign-up, sign-in, codes, software-token MFA and sessions.
 
 Cognito's error codes are translated into a few `IdentityFailure` kinds so that the auth
 service can decide what a client is told without knowing boto3.
@@ -181,6 +181,20 @@ class CognitoIdentityProvider:
             ConfirmationCode=code,
             Password=new_password,
         )
+
+    def change_password(self, access_token: str, old_password: str, new_password: str) -> None:
+        """Cognito checks the old password itself (NOT_AUTHORIZED when it is wrong)."""
+        self._call(
+            "change_password",
+            AccessToken=access_token,
+            PreviousPassword=old_password,
+            ProposedPassword=new_password,
+        )
+
+    def sign_out_everywhere(self, access_token: str) -> None:
+        """GlobalSignOut: every refresh token of the token's user stops working at once (and
+        its access tokens stop working with Cognito's own APIs; see README, "Sessions")."""
+        self._call("global_sign_out", AccessToken=access_token)
 
     def start_software_token(self, access_token: str) -> str:
         return str(self._call("associate_software_token", AccessToken=access_token)["SecretCode"])

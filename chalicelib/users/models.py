@@ -12,6 +12,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
+    ValidationInfo,
     field_validator,
 )
 
@@ -120,6 +121,20 @@ class ResetConfirmRequest(WireModel):
     new_password: Password = Field(
         validation_alias=AliasChoices("newPassword", "new_password", "password")
     )
+
+
+class PasswordChangeRequest(WireModel):
+    # The current password is checked by Cognito, not against today's policy: an account may
+    # predate the policy, and the limit is LoginRequest's.
+    old_password: Annotated[str, Field(min_length=1, max_length=256)]
+    new_password: Password
+
+    @field_validator("new_password")
+    @classmethod
+    def _not_the_old_one(cls, value: str, info: ValidationInfo) -> str:
+        if value == info.data.get("old_password"):
+            raise ValueError("must differ from the current password")
+        return value
 
 
 class MfaCodeRequest(WireModel):

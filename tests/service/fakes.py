@@ -99,15 +99,20 @@ def _unsigned_token(claims: dict[str, Any]) -> str:
 
 
 class FakeIdentityProvider:
-    """Accounts by email: sign-up, confirmation, password sign-in, deletion and software-token
-    MFA (codes are checked as Cognito checks them, against the current TOTP window). Email
-    codes, password resets and refresh tokens are not faked (their tests run on moto)."""
+    """Accounts by email: sign-up, confirmation, password sign-in, deletion, software-token
+    MFA (codes are checked as Cognito checks them, against the current TOTP window), refresh
+    tokens, password change and global sign-out (which, as Cognito, ends every refresh token
+    of the account and every access token's use with the provider). Email codes and password
+    resets are not faked (their tests run on moto)."""
 
     EXPIRES_IN = 3600
 
     def __init__(self) -> None:
         self.accounts: dict[str, dict[str, Any]] = {}
         self._challenges: dict[str, str] = {}  # MFA session -> the email it was issued for
+        # Live tokens -> the email they were issued for; a sign-out empties them of the account.
+        self._refresh_tokens: dict[str, str] = {}
+        self._access_tokens: dict[str, str] = {}
 
     def sign_up(self, email: str, password: str, first_name: str, last_name: str) -> str:
         if email in self.accounts:
@@ -172,17 +177,41 @@ class FakeIdentityProvider:
             raise IdentityFailure(Failure.INVALID_PARAMETER, "No software token is verified.")
         account["mfa"] = enabled
 
+    def refresh(self, refresh_token: str) -> Tokens:
+        email = self._refresh_tokens.get(refresh_token)
+        if email is None or email not in self.accounts:
+            raise IdentityFailure(Failure.NOT_AUTHORIZED, "Invalid Refresh Token")
+        tokens = self.tokens_of(email)
+        del self._refresh_tokens[tokens.refresh_token or ""]  # a refresh issues none
+        return Tokens(tokens.access_token, tokens.id_token, tokens.expires_in, None)
+
+    def change_password(self, access_token: str, old_password: str, new_password: str) -> None:
+        account = self._account_of(access_token)
+        if account["password"] != old_password:
+            raise IdentityFailure(Failure.NOT_AUTHORIZED, "Incorrect username or password.")
+        account["password"] = new_password
+
+    def sign_out_everywhere(self, access_token: str) -> None:
+        self._account_of(access_token)
+        email = self._access_tokens[access_token]
+        for tokens in (self._refresh_tokens, self._access_tokens):
+            for token in [token for token, owner in tokens.items() if owner == email]:
+                del tokens[token]
+
     def _account_of(self, access_token: str) -> dict[str, Any]:
-        sub = jwt.decode(access_token, options={"verify_signature": False}).get("sub")
-        for account in self.accounts.values():
-            if account["sub"] == sub:
-                return account
-        raise IdentityFailure(Failure.NOT_AUTHORIZED, "Invalid access token.")
+        email = self._access_tokens.get(access_token)
+        if email is None or email not in self.accounts:
+            # Cognito names the access token in each such refusal (revoked, expired, invalid).
+            raise IdentityFailure(Failure.NOT_AUTHORIZED, "Access Token has been revoked")
+        return self.accounts[email]
 
     def tokens_of(self, email: str) -> Tokens:
         """The tokens a sign-in of this account gets (for tests that need an access token)."""
         account = self.accounts[email]
-        access = _unsigned_token({"sub": account["sub"], "token_use": "access"})
+        # A token id of its own, so that each sign-in's tokens can be told apart and revoked.
+        access = _unsigned_token(
+            {"sub": account["sub"], "token_use": "access", "jti": str(uuid.uuid4())}
+        )
         identity = _unsigned_token(
             {
                 "sub": account["sub"],
@@ -192,9 +221,12 @@ class FakeIdentityProvider:
                 "token_use": "id",
             }
         )
+        refresh_token = f"refresh-{uuid.uuid4()}"
+        self._access_tokens[access] = email
+        self._refresh_tokens[refresh_token] = email
         return Tokens(
             access_token=access,
             id_token=identity,
             expires_in=self.EXPIRES_IN,
-            refresh_token=f"refresh-{account['sub']}",
+            refresh_token=refresh_token,
         )

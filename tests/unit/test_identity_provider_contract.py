@@ -110,3 +110,42 @@ def test_software_token_mfa_checks_codes_and_turns_sign_in_into_a_challenge(prov
     assert subject == jwt.decode(tokens.access_token, options={"verify_signature": False})["sub"]
     provider.set_software_token_mfa(tokens.access_token, False)
     assert isinstance(provider.password_login("ada@example.com", STRONG_PASSWORD), Tokens)
+
+
+def test_global_sign_out_ends_every_refresh_token_of_the_account_only(provider):
+    phone = _signed_in(provider)
+    laptop = provider.password_login("ada@example.com", STRONG_PASSWORD)
+    assert isinstance(laptop, Tokens)
+    other = _signed_in(provider, "bob@example.com")
+    assert provider.refresh(phone.refresh_token).access_token
+    provider.sign_out_everywhere(laptop.access_token)
+    for tokens in (phone, laptop):
+        assert failure_of(lambda t=tokens: provider.refresh(t.refresh_token)) is (
+            Failure.NOT_AUTHORIZED
+        )
+    # The signed-out access token no longer works with the provider itself, either.
+    assert (
+        failure_of(lambda: provider.sign_out_everywhere(phone.access_token))
+        is Failure.NOT_AUTHORIZED
+    )
+    # Someone else's sessions go on; a new sign-in works.
+    assert provider.refresh(other.refresh_token).access_token
+    assert isinstance(provider.password_login("ada@example.com", STRONG_PASSWORD), Tokens)
+
+
+def test_a_password_changes_only_with_the_current_one(provider):
+    tokens = _signed_in(provider)
+    new_password = "N3w!Passw0rd"
+    with pytest.raises(IdentityFailure) as raised:
+        provider.change_password(tokens.access_token, "Wr0ng!Passw0rd", new_password)
+    assert raised.value.kind is Failure.NOT_AUTHORIZED
+    # A wrong password is not mistaken for a refused access token (auth_service tells them
+    # apart by Cognito naming the token).
+    assert "access token" not in raised.value.detail.lower()
+    assert isinstance(provider.password_login("ada@example.com", STRONG_PASSWORD), Tokens)
+    provider.change_password(tokens.access_token, STRONG_PASSWORD, new_password)
+    assert isinstance(provider.password_login("ada@example.com", new_password), Tokens)
+    assert (
+        failure_of(lambda: provider.password_login("ada@example.com", STRONG_PASSWORD))
+        is Failure.NOT_AUTHORIZED
+    )
