@@ -113,6 +113,19 @@ BUDGETS: list[Budget] = [
             ("requests", f"{reads + 1} requests in all", reads + 1),
         )
     ),
+    # Sessions live in Cognito: no DynamoDB request at all, and the Cognito calls counted
+    # apart (GlobalSignOut; ChangePassword, then GlobalSignOut).
+    *(
+        Budget(f"{operation}.{key}", f"{label}: {rule}", limit, worst(operation, field))
+        for operation, label, calls in (
+            ("sign_out_everywhere", "sign out everywhere", 1),
+            ("change_password", "change password", 2),
+        )
+        for key, field, rule, limit in (
+            ("requests", "requests", "no DynamoDB request", 0),
+            ("identity_calls", "identityCalls", f"{calls} Cognito call(s)", calls),
+        )
+    ),
     Budget(
         "progress.requests",
         "progress (period=current): at most 2 requests, at any scale",

@@ -1,4 +1,5 @@
-"""Counts the DynamoDB requests the app's own client sends, with the capacity each consumed.
+"""Counts the DynamoDB requests the app's own client sends, with the capacity each consumed,
+and, apart from them, the calls its Cognito client makes (the session routes touch no table).
 
 Outside Lambda the app never asks for `ReturnConsumedCapacity` (deployed, core.metrics does);
 the meter adds `TOTAL` to every data request through botocore's event hooks, so no app code
@@ -32,6 +33,7 @@ class Usage:
     """The DynamoDB calls made while measuring one request."""
 
     calls: list[Call] = field(default_factory=list)
+    identity_calls: list[str] = field(default_factory=list)  # Cognito operations, in order
 
     @property
     def operations(self) -> list[str]:
@@ -63,19 +65,31 @@ class Usage:
 
 
 class Meter:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, identity_client: Any = None) -> None:
         self._client = client
+        self._identity_client = identity_client
         self._lock = threading.Lock()
         self._usage: Usage | None = None
         self._thread: int | None = None
         events = client.meta.events
         events.register("provide-client-params.dynamodb", self._ask_for_capacity)
         events.register("after-call.dynamodb", self._record)
+        if identity_client is not None:
+            identity_client.meta.events.register("after-call.cognito-idp", self._record_identity)
 
     def close(self) -> None:
         events = self._client.meta.events
         events.unregister("provide-client-params.dynamodb", self._ask_for_capacity)
         events.unregister("after-call.dynamodb", self._record)
+        if self._identity_client is not None:
+            self._identity_client.meta.events.unregister(
+                "after-call.cognito-idp", self._record_identity
+            )
+
+    def _record_identity(self, model: Any, **_: Any) -> None:
+        with self._lock:
+            if self._usage is not None and threading.get_ident() == self._thread:
+                self._usage.identity_calls.append(model.name)
 
     def _ask_for_capacity(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         if model.name in _CAPACITY_OPERATIONS:

@@ -234,6 +234,13 @@ SHARE_ROUTES = {
     "list_shared_with_me": ("list shared with me", "GET", "/journal?filter=shared-with-me"),
     "revoke_share": ("revoke a share (owner)", "DELETE", "/shares/{shareId}"),
 }
+# The session routes, measured on a user who signs in again before each (Bench.sessions):
+# both sign every session out. (label, method, resource) by name.
+SESSION_ROUTES = {
+    "sign_out_everywhere": ("sign out everywhere", "POST", "/auth/signout-everywhere"),
+    "change_password": ("change password", "POST", "/auth/password/change"),
+}
+SECOND_PASSWORD = "An0ther!Passw0rd"  # noqa: S105 - the bench user's passwords alternate
 # Measured in their own way (see per_operation), not by the loop over bodiless operations.
 KEY_CYCLE = ("set_up_keys", "delete_keys")
 LOOKUPS = ("look_up_by_id", "look_up_by_email")
@@ -271,7 +278,11 @@ class Bench:
         self.settings = settings
         self.app = app
         self.gateway = Gateway(app)
-        self.meter = Meter(dynamo.client())
+        from chalicelib.core.config import get_settings
+        from chalicelib.users.identity_provider import cognito_client
+
+        # The app's own Cognito client too: the session routes' calls are counted apart.
+        self.meter = Meter(dynamo.client(), cognito_client(get_settings().region))
         self.seeder = stack.client("dynamodb")  # a separate client: seeding is never counted
         self.table = stack.info.table_name
         self.cognito = stack.client("cognito-idp")
@@ -400,6 +411,7 @@ class Bench:
             }
             summaries[name] = {**base, **summarize(found[name])}
         summaries |= self.sharing()
+        summaries |= self.sessions()
         summaries["_setup"] = {
             "goals": len(user.goal_ids),
             "seededGoal": seeded,
@@ -468,6 +480,35 @@ class Bench:
         return {
             name: {"label": label, "route": f"{method} {resource}", **summarize(found[name])}
             for name, (label, method, resource) in SHARE_ROUTES.items()
+        }
+
+    def sessions(self) -> dict[str, Any]:
+        """Each session route `samples` times, each time right after a fresh sign-in (the
+        one before signed every session out); the password alternates between two."""
+        n = self.settings.samples
+        user = self.new_user("sessions")
+        found: dict[str, list[Sample]] = {name: [] for name in SESSION_ROUTES}
+        passwords = [PASSWORD, SECOND_PASSWORD]
+
+        def timed(name: str, body: dict[str, str] | None) -> None:
+            login = self.gateway.expect(
+                200, "POST", "/auth/login", body={"email": user.email, "password": passwords[0]}
+            )
+            _, method, resource = SESSION_ROUTES[name]
+            with self.meter.measuring() as usage:
+                answer = self.gateway.expect(
+                    200, method, resource, token=login.body["accessToken"], body=body
+                )
+            found[name].append(Sample(answer.seconds, usage))
+
+        for _ in range(n):
+            timed("sign_out_everywhere", None)
+        for _ in range(n):
+            timed("change_password", {"oldPassword": passwords[0], "newPassword": passwords[1]})
+            passwords.reverse()
+        return {
+            name: {"label": label, "route": f"{method} {resource}", **summarize(found[name])}
+            for name, (label, method, resource) in SESSION_ROUTES.items()
         }
 
     def scaling(self) -> dict[str, Any]:

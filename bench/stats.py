@@ -49,4 +49,8 @@ def summarize(samples: list[Sample]) -> dict[str, Any]:
         "maxRcu": round(max(usage.rcu for usage in usages), 2),
         "maxWcu": round(max(usage.wcu for usage in usages), 2),
         "retries": sum(call.retries for usage in usages for call in usage.calls),
+        "identityCalls": max(len(usage.identity_calls) for usage in usages),
+        "identityCallSequence": Counter(
+            " + ".join(usage.identity_calls) for usage in usages
+        ).most_common(1)[0][0],
     }

@@ -102,6 +102,13 @@ def _password_change_failure(failure: IdentityFailure) -> errors.AppError:
         return errors.ValidationFailed(
             [FieldError("newPassword", "does not meet the password policy")]
         )
+    if failure.kind is Failure.INVALID_PARAMETER:
+        # Cognito's own form rules beyond ours (no white space at either end); its message
+        # names the field ("Value at 'proposedPassword' failed to satisfy constraint ...").
+        field = "newPassword" if "proposedpassword" in failure.detail.lower() else "oldPassword"
+        return errors.ValidationFailed(
+            [FieldError(field, "is not in a form the identity provider accepts")]
+        )
     if failure.kind is Failure.PASSWORD_RESET_REQUIRED:
         return errors.Forbidden(
             "Reset your password before changing it.", code="PASSWORD_RESET_REQUIRED"

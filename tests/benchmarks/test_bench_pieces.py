@@ -82,6 +82,20 @@ def test_summary_of_samples():
     assert summary["calls"] == "BatchGetItem + Query + TransactWriteItems"
     assert (summary["rcu"], summary["wcu"]) == (3, 6)
     assert percentile([1, 2, 3, 4], 0.5) == 2.5
+    assert (summary["identityCalls"], summary["identityCallSequence"]) == (0, "")
+
+
+def test_cognito_calls_are_counted_apart_from_dynamodb_requests():
+    usage = Usage(identity_calls=["ChangePassword", "GlobalSignOut"])
+    summary = summarize([Sample(0.01, usage)])
+    assert (summary["requests"], summary["identityCalls"]) == (0, 2)
+    assert summary["identityCallSequence"] == "ChangePassword + GlobalSignOut"
+    verdicts = {
+        verdict["key"]: verdict["status"]
+        for verdict in budgets.check({"operations": {"change_password": summary}})
+    }
+    assert verdicts["change_password.requests"] == "holds"
+    assert verdicts["change_password.identity_calls"] == "holds"
 
 
 def test_events_reach_chalice_views_as_api_gateway_sends_them():
@@ -107,10 +121,11 @@ def test_events_reach_chalice_views_as_api_gateway_sends_them():
     assert json.dumps(answer.body)
 
 
-def test_every_key_and_lookup_route_has_a_request_budget():
-    from bench.run import OPERATIONS
+def test_every_key_lookup_and_session_route_has_a_request_budget():
+    from bench.run import OPERATIONS, SESSION_ROUTES
 
     budgeted = {budget.key.split(".")[0] for budget in budgets.BUDGETS}
+    assert set(SESSION_ROUTES) <= budgeted
     for name in ("set_up_keys", "delete_keys", "get_own_keys", "look_up_by_id", "look_up_by_email"):
         assert name in OPERATIONS
         assert name in budgeted

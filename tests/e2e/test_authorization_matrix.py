@@ -12,6 +12,10 @@ key reads) are not objects one user owns: B may ask about A, and learns exactly 
 needs and nothing more (PERSON_VIEWS): whether A has keys and, to wrap a content key for A,
 A's public key; never A's salt or wrapped private key. An id or address nobody has answers
 exactly like an account without keys. A malformed id or address is 400, never a 500.
+
+Routes without ids act on the caller alone. Of those, the session routes (CALLER_ROUTES)
+reach beyond this app's table, into Cognito: B changing its password and signing out
+everywhere leaves A's sessions and password as they were.
 """
 
 import http.client
@@ -26,7 +30,7 @@ import pytest
 from app import api as app_routes
 from tests import contract
 from tests.browser_crypto import Browser
-from tests.helpers import assert_envelope
+from tests.helpers import STRONG_PASSWORD, assert_envelope
 
 # The kinds of id a path can carry. A new kind makes this test fail until it is covered here.
 OBJECT_KINDS = {"goalId", "activityId", "entryId", "shareId"}
@@ -44,6 +48,9 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("/journal/{entryId}/share", "POST"): {"recipientEmail": None},
 }
 
+
+# Session routes: no id, the access token names the account (README, "Sessions").
+CALLER_ROUTES = {("/auth/signout-everywhere", "POST"), ("/auth/password/change", "POST")}
 
 # Public routes own no user data (health, features, auth, the API's documentation).
 PUBLIC_PREFIXES = ("/health", "/config/", "/auth/", "/docs", "/openapi")
@@ -367,3 +374,28 @@ def test_another_user_learns_only_what_sharing_needs(api, owners):
     # Nothing B could call touched A's keys or profile, and B's own key routes name only B.
     assert api.call("DELETE", "/encryption/keys", b_token).json()["userId"] == b_ids["userId"]
     assert _snapshot(api, a_token, a_ids) == before
+
+
+def test_session_routes_act_on_the_caller_alone(api):
+    """B changes its password and signs out everywhere: A's sessions and password are as
+    they were (the routes name no id; only the access token says whose account it is)."""
+    assert set(app_routes.declared) >= CALLER_ROUTES
+    assert not any("{" in path for path, _ in CALLER_ROUTES)
+    a_email, a_login = api.new_account()
+    b_email, b_login = api.new_account()
+    new_password = "B0b's!newPass"
+    changed = api.call(
+        "POST",
+        "/auth/password/change",
+        b_login["accessToken"],
+        json={"oldPassword": STRONG_PASSWORD, "newPassword": new_password},
+    )
+    assert changed.status_code == 200, changed.text
+    b_again = api.call("POST", "/auth/login", json={"email": b_email, "password": new_password})
+    assert b_again.status_code == 200, b_again.text
+    signed_out = api.call("POST", "/auth/signout-everywhere", b_again.json()["accessToken"])
+    assert signed_out.status_code == 200, signed_out.text
+    refreshed = api.call("POST", "/auth/refresh", json={"refreshToken": a_login["refreshToken"]})
+    assert refreshed.status_code == 200, refreshed.text
+    a_again = api.call("POST", "/auth/login", json={"email": a_email, "password": STRONG_PASSWORD})
+    assert a_again.status_code == 200, a_again.text

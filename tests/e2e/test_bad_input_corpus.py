@@ -31,8 +31,8 @@ MISSING = object()
 SOMEONE = "b7e1c0d2-5f3a-4c8e-9d21-6a4b8e0f3c17"  # a well-formed user id
 # Valid key material (its fields are what the corpus breaks): the account never gets keys.
 KEYS = Browser.set_up(bits=2048).setup_body()
-# Public write routes that take no body (the caller is all they need).
-NO_BODY = {("/auth/mfa/setup", "POST")}
+# Write routes that take no body (the caller is all they need).
+NO_BODY = {("/auth/mfa/setup", "POST"), ("/auth/signout-everywhere", "POST")}
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,11 @@ ROUTES: dict[tuple[str, str], Route] = {
         # moto accepts any code: one valid body here would change the password.
         lambda c: {"token": f"{c['email']}:123456", "newPassword": "N3w!Passw0rd"},
         (Field("token", "text", 400), Field("newPassword", "text", 128)),
+    ),
+    ("/auth/password/change", "POST"): Route(
+        # Each case breaks one field, so none reaches Cognito: the password stays as it is.
+        lambda c: {"oldPassword": STRONG_PASSWORD, "newPassword": "N3w!Passw0rd"},
+        (Field("oldPassword", "text", 256), Field("newPassword", "text", 128)),
     ),
     ("/auth/mfa/verify", "POST"): Route(
         lambda c: {"sessionToken": "c2Vzc2lvbg", "code": "123456"},
@@ -439,14 +444,14 @@ def _pool_users(local_stack: Any) -> int:
 
 def test_the_corpus_covers_every_write_route():
     assert set(write_routes()) == set(ROUTES)
-    assert len(write_routes()) == 22
+    assert len(write_routes()) == 23
 
 
 def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, local_stack):
     corpus = build_corpus(account)
-    # 22 routes x (22 whole bodies + 2 sizes) + 12-16 cases per checked field, and 12 per
-    # free-form JSON field (8 of them): 1,353 in all.
-    assert len(corpus) == 1353, len(corpus)
+    # 23 routes x (22 whole bodies + 2 sizes) + 12-16 cases per checked field, and 12 per
+    # free-form JSON field (8 of them): 1,409 in all.
+    assert len(corpus) == 1409, len(corpus)
     before, users_before = _snapshot(api, account), _pool_users(local_stack)
     problems = []
     statuses_seen: list[int] = []
@@ -476,10 +481,10 @@ def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, l
     assert not problems, f"{len(problems)} of {len(corpus)} cases: {problems[:15]}"
     statuses = Counter(sorted(statuses_seen))
     print(f"bad-input corpus: {len(corpus)} cases, answers {dict(statuses)}")
-    assert statuses == {400: 1261, 415: 66, 413: 26}, statuses
+    assert statuses == {400: 1313, 415: 69, 413: 27}, statuses
     assert _snapshot(api, account) == before
     assert _pool_users(local_stack) == users_before
-    # The password is the one it was (reset-confirm and friends changed nothing).
+    # The password is the one it was (reset-confirm, change and friends changed nothing).
     again = api.call(
         "POST", "/auth/login", json={"email": account["email"], "password": STRONG_PASSWORD}
     )

@@ -97,7 +97,7 @@ def test_the_new_password_must_pass_the_policy_and_differ(old, new, field):
     assert [error["field"] for error in raised.value.errors] == [field]
 
 
-def test_throttling_is_429_and_a_policy_refusal_names_the_field(
+def test_throttling_is_429_and_cognitos_own_password_rules_are_400(
     auth_service, identity, ada, monkeypatch
 ):
     def refuse(kind):
@@ -112,6 +112,11 @@ def test_throttling_is_429_and_a_policy_refusal_names_the_field(
         "TOO_MANY_REQUESTS",
     )
     refuse(Failure.INVALID_PASSWORD)
+    assert refusal(lambda: change(auth_service, ada, STRONG_PASSWORD)) == (
+        400,
+        "VALIDATION_ERROR",
+    )
+    refuse(Failure.INVALID_PARAMETER)
     assert refusal(lambda: change(auth_service, ada, STRONG_PASSWORD)) == (
         400,
         "VALIDATION_ERROR",

@@ -155,3 +155,24 @@ def test_password_reset_confirm_accepts_password_alias_and_checks_policy(client,
         client, "/auth/login", {"email": "ada@example.com", "password": "N3w!Password"}
     )
     assert login.status_code == 200
+
+
+def test_session_routes_never_log_passwords_or_tokens(client, aws, app_logs):
+    email = "ada@example.com"
+    assert post_json(client, "/auth/register", new_user(email)).status_code == 201
+    boto3.client("cognito-idp").admin_confirm_sign_up(UserPoolId=aws["pool_id"], Username=email)
+    login = json.loads(
+        post_json(client, "/auth/login", {"email": email, "password": STRONG_PASSWORD}).body
+    )
+    token = login["accessToken"]
+    wrong = {"oldPassword": "Wr0ng!Passw0rd", "newPassword": "N3w!Passw0rd"}
+    refused = post_json(client, "/auth/password/change", wrong, token)
+    assert refused.status_code == 400
+    right = {"oldPassword": STRONG_PASSWORD, "newPassword": "N3w!Passw0rd"}
+    assert post_json(client, "/auth/password/change", right, token).status_code == 200
+    # The access token no longer works with Cognito (signed out by the change): 401.
+    assert post_json(client, "/auth/signout-everywhere", {}, token).status_code == 401
+    logged = app_logs()
+    assert "/auth/password/change" in logged
+    for secret in (STRONG_PASSWORD, "Wr0ng!Passw0rd", "N3w!Passw0rd", token, login["refreshToken"]):
+        assert secret not in logged
