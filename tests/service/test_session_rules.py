@@ -123,13 +123,17 @@ def test_throttling_is_429_and_cognitos_own_password_rules_are_400(
     )
 
 
+@pytest.mark.parametrize(
+    "failure",
+    [IdentityFailure(Failure.LIMIT_EXCEEDED, "Rate exceeded"), ConnectionError("timed out")],
+)
 def test_a_sign_out_that_fails_after_the_change_is_told_not_raised(
-    auth_service, identity, ada, monkeypatch
+    auth_service, identity, ada, monkeypatch, failure
 ):
-    def throttled(access_token):
-        raise IdentityFailure(Failure.LIMIT_EXCEEDED, "Rate exceeded")
+    def fail(access_token):
+        raise failure
 
-    monkeypatch.setattr(identity, "sign_out_everywhere", throttled)
+    monkeypatch.setattr(identity, "sign_out_everywhere", fail)
     answer = change(auth_service, ada, STRONG_PASSWORD)
     assert answer["signedOut"] is False
     assert "sign out everywhere" in answer["message"]
