@@ -94,9 +94,7 @@ def poll_once(
     return 1
 
 
-def drain(
-    sqs: Any, queue_url: str, handler: Handler, *, run_seconds: float = RUN_SECONDS
-) -> int:
+def drain(sqs: Any, queue_url: str, handler: Handler, *, run_seconds: float = RUN_SECONDS) -> int:
     """Handle messages until none is waiting (the tests' way to run jobs to completion).
     Returns how many were handled."""
     handled = 0
