@@ -169,7 +169,8 @@ def test_a_deleted_account_leaves_nothing_and_others_keep_theirs(api, local_stac
 
     assert _run_jobs(api) >= 1
     status = api.call("GET", "/users/me/deletion", a["token"]).json()
-    assert status["status"] == "in_progress" and status["dataErasedAt"]
+    assert status["status"] == "in_progress"
+    assert status["dataErasedAt"]
     assert _traces(_scan(local_stack), a["id"], a["email"]) == [
         item for item in _scan(local_stack) if item["PK"]["S"].startswith("DELETION#")
     ]
@@ -192,7 +193,8 @@ def test_a_deleted_account_leaves_nothing_and_others_keep_theirs(api, local_stac
     _send(api, a["id"])
     _run_jobs(api)
     done = api.call("GET", "/users/me/deletion", a["token"]).json()
-    assert done["status"] == "completed" and done["completedAt"]
+    assert done["status"] == "completed"
+    assert done["completedAt"]
 
     after = _scan(local_stack)
     traces = _traces(after, a["id"], a["email"])
