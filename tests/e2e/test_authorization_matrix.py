@@ -26,7 +26,7 @@ import pytest
 from app import api as app_routes
 from tests import contract
 from tests.browser_crypto import Browser
-from tests.helpers import assert_envelope
+from tests.helpers import STRONG_PASSWORD, assert_envelope
 
 # The kinds of id a path can carry. A new kind makes this test fail until it is covered here.
 OBJECT_KINDS = {"goalId", "activityId", "entryId", "shareId"}
@@ -367,3 +367,25 @@ def test_another_user_learns_only_what_sharing_needs(api, owners):
     # Nothing B could call touched A's keys or profile, and B's own key routes name only B.
     assert api.call("DELETE", "/encryption/keys", b_token).json()["userId"] == b_ids["userId"]
     assert _snapshot(api, a_token, a_ids) == before
+
+
+def test_the_account_routes_act_on_the_caller_alone(api):
+    """`DELETE /users/me` and `GET /users/me/deletion` take no id: they can only ever name the
+    caller. B sees no job while A's runs, and B's confirmation is checked against B's own
+    password (a wrong one changes nothing of B, and nothing of A)."""
+    _, a_login = api.new_account()
+    _, b_login = api.new_account()
+    a_token, b_token = a_login["accessToken"], b_login["accessToken"]
+    b_profile = api.call("GET", "/users/profile", b_token).json()
+    accepted = api.call("DELETE", "/users/me", a_token, json={"password": STRONG_PASSWORD})
+    assert accepted.status_code == 202, accepted.text
+    assert_envelope(
+        api.call("GET", "/users/me/deletion", b_token).json(), 404, "DELETION_NOT_FOUND"
+    )
+    wrong = api.call("DELETE", "/users/me", b_token, json={"password": "A's, or a guess"})
+    assert_envelope(wrong.json(), 403, "INVALID_PASSWORD")
+    assert api.call("GET", "/users/profile", b_token).json() == b_profile
+    assert_envelope(
+        api.call("GET", "/users/me/deletion", b_token).json(), 404, "DELETION_NOT_FOUND"
+    )
+    assert api.call("GET", "/users/me/deletion", a_token).json()["status"] == "in_progress"
