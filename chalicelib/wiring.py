@@ -109,6 +109,7 @@ def auth() -> AuthService:
 @lru_cache(maxsize=1)
 def account_deletion() -> AccountDeletionService:
     from chalicelib.account.deletion_service import AccountDeletionService, message_for
+    from chalicelib.account.eraser import Eraser
     from chalicelib.account.jobs import DeletionJobs
     from chalicelib.core import queue
     from chalicelib.journal.share_repository import ShareRepository
@@ -124,7 +125,7 @@ def account_deletion() -> AccountDeletionService:
         CognitoIdentityProvider(settings),
         ProfileRepository(),
         DeletionJobs(),
-        ShareRepository(),
+        lambda should_stop: Eraser(ShareRepository(), should_stop),
         enqueue,
         sweep_seconds=settings.deletion_sweep_seconds,
     )

@@ -26,7 +26,6 @@ from chalicelib.account.models import AccountDeletionRequest
 from chalicelib.core import errors
 from chalicelib.core.clock import to_iso, utc_now
 from chalicelib.core.logging import logger
-from chalicelib.journal.share_repository import ShareRepository
 from chalicelib.users.identity_provider import CognitoIdentityProvider, Failure, IdentityFailure
 from chalicelib.users.repository import ProfileRepository
 
@@ -95,7 +94,7 @@ class AccountDeletionService:
         identity: CognitoIdentityProvider,
         profiles: ProfileRepository,
         jobs: DeletionJobs,
-        shares: ShareRepository,
+        erasers: Callable[[Callable[[], bool]], Eraser],
         enqueue: Enqueue,
         *,
         sweep_seconds: int,
@@ -104,7 +103,7 @@ class AccountDeletionService:
         self._identity = identity
         self._profiles = profiles
         self._jobs = jobs
-        self._shares = shares
+        self._erasers = erasers  # an eraser that stops when asked to
         self._enqueue = enqueue
         self._sweep_seconds = sweep_seconds
         self._now = now
@@ -131,7 +130,7 @@ class AccountDeletionService:
         # the account is disabled, and this token's owner confirmed it the first time.
         if not job.is_completed:
             self._identity_step(self._identity.disable_user, user_id)
-            self._identity_step(self._identity.sign_out_everywhere, user_id)
+            self._identity_step(self._identity.revoke_refresh_tokens, user_id)
             self._enqueue(subject, 0)
             logger.info("account deletion requested", extra={"user_id": user_id})
         return present_job(job)
@@ -184,7 +183,7 @@ class AccountDeletionService:
         job = self._jobs.get(subject)
         if job is None or job.is_completed or job.user_id is None:
             return Done()  # unknown, expired or finished: running again changes nothing
-        eraser = Eraser(self._shares, should_stop)
+        eraser = self._erasers(should_stop)
         user_id = job.user_id
         if job.data_erased_at is None:
             if not eraser.erase(user_id, job.email):

@@ -131,7 +131,7 @@ class CognitoIdentityProvider:
         """No new sign-in, no token refresh; tokens already issued stay valid until they expire."""
         self._call("admin_disable_user", UserPoolId=self._settings.user_pool_id, Username=user_id)
 
-    def sign_out_everywhere(self, user_id: str) -> None:
+    def revoke_refresh_tokens(self, user_id: str) -> None:
         """Revoke every refresh token of the user (AdminUserGlobalSignOut)."""
         self._call(
             "admin_user_global_sign_out",
