@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -142,6 +144,39 @@ def test_env_points_the_app_at_the_stack(stack: LocalStack) -> None:
     assert env["COGNITO_USER_POOL_ID"] == stack.info.user_pool_id
     assert env["COGNITO_CLIENT_ID"] == stack.info.client_id
     assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == env["REGION"] == "us-east-1"
+    # moto serves the account-deletion queue on the Cognito port.
+    assert env["AWS_ENDPOINT_URL_SQS"] == stack.info.cognito_endpoint
+    sqs = stack.client("sqs")
+    url = sqs.get_queue_url(QueueName=env["ACCOUNT_DELETION_QUEUE"])["QueueUrl"]
+    redrive = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])
+    assert "account-deletion-dlq" in redrive["Attributes"]["RedrivePolicy"]
+
+
+def test_the_deletion_worker_takes_messages_off_the_queue(stack: LocalStack) -> None:
+    """What `make run` starts beside chalice local: it receives each message, hands it to the
+    app's handler, and deletes it (a message naming no job is dropped by the handler)."""
+    sqs = stack.client("sqs")
+    url = sqs.get_queue_url(QueueName=stack.env()["ACCOUNT_DELETION_QUEUE"])["QueueUrl"]
+    worker = stack.start_deletion_worker()
+    try:
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"deletion": "0" * 64}))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=url,
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                ],
+            )["Attributes"]
+            if not any(int(value) for value in attributes.values()):
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail(f"the worker left the message: {attributes}")
+        assert worker.poll() is None  # still polling
+    finally:
+        stack.stop_process(worker)
 
 
 def test_stop_leaves_nothing_listening(tmp_path: Path) -> None:
