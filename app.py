@@ -208,9 +208,16 @@ def account_deletion_status(request: ApiRequest) -> dict[str, Any]:
 @app.on_sqs_message(queue=deletion_queue_name(), batch_size=1)
 def erase_accounts(event: SQSEvent) -> None:
     """The deletion job: one message, one run (it queues its own continuation)."""
+    from chalicelib.account.messages import subject_in
+    from chalicelib.core.logging import logger
+
     context: Any = event.context  # Lambda's context object (a stand-in in the local worker)
     for record in event:
-        wiring.account_deletion().handle(record.body, context.get_remaining_time_in_millis)
+        subject = subject_in(record.body)
+        if subject is None:
+            logger.warning("account deletion message dropped: it names no job")
+            continue
+        wiring.account_deletion().resume(subject, context.get_remaining_time_in_millis)
 
 
 # Finding a person to share with (users/directory.py). `/users/profile` is a literal path, so

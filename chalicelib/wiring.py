@@ -108,9 +108,10 @@ def auth() -> AuthService:
 
 @lru_cache(maxsize=1)
 def account_deletion() -> AccountDeletionService:
-    from chalicelib.account.deletion_service import AccountDeletionService, message_for
+    from chalicelib.account.deletion_service import AccountDeletionService
     from chalicelib.account.eraser import Eraser
     from chalicelib.account.jobs import DeletionJobs
+    from chalicelib.account.messages import message_for
     from chalicelib.core import queue
     from chalicelib.journal.share_repository import ShareRepository
     from chalicelib.users.identity_provider import CognitoIdentityProvider

@@ -13,8 +13,6 @@ request) and erases whatever was written meanwhile. Only then is the job `comple
 record forgets the user's id and address.
 """
 
-import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,20 +31,6 @@ STATUS_PATH = "/users/me/deletion"
 # A run stops this long before its time limit: one step (a page of 100 deletes, a transaction)
 # takes far less, and the continuation message must still be sent.
 STOP_MARGIN_MS = 60_000
-_SUBJECT = re.compile(r"^[0-9a-f]{64}$")
-
-
-def message_for(subject: str) -> dict[str, str]:
-    return {"deletion": subject}
-
-
-def subject_in(body: str) -> str | None:
-    try:
-        message = json.loads(body)
-    except ValueError:
-        return None
-    subject = message.get("deletion") if isinstance(message, dict) else None
-    return subject if isinstance(subject, str) and _SUBJECT.match(subject) else None
 
 
 @dataclass(frozen=True)
@@ -164,13 +148,9 @@ class AccountDeletionService:
 
     # The job.
 
-    def handle(self, body: str, remaining_ms: Callable[[], int]) -> Outcome:
-        """One queue message: run the job it names until `STOP_MARGIN_MS` before the time
-        limit, then queue what comes next. A message that names no job is dropped (logged)."""
-        subject = subject_in(body)
-        if subject is None:
-            logger.warning("account deletion message ignored: not a job")
-            return Done()
+    def resume(self, subject: str, remaining_ms: Callable[[], int]) -> Outcome:
+        """One queue message's run of the job `subject`, until `STOP_MARGIN_MS` before the
+        time limit; then queue what comes next."""
         outcome = self.run(subject, lambda: remaining_ms() < STOP_MARGIN_MS)
         if isinstance(outcome, Continue):
             self._enqueue(subject, 0)

@@ -4,19 +4,15 @@ order, a repeated request, and how the job's runs proceed (continue, wait for th
 finish, and nothing on a finished or unknown job). The erasing itself runs on DynamoDB Local
 (tests/e2e/test_account_deletion_journey.py)."""
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.account.deletion_service import (
-    AccountDeletionService,
-    Continue,
-    Done,
-    Later,
-    message_for,
-)
+from chalicelib.account.deletion_service import AccountDeletionService, Continue, Done, Later
 from chalicelib.account.jobs import COMPLETED, DeletionJob, subject_of
+from chalicelib.account.messages import message_for, subject_in
 from chalicelib.account.models import AccountDeletionRequest
 from chalicelib.core.clock import to_iso
 from chalicelib.core.errors import AppError
@@ -168,23 +164,26 @@ def test_the_job_continues_waits_for_the_sweep_and_completes(world, auth_service
     assert world.passes == passes
 
 
-def test_handle_queues_what_comes_next_and_drops_what_is_not_a_job(world, auth_service):
+def test_resume_queues_what_comes_next(world, auth_service):
     user_id = _account(world, auth_service)
     _delete(world, user_id)
     world.sent.clear()
     subject = subject_of(user_id)
-    assert world.service.handle('{"deletion": "' + subject + '"}', lambda: 1_000) == Continue()
+    assert world.service.resume(subject, lambda: 1_000) == Continue()
     assert world.sent == [(subject, 0)]  # time ran low: a continuation at once
     world.sent.clear()
-    assert world.service.handle('{"deletion": "' + subject + '"}', lambda: 900_000) == Later(
-        SWEEP + 1
-    )
+    assert world.service.resume(subject, lambda: 900_000) == Later(SWEEP + 1)
     assert world.sent == [(subject, SWEEP + 1)]  # the queue clamps the delay to 15 minutes
     world.sent.clear()
-    for body in ("", "[]", '{"deletion": "../x"}', '{"deletion": 5}', "not json"):
-        assert world.service.handle(body, lambda: 900_000) == Done()
+    assert world.service.resume("0" * 64, lambda: 900_000) == Done()  # no such job
     assert world.sent == []
-    assert world.service.handle('{"deletion": "' + "0" * 64 + '"}', lambda: 900_000) == Done()
+
+
+def test_a_message_names_a_job_or_nothing():
+    subject = subject_of("3f1c2a44-1111-4222-8333-444455556666")
+    assert subject_in(json.dumps(message_for(subject))) == subject
+    for body in ("", "[]", '{"deletion": "../x"}', '{"deletion": 5}', "not json", "null"):
+        assert subject_in(body) is None
 
 
 def test_the_status_is_the_callers_own(world, auth_service):
