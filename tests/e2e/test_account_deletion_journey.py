@@ -142,6 +142,9 @@ def _delete(api, person) -> None:
 
 def test_a_deleted_account_leaves_nothing_and_others_keep_theirs(api, local_stack, worker_env):
     a, b, c = _person(api), _person(api), _person(api)
+    a_login = api.call(
+        "POST", "/auth/login", json={"email": a["email"], "password": STRONG_PASSWORD}
+    ).json()
     _fill(api, a)
     _fill(api, b)
     a_entry = _entry(api, a, "For B")
@@ -163,6 +166,8 @@ def test_a_deleted_account_leaves_nothing_and_others_keep_theirs(api, local_stac
     # Disabled at once: no new sign-in, and the refresh token is revoked.
     login = api.call("POST", "/auth/login", json={"email": a["email"], "password": STRONG_PASSWORD})
     assert login.status_code in {401, 403}, login.text
+    refreshed = api.call("POST", "/auth/refresh", json={"refreshToken": a_login["refreshToken"]})
+    assert_envelope(refreshed.json(), 401, "TOKEN_REVOKED")
     # Asking again (a lost answer) is the same job, without a password check.
     again = api.call("DELETE", "/users/me", a["token"], json={"password": "whatever"})
     assert again.status_code == 202, again.text
