@@ -1,6 +1,7 @@
 """The local stand-in for Lambda's SQS event source: runs the account-deletion job locally.
 
-    python scripts/deletion_worker.py        # `make run` starts it beside chalice local
+    python scripts/deletion_worker.py        # `make run` starts it beside chalice local;
+                                             # beside `make stack`, run it yourself
 
 chalice local serves HTTP routes only, never `@app.on_sqs_message` handlers. This worker
 long-polls the deletion queue on the stack's moto server and hands each message to the same
@@ -113,8 +114,12 @@ def app_handler() -> Handler:
 def main() -> int:
     import boto3
 
+    from chalicelib.core import local_stage
     from chalicelib.core.config import get_settings
 
+    if local_stage.stack_missing():  # run by hand: take the running stack's settings
+        print(local_stage.STACK_NOT_RUNNING, file=sys.stderr)
+        return 1
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     sqs = boto3.client("sqs", region_name=get_settings().region)
     queue_url = sqs.get_queue_url(QueueName=get_settings().deletion_queue)["QueueUrl"]

@@ -727,11 +727,14 @@ def _banner(stack: LocalStack, directory: Path, api_port: int | None) -> str:
         api = [
             "  API            not started: run it yourself, on any port, e.g.",
             "                 .venv/bin/chalice local --stage local --port 8000",
+            "  Deletions      not run: run the worker yourself to run account deletions,",
+            "                 .venv/bin/python scripts/deletion_worker.py",
         ]
     else:
         api = [
             f"  API            http://127.0.0.1:{api_port}",
             f"  Docs           http://127.0.0.1:{api_port}/docs",
+            "  Deletions      run by the deletion worker (its log: deletion-worker.log)",
         ]
     return "\n".join(
         [
