@@ -14,6 +14,7 @@ once only delete the same items twice. What is erased, in this order:
      deleted on the version read (an activity logged meanwhile changes it, so the partition
      is emptied again; after the delete, logging on the goal is refused);
    - a share the user made: the recipient's pointer, if it is still this user's;
+   - an entry still shared by address (before shares): the legacy pointer to it;
    - a pointer to a share the user received: the owner's share item, and this user in the
      owner's entry's `sharedWith` (with a new version), the way a revoke does
      (journal/share_repository.py).
@@ -37,6 +38,7 @@ from chalicelib.users.keys import key_record_key
 
 PAGE = 100
 GOAL_PREFIX = "GOAL#"
+ENTRY_PREFIX = "JOURNAL#"  # an entry (the stats items are JOURNALSTATS...)
 # A received share whose owner keeps re-sharing while we remove it: give up for this step,
 # the next run tries again.
 REVOKE_ATTEMPTS = 5
@@ -83,7 +85,7 @@ class Eraser:
     def _erase_partition(self, user_id: str) -> bool:
         partition = dynamo.user_pk(user_id)
         while not self._should_stop():
-            items = dynamo.first_items(partition, ("ownerId", "version"), PAGE)
+            items = dynamo.first_items(partition, ("ownerId", "version", "sharedWith"), PAGE)
             if not items:
                 return True
             plain = []
@@ -98,6 +100,8 @@ class Eraser:
                     dynamo.delete_if(
                         pointer_key(recipient, entry_id), "ownerId = :owner", {":owner": user_id}
                     )
+                elif sk.startswith(ENTRY_PREFIX):
+                    self._erase_legacy_shares_of(user_id, sk.removeprefix(ENTRY_PREFIX), item)
                 elif sk.startswith(RECEIVED_PREFIX) and isinstance(item.get("ownerId"), str):
                     entry_id = sk.removeprefix(RECEIVED_PREFIX)
                     self._forget_recipient(
@@ -106,6 +110,18 @@ class Eraser:
                 plain.append({"PK": item["PK"], "SK": sk})
             self._delete(plain)
         return False
+
+    def _erase_legacy_shares_of(
+        self, user_id: str, entry_id: str, entry: dict[str, object]
+    ) -> None:
+        """An entry shared by address before shares existed (not yet migrated) left a pointer
+        in the recipient's `SHARE#{address}` partition that names this user."""
+        shared_with = entry.get("sharedWith")
+        for recipient in shared_with if isinstance(shared_with, list) else ():
+            if isinstance(recipient, str) and "@" in recipient:
+                dynamo.delete_if(
+                    legacy_pointer_key(recipient, entry_id), "userId = :owner", {":owner": user_id}
+                )
 
     def _erase_goal(self, user_id: str, goal: dict[str, object]) -> bool:
         goal_id = str(goal["SK"]).removeprefix(GOAL_PREFIX)

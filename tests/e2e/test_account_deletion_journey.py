@@ -131,6 +131,27 @@ def _fill(api, person) -> None:
     )
 
 
+def _legacy_shares(local_stack, a, a_entry: str, b, b_entry: str, c) -> None:
+    """Sharing by address, as before shares (not yet migrated): A's entry shared with C's
+    address, and B's entry with A's; each with its pointer in the recipient's address."""
+    dynamodb, table = local_stack.client("dynamodb"), local_stack.info.table_name
+    for owner, entry_id, recipient in ((a, a_entry, c), (b, b_entry, a)):
+        dynamodb.update_item(
+            TableName=table,
+            Key={"PK": {"S": f"USER#{owner['id']}"}, "SK": {"S": f"JOURNAL#{entry_id}"}},
+            UpdateExpression="SET sharedWith = list_append(sharedWith, :address)",
+            ExpressionAttributeValues={":address": {"L": [{"S": recipient["email"].lower()}]}},
+        )
+        dynamodb.put_item(
+            TableName=table,
+            Item={
+                "PK": {"S": f"SHARE#{recipient['email'].lower()}"},
+                "SK": {"S": f"JOURNAL#{entry_id}"},
+                "userId": {"S": owner["id"]},
+            },
+        )
+
+
 def _delete(api, person) -> None:
     wrong = api.call("DELETE", "/users/me", person["token"], json={"password": "not it at all"})
     assert_envelope(wrong.json(), 403, "INVALID_PASSWORD")
@@ -154,6 +175,7 @@ def test_a_deleted_account_leaves_nothing_and_others_keep_theirs(api, local_stac
     _share(api, b, b_to_both, c)
     b_to_c = _entry(api, b, "For C")
     _share(api, b, b_to_c, c)
+    _legacy_shares(local_stack, a, a_entry, b, b_to_c, c)
     others_before = [
         item
         for item in _scan(local_stack)
@@ -211,17 +233,19 @@ def test_a_deleted_account_leaves_nothing_and_others_keep_theirs(api, local_stac
     assert all(a["id"] not in json.dumps(item) for item in after)
     assert all(uuid.UUID(a["id"]).hex not in json.dumps(item) for item in after)
 
+    # B's entry shared by address with A and by id with C now lists C alone.
+    assert api.call("GET", f"/journal/{b_to_c}", b["token"]).json()["sharedWith"] == [c["id"]]
     # B's entry shared with A and C now lists C alone; C's share and pointer stay.
     shared = api.call("GET", f"/journal/{b_to_both}", b["token"]).json()
     assert shared["sharedWith"] == [c["id"]]
     for entry_id in (b_to_both, b_to_c):
         assert api.call("GET", f"/journal/{entry_id}", c["token"]).status_code == 200
     # Everything of B and C that never named A is as it was (B's entry above changed).
-    b_entry_key = (f"USER#{b['id']}", f"JOURNAL#{b_to_both}")
+    changed = {(f"USER#{b['id']}", f"JOURNAL#{entry}") for entry in (b_to_both, b_to_c)}
     unchanged = [
         item
         for item in others_before
-        if (item["PK"]["S"], item["SK"]["S"]) != b_entry_key
+        if (item["PK"]["S"], item["SK"]["S"]) not in changed
         and not item["PK"]["S"].startswith("DELETION#")
     ]
     assert all(item in after for item in unchanged)
