@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 
+# How long after a deletion request its final sweep runs (Settings.deletion_sweep_seconds).
+DELETION_SWEEP_SECONDS = 3900
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str
@@ -31,7 +35,7 @@ class Settings:
     # How long after a deletion starts its final sweep runs: an access token issued before the
     # deletion stays valid until it expires (60 minutes, infra/template.yaml), so the sweep
     # waits for the last one, plus a margin for requests already under way.
-    deletion_sweep_seconds: int = 3900
+    deletion_sweep_seconds: int = DELETION_SWEEP_SECONDS
 
     @property
     def token_issuer(self) -> str:
@@ -67,7 +71,9 @@ def get_settings() -> Settings:
         session_token_secret=os.environ.get("SESSION_TOKEN_SECRET", ""),
         session_token_secret_id=os.environ.get("SESSION_TOKEN_SECRET_ID", ""),
         deletion_queue=deletion_queue_name(),
-        deletion_sweep_seconds=int(os.environ.get("ACCOUNT_DELETION_SWEEP_SECONDS", "3900")),
+        deletion_sweep_seconds=int(
+            os.environ.get("ACCOUNT_DELETION_SWEEP_SECONDS", DELETION_SWEEP_SECONDS)
+        ),
     )
 
 

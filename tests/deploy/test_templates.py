@@ -260,3 +260,16 @@ def test_the_deletion_queue_has_a_dead_letter_queue_and_outlasts_the_eraser(reso
     assert eraser["Role"] == {"Fn::GetAtt": ["ApiHandlerRole", "Arn"]}
     assert eraser["LoggingConfig"] == {"LogGroup": {"Ref": "EraserLogGroup"}}
     assert eraser["Environment"]["Variables"]["TABLE_NAME"] == {"Ref": "Table"}
+
+
+def test_the_final_sweep_waits_for_the_last_access_token(resources):
+    """Account deletion's final sweep erases what a token issued before the request wrote:
+    it must run after every such token has expired."""
+    from chalicelib.core.config import DELETION_SWEEP_SECONDS
+
+    client = resources["UserPoolClient"]["Properties"]
+    assert client["TokenValidityUnits"]["AccessToken"] == "minutes"
+    # ...and a margin for requests under way when the last token expires.
+    assert DELETION_SWEEP_SECONDS >= client["AccessTokenValidity"] * 60 + 300
+    env = resources["EraseAccounts"]["Properties"]["Environment"]["Variables"]
+    assert "ACCOUNT_DELETION_SWEEP_SECONDS" not in env  # the default, nowhere shortened
