@@ -8,7 +8,6 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-
 # How long after a deletion request its final sweep runs (Settings.deletion_sweep_seconds).
 DELETION_SWEEP_SECONDS = 3900
 
