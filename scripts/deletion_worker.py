@@ -9,11 +9,13 @@ handler Lambda calls (app.py's `erase_accounts`), with an event and a context sh
 Lambda's. As the event source mapping does, it deletes a message once the handler returned,
 and leaves it to reappear after its visibility timeout when the handler raised (after
 `maxReceiveCount` receives, SQS moves it to the dead-letter queue). The tests drive
-`drain`, the same loop, until the queue is empty.
+`drain`, the same loop, until the queue is empty. On start it queues again every job not
+yet completed (`requeue_unfinished`): moto's queues do not survive a restart of the stack.
 """
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 import time
@@ -104,6 +106,29 @@ def drain(sqs: Any, queue_url: str, handler: Handler, *, run_seconds: float = RU
     return handled
 
 
+def requeue_unfinished(dynamodb: Any, table: str, sqs: Any, queue_url: str) -> int:
+    """Queue every job not yet completed again: moto keeps its queues in memory, so a stack
+    restart loses their messages, while the jobs stay in DynamoDB Local. Running a job twice
+    is harmless. Local only: deployed, SQS keeps its messages (and a Scan would be too dear).
+    Returns how many jobs were queued."""
+    from chalicelib.account.messages import message_for
+
+    queued = 0
+    pages = dynamodb.get_paginator("scan").paginate(
+        TableName=table,
+        FilterExpression="begins_with(PK, :job) AND #status <> :done",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":job": {"S": "DELETION#"}, ":done": {"S": "completed"}},
+        ProjectionExpression="PK",
+    )
+    for page in pages:
+        for item in page.get("Items", []):
+            subject = item["PK"]["S"].removeprefix("DELETION#")
+            sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(message_for(subject)))
+            queued += 1
+    return queued
+
+
 def app_handler() -> Handler:
     from app import erase_accounts
 
@@ -121,10 +146,13 @@ def main() -> int:
         print(local_stage.STACK_NOT_RUNNING, file=sys.stderr)
         return 1
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
-    sqs = boto3.client("sqs", region_name=get_settings().region)
-    queue_url = sqs.get_queue_url(QueueName=get_settings().deletion_queue)["QueueUrl"]
+    settings = get_settings()
+    sqs = boto3.client("sqs", region_name=settings.region)
+    queue_url = sqs.get_queue_url(QueueName=settings.deletion_queue)["QueueUrl"]
+    dynamodb = boto3.client("dynamodb", region_name=settings.region)
+    queued = requeue_unfinished(dynamodb, settings.table_name, sqs, queue_url)
     handler = app_handler()
-    print(f"deletion worker: polling {queue_url}", flush=True)
+    print(f"deletion worker: polling {queue_url} ({queued} unfinished job(s) queued)", flush=True)
     while True:  # until the stack stops it
         poll_once(sqs, queue_url, handler)
 

@@ -299,3 +299,26 @@ def _is_listening(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(1)
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_the_deletion_worker_queues_unfinished_jobs_again(stack: LocalStack) -> None:
+    """moto's queues are lost with the stack, the jobs in DynamoDB Local are not: the worker
+    queues every job not yet completed when it starts."""
+    from scripts.deletion_worker import requeue_unfinished
+
+    dynamodb, sqs = stack.client("dynamodb"), stack.client("sqs")
+    table = stack.info.table_name
+    jobs = {"a" * 64: "in_progress", "b" * 64: "completed"}
+    for subject, status in jobs.items():
+        dynamodb.put_item(
+            TableName=table,
+            Item={"PK": {"S": f"DELETION#{subject}"}, "SK": {"S": "JOB"}, "status": {"S": status}},
+        )
+    url = sqs.create_queue(QueueName="requeue-test")["QueueUrl"]
+    assert requeue_unfinished(dynamodb, table, sqs, url) == 1
+    [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert json.loads(message["Body"]) == {"deletion": "a" * 64}
+    for subject in jobs:
+        dynamodb.delete_item(
+            TableName=table, Key={"PK": {"S": f"DELETION#{subject}"}, "SK": {"S": "JOB"}}
+        )
