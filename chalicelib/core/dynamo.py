@@ -4,6 +4,7 @@ The low-level client (not `boto3.resource`) is used on purpose: it is cheaper to
 cold start, it is what transactions need, and it makes every request explicit.
 """
 
+import time
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from decimal import Decimal
@@ -427,8 +428,6 @@ def delete_keys(
 ) -> None:
     """Delete these items (missing ones are no error), 25 per BatchWriteItem; what DynamoDB
     leaves unprocessed is sent again with back-off, and still left after that is a 503."""
-    import time
-
     pause = sleep or time.sleep
     for start in range(0, len(keys), BATCH_WRITE_ITEMS):
         pending = {
