@@ -6,11 +6,11 @@ routes, on first use, so a cold start loads only the domain its first request ne
 import os
 from typing import Any
 
-from chalice.app import Chalice, CognitoUserPoolAuthorizer, Response
+from chalice.app import Chalice, CognitoUserPoolAuthorizer, Response, SQSEvent
 
 from chalicelib import wiring
 from chalicelib.core import docs
-from chalicelib.core.config import chalice_authorizer_enabled
+from chalicelib.core.config import chalice_authorizer_enabled, deletion_queue_name
 from chalicelib.core.credentials import refuse_deploy_without_credentials
 from chalicelib.core.health import health_report
 from chalicelib.core.http import PUBLIC_FOR_A_DAY, PUBLIC_FOR_FIVE_MINUTES, etag
@@ -204,6 +204,37 @@ def update_profile(request: ApiRequest) -> dict[str, Any]:
     from chalicelib.users.models import ProfileUpdate
 
     return wiring.profiles().update(request.user_id, request.body(ProfileUpdate))
+
+
+# Deleting the account (account/deletion_service.py): the request, its status, and the job.
+
+
+@api.route("/users/me", methods=("DELETE",))
+def delete_account(request: ApiRequest) -> Response:
+    from chalicelib.account.models import AccountDeletionRequest
+
+    job = wiring.account_deletion().request(request.user_id, request.body(AccountDeletionRequest))
+    return json_response(job, 202, headers={"Location": job["statusUrl"]})
+
+
+@api.route("/users/me/deletion")
+def account_deletion_status(request: ApiRequest) -> dict[str, Any]:
+    return wiring.account_deletion().status(request.user_id)
+
+
+@app.on_sqs_message(queue=deletion_queue_name(), batch_size=1)
+def erase_accounts(event: SQSEvent) -> None:
+    """The deletion job: one message, one run (it queues its own continuation)."""
+    from chalicelib.account.messages import subject_in
+    from chalicelib.core.logging import logger
+
+    context: Any = event.context  # Lambda's context object (a stand-in in the local worker)
+    for record in event:
+        subject = subject_in(record.body)
+        if subject is None:
+            logger.warning("account deletion message dropped: it names no job")
+            continue
+        wiring.account_deletion().resume(subject, context.get_remaining_time_in_millis)
 
 
 # Finding a person to share with (users/directory.py). `/users/profile` is a literal path, so

@@ -74,6 +74,11 @@ def cold_start_ratio(results: Results) -> float | None:
     return None if ratio is None else float(ratio)
 
 
+def _erase(results: Results, field: str) -> float | None:
+    value = results.get("operations", {}).get("_erase", {}).get(field)
+    return None if value is None else float(value)
+
+
 def _one_request(operation: str, label: str) -> Budget:
     return Budget(
         f"{operation}.requests", f"{label}: 1 DynamoDB request", 1, worst(operation, "requests")
@@ -214,6 +219,35 @@ BUDGETS: list[Budget] = [
             ("journal_stats", "journal stats"),
         )
         for field, title in (("p50Ms", "p50 latency"), ("rcu", "read capacity"))
+    ),
+    # Deleting an account: the request reads the job and the profile and writes the job
+    # record (Cognito's calls are not DynamoDB's); the status is one read. The job's first pass
+    # deletes 25 items per BatchWriteItem and reads 100 keys per Query: at most one request
+    # per 10 items, whatever the account's size, and nothing left.
+    Budget(
+        "request_deletion.requests",
+        "delete the account (request): two reads and the job record",
+        3,
+        worst("request_deletion", "requests"),
+    ),
+    Budget(
+        "request_deletion.transactions",
+        "delete the account (request): no transaction",
+        0,
+        worst("request_deletion", "transactions"),
+    ),
+    _one_request("deletion_status", "deletion status"),
+    Budget(
+        "erase_large_account.requests_per_item",
+        "erase a large account: at most 0.1 DynamoDB requests per item",
+        0.1,
+        lambda results: _erase(results, "requestsPerItem"),
+    ),
+    Budget(
+        "erase_large_account.left",
+        "erase a large account: no item left",
+        0,
+        lambda results: _erase(results, "left"),
     ),
     Budget(
         "cold_start.ratio",

@@ -63,6 +63,10 @@ class Settings:
     cold_runs: int = 7
     levels: tuple[int, ...] = LEVELS
     seed: int = 7
+    # Deleting one large account: goals, activities on each, journal entries.
+    erase_goals: int = 10
+    erase_activities: int = 1_000
+    erase_entries: int = 1_000
 
 
 @dataclass
@@ -241,6 +245,12 @@ SESSION_ROUTES = {
     "change_password": ("change password", "POST", "/auth/password/change"),
 }
 SECOND_PASSWORD = "An0ther!Passw0rd"  # noqa: S105 - the bench user's passwords alternate
+# Account deletion (Bench.deletion): each request disables its account, so one account per
+# sample; the status is read with that account's still-valid token.
+DELETION_ROUTES = {
+    "request_deletion": ("delete the account (request)", "DELETE", "/users/me"),
+    "deletion_status": ("the deletion's status", "GET", "/users/me/deletion"),
+}
 # Measured in their own way (see per_operation), not by the loop over bodiless operations.
 KEY_CYCLE = ("set_up_keys", "delete_keys")
 LOOKUPS = ("look_up_by_id", "look_up_by_email")
@@ -412,6 +422,7 @@ class Bench:
             summaries[name] = {**base, **summarize(found[name])}
         summaries |= self.sharing()
         summaries |= self.sessions()
+        summaries |= self.deletion()
         summaries["_setup"] = {
             "goals": len(user.goal_ids),
             "seededGoal": seeded,
@@ -510,6 +521,92 @@ class Bench:
             name: {"label": label, "route": f"{method} {resource}", **summarize(found[name])}
             for name, (label, method, resource) in SESSION_ROUTES.items()
         }
+
+    def deletion(self) -> dict[str, Any]:
+        """`DELETE /users/me` and its status, for `samples` accounts (a Cognito password check
+        and two Cognito admin calls are not metered: DynamoDB only); then the job's first pass
+        over one large account, run in-process as its handler runs it."""
+        found: dict[str, list[Sample]] = {name: [] for name in DELETION_ROUTES}
+        for index in range(self.settings.samples):
+            user = self.new_user(f"deleted-{index}")
+            for name, (_, method, resource) in DELETION_ROUTES.items():
+                deleting = method == "DELETE"
+                with self.meter.measuring() as usage:
+                    answer = self.gateway.expect(
+                        202 if deleting else 200,
+                        method,
+                        resource,
+                        token=user.token,
+                        body={"password": PASSWORD} if deleting else None,
+                    )
+                found[name].append(Sample(answer.seconds, usage))
+        summaries: dict[str, Any] = {
+            name: {"label": label, "route": f"{method} {resource}", **summarize(found[name])}
+            for name, (label, method, resource) in DELETION_ROUTES.items()
+        }
+        summaries["_erase"] = self.erase_large_account()
+        return summaries
+
+    def erase_large_account(self) -> dict[str, Any]:
+        """An account with `erase_goals` goals of `erase_activities` activities each and
+        `erase_entries` journal entries, deleted: the job's first pass (everything erased)."""
+        from bench.seed import seed_goal
+        from chalicelib import wiring
+        from chalicelib.account.jobs import subject_of
+
+        settings = self.settings
+        user = self.new_user("erased")
+        for index in range(settings.erase_goals):
+            self.create_goal(user, index)
+            seed_goal(
+                self.seeder,
+                self.table,
+                user.user_id,
+                user.goal_ids[-1],
+                settings.erase_activities,
+                datetime.now(UTC),
+                self.rng,
+            )
+        self.seed_entries(user, settings.erase_entries)
+        items = self._items_of(user)
+        self.gateway.expect(
+            202, "DELETE", "/users/me", token=user.token, body={"password": PASSWORD}
+        )
+        started = time.perf_counter()
+        with self.meter.measuring() as usage:
+            outcome = wiring.account_deletion().run(subject_of(user.user_id), lambda: False)
+        seconds = time.perf_counter() - started
+        left = self._items_of(user)
+        return {
+            "goals": settings.erase_goals,
+            "activitiesPerGoal": settings.erase_activities,
+            "journalEntries": settings.erase_entries,
+            "items": items,
+            "left": left,
+            "outcome": type(outcome).__name__,
+            "seconds": round(seconds, 2),
+            "itemsPerSecond": round(items / seconds, 1) if seconds else None,
+            "requests": usage.requests,
+            "requestsPerItem": round(usage.requests / items, 4) if items else None,
+            "rcu": round(usage.rcu, 1),
+            "wcu": round(usage.wcu, 1),
+        }
+
+    def _items_of(self, user: User) -> int:
+        """How many items the user's partitions hold (counted by the seeding client)."""
+        partitions = [f"USER#{user.user_id}"] + [
+            f"USER#{user.user_id}#{goal_id}" for goal_id in user.goal_ids
+        ]
+        total = 0
+        for partition in partitions:
+            pages = self.seeder.get_paginator("query").paginate(
+                TableName=self.table,
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues={":pk": {"S": partition}},
+                Select="COUNT",
+            )
+            total += sum(page["Count"] for page in pages)
+        return total
 
     def scaling(self) -> dict[str, Any]:
         """A user per level, with one goal holding that many activities and that many journal

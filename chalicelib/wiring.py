@@ -14,6 +14,7 @@ from chalicelib.core import dynamo, local_stage, secrets
 from chalicelib.core.config import get_settings
 
 if TYPE_CHECKING:
+    from chalicelib.account.deletion_service import AccountDeletionService
     from chalicelib.goals.activities import ActivityService
     from chalicelib.goals.service import GoalService
     from chalicelib.journal.service import JournalService
@@ -105,11 +106,41 @@ def auth() -> AuthService:
     )
 
 
+@lru_cache(maxsize=1)
+def account_deletion() -> AccountDeletionService:
+    from chalicelib.account.deletion_service import AccountDeletionService
+    from chalicelib.account.eraser import Eraser
+    from chalicelib.account.jobs import DeletionJobs
+    from chalicelib.account.messages import message_for
+    from chalicelib.core import queue
+    from chalicelib.journal.share_repository import ShareRepository
+    from chalicelib.users.identity_provider import CognitoIdentityProvider
+    from chalicelib.users.repository import ProfileRepository
+
+    settings = get_settings()
+
+    def enqueue(subject: str, delay_seconds: int) -> None:
+        queue.send(settings.deletion_queue, message_for(subject), delay_seconds=delay_seconds)
+
+    return AccountDeletionService(
+        CognitoIdentityProvider(settings),
+        ProfileRepository(),
+        DeletionJobs(),
+        lambda should_stop: Eraser(ShareRepository(), should_stop),
+        enqueue,
+        sweep_seconds=settings.deletion_sweep_seconds,
+    )
+
+
 def reset() -> None:
     """Forget every built service, client and setting (for tests that change the environment)."""
+    from chalicelib.core import queue
     from chalicelib.users import identity_provider
 
     for cached in (
+        account_deletion,
+        queue.client,
+        queue.queue_url,
         profiles,
         keys,
         directory,

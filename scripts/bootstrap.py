@@ -34,6 +34,7 @@ from chalice.package import YAMLTemplateSerializer
 from scripts.chalice_config import ChaliceConfig
 from scripts.policy import (
     DEPLOYED_STAGES,
+    eraser_log_group,
     function_log_group,
     lambda_policy,
     literal_targets,
@@ -41,7 +42,12 @@ from scripts.policy import (
     session_token_secret_name,
     write_policy,
 )
-from scripts.resources import ensure_table, ensure_user_pool
+from scripts.resources import (
+    deletion_queue_names,
+    ensure_deletion_queue,
+    ensure_table,
+    ensure_user_pool,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Fail in seconds, not minutes, when there is no network or no AWS behind it.
@@ -93,10 +99,12 @@ def bootstrap(stage: str, project_dir: Path = REPO_ROOT) -> StageResources:
     )
     pool_arn = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]["Arn"]
     log_group = function_log_group(stage)
-    _ensure_log_group(
-        session.client("logs", config=_CLIENT_CONFIG),
-        log_group,
-        log_retention_days(stage, project_dir),
+    logs = session.client("logs", config=_CLIENT_CONFIG)
+    for group in (log_group, eraser_log_group(stage)):
+        _ensure_log_group(logs, group, log_retention_days(stage, project_dir))
+    # `chalice deploy` binds the eraser to its queue by name but never makes the queue.
+    ensure_deletion_queue(
+        session.client("sqs", config=_CLIENT_CONFIG), *deletion_queue_names(stage)
     )
     _ensure_session_token_secret(
         session.client("secretsmanager", config=_CLIENT_CONFIG), session_token_secret_name(stage)

@@ -101,6 +101,32 @@ def _read(file: IO[bytes]) -> dict[tuple[str, str], dict[str, Any]]:
     return state
 
 
+def sign_out_by_any_name() -> None:
+    """Make moto's global sign-out revoke every token of the user, as Cognito does.
+
+    moto files a refresh token under the name given at sign-in (here the address) and its
+    AdminUserGlobalSignOut revokes only tokens filed under the exact name the call gives;
+    Cognito revokes the user's tokens whichever of its names (the address, or the `sub` that
+    account deletion uses) the call gives.
+    """
+    from moto.cognitoidp.models import CognitoIdpUserPool
+
+    def sign_out(self: CognitoIdpUserPool, username: str) -> None:
+        target = self._get_user(username)
+
+        def same(name: str) -> bool:
+            return name == username or (target is not None and self._get_user(name) is target)
+
+        for token, filed in list(self.refresh_tokens.items()):
+            if filed is not None and same(filed[1]):
+                self.refresh_tokens[token] = None
+        for token, (_, name) in list(self.access_tokens.items()):
+            if same(name):
+                self.access_tokens.pop(token)
+
+    CognitoIdpUserPool.sign_out = sign_out  # type: ignore[method-assign]
+
+
 class PersistingApp:
     """Serves moto and saves the Cognito state after each Cognito request.
 
@@ -124,6 +150,7 @@ class PersistingApp:
 
 def serve(host: str, port: int, state_path: Path | None) -> None:
     os.environ.setdefault("MOTO_PORT", str(port))  # moto builds some URLs from it
+    sign_out_by_any_name()
     moto_app = DomainDispatcherApplication(create_backend_app)
     app: WsgiApp = moto_app
     if state_path is not None:

@@ -45,7 +45,12 @@ if __package__ in (None, ""):  # run as `python scripts/local_stack.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from chalicelib.core import local_stage
-from scripts.resources import ensure_table, ensure_user_pool
+from scripts.resources import (
+    deletion_queue_names,
+    ensure_deletion_queue,
+    ensure_table,
+    ensure_user_pool,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOCAL_DIR = REPO_ROOT / ".local"  # only the DynamoDB Local download, which never changes
@@ -61,6 +66,7 @@ REGION = "us-east-1"
 USER_POOL_NAME = "ai-lifestyle-local"
 USER_POOL_CLIENT_NAME = "ai-lifestyle-local-web"
 DEFAULT_TABLE_NAME = "ai-lifestyle-local"
+DELETION_QUEUE, DELETION_DEAD_LETTER_QUEUE = deletion_queue_names("local")
 
 RUN_API_PORT = 8000
 RUN_DYNAMODB_PORT = 8001
@@ -251,6 +257,9 @@ class LocalStack:
         return {
             "AWS_ENDPOINT_URL_DYNAMODB": info.dynamodb_endpoint,
             "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": info.cognito_endpoint,
+            # moto serves SQS on the same port: the account-deletion queue.
+            "AWS_ENDPOINT_URL_SQS": info.cognito_endpoint,
+            "ACCOUNT_DELETION_QUEUE": DELETION_QUEUE,
             "AWS_DEFAULT_REGION": info.region,
             "AWS_REGION": info.region,
             "REGION": info.region,
@@ -262,10 +271,11 @@ class LocalStack:
         }
 
     def client(self, service: str) -> Any:
-        """A boto3 client for ``dynamodb`` or ``cognito-idp`` pointed at this stack."""
+        """A boto3 client for ``dynamodb``, ``cognito-idp`` or ``sqs`` pointed at this stack."""
         endpoint = {
             "dynamodb": self.info.dynamodb_endpoint,
             "cognito-idp": self.info.cognito_endpoint,
+            "sqs": self.info.cognito_endpoint,
         }[service]
         return _client(service, endpoint)
 
@@ -295,6 +305,19 @@ class LocalStack:
         except StackError:
             self.stop_process(process.popen)  # a failed start must not look like a crash later
             raise
+        return process.popen
+
+    def start_deletion_worker(self) -> subprocess.Popen[bytes]:
+        """The account-deletion job's local runner (scripts/deletion_worker.py): chalice local
+        does not run SQS handlers."""
+        command = [sys.executable, str(REPO_ROOT / "scripts" / "deletion_worker.py")]
+        process = self._spawn(
+            "deletion worker",
+            command,
+            "deletion-worker.log",
+            cwd=REPO_ROOT,
+            env=os.environ | self.env(),
+        )
         return process.popen
 
     def stop_process(self, popen: subprocess.Popen[bytes]) -> None:
@@ -332,6 +355,10 @@ class LocalStack:
         ensure_table(_client("dynamodb", dynamodb_endpoint), self.table_name)
         pool_id, client_id = ensure_user_pool(
             _client("cognito-idp", cognito_endpoint), USER_POOL_NAME, USER_POOL_CLIENT_NAME
+        )
+        # Queues live in moto's memory: a restart makes them again, empty (see the README).
+        ensure_deletion_queue(
+            _client("sqs", cognito_endpoint), DELETION_QUEUE, DELETION_DEAD_LETTER_QUEUE
         )
         return StackInfo(
             dynamodb_endpoint=dynamodb_endpoint,
@@ -582,13 +609,14 @@ def serve(
     try:
         stack.start()
         _write_stack_env(directory, stack.env())
-        server = None
+        server = worker = None
         if api_port is not None:
             # The loop below restarts it instead of Chalice's reloader, on changes of the code
             # only: the reloader also restarts on any file tests or linters write here.
             server = stack.start_chalice_local(api_port, autoreload=False)
+            worker = stack.start_deletion_worker()
         print(_banner(stack, directory, api_port), flush=True)
-        _serve_until_interrupted(stack, api_port, server)
+        _serve_until_interrupted(stack, api_port, server, worker)
     except KeyboardInterrupt:
         print("\nStopping the local stack...", flush=True)
         return 0
@@ -630,7 +658,10 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def _serve_until_interrupted(
-    stack: LocalStack, api_port: int | None, server: subprocess.Popen[bytes] | None
+    stack: LocalStack,
+    api_port: int | None,
+    server: subprocess.Popen[bytes] | None,
+    worker: subprocess.Popen[bytes] | None = None,
 ) -> None:
     # Deliberately unbounded: a dev server runs until Ctrl-C/SIGTERM or until a service dies.
     sources = _source_stamp()
@@ -646,6 +677,9 @@ def _serve_until_interrupted(
         print("Code changed: restarting the API...", flush=True)
         if server is not None:
             stack.stop_process(server)
+        if worker is not None:  # it runs the app's code too
+            stack.stop_process(worker)
+            worker = stack.start_deletion_worker()
         try:
             server = stack.start_chalice_local(api_port, autoreload=False)
             print(f"API ready again on http://127.0.0.1:{api_port}", flush=True)
@@ -693,11 +727,14 @@ def _banner(stack: LocalStack, directory: Path, api_port: int | None) -> str:
         api = [
             "  API            not started: run it yourself, on any port, e.g.",
             "                 .venv/bin/chalice local --stage local --port 8000",
+            "  Deletions      not run: run the worker yourself to run account deletions,",
+            "                 .venv/bin/python scripts/deletion_worker.py",
         ]
     else:
         api = [
             f"  API            http://127.0.0.1:{api_port}",
             f"  Docs           http://127.0.0.1:{api_port}/docs",
+            "  Deletions      run by the deletion worker (its log: deletion-worker.log)",
         ]
     return "\n".join(
         [

@@ -35,6 +35,11 @@ MERGE_TEMPLATE = REPO_ROOT / "infra" / "template.yaml"
 BUILD_DIR = REPO_ROOT / "build"
 API_HANDLER_ROLE = "ApiHandlerRole"
 API_HANDLER = "APIHandler"
+# app.py's SQS handler (the account eraser). Chalice gives it a role of its own with the same
+# policy file; the package gives it the API's role instead: one role, one policy, the union of
+# what the one code bundle calls (tests/deploy/test_policies.py).
+ERASER = "EraseAccounts"
+ERASER_ROLE = "EraseAccountsRole"
 # SAM publishes a version on every code change and moves this alias to it; provisioned
 # concurrency belongs to the alias, so the API must call the alias to use it.
 LIVE_ALIAS = "live"
@@ -55,6 +60,9 @@ _APP_SETTINGS = (
     "DEV_TOOLS_ENABLED",
     "AWS_ENDPOINT_URL_DYNAMODB",
     "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+    "AWS_ENDPOINT_URL_SQS",
+    "ACCOUNT_DELETION_QUEUE",
+    "ACCOUNT_DELETION_SWEEP_SECONDS",
 )
 
 
@@ -128,13 +136,22 @@ def package(stage: str, out_dir: Path | None = None) -> Path:
     ]
     subprocess.run(command, cwd=REPO_ROOT, env=env, check=True)
     drop_unused_files(out_dir / "deployment.zip")
+    sam_path = out_dir / "sam.json"
+    template = share_the_role(json.loads(sam_path.read_text()))
     amount = provisioned_concurrency(stage)
     if amount:
-        sam_path = out_dir / "sam.json"
-        sam_path.write_text(
-            json.dumps(serve_from_alias(json.loads(sam_path.read_text()), amount), indent=2) + "\n"
-        )
+        template = serve_from_alias(template, amount)
+    sam_path.write_text(json.dumps(template, indent=2) + "\n")
     return out_dir
+
+
+def share_the_role(template: dict[str, Any]) -> dict[str, Any]:
+    """The eraser runs with the API's role (its own, with the committed file's literal ARNs,
+    is dropped)."""
+    resources = template["Resources"]
+    resources.pop(ERASER_ROLE, None)
+    resources[ERASER]["Properties"]["Role"] = {"Fn::GetAtt": [API_HANDLER_ROLE, "Arn"]}
+    return template
 
 
 def provisioned_concurrency(stage: str) -> int:

@@ -25,12 +25,13 @@ if __package__ in (None, ""):  # run as `python scripts/policy.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts.chalice_config import ChaliceConfig
-from scripts.resources import table_definition
+from scripts.resources import deletion_queue_names, table_definition
 
 # An ARN may be a literal string or a CloudFormation intrinsic such as {"Fn::GetAtt": [...]}.
 Arn = str | dict[str, Any]
 
 PLACEHOLDER_ACCOUNT = "000000000000"
+ERASER_HANDLER = "erase_accounts"  # app.py's SQS handler
 DEPLOYED_STAGES = ("dev", "staging", "prod")
 
 # Transactions have no IAM action of their own: each Put/Update/Delete inside one needs
@@ -42,6 +43,8 @@ DYNAMODB_ACTIONS = (
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
+    # The account eraser deletes a user's items 25 at a time (core/dynamo.delete_keys).
+    "dynamodb:BatchWriteItem",
 )
 # An index can only be read, and only queried by this code.
 DYNAMODB_INDEX_ACTIONS = ("dynamodb:Query",)
@@ -49,7 +52,19 @@ DYNAMODB_INDEX_ACTIONS = ("dynamodb:Query",)
 # purpose: only the local stage's developer command calls it, and IAM refusing it in deployed
 # stages backs up the DEV_TOOLS_ENABLED switch. The token- and client-id-authorised calls
 # (sign_up, initiate_auth, ...) are not governed by IAM at all.
-COGNITO_ACTIONS = ("cognito-idp:AdminDeleteUser",)
+# Account deletion disables the user and revokes its refresh tokens, and the eraser deletes it
+# (by its id) once the data is gone.
+COGNITO_ACTIONS = (
+    "cognito-idp:AdminDeleteUser",
+    "cognito-idp:AdminDisableUser",
+    "cognito-idp:AdminUserGlobalSignOut",
+)
+# The account-deletion queue (core/queue.py): the request and the eraser's continuations send
+# to it (finding its URL by name); Lambda's event source mapping receives and deletes its
+# messages with the function's role, which is why those three are here without code calling
+# them (tests/deploy/test_policies.py lists them apart).
+SQS_SENDER_ACTIONS = ("sqs:GetQueueUrl", "sqs:SendMessage")
+SQS_EVENT_SOURCE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
 # The log group exists before the function runs (the stack or the bootstrap creates it).
 LOGS_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 # The key that seals MFA session tokens (chalicelib/core/secrets.py): read, never written.
@@ -61,13 +76,16 @@ XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 
 @dataclass(frozen=True)
 class PolicyTargets:
-    """What the policy grants access to: the stage's table and its indexes, pool and log group."""
+    """What the policy grants access to: the stage's table and its indexes, pool, deletion
+    queue and the log groups of its two functions (the API and the account eraser)."""
 
     table: Arn
     indexes: Sequence[Arn]
     user_pool: Arn
     log_streams: Arn
     session_token_secret: Arn
+    deletion_queue: Arn
+    eraser_log_streams: Arn
 
 
 def lambda_policy(targets: PolicyTargets) -> dict[str, Any]:
@@ -76,9 +94,14 @@ def lambda_policy(targets: PolicyTargets) -> dict[str, Any]:
         statements.append(_allow("TableIndexes", DYNAMODB_INDEX_ACTIONS, list(targets.indexes)))
     statements += [
         _allow("UserPoolAdmin", COGNITO_ACTIONS, [targets.user_pool]),
+        _allow(
+            "DeletionQueue",
+            SQS_SENDER_ACTIONS + SQS_EVENT_SOURCE_ACTIONS,
+            [targets.deletion_queue],
+        ),
         _allow("SessionTokenSecret", SECRETS_ACTIONS, [targets.session_token_secret]),
         _allow("Tracing", XRAY_ACTIONS, ["*"]),
-        _allow("FunctionLogs", LOGS_ACTIONS, [targets.log_streams]),
+        _allow("FunctionLogs", LOGS_ACTIONS, [targets.log_streams, targets.eraser_log_streams]),
     ]
     return {"Version": "2012-10-17", "Statement": statements}
 
@@ -101,6 +124,12 @@ def function_log_group(stage: str) -> str:
     return f"/aws/lambda/ai-lifestyle-api-{stage}"
 
 
+def eraser_log_group(stage: str) -> str:
+    """The account eraser's log group: `chalice deploy` names a function
+    `<app>-<stage>-<handler>`."""
+    return f"/aws/lambda/ai-lifestyle-api-{stage}-{ERASER_HANDLER}"
+
+
 def session_token_secret_name(stage: str) -> str:
     """The stage's Secrets Manager secret for MFA session tokens (stack and bootstrap alike)."""
     return f"ai-lifestyle-api-{stage}/session-token-secret"
@@ -117,6 +146,8 @@ def literal_targets(
         indexes=[f"{table}/index/{index}" for index in index_names()],
         user_pool=f"arn:aws:cognito-idp:{region}:{account}:userpool/{pool}",
         log_streams=f"arn:aws:logs:{region}:{account}:log-group:{function_log_group(stage)}:*",
+        eraser_log_streams=f"arn:aws:logs:{region}:{account}:log-group:{eraser_log_group(stage)}:*",
+        deletion_queue=f"arn:aws:sqs:{region}:{account}:{deletion_queue_names(stage)[0]}",
         # Secrets Manager appends six random characters to a secret's name in its ARN.
         session_token_secret=(
             f"arn:aws:secretsmanager:{region}:{account}:secret:"
@@ -133,6 +164,8 @@ def stack_targets() -> PolicyTargets:
         user_pool={"Fn::GetAtt": ["UserPool", "Arn"]},
         # A log group's Arn attribute already ends in ":*", i.e. covers its streams.
         log_streams={"Fn::GetAtt": ["FunctionLogGroup", "Arn"]},
+        eraser_log_streams={"Fn::GetAtt": ["EraserLogGroup", "Arn"]},
+        deletion_queue={"Fn::GetAtt": ["DeletionQueue", "Arn"]},
         # Ref of a secret is its full ARN.
         session_token_secret={"Ref": "SessionTokenSecret"},
     )

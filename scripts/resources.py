@@ -6,6 +6,7 @@ what is missing, so it is safe to run on every start and on every deploy.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -258,6 +259,43 @@ def _enable_optional_totp_mfa(cognito_client: Any, pool_id: str) -> None:
         UserPoolId=pool_id,
         SoftwareTokenMfaConfiguration={"Enabled": True},
         MfaConfiguration="OPTIONAL",
+    )
+
+
+# The account-deletion job (chalicelib/account/): its queue, and a dead-letter queue for a
+# message whose run failed this many times (an operator looks at it; the job resumes when the
+# message is moved back). A run takes at most the handler's timeout, so a message is hidden at
+# least that long while it runs (AWS requires it; six times is AWS's advice for SQS handlers).
+DELETION_HANDLER_TIMEOUT_SECONDS = 900
+DELETION_MAX_RECEIVES = 5
+DELETION_RETENTION_SECONDS = 14 * 24 * 3600  # SQS's longest: a stuck job stays visible
+
+
+def deletion_queue_names(stage: str) -> tuple[str, str]:
+    """(queue, dead-letter queue) of a stage."""
+    name = f"ai-lifestyle-api-{stage}-account-deletion"
+    return name, f"{name}-dlq"
+
+
+def ensure_deletion_queue(sqs_client: Any, name: str, dead_letter_name: str) -> str:
+    """Find or create the deletion queue and its dead-letter queue; returns the queue's URL."""
+    dead_letter_url = sqs_client.create_queue(
+        QueueName=dead_letter_name,
+        Attributes={"MessageRetentionPeriod": str(DELETION_RETENTION_SECONDS)},
+    )["QueueUrl"]
+    dead_letter_arn = sqs_client.get_queue_attributes(
+        QueueUrl=dead_letter_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    redrive = {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": DELETION_MAX_RECEIVES}
+    return str(
+        sqs_client.create_queue(
+            QueueName=name,
+            Attributes={
+                "VisibilityTimeout": str(6 * DELETION_HANDLER_TIMEOUT_SECONDS),
+                "MessageRetentionPeriod": str(DELETION_RETENTION_SECONDS),
+                "RedrivePolicy": json.dumps(redrive),
+            },
+        )["QueueUrl"]
     )
 
 

@@ -28,6 +28,7 @@ os.environ.update(
 for name in (
     "AWS_ENDPOINT_URL_DYNAMODB",
     "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+    "AWS_ENDPOINT_URL_SQS",
     "AWS_PROFILE",
 ):
     os.environ.pop(name, None)

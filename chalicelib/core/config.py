@@ -8,6 +8,9 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+# How long after a deletion request its final sweep runs (Settings.deletion_sweep_seconds).
+DELETION_SWEEP_SECONDS = 3900
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -25,6 +28,13 @@ class Settings:
     # stack makes one per run) or, deployed, the Secrets Manager secret that holds it.
     session_token_secret: str = field(default="", repr=False)
     session_token_secret_id: str = ""
+    # The SQS queue of account deletions (account/), by name: the handler is bound to it by
+    # name when the app is imported, and the sender finds its URL once.
+    deletion_queue: str = "ai-lifestyle-api-account-deletion"
+    # How long after a deletion starts its final sweep runs: an access token issued before the
+    # deletion stays valid until it expires (60 minutes, infra/template.yaml), so the sweep
+    # waits for the last one, plus a margin for requests already under way.
+    deletion_sweep_seconds: int = DELETION_SWEEP_SECONDS
 
     @property
     def token_issuer(self) -> str:
@@ -59,7 +69,17 @@ def get_settings() -> Settings:
         dev_tools_enabled=environment == "local" and _flag("DEV_TOOLS_ENABLED"),
         session_token_secret=os.environ.get("SESSION_TOKEN_SECRET", ""),
         session_token_secret_id=os.environ.get("SESSION_TOKEN_SECRET_ID", ""),
+        deletion_queue=deletion_queue_name(),
+        deletion_sweep_seconds=int(
+            os.environ.get("ACCOUNT_DELETION_SWEEP_SECONDS", DELETION_SWEEP_SECONDS)
+        ),
     )
+
+
+def deletion_queue_name() -> str:
+    """The account-deletion queue's name (also read when app.py is imported, to bind the
+    handler)."""
+    return os.environ.get("ACCOUNT_DELETION_QUEUE", "ai-lifestyle-api-account-deletion")
 
 
 def chalice_authorizer_enabled() -> bool:

@@ -4,6 +4,7 @@ The low-level client (not `boto3.resource`) is used on purpose: it is cheaper to
 cold start, it is what transactions need, and it makes every request explicit.
 """
 
+import time
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from decimal import Decimal
@@ -397,3 +398,67 @@ def get_item(key: dict[str, Any]) -> dict[str, Any] | None:
     result = client().get_item(TableName=table_name(), Key=serialize(key), ConsistentRead=True)
     item = result.get("Item")
     return without_keys(deserialize(item)) if item else None
+
+
+BATCH_WRITE_ITEMS = 25  # DynamoDB's limit per BatchWriteItem
+
+
+def first_items(
+    partition: str, attributes: tuple[str, ...] = (), limit: int = 100
+) -> list[dict[str, Any]]:
+    """The first `limit` items of a partition (their keys and `attributes` only), strongly
+    consistent: a loop that deletes what it read and asks again always sees what is left."""
+    names = {
+        f"#a{index}": name for index, name in enumerate(dict.fromkeys(("PK", "SK", *attributes)))
+    }
+    page = client().query(
+        TableName=table_name(),
+        KeyConditionExpression="#a0 = :pk",
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues={":pk": {"S": partition}},
+        ProjectionExpression=", ".join(names),
+        ConsistentRead=True,
+        Limit=limit,
+    )
+    return [deserialize(item) for item in page.get("Items", [])]
+
+
+def delete_keys(
+    keys: list[dict[str, Any]], *, sleep: Callable[[float], None] | None = None
+) -> None:
+    """Delete these items (missing ones are no error), 25 per BatchWriteItem; what DynamoDB
+    leaves unprocessed is sent again with back-off, and still left after that is a 503."""
+    pause = sleep or time.sleep
+    for start in range(0, len(keys), BATCH_WRITE_ITEMS):
+        pending = {
+            table_name(): [
+                {"DeleteRequest": {"Key": serialize(key)}}
+                for key in keys[start : start + BATCH_WRITE_ITEMS]
+            ]
+        }
+        for attempt in range(8):
+            result = client().batch_write_item(RequestItems=pending)
+            pending = result.get("UnprocessedItems") or {}
+            if not pending:
+                break
+            pause(min(2.0, 0.05 * 2**attempt))
+        else:
+            raise ServiceUnavailable("The table is busy; try again shortly.")
+
+
+def delete_if(key: dict[str, Any], condition: str, values: dict[str, Any] | None = None) -> bool:
+    """Delete one item if `condition` holds (or it is gone already); False when it does not."""
+    params: dict[str, Any] = {
+        "TableName": table_name(),
+        "Key": serialize(key),
+        "ConditionExpression": f"attribute_not_exists(PK) OR ({condition})",
+    }
+    if values:
+        params["ExpressionAttributeValues"] = {n: serialize_value(v) for n, v in values.items()}
+    try:
+        client().delete_item(**params)
+    except ClientError as exc:
+        if error_code(exc) == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

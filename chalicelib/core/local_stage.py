@@ -24,6 +24,7 @@ STACK_NOT_RUNNING = "The local stack is not running: start it with `make stack`.
 REQUIRED = (
     "AWS_ENDPOINT_URL_DYNAMODB",
     "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+    "AWS_ENDPOINT_URL_SQS",
     "COGNITO_USER_POOL_ID",
     "COGNITO_CLIENT_ID",
 )

@@ -97,7 +97,7 @@ def _password_change_failure(failure: IdentityFailure) -> errors.AppError:
         # Cognito's answer to a wrong current password ("Incorrect username or password.").
         # Not 401: clients take a 401 for an ended session and sign the user out. A revoked or
         # expired access token is named as one ("Access Token has been revoked") and is 401.
-        return errors.BadRequest("The current password is not correct.", code="INCORRECT_PASSWORD")
+        return errors.Forbidden("The current password is not correct.", code="INCORRECT_PASSWORD")
     if failure.kind is Failure.INVALID_PASSWORD:
         return errors.ValidationFailed(
             [FieldError("newPassword", "does not meet the password policy")]

@@ -1,4 +1,5 @@
-"""All Cognito access: sign-up, sign-in, codes, software-token MFA and sessions.
+"""All Cognito access: sign-up, sign-in, codes, software-token MFA, sessions, and ending an
+account.
 
 Cognito's error codes are translated into a few `IdentityFailure` kinds so that the auth
 service can decide what a client is told without knowing boto3.
@@ -122,6 +123,34 @@ class CognitoIdentityProvider:
 
     def delete_user(self, email: str) -> None:
         self._call("admin_delete_user", UserPoolId=self._settings.user_pool_id, Username=email)
+
+    # Ending an account (account/deletion_service.py). The pool signs in by email
+    # (UsernameAttributes), so its username is the user's `sub`, our user id: naming the user by
+    # id can never reach an account registered later with the same address.
+
+    def disable_user(self, user_id: str) -> None:
+        """No new sign-in, no token refresh; tokens already issued stay valid until they expire."""
+        self._call("admin_disable_user", UserPoolId=self._settings.user_pool_id, Username=user_id)
+
+    def revoke_refresh_tokens(self, user_id: str) -> None:
+        """Revoke every refresh token of the user (AdminUserGlobalSignOut)."""
+        self._call(
+            "admin_user_global_sign_out",
+            UserPoolId=self._settings.user_pool_id,
+            Username=user_id,
+        )
+
+    def delete_user_by_id(self, user_id: str) -> bool:
+        """Delete the user; False when there is none (already deleted: the eraser may run twice)."""
+        try:
+            self._call(
+                "admin_delete_user", UserPoolId=self._settings.user_pool_id, Username=user_id
+            )
+        except IdentityFailure as failure:
+            if failure.kind is Failure.USER_NOT_FOUND:
+                return False
+            raise
+        return True
 
     def confirm_user(self, email: str) -> None:
         """Mark an account verified without a code (the local developer command only)."""

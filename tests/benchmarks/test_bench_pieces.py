@@ -129,3 +129,21 @@ def test_every_key_lookup_and_session_route_has_a_request_budget():
     for name in ("set_up_keys", "delete_keys", "get_own_keys", "look_up_by_id", "look_up_by_email"):
         assert name in OPERATIONS
         assert name in budgeted
+
+
+def test_the_account_deletion_routes_and_the_eraser_have_budgets():
+    from bench.run import DELETION_ROUTES
+
+    budgeted = {budget.key.split(".")[0] for budget in budgets.BUDGETS}
+    assert set(DELETION_ROUTES) <= budgeted
+    assert "erase_large_account" in budgeted
+    erased = {"operations": {"_erase": {"requestsPerItem": 0.06, "left": 0}}}
+    verdicts = {
+        v["key"]: v["status"]
+        for v in budgets.check(erased, known={})
+        if v["key"].startswith("erase_large_account")
+    }
+    assert set(verdicts.values()) == {"holds"}
+    erased["operations"]["_erase"]["left"] = 3
+    [left] = [v for v in budgets.check(erased, known={}) if v["key"] == "erase_large_account.left"]
+    assert left["failed"]

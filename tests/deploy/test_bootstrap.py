@@ -180,8 +180,21 @@ def test_bootstrap_makes_the_function_log_group_with_a_retention(project, moto_e
         logGroupNamePrefix="/aws/lambda/ai-lifestyle-api-dev"
     )["logGroups"]
     assert [(g["logGroupName"], g.get("retentionInDays")) for g in groups] == [
-        ("/aws/lambda/ai-lifestyle-api-dev", 14)
+        ("/aws/lambda/ai-lifestyle-api-dev", 14),
+        ("/aws/lambda/ai-lifestyle-api-dev-erase_accounts", 14),
     ]
+
+
+def test_bootstrap_makes_the_deletion_queue_with_its_dead_letter_queue(project, moto_endpoint):
+    # chalice deploy binds the eraser to the queue by name, but does not make it.
+    assert _bootstrap("dev", project, moto_endpoint).returncode == 0
+    assert _bootstrap("dev", project, moto_endpoint).returncode == 0  # and again: no change
+    sqs = _client("sqs", moto_endpoint)
+    url = sqs.get_queue_url(QueueName="ai-lifestyle-api-dev-account-deletion")["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    redrive = json.loads(attributes["RedrivePolicy"])
+    assert redrive["deadLetterTargetArn"].endswith(":ai-lifestyle-api-dev-account-deletion-dlq")
+    assert int(attributes["VisibilityTimeout"]) >= 900
 
 
 def test_bootstrap_makes_the_session_token_secret_once(project, moto_endpoint):

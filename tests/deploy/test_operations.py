@@ -46,7 +46,7 @@ def test_metrics_are_published_as_the_stages_service(resources, stage):
 
 def test_every_alarm_notifies_the_stages_topic(resources, template, stage):
     alarms = _of_type(resources, "AWS::CloudWatch::Alarm")
-    assert set(alarms) == {*ALARMS, "TableThrottlesAlarm"}
+    assert set(alarms) == {*ALARMS, "TableThrottlesAlarm", "DeletionDeadLettersAlarm"}
     [topic] = _of_type(resources, "AWS::SNS::Topic")
     for alarm in alarms.values():
         properties = alarm["Properties"]

@@ -193,8 +193,32 @@ def test_committed_policy_files_are_generated_for_their_stage(committed_policy):
 def test_committed_policy_files_have_no_wildcards(committed_policy):
     stage, document = committed_policy
     _assert_least_privilege(document)
-    [log_streams] = _statements(document)[-1]["Resource"]
-    assert log_streams.endswith(f":log-group:/aws/lambda/ai-lifestyle-api-{stage}:*")
+    api_streams, eraser_streams = _statements(document)[-1]["Resource"]
+    assert api_streams.endswith(f":log-group:/aws/lambda/ai-lifestyle-api-{stage}:*")
+    assert eraser_streams.endswith(
+        f":log-group:/aws/lambda/ai-lifestyle-api-{stage}-{policy.ERASER_HANDLER}:*"
+    )
+
+
+def test_sqs_actions_are_what_the_code_sends_and_the_event_source_receives():
+    called = set().union(*(_called("sqs", source) for source in _code().values()))
+    assert called == {"get_queue_url", "send_message"}
+    assert set(policy.SQS_SENDER_ACTIONS) == {f"sqs:{_operations('sqs')[name]}" for name in called}
+    # What Lambda's event source mapping calls with the function's role, and nothing more.
+    assert set(policy.SQS_EVENT_SOURCE_ACTIONS) == {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+    }
+
+
+def test_the_queue_statement_names_the_stages_deletion_queue_only(committed_policy):
+    stage, document = committed_policy
+    [queue] = [s for s in _statements(document) if s["Sid"] == "DeletionQueue"]
+    assert queue["Resource"] == [
+        queue["Resource"][0].rsplit(":", 1)[0] + f":ai-lifestyle-api-{stage}-account-deletion"
+    ]
+    assert queue["Resource"][0].startswith("arn:aws:sqs:")
 
 
 def test_the_packaged_role_is_the_policy_bound_to_the_stacks_resources(resources):

@@ -226,7 +226,7 @@ def test_access_logging_and_throttling_are_on(resources):
 
 def test_every_log_group_has_a_retention(resources):
     groups = {name: r for name, r in resources.items() if r["Type"] == "AWS::Logs::LogGroup"}
-    assert set(groups) == {"FunctionLogGroup", "ApiAccessLogGroup"}
+    assert set(groups) == {"FunctionLogGroup", "ApiAccessLogGroup", "EraserLogGroup"}
     for group in groups.values():
         assert "RetentionInDays" in group["Properties"]
 
@@ -237,3 +237,39 @@ def test_the_stage_config_is_what_the_template_was_built_from(resources, stage):
     for key in ("ENVIRONMENT", "REGION", "LOG_LEVEL", "CORS_ALLOW_ORIGIN"):
         assert env[key] == config_env[key]
     assert config_env["TABLE_NAME"] == f"ai-lifestyle-{stage}"
+
+
+def test_the_deletion_queue_has_a_dead_letter_queue_and_outlasts_the_eraser(resources, stage):
+    queue = resources["DeletionQueue"]["Properties"]
+    eraser = resources["EraseAccounts"]["Properties"]
+    assert queue["QueueName"] == {"Fn::Sub": "ai-lifestyle-api-${Stage}-account-deletion"}
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["DeletionDeadLetterQueue", "Arn"]
+    }
+    # A run holds its message no longer than the queue hides it (AWS refuses the mapping else).
+    assert queue["VisibilityTimeout"] >= eraser["Timeout"] == 900
+    for name in ("DeletionQueue", "DeletionDeadLetterQueue"):
+        assert resources[name]["Properties"]["SqsManagedSseEnabled"] is True
+    [source] = eraser["Events"].values()
+    assert source["Type"] == "SQS"
+    assert source["Properties"]["Queue"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:"
+        f"ai-lifestyle-api-{stage}-account-deletion"
+    }
+    assert source["Properties"]["BatchSize"] == 1
+    assert eraser["Role"] == {"Fn::GetAtt": ["ApiHandlerRole", "Arn"]}
+    assert eraser["LoggingConfig"] == {"LogGroup": {"Ref": "EraserLogGroup"}}
+    assert eraser["Environment"]["Variables"]["TABLE_NAME"] == {"Ref": "Table"}
+
+
+def test_the_final_sweep_waits_for_the_last_access_token(resources):
+    """Account deletion's final sweep erases what a token issued before the request wrote:
+    it must run after every such token has expired."""
+    from chalicelib.core.config import DELETION_SWEEP_SECONDS
+
+    client = resources["UserPoolClient"]["Properties"]
+    assert client["TokenValidityUnits"]["AccessToken"] == "minutes"
+    # ...and a margin for requests under way when the last token expires.
+    assert client["AccessTokenValidity"] * 60 + 300 <= DELETION_SWEEP_SECONDS
+    env = resources["EraseAccounts"]["Properties"]["Environment"]["Variables"]
+    assert "ACCOUNT_DELETION_SWEEP_SECONDS" not in env  # the default, nowhere shortened

@@ -167,6 +167,11 @@ def _snapshot(api: Any, token: str, ids: dict[str, str]) -> dict[str, Any]:
     snapshot = {}
     for path in reads:
         response = api.call("GET", _fill(path, ids), token)
+        # An account nobody is deleting has no deletion to read (and must still have none).
+        if path == "/users/me/deletion":
+            assert_envelope(response.json(), 404, "DELETION_NOT_FOUND")
+            snapshot[path] = response.status_code  # the envelope's request id differs
+            continue
         assert response.status_code == 200, (path, response.text)
         snapshot[path] = response.json()
     return snapshot
@@ -399,3 +404,25 @@ def test_session_routes_act_on_the_caller_alone(api):
     assert refreshed.status_code == 200, refreshed.text
     a_again = api.call("POST", "/auth/login", json={"email": a_email, "password": STRONG_PASSWORD})
     assert a_again.status_code == 200, a_again.text
+
+
+def test_the_account_routes_act_on_the_caller_alone(api):
+    """`DELETE /users/me` and `GET /users/me/deletion` take no id: they can only ever name the
+    caller. B sees no job while A's runs, and B's confirmation is checked against B's own
+    password (a wrong one changes nothing of B, and nothing of A)."""
+    _, a_login = api.new_account()
+    _, b_login = api.new_account()
+    a_token, b_token = a_login["accessToken"], b_login["accessToken"]
+    b_profile = api.call("GET", "/users/profile", b_token).json()
+    accepted = api.call("DELETE", "/users/me", a_token, json={"password": STRONG_PASSWORD})
+    assert accepted.status_code == 202, accepted.text
+    assert_envelope(
+        api.call("GET", "/users/me/deletion", b_token).json(), 404, "DELETION_NOT_FOUND"
+    )
+    wrong = api.call("DELETE", "/users/me", b_token, json={"password": "A's, or a guess"})
+    assert_envelope(wrong.json(), 403, "INCORRECT_PASSWORD")
+    assert api.call("GET", "/users/profile", b_token).json() == b_profile
+    assert_envelope(
+        api.call("GET", "/users/me/deletion", b_token).json(), 404, "DELETION_NOT_FOUND"
+    )
+    assert api.call("GET", "/users/me/deletion", a_token).json()["status"] == "in_progress"

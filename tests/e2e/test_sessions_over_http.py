@@ -55,8 +55,8 @@ def test_a_password_changes_only_with_the_current_one(api):
         json={"oldPassword": "Wr0ng!Passw0rd", "newPassword": NEW_PASSWORD},
     )
     # Not 401: the web client would take that for an ended session and sign the user out.
-    assert wrong.status_code == 400, wrong.text
-    assert_envelope(wrong.json(), 400, "INCORRECT_PASSWORD")
+    assert wrong.status_code == 403, wrong.text
+    assert_envelope(wrong.json(), 403, "INCORRECT_PASSWORD")
     assert _login(api, email).status_code == 200
     assert _refresh(api, session).status_code == 200  # nothing was signed out
     same = api.call(

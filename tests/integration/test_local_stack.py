@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -142,6 +144,39 @@ def test_env_points_the_app_at_the_stack(stack: LocalStack) -> None:
     assert env["COGNITO_USER_POOL_ID"] == stack.info.user_pool_id
     assert env["COGNITO_CLIENT_ID"] == stack.info.client_id
     assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == env["REGION"] == "us-east-1"
+    # moto serves the account-deletion queue on the Cognito port.
+    assert env["AWS_ENDPOINT_URL_SQS"] == stack.info.cognito_endpoint
+    sqs = stack.client("sqs")
+    url = sqs.get_queue_url(QueueName=env["ACCOUNT_DELETION_QUEUE"])["QueueUrl"]
+    redrive = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])
+    assert "account-deletion-dlq" in redrive["Attributes"]["RedrivePolicy"]
+
+
+def test_the_deletion_worker_takes_messages_off_the_queue(stack: LocalStack) -> None:
+    """What `make run` starts beside chalice local: it receives each message, hands it to the
+    app's handler, and deletes it (a message naming no job is dropped by the handler)."""
+    sqs = stack.client("sqs")
+    url = sqs.get_queue_url(QueueName=stack.env()["ACCOUNT_DELETION_QUEUE"])["QueueUrl"]
+    worker = stack.start_deletion_worker()
+    try:
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"deletion": "0" * 64}))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=url,
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                ],
+            )["Attributes"]
+            if not any(int(value) for value in attributes.values()):
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail(f"the worker left the message: {attributes}")
+        assert worker.poll() is None  # still polling
+    finally:
+        stack.stop_process(worker)
 
 
 def test_stop_leaves_nothing_listening(tmp_path: Path) -> None:
@@ -264,3 +299,26 @@ def _is_listening(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(1)
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_the_deletion_worker_queues_unfinished_jobs_again(stack: LocalStack) -> None:
+    """moto's queues are lost with the stack, the jobs in DynamoDB Local are not: the worker
+    queues every job not yet completed when it starts."""
+    from scripts.deletion_worker import requeue_unfinished
+
+    dynamodb, sqs = stack.client("dynamodb"), stack.client("sqs")
+    table = stack.info.table_name
+    jobs = {"a" * 64: "in_progress", "b" * 64: "completed"}
+    for subject, status in jobs.items():
+        dynamodb.put_item(
+            TableName=table,
+            Item={"PK": {"S": f"DELETION#{subject}"}, "SK": {"S": "JOB"}, "status": {"S": status}},
+        )
+    url = sqs.create_queue(QueueName="requeue-test")["QueueUrl"]
+    assert requeue_unfinished(dynamodb, table, sqs, url) == 1
+    [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert json.loads(message["Body"]) == {"deletion": "a" * 64}
+    for subject in jobs:
+        dynamodb.delete_item(
+            TableName=table, Key={"PK": {"S": f"DELETION#{subject}"}, "SK": {"S": "JOB"}}
+        )

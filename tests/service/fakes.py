@@ -132,6 +132,27 @@ class FakeIdentityProvider:
         if self.accounts.pop(email, None) is None:
             raise IdentityFailure(Failure.USER_NOT_FOUND, "User does not exist.")
 
+    # Ending an account: by user id (the pool's username is the sub).
+
+    def _by_id(self, user_id: str) -> dict[str, Any]:
+        for account in self.accounts.values():
+            if account["sub"] == user_id:
+                return account
+        raise IdentityFailure(Failure.USER_NOT_FOUND, "User does not exist.")
+
+    def disable_user(self, user_id: str) -> None:
+        self._by_id(user_id)["disabled"] = True
+
+    def revoke_refresh_tokens(self, user_id: str) -> None:
+        self._by_id(user_id)["revoked"] = self._by_id(user_id).get("revoked", 0) + 1
+
+    def delete_user_by_id(self, user_id: str) -> bool:
+        for email, account in list(self.accounts.items()):
+            if account["sub"] == user_id:
+                del self.accounts[email]
+                return True
+        return False
+
     def confirm_user(self, email: str) -> None:
         if email not in self.accounts:
             raise IdentityFailure(Failure.USER_NOT_FOUND, "User does not exist.")
@@ -143,6 +164,8 @@ class FakeIdentityProvider:
             raise IdentityFailure(Failure.USER_NOT_FOUND, "User does not exist.")
         if account["password"] != password:
             raise IdentityFailure(Failure.NOT_AUTHORIZED, "Incorrect username or password.")
+        if account.get("disabled"):
+            raise IdentityFailure(Failure.NOT_AUTHORIZED, "User is disabled.")
         if not account["confirmed"]:
             raise IdentityFailure(Failure.NOT_CONFIRMED, "User is not confirmed.")
         if account["mfa"]:

@@ -63,9 +63,9 @@ def test_sign_out_with_a_token_the_provider_refused_is_401(auth_service, ada):
     ) == (401, "UNAUTHORIZED")
 
 
-def test_a_wrong_current_password_is_400_and_changes_nothing(auth_service, ada):
+def test_a_wrong_current_password_is_403_and_changes_nothing(auth_service, ada):
     assert refusal(lambda: change(auth_service, ada, "Wr0ng!Passw0rd")) == (
-        400,
+        403,
         "INCORRECT_PASSWORD",
     )
     assert login(auth_service)["accessToken"]

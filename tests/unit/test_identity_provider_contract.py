@@ -149,3 +149,49 @@ def test_a_password_changes_only_with_the_current_one(provider):
         failure_of(lambda: provider.password_login("ada@example.com", STRONG_PASSWORD))
         is Failure.NOT_AUTHORIZED
     )
+
+
+def test_ending_an_account_goes_by_its_id(provider):
+    """Account deletion: disabled (no sign-in), refresh tokens revoked, then deleted by id,
+    which frees the address; a second delete finds nothing and says so."""
+    user_id = provider.sign_up("ada@example.com", STRONG_PASSWORD, "Ada", "Lovelace")
+    provider.confirm_user("ada@example.com")
+    provider.disable_user(user_id)
+    provider.revoke_refresh_tokens(user_id)
+    assert (
+        failure_of(lambda: provider.password_login("ada@example.com", STRONG_PASSWORD))
+        is Failure.NOT_AUTHORIZED
+    )
+    assert provider.delete_user_by_id(user_id) is True
+    assert provider.delete_user_by_id(user_id) is False
+    assert provider.sign_up("ada@example.com", STRONG_PASSWORD, "Ada", "Lovelace") != user_id
+    unknown = "3f1c2a44-1111-4222-8333-444455556666"
+    assert failure_of(lambda: provider.disable_user(unknown)) is Failure.USER_NOT_FOUND
+
+
+def test_the_local_cognito_revokes_by_id_as_cognito_does(aws, monkeypatch):
+    """moto alone revokes only tokens filed under the exact name the admin call gives (the
+    address typed at sign-in), not by `sub`; the local stack's Cognito server fixes that
+    (scripts/cognito_server.py), so account deletion's revocation works locally too."""
+    from moto.cognitoidp.models import CognitoIdpUserPool
+
+    from scripts.cognito_server import sign_out_by_any_name
+
+    provider = CognitoIdentityProvider(get_settings())
+    user_id = provider.sign_up("ada@example.com", STRONG_PASSWORD, "Ada", "Lovelace")
+    provider.confirm_user("ada@example.com")
+
+    def refresh_token() -> str:
+        tokens = provider.password_login("ada@example.com", STRONG_PASSWORD)
+        assert isinstance(tokens, Tokens)
+        return str(tokens.refresh_token)
+
+    unpatched = refresh_token()
+    provider.revoke_refresh_tokens(user_id)
+    provider.refresh(unpatched)  # moto's own gap: still works
+
+    monkeypatch.setattr(CognitoIdpUserPool, "sign_out", CognitoIdpUserPool.sign_out)
+    sign_out_by_any_name()
+    patched = refresh_token()
+    provider.revoke_refresh_tokens(user_id)
+    assert failure_of(lambda: provider.refresh(patched)) is Failure.NOT_AUTHORIZED

@@ -42,4 +42,4 @@ def test_no_service_parses_http(path: Path):
 
 
 def test_the_services_are_found():
-    assert len(SERVICES) == 8  # with the key and share services
+    assert len(SERVICES) == 9  # with the key, share and account deletion services

@@ -1,0 +1,12 @@
+"""The request models of the account routes."""
+
+from typing import Annotated
+
+from pydantic import Field
+
+from chalicelib.core.validation import WireModel
+
+
+class AccountDeletionRequest(WireModel):
+    # The account's current password, checked by the identity provider as sign-in does.
+    password: Annotated[str, Field(min_length=1, max_length=256)]
