@@ -354,6 +354,15 @@ def _with_condition(
     return body
 
 
+def sort_key_range(partition: str, low: str, high: str) -> dict[str, Any]:
+    """The Query parameters for the items of `partition` whose sort keys lie from `low` to
+    `high` (both included): `prefix` to `prefix + KEY_END` is every key with that prefix."""
+    return {
+        "KeyConditionExpression": "PK = :pk AND SK BETWEEN :low AND :high",
+        "ExpressionAttributeValues": serialize({":pk": partition, ":low": low, ":high": high}),
+    }
+
+
 def query_all(**params: Any) -> list[dict[str, Any]]:
     """Every item a Query matches, across pages, as plain values."""
     items: list[dict[str, Any]] = []

@@ -83,10 +83,7 @@ class GoalRepository:
         # A key range rather than begins_with: the same read on AWS, and DynamoDB Local then
         # skips the rest of the user's partition (journal entries) instead of walking it.
         items = dynamo.query_all(
-            KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
-            ExpressionAttributeValues=dynamo.serialize(
-                {":pk": dynamo.user_pk(user_id), ":low": "GOAL#", ":high": f"GOAL#{dynamo.KEY_END}"}
-            ),
+            **dynamo.sort_key_range(dynamo.user_pk(user_id), "GOAL#", f"GOAL#{dynamo.KEY_END}"),
             ConsistentRead=True,
         )
         return [Goal.from_item(item) for item in items]
@@ -115,10 +112,7 @@ class GoalRepository:
         return [
             DayAggregate.from_item(item)
             for item in dynamo.query_all(
-                KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
-                ExpressionAttributeValues=dynamo.serialize(
-                    {":pk": goal_partition(user_id, goal_id), ":low": low, ":high": high}
-                ),
+                **dynamo.sort_key_range(goal_partition(user_id, goal_id), low, high),
                 ConsistentRead=True,
             )
         ]
@@ -144,13 +138,8 @@ class GoalRepository:
         low = to_iso(min(local_starts) - timedelta(days=2))
         high = to_iso(max(local_starts) + timedelta(days=3))
         items = dynamo.query_all(
-            KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
-            ExpressionAttributeValues=dynamo.serialize(
-                {
-                    ":pk": goal_partition(user_id, goal_id),
-                    ":low": f"ACTIVITY#{low}",
-                    ":high": f"ACTIVITY#{high}",
-                }
+            **dynamo.sort_key_range(
+                goal_partition(user_id, goal_id), f"ACTIVITY#{low}", f"ACTIVITY#{high}"
             ),
             ConsistentRead=True,
         )

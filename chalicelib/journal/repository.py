@@ -213,13 +213,8 @@ class JournalRepository:
         return journal_stats.merged(
             stats_of(item)
             for item in dynamo.query_all(
-                KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
-                ExpressionAttributeValues=dynamo.serialize(
-                    {
-                        ":pk": dynamo.user_pk(user_id),
-                        ":low": STATS_SK,
-                        ":high": f"{STATS_SK}#{dynamo.KEY_END}",
-                    }
+                **dynamo.sort_key_range(
+                    dynamo.user_pk(user_id), STATS_SK, f"{STATS_SK}#{dynamo.KEY_END}"
                 ),
                 ConsistentRead=True,
             )
@@ -229,10 +224,7 @@ class JournalRepository:
         """When the newest entry goes, the `createdAt` of the one before it."""
         page = dynamo.client().query(
             TableName=dynamo.table_name(),
-            KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
-            ExpressionAttributeValues=dynamo.serialize(
-                {":pk": dynamo.user_pk(user_id), ":low": ENTRY_PREFIX, ":high": STATS_SK}
-            ),
+            **dynamo.sort_key_range(dynamo.user_pk(user_id), ENTRY_PREFIX, STATS_SK),
             ProjectionExpression="SK, createdAt",
             ScanIndexForward=False,
             Limit=3,
@@ -250,10 +242,7 @@ class JournalRepository:
         stats key (`JOURNALSTATS`) sorts just after every `JOURNAL#` key."""
         page = dynamo.client().query(
             TableName=dynamo.table_name(),
-            KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
-            ExpressionAttributeValues=dynamo.serialize(
-                {":pk": dynamo.user_pk(user_id), ":low": ENTRY_PREFIX, ":high": STATS_SK}
-            ),
+            **dynamo.sort_key_range(dynamo.user_pk(user_id), ENTRY_PREFIX, STATS_SK),
             ScanIndexForward=False,
             Limit=count + 1,
             ConsistentRead=True,

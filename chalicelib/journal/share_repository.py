@@ -152,14 +152,7 @@ class ShareRepository:
 
     def _range(self, user_id: str, prefix: str) -> list[dict[str, Any]]:
         return dynamo.query_all(
-            KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
-            ExpressionAttributeValues=dynamo.serialize(
-                {
-                    ":pk": dynamo.user_pk(user_id),
-                    ":low": prefix,
-                    ":high": f"{prefix}{dynamo.KEY_END}",
-                }
-            ),
+            **dynamo.sort_key_range(dynamo.user_pk(user_id), prefix, f"{prefix}{dynamo.KEY_END}"),
             ScanIndexForward=False,
             ConsistentRead=True,
         )
