@@ -176,11 +176,9 @@ def test_a_deleted_account_leaves_nothing_and_others_keep_theirs(api, local_stac
     b_to_c = _entry(api, b, "For C")
     _share(api, b, b_to_c, c)
     _legacy_shares(local_stack, a, a_entry, b, b_to_c, c)
-    others_before = [
-        item
-        for item in _scan(local_stack)
-        if item not in _traces(_scan(local_stack), a["id"], a["email"])
-    ]
+    everything = _scan(local_stack)
+    a_traces = _traces(everything, a["id"], a["email"])
+    others_before = [item for item in everything if item not in a_traces]
 
     worker_env.setenv("ACCOUNT_DELETION_SWEEP_SECONDS", "3900")
     wiring.reset()
