@@ -91,9 +91,3 @@ def key_record_of(item: dict[str, Any]) -> KeyRecord:
             for method in item.get("recovery") or ()
         ),
     )
-
-
-def is_key_record(item: dict[str, Any]) -> bool:
-    """Whether a stored item (with its keys) is a key record: for reads that fetch key records
-    beside other items in one BatchGetItem."""
-    return item.get("SK") == KEY_RECORD_SK
