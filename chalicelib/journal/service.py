@@ -11,12 +11,15 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from chalicelib.core import errors, metrics, retry
 from chalicelib.core.clock import to_iso, utc_now
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.http import Page, check_if_match, refuse_if_matched
 from chalicelib.core.idempotency import IdempotencyKey, StoredResponse, add_record, replay
 from chalicelib.core.local_time import LocalTime, local_time_of
+from chalicelib.core.logging import logger
 from chalicelib.core.unit_of_work import run_write
 from chalicelib.core.validation import dump
 from chalicelib.goals.links import GoalLinks
@@ -132,13 +135,24 @@ class JournalService:
         return present_entry(new)
 
     def delete(self, user_id: str, entry_id: str) -> None:
-        def attempt(tx: Transaction) -> None:
+        def attempt(tx: Transaction) -> tuple[str, ...]:
             old, context = self._load(user_id, entry_id, {}, None)
             self._stage(tx, context, old, None, None, local_time_of(context.profile), self._now())
-            # Its shares go with it (recipients then read 404); their pointers are dead hints.
+            # Its shares go with it (recipients then read 404).
             self._shares.delete_entry_shares(tx, user_id, entry_id, old.shared_with)
+            return old.shared_with
 
-        run_write(attempt, sleep=self._sleep)
+        recipients = run_write(attempt, sleep=self._sleep)
+        # Then the recipients' pointers: hints that every read confirms against a share, now
+        # gone, so they show nothing either way. Removed after the commit because 50 of them
+        # beside 50 shares would not fit in the entry's transaction; one a crash leaves here
+        # stays a dead hint, and so does one this fails to remove: the entry is gone either way.
+        try:
+            self._shares.forget_pointers(entry_id, recipients)
+        except (errors.ServiceUnavailable, ClientError) as failure:
+            logger.warning(
+                "pointers of a deleted entry left", extra={"error": type(failure).__name__}
+            )
 
     def _load(
         self, user_id: str, entry_id: str, fields: dict[str, Any], if_match: str | None

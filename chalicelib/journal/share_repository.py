@@ -203,6 +203,14 @@ class ShareRepository:
             else:
                 tx.delete("share-deleted", share_key(owner_id, entry_id, recipient))
 
+    def forget_pointers(self, entry_id: str, recipients: Iterable[str]) -> None:
+        """The recipients' pointers to a deleted entry (ids only: an address was a legacy
+        recipient, whose pointer went in the entry's own transaction). Entry ids are never
+        reused, so no later share can own these keys."""
+        dynamo.delete_keys(
+            [pointer_key(recipient, entry_id) for recipient in recipients if "@" not in recipient]
+        )
+
     def set_recipients(
         self, tx: Transaction, entry: EntryState, shared_with: tuple[str, ...]
     ) -> None:

@@ -333,6 +333,9 @@ def test_deleting_the_entry_deletes_its_shares(journal, shares):
     made = share(shares, owner, entry["entryId"], friend)
     journal.delete(owner, entry["entryId"])
     assert dynamo.get_item(share_key(owner, entry["entryId"], friend)) is None
+    # The recipient's pointer goes too: nothing in the friend's partition names the owner
+    # any more (an account deletion could not find it later).
+    assert dynamo.get_item(pointer_key(friend, entry["entryId"])) is None
     assert_hidden(journal, friend, entry["entryId"])
     assert listed(shares, owner, includeExpired="true") == []
     assert listed(shares, friend) == []
