@@ -45,15 +45,19 @@ def _sqs(api):
     )
 
 
-def _run_jobs(api) -> int:
+def _queue(api) -> tuple[Any, str]:
+    """The SQS client of the stack and the deletion queue's URL."""
     sqs = _sqs(api)
-    url = sqs.get_queue_url(QueueName=api.stack_env["ACCOUNT_DELETION_QUEUE"])["QueueUrl"]
+    return sqs, sqs.get_queue_url(QueueName=api.stack_env["ACCOUNT_DELETION_QUEUE"])["QueueUrl"]
+
+
+def _run_jobs(api) -> int:
+    sqs, url = _queue(api)
     return deletion_worker.drain(sqs, url, deletion_worker.app_handler())
 
 
 def _send(api, user_id: str) -> None:
-    sqs = _sqs(api)
-    url = sqs.get_queue_url(QueueName=api.stack_env["ACCOUNT_DELETION_QUEUE"])["QueueUrl"]
+    sqs, url = _queue(api)
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"deletion": subject_of(user_id)}))
 
 
@@ -255,17 +259,33 @@ def test_a_deleted_account_leaves_nothing_and_others_keep_theirs(api, local_stac
     assert _scan(local_stack) == after
 
 
-def test_an_interrupted_deletion_resumes_to_the_same_end(api, local_stack, worker_env):
+def _deleting_a_sharer(api, worker_env) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """D (full account) and E share an entry each way; D asks for deletion, and the job is
+    left for the test to run (the request's message is taken off the queue). D, E, and the
+    entry E shared with D."""
     worker_env.setenv("ACCOUNT_DELETION_SWEEP_SECONDS", "0")
     wiring.reset()
     d, e = _person(api), _person(api)
     _fill(api, d)
     shared = _entry(api, e, "For D")
     _share(api, e, shared, d)
-    mine = _entry(api, d, "For E")
-    _share(api, d, mine, e)
+    _share(api, d, _entry(api, d, "For E"), e)
     _delete(api, d)
-    _purge(api)  # the request's message: this test runs the job by hand first
+    _purge(api)
+    return d, e, shared
+
+
+def _left_of(local_stack, person) -> list[dict[str, Any]]:
+    """The items that still name `person`, the deletion job's own record aside."""
+    return [
+        item
+        for item in _traces(_scan(local_stack), person["id"], person["email"])
+        if not item["PK"]["S"].startswith("DELETION#")
+    ]
+
+
+def test_an_interrupted_deletion_resumes_to_the_same_end(api, local_stack, worker_env):
+    d, e, shared = _deleting_a_sharer(api, worker_env)
 
     # A run that stops after a few steps (as a crash would: no continuation is sent).
     steps = iter(range(4))
@@ -277,12 +297,7 @@ def test_an_interrupted_deletion_resumes_to_the_same_end(api, local_stack, worke
     # The message comes back (SQS redelivers a message whose run did not finish).
     _send(api, d["id"])
     _run_jobs(api)
-    left = [
-        item
-        for item in _traces(_scan(local_stack), d["id"], d["email"])
-        if not item["PK"]["S"].startswith("DELETION#")
-    ]
-    assert left == []
+    assert _left_of(local_stack, d) == []
     assert api.call("GET", f"/journal/{shared}", e["token"]).json()["sharedWith"] == []
     assert api.call("GET", "/users/me/deletion", d["token"]).json()["status"] == "completed"
 
@@ -290,8 +305,7 @@ def test_an_interrupted_deletion_resumes_to_the_same_end(api, local_stack, worke
 def _purge(api) -> None:
     """Take every waiting message off the queue, unhandled (SQS allows one PurgeQueue a
     minute)."""
-    sqs = _sqs(api)
-    url = sqs.get_queue_url(QueueName=api.stack_env["ACCOUNT_DELETION_QUEUE"])["QueueUrl"]
+    sqs, url = _queue(api)
     while messages := sqs.receive_message(
         QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0
     ).get("Messages"):
@@ -304,27 +318,13 @@ def test_two_runs_at_once_end_the_same_way(api, local_stack, worker_env):
     runs) delete the same items twice and meet at the same end, without an error."""
     from concurrent.futures import ThreadPoolExecutor
 
-    worker_env.setenv("ACCOUNT_DELETION_SWEEP_SECONDS", "0")
-    wiring.reset()
-    f, g = _person(api), _person(api)
-    _fill(api, f)
-    shared = _entry(api, g, "For F")
-    _share(api, g, shared, f)
-    mine = _entry(api, f, "For G")
-    _share(api, f, mine, g)
-    _delete(api, f)
-    _purge(api)
+    f, g, shared = _deleting_a_sharer(api, worker_env)
     service = wiring.account_deletion()
     with ThreadPoolExecutor(max_workers=2) as pool:
         outcomes = list(
             pool.map(lambda _: service.run(subject_of(f["id"]), lambda: False), range(2))
         )
     assert [type(outcome).__name__ for outcome in outcomes] == ["Done", "Done"]
-    left = [
-        item
-        for item in _traces(_scan(local_stack), f["id"], f["email"])
-        if not item["PK"]["S"].startswith("DELETION#")
-    ]
-    assert left == []
+    assert _left_of(local_stack, f) == []
     assert api.call("GET", f"/journal/{shared}", g["token"]).json()["sharedWith"] == []
     assert api.call("GET", "/shares", g["token"]).json()["count"] == 0

@@ -522,11 +522,16 @@ def test_the_largest_create_the_api_accepts_fits_in_one_transaction(journal):
     assert all(wiring.goals().get(owner, goal_id)["status"] == "completed" for goal_id in goal_ids)
 
 
-def test_a_share_made_while_its_entry_is_deleted_goes_with_it(journal, shares, monkeypatch):
-    """The delete read the entry before the share was made: its commit must not delete the
-    entry with the old `sharedWith` and leave the new share behind (it reads again)."""
-    owner, friend = person(), person()
-    entry = encrypted_entry(journal, owner)
+def _share_after_the_first_read(
+    journal: JournalService,
+    shares: ShareService,
+    monkeypatch: Any,
+    owner: str,
+    entry: Any,
+    friend: str,
+) -> list[str]:
+    """Make the journal's next write race a share: right after it reads the entry, the owner
+    shares it with `friend`. The share's id, once made."""
     read = journal._entries.load_for_write
     raced: list[str] = []
 
@@ -537,6 +542,15 @@ def test_a_share_made_while_its_entry_is_deleted_goes_with_it(journal, shares, m
         return context
 
     monkeypatch.setattr(journal._entries, "load_for_write", racing)
+    return raced
+
+
+def test_a_share_made_while_its_entry_is_deleted_goes_with_it(journal, shares, monkeypatch):
+    """The delete read the entry before the share was made: its commit must not delete the
+    entry with the old `sharedWith` and leave the new share behind (it reads again)."""
+    owner, friend = person(), person()
+    entry = encrypted_entry(journal, owner)
+    raced = _share_after_the_first_read(journal, shares, monkeypatch, owner, entry, friend)
     journal.delete(owner, entry["entryId"])
     assert raced
     assert dynamo.get_item(share_key(owner, entry["entryId"], friend)) is None
@@ -546,17 +560,9 @@ def test_a_share_made_while_its_entry_is_deleted_goes_with_it(journal, shares, m
 def test_an_edit_that_read_the_entry_before_a_share_keeps_the_share(journal, shares, monkeypatch):
     owner, friend = person(), person()
     entry = encrypted_entry(journal, owner)
-    read = journal._entries.load_for_write
-    raced: list[str] = []
-
-    def racing(*args: Any, **kwargs: Any) -> Any:
-        context = read(*args, **kwargs)
-        if not raced:
-            raced.append(share(shares, owner, entry["entryId"], friend)["shareId"])
-        return context
-
-    monkeypatch.setattr(journal._entries, "load_for_write", racing)
+    raced = _share_after_the_first_read(journal, shares, monkeypatch, owner, entry, friend)
     edited = journal.update(owner, entry["entryId"], parse(EntryFields, {"title": "Renamed"}))
+    assert raced  # the share did land between the edit's read and its write
     assert (edited["title"], edited["sharedWith"]) == ("Renamed", [friend])
     assert journal.get(friend, entry["entryId"])["title"] == "Renamed"
     with pytest.raises(AppError) as stale:  # a client that read before the share: 412
