@@ -222,19 +222,45 @@ def account_deletion_status(request: ApiRequest) -> dict[str, Any]:
     return wiring.account_deletion().status(request.user_id)
 
 
+# Importing data (account/imports/service.py): create (with the upload form), start, status.
+
+
+@api.route("/users/me/imports", methods=("POST",))
+def create_import(request: ApiRequest) -> Response:
+    from chalicelib.account.models import ImportCreateRequest
+
+    command = request.body(ImportCreateRequest)
+    status, answer = wiring.imports().create(request.user_id, command.format, command.file_name)
+    return json_response(answer, status, headers={"Location": answer["statusUrl"]})
+
+
+@api.route("/users/me/imports/{importId}/start", methods=("POST",))
+def start_import(request: ApiRequest, importId: str) -> Response:
+    answer = wiring.imports().start(request.user_id, importId)
+    return json_response(answer, 202, headers={"Location": answer["statusUrl"]})
+
+
+@api.route("/users/me/imports/{importId}")
+def import_status(request: ApiRequest, importId: str) -> dict[str, Any]:
+    return wiring.imports().status(request.user_id, importId)
+
+
 @app.on_sqs_message(queue=deletion_queue_name(), batch_size=1)
 def erase_accounts(event: SQSEvent) -> None:
-    """The deletion job: one message, one run (it queues its own continuation)."""
-    from chalicelib.account.messages import subject_in
+    """The account jobs (deletion, import): one message, one run (a job queues its own
+    continuation)."""
+    from chalicelib.account.messages import DeletionMessage, ImportMessage, parse
     from chalicelib.core.logging import logger
 
     context: Any = event.context  # Lambda's context object (a stand-in in the local worker)
     for record in event:
-        subject = subject_in(record.body)
-        if subject is None:
-            logger.warning("account deletion message dropped: it names no job")
-            continue
-        wiring.account_deletion().resume(subject, context.get_remaining_time_in_millis)
+        message = parse(record.body)
+        if isinstance(message, DeletionMessage):
+            wiring.account_deletion().resume(message.subject, context.get_remaining_time_in_millis)
+        elif isinstance(message, ImportMessage):
+            wiring.imports().resume(message.job_key, context.get_remaining_time_in_millis)
+        else:
+            logger.warning("account job message dropped: it names no job")
 
 
 # Finding a person to share with (users/directory.py). `/users/profile` is a literal path, so

@@ -15,6 +15,7 @@ from chalicelib.core.config import get_settings
 
 if TYPE_CHECKING:
     from chalicelib.account.deletion_service import AccountDeletionService
+    from chalicelib.account.imports.service import ImportService
     from chalicelib.goals.activities import ActivityService
     from chalicelib.goals.service import GoalService
     from chalicelib.journal.service import JournalService
@@ -132,13 +133,47 @@ def account_deletion() -> AccountDeletionService:
     )
 
 
+@lru_cache(maxsize=1)
+def imports() -> ImportService:
+    from chalicelib.account.imports.limit import ImportLimit
+    from chalicelib.account.imports.records import ImportRecords
+    from chalicelib.account.imports.service import ImportService
+    from chalicelib.account.imports.writer import ImportWriter
+    from chalicelib.account.messages import import_message_for
+    from chalicelib.core import queue
+    from chalicelib.goals.repository import GoalRepository
+    from chalicelib.journal.repository import JournalRepository
+    from chalicelib.users.key_repository import KeyRepository
+    from chalicelib.users.repository import ProfileRepository
+
+    settings = get_settings()
+
+    def enqueue(job_key: str) -> None:
+        queue.send(settings.deletion_queue, import_message_for(job_key))
+
+    def writer() -> ImportWriter:
+        return ImportWriter(
+            GoalRepository(),
+            goals(),
+            activities(),
+            JournalRepository(),
+            KeyRepository(),
+            keys(),
+            profiles(),
+        )
+
+    return ImportService(ImportRecords(), ProfileRepository(), ImportLimit(), writer, enqueue)
+
+
 def reset() -> None:
     """Forget every built service, client and setting (for tests that change the environment)."""
-    from chalicelib.core import queue
+    from chalicelib.core import queue, storage
     from chalicelib.users import identity_provider
 
     for cached in (
         account_deletion,
+        imports,
+        storage.client,
         queue.client,
         queue.queue_url,
         profiles,

@@ -455,6 +455,27 @@ def delete_keys(
             raise ServiceUnavailable("The table is busy; try again shortly.")
 
 
+def put_items(items: list[dict[str, Any]], *, sleep: Callable[[float], None] | None = None) -> None:
+    """Write these items whole (derived items that any run writes the same, such as the day
+    aggregates an import rebuilds), 25 per BatchWriteItem, with back-off as `delete_keys`."""
+    pause = sleep or time.sleep
+    for start in range(0, len(items), BATCH_WRITE_ITEMS):
+        pending = {
+            table_name(): [
+                {"PutRequest": {"Item": serialize(item)}}
+                for item in items[start : start + BATCH_WRITE_ITEMS]
+            ]
+        }
+        for attempt in range(8):
+            result = client().batch_write_item(RequestItems=pending)
+            pending = result.get("UnprocessedItems") or {}
+            if not pending:
+                break
+            pause(min(2.0, 0.05 * 2**attempt))
+        else:
+            raise ServiceUnavailable("The table is busy; try again shortly.")
+
+
 def delete_if(key: dict[str, Any], condition: str, values: dict[str, Any] | None = None) -> bool:
     """Delete one item if `condition` holds (or it is gone already); False when it does not."""
     params: dict[str, Any] = {

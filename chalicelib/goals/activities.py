@@ -170,6 +170,26 @@ class ActivityService:
         self._rebuild_days(tx, user_id, goal, old, new, now, local)
         return new
 
+    def imported_activity(
+        self,
+        user_id: str,
+        goal: Goal,
+        request: ActivityFields,
+        local: LocalTime,
+        *,
+        activity_id: str,
+    ) -> Activity:
+        """An activity of an imported goal (account/imports/writer.py), checked as a log is,
+        with the id the import derives; the caller writes it and recomputes the goal once."""
+        fields = dump(request)
+        context = {k: v for k, v in (fields.get("context") or {}).items() if k != ENTRY_LINK}
+        if "context" in fields:
+            # The entry that logged it is another account's id now: the activity is the
+            # person's own, as a manual log is.
+            fields["context"] = context or None
+        activity = self._new_activity(user_id, goal, fields, local, self._now())
+        return replace(activity, activity_id=activity_id)
+
     def _put_progress(
         self,
         tx: Transaction,

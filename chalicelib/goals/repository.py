@@ -183,6 +183,30 @@ class GoalRepository:
         items = [dynamo.deserialize(item) for item in page.get("Items", [])]
         return [Activity.from_item(item) for item in items[offset : offset + limit]], None
 
+    def all_activities(self, user_id: str, goal_id: str) -> list[Activity]:
+        """Every activity of a goal (an import rebuilds the goal's days from them once)."""
+        items = dynamo.query_all(
+            **dynamo.sort_key_range(
+                goal_partition(user_id, goal_id), "ACTIVITY#", f"ACTIVITY#{dynamo.KEY_END}"
+            ),
+            ConsistentRead=True,
+        )
+        return [Activity.from_item(item) for item in items]
+
+    def stored_activity_ids(self, user_id: str, activities: list[Activity]) -> set[str]:
+        """Which of these activities (at most 100) are stored already."""
+        if not activities:
+            return set()
+        keys = [_activity_key_of(user_id, activity) for activity in activities]
+        return {str(item["SK"]).rsplit("#", 1)[-1] for item in dynamo.batch_get(keys, ())}
+
+    def put_days(self, user_id: str, goal_id: str, aggregates: list[DayAggregate]) -> None:
+        """Day aggregates rebuilt from the goal's activities, written outside a transaction:
+        any run rebuilds the same ones (an import's, before it recomputes the goal)."""
+        dynamo.put_items(
+            [{**day_key(user_id, goal_id, a.day.isoformat()), **a.to_item()} for a in aggregates]
+        )
+
     # Writes: each adds its items to the transaction of a unit of work (core/unit_of_work.py),
     # with the client error a failed condition means, where it means one.
 
@@ -203,6 +227,14 @@ class GoalRepository:
 
     def put_activity(self, tx: Transaction, user_id: str, activity: Activity) -> None:
         tx.put("activity", {**_activity_key_of(user_id, activity), **activity.to_item()})
+
+    def put_new_activity(self, tx: Transaction, user_id: str, activity: Activity) -> None:
+        """An activity whose id was derived (an import): written once, never over itself."""
+        tx.put(
+            "activity",
+            {**_activity_key_of(user_id, activity), **activity.to_item()},
+            condition="attribute_not_exists(PK)",
+        )
 
     def delete_activity(self, tx: Transaction, user_id: str, activity: Activity) -> None:
         tx.delete(

@@ -231,16 +231,50 @@ class GoalService:
 
         return run_write(attempt, sleep=self._sleep)
 
-    def _new_goal(self, user_id: str, request: GoalCreate, now: datetime, local: LocalTime) -> Goal:
+    def stage_import(
+        self,
+        tx: Transaction,
+        user_id: str,
+        request: GoalCreate,
+        *,
+        goal_id: str,
+        created_at: str | None,
+        status: str,
+        local: LocalTime,
+    ) -> Goal:
+        """An imported goal (account/imports/writer.py) made as `create` makes one, with the
+        id, start and final status its file gave. Its target date may lie in the past: the
+        goal was made before. Its activities and progress are written after it."""
+        now = self._now()
+        goal = self._new_goal(
+            user_id, request, now, local, goal_id=goal_id, created_at=created_at, imported=True
+        )
+        goal = replace(
+            goal, status=status, completed_at=to_iso(now) if status == "completed" else None
+        )
+        self._stage(tx, user_id, None, goal)
+        return goal
+
+    def _new_goal(
+        self,
+        user_id: str,
+        request: GoalCreate,
+        now: datetime,
+        local: LocalTime,
+        *,
+        goal_id: str | None = None,
+        created_at: str | None = None,
+        imported: bool = False,
+    ) -> Goal:
         fields = dump(request)
         pattern = request.goal_pattern
         target = _target_defaults(pattern, fields["target"])
-        problems = pattern_errors(pattern, target, local.local_date(now), True)
+        problems = pattern_errors(pattern, target, local.local_date(now), not imported)
         if problems:
             raise ValidationFailed(problems)
         stamp = to_iso(now)
         goal = Goal(
-            goal_id=uuid7(),
+            goal_id=goal_id or uuid7(),
             user_id=user_id,
             title=request.title,
             description=fields.get("description"),
@@ -257,7 +291,7 @@ class GoalService:
             metadata=fields.get("metadata") or {},
             is_journal_linked=bool(fields.get("isJournalLinked")),
             initial_current_value=target.get("currentValue"),
-            created_at=stamp,
+            created_at=created_at or stamp,
             updated_at=stamp,
             completed_at=None,
             version=1,
