@@ -274,8 +274,8 @@ class ImportWriter:
         local: LocalTime,
         report: Report,
     ) -> Activity | None:
-        stamp = planned.fields.activity_date
-        at = stamp if isinstance(stamp, str) and len(stamp) > 10 else None
+        stamp = dump(planned.fields).get("activityDate")
+        at = stamp if isinstance(stamp, str) and len(stamp) > 10 else None  # an instant
         activity_id = derived_id(digest, f"activity:{goal.goal_id}", planned.source_id, at)
         try:
             return self._activities.imported_activity(

@@ -1,0 +1,115 @@
+"""The JSON export's parser: a file becomes a plan; a bad record is skipped with its reason;
+only a file that is not an export (or of an unknown version) fails."""
+
+import io
+import zipfile
+
+import pytest
+
+from chalicelib.account.imports.failures import ImportFileRefused
+from chalicelib.account.imports.json_document import parse_json_export
+from tests import import_files as files
+
+
+def test_a_bare_export_json_and_the_zip_give_the_same_plan():
+    doc = files.document()
+    assert parse_json_export(files.as_json(doc)) == parse_json_export(files.as_zip(doc))
+
+
+def test_goals_activities_entries_profile_become_the_routes_models():
+    plan = parse_json_export(files.as_json(files.document()))
+    (goal,) = plan.goals
+    assert goal.source_id == "g-run"
+    assert goal.definition.title == "Run"
+    assert goal.definition.goal_pattern == "recurring"
+    assert goal.status == "active"
+    assert goal.created_at == "2026-09-01T07:00:00.000Z"
+    assert [a.source_id for a in goal.activities] == [f"g-run-a{i}" for i in range(10)]
+    assert str(goal.activities[0].fields.activity_date) == "2026-09-01"
+    (entry,) = plan.entries
+    assert entry.goal_source_ids == ("g-run",)
+    assert entry.fields.title == "Day one"
+    assert entry.created_at == "2026-10-01T20:00:00.000Z"
+    assert plan.profile is not None and plan.profile.timezone == "Europe/London"
+    assert plan.keys is None
+
+
+def test_final_statuses_are_kept_and_created_as_post_goals_allows():
+    doc = files.document(
+        goals=[
+            files.goal("a", "Archived", status="archived"),
+            files.goal("c", "Completed", status="completed"),
+            files.goal("p", "Paused", status="paused"),
+            files.goal("x", "Odd", status="exploded"),
+        ]
+    )
+    plan = parse_json_export(files.as_json(doc))
+    assert [(g.status, g.definition.status) for g in plan.goals] == [
+        ("archived", "active"),
+        ("completed", "active"),
+        ("paused", "paused"),
+        ("active", "active"),
+    ]
+
+
+def test_each_bad_record_is_skipped_with_a_reason_and_the_rest_is_kept():
+    good = files.goal("g-ok", "Fine", days=2)
+    bad_goal = {**files.goal("g-bad", "", days=3)}
+    bad_activity = files.goal("g-act", "Walk", days=2)
+    bad_activity["activities"].append({"activityId": "x", "value": "many"})
+    doc = files.document(
+        goals=[good, bad_goal, bad_activity, "not a goal"],
+        journal=[files.entry("e-ok", "Fine"), {"entryId": "e-bad", "title": "No content"}],
+    )
+    plan = parse_json_export(files.as_json(doc))
+    assert [g.source_id for g in plan.goals] == ["g-ok", "g-act"]
+    assert len(plan.goals[1].activities) == 2
+    assert [e.source_id for e in plan.entries] == ["e-ok"]
+    skipped = {(s.kind, s.source): s.reason for s in plan.skipped}
+    assert "title" in skipped[("goal", "goals[1]")]
+    assert "with its 3 activities" in skipped[("goal", "goals[1]")]
+    assert "value" in skipped[("activity", "goals[2].activities[2]")]
+    assert ("goal", "goals[3]") in skipped
+    assert "content" in skipped[("entry", "journal[1]")]
+    assert skipped[("share", "sharesGiven[0]")] == "shares name other people's accounts"
+
+
+def test_shares_and_other_peoples_fields_are_never_taken():
+    entry = {**files.entry("e", "Shared"), "sharedWith": ["someone"], "isShared": True}
+    plan = parse_json_export(files.as_json(files.document(journal=[entry])))
+    assert plan.entries[0].fields.shared_with is None
+    assert plan.entries[0].fields.is_shared is None
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"\x00\x01 not json", "IMPORT_FILE_UNREADABLE"),
+        (b"[1, 2]", "IMPORT_FILE_UNREADABLE"),
+        (b'{"format": "something-else", "version": 1}', "IMPORT_FORMAT_UNKNOWN"),
+        (b'{"format": "ai-lifestyle-export", "version": 2}', "IMPORT_VERSION_UNSUPPORTED"),
+        (b"PK\x03\x04 broken zip", "IMPORT_FILE_UNREADABLE"),
+    ],
+)
+def test_a_file_that_is_not_an_export_fails_with_a_clear_code(data, code):
+    with pytest.raises(ImportFileRefused) as refused:
+        parse_json_export(data)
+    assert refused.value.code == code
+
+
+def test_a_zip_without_export_json_is_refused():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("Habits.csv", "Position,Name\n")
+    with pytest.raises(ImportFileRefused) as refused:
+        parse_json_export(buffer.getvalue())
+    assert refused.value.code == "IMPORT_DOCUMENT_MISSING"
+
+
+def test_a_zip_bomb_is_refused_before_it_is_inflated(monkeypatch):
+    from chalicelib.account.imports import json_document
+
+    monkeypatch.setattr(json_document, "MAX_DOCUMENT_BYTES", 1000)
+    with pytest.raises(ImportFileRefused) as refused:
+        parse_json_export(files.as_zip(files.document(goals=[files.goal("g", "G", days=50)])))
+    assert refused.value.code == "IMPORT_FILE_TOO_LARGE"
