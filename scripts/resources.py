@@ -299,5 +299,18 @@ def ensure_deletion_queue(sqs_client: Any, name: str, dead_letter_name: str) -> 
     )
 
 
+def data_bucket_name(stage: str) -> str:
+    """The stage's private bucket of account data (exports and import uploads)."""
+    return f"ai-lifestyle-api-{stage}-data"
+
+
+def ensure_data_bucket(s3_client: Any, name: str) -> None:
+    """Find or create the account-data bucket (the local stack's, on the moto server)."""
+    try:
+        s3_client.head_bucket(Bucket=name)
+    except ClientError:
+        s3_client.create_bucket(Bucket=name)
+
+
 def _error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))

@@ -19,6 +19,9 @@ once only delete the same items twice. What is erased, in this order:
      owner's entry's `sharedWith` (with a new version), the way a revoke does
      (journal/share_repository.py).
 
+   - an import: its job's pointer (account/imports/records.py).
+4. the user's uploads in the data bucket (`imports/{subject}/`), once the partition is empty.
+
 `should_stop` is asked before every step: when it says so, the run returns False and the
 caller continues later.
 """
@@ -26,7 +29,13 @@ caller continues later.
 import time
 from collections.abc import Callable
 
-from chalicelib.core import dynamo, errors
+from chalicelib.account.imports.records import (
+    IMPORT_PREFIX,
+    imports_prefix,
+    job_key_of,
+)
+from chalicelib.account.imports.records import pointer_key as import_pointer_key
+from chalicelib.core import dynamo, errors, storage
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.logging import logger
 from chalicelib.core.unit_of_work import run_write
@@ -65,7 +74,11 @@ class Eraser:
             dynamo.delete_if(email_key(email), "userId = :user", {":user": user_id})
             if not self._erase_legacy_pointers(email):
                 return False
-        return self._erase_partition(user_id)
+        if not self._erase_partition(user_id):
+            return False
+        # The account's files (S3): after its records, so no import job still reads them.
+        storage.delete_prefix(imports_prefix(user_id))
+        return True
 
     def _erase_legacy_pointers(self, email: str) -> bool:
         while not self._should_stop():
@@ -102,6 +115,9 @@ class Eraser:
                     )
                 elif sk.startswith(ENTRY_PREFIX):
                     self._erase_legacy_shares_of(user_id, sk.removeprefix(ENTRY_PREFIX), item)
+                elif sk.startswith(IMPORT_PREFIX):
+                    job = job_key_of(user_id, sk.removeprefix(IMPORT_PREFIX))
+                    dynamo.delete_keys([import_pointer_key(job)], sleep=self._sleep)
                 elif sk.startswith(RECEIVED_PREFIX) and isinstance(item.get("ownerId"), str):
                     entry_id = sk.removeprefix(RECEIVED_PREFIX)
                     self._forget_recipient(

@@ -30,7 +30,8 @@ def test_goals_activities_entries_profile_become_the_routes_models():
     assert entry.goal_source_ids == ("g-run",)
     assert entry.fields.title == "Day one"
     assert entry.created_at == "2026-10-01T20:00:00.000Z"
-    assert plan.profile is not None and plan.profile.timezone == "Europe/London"
+    assert plan.profile is not None
+    assert plan.profile.timezone == "Europe/London"
     assert plan.keys is None
 
 
@@ -58,7 +59,7 @@ def test_each_bad_record_is_skipped_with_a_reason_and_the_rest_is_kept():
     bad_activity = files.goal("g-act", "Walk", days=2)
     bad_activity["activities"].append({"activityId": "x", "value": "many"})
     doc = files.document(
-        goals=[good, bad_goal, bad_activity, "not a goal"],
+        goals=[good, bad_goal, bad_activity, "not a goal"],  # type: ignore[list-item]
         journal=[files.entry("e-ok", "Fine"), {"entryId": "e-bad", "title": "No content"}],
     )
     plan = parse_json_export(files.as_json(doc))
@@ -82,7 +83,7 @@ def test_shares_and_other_peoples_fields_are_never_taken():
 
 
 @pytest.mark.parametrize(
-    ("data", "code"),
+    "data, code",
     [
         (b"\x00\x01 not json", "IMPORT_FILE_UNREADABLE"),
         (b"[1, 2]", "IMPORT_FILE_UNREADABLE"),
