@@ -1,4 +1,5 @@
-"""The local stand-in for Lambda's SQS event source: runs the account-deletion job locally.
+"""The local stand-in for Lambda's SQS event source: runs the account jobs (deletion, import)
+locally.
 
     python scripts/deletion_worker.py        # `make run` starts it beside chalice local;
                                              # beside `make stack`, run it yourself
@@ -10,7 +11,8 @@ Lambda's. As the event source mapping does, it deletes a message once the handle
 and leaves it to reappear after its visibility timeout when the handler raised (after
 `maxReceiveCount` receives, SQS moves it to the dead-letter queue). The tests drive
 `drain`, the same loop, until the queue is empty. On start it queues again every job not
-yet completed (`requeue_unfinished`): moto's queues do not survive a restart of the stack.
+yet completed (`requeue_unfinished`: deletions, and imports whose pointer is still there): moto's
+queues do not survive a restart of the stack.
 """
 
 from __future__ import annotations
@@ -111,7 +113,7 @@ def requeue_unfinished(dynamodb: Any, table: str, sqs: Any, queue_url: str) -> i
     restart loses their messages, while the jobs stay in DynamoDB Local. Running a job twice
     is harmless. Local only: deployed, SQS keeps its messages (and a Scan would be too dear).
     Returns how many jobs were queued."""
-    from chalicelib.account.messages import message_for
+    from chalicelib.account.messages import import_message_for, message_for
 
     queued = 0
     pages = dynamodb.get_paginator("scan").paginate(
@@ -125,6 +127,19 @@ def requeue_unfinished(dynamodb: Any, table: str, sqs: Any, queue_url: str) -> i
         for item in page.get("Items", []):
             subject = item["PK"]["S"].removeprefix("DELETION#")
             sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(message_for(subject)))
+            queued += 1
+    # An import's pointer exists until the import ends; one not started yet runs as a no-op.
+    pages = dynamodb.get_paginator("scan").paginate(
+        TableName=table,
+        FilterExpression="begins_with(PK, :job)",
+        ExpressionAttributeValues={":job": {"S": "IMPORTJOB#"}},
+        ProjectionExpression="PK",
+    )
+    for page in pages:
+        for item in page.get("Items", []):
+            job_key = item["PK"]["S"].removeprefix("IMPORTJOB#")
+            body = json.dumps(import_message_for(job_key))
+            sqs.send_message(QueueUrl=queue_url, MessageBody=body)
             queued += 1
     return queued
 
