@@ -220,7 +220,7 @@ class ImportService:
                 startedAt=to_iso(self._now()),
             )
         try:
-            data, digest = self._read_upload(user_id, import_id)
+            data, digest = self._read_upload(user_id, import_id, record.source_format)
             earlier = self._imports.completed_with(user_id, digest)
             if earlier is not None and earlier != import_id:
                 return self._duplicate(record, digest, earlier)
@@ -233,12 +233,19 @@ class ImportService:
             return Continue()
         return self._complete(record, digest, report)
 
-    def _read_upload(self, user_id: str, import_id: str) -> tuple[bytes, str]:
+    def _read_upload(self, user_id: str, import_id: str, source_format: str) -> tuple[bytes, str]:
         key = records.upload_key(user_id, import_id)
-        if storage.head(key) is None:
+        size = storage.head(key)
+        if size is None:
             raise ImportFileRefused(
                 "The uploaded file is gone (uploads are kept for 2 days); upload it again.",
                 code="IMPORT_UPLOAD_NOT_FOUND",
+            )
+        if size > MAX_BYTES[source_format]:
+            # S3 refuses a larger form upload itself; this holds should one get there anyway.
+            raise ImportFileRefused(
+                f"The file is larger than {MAX_BYTES[source_format] // MIB} MiB.",
+                code="IMPORT_FILE_TOO_LARGE",
             )
         digest = hashlib.sha256()
         chunks = []
