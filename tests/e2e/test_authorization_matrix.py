@@ -26,14 +26,15 @@ import uuid
 from typing import Any
 
 import pytest
+import requests
 
 from app import api as app_routes
-from tests import contract
+from tests import contract, import_files
 from tests.browser_crypto import Browser
 from tests.helpers import STRONG_PASSWORD, assert_envelope
 
 # The kinds of id a path can carry. A new kind makes this test fail until it is covered here.
-OBJECT_KINDS = {"goalId", "activityId", "entryId", "shareId"}
+OBJECT_KINDS = {"goalId", "activityId", "entryId", "shareId", "importId"}
 PERSON_KINDS = {"userId", "email"}
 ID_KINDS = OBJECT_KINDS | PERSON_KINDS
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -46,6 +47,7 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("/journal/{entryId}", "PUT"): {"title": "Taken over", "mood": "sneaky"},
     # Filled in by the `owners` fixture with C's address (C can receive shares).
     ("/journal/{entryId}/share", "POST"): {"recipientEmail": None},
+    ("/users/me/imports/{importId}/start", "POST"): {},
 }
 
 
@@ -144,7 +146,23 @@ def _seed(api: Any, token: str, title: str, recipient_id: str) -> dict[str, str]
         "activityId": activity.json()["activityId"],
         "entryId": entry_id,
         "shareId": _share(api, token, entry_id, recipient_id),
+        "importId": _uploaded_import(api, token),
     }
+
+
+def _uploaded_import(api: Any, token: str) -> str:
+    """An import whose file is uploaded (so its owner may start it), not yet started."""
+    created = api.call("POST", "/users/me/imports", token, json={"format": "ai-lifestyle-json"})
+    assert created.status_code == 201, created.text
+    upload = created.json()["upload"]
+    sent = requests.post(
+        upload["url"],
+        data=upload["fields"],
+        files={"file": ("export.json", json.dumps(import_files.document()).encode())},
+        timeout=15,
+    )
+    assert sent.status_code in (200, 201, 204), sent.text
+    return str(created.json()["importId"])
 
 
 def _person(api: Any, email: str, token: str, with_keys: bool) -> dict[str, str]:
@@ -205,8 +223,8 @@ def test_the_matrix_covers_every_id_route():
     writes = {(path, method) for path, method in routes if method in {"POST", "PUT"}}
     assert writes == set(VALID_BODIES)
     # goal (3 methods), its activities (2), one activity (2), progress (1), entry (3), share
-    # by address (1), revoke (3 paths).
-    assert len(id_routes()) >= 15
+    # by address (1), revoke (3 paths), an import (status, start).
+    assert len(id_routes()) >= 17
     assert set(person_routes()) == set(PERSON_VIEWS)
 
 

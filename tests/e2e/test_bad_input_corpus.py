@@ -32,7 +32,11 @@ SOMEONE = "b7e1c0d2-5f3a-4c8e-9d21-6a4b8e0f3c17"  # a well-formed user id
 # Valid key material (its fields are what the corpus breaks): the account never gets keys.
 KEYS = Browser.set_up(bits=2048).setup_body()
 # Write routes that take no body (the caller is all they need).
-NO_BODY = {("/auth/mfa/setup", "POST"), ("/auth/signout-everywhere", "POST")}
+NO_BODY = {
+    ("/auth/mfa/setup", "POST"),
+    ("/auth/signout-everywhere", "POST"),
+    ("/users/me/imports/{importId}/start", "POST"),
+}
 # Deletes that take a body (a confirmation). Every case below is invalid, so none can reach
 # the password check: the account is still there afterwards (the sign-in at the end).
 DELETES_WITH_A_BODY = {("/users/me", "DELETE")}
@@ -202,6 +206,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ),
     ("/users/me", "DELETE"): Route(
         lambda c: {"password": STRONG_PASSWORD}, (Field("password", "text", 256),)
+    ),
+    ("/users/me/imports", "POST"): Route(
+        lambda c: {"format": "ai-lifestyle-json", "fileName": "export.zip"},
+        (Field("format", "text", 20), Field("fileName", "text", 255, optional=True)),
     ),
 }
 
@@ -451,14 +459,14 @@ def _pool_users(local_stack: Any) -> int:
 
 def test_the_corpus_covers_every_write_route():
     assert set(write_routes()) == set(ROUTES)
-    assert len(write_routes()) == 24
+    assert len(write_routes()) == 25
 
 
 def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, local_stack):
     corpus = build_corpus(account)
-    # 24 routes x (22 whole bodies + 2 sizes) + 12-16 cases per checked field, and 12 per
-    # free-form JSON field (8 of them): 1,449 in all.
-    assert len(corpus) == 1449, len(corpus)
+    # 25 routes x (22 whole bodies + 2 sizes) + 12-16 cases per checked field, and 12 per
+    # free-form JSON field (8 of them): 1,503 in all.
+    assert len(corpus) == 1503, len(corpus)
     before, users_before = _snapshot(api, account), _pool_users(local_stack)
     problems = []
     statuses_seen: list[int] = []
