@@ -79,6 +79,11 @@ def _erase(results: Results, field: str) -> float | None:
     return None if value is None else float(value)
 
 
+def _imported(results: Results, field: str) -> float | None:
+    value = results.get("operations", {}).get("_import", {}).get(field)
+    return None if value is None else float(value)
+
+
 def _one_request(operation: str, label: str) -> Budget:
     return Budget(
         f"{operation}.requests", f"{label}: 1 DynamoDB request", 1, worst(operation, "requests")
@@ -248,6 +253,43 @@ BUDGETS: list[Budget] = [
         "erase a large account: no item left",
         0,
         lambda results: _erase(results, "left"),
+    ),
+    # Importing: creating reads whether an import runs, counts the day's imports and writes
+    # the record with its job pointer (one transaction); starting reads the import and
+    # whether another runs, then moves it (the S3 and SQS calls are not DynamoDB's); the
+    # status is one read. The job writes activities 100 per transaction (after one batched
+    # read of which exist) and rebuilds each goal's days and progress once; an entry is a read
+    # and a transaction (its stats change with it).
+    Budget(
+        "create_import.requests",
+        "create an import: a query, the day's count and one transaction",
+        3,
+        worst("create_import", "requests"),
+    ),
+    Budget(
+        "create_import.transactions",
+        "create an import: one transaction (the record and its job pointer)",
+        1,
+        worst("create_import", "transactions"),
+    ),
+    Budget(
+        "start_import.requests",
+        "start an import: two reads and one conditional update",
+        3,
+        worst("start_import", "requests"),
+    ),
+    _one_request("import_status", "import status"),
+    Budget(
+        "import_large_file.requests_per_record",
+        "import a large file: at most 0.25 DynamoDB requests per record",
+        0.25,
+        lambda results: _imported(results, "requestsPerRecord"),
+    ),
+    Budget(
+        "import_large_file.missing",
+        "import a large file: every record imported",
+        0,
+        lambda results: _imported(results, "missing"),
     ),
     Budget(
         "cold_start.ratio",

@@ -12,6 +12,7 @@ bench/budgets.py is broken (known exceptions aside, see there).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import random
@@ -24,7 +25,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -251,6 +252,13 @@ DELETION_ROUTES = {
     "request_deletion": ("delete the account (request)", "DELETE", "/users/me"),
     "deletion_status": ("the deletion's status", "GET", "/users/me/deletion"),
 }
+# Importing (Bench.imports): one new account per sample (one import runs at a time per
+# account, and 10 a day); the file is uploaded with the presigned POST (S3, not metered).
+IMPORT_ROUTES = {
+    "create_import": ("create an import (its upload form)", "POST", "/users/me/imports"),
+    "start_import": ("start an import", "POST", "/users/me/imports/{importId}/start"),
+    "import_status": ("an import's status", "GET", "/users/me/imports/{importId}"),
+}
 # Measured in their own way (see per_operation), not by the loop over bodiless operations.
 KEY_CYCLE = ("set_up_keys", "delete_keys")
 LOOKUPS = ("look_up_by_id", "look_up_by_email")
@@ -423,6 +431,7 @@ class Bench:
         summaries |= self.sharing()
         summaries |= self.sessions()
         summaries |= self.deletion()
+        summaries |= self.imports()
         summaries["_setup"] = {
             "goals": len(user.goal_ids),
             "seededGoal": seeded,
@@ -588,6 +597,113 @@ class Bench:
             "itemsPerSecond": round(items / seconds, 1) if seconds else None,
             "requests": usage.requests,
             "requestsPerItem": round(usage.requests / items, 4) if items else None,
+            "rcu": round(usage.rcu, 1),
+            "wcu": round(usage.wcu, 1),
+        }
+
+    def imports(self) -> dict[str, Any]:
+        """The three import routes for `samples` accounts (a small file each); then a large
+        file imported by the job, run in-process as its handler runs it."""
+        from bench.seed import export_document
+
+        small = json.dumps(export_document(1, 5, 1, date.today())).encode()
+        found: dict[str, list[Sample]] = {name: [] for name in IMPORT_ROUTES}
+        for index in range(self.settings.samples):
+            user = self.new_user(f"importer-{index}")
+            with self.meter.measuring() as usage:
+                created = self.gateway.expect(
+                    201,
+                    "POST",
+                    "/users/me/imports",
+                    token=user.token,
+                    body={"format": "ai-lifestyle-json"},
+                )
+            found["create_import"].append(Sample(created.seconds, usage))
+            self._upload(created.body["upload"], small)
+            params = {"importId": created.body["importId"]}
+            for name, status in (("start_import", 202), ("import_status", 200)):
+                _, method, resource = IMPORT_ROUTES[name]
+                with self.meter.measuring() as usage:
+                    answer = self.gateway.expect(status, method, resource, params, token=user.token)
+                found[name].append(Sample(answer.seconds, usage))
+        summaries: dict[str, Any] = {
+            name: {"label": label, "route": f"{method} {resource}", **summarize(found[name])}
+            for name, (label, method, resource) in IMPORT_ROUTES.items()
+        }
+        summaries["_import"] = self.import_large_file()
+        return summaries
+
+    def _upload(self, upload: dict[str, Any], data: bytes) -> None:
+        import requests
+
+        sent = requests.post(
+            upload["url"],
+            data=upload["fields"],
+            files={"file": ("export.json", data)},
+            timeout=120,
+        )
+        if sent.status_code not in (200, 201, 204):
+            raise RuntimeError(f"upload refused: {sent.status_code} {sent.text[:200]}")
+
+    def import_large_file(self) -> dict[str, Any]:
+        """An export of `erase_goals` goals of `erase_activities` activities each and
+        `erase_entries` entries, imported into a new account by the job (one run)."""
+        from bench.seed import export_document
+        from chalicelib import wiring
+        from chalicelib.account.imports.records import job_key_of
+
+        settings = self.settings
+        data = json.dumps(
+            export_document(
+                settings.erase_goals,
+                settings.erase_activities,
+                settings.erase_entries,
+                date.today(),
+            )
+        ).encode()
+        user = self.new_user("imported")
+        created = self.gateway.expect(
+            201,
+            "POST",
+            "/users/me/imports",
+            token=user.token,
+            body={"format": "ai-lifestyle-json"},
+        ).body
+        self._upload(created["upload"], data)
+        params = {"importId": created["importId"]}
+        self.gateway.expect(
+            202, "POST", "/users/me/imports/{importId}/start", params, token=user.token
+        )
+        started = time.perf_counter()
+        with self.meter.measuring() as usage:
+            outcome = wiring.imports().run(
+                job_key_of(user.user_id, created["importId"]), lambda: False
+            )
+        seconds = time.perf_counter() - started
+        status = self.gateway.expect(
+            200, "GET", "/users/me/imports/{importId}", params, token=user.token
+        ).body
+        imported = (status.get("report") or {}).get("imported", {})
+        expected = settings.erase_goals * (1 + settings.erase_activities) + settings.erase_entries
+        records = (
+            imported.get("goals", 0)
+            + imported.get("activities", 0)
+            + imported.get("journalEntries", 0)
+        )
+        return {
+            "goals": settings.erase_goals,
+            "activitiesPerGoal": settings.erase_activities,
+            "journalEntries": settings.erase_entries,
+            "fileBytes": len(data),
+            "status": status["status"],
+            "outcome": type(outcome).__name__,
+            "records": records,
+            "missing": expected - records,
+            "seconds": round(seconds, 2),
+            "recordsPerSecond": round(records / seconds, 1) if seconds else None,
+            "requests": usage.requests,
+            "requestsPerRecord": round(usage.requests / records, 4) if records else None,
+            "transactions": usage.transactions,
             "rcu": round(usage.rcu, 1),
             "wcu": round(usage.wcu, 1),
         }

@@ -144,3 +144,49 @@ def seed_goal(
         "firstDay": aggregates[0].day.isoformat() if aggregates else None,
         "goalItemBytes": len(json.dumps(updated, default=str)),
     }
+
+
+def export_document(goals: int, activities: int, entries: int, today: date) -> dict[str, Any]:
+    """An export.json (README, "Your data") of `goals` daily goals with `activities` days of
+    activity each, ending yesterday, and `entries` journal entries: the import's large file."""
+    first = today - timedelta(days=activities)
+    return {
+        "format": "ai-lifestyle-export",
+        "version": 1,
+        "exportedAt": f"{today.isoformat()}T00:00:00.000Z",
+        "profile": {"timezone": "UTC"},
+        "encryption": None,
+        "goals": [
+            {
+                "goalId": f"goal-{g}",
+                "title": f"Imported habit {g}",
+                "goalPattern": "recurring",
+                "target": {"metric": "count", "value": 1, "unit": "times", "period": "day"},
+                "status": "active",
+                "createdAt": f"{first.isoformat()}T06:00:00.000Z",
+                "activities": [
+                    {
+                        "activityId": f"goal-{g}-{a}",
+                        "value": 1,
+                        "activityType": "completed",
+                        "activityDate": (first + timedelta(days=a)).isoformat(),
+                    }
+                    for a in range(activities)
+                ],
+            }
+            for g in range(goals)
+        ],
+        "journal": [
+            {
+                "entryId": f"entry-{e}",
+                "title": f"Imported entry {e}",
+                "content": f"<p>Entry {e}: a few words about the day.</p>",
+                "tags": ["imported"],
+                "createdAt": f"{(first + timedelta(days=e % max(1, activities))).isoformat()}"
+                "T21:00:00.000Z",
+            }
+            for e in range(entries)
+        ],
+        "sharesGiven": [],
+        "sharesReceived": [],
+    }

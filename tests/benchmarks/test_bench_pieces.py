@@ -147,3 +147,21 @@ def test_the_account_deletion_routes_and_the_eraser_have_budgets():
     erased["operations"]["_erase"]["left"] = 3
     [left] = [v for v in budgets.check(erased, known={}) if v["key"] == "erase_large_account.left"]
     assert left["failed"]
+
+
+def test_the_import_routes_and_a_large_import_have_budgets():
+    from bench.run import IMPORT_ROUTES
+
+    budgeted = {budget.key.split(".")[0] for budget in budgets.BUDGETS}
+    assert set(IMPORT_ROUTES) <= budgeted
+    assert "import_large_file" in budgeted
+    imported = {"operations": {"_import": {"requestsPerRecord": 0.21, "missing": 0}}}
+    verdicts = {
+        v["key"]: v["status"]
+        for v in budgets.check(imported, known={})
+        if v["key"].startswith("import_large_file")
+    }
+    assert set(verdicts.values()) == {"holds"}
+    imported["operations"]["_import"]["missing"] = 12
+    [missing] = [v for v in budgets.check(imported, known={}) if v["key"].endswith(".missing")]
+    assert missing["failed"]

@@ -319,7 +319,7 @@ def test_the_deletion_worker_queues_unfinished_jobs_again(stack: LocalStack) -> 
     dynamodb.put_item(TableName=table, Item=import_pointer)
     url = sqs.create_queue(QueueName="requeue-test")["QueueUrl"]
     queued = requeue_unfinished(dynamodb, table, sqs, url)
-    bodies = []
+    bodies: list[dict[str, str]] = []
     while len(bodies) < queued:
         received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
         bodies += [json.loads(m["Body"]) for m in received.get("Messages", [])]

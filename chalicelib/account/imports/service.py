@@ -19,7 +19,7 @@ is retried by SQS (and after 5 receives the message waits in the dead-letter que
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -181,9 +181,10 @@ class ImportService:
                 code="IMPORT_ALREADY_RUNNING",
                 details={"importId": running.import_id},
             )
-        self._imports.move(record, records.QUEUED, expected=(records.AWAITING_UPLOAD,))
+        if not self._imports.move(record, records.QUEUED, expected=(records.AWAITING_UPLOAD,)):
+            return present_import(self._record(user_id, import_id))  # a concurrent start won
         self._enqueue(records.job_key_of(user_id, import_id))
-        return present_import(self._record(user_id, import_id))
+        return present_import(replace(record, status=records.QUEUED))
 
     def status(self, user_id: str, import_id: str) -> dict[str, Any]:
         return present_import(self._record(user_id, import_id))
