@@ -281,8 +281,8 @@ BUDGETS: list[Budget] = [
     _one_request("import_status", "import status"),
     Budget(
         "import_large_file.requests_per_record",
-        "import a large file: at most 0.25 DynamoDB requests per record",
-        0.25,
+        "import a large file: at most 0.3 DynamoDB requests per record",
+        0.3,
         lambda results: _imported(results, "requestsPerRecord"),
     ),
     Budget(
