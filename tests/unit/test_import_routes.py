@@ -160,3 +160,100 @@ def test_while_an_import_is_queued_creating_answers_that_one(client, token, stac
     again = _create(client, token)
     assert again.status_code == 200
     assert json.loads(again.body)["importId"] == created["importId"]
+
+
+def _started(client, token, data: bytes) -> tuple[str, str]:
+    """An import created, uploaded and started (its job not run): (import id, job key)."""
+    from chalicelib.account.imports.records import job_key_of
+
+    created = json.loads(_create(client, token).body)
+    _upload(created, data)
+    post_json(client, f"/users/me/imports/{created['importId']}/start", {}, token)
+    user_id = json.loads(get(client, "/users/profile", token).body)["userId"]
+    return created["importId"], job_key_of(user_id, created["importId"])
+
+
+def test_a_run_cut_short_resumes_and_writes_each_record_once(client, token, stack):
+    from chalicelib.account.imports.service import Continue, Done
+
+    doc = files.document(
+        goals=[files.goal(f"g{i}", f"Goal {i}", days=3) for i in range(4)],
+        journal=[files.entry(f"e{i}", f"Entry {i}", linked=("g1",)) for i in range(3)],
+    )
+    import_id, job_key = _started(client, token, files.as_json(doc))
+    looks = iter([False, False, True])  # two goals, then the time runs out
+    assert wiring.imports().run(job_key, lambda: next(looks, True)) == Continue()
+    status = json.loads(get(client, f"/users/me/imports/{import_id}", token).body)
+    assert status["status"] == "running"
+    assert len(json.loads(get(client, "/goals", token).body)["goals"]) == 2
+    assert wiring.imports().run(job_key, lambda: False) == Done()
+    status = json.loads(get(client, f"/users/me/imports/{import_id}", token).body)
+    assert status["status"] == "completed"
+    assert status["report"]["imported"]["goals"] == 4
+    assert status["report"]["imported"]["activities"] == 12
+    assert status["report"]["imported"]["journalEntries"] == 3
+    goals = json.loads(get(client, "/goals", token).body)["goals"]
+    assert sorted(g["title"] for g in goals) == [f"Goal {i}" for i in range(4)]
+    for goal in goals:
+        listed = json.loads(get(client, f"/goals/{goal['goalId']}/activities", token).body)
+        assert len(listed["activities"]) == 3
+    stats = json.loads(get(client, "/journal/stats", token).body)
+    assert stats["totalEntries"] == 3
+    # The ended job runs again as a no-op (SQS may deliver its message twice).
+    assert wiring.imports().run(job_key, lambda: False) == Done()
+
+
+def test_goals_over_the_active_quota_are_imported_archived(client, token, stack):
+    # 49 active goals already, as the active-goal counter keeps them (creating 49 through the
+    # routes would only repeat what the goal tests prove).
+    me = json.loads(get(client, "/users/profile", token).body)["userId"]
+    boto3.client("dynamodb").put_item(
+        TableName=get_settings().table_name,
+        Item={"PK": {"S": f"USER#{me}"}, "SK": {"S": "GOALCOUNT"}, "active": {"N": "49"}},
+    )
+    doc = files.document(
+        goals=[files.goal("a", "First", days=1), files.goal("b", "Second", days=1)], journal=[]
+    )
+    status = _import(client, token, stack, files.as_json(doc))
+    assert status["report"]["imported"]["goals"] == 2
+    [changed] = status["report"]["changed"]
+    assert changed["source"] == "b"
+    assert "imported archived" in changed["reason"]
+    goals = json.loads(get(client, "/goals?status=active&status=archived&limit=100", token).body)
+    states = {g["title"]: g["status"] for g in goals["goals"]}
+    assert states["First"] == "active"
+    assert states["Second"] == "archived"
+
+
+def test_keys_are_restored_into_an_account_without_and_encrypted_entries_come_along(
+    client, token, stack, aws
+):
+    from tests.browser_crypto import Browser
+
+    browser = Browser.set_up(bits=2048)
+    secret = {
+        **files.entry("e-secret", "Sealed"),
+        **browser.encrypt_entry("<p>only I can read this</p>"),
+        "isEncrypted": True,
+        "wordCount": 5,
+    }
+    doc = files.document(journal=[secret], encryption=browser.setup_body())
+    data = files.as_json(doc)
+    status = _import(client, token, stack, data)
+    assert status["report"]["imported"]["encryptionKeys"] is True
+    assert status["report"]["imported"]["journalEntries"] == 1
+    me = json.loads(get(client, "/users/profile", token).body)["userId"]
+    keys = json.loads(get(client, f"/encryption/user/{me}", token).body)
+    assert keys["publicKey"] == browser.setup_body()["publicKey"]
+    [entry] = json.loads(get(client, "/journal", token).body)["entries"]
+    assert entry["content"] == secret["content"]
+
+    # Another account, with keys of its own: the entry cannot open there, so it is skipped.
+    other = signed_in_user(client, aws, "bob@example.com")
+    own = Browser.set_up(bits=2048).setup_body()
+    assert post_json(client, "/encryption/setup", own, other).status_code == 201
+    skipped = _import(client, other, stack, data)
+    assert skipped["report"]["imported"]["encryptionKeys"] is False
+    assert skipped["report"]["imported"]["journalEntries"] == 0
+    reasons = {s["source"]: s["reason"] for s in skipped["report"]["skipped"]}
+    assert "encryption keys are not the ones" in reasons["e-secret"]

@@ -225,7 +225,7 @@ class ImportService:
             earlier = self._imports.completed_with(user_id, digest)
             if earlier is not None and earlier != import_id:
                 return self._duplicate(record, digest, earlier)
-            plan = self._parsers(record.source_format)(data)
+            plan = self._parse(record.source_format, data)
         except ImportFileRefused as refused:
             return self._fail(record, refused.code, refused.message)
         report = self._writer().write(user_id, digest, plan, should_stop)
@@ -233,6 +233,22 @@ class ImportService:
             logger.info("import continues")
             return Continue()
         return self._complete(record, digest, report)
+
+    def _parse(self, source_format: str, data: bytes) -> ImportPlan:
+        """The file's plan. Parsing reads nothing but the file, so a parser's failure is the
+        file's and would fail again on every retry: the import fails with it (a parser's own
+        words when it gives them, else a general reason; never the file's content)."""
+        try:
+            return self._parsers(source_format)(data)
+        except ImportFileRefused:
+            raise
+        except errors.AppError as refusal:
+            raise ImportFileRefused(refusal.message, code=refusal.code) from refusal
+        except Exception as failure:  # any parser failure is the file's
+            logger.warning("import file unreadable", extra={"error": type(failure).__name__})
+            raise ImportFileRefused(
+                "The file could not be read as this format's export."
+            ) from failure
 
     def _read_upload(self, user_id: str, import_id: str, source_format: str) -> tuple[bytes, str]:
         key = records.upload_key(user_id, import_id)
