@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVICES = sorted(
     {
         *ROOT.glob("chalicelib/*/service.py"),
+        *ROOT.glob("chalicelib/*/*/service.py"),
         *ROOT.glob("chalicelib/*/*_service.py"),
         ROOT / "chalicelib" / "goals" / "activities.py",
         ROOT / "chalicelib" / "users" / "directory.py",
@@ -42,4 +43,4 @@ def test_no_service_parses_http(path: Path):
 
 
 def test_the_services_are_found():
-    assert len(SERVICES) == 9  # with the key, share and account deletion services
+    assert len(SERVICES) == 10  # with the key, share, account deletion and import services
