@@ -165,6 +165,34 @@ def _delete(api, person) -> None:
     assert accepted.json()["status"] == "in_progress"
 
 
+def _uploaded_import(api, local_stack, person) -> Any:
+    """An import of `person`'s with its file uploaded (its job pointer names the user outside
+    the partition); returns what lists the user's uploads in the data bucket."""
+    import requests
+
+    from chalicelib.account.imports.records import imports_prefix
+
+    created = api.call(
+        "POST", "/users/me/imports", person["token"], json={"format": "ai-lifestyle-json"}
+    )
+    assert created.status_code == 201, created.text
+    upload = created.json()["upload"]
+    sent = requests.post(
+        upload["url"], data=upload["fields"], files={"file": ("x.json", b"{}")}, timeout=15
+    )
+    assert sent.status_code in (200, 201, 204), sent.text
+    s3 = local_stack.client("s3")
+
+    def listed() -> list[str]:
+        answer = s3.list_objects_v2(
+            Bucket=api.stack_env["DATA_BUCKET"], Prefix=imports_prefix(person["id"])
+        )
+        return [item["Key"] for item in answer.get("Contents", [])]
+
+    assert len(listed()) == 1
+    return listed
+
+
 def test_a_deleted_account_leaves_nothing_and_others_keep_theirs(api, local_stack, worker_env):
     a, b, c = _person(api), _person(api), _person(api)
     a_login = api.call(
@@ -180,6 +208,7 @@ def test_a_deleted_account_leaves_nothing_and_others_keep_theirs(api, local_stac
     b_to_c = _entry(api, b, "For C")
     _share(api, b, b_to_c, c)
     _legacy_shares(local_stack, a, a_entry, b, b_to_c, c)
+    uploads = _uploaded_import(api, local_stack, a)
     everything = _scan(local_stack)
     a_traces = _traces(everything, a["id"], a["email"])
     others_before = [item for item in everything if item not in a_traces]
@@ -203,6 +232,7 @@ def test_a_deleted_account_leaves_nothing_and_others_keep_theirs(api, local_stac
     assert _traces(_scan(local_stack), a["id"], a["email"]) == [
         item for item in _scan(local_stack) if item["PK"]["S"].startswith("DELETION#")
     ]
+    assert uploads() == []  # the import's upload went with the account's records
     # The address is free at once.
     registered = api.call(
         "POST",
