@@ -2,6 +2,7 @@
 only a file that is not an export (or of an unknown version) fails."""
 
 import io
+import json
 import zipfile
 
 import pytest
@@ -114,3 +115,15 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated(monkeypatch):
     with pytest.raises(ImportFileRefused) as refused:
         parse_json_export(files.as_zip(files.document(goals=[files.goal("g", "G", days=50)])))
     assert refused.value.code == "IMPORT_FILE_TOO_LARGE"
+
+
+def test_a_report_lists_at_most_1000_records_and_fits_its_item():
+    from chalicelib.account.imports.plan import Skipped
+    from chalicelib.account.imports.writer import MAX_REPORT_BYTES, Report
+
+    many = [Skipped("habit", "Habits.csv row " + "é" * 300, "🙂" * 400) for _ in range(5000)]
+    report = Report(skipped=many, changed=many[:10]).to_wire()
+    assert report["skippedTotal"] == 5000
+    assert len(report["skipped"]) + len(report["changed"]) <= 1000
+    assert report["changed"]
+    assert len(json.dumps(report, ensure_ascii=False).encode()) <= MAX_REPORT_BYTES

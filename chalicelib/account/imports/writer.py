@@ -20,6 +20,7 @@ Shares are never imported (the parser reports them skipped).
 """
 
 import hashlib
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -54,8 +55,11 @@ from chalicelib.users.key_repository import KeyRepository
 from chalicelib.users.key_service import KeyService
 from chalicelib.users.service import ProfileService
 
-MAX_LISTED = 1_000  # skipped records listed in a report (all are counted)
-_TEXT = 200  # a listed record's source and reason are cut to this many characters
+MAX_LISTED = 1_000  # records listed in a report, skipped and changed together (all counted)
+_TEXT = 160  # a listed record's source and reason are cut to this many characters
+# The report is stored on the import's item (at most 400 KB): the listed records are cut
+# further should their text (multi-byte, say) make it larger than this.
+MAX_REPORT_BYTES = 300_000
 ENTRY_CHECK_EVERY = 50  # entries written between two looks at the time left
 
 
@@ -88,18 +92,27 @@ class Report:
         self.skipped.append(Skipped(kind, source, reason))
 
     def to_wire(self) -> dict[str, Any]:
-        return {
-            "imported": {
-                "goals": self.goals,
-                "activities": self.activities,
-                "journalEntries": self.entries,
-                "profile": self.profile_updated,
-                "encryptionKeys": self.keys_restored,
-            },
-            "skipped": [_listed(s) for s in self.skipped[:MAX_LISTED]],
-            "skippedTotal": len(self.skipped),
-            "changed": [_listed(s) for s in self.changed[:MAX_LISTED]],
-        }
+        changed = [_listed(s) for s in self.changed[:MAX_LISTED]]
+        skipped = [_listed(s) for s in self.skipped[: MAX_LISTED - len(changed)]]
+        while True:
+            wire = {
+                "imported": {
+                    "goals": self.goals,
+                    "activities": self.activities,
+                    "journalEntries": self.entries,
+                    "profile": self.profile_updated,
+                    "encryptionKeys": self.keys_restored,
+                },
+                "skipped": skipped,
+                "skippedTotal": len(self.skipped),
+                "changed": changed,
+            }
+            if len(json.dumps(wire, ensure_ascii=False).encode()) <= MAX_REPORT_BYTES:
+                return wire
+            if skipped:  # the changed records are fewer, and tell more: they go last
+                skipped = skipped[: len(skipped) // 2]
+            else:
+                changed = changed[: len(changed) // 2]
 
 
 def _listed(record: Skipped) -> dict[str, str]:
