@@ -203,3 +203,23 @@ def test_the_import_message_names_a_digest_and_nothing_else():
         "[]",
     ):
         assert parse(body) is None
+
+
+def test_loop_files_go_to_the_loop_parser_or_are_refused_clearly():
+    import importlib.util
+
+    from chalicelib.account.imports.failures import ImportFileRefused
+    from chalicelib.account.imports.json_document import parse_json_export
+
+    assert service.parser_for("ai-lifestyle-json") is parse_json_export
+    parser = service.parser_for("loop-csv")
+    if importlib.util.find_spec("chalicelib.account.imports.loop") is not None:
+        from chalicelib.account.imports.loop import (  # type: ignore[import-not-found,unused-ignore]
+            parse_loop_archive,
+        )
+
+        assert parser is parse_loop_archive
+        return
+    with pytest.raises(ImportFileRefused) as refused:
+        parser(b"PK\x03\x04")
+    assert refused.value.code == "IMPORT_FORMAT_UNAVAILABLE"
