@@ -737,14 +737,15 @@ def _banner(stack: LocalStack, directory: Path, api_port: int | None) -> str:
         api = [
             "  API            not started: run it yourself, on any port, e.g.",
             "                 .venv/bin/chalice local --stage local --port 8000",
-            "  Deletions      not run: run the worker yourself to run account deletions,",
+            "  Account jobs   not run: run the worker yourself to run deletions and imports,",
             "                 .venv/bin/python scripts/deletion_worker.py",
         ]
     else:
         api = [
             f"  API            http://127.0.0.1:{api_port}",
             f"  Docs           http://127.0.0.1:{api_port}/docs",
-            "  Deletions      run by the deletion worker (its log: deletion-worker.log)",
+            "  Account jobs   deletions and imports, run by the deletion worker",
+            "                 (its log: deletion-worker.log)",
         ]
     return "\n".join(
         [
@@ -757,6 +758,7 @@ def _banner(stack: LocalStack, directory: Path, api_port: int | None) -> str:
             f"  User pool      {info.user_pool_id}",
             f"  App client     {info.client_id}",
             f"                 users kept in {stack.cognito_state}",
+            f"  S3 (moto)      {info.cognito_endpoint}  bucket {DATA_BUCKET} (in memory)",
             f"  State folder   {directory}  (outside the project)",
             f"  Environment    {directory / 'stack.env'}",
             f"  Logs           {stack.log_dir}",
