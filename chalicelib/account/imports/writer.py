@@ -203,14 +203,22 @@ class ImportWriter:
         self, user_id: str, digest: str, planned: ImportedGoal, local: LocalTime, report: Report
     ) -> str | None:
         goal_id = derived_id(digest, "goal", planned.source_id, planned.created_at)
-        goal = self._goals.get(user_id, goal_id)
+        existing = self._goals.get(user_id, goal_id)
+        goal = existing or self._create_goal(user_id, goal_id, planned, local, report)
         if goal is None:
-            goal = self._create_goal(user_id, goal_id, planned, local, report)
-            if goal is None:
-                return None
+            return None
         report.goals += 1
-        written = self._write_activities(user_id, digest, goal, planned, local, report)
-        report.activities += written
+        if existing is not None and existing.status == "archived" != planned.status:
+            # Archived by an earlier run of this file (the quota, or a title): still said.
+            report.changed.append(Skipped("goal", planned.source_id, "imported archived"))
+        built = self._built_activities(user_id, digest, goal, planned, local, report)
+        report.activities += len(built)
+        if existing is not None and existing.activity_count == len(built):
+            # An earlier run of this file finished the goal (only the recomputation sets the
+            # count): a resumed run goes straight on to the next.
+            return goal_id
+        for chunk in _chunks(built, MAX_TRANSACTION_ITEMS):
+            run_write(lambda tx, chunk=chunk: self._stage_missing(tx, user_id, chunk))  # type: ignore[misc]
         self._recompute(user_id, goal_id, local)
         return goal_id
 
@@ -256,7 +264,7 @@ class ImportWriter:
 
         return run_write(attempt)
 
-    def _write_activities(
+    def _built_activities(
         self,
         user_id: str,
         digest: str,
@@ -264,19 +272,13 @@ class ImportWriter:
         planned: ImportedGoal,
         local: LocalTime,
         report: Report,
-    ) -> int:
-        """Write the goal's activities that are not stored yet; how many the file gave it."""
-        built = [
-            activity
-            for activity in (
-                self._activity(user_id, digest, goal, one, local, report)
-                for one in planned.activities
-            )
-            if activity is not None
-        ]
-        for chunk in _chunks(built, MAX_TRANSACTION_ITEMS):
-            run_write(lambda tx, chunk=chunk: self._stage_missing(tx, user_id, chunk))  # type: ignore[misc]
-        return len(built)
+    ) -> list[Activity]:
+        """The goal's activities as a log would make them, with their derived ids; each one
+        the rules refuse is skipped, with the reason."""
+        built = (
+            self._activity(user_id, digest, goal, one, local, report) for one in planned.activities
+        )
+        return [activity for activity in built if activity is not None]
 
     def _activity(
         self,
