@@ -37,6 +37,7 @@ from chalicelib.account.imports.plan import (
     ImportPlan,
     Skipped,
 )
+from chalicelib.core.clock import utc_now
 from chalicelib.core.errors import BadRequest, FieldError
 from chalicelib.core.validation import field_errors
 from chalicelib.goals.models import ActivityFields, GoalCreate, pattern_errors
@@ -120,8 +121,8 @@ class _Checkmark:
 class _Budget:
     """What the archive may still cost: uncompressed bytes and checkmark rows."""
 
-    bytes_left: int = MAX_TOTAL_BYTES
-    rows_left: int = MAX_CHECKMARK_ROWS
+    bytes_left: int
+    rows_left: int
 
 
 def parse_loop_archive(data: bytes) -> ImportPlan:
@@ -132,10 +133,11 @@ def parse_loop_archive(data: bytes) -> ImportPlan:
             f"The file is larger than {MAX_ARCHIVE_BYTES // (1024 * 1024)} MiB, which no Loop "
             "export is."
         )
-    budget = _Budget()
+    budget = _Budget(bytes_left=MAX_TOTAL_BYTES, rows_left=MAX_CHECKMARK_ROWS)
     with _open_zip(data) as archive:
         root, folders, extra = _locate(archive)
-        habits, skipped = _read_habits(_read_text(archive, root + "Habits.csv", budget))
+        habits_csv = _read_text(archive, root + "Habits.csv", budget)
+        habits, skipped, listed = _read_habits(habits_csv)
         goals: list[ImportedGoal] = []
         titles: set[str] = set()
         for habit in habits:
@@ -148,7 +150,7 @@ def parse_loop_archive(data: bytes) -> ImportPlan:
             skipped.extend(problems)
             if goal is not None:
                 goals.append(goal)
-    skipped.extend(_orphan_folders(folders, root))
+    skipped.extend(_orphan_folders(folders, listed, root))
     skipped.extend(extra)
     return ImportPlan(source_format="loop-csv", goals=tuple(goals), skipped=tuple(skipped))
 
@@ -265,27 +267,33 @@ _COLUMNS = {
 _REQUIRED = ("position", "name", "numerator", "denominator")
 
 
-def _read_habits(text: str) -> tuple[list[_Habit], list[Skipped]]:
+def _read_habits(text: str) -> tuple[list[_Habit], list[Skipped], set[int]]:
+    """The usable habits, the rows that are not, and every position a row names (a row
+    skipped here has its folder skipped with it, not reported again)."""
     rows = _rows(text, "Habits.csv")
     header = next(rows, None)
     columns = _column_indexes(header[1] if header else [])
     habits: list[_Habit] = []
     skipped: list[Skipped] = []
-    positions: set[int] = set()
-    for line, row in rows:
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(habits) >= MAX_HABITS:
+    listed: set[int] = set()
+    for count, (line, row) in enumerate(filter(lambda item: any(item[1]), rows), start=1):
+        if count > MAX_HABITS:
             raise LoopArchiveError(f"Habits.csv lists more than {MAX_HABITS:,} habits.")
         habit = _habit(line, row, columns)
         if isinstance(habit, Skipped):
             skipped.append(habit)
-        elif habit.position in positions:
+        elif habit.position in listed:
             skipped.append(Skipped("habit", habit.where, "another habit has the same Position"))
         else:
-            positions.add(habit.position)
             habits.append(habit)
-    return habits, skipped
+        listed.add(_position(row, columns))
+    return habits, skipped, listed
+
+
+def _position(row: list[str], columns: dict[str, int]) -> int:
+    index = columns["position"]
+    text = row[index].strip() if index < len(row) else ""
+    return int(text) if text.isdigit() and len(text) < 10 else 0
 
 
 def _column_indexes(header: list[str]) -> dict[str, int]:
@@ -363,10 +371,11 @@ def _not_exported(habit: _Habit) -> Skipped:
     )
 
 
-def _orphan_folders(folders: dict[int, str], root: str) -> list[Skipped]:
+def _orphan_folders(folders: dict[int, str], listed: set[int], root: str) -> list[Skipped]:
     return [
         Skipped("file", name.removeprefix(root), f"no habit in Habits.csv has position {position}")
         for position, name in sorted(folders.items())
+        if position not in listed
     ]
 
 
@@ -559,7 +568,7 @@ def _validated_goal(habit: _Habit, body: dict[str, Any]) -> GoalCreate | Skipped
     except ValidationError as exc:
         return Skipped("habit", habit.where, _problems("a goal", field_errors(exc)))
     target = definition.target.model_dump(by_alias=True, exclude_none=True, mode="json")
-    errors = pattern_errors(definition.goal_pattern, target, date.today(), False)
+    errors = pattern_errors(definition.goal_pattern, target, utc_now().date(), False)
     if errors:
         return Skipped("habit", habit.where, _problems("a goal", errors))
     return definition
