@@ -9,6 +9,7 @@ import csv
 import io
 import os
 import zipfile
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -80,7 +81,9 @@ def archive(files: dict[str, str | bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def loop_export(habits: list[tuple[list[str], str | None]], header: list[str] = HEADER) -> bytes:
+def loop_export(
+    habits: Sequence[tuple[list[str], str | None]], header: list[str] = HEADER
+) -> bytes:
     """An export: each habit's Habits.csv row and its Checkmarks.csv (None: not exported)."""
     files: dict[str, str | bytes] = {"Habits.csv": csv_text([header, *[h for h, _ in habits]])}
     names = []
