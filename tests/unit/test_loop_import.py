@@ -10,6 +10,7 @@ import io
 import os
 import zipfile
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from chalicelib.account.imports import loop
 from chalicelib.account.imports.loop import LoopArchiveError, parse_loop_archive
 from chalicelib.account.imports.plan import ImportedGoal, ImportPlan, Skipped
+from chalicelib.core.clock import utc_now
 
 HEADER = [
     "Position",
@@ -168,6 +170,7 @@ REALISTIC = loop_export(
                     ("2026-01-04", "YES_MANUAL", ""),
                     ("2026-01-02",),
                     ("1999-12-31", "YES_MANUAL", ""),
+                    ("2999-01-01", "YES_MANUAL", ""),
                 ]
             ),
         ),
@@ -303,6 +306,7 @@ def test_what_cannot_be_used_is_reported_with_where_and_why():
         f"{stretch} line 5": "2026-01-04 appears twice; the first is kept",
         f"{stretch} line 6": "the row has no value",
         f"{stretch} line 7": "1999-12-31 is before 2000, which goals do not accept",
+        f"{stretch} line 8": "2999-01-01 lies in the future",
     }
     # The skip day's note went with its skipped activity; NO and YES_AUTO without notes
     # are nothing to report.
@@ -588,3 +592,12 @@ def test_a_folder_no_habit_names_is_reported():
         "009 Gone/Checkmarks.csv": "no habit in Habits.csv has position 9",
         "001 Copy/Checkmarks.csv": "another folder already holds habit 1's checkmarks",
     }
+
+
+def test_tomorrow_in_utc_may_be_today_somewhere_and_is_kept():
+    tomorrow = (utc_now().date() + timedelta(days=1)).isoformat()
+    later = (utc_now().date() + timedelta(days=2)).isoformat()
+    marks = checkmarks([(later, "YES_MANUAL", ""), (tomorrow, "YES_MANUAL", "")])
+    plan = parse_loop_archive(loop_export([(habit_row(1, "H"), marks)]))
+    assert [a.source_id for a in plan.goals[0].activities] == [f"habit:1:{tomorrow}"]
+    assert reasons(plan) == {"001 H/Checkmarks.csv line 2": f"{later} lies in the future"}

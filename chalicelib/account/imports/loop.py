@@ -24,7 +24,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from math import floor
 from typing import Any
 
@@ -59,8 +59,13 @@ EARLIEST_DATE = date(2000, 1, 1)  # activities before 2000 are refused (progress
 
 # Entry values (uhabits-core models/Entry.kt).
 UNKNOWN, NO, YES_AUTO, YES_MANUAL, SKIP = -1, 0, 1, 2, 3
-_NAMED_VALUES = {"UNKNOWN": UNKNOWN, "NO": NO, "YES_AUTO": YES_AUTO, "YES_MANUAL": YES_MANUAL}
-_NAMED_VALUES["SKIP"] = SKIP
+_NAMED_VALUES = {
+    "UNKNOWN": UNKNOWN,
+    "NO": NO,
+    "YES_AUTO": YES_AUTO,
+    "YES_MANUAL": YES_MANUAL,
+    "SKIP": SKIP,
+}
 _BOOLEAN_VALUES = frozenset(_NAMED_VALUES.values())
 NUMERIC_SCALE = 1000  # a numeric habit's amounts are stored times 1000
 
@@ -201,9 +206,8 @@ def _locate(archive: zipfile.ZipFile) -> tuple[str, dict[int, str], list[Skipped
             continue
         position = int(match.group(1))
         if position in folders:
-            skipped.append(
-                Skipped("file", name, f"another folder already holds habit {position}'s checkmarks")
-            )
+            reason = f"another folder already holds habit {position}'s checkmarks"
+            skipped.append(Skipped("file", name.removeprefix(root), reason))
         else:
             folders[position] = name
     return root, folders, skipped
@@ -417,8 +421,9 @@ def _checkmark(where: str, row: list[str]) -> _Checkmark | Skipped:
     day = _date(day_text)
     if day is None:
         return Skipped("checkmark", where, f"{day_text[:40]!r} is not a date (YYYY-MM-DD)")
-    if day < EARLIEST_DATE:
-        return Skipped("checkmark", where, f"{day} is before 2000, which goals do not accept")
+    problem = _date_problem(day)
+    if problem:
+        return Skipped("checkmark", where, problem)
     value = _NAMED_VALUES.get(value_text)
     if value is None:
         value = _integer(value_text)
@@ -434,6 +439,16 @@ def _date(text: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def _date_problem(day: date) -> str | None:
+    """Why an activity cannot be logged on `day`, which the activity routes would refuse."""
+    if day < EARLIEST_DATE:
+        return f"{day} is before 2000, which goals do not accept"
+    # A local date is at most a day ahead of UTC's (UTC+14); a later one has not come yet.
+    if day > utc_now().date() + timedelta(days=1):
+        return f"{day} lies in the future"
+    return None
 
 
 def _integer(text: str) -> int | None:
