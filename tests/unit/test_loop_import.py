@@ -175,6 +175,7 @@ REALISTIC = loop_export(
             ),
         ),
         (["abc", "Broken", "YES_NO", "", "", "1", "1", "#000000", "", "", "", "false"], None),
+        (["²", "Squared", "YES_NO", "", "", "1_0", "1", "#000000", "", "", "", "false"], None),
         (habit_row(7, "Not selected"), None),
     ]
 )
@@ -293,7 +294,8 @@ def test_what_cannot_be_used_is_reported_with_where_and_why():
     stretch = "005 Stretch/Checkmarks.csv"
     assert found == {
         "Habits.csv line 7 (Broken)": "its Position or frequency is not a whole number",
-        "Habits.csv line 8 (Not selected)": (
+        "Habits.csv line 8 (Squared)": "its Position or frequency is not a whole number",
+        "Habits.csv line 9 (Not selected)": (
             "its checkmarks are not in the archive (Loop exports the folders of the habits "
             "selected for export only)"
         ),
@@ -526,7 +528,9 @@ CELLS = st.one_of(
             "1e400",
         ]
     ),
-    st.sampled_from(["2026-01-01", "YES_MANUAL", "SKIP", "UNKNOWN", "99999999999999999", ""]),
+    st.sampled_from(
+        ["2026-01-01", "YES_MANUAL", "SKIP", "UNKNOWN", "99999999999999999", "²", "٣", "1_0", ""]
+    ),
     st.text(max_size=30),
 )
 CSV_TEXT = st.lists(st.lists(CELLS, max_size=14), max_size=8).map(csv_text)

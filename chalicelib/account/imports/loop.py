@@ -69,8 +69,9 @@ _NAMED_VALUES = {
 _BOOLEAN_VALUES = frozenset(_NAMED_VALUES.values())
 NUMERIC_SCALE = 1000  # a numeric habit's amounts are stored times 1000
 
-_HABIT_FOLDER = re.compile(r"^(\d{1,6})(?: [^/]*)?/Checkmarks\.csv$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# ASCII digits only: \d would take any script's digits.
+_HABIT_FOLDER = re.compile(r"^([0-9]{1,6})(?: [^/]*)?/Checkmarks\.csv$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # What reading a damaged or hostile ZIP can raise, from zipfile and its decompressors.
 _ZIP_ERRORS = (
     zipfile.BadZipFile,
@@ -111,7 +112,12 @@ class _Habit:
 
     @property
     def where(self) -> str:
-        return f"Habits.csv line {self.line} ({self.name or 'no name'})"
+        return _habit_where(self.line, self.name)
+
+
+def _habit_where(line: int, name: str) -> str:
+    shown = name if len(name) <= 60 else name[:59] + "…"
+    return f"Habits.csv line {line} ({shown or 'no name'})"
 
 
 @dataclass(frozen=True)
@@ -296,8 +302,14 @@ def _read_habits(text: str) -> tuple[list[_Habit], list[Skipped], set[int]]:
 
 def _position(row: list[str], columns: dict[str, int]) -> int:
     index = columns["position"]
-    text = row[index].strip() if index < len(row) else ""
-    return int(text) if text.isdigit() and len(text) < 10 else 0
+    position = _whole(row[index]) if index < len(row) else None
+    return position or 0
+
+
+def _whole(text: str) -> int | None:
+    """A count Loop wrote (ASCII digits only: int() would also take "1_0" or "٣")."""
+    text = text.strip()
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
 
 
 def _column_indexes(header: list[str]) -> dict[str, int]:
@@ -318,13 +330,12 @@ def _habit(line: int, row: list[str], columns: dict[str, int]) -> _Habit | Skipp
         index = columns.get(key)
         return row[index].strip() if index is not None and index < len(row) else ""
 
-    where = f"Habits.csv line {line} ({cell('name') or 'no name'})"
+    where = _habit_where(line, cell("name"))
     if len(row) <= max(columns[key] for key in _REQUIRED):
         return Skipped("habit", where, "the row has fewer columns than the header")
-    try:
-        position = int(cell("position"))
-        numerator, denominator = int(cell("numerator")), int(cell("denominator"))
-    except ValueError:
+    position, numerator = _whole(cell("position")), _whole(cell("numerator"))
+    denominator = _whole(cell("denominator"))
+    if position is None or numerator is None or denominator is None:
         return Skipped("habit", where, "its Position or frequency is not a whole number")
     if position < 1 or not 1 <= numerator <= 10_000 or not 1 <= denominator <= 10_000:
         return Skipped("habit", where, "its Position or frequency is out of range")
@@ -452,7 +463,7 @@ def _date_problem(day: date) -> str | None:
 
 
 def _integer(text: str) -> int | None:
-    if not re.fullmatch(r"-?\d{1,16}", text):
+    if not re.fullmatch(r"-?[0-9]{1,16}", text):
         return None
     return int(text)
 
