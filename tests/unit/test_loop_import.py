@@ -368,7 +368,7 @@ def test_exports_from_before_loop_2_3_are_read():
         files: dict[str, str | bytes] = {
             "Habits.csv": csv_text([header, *rows]),
             "001 Floss/Checkmarks.csv": "2024-03-02,2\n2024-03-01,1\n2024-02-29,3\n2024-02-28,0\n",
-            "002 Pushups/Checkmarks.csv": "2024-03-02,20000\n2024-03-01,0\n",
+            "002 Pushups/Checkmarks.csv": "2024-03-02,20000\n2024-03-01,0\n2024-13-01,1\n",
         }
         plan = parse_loop_archive(archive(files))
         assert [g.definition.title for g in plan.goals] == ["Floss"]
@@ -430,7 +430,7 @@ def test_a_long_note_keeps_its_start_and_says_so():
 
 def test_a_habit_that_cannot_be_a_goal_is_skipped_with_the_rule_it_breaks():
     rows = [
-        (habit_row(1, "Zero", type="NUMERICAL", target_value="0.0"), ""),
+        (habit_row(1, "Zero", type="NUMERICAL", target_value="0.0"), "2026-99-99,5\n"),
         (habit_row(2, "Huge", type="NUMERICAL", target_value="1.0E15"), ""),
         (habit_row(3, "Weird", type="CHECKBOX"), ""),
         (habit_row(4, "NoZero", type="NUMERICAL", target_type="AT_MOST", target_value="0.0"), ""),

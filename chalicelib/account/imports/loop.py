@@ -481,10 +481,11 @@ def _habit_goal(
             "it is a numeric habit, and Loop exports before version 2.3 leave out its unit "
             "and target: export again from an up-to-date Loop to import it"
         )
-        return None, [*skipped, Skipped("habit", habit.where, reason)]
+        return None, [Skipped("habit", habit.where, reason)]
     definition = _definition(habit, _unique_title(habit, titles))
     if isinstance(definition, Skipped):
-        return None, [*skipped, definition]
+        # The habit's rows go with it: their own problems no longer matter.
+        return None, [definition]
     activities: list[ImportedActivity] = []
     for mark in checkmarks:
         activity, problems = _activity(habit, mark, bool(numeric))
