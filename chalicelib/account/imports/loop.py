@@ -130,10 +130,13 @@ class _Checkmark:
 
 @dataclass
 class _Budget:
-    """What the archive may still cost: uncompressed bytes and checkmark rows."""
+    """What the archive may still cost (uncompressed bytes, checkmark rows), and the clock
+    read once for it."""
 
     bytes_left: int
     rows_left: int
+    # The last local date that has begun anywhere: UTC's tomorrow (UTC+14).
+    latest_day: date
 
 
 def parse_loop_archive(data: bytes) -> ImportPlan:
@@ -144,7 +147,11 @@ def parse_loop_archive(data: bytes) -> ImportPlan:
             f"The file is larger than {MAX_ARCHIVE_BYTES // (1024 * 1024)} MiB, which no Loop "
             "export is."
         )
-    budget = _Budget(bytes_left=MAX_TOTAL_BYTES, rows_left=MAX_CHECKMARK_ROWS)
+    budget = _Budget(
+        bytes_left=MAX_TOTAL_BYTES,
+        rows_left=MAX_CHECKMARK_ROWS,
+        latest_day=utc_now().date() + timedelta(days=1),
+    )
     with _open_zip(data) as archive:
         root, folders, extra = _locate(archive)
         habits_csv = _read_text(archive, root + "Habits.csv", budget)
@@ -414,7 +421,7 @@ def _read_checkmarks(
                 f"The archive holds more than {MAX_CHECKMARK_ROWS:,} checkmarks, more than "
                 "this import takes at once."
             )
-        item = _checkmark(f"{path} line {line}", row)
+        item = _checkmark(f"{path} line {line}", row, budget.latest_day)
         if isinstance(item, _Checkmark) and item.day in seen:
             item = Skipped("checkmark", item.where, f"{item.day} appears twice; the first is kept")
         if isinstance(item, Skipped):
@@ -425,14 +432,14 @@ def _read_checkmarks(
     return checkmarks, skipped
 
 
-def _checkmark(where: str, row: list[str]) -> _Checkmark | Skipped:
+def _checkmark(where: str, row: list[str], latest_day: date) -> _Checkmark | Skipped:
     if len(row) < 2:
         return Skipped("checkmark", where, "the row has no value")
     day_text, value_text = row[0].strip(), row[1].strip()
     day = _date(day_text)
     if day is None:
         return Skipped("checkmark", where, f"{day_text[:40]!r} is not a date (YYYY-MM-DD)")
-    problem = _date_problem(day)
+    problem = _date_problem(day, latest_day)
     if problem:
         return Skipped("checkmark", where, problem)
     value = _NAMED_VALUES.get(value_text)
@@ -452,12 +459,11 @@ def _date(text: str) -> date | None:
         return None
 
 
-def _date_problem(day: date) -> str | None:
+def _date_problem(day: date, latest_day: date) -> str | None:
     """Why an activity cannot be logged on `day`, which the activity routes would refuse."""
     if day < EARLIEST_DATE:
         return f"{day} is before 2000, which goals do not accept"
-    # A local date is at most a day ahead of UTC's (UTC+14); a later one has not come yet.
-    if day > utc_now().date() + timedelta(days=1):
+    if day > latest_day:
         return f"{day} lies in the future"
     return None
 
