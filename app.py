@@ -399,7 +399,7 @@ def list_journal(request: ApiRequest) -> dict[str, Any]:
         name: request.query(name)
         for name in ("filter", "goalId", "tag", "mood", "template", "from", "to", "q")
     }
-    return wiring.journal().list_entries(
+    return wiring.journal_reads().list_entries(
         request.user_id, page=request.page(), filters=filters, timezone=request.timezone
     )
 
@@ -416,12 +416,12 @@ def create_journal_entry(request: ApiRequest) -> Response:
 
 @api.route("/journal/stats")
 def journal_stats(request: ApiRequest) -> dict[str, Any]:
-    return wiring.journal().stats(request.user_id, timezone=request.timezone)
+    return wiring.journal_reads().stats(request.user_id, timezone=request.timezone)
 
 
 @api.route("/journal/{entryId}")
 def get_journal_entry(request: ApiRequest, entryId: str) -> Response:
-    return _versioned(wiring.journal().get(request.user_id, entryId))
+    return _versioned(wiring.journal_reads().get(request.user_id, entryId))
 
 
 @api.route("/journal/{entryId}", methods=("PUT",))

@@ -23,6 +23,7 @@ from chalicelib.goals.service import GoalService
 from chalicelib.journal import keys as journal_keys
 from chalicelib.journal import stats as journal_stats
 from chalicelib.journal.models import EntryCreate, EntryFields
+from chalicelib.journal.reads import JournalReads
 from chalicelib.journal.repository import JournalRepository
 from chalicelib.journal.service import JournalService
 from chalicelib.journal.share_repository import ShareRepository
@@ -57,6 +58,11 @@ def services(stack_env, clock) -> tuple[JournalService, GoalService]:
 
 
 @pytest.fixture
+def reads(stack_env, clock) -> JournalReads:
+    return JournalReads(JournalRepository(), ShareRepository(), now=clock)
+
+
+@pytest.fixture
 def user() -> str:
     return str(uuid.uuid4())
 
@@ -66,14 +72,14 @@ def _write(journal: JournalService, user: str, **fields: Any) -> dict[str, Any]:
     return dict(journal.create(user, parse(EntryCreate, body), timezone=LOS_ANGELES).body)
 
 
-def test_stats_follow_creates_edits_and_deletes_across_days(services, clock, user):
+def test_stats_follow_creates_edits_and_deletes_across_days(services, clock, user, reads):
     journal, _ = services
     first = _write(journal, user, template="gratitude", tags=["x", "y"], mood="happy")
     clock.advance(days=1)
     second = _write(journal, user, template="gratitude", tags=["x"], mood="calm")
     clock.advance(days=2)  # Monday: Sunday had no entry
     _write(journal, user, template="blank", content="<p>four words right here</p>")
-    stats = journal.stats(user, timezone=LOS_ANGELES)
+    stats = reads.stats(user, timezone=LOS_ANGELES)
     assert stats["totalEntries"] == 3
     assert stats["totalWords"] == 10
     assert stats["currentStreak"] == 1
@@ -90,30 +96,30 @@ def test_stats_follow_creates_edits_and_deletes_across_days(services, clock, use
 
     journal.update(user, second["entryId"], parse(EntryFields, {"mood": "happy", "tags": ["z"]}))
     journal.delete(user, first["entryId"])
-    stats = journal.stats(user, timezone=LOS_ANGELES)
+    stats = reads.stats(user, timezone=LOS_ANGELES)
     assert stats["totalEntries"] == 2
     assert stats["moodDistribution"] == {"happy": 1}
     assert stats["topTags"] == [{"tag": "z", "count": 1}]
     assert stats["longestStreak"] == 1
 
     clock.advance(days=3)  # days later, no new entries: the streak is over
-    later = journal.stats(user, timezone=LOS_ANGELES)
+    later = reads.stats(user, timezone=LOS_ANGELES)
     assert later["currentStreak"] == 0
     assert later["entriesThisWeek"] == 1
 
 
-def test_days_are_the_users_local_days(services, clock, user):
+def test_days_are_the_users_local_days(services, clock, user, reads):
     journal, _ = services
     clock.now = datetime(2026, 11, 21, 6, 30, tzinfo=UTC)  # 22:30 on Nov 20 in Los Angeles
     _write(journal, user)
     clock.now = datetime(2026, 11, 21, 18, 0, tzinfo=UTC)  # Nov 21 in Los Angeles
     _write(journal, user)
-    stats = journal.stats(user, timezone=LOS_ANGELES)
+    stats = reads.stats(user, timezone=LOS_ANGELES)
     assert stats["currentStreak"] == 2  # two local days, though one UTC day
     assert stats["lastEntryDate"] == "2026-11-21T18:00:00.000Z"  # the entry's own instant
 
 
-def test_goal_progress_follows_linked_entries(services, user):
+def test_goal_progress_follows_linked_entries(services, user, reads):
     journal, goals = services
     goal = goals.create(
         user,
@@ -139,7 +145,7 @@ def test_goal_progress_follows_linked_entries(services, user):
         parse(EntryFields, {"goalProgress": [{"goalId": goal_id, "progressValue": 7}]}),
     )
     assert goals.get(user, goal_id)["progress"]["totalAccumulated"] == 7
-    stats = journal.stats(user)
+    stats = reads.stats(user)
     assert (stats["goalsTracked"], stats["goalsCompleted"]) == (1, 0)
     journal.update(
         user,
@@ -148,11 +154,11 @@ def test_goal_progress_follows_linked_entries(services, user):
     )
     done = goals.get(user, goal_id)
     assert done["status"] == "completed"
-    assert journal.stats(user)["goalsCompleted"] == 1
+    assert reads.stats(user)["goalsCompleted"] == 1
     journal.delete(user, entry["entryId"])
     after = goals.get(user, goal_id)
     assert after["progress"]["totalAccumulated"] == 0
-    assert journal.stats(user)["goalsTracked"] == 0
+    assert reads.stats(user)["goalsTracked"] == 0
 
 
 def _linked_goal_and_entry(
@@ -236,28 +242,28 @@ def test_an_entry_edit_logs_again_a_linked_activity_that_is_gone(services, clock
     assert relogged["context"] == {"journalEntryId": entry["entryId"]}
 
 
-def test_reads_are_one_request_each(services, user):
+def test_reads_are_one_request_each(services, user, reads):
     journal, _ = services
     entry = _write(journal, user, tags=["a"])
     log = RequestLog()
     events = dynamo.client().meta.events
     events.register("before-call.dynamodb", log)
     try:
-        journal.get(user, entry["entryId"])
+        reads.get(user, entry["entryId"])
         # The entry with the pointer and key record a recipient's read would need, together.
         assert log.operations == ["BatchGetItem"]
         log.operations.clear()
-        listed = journal.list_entries(user, page=Page(1, 20), filters={})
+        listed = reads.list_entries(user, page=Page(1, 20), filters={})
         assert log.operations == ["Query"]
         assert listed["total"] == 1
         log.operations.clear()
-        journal.stats(user)
+        reads.stats(user)
         assert log.operations == ["Query"]  # the main stats item and its month items
     finally:
         events.unregister("before-call.dynamodb", log)
 
 
-def test_the_entry_quota_is_enforced_in_the_write(services, user, monkeypatch):
+def test_the_entry_quota_is_enforced_in_the_write(services, user, monkeypatch, reads):
     journal, _ = services
     monkeypatch.setattr(journal_stats, "MAX_ENTRIES", 2)
     _write(journal, user)
@@ -265,7 +271,7 @@ def test_the_entry_quota_is_enforced_in_the_write(services, user, monkeypatch):
     with pytest.raises(BusinessRuleViolation) as caught:
         _write(journal, user)
     assert caught.value.code == "JOURNAL_QUOTA_EXCEEDED"
-    assert journal.stats(user)["totalEntries"] == 2
+    assert reads.stats(user)["totalEntries"] == 2
 
 
 def test_a_write_cannot_change_who_an_entry_is_shared_with(services, user):
@@ -286,7 +292,7 @@ def test_a_write_cannot_change_who_an_entry_is_shared_with(services, user):
     assert (kept["isShared"], kept["sharedWith"], kept["version"]) == (False, [], 2)
 
 
-def test_idempotency_key_on_new_entries(services, user):
+def test_idempotency_key_on_new_entries(services, user, reads):
     journal, _ = services
     body = {"title": "Once", "content": "<p>only once</p>"}
 
@@ -303,7 +309,7 @@ def test_idempotency_key_on_new_entries(services, user):
     assert again.status == 201
     with pytest.raises(Conflict):
         create({**body, "title": "Twice"})
-    assert journal.stats(user)["totalEntries"] == 1
+    assert reads.stats(user)["totalEntries"] == 1
 
 
 def test_changing_an_entry_without_goal_links_reads_once(services, user):
@@ -322,7 +328,7 @@ def test_changing_an_entry_without_goal_links_reads_once(services, user):
         events.unregister("before-call.dynamodb", log)
 
 
-def test_stats_keep_only_live_counters_and_the_newest_entrys_time(services, clock, user):
+def test_stats_keep_only_live_counters_and_the_newest_entrys_time(services, clock, user, reads):
     journal, _ = services
     first = _write(journal, user, tags=["old"], mood="calm")
     clock.advance(days=40)
@@ -344,7 +350,7 @@ def test_stats_keep_only_live_counters_and_the_newest_entrys_time(services, cloc
         ),
     )
     assert [item["SK"] for item in months] == ["JOURNALSTATS#2026-11", "JOURNALSTATS#2026-12"]
-    stats = journal.stats(user, timezone=LOS_ANGELES)
+    stats = reads.stats(user, timezone=LOS_ANGELES)
     assert stats["lastEntryDate"] == first["createdAt"]
     assert stats["totalEntries"] == 1
     assert stats["topTags"] == [{"tag": "t4", "count": 1}]
