@@ -17,7 +17,7 @@ from chalicelib.core import errors, metrics
 from chalicelib.core.clock import utc_now
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.http import refuse_if_matched
-from chalicelib.core.idempotency import IdempotencyKey, StoredResponse, add_record, replay
+from chalicelib.core.idempotency import Created, IdempotencyKey, add_record, replay
 from chalicelib.core.local_time import LocalTime, local_time_of
 from chalicelib.core.logging import logger
 from chalicelib.core.unit_of_work import run_write
@@ -58,10 +58,10 @@ class JournalService:
         *,
         idempotency: IdempotencyKey | None = None,
         timezone: str | None = None,
-    ) -> StoredResponse:
+    ) -> Created:
         fields = dump(request)
 
-        def attempt(tx: Transaction) -> StoredResponse:
+        def attempt(tx: Transaction) -> Created:
             context = self._entries.load_for_write(
                 user_id, None, fields.get("linkedGoalIds") or [], idempotency
             )
@@ -73,7 +73,7 @@ class JournalService:
             tx.emits(metrics.JOURNAL_ENTRY_WRITTEN)
             template_used = (entry.template, entry.created_at)
             entry = self._stage(tx, context, None, entry, template_used, local, now) or entry
-            response = StoredResponse(201, present_entry(entry), f"/journal/{entry.entry_id}")
+            response = Created(present_entry(entry), f"/journal/{entry.entry_id}")
             add_record(tx, idempotency, response)
             return response
 

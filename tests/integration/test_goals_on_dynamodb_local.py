@@ -12,7 +12,7 @@ from chalicelib import wiring
 from chalicelib.core import dynamo
 from chalicelib.core.errors import BusinessRuleViolation, Conflict, PreconditionFailed
 from chalicelib.core.http import Page, etag
-from chalicelib.core.idempotency import StoredResponse, key_from
+from chalicelib.core.idempotency import Created, key_from
 from chalicelib.core.validation import parse
 from chalicelib.goals.models import ActivityFields, GoalCreate, GoalUpdate
 from tests.helpers import RequestLog
@@ -42,7 +42,7 @@ def _goal(user: str, **fields: Any) -> dict[str, Any]:
     return dict(wiring.goals().create(user, parse(GoalCreate, body)).body)
 
 
-def _log(user: str, goal_id: str, body: dict[str, Any]) -> StoredResponse:
+def _log(user: str, goal_id: str, body: dict[str, Any]) -> Created:
     return wiring.activities().log_activity(user, goal_id, parse(ActivityFields, body))
 
 
@@ -115,7 +115,7 @@ def test_idempotency_key_replays_and_refuses_another_body(stack_env, user):
     service = wiring.goals()
     route = f"POST /goals/{goal['goalId']}/activities"
 
-    def log(body: dict[str, Any]) -> StoredResponse:
+    def log(body: dict[str, Any]) -> Created:
         return activities.log_activity(
             user,
             goal["goalId"],
@@ -126,7 +126,7 @@ def test_idempotency_key_replays_and_refuses_another_body(stack_env, user):
     first = log({"value": 7})
     again = log({"value": 7})
     assert again.body == first.body
-    assert again.status == 201
+    assert again.location == first.location
     with pytest.raises(Conflict) as caught:
         log({"value": 8})
     assert caught.value.code == "IDEMPOTENCY_KEY_REUSED"
@@ -143,18 +143,18 @@ def test_concurrent_retries_of_one_idempotent_create_all_get_the_first_response(
     body = {"title": "Swim", "goalPattern": "milestone", "target": {"value": 20}}
     start = threading.Barrier(6)
 
-    def create(_: int) -> tuple[int, Any]:
+    def create(_: int) -> tuple[str, Any]:
         start.wait()
         response = service.create(
             user,
             parse(GoalCreate, body),
             idempotency=key_from("same-create", user, "POST /goals", body),
         )
-        return response.status, response.body
+        return response.location, response.body
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         answers = list(pool.map(create, range(6)))
-    assert {status for status, _ in answers} == {201}
+    assert {location for location, _ in answers} == {f"/goals/{answers[0][1]['goalId']}"}
     assert all(answer == answers[0][1] for _, answer in answers)
     listed = service.list_goals(user, page=Page(1, 20))
     assert [goal["goalId"] for goal in listed["goals"]] == [answers[0][1]["goalId"]]

@@ -12,7 +12,7 @@ from chalicelib.core import dynamo
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.errors import BusinessRuleViolation, Conflict, ValidationFailed
 from chalicelib.core.http import Page
-from chalicelib.core.idempotency import StoredResponse, key_from
+from chalicelib.core.idempotency import Created, key_from
 from chalicelib.core.local_time import LocalTime
 from chalicelib.core.validation import parse
 from chalicelib.goals.activities import ActivityService
@@ -296,7 +296,7 @@ def test_idempotency_key_on_new_entries(services, user, reads):
     journal, _ = services
     body = {"title": "Once", "content": "<p>only once</p>"}
 
-    def create(sent: dict[str, Any]) -> StoredResponse:
+    def create(sent: dict[str, Any]) -> Created:
         return journal.create(
             user,
             parse(EntryCreate, sent),
@@ -306,7 +306,7 @@ def test_idempotency_key_on_new_entries(services, user, reads):
     first = create(body)
     again = create(body)
     assert again.body == first.body
-    assert again.status == 201
+    assert again.location == first.location
     with pytest.raises(Conflict):
         create({**body, "title": "Twice"})
     assert reads.stats(user)["totalEntries"] == 1
