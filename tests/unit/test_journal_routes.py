@@ -1,6 +1,7 @@
 """Journal routes on moto in-process: the basics of each route."""
 
 import json
+from typing import Any
 
 import pytest
 
@@ -53,7 +54,7 @@ def test_a_replayed_create_answers_the_first_answer_byte_for_byte(client, token)
     """Services return what they created (core/idempotency.Created); the route makes the 201,
     and a replay of each idempotent create is the first answer: status, Location, bytes."""
 
-    def twice(path: str, body: dict[str, object]) -> dict[str, object]:
+    def twice(path: str, body: dict[str, Any]) -> dict[str, Any]:
         headers = {
             "Content-Type": "application/json",
             "Authorization": f"Bearer {token}",
