@@ -161,7 +161,7 @@ def reset() -> None:
         shares,
         auth,
         get_settings,
-        dynamo.client,
+        dynamo.aws_client,
         dynamo.probe_client,
         identity_provider.cognito_client,
         secrets.session_token_key,
