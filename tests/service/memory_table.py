@@ -17,8 +17,9 @@ duplicate key are a `ValidationException`. Queries follow the key order (the tab
 
 Not modelled: the 1 MB page and 400 KB item limits, throttling, most reserved words, capacity,
 TTL deletion, eventual consistency (every read is consistent). The stack tests cover those.
-tests/integration/test_memory_table_contract.py runs one set of cases against this table and
-DynamoDB Local, so the two cannot drift apart where the service tests rely on them.
+tests/integration/test_memory_table_contract_on_dynamodb_local.py runs one set of cases against
+this table and DynamoDB Local, so the two cannot drift apart where the service tests rely on
+them.
 """
 
 import copy

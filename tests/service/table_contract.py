@@ -1,8 +1,8 @@
 """What the service tests rely on DynamoDB to do, as cases that run against any low-level client:
 the in-memory table (tests/service/test_memory_table_contract.py, every run) and DynamoDB Local
-(tests/integration/test_memory_table_contract.py, the stack tests). Each case writes under its
-own partition and returns what a caller can observe; both runs assert the same expected value,
-so the fake cannot drift from DynamoDB where the service tests depend on it.
+(tests/integration/test_memory_table_contract_on_dynamodb_local.py, the stack tests). Each case
+writes under its own partition and returns what a caller can observe; both runs assert the same
+expected value, so the fake cannot drift from DynamoDB where the service tests depend on it.
 
 The cases use the expressions the repositories send (core/dynamo.py renders them): conditional
 puts and deletes, transactions that fail whole, counters and sets kept by `UpdateBuilder`, key

@@ -1,6 +1,7 @@
 """The in-memory table keeps the contract the service tests rely on (tests/service/
-table_contract.py); tests/integration/test_memory_table_contract.py runs the same cases on
-DynamoDB Local."""
+table_contract.py); tests/integration/test_memory_table_contract_on_dynamodb_local.py runs the
+same cases on DynamoDB Local.
+"""
 
 import uuid
 

@@ -1,6 +1,7 @@
 """DynamoDB Local answers the cases the in-memory table of the service tests is held to
 (tests/service/table_contract.py): where this passes and tests/service/
-test_memory_table_contract.py passes, the fake behaves as DynamoDB does for them."""
+test_memory_table_contract.py passes, the fake behaves as DynamoDB does for them.
+"""
 
 import uuid
 
