@@ -7,8 +7,8 @@ cold start, it is what transactions need, and it makes every request explicit.
 import time
 from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
-from decimal import Decimal
 from contextlib import contextmanager
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 

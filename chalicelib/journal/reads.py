@@ -9,20 +9,16 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from chalicelib.core import errors
 from chalicelib.core.clock import to_iso, utc_now
 from chalicelib.core.http import Page
 from chalicelib.core.local_time import local_time_of
 from chalicelib.journal import resolve, search
+from chalicelib.journal.entry import entry_not_found
 from chalicelib.journal.presenter import present_entry
 from chalicelib.journal.repository import JournalRepository
 from chalicelib.journal.share_presenter import present_received, share_access
 from chalicelib.journal.share_repository import ShareRepository
 from chalicelib.journal.stats import stats_view
-
-
-def entry_not_found() -> errors.AppError:
-    return errors.NotFound("The journal entry was not found.", code="ENTRY_NOT_FOUND")
 
 
 class JournalReads:

@@ -9,9 +9,8 @@ from chalicelib.core.dynamo import Transaction
 from chalicelib.core.http import check_if_match
 from chalicelib.core.local_time import LocalTime
 from chalicelib.goals.links import GoalLinks
-from chalicelib.journal.entry import JournalEntry
+from chalicelib.journal.entry import JournalEntry, entry_not_found
 from chalicelib.journal.goal_links import stage_goal_links
-from chalicelib.journal.reads import entry_not_found
 from chalicelib.journal.repository import JournalContext, JournalRepository
 
 CHANGED = "The entry has changed since it was read."
