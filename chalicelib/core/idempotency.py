@@ -41,7 +41,8 @@ class Created:
     location: str
 
 
-# Records keep the status they were answered with (older records were written with it).
+# Records still carry the status, as those written before `Created` do, so code on either
+# side of a deploy reads the other's records.
 _CREATED = 201
 
 
