@@ -14,7 +14,7 @@ from chalicelib.core.config import chalice_authorizer_enabled, deletion_queue_na
 from chalicelib.core.credentials import refuse_deploy_without_credentials
 from chalicelib.core.health import health_report
 from chalicelib.core.http import PUBLIC_FOR_A_DAY, PUBLIC_FOR_FIVE_MINUTES, etag
-from chalicelib.core.idempotency import StoredResponse
+from chalicelib.core.idempotency import Created
 from chalicelib.core.identity import ACCESS_TOKEN_SCOPE, bearer_token
 from chalicelib.core.routing import Api, ApiRequest, created, json_response, no_content
 
@@ -230,8 +230,10 @@ def create_import(request: ApiRequest) -> Response:
     from chalicelib.account.models import ImportCreateRequest
 
     command = request.body(ImportCreateRequest)
-    status, answer = wiring.imports().create(request.user_id, command.format, command.file_name)
-    return json_response(answer, status, headers={"Location": answer["statusUrl"]})
+    made = wiring.imports().create(request.user_id, command.format, command.file_name)
+    if isinstance(made, Created):
+        return _created(made)
+    return json_response(made, headers={"Location": made["statusUrl"]})  # the one under way
 
 
 @api.route("/users/me/imports/{importId}/start", methods=("POST",))
@@ -311,12 +313,9 @@ def set_up_recovery(request: ApiRequest) -> Response:
     return created(answer, f"/encryption/check/{request.user_id}")
 
 
-def _stored(response: StoredResponse) -> Response:
-    return json_response(
-        response.body,
-        status=response.status,
-        headers={"Location": response.location} if response.location else {},
-    )
+def _created(made: Created) -> Response:
+    """A create's 201, the same whether it was made now or replayed (core/idempotency.py)."""
+    return created(made.body, made.location)
 
 
 def _versioned(item: dict[str, Any]) -> Response:
@@ -341,7 +340,7 @@ def create_goal(request: ApiRequest) -> Response:
     from chalicelib.goals.models import GoalCreate
 
     goal, key = request.creation(GoalCreate, "POST /goals")
-    return _stored(
+    return _created(
         wiring.goals().create(request.user_id, goal, idempotency=key, timezone=request.timezone)
     )
 
@@ -389,7 +388,7 @@ def log_activity(request: ApiRequest, goalId: str) -> Response:
     from chalicelib.goals.models import ActivityFields
 
     activity, key = request.creation(ActivityFields, f"POST /goals/{goalId}/activities")
-    return _stored(
+    return _created(
         wiring.activities().log_activity(
             request.user_id, goalId, activity, idempotency=key, timezone=request.timezone
         )
@@ -425,7 +424,7 @@ def list_journal(request: ApiRequest) -> dict[str, Any]:
         name: request.query(name)
         for name in ("filter", "goalId", "tag", "mood", "template", "from", "to", "q")
     }
-    return wiring.journal().list_entries(
+    return wiring.journal_reads().list_entries(
         request.user_id, page=request.page(), filters=filters, timezone=request.timezone
     )
 
@@ -435,19 +434,19 @@ def create_journal_entry(request: ApiRequest) -> Response:
     from chalicelib.journal.models import EntryCreate
 
     entry, key = request.creation(EntryCreate, "POST /journal")
-    return _stored(
+    return _created(
         wiring.journal().create(request.user_id, entry, idempotency=key, timezone=request.timezone)
     )
 
 
 @api.route("/journal/stats")
 def journal_stats(request: ApiRequest) -> dict[str, Any]:
-    return wiring.journal().stats(request.user_id, timezone=request.timezone)
+    return wiring.journal_reads().stats(request.user_id, timezone=request.timezone)
 
 
 @api.route("/journal/{entryId}")
 def get_journal_entry(request: ApiRequest, entryId: str) -> Response:
-    return _versioned(wiring.journal().get(request.user_id, entryId))
+    return _versioned(wiring.journal_reads().get(request.user_id, entryId))
 
 
 @api.route("/journal/{entryId}", methods=("PUT",))

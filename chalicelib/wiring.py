@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from chalicelib.account.imports.service import ImportService
     from chalicelib.goals.activities import ActivityService
     from chalicelib.goals.service import GoalService
+    from chalicelib.journal.reads import JournalReads
     from chalicelib.journal.service import JournalService
     from chalicelib.journal.share_service import ShareService
     from chalicelib.users.auth_service import AuthService
@@ -78,10 +79,19 @@ def journal() -> JournalService:
     from chalicelib.journal.service import JournalService
     from chalicelib.journal.share_repository import ShareRepository
 
-    # The activity service is built when an entry's goal links first change, not for a read.
+    # The activity service is built when an entry's goal links first change.
     return JournalService(
         JournalRepository(), GoalLinks(GoalRepository(), activities), ShareRepository()
     )
+
+
+@lru_cache(maxsize=1)
+def journal_reads() -> JournalReads:
+    from chalicelib.journal.reads import JournalReads
+    from chalicelib.journal.repository import JournalRepository
+    from chalicelib.journal.share_repository import ShareRepository
+
+    return JournalReads(JournalRepository(), ShareRepository())
 
 
 @lru_cache(maxsize=1)
@@ -182,10 +192,11 @@ def reset() -> None:
         goals,
         activities,
         journal,
+        journal_reads,
         shares,
         auth,
         get_settings,
-        dynamo.client,
+        dynamo.aws_client,
         dynamo.probe_client,
         identity_provider.cognito_client,
         secrets.session_token_key,

@@ -3,6 +3,8 @@
 import gzip
 import json
 import threading
+import uuid
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -112,8 +114,6 @@ class RequestLog:
 def key_record(user_id: str, key_set_id: str | None = None) -> dict[str, Any]:
     """The item POST /encryption/setup stores for a user (opaque key strings), for tests that
     need a party with keys without going through the key routes."""
-    import uuid
-
     from chalicelib.users.keys import KeyRecord, key_record_item
 
     return key_record_item(
@@ -128,3 +128,49 @@ def key_record(user_id: str, key_set_id: str | None = None) -> dict[str, Any]:
             updated_at="2026-12-01T00:00:00.000Z",
         )
     )
+
+
+class Clock:
+    """A service's `now`, moved by hand."""
+
+    def __init__(self, now: str) -> None:
+        self.now = datetime.fromisoformat(now).replace(tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def new_goal(user: str, **fields: Any) -> dict[str, Any]:
+    """A milestone goal of `user` made through the wired goal service (any field replaced)."""
+    from chalicelib import wiring
+    from chalicelib.core.validation import parse
+    from chalicelib.goals.models import GoalCreate
+
+    body = {
+        "title": f"Read books {uuid.uuid4().hex[:6]}",
+        "goalPattern": "milestone",
+        "target": {"value": 1000, "unit": "pages"},
+        **fields,
+    }
+    return dict(wiring.goals().create(user, parse(GoalCreate, body)).body)
+
+
+def logged(user: str, goal_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The activity the wired activity service logs with this body."""
+    from chalicelib import wiring
+    from chalicelib.core.validation import parse
+    from chalicelib.goals.models import ActivityFields
+
+    return dict(wiring.activities().log_activity(user, goal_id, parse(ActivityFields, body)).body)
+
+
+def written_entry(journal: Any, user: str, timezone: str | None = None, **fields: Any) -> Any:
+    """An entry `journal` (a JournalService) creates with these fields over a small default."""
+    from chalicelib.core.validation import parse
+    from chalicelib.journal.models import EntryCreate
+
+    body = {"title": "Entry", "content": "<p>one two three</p>", **fields}
+    return dict(journal.create(user, parse(EntryCreate, body), timezone=timezone).body)

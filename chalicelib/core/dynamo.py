@@ -5,8 +5,9 @@ cold start, it is what transactions need, and it makes every request explicit.
 """
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -40,11 +41,34 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 
-@lru_cache(maxsize=1)
+# What `served_by` put in place of AWS's client, innermost last.
+_stand_ins: list[Any] = []
+
+
 def client() -> Any:
+    """The client every repository, transaction and helper here sends through: DynamoDB's
+    (`aws_client`), or the stand-in `served_by` put in its place."""
+    return _stand_ins[-1] if _stand_ins else aws_client()
+
+
+@lru_cache(maxsize=1)
+def aws_client() -> Any:
     dynamodb = boto3.client("dynamodb", region_name=get_settings().region, config=_RETRIES)
     metrics.watch_capacity(dynamodb)
     return dynamodb
+
+
+@contextmanager
+def served_by(stand_in: Any) -> Iterator[Any]:
+    """Within this block, every read and transaction goes to `stand_in`, an object with the
+    low-level client's methods that the repositories call: the seam through which
+    tests/service runs the real repositories and units of work on an in-memory table
+    (tests/service/memory_table.py, held to DynamoDB's behaviour by a contract test)."""
+    _stand_ins.append(stand_in)
+    try:
+        yield stand_in
+    finally:
+        _stand_ins.remove(stand_in)
 
 
 @lru_cache(maxsize=1)

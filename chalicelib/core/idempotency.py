@@ -1,6 +1,11 @@
-"""Idempotency keys: a retried create with the same key and body gets the first response and
+"""Idempotency keys: a retried create with the same key and body gets the first answer and
 writes nothing; the same key with another body is a conflict. Records expire after 24 hours
-(a TTL attribute removes them; until it does, an expired record is treated as absent)."""
+(a TTL attribute removes them; until it does, an expired record is treated as absent).
+
+A create's service reads the record with what its write reads (`replay`) and stages it with the
+change (`add_record`), inside the one unit of work, so a replay costs the create's one read
+and no write. It returns `Created` either way; the route turns that into the 201.
+"""
 
 import hashlib
 import json
@@ -28,10 +33,17 @@ class IdempotencyKey:
 
 
 @dataclass(frozen=True)
-class StoredResponse:
-    status: int
-    body: Any
-    location: str | None
+class Created:
+    """What a create made, as its client sees it: the resource's view and where it lives.
+    A replayed create is the first one's, read back from its record."""
+
+    body: dict[str, Any]
+    location: str
+
+
+# Records still carry the status, as those written before `Created` do, so code on either
+# side of a deploy reads the other's records.
+_CREATED = 201
 
 
 def key_from(header: str | None, user_id: str, route: str, body: Any) -> IdempotencyKey | None:
@@ -46,11 +58,11 @@ def key_from(header: str | None, user_id: str, route: str, body: Any) -> Idempot
     return IdempotencyKey(user_id, header, hashlib.sha256(canonical.encode()).hexdigest())
 
 
-def record(key: IdempotencyKey, response: StoredResponse) -> dict[str, Any]:
+def record(key: IdempotencyKey, response: Created) -> dict[str, Any]:
     return {
         **key.item_key,
         "fingerprint": key.fingerprint,
-        "status": response.status,
+        "status": _CREATED,
         # Unescaped: `\ud83d\ude42` would store a 4-byte character in 12, and a response
         # within the body limit could then outgrow DynamoDB's 400 KB item limit.
         "body": json.dumps(response.body, ensure_ascii=False),
@@ -60,7 +72,7 @@ def record(key: IdempotencyKey, response: StoredResponse) -> dict[str, Any]:
 
 
 def add_record(
-    transaction: dynamo.Transaction, key: IdempotencyKey | None, response: StoredResponse
+    transaction: dynamo.Transaction, key: IdempotencyKey | None, response: Created
 ) -> None:
     """Write the record with the change itself, unless a live record already holds the key:
     then a concurrent twin of this request won, and the retry replays its response (which
@@ -75,8 +87,8 @@ def add_record(
         transaction.replays_on("idempotency")
 
 
-def replay(key: IdempotencyKey | None, stored: dict[str, Any] | None) -> StoredResponse | None:
-    """The first response for this key, or None when the request is new."""
+def replay(key: IdempotencyKey | None, stored: dict[str, Any] | None) -> Created | None:
+    """What the first request with this key created, or None when the request is new."""
     if key is None or stored is None or stored["expiresAt"] < time.time():
         return None
     if stored["fingerprint"] != key.fingerprint:
@@ -84,8 +96,4 @@ def replay(key: IdempotencyKey | None, stored: dict[str, Any] | None) -> StoredR
             "This Idempotency-Key was already used with another request.",
             code="IDEMPOTENCY_KEY_REUSED",
         )
-    return StoredResponse(
-        status=int(stored["status"]),
-        body=json.loads(stored["body"]),
-        location=stored.get("location"),
-    )
+    return Created(body=json.loads(stored["body"]), location=str(stored["location"]))

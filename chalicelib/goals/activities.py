@@ -19,7 +19,7 @@ from chalicelib.core.clock import parse_instant, to_iso, utc_now
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.errors import FieldError, ValidationFailed
 from chalicelib.core.http import Page
-from chalicelib.core.idempotency import IdempotencyKey, StoredResponse, add_record, replay
+from chalicelib.core.idempotency import Created, IdempotencyKey, add_record, replay
 from chalicelib.core.ids import uuid7
 from chalicelib.core.local_time import LocalTime, instant_bound, local_time_of
 from chalicelib.core.unit_of_work import run_write
@@ -89,10 +89,10 @@ class ActivityService:
         *,
         idempotency: IdempotencyKey | None = None,
         timezone: str | None = None,
-    ) -> StoredResponse:
+    ) -> Created:
         fields = _client_fields(request)
 
-        def attempt(tx: Transaction) -> StoredResponse:
+        def attempt(tx: Transaction) -> Created:
             context = self._goals.load_for_write(user_id, goal_id, idempotency)
             replayed = replay(idempotency, context.idempotency_record)
             if replayed:
@@ -100,8 +100,7 @@ class ActivityService:
             goal = self._writable_goal(context)
             local = local_time_of(context.profile, timezone)
             activity = self.stage_logged_activity(tx, user_id, goal, fields, local, self._now())
-            response = StoredResponse(
-                201,
+            response = Created(
                 present_activity(activity),
                 f"/goals/{goal_id}/activities/{activity.activity_id}",
             )

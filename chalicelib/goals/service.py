@@ -17,7 +17,7 @@ from chalicelib.core.clock import to_iso, utc_now
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.errors import FieldError, ValidationFailed
 from chalicelib.core.http import Page, check_if_match, refuse_if_matched
-from chalicelib.core.idempotency import IdempotencyKey, StoredResponse, add_record, replay
+from chalicelib.core.idempotency import Created, IdempotencyKey, add_record, replay
 from chalicelib.core.ids import uuid7
 from chalicelib.core.local_time import LocalTime, local_time_of
 from chalicelib.core.logging import logger
@@ -214,8 +214,8 @@ class GoalService:
         *,
         idempotency: IdempotencyKey | None = None,
         timezone: str | None = None,
-    ) -> StoredResponse:
-        def attempt(tx: Transaction) -> StoredResponse:
+    ) -> Created:
+        def attempt(tx: Transaction) -> Created:
             context = self._goals.load_for_write(user_id, None, idempotency)
             replayed = replay(idempotency, context.idempotency_record)
             if replayed:
@@ -224,7 +224,7 @@ class GoalService:
             now = self._now()
             goal = self._new_goal(user_id, request, now, local)
             progress = current_progress(goal, now, local)
-            response = StoredResponse(201, present_goal(goal, progress), f"/goals/{goal.goal_id}")
+            response = Created(present_goal(goal, progress), f"/goals/{goal.goal_id}")
             self._stage(tx.emits(metrics.GOAL_CREATED), user_id, None, goal)
             add_record(tx, idempotency, response)
             return response

@@ -5,7 +5,13 @@ share_presenter.py's.
 
 from dataclasses import dataclass
 
+from chalicelib.core import errors
 from chalicelib.journal.shares import Share
+
+
+def entry_not_found() -> errors.AppError:
+    """The one 404 for an entry the caller may not see: absent, another's, or unshared."""
+    return errors.NotFound("The journal entry was not found.", code="ENTRY_NOT_FOUND")
 
 
 @dataclass(frozen=True)

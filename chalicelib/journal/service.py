@@ -1,44 +1,35 @@
-"""Journal rules: an entry, its stats, its goal links and (on delete) its shares change in one
+"""Journal writes: an entry, its stats, its goal links and (on delete) its shares change in one
 transaction.
 
-What an entry becomes is revisions.py's, its goal links goal_links.py's, lists and search
-search.py's; shares are made and revoked by share_service.py, and whether one grants anything
-is resolve.py's. This module reads, decides and commits.
+What an entry becomes is revisions.py's; what a write reads and stages beside the entry is
+staging.py's; reads are reads.py's; shares are made and revoked by share_service.py. This
+module decides and commits.
 """
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.core import errors, metrics, retry
-from chalicelib.core.clock import to_iso, utc_now
+from chalicelib.core import errors, metrics
+from chalicelib.core.clock import utc_now
 from chalicelib.core.dynamo import Transaction
-from chalicelib.core.http import Page, check_if_match, refuse_if_matched
-from chalicelib.core.idempotency import IdempotencyKey, StoredResponse, add_record, replay
+from chalicelib.core.http import refuse_if_matched
+from chalicelib.core.idempotency import Created, IdempotencyKey, add_record, replay
 from chalicelib.core.local_time import LocalTime, local_time_of
 from chalicelib.core.logging import logger
 from chalicelib.core.unit_of_work import run_write
 from chalicelib.core.validation import dump
 from chalicelib.goals.links import GoalLinks
-from chalicelib.journal import resolve, search
 from chalicelib.journal.entry import JournalEntry
-from chalicelib.journal.goal_links import stage_goal_links
 from chalicelib.journal.models import EntryCreate, EntryFields
 from chalicelib.journal.presenter import present_entry
 from chalicelib.journal.repository import JournalContext, JournalRepository
 from chalicelib.journal.revisions import revised_entry
-from chalicelib.journal.share_presenter import present_received, share_access
 from chalicelib.journal.share_repository import ShareRepository
-from chalicelib.journal.stats import stats_view
-
-CHANGED = "The entry has changed since it was read."
-
-
-def _not_found() -> errors.AppError:
-    return errors.NotFound("The journal entry was not found.", code="ENTRY_NOT_FOUND")
+from chalicelib.journal.staging import CHANGED, load_entry, stage_entry_change
 
 
 class JournalService:
@@ -56,7 +47,7 @@ class JournalService:
         self._now = now
         self._sleep = sleep
 
-    # Writes: each a unit of work (core/unit_of_work.py). A failed condition (a counter
+    # Each write is a unit of work (core/unit_of_work.py). A failed condition (a counter
     # removed at zero, the quota, the version) means a concurrent write: reading again sees
     # it, and refuses when the quota is reached.
 
@@ -67,10 +58,10 @@ class JournalService:
         *,
         idempotency: IdempotencyKey | None = None,
         timezone: str | None = None,
-    ) -> StoredResponse:
+    ) -> Created:
         fields = dump(request)
 
-        def attempt(tx: Transaction) -> StoredResponse:
+        def attempt(tx: Transaction) -> Created:
             context = self._entries.load_for_write(
                 user_id, None, fields.get("linkedGoalIds") or [], idempotency
             )
@@ -79,19 +70,10 @@ class JournalService:
                 return replayed  # a concurrent twin's response, once it won
             local, now = local_time_of(context.profile, timezone), self._now()
             entry = revised_entry(user_id, fields, None, context.goals, now, local)
-            entry = (
-                self._stage(
-                    tx.emits(metrics.JOURNAL_ENTRY_WRITTEN),
-                    context,
-                    None,
-                    entry,
-                    (entry.template, entry.created_at),
-                    local,
-                    now,
-                )
-                or entry
-            )
-            response = StoredResponse(201, present_entry(entry), f"/journal/{entry.entry_id}")
+            tx.emits(metrics.JOURNAL_ENTRY_WRITTEN)
+            template_used = (entry.template, entry.created_at)
+            entry = self._stage(tx, context, None, entry, template_used, local, now) or entry
+            response = Created(present_entry(entry), f"/journal/{entry.entry_id}")
             add_record(tx, idempotency, response)
             return response
 
@@ -109,25 +91,12 @@ class JournalService:
         fields = dump(request)
 
         def attempt(tx: Transaction) -> JournalEntry:
-            old, context = self._load(user_id, entry_id, fields, if_match)
+            old, context = load_entry(self._entries, user_id, entry_id, fields, if_match)
             local, now = local_time_of(context.profile, timezone), self._now()
             new = revised_entry(user_id, fields, old, context.goals, now, local)
-            changed_template = (
-                (new.template, new.updated_at) if new.template != old.template else None
-            )
-            new = (
-                self._stage(
-                    tx.emits(metrics.JOURNAL_ENTRY_WRITTEN),
-                    context,
-                    old,
-                    new,
-                    changed_template,
-                    local,
-                    now,
-                )
-                or new
-            )
-            return new
+            changed = (new.template, new.updated_at) if new.template != old.template else None
+            tx.emits(metrics.JOURNAL_ENTRY_WRITTEN)
+            return self._stage(tx, context, old, new, changed, local, now) or new
 
         new = run_write(
             attempt, sleep=self._sleep, on_lost_race=refuse_if_matched(if_match, CHANGED)
@@ -136,7 +105,7 @@ class JournalService:
 
     def delete(self, user_id: str, entry_id: str) -> None:
         def attempt(tx: Transaction) -> tuple[str, ...]:
-            old, context = self._load(user_id, entry_id, {}, None)
+            old, context = load_entry(self._entries, user_id, entry_id, {}, None)
             self._stage(tx, context, old, None, None, local_time_of(context.profile), self._now())
             # Its shares go with it (recipients then read 404).
             self._shares.delete_entry_shares(tx, user_id, entry_id, old.shared_with)
@@ -154,24 +123,6 @@ class JournalService:
                 "pointers of a deleted entry left", extra={"error": type(failure).__name__}
             )
 
-    def _load(
-        self, user_id: str, entry_id: str, fields: dict[str, Any], if_match: str | None
-    ) -> tuple[JournalEntry, JournalContext]:
-        """The entry as read, and what its write reads with it: its goals (old and new links)
-        in a second read, only when there are any."""
-        first = self._entries.load_for_write(user_id, entry_id, [], None)
-        old = first.entry
-        if old is None:
-            raise _not_found()
-        check_if_match(if_match, old.version, CHANGED)
-        goal_ids = [*fields.get("linkedGoalIds", old.linked_goal_ids), *old.linked_goal_ids]
-        if not goal_ids:
-            return old, first
-        context = self._entries.load_for_write(user_id, entry_id, goal_ids, None)
-        if context.entry is None or context.entry.version != old.version:
-            raise retry.Conflict()  # changed between the two reads: read again
-        return old, context
-
     def _stage(
         self,
         tx: Transaction,
@@ -182,62 +133,14 @@ class JournalService:
         local: LocalTime,
         now: datetime,
     ) -> JournalEntry | None:
-        """The entry's change with its stats and goal links; the entry as written (with
-        the ids of the activities its goal values logged)."""
-        changed = new or old
-        if changed is None:
-            return None
-        user_id = changed.user_id
-        self._entries.change_stats(
+        return stage_entry_change(
             tx,
-            user_id,
-            context.stats,
+            self._entries,
+            self._goal_links,
+            context,
             old,
             new,
-            template_used,
-            (local.timezone, local.day_start_hour),
+            template_used=template_used,
+            local=local,
+            now=now,
         )
-        new = stage_goal_links(tx, self._goal_links, user_id, old, new, context.goals, local, now)
-        if new is None and old is not None:
-            self._entries.delete_entry(tx, old)
-        elif new is not None:
-            self._entries.put_entry(tx, new, expected_version=None if old is None else old.version)
-        return new
-
-    # Reads.
-
-    def get(self, user_id: str, entry_id: str) -> dict[str, Any]:
-        """The reader's own entry, or one shared with them through a live, unexpired share:
-        the owner's entry with the share's wrapped key and `shareAccess` (each open counted).
-        Anything else is the same 404, so an entry's existence is never revealed. The owner's
-        read is one request (own entry, pointer and key record together)."""
-        own, pointer, own_keys = self._entries.open(user_id, entry_id)
-        if own is not None:
-            return present_entry(own)
-        shown = resolve.opened(self._shares, pointer, own_keys) if pointer else None
-        now = self._now()
-        if shown is None or shown.entry is None or shown.share.is_expired(now):
-            raise _not_found()
-        if not self._shares.count_access(shown.share, to_iso(now)):
-            raise _not_found()  # revoked or replaced since it was read
-        return {
-            **present_received(shown.share, shown.entry),
-            "shareAccess": share_access(shown.share),
-        }
-
-    def stats(self, user_id: str, *, timezone: str | None = None) -> dict[str, Any]:
-        item = self._entries.stats(user_id)
-        local = local_time_of(item, timezone)
-        return stats_view(
-            item, local.local_date(self._now()), lambda day: to_iso(local.day_start(day))
-        )
-
-    def list_entries(
-        self,
-        user_id: str,
-        *,
-        page: Page,
-        filters: Mapping[str, str | None],
-        timezone: str | None = None,
-    ) -> dict[str, Any]:
-        return search.list_entries(self._entries, self._shares, user_id, page, filters, timezone)

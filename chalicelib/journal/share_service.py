@@ -18,6 +18,7 @@ from chalicelib.core.errors import FieldError, ValidationFailed
 from chalicelib.core.ids import could_be_issued
 from chalicelib.core.unit_of_work import run_write
 from chalicelib.journal import resolve
+from chalicelib.journal.entry import entry_not_found
 from chalicelib.journal.models import EmailShareCreate, ShareCreate, ShareTerms
 from chalicelib.journal.share_presenter import present_created, present_share
 from chalicelib.journal.share_repository import ShareRepository, share_not_found
@@ -39,10 +40,6 @@ DIRECTIONS = {
     "all": "both",
 }
 ITEM_TYPES = ("journal", "goal")
-
-
-def _entry_not_found() -> errors.AppError:
-    return errors.NotFound("The journal entry was not found.", code="ENTRY_NOT_FOUND")
 
 
 def _recipient_not_ready() -> errors.AppError:
@@ -99,7 +96,7 @@ class ShareService:
         if recipient_id is None:
             entry = self._shares.load_for_share(owner_id, entry_id, owner_id).entry
             if entry is None:
-                raise _entry_not_found()
+                raise entry_not_found()
             _check_key(entry.is_encrypted, None, by_email=True)
             raise _recipient_not_ready()
         return self._share(
@@ -111,7 +108,7 @@ class ShareService:
     def check_entry_id(self, entry_id: str) -> None:
         """An id the API never made names no entry: 404 (before the body is read)."""
         if not could_be_issued(entry_id):
-            raise _entry_not_found()
+            raise entry_not_found()
 
     def _share(
         self,
@@ -121,7 +118,7 @@ class ShareService:
         by_email: bool = False,
     ) -> dict[str, Any]:
         if not could_be_issued(request.entry_id):
-            raise _entry_not_found()
+            raise entry_not_found()
         if request.recipient_id == owner_id:
             raise ValidationFailed([FieldError("recipientId", "cannot be yourself")])
 
@@ -129,7 +126,7 @@ class ShareService:
             context = self._shares.load_for_share(owner_id, request.entry_id, request.recipient_id)
             entry = context.entry
             if entry is None:
-                raise _entry_not_found()
+                raise entry_not_found()
             _check_key(entry.is_encrypted, request.encrypted_key, by_email=by_email)
             if context.recipient_key_set is None:
                 raise _recipient_not_ready()

@@ -113,7 +113,7 @@ def test_the_migration_makes_shares_for_named_accounts_only(people):
         "email": people["friend_email"],
     }
 
-    journal = wiring.journal()
+    journal = wiring.journal_reads()
     stored = journal.get(owner, entry_id)
     assert stored["sharedWith"] == [friend, people["later_email"]]
     assert stored["version"] == 4
@@ -157,9 +157,9 @@ def test_fifty_addresses_migrate_in_transactions_that_fit(people):
     entry_id = _legacy_entry(owner, emails)
     done = migrate_sharing.migrate(dry_run=False)
     assert len(_mine(done.shares_made, entry_id)) == 50
-    stored = wiring.journal().get(owner, entry_id)
+    stored = wiring.journal_reads().get(owner, entry_id)
     assert stored["sharedWith"] == recipients
-    assert wiring.journal().get(recipients[-1], entry_id)["entryId"] == entry_id
+    assert wiring.journal_reads().get(recipients[-1], entry_id)["entryId"] == entry_id
     listed = wiring.shares().list_shares(
         owner, item_type=None, direction="sent", include_expired=None, item_id=entry_id
     )

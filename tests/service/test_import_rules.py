@@ -19,6 +19,7 @@ from chalicelib.account.imports.service import Continue, Done, ImportService
 from chalicelib.account.imports.writer import Report
 from chalicelib.account.messages import ImportMessage, import_message_for, parse
 from chalicelib.core import storage
+from chalicelib.core.idempotency import Created
 
 NOW = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
 USER = "01a00000-0000-7000-8000-00000000000a"
@@ -118,9 +119,9 @@ class World:
         )
 
     def started(self, data: bytes) -> tuple[str, str]:
-        status, created = self.service.create(USER, "ai-lifestyle-json", None)
-        assert status == 201
-        import_id = created["importId"]
+        created = self.service.create(USER, "ai-lifestyle-json", None)
+        assert isinstance(created, Created)
+        import_id = created.body["importId"]
         self.uploads[records.upload_key(USER, import_id)] = data
         assert self.service.start(USER, import_id)["status"] == "queued"
         return import_id, self.queued[-1]
@@ -205,21 +206,22 @@ def test_the_import_message_names_a_digest_and_nothing_else():
         assert parse(body) is None
 
 
-def test_loop_files_go_to_the_loop_parser_or_are_refused_clearly():
-    import importlib.util
-
-    from chalicelib.account.imports.failures import ImportFileRefused
+def test_each_format_has_its_parser():
     from chalicelib.account.imports.json_document import parse_json_export
+    from chalicelib.account.imports.loop import parse_loop_archive
 
     assert service.parser_for("ai-lifestyle-json") is parse_json_export
-    parser = service.parser_for("loop-csv")
-    if importlib.util.find_spec("chalicelib.account.imports.loop") is not None:
-        from chalicelib.account.imports.loop import (  # type: ignore[import-not-found,unused-ignore]
-            parse_loop_archive,
-        )
+    assert service.parser_for("loop-csv") is parse_loop_archive
 
-        assert parser is parse_loop_archive
-        return
-    with pytest.raises(ImportFileRefused) as refused:
-        parser(b"PK\x03\x04")
-    assert refused.value.code == "IMPORT_FORMAT_UNAVAILABLE"
+
+def test_a_loop_archive_error_fails_the_import_with_its_own_words(world):
+    from chalicelib.account.imports.loop import LoopArchiveError
+
+    def refuse(data: bytes) -> ImportPlan:
+        raise LoopArchiveError("The ZIP holds no Habits.csv.")
+
+    world.parser = refuse
+    import_id, job = world.started(b"not loop")
+    world.service.run(job, lambda: False)
+    error = world.status(import_id)["error"]
+    assert error == {"code": "INVALID_LOOP_ARCHIVE", "message": "The ZIP holds no Habits.csv."}

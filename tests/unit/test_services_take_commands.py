@@ -44,3 +44,36 @@ def test_no_service_parses_http(path: Path):
 
 def test_the_services_are_found():
     assert len(SERVICES) == 10  # with the key, share, account deletion and import services
+
+
+# A status a service might answer with (the old creates returned StoredResponse(201, ...)).
+_SUCCESS_STATUSES = {200, 201, 202, 204}
+
+
+def _answers_http(path: str | Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(Path(path).read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module in {"chalice", "chalice.app"}:
+            found.append(f"line {node.lineno}: from {node.module}")
+        if isinstance(node, ast.ImportFrom) and node.module == "chalicelib.core.routing":
+            found.append(f"line {node.lineno}: from chalicelib.core.routing")
+        if isinstance(node, ast.Call):
+            found += [
+                f"line {node.lineno}: {argument.value}"
+                for argument in [*node.args, *(keyword.value for keyword in node.keywords)]
+                if isinstance(argument, ast.Constant) and argument.value in _SUCCESS_STATUSES
+            ]
+    return found
+
+
+@pytest.mark.parametrize("path", SERVICES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_no_service_answers_with_a_status(path: Path):
+    """Status codes, headers and the replay of an idempotent create are the route's: a create
+    returns what it made (core/idempotency.Created), and app.py answers 201 with it."""
+    assert _answers_http(path) == []
+
+
+def test_the_status_check_would_see_one(tmp_path: Path):
+    made = tmp_path / "service.py"
+    made.write_text("from chalice.app import Response\nanswer = StoredResponse(201, {})\n")
+    assert _answers_http(made) == ["line 1: from chalice.app", "line 2: 201"]

@@ -31,6 +31,7 @@ from chalicelib.account.imports.records import ImportRecord, ImportRecords
 from chalicelib.account.imports.writer import ImportWriter, Report
 from chalicelib.core import errors, storage
 from chalicelib.core.clock import to_iso, utc_now
+from chalicelib.core.idempotency import Created
 from chalicelib.core.ids import could_be_issued, uuid7
 from chalicelib.core.logging import logger
 from chalicelib.users.repository import ProfileRepository
@@ -47,31 +48,12 @@ Enqueue = Callable[[str], None]
 Parser = Callable[[bytes], ImportPlan]
 
 
-def _loop_parser() -> Parser:
-    """Loop Habit Tracker's export (account/imports/loop.py). IMPORT DISPATCH: the one place
-    where a format names its parser."""
-    try:
-        from chalicelib.account.imports.loop import (  # type: ignore[import-not-found,unused-ignore]
-            parse_loop_archive,
-        )
-    except ImportError:
-        parse_loop_archive = None
-    if parse_loop_archive is None:
-
-        def refuse(data: bytes) -> ImportPlan:
-            raise ImportFileRefused(
-                "Importing from Loop Habit Tracker is not available on this server yet.",
-                code="IMPORT_FORMAT_UNAVAILABLE",
-            )
-
-        return refuse
-    parser: Parser = parse_loop_archive
-    return parser
-
-
 def parser_for(source_format: str) -> Parser:
+    """The parser of a format (loaded on first use: a job reads one format)."""
     if source_format == "loop-csv":
-        return _loop_parser()
+        from chalicelib.account.imports.loop import parse_loop_archive
+
+        return parse_loop_archive
     from chalicelib.account.imports.json_document import parse_json_export
 
     return parse_json_export
@@ -130,12 +112,12 @@ class ImportService:
 
     def create(
         self, user_id: str, source_format: str, file_name: str | None
-    ) -> tuple[int, dict[str, Any]]:
-        """(201, the new import with its upload form) or (200, the import already under
-        way)."""
+    ) -> Created | dict[str, Any]:
+        """The new import with its upload form, or the import already under way (then
+        nothing is made)."""
         running = self._imports.unfinished(user_id)
         if running is not None:
-            return 200, present_import(running)
+            return present_import(running)
         self._limit.spend(user_id)
         now = self._now()
         record = ImportRecord(
@@ -154,15 +136,14 @@ class ImportService:
             expires_in=UPLOAD_SECONDS,
         )
         logger.info("import created", extra={"format": source_format})
-        return 201, {
-            **present_import(record),
-            "upload": {
-                "url": post["url"],
-                "fields": post["fields"],
-                "expiresAt": to_iso(now + timedelta(seconds=UPLOAD_SECONDS)),
-                "maxBytes": max_bytes,
-            },
+        shown = present_import(record)
+        upload = {
+            "url": post["url"],
+            "fields": post["fields"],
+            "expiresAt": to_iso(now + timedelta(seconds=UPLOAD_SECONDS)),
+            "maxBytes": max_bytes,
         }
+        return Created({**shown, "upload": upload}, shown["statusUrl"])
 
     def start(self, user_id: str, import_id: str) -> dict[str, Any]:
         record = self._record(user_id, import_id)
