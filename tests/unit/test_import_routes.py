@@ -257,3 +257,44 @@ def test_keys_are_restored_into_an_account_without_and_encrypted_entries_come_al
     assert skipped["report"]["imported"]["journalEntries"] == 0
     reasons = {s["source"]: s["reason"] for s in skipped["report"]["skipped"]}
     assert "encryption keys are not the ones" in reasons["e-secret"]
+
+
+def test_a_loop_export_is_imported_through_the_same_job(client, token, stack):
+    from chalicelib.account.imports.loop import parse_loop_archive
+    from tests.unit.test_loop_import import REALISTIC  # Loop's exact layout, built there
+
+    plan = parse_loop_archive(REALISTIC)
+    response = post_json(client, "/users/me/imports", {"format": "loop-csv"}, token)
+    created = json.loads(response.body)
+    assert created["upload"]["maxBytes"] == 10 * 1024 * 1024
+    boto3.client("s3").put_object(
+        Bucket="import-tests-data", Key=created["upload"]["fields"]["key"], Body=REALISTIC
+    )
+    post_json(client, f"{created['statusUrl']}/start", {}, token)
+    sqs, queue_url = stack
+    drain(sqs, queue_url, app_handler())
+    status = json.loads(get(client, created["statusUrl"], token).body)
+    assert status["status"] == "completed", status
+    imported = status["report"]["imported"]
+    assert imported["goals"] == len(plan.goals)
+    assert imported["activities"] == sum(len(g.activities) for g in plan.goals)
+    assert status["report"]["skippedTotal"] >= len(plan.skipped)
+    listed = json.loads(get(client, "/goals?status=active&status=archived&limit=100", token).body)
+    assert sorted(g["title"] for g in listed["goals"]) == sorted(
+        g.definition.title for g in plan.goals
+    )
+
+
+def test_a_file_that_is_not_loops_export_fails_with_loops_reason(client, token, stack):
+    response = post_json(client, "/users/me/imports", {"format": "loop-csv"}, token)
+    created = json.loads(response.body)
+    boto3.client("s3").put_object(
+        Bucket="import-tests-data", Key=created["upload"]["fields"]["key"], Body=b"not a zip"
+    )
+    post_json(client, f"{created['statusUrl']}/start", {}, token)
+    sqs, queue_url = stack
+    drain(sqs, queue_url, app_handler())
+    status = json.loads(get(client, created["statusUrl"], token).body)
+    assert status["status"] == "failed"
+    assert status["error"]["code"] == "INVALID_LOOP_ARCHIVE"
+    assert json.loads(get(client, "/goals", token).body)["goals"] == []
