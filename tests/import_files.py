@@ -98,3 +98,26 @@ def as_zip(doc: dict[str, Any]) -> bytes:
         archive.writestr("goals.csv", "goalId,title\n")
         archive.writestr("export.json", json.dumps(doc))
     return buffer.getvalue()
+
+
+def loop_export() -> bytes:
+    """A small Loop Habit Tracker CSV export in its current layout (Loop 2.3 and later): a
+    yes/no habit with done, skipped and not-done days, and a numeric one (values x1000)."""
+    habits = (
+        "Position,Name,Type,Question,Description,FrequencyNumerator,FrequencyDenominator,"
+        "Color,Unit,Target Type,Target Value,Archived?\n"
+        "001,Meditate,YES_NO,Did you meditate?,,1,1,#FF8F00,,,,false\n"
+        "002,Water,NUMERICAL,,,1,1,#00897B,ml,AT_LEAST,2000.0,false\n"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("Habits.csv", habits)
+        archive.writestr(
+            "001 Meditate/Checkmarks.csv",
+            "Date,Value,Notes\n2026-01-06,YES_MANUAL,\n2026-01-05,YES_MANUAL,calm\n"
+            "2026-01-04,NO,\n2026-01-03,SKIP,travelling\n",
+        )
+        archive.writestr(
+            "002 Water/Checkmarks.csv", "Date,Value,Notes\n2026-01-02,2500000,hot day\n"
+        )
+    return buffer.getvalue()

@@ -261,14 +261,15 @@ def test_keys_are_restored_into_an_account_without_and_encrypted_entries_come_al
 
 def test_a_loop_export_is_imported_through_the_same_job(client, token, stack):
     from chalicelib.account.imports.loop import parse_loop_archive
-    from tests.unit.test_loop_import import REALISTIC  # Loop's exact layout, built there
 
-    plan = parse_loop_archive(REALISTIC)
+    data = files.loop_export()
+    plan = parse_loop_archive(data)
+    assert len(plan.goals) == 2
     response = post_json(client, "/users/me/imports", {"format": "loop-csv"}, token)
     created = json.loads(response.body)
     assert created["upload"]["maxBytes"] == 10 * 1024 * 1024
     boto3.client("s3").put_object(
-        Bucket="import-tests-data", Key=created["upload"]["fields"]["key"], Body=REALISTIC
+        Bucket="import-tests-data", Key=created["upload"]["fields"]["key"], Body=data
     )
     post_json(client, f"{created['statusUrl']}/start", {}, token)
     sqs, queue_url = stack
