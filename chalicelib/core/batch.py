@@ -1,0 +1,99 @@
+"""Batch creates (`POST /goals/{goalId}/activities/batch`): a list of up to `MAX_ITEMS`
+creates in one request, each with its own idempotency key, answered `207` with one result per
+item in request order.
+
+The request as a whole is refused (400, nothing written) only when it is not a batch at all:
+not an object, no list, an empty list or more than `MAX_ITEMS`. Everything else is judged per
+item: an item whose fields or key are bad gets its own error and the others go on. Each item's
+key follows the rules of the `Idempotency-Key` header (core/idempotency.py) and is bound to the
+caller, the single create's route and the item's body without its key, so an item and the same
+create sent alone are one request: either replays the other.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.core.errors import AppError, BadRequest, FieldError, ValidationFailed
+from chalicelib.core.idempotency import IdempotencyKey
+
+MAX_ITEMS = 100
+KEY_FIELD = "idempotencyKey"
+_KEY_FIELDS = (KEY_FIELD, "idempotency_key")  # models take snake_case too
+
+
+@dataclass(frozen=True)
+class BatchItem[C]:
+    """One item of a batch, parsed: its command and key, or why it was refused as sent."""
+
+    index: int
+    key_sent: str | None  # echoed in the item's result, whatever it held
+    command: C | None = None
+    key: IdempotencyKey | None = None
+    refusal: AppError | None = None
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """What one item of a batch came to: written (201), replayed (200), or refused (4xx)."""
+
+    index: int
+    key_sent: str | None
+    status: int
+    body: Any = None  # the created item, as its single create answers it
+    location: str | None = None
+    error: AppError | None = None
+
+
+def batch_list(body: Any, field: str) -> list[Any]:
+    """The batch's list of items, or 400 when the request is not a batch."""
+    if not isinstance(body, dict):
+        raise ValidationFailed([FieldError("body", "The request body must be a JSON object.")])
+    items = body.get(field)
+    if not isinstance(items, list):
+        raise ValidationFailed([FieldError(field, "must be a list")])
+    if not 1 <= len(items) <= MAX_ITEMS:
+        raise ValidationFailed(
+            [FieldError(field, f"must hold 1 to {MAX_ITEMS} items (it holds {len(items)})")]
+        )
+    return items
+
+
+def key_sent(item: Any) -> Any:
+    if not isinstance(item, dict):
+        return None
+    return next((item[name] for name in _KEY_FIELDS if name in item), None)
+
+
+def without_key(item: dict[str, Any]) -> dict[str, Any]:
+    """The item as its single create would have sent it: the key travels in a header there."""
+    return {name: value for name, value in item.items() if name not in _KEY_FIELDS}
+
+
+def missing_key() -> ValidationFailed:
+    return ValidationFailed(
+        [FieldError(KEY_FIELD, "is required: 1-128 letters, digits or . _ : -")]
+    )
+
+
+def key_refusal(sent: Any) -> AppError | None:
+    """Why an item's key cannot be used (before its format is checked), or None."""
+    if sent is None:
+        return missing_key()
+    if not isinstance(sent, str):
+        return BadRequest(
+            f"{KEY_FIELD} must be 1-128 letters, digits or . _ : -",
+            code="INVALID_IDEMPOTENCY_KEY",
+        )
+    return None
+
+
+def refused(item: BatchItem[Any], error: AppError) -> ItemResult:
+    return ItemResult(item.index, item.key_sent, error.status, error=error)
+
+
+def counts(results: list[ItemResult]) -> dict[str, int]:
+    return {
+        "written": sum(1 for result in results if result.status == 201),
+        "replayed": sum(1 for result in results if result.status == 200),
+        "refused": sum(1 for result in results if result.status >= 400),
+    }
