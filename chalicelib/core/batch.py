@@ -11,10 +11,13 @@ create sent alone are one request: either replays the other.
 """
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.errors import AppError, BadRequest, FieldError, ValidationFailed
-from chalicelib.core.idempotency import IdempotencyKey
+from chalicelib.core.idempotency import IdempotencyKey, key_from
+
+if TYPE_CHECKING:  # pydantic is imported with the first body parsed, not at cold start
+    from chalicelib.core.validation import WireModel
 
 MAX_ITEMS = 100
 KEY_FIELD = "idempotencyKey"
@@ -56,6 +59,38 @@ def batch_list(body: Any, field: str) -> list[Any]:
             [FieldError(field, f"must hold 1 to {MAX_ITEMS} items (it holds {len(items)})")]
         )
     return items
+
+
+def parse_items[M: WireModel](
+    body: Any, model: type[M], user_id: str, route: str, field: str
+) -> list[BatchItem[M]]:
+    """The items of a batch body (400 when it is no batch), each parsed into `model` with its
+    key bound to the caller, `route` and the item without its key, or refused as sent."""
+    return [
+        _parse_item(index, item, model, user_id, route)
+        for index, item in enumerate(batch_list(body, field))
+    ]
+
+
+def _parse_item[M: WireModel](
+    index: int, item: Any, model: type[M], user_id: str, route: str
+) -> BatchItem[M]:
+    from chalicelib.core.validation import parse
+
+    sent = key_sent(item)
+    echoed = sent if isinstance(sent, str) else None
+    try:
+        if not isinstance(item, dict):
+            raise ValidationFailed([FieldError("body", "must be a JSON object")])
+        body = without_key(item)
+        command = parse(model, body)
+        refusal = key_refusal(sent)
+        if refusal is not None:
+            raise refusal
+        key = key_from(sent, user_id, route, body)
+    except AppError as exc:
+        return BatchItem(index, echoed, refusal=exc)
+    return BatchItem(index, echoed, command=command, key=key)
 
 
 def key_sent(item: Any) -> Any:

@@ -114,28 +114,7 @@ class ApiRequest:
     ) -> list[batch.BatchItem[M]]:
         """A batch create's items (core/batch.py), each parsed as `route` parses one create,
         its key bound like that route's `Idempotency-Key`. 400 when the body is no batch."""
-        items = batch.batch_list(self.json(), field)
-        return [self._batch_item(index, item, model, route) for index, item in enumerate(items)]
-
-    def _batch_item[M: WireModel](
-        self, index: int, item: Any, model: type[M], route: str
-    ) -> batch.BatchItem[M]:
-        from chalicelib.core.validation import parse
-
-        sent = batch.key_sent(item)
-        echoed = sent if isinstance(sent, str) else None
-        try:
-            if not isinstance(item, dict):
-                raise errors.ValidationFailed([errors.FieldError("body", "must be a JSON object")])
-            body = batch.without_key(item)
-            command = parse(model, body)
-            refusal = batch.key_refusal(sent)
-            if refusal is not None:
-                raise refusal
-            key = key_from(sent, self.user_id, route, body)
-        except errors.AppError as exc:
-            return batch.BatchItem(index, echoed, refusal=exc)
-        return batch.BatchItem(index, echoed, command=command, key=key)
+        return batch.parse_items(self.json(), model, self.user_id, route, field)
 
     @property
     def timezone(self) -> str | None:
