@@ -3,9 +3,9 @@ time end (randomized), in a bounded number of requests, and stays exact beside c
 single logs."""
 
 import random
-from collections import Counter
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -169,9 +169,10 @@ def test_a_batch_ends_where_the_same_logs_one_at_a_time_end(stack_env, seed):
     repository, completions = GoalRepository(), JournalRepository()
     singles = ActivityService(repository, completions=completions, now=lambda: now)
     batches = ActivityBatchService(
-        repository, ActivityService(repository, completions=completions, now=lambda: now)
+        repository,
+        ActivityService(repository, completions=completions, now=lambda: now),
+        now=lambda: now,
     )
-    batches._now = lambda: now
     dates = [(now - timedelta(days=back)).date().isoformat() for back in range(0, 12)]
     items = _random_items(rng, dates, rng.randrange(40, 101))
     if seed == 0:
