@@ -29,7 +29,7 @@ from chalicelib.journal.repository import JournalRepository
 from tests.helpers import RequestLog
 
 GOALS = {
-    "milestone": {"goalPattern": "milestone", "target": {"value": 120, "unit": "pages"}},
+    "milestone": {"goalPattern": "milestone", "target": {"value": 60, "unit": "pages"}},
     "recurring": {
         "goalPattern": "recurring",
         "target": {"value": 5, "unit": "pages", "period": "day"},
