@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from tests import contract
 from tests.helpers import assert_envelope, get, post_json, signed_in_user
 
 
@@ -51,6 +52,7 @@ def test_each_item_gets_its_own_answer_in_request_order(client, token):
     )
     assert response.status_code == 207, response.body
     body = json.loads(response.body)
+    contract.assert_matches("POST", f"/goals/{goal['goalId']}/activities/batch", 207, body)
     results = body["results"]
     assert [r["index"] for r in results] == list(range(9))
     assert [r["status"] for r in results] == [201, 400, 422, 400, 400, 200, 409, 400, 201]
