@@ -158,7 +158,9 @@ class ActivityBatchService:
                 read = self._goals.day_aggregates(user_id, chunk.start.goal_id)
                 state.days = {aggregate.day: aggregate for aggregate in read}
                 state.days.update(chunk.days)  # what this chunk decided before it needed them
-            return list(state.days.values())
+            # In key order, as the Query gives them to a single log: sums then add up in the
+            # same order, to the last bit.
+            return sorted(state.days.values(), key=lambda aggregate: aggregate.day)
 
         for item in pending:
             if chunk.full:

@@ -82,7 +82,8 @@ def _random_items(rng: random.Random, dates: list[str], count: int) -> list[Any]
         kind = rng.choice(["progress", "progress", "progress", "completed", "partial", "skipped"])
         item: dict[str, Any] = {"idempotencyKey": f"k-{index}", "activityType": kind}
         if kind != "skipped" or rng.random() < 0.3:
-            item["value"] = rng.choice([0, 1, 2, 3, 4, 5, 7, 9, 2.5])
+            # Fractions binary floats cannot hold: sums must add up in the same order.
+            item["value"] = rng.choice([0, 1, 2, 3, 4, 5, 7, 9, 2.5, 0.1, 5.2, 1.3])
         when = rng.random()
         if 0.35 <= when < 0.65:
             item["activityDate"] = rng.choice(dates)
