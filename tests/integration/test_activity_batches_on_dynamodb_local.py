@@ -25,6 +25,7 @@ from chalicelib.goals.activities import ActivityService
 from chalicelib.goals.batch import ActivityBatchService
 from chalicelib.goals.models import ActivityFields, GoalCreate
 from chalicelib.goals.repository import GoalRepository
+from chalicelib.journal.keys import COMPLETED_GOALS, stats_key
 from chalicelib.journal.repository import JournalRepository
 from tests.helpers import RequestLog
 
@@ -286,3 +287,30 @@ def test_batches_beside_concurrent_single_logs_stay_exact(stack_env):
     assert goal is not None
     assert goal.activity_count == 3 * 60 + 9 * 5
     assert to_iso(utc_now()) >= goal.updated_at
+
+
+def test_completing_the_goal_in_a_full_transaction_still_fits_it(stack_env, requests_sent):
+    """32 items on 32 days fill a transaction to exactly 100 items when the 32nd completes the
+    goal (its title lock, quota and the journal's completed count join the goal): the rest
+    are refused as logs to a completed goal."""
+    user = str(uuid.uuid4())
+    goal_id = _goal(user, {"goalPattern": "milestone", "target": {"value": 32, "unit": "pages"}})
+    today = utc_now()
+    items = [
+        {
+            "value": 1,
+            "activityDate": (today - timedelta(days=i)).date().isoformat(),
+            "idempotencyKey": f"fill-{i}",
+        }
+        for i in range(100)
+    ]
+    requests_sent.operations.clear()
+    results = _batch(wiring.activity_batches(), user, goal_id, items)
+    assert [r.status for r in results] == [201] * 32 + [422] * 68
+    assert {r.error.code for r in results[32:] if r.error} == {"GOAL_NOT_ACTIVE"}
+    assert requests_sent.operations.count("TransactWriteItems") == 1
+    fetched = wiring.goals().get(user, goal_id)
+    assert fetched["status"] == "completed"
+    stats = dynamo.get_item(stats_key(user))  # the journal's count of completed goals
+    assert stats is not None
+    assert stats[COMPLETED_GOALS] == [goal_id]
