@@ -114,7 +114,9 @@ class ActivityBatchService:
             item.index: refused(item, item.refusal) for item in items if item.refusal is not None
         }
         pending = [item for item in items if item.refusal is None]
-        known: list[_Known] = []  # what the last commit left, for the next transaction
+        # What the last commit left, for the next transaction's first attempt only: a retry
+        # after a lost race finds it taken and reads everything again.
+        known: list[_Known] = []
 
         def attempt(tx: Transaction) -> tuple[_Chunk, _Known]:
             state = known.pop() if known else self._read(user_id, goal_id, pending)
