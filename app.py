@@ -16,7 +16,14 @@ from chalicelib.core.health import health_report
 from chalicelib.core.http import PUBLIC_FOR_A_DAY, PUBLIC_FOR_FIVE_MINUTES, etag
 from chalicelib.core.idempotency import Created
 from chalicelib.core.identity import ACCESS_TOKEN_SCOPE, bearer_token
-from chalicelib.core.routing import Api, ApiRequest, created, json_response, no_content
+from chalicelib.core.routing import (
+    Api,
+    ApiRequest,
+    created,
+    json_response,
+    multi_status,
+    no_content,
+)
 
 # `chalice deploy` without credentials: one line, not Chalice's traceback (see credentials).
 refuse_deploy_without_credentials()
@@ -365,6 +372,19 @@ def log_activity(request: ApiRequest, goalId: str) -> Response:
             request.user_id, goalId, activity, idempotency=key, timezone=request.timezone
         )
     )
+
+
+@api.route("/goals/{goalId}/activities/batch", methods=("POST",))
+def log_activities(request: ApiRequest, goalId: str) -> Response:
+    from chalicelib.goals.models import ActivityFields
+
+    items = request.batch_creations(
+        ActivityFields, f"POST /goals/{goalId}/activities", field="activities"
+    )
+    results = wiring.activity_batches().log_batch(
+        request.user_id, goalId, items, timezone=request.timezone
+    )
+    return multi_status(results, item_name="activity")
 
 
 @api.route("/goals/{goalId}/activities/{activityId}", methods=("PUT",))

@@ -158,6 +158,26 @@ BUDGETS: list[Budget] = [
     Budget(
         "log_activity.reads", "log activity: at most one read", 1, worst("log_activity", "reads")
     ),
+    # A batch of 100 logs on 100 days: the goal, profile and 100 keys (two BatchGetItem), the
+    # day aggregates once, and 32 + 32 + 32 + 4 items in four transactions (goals/batch.py).
+    Budget(
+        "log_activities.reads",
+        "log 100 activities at once: at most 3 reads",
+        3,
+        worst("log_activities", "reads"),
+    ),
+    Budget(
+        "log_activities.transactions",
+        "log 100 activities at once: at most 4 transactions",
+        4,
+        worst("log_activities", "transactions"),
+    ),
+    Budget(
+        "log_activities.other_writes",
+        "log 100 activities at once: no write outside the transactions",
+        0,
+        worst("log_activities", "otherWrites"),
+    ),
     # Sharing: one read and one transaction to share or revoke; a recipient's open is the
     # reader's own entry, pointer and key record in one read, the share, the owner's entry
     # and key record in a second, and the access count.

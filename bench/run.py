@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +141,24 @@ def _entry_body(index: int) -> dict[str, Any]:
     }
 
 
+BATCHED_GOAL = 1  # the user's second goal takes the batches: the first keeps 100 activities
+BATCH_SAMPLES = 10  # each adds 100 activities
+
+
+def _batch_body(index: int) -> dict[str, Any]:
+    today = datetime.now(UTC).date()
+    return {
+        "activities": [
+            {
+                "value": 1 + item % 3,
+                "activityDate": date.fromordinal(today.toordinal() - item).isoformat(),
+                "idempotencyKey": f"bench-{index}-{item}-{uuid.uuid4().hex[:8]}",
+            }
+            for item in range(100)
+        ]
+    }
+
+
 OPERATIONS = {
     op.name: op
     for op in (
@@ -153,6 +171,17 @@ OPERATIONS = {
             path_params=lambda user: {"goalId": user.goal_id},
             body=lambda index: {"value": 1 + index % 3},
             status=201,
+        ),
+        # A phone's 100 logs on 100 different days at once: the most a batch can cost (each
+        # day new to its transaction). Measured on a goal of its own (BATCHED_GOAL).
+        Operation(
+            "log_activities",
+            "log 100 activities at once (100 days)",
+            "POST",
+            "/goals/{goalId}/activities/batch",
+            path_params=lambda user: {"goalId": user.goal_ids[BATCHED_GOAL]},
+            body=_batch_body,
+            status=207,
         ),
         Operation(
             "get_goal",
@@ -369,7 +398,8 @@ class Bench:
     def warm_up(self) -> None:
         """One pass over every operation, so lazy imports, clients and the JWKS are loaded."""
         user = self.new_user("warmup")
-        self.create_goal(user, 0)
+        for index in range(BATCHED_GOAL + 1):
+            self.create_goal(user, index)
         self.create_entry(user, 0)
         for _ in range(3):
             for op in OPERATIONS.values():
@@ -392,8 +422,7 @@ class Bench:
                 )
             )
         seeded = self.seed_goal(user, 100)
-        for index in range(n):
-            found["log_activity"].append(self.measure(OPERATIONS["log_activity"], user, index))
+        self.logs(user, found)
         for index in range(n):
             found["create_journal_entry"].append(
                 self.measure(
@@ -429,6 +458,14 @@ class Bench:
             "journalEntries": len(user.entry_ids),
         }
         return summaries
+
+    def logs(self, user: User, found: dict[str, list[Sample]]) -> None:
+        """Single logs on the seeded goal, then batches of 100 on a goal of their own (each
+        adds 100 activities: fewer samples)."""
+        for index in range(self.settings.samples):
+            found["log_activity"].append(self.measure(OPERATIONS["log_activity"], user, index))
+        for index in range(min(self.settings.samples, BATCH_SAMPLES)):
+            found["log_activities"].append(self.measure(OPERATIONS["log_activities"], user, index))
 
     def with_keys(self, user: User) -> None:
         """A key record for the user, as POST /encryption/setup stores it (seeded: not

@@ -16,6 +16,7 @@ from chalicelib.core.config import get_settings
 if TYPE_CHECKING:
     from chalicelib.account.deletion_service import AccountDeletionService
     from chalicelib.goals.activities import ActivityService
+    from chalicelib.goals.batch import ActivityBatchService
     from chalicelib.goals.service import GoalService
     from chalicelib.journal.reads import JournalReads
     from chalicelib.journal.service import JournalService
@@ -68,6 +69,14 @@ def activities() -> ActivityService:
     from chalicelib.journal.repository import JournalRepository
 
     return ActivityService(GoalRepository(), completions=JournalRepository())
+
+
+@lru_cache(maxsize=1)
+def activity_batches() -> ActivityBatchService:
+    from chalicelib.goals.batch import ActivityBatchService
+    from chalicelib.goals.repository import GoalRepository
+
+    return ActivityBatchService(GoalRepository(), activities())
 
 
 @lru_cache(maxsize=1)

@@ -398,12 +398,25 @@ def query_all(**params: Any) -> list[dict[str, Any]]:
         params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
+# DynamoDB refuses a BatchGetItem of more keys than this.
+BATCH_GET_KEYS = 100
+
+
 def batch_get(
     keys: list[dict[str, Any]], attributes: tuple[str, ...] | None = None
 ) -> list[dict[str, Any]]:
-    """The items with these keys (strongly consistent), in one request unless throttled.
-    `attributes` (with PK and SK always added) reads only those, so a read that needs an
-    entry's few small attributes does not pay for its content."""
+    """The items with these keys (strongly consistent), in one request per 100 keys unless
+    throttled. `attributes` (with PK and SK always added) reads only those, so a read that
+    needs an entry's few small attributes does not pay for its content."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys), BATCH_GET_KEYS):
+        found += _batch_get(keys[start : start + BATCH_GET_KEYS], attributes)
+    return found
+
+
+def _batch_get(
+    keys: list[dict[str, Any]], attributes: tuple[str, ...] | None
+) -> list[dict[str, Any]]:
     request: dict[str, Any] = {"Keys": [serialize(key) for key in keys], "ConsistentRead": True}
     if attributes is not None:
         wanted = dict.fromkeys(("PK", "SK", *attributes))

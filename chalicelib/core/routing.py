@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice.app import Authorizer, Chalice, ChaliceViewError, Request, Response
 
-from chalicelib.core import errors, http, local_stage, metrics, tracing
+from chalicelib.core import batch, errors, http, local_stage, metrics, tracing
 from chalicelib.core.aws import as_unavailable
 from chalicelib.core.config import get_settings
 from chalicelib.core.idempotency import IdempotencyKey, key_from
@@ -109,6 +109,13 @@ class ApiRequest:
         command = parse(model, body)
         return command, key_from(self.header("idempotency-key"), self.user_id, route, body)
 
+    def batch_creations[M: WireModel](
+        self, model: type[M], route: str, field: str
+    ) -> list[batch.BatchItem[M]]:
+        """A batch create's items (core/batch.py), each parsed as `route` parses one create,
+        its key bound like that route's `Idempotency-Key`. 400 when the body is no batch."""
+        return batch.parse_items(self.json(), model, self.user_id, route, field)
+
     @property
     def timezone(self) -> str | None:
         """The `X-Timezone` override of the caller's zone for this request, as sent."""
@@ -143,6 +150,29 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 def created(body: Any, location: str) -> Response:
     return json_response(body, status=201, headers={"Location": location})
+
+
+def multi_status(results: list[batch.ItemResult], item_name: str) -> Response:
+    """A batch's answer: 207, one result per item in request order (the created item under
+    `item_name`, or the error envelope a single create would have answered), and the counts."""
+    request_id = _current_scope().request_id
+    return json_response(
+        {
+            "results": [
+                {
+                    "index": result.index,
+                    "idempotencyKey": result.key_sent,
+                    "status": result.status,
+                    "location": result.location,
+                    item_name: result.body,
+                    "error": http.error_body(result.error, request_id) if result.error else None,
+                }
+                for result in results
+            ],
+            **batch.counts(results),
+        },
+        status=207,
+    )
 
 
 def no_content() -> Response:

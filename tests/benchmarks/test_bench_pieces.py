@@ -147,3 +147,29 @@ def test_the_account_deletion_routes_and_the_eraser_have_budgets():
     erased["operations"]["_erase"]["left"] = 3
     [left] = [v for v in budgets.check(erased, known={}) if v["key"] == "erase_large_account.left"]
     assert left["failed"]
+
+
+def test_batch_logging_has_a_request_budget_and_a_worst_case_body():
+    from bench.run import OPERATIONS
+
+    batch = OPERATIONS["log_activities"]
+    assert batch.resource == "/goals/{goalId}/activities/batch"
+    assert batch.status == 207
+    assert batch.body is not None
+    items = batch.body(0)["activities"]
+    assert len(items) == 100
+    assert len({item["activityDate"] for item in items}) == 100  # a day each: the worst case
+    assert len({item["idempotencyKey"] for item in items}) == 100
+    assert {item["idempotencyKey"] for item in items}.isdisjoint(
+        item["idempotencyKey"] for item in batch.body(1)["activities"]
+    )
+    limits = {
+        budget.key: budget.limit
+        for budget in budgets.BUDGETS
+        if budget.key.startswith("log_activities.")
+    }
+    assert limits == {
+        "log_activities.reads": 3,
+        "log_activities.transactions": 4,
+        "log_activities.other_writes": 0,
+    }

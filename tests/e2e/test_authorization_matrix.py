@@ -42,6 +42,9 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("/goals/{goalId}", "PUT"): {"title": "Taken over", "description": "changed"},
     ("/goals/{goalId}/activities", "POST"): {"value": 3},
+    ("/goals/{goalId}/activities/batch", "POST"): {
+        "activities": [{"value": 2, "idempotencyKey": "matrix-1"}, {"value": 1}]
+    },
     ("/goals/{goalId}/activities/{activityId}", "PUT"): {"value": 99},
     ("/journal/{entryId}", "PUT"): {"title": "Taken over", "mood": "sneaky"},
     # Filled in by the `owners` fixture with C's address (C can receive shares).
@@ -204,9 +207,9 @@ def test_the_matrix_covers_every_id_route():
     assert kinds == ID_KINDS
     writes = {(path, method) for path, method in routes if method in {"POST", "PUT"}}
     assert writes == set(VALID_BODIES)
-    # goal (3 methods), its activities (2), one activity (2), progress (1), entry (3), share
-    # by address (1), revoke (3 paths).
-    assert len(id_routes()) >= 15
+    # goal (3 methods), its activities (2), a batch of them (1), one activity (2), progress
+    # (1), entry (3), share by address (1), revoke (3 paths).
+    assert len(id_routes()) >= 16
     assert set(person_routes()) == set(PERSON_VIEWS)
 
 
@@ -312,12 +315,15 @@ ODD_IDS = [
 ]
 
 
-def _raw(api: Any, method: str, path: str, token: str) -> tuple[int, dict[str, str], Any]:
-    """One request with the path sent exactly as given (no client-side normalization)."""
+def _raw(
+    api: Any, method: str, path: str, token: str, sent: dict[str, Any] | None = None
+) -> tuple[int, dict[str, str], Any]:
+    """One request with the path sent exactly as given (no client-side normalization), with
+    `sent` as its body (`{}` for a write without one)."""
     parts = urllib.parse.urlsplit(api.base_url)
     connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
     try:
-        body = b"{}" if method in {"POST", "PUT"} else None
+        body = json.dumps(sent or {}).encode() if method in {"POST", "PUT"} else None
         connection.request(
             method,
             path,
@@ -346,7 +352,9 @@ def test_odd_ids_are_404_never_500(api, owners, odd):
         # Each id in turn is the odd one; the others are the owner's real ids.
         for kind in _PLACEHOLDER.findall(path):
             concrete = _fill(path, {**a_ids, kind: odd})
-            status, headers, body = _raw(api, method, concrete, a_token)
+            # A body the route takes (a batch needs its list), so 404 can only be the id.
+            sent = VALID_BODIES.get((path, method))
+            status, headers, body = _raw(api, method, concrete, a_token, sent)
             assert status == 404, (method, concrete[:120], status, body)
             assert_envelope(body, status)
             assert headers["Access-Control-Allow-Origin"] == "*"
