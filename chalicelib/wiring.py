@@ -134,12 +134,13 @@ def account_deletion() -> AccountDeletionService:
 
 def reset() -> None:
     """Forget every built service, client and setting (for tests that change the environment)."""
-    from chalicelib.core import queue
+    from chalicelib.core import queue, storage
     from chalicelib.users import identity_provider
 
     for cached in (
         account_deletion,
         queue.client,
+        storage.client,
         queue.queue_url,
         profiles,
         keys,

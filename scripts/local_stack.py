@@ -46,7 +46,9 @@ if __package__ in (None, ""):  # run as `python scripts/local_stack.py`
 
 from chalicelib.core import local_stage
 from scripts.resources import (
+    data_bucket_name,
     deletion_queue_names,
+    ensure_data_bucket,
     ensure_deletion_queue,
     ensure_table,
     ensure_user_pool,
@@ -67,6 +69,7 @@ USER_POOL_NAME = "ai-lifestyle-local"
 USER_POOL_CLIENT_NAME = "ai-lifestyle-local-web"
 DEFAULT_TABLE_NAME = "ai-lifestyle-local"
 DELETION_QUEUE, DELETION_DEAD_LETTER_QUEUE = deletion_queue_names("local")
+DATA_BUCKET = data_bucket_name("local")
 
 RUN_API_PORT = 8000
 RUN_DYNAMODB_PORT = 8001
@@ -260,6 +263,9 @@ class LocalStack:
             # moto serves SQS on the same port: the account-deletion queue.
             "AWS_ENDPOINT_URL_SQS": info.cognito_endpoint,
             "ACCOUNT_DELETION_QUEUE": DELETION_QUEUE,
+            # ... and S3: the account-data bucket (exports, import uploads).
+            "AWS_ENDPOINT_URL_S3": info.cognito_endpoint,
+            "ACCOUNT_DATA_BUCKET": DATA_BUCKET,
             "AWS_DEFAULT_REGION": info.region,
             "AWS_REGION": info.region,
             "REGION": info.region,
@@ -271,11 +277,13 @@ class LocalStack:
         }
 
     def client(self, service: str) -> Any:
-        """A boto3 client for ``dynamodb``, ``cognito-idp`` or ``sqs`` pointed at this stack."""
+        """A boto3 client for ``dynamodb``, ``cognito-idp``, ``sqs`` or ``s3`` pointed at this
+        stack."""
         endpoint = {
             "dynamodb": self.info.dynamodb_endpoint,
             "cognito-idp": self.info.cognito_endpoint,
             "sqs": self.info.cognito_endpoint,
+            "s3": self.info.cognito_endpoint,
         }[service]
         return _client(service, endpoint)
 
@@ -360,6 +368,8 @@ class LocalStack:
         ensure_deletion_queue(
             _client("sqs", cognito_endpoint), DELETION_QUEUE, DELETION_DEAD_LETTER_QUEUE
         )
+        # So does S3 (exports and import uploads): empty again after a restart, like the queue.
+        ensure_data_bucket(_client("s3", cognito_endpoint), DATA_BUCKET, REGION, tls_only=False)
         return StackInfo(
             dynamodb_endpoint=dynamodb_endpoint,
             cognito_endpoint=cognito_endpoint,
