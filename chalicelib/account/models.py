@@ -10,3 +10,7 @@ from chalicelib.core.validation import WireModel
 class AccountDeletionRequest(WireModel):
     # The account's current password, checked by the identity provider as sign-in does.
     password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class ExportRequest(WireModel):
+    """POST /users/me/exports: no body, or an empty object (every export holds everything)."""
