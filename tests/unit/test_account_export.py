@@ -18,6 +18,7 @@ from chalicelib.core import dynamo, storage
 from chalicelib.core.config import get_settings
 from chalicelib.journal.entry import JournalEntry
 from scripts.resources import ensure_deletion_queue
+from tests import contract
 from tests.helpers import assert_envelope, get, post_json, signed_in_user
 
 FORMULA_TITLE = '=HYPERLINK("http://evil.example")'
@@ -119,6 +120,7 @@ def test_an_export_is_queued_runs_and_is_handed_out_by_a_fresh_link(client, toke
     started = client.http.post("/users/me/exports", headers={"Authorization": f"Bearer {token}"})
     assert started.status_code == 202, started.body
     body = _json(started)
+    contract.assert_matches("POST", "/users/me/exports", 202, body)
     assert body["status"] == "queued"
     assert body["download"] is None
     assert (
@@ -133,6 +135,7 @@ def test_an_export_is_queued_runs_and_is_handed_out_by_a_fresh_link(client, toke
 
     assert _run_queued_jobs(client, queue_url) >= 1
     ready = _json(get(client, body["statusUrl"], token))
+    contract.assert_matches("GET", "/users/me/exports/{exportId}", 200, ready)
     assert ready["status"] == "ready"
     assert ready["counts"] == {
         "goals": 1,
@@ -217,7 +220,9 @@ def test_an_export_is_queued_runs_and_is_handed_out_by_a_fresh_link(client, toke
     assert content == "U2FsdGVkX1+abc==\n"  # ciphertext stays ciphertext
 
     # Each read signs a fresh link; the list shows the export, newest first.
-    listed_exports = _json(get(client, "/users/me/exports", token))["exports"]
+    listing = _json(get(client, "/users/me/exports", token))
+    contract.assert_matches("GET", "/users/me/exports", 200, listing)
+    listed_exports = listing["exports"]
     assert [item["exportId"] for item in listed_exports] == [body["exportId"]]
 
 
@@ -231,7 +236,7 @@ def test_another_users_export_is_not_found(client, aws, token, queue_url):
     assert _json(get(client, "/users/me/exports", bob)) == {"exports": []}
 
 
-@pytest.mark.parametrize("body", ["[]", "5", '"x"', "{", '{"a": NaN}'])
+@pytest.mark.parametrize("body", ["[]", "5", '"x"', "{", '{"a": NaN}', '{"format": "json"}'])
 def test_a_body_that_is_not_an_object_changes_nothing(client, aws, token, body):
     response = client.http.post(
         "/users/me/exports",
