@@ -147,3 +147,26 @@ def test_the_account_deletion_routes_and_the_eraser_have_budgets():
     erased["operations"]["_erase"]["left"] = 3
     [left] = [v for v in budgets.check(erased, known={}) if v["key"] == "erase_large_account.left"]
     assert left["failed"]
+
+
+def test_the_export_routes_and_the_export_job_have_budgets():
+    from bench.run import EXPORT_ROUTES
+
+    budgeted = {budget.key.split(".")[0] for budget in budgets.BUDGETS}
+    assert set(EXPORT_ROUTES) <= budgeted
+    assert "export_large_account" in budgeted
+    exported = {"operations": {"_export": {"requestsPerItem": 0.002, "missing": 0}}}
+    verdicts = {
+        v["key"]: v["status"]
+        for v in budgets.check(exported, known={})
+        if v["key"].startswith("export_large_account")
+    }
+    assert verdicts == {
+        "export_large_account.requests_per_item": "holds",
+        "export_large_account.missing": "holds",
+    }
+    exported["operations"]["_export"]["missing"] = 1
+    [missing] = [
+        v for v in budgets.check(exported, known={}) if v["key"] == "export_large_account.missing"
+    ]
+    assert missing["failed"]
