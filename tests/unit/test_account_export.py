@@ -5,6 +5,7 @@ import hashlib
 import io
 import json
 import zipfile
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -128,12 +129,12 @@ def test_an_export_is_queued_runs_and_is_handed_out_by_a_fresh_link(client, toke
         == body["statusUrl"]
         == (f"/users/me/exports/{body['exportId']}")
     )
-    # Asking again while it waits answers the same export.
+    # Asking again while it waits answers the same export, and queues nothing more.
     again = post_json(client, "/users/me/exports", {}, token)
     assert again.status_code == 202
     assert _json(again)["exportId"] == body["exportId"]
 
-    assert _run_queued_jobs(client, queue_url) >= 1
+    assert _run_queued_jobs(client, queue_url) == 1
     ready = _json(get(client, body["statusUrl"], token))
     contract.assert_matches("GET", "/users/me/exports/{exportId}", 200, ready)
     assert ready["status"] == "ready"
@@ -269,13 +270,25 @@ def test_a_failing_run_aborts_its_upload_and_is_failed_after_five(
         raise RuntimeError("the table went away")
 
     from chalicelib.account.exports.archive import ArchiveWriter
+    from chalicelib.account.exports.records import ExportRecords
+    from chalicelib.account.exports.service import ExportService, Storage
+    from chalicelib.account.exports.source import AccountSource
 
     monkeypatch.setattr(ArchiveWriter, "_goals", broken)
-    service = wiring.account_exports()
+    clock = [datetime.now(UTC)]
+    service = ExportService(
+        ExportRecords(),
+        Storage(put_stream=storage.put_stream, presigned_get=storage.presigned_get),
+        AccountSource,
+        lambda job_key: None,
+        now=lambda: clock[0],
+    )
     for _ in range(4):
+        clock[0] += timedelta(minutes=90)  # SQS delivers it again after its visibility timeout
         with pytest.raises(RuntimeError):
-            service.run(job_key)  # SQS would deliver it again
+            service.run(job_key)
         assert _json(get(client, started["statusUrl"], token))["status"] == "running"
+    clock[0] += timedelta(minutes=90)
     service.run(job_key)  # the fifth: recorded, not raised (the message would be dead)
     failed = _json(get(client, started["statusUrl"], token))
     assert failed["status"] == "failed"
@@ -356,3 +369,20 @@ def test_front_matter_reads_back_as_the_entry_whatever_its_title():
         "journal/2026-01-01-a-title-with-quotes-hash-and-a-line-0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b.md"
     )
     assert files.entry_file_name(_entry(title="日本語")).startswith("journal/2026-01-01-entry-")
+
+
+def test_a_duplicate_message_leaves_the_run_under_way_alone(client, aws, token, queue_url):
+    from chalicelib.account.exports.records import ExportRecords
+
+    started = _json(post_json(client, "/users/me/exports", {}, token))
+    [message] = boto3.client("sqs").receive_message(QueueUrl=queue_url)["Messages"]
+    job_key = json.loads(message["Body"])["export"]
+    records = ExportRecords()
+    job = records.by_job_key(job_key)
+    assert job is not None
+    records.mark_running(job, job.requested_at)  # a run started a moment ago, still going
+    wiring.account_exports().run(job_key)
+    after = records.by_job_key(job_key)
+    assert after is not None
+    assert (after.status, after.runs) == ("running", 1)  # not run a second time
+    assert _json(get(client, started["statusUrl"], token))["download"] is None

@@ -203,9 +203,10 @@ class ArchiveWriter:
             try:
                 with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:
                     archive.writestr("README.txt", files.README.format(date=exported_at[:10]))
-                    with io.TextIOWrapper(
-                        archive.open("export.json", "w"), encoding="utf-8"
-                    ) as document:
+                    # Its size is unknown until written: ZIP64 fields from the start, so a
+                    # document over 2 GiB (10,000 long entries) is still a valid member.
+                    member = archive.open("export.json", "w", force_zip64=True)
+                    with io.TextIOWrapper(member, encoding="utf-8") as document:
                         self._document(document, spool, exported_at=exported_at)
                     spool.close()
                     self._copy_spool(archive, spool)

@@ -27,6 +27,7 @@ from chalicelib.account.exports.records import (
     ARCHIVE_LIFETIME,
     QUEUED,
     READY,
+    RUNNING,
     STALE_AFTER,
     ExportJob,
     ExportRecords,
@@ -46,6 +47,13 @@ LISTED = 20
 # SQS moves the message to the dead-letter queue after five receives (scripts/resources.py):
 # the fifth failed run records the failure itself.
 MAX_RUNS = 5
+# A run lasts at most the handler's timeout; a message arriving while one is under way (a
+# duplicate) leaves it alone. SQS redelivers a message only after its visibility timeout
+# (six times as long), so a crashed run is never mistaken for a live one.
+RUN_LIMIT = timedelta(seconds=900 + 60)
+# Asking again for an export still queued this long sends its message again (the first send
+# may have failed after the export was recorded); sooner, it would only duplicate it.
+RESEND_AFTER = timedelta(minutes=5)
 COLLECTION_PATH = "/users/me/exports"
 
 
@@ -86,24 +94,25 @@ class ExportService:
     def request(self, user_id: str) -> dict[str, Any]:
         now = self._now()
 
-        def attempt(tx: Transaction) -> ExportJob:
+        def attempt(tx: Transaction) -> tuple[ExportJob, bool]:
             overview = self._records.overview(user_id, DAILY_LIMIT)
             running = self._running(overview.active_export_id, overview.newest, now)
             if running is not None:
-                return running
+                return running, False
             self._check_daily_limit(overview.newest, now)
             job = ExportJob(
                 user_id=user_id, export_id=uuid7(), status=QUEUED, requested_at=to_iso(now)
             )
             self._records.stage_new(tx, job, now)
-            return job
+            return job, True
 
         # A concurrent request that took the "running now" item first makes this one's
         # commit fail; the next attempt reads it and answers it.
-        job = run_write(attempt)
-        if job.status == QUEUED:  # new, or not started yet: sending again is harmless
+        job, created = run_write(attempt)
+        waiting = job.status == QUEUED and now - parse_instant(job.requested_at) > RESEND_AFTER
+        if created or waiting:
             self._enqueue(job.job_key)
-            logger.info("account export requested", extra={"exportId": job.export_id})
+            logger.info("account export queued", extra={"exportId": job.export_id})
         return self._present(job, now)
 
     def _running(
@@ -179,6 +188,9 @@ class ExportService:
         if job is None or not job.is_unfinished():
             return  # unknown, erased with its account, or done: running again changes nothing
         now = self._now()
+        started = parse_instant(job.started_at) if job.started_at else None
+        if job.status == RUNNING and started is not None and now - started < RUN_LIMIT:
+            return  # a duplicate message: the run under way finishes the export
         if job.runs >= MAX_RUNS or now - parse_instant(job.requested_at) > STALE_AFTER:
             self._records.mark_failed(job, to_iso(now))
             logger.warning("account export failed", extra={"exportId": job.export_id})
