@@ -366,7 +366,7 @@ def test_front_matter_reads_back_as_the_entry_whatever_its_title():
     assert content == "Body\n---\nnot front matter\n"
     # The local day it was written on, a slug safe everywhere, and the id.
     assert files.entry_file_name(entry) == (
-        "journal/2026-01-01-a-title-with-quotes-hash-and-a-line-0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b.md"
+        f"journal/2026-01-01-a-title-with-quotes-hash-and-a-line-{entry.entry_id}.md"
     )
     assert files.entry_file_name(_entry(title="日本語")).startswith("journal/2026-01-01-entry-")
 
