@@ -260,7 +260,7 @@ class LocalStack:
         return {
             "AWS_ENDPOINT_URL_DYNAMODB": info.dynamodb_endpoint,
             "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": info.cognito_endpoint,
-            # moto serves SQS on the same port: the account-deletion queue.
+            # moto serves SQS on the same port: the account-jobs queue (deletions, exports).
             "AWS_ENDPOINT_URL_SQS": info.cognito_endpoint,
             "ACCOUNT_DELETION_QUEUE": DELETION_QUEUE,
             # ... and S3: the account-data bucket (exports, import uploads).
@@ -316,7 +316,7 @@ class LocalStack:
         return process.popen
 
     def start_deletion_worker(self) -> subprocess.Popen[bytes]:
-        """The account-deletion job's local runner (scripts/deletion_worker.py): chalice local
+        """The account jobs' local runner (scripts/deletion_worker.py): chalice local
         does not run SQS handlers."""
         command = [sys.executable, str(REPO_ROOT / "scripts" / "deletion_worker.py")]
         process = self._spawn(
@@ -737,14 +737,15 @@ def _banner(stack: LocalStack, directory: Path, api_port: int | None) -> str:
         api = [
             "  API            not started: run it yourself, on any port, e.g.",
             "                 .venv/bin/chalice local --stage local --port 8000",
-            "  Deletions      not run: run the worker yourself to run account deletions,",
+            "  Account jobs   not run: run the worker yourself to run deletions and exports,",
             "                 .venv/bin/python scripts/deletion_worker.py",
         ]
     else:
         api = [
             f"  API            http://127.0.0.1:{api_port}",
             f"  Docs           http://127.0.0.1:{api_port}/docs",
-            "  Deletions      run by the deletion worker (its log: deletion-worker.log)",
+            "  Account jobs   deletions and exports, run by the deletion worker (its log:",
+            "                 deletion-worker.log)",
         ]
     return "\n".join(
         [
@@ -753,7 +754,7 @@ def _banner(stack: LocalStack, directory: Path, api_port: int | None) -> str:
             *api,
             f"  DynamoDB       {dynamodb}",
             f"  Table          {info.table_name}",
-            f"  Cognito (moto) {info.cognito_endpoint}",
+            f"  Cognito (moto) {info.cognito_endpoint}  (also SQS and S3: bucket {DATA_BUCKET})",
             f"  User pool      {info.user_pool_id}",
             f"  App client     {info.client_id}",
             f"                 users kept in {stack.cognito_state}",
