@@ -229,19 +229,45 @@ def account_deletion_status(request: ApiRequest) -> dict[str, Any]:
     return wiring.account_deletion().status(request.user_id)
 
 
+# Exporting the account's data (account/exports/service.py): start one, its status, the list.
+
+
+@api.route("/users/me/exports", methods=("POST",))
+def request_export(request: ApiRequest) -> Response:
+    from chalicelib.account.models import ExportRequest
+
+    request.optional_body(ExportRequest)  # nothing to choose yet; malformed JSON is still 400
+    export = wiring.account_exports().request(request.user_id)
+    return json_response(export, 202, headers={"Location": export["statusUrl"]})
+
+
+@api.route("/users/me/exports")
+def list_exports(request: ApiRequest) -> dict[str, Any]:
+    return wiring.account_exports().list_exports(request.user_id)
+
+
+@api.route("/users/me/exports/{exportId}")
+def export_status(request: ApiRequest, exportId: str) -> dict[str, Any]:
+    return wiring.account_exports().status(request.user_id, exportId)
+
+
+# The account jobs: one queue, one handler (named before exports and imports joined deletion:
+# renaming it would rename the deployed function, its log group and its role's grants).
 @app.on_sqs_message(queue=deletion_queue_name(), batch_size=1)
 def erase_accounts(event: SQSEvent) -> None:
-    """The deletion job: one message, one run (it queues its own continuation)."""
-    from chalicelib.account.messages import subject_in
+    """One message, one run of the job it names (a deletion queues its own continuation)."""
+    from chalicelib.account.messages import DeletionMessage, ExportMessage, parse
     from chalicelib.core.logging import logger
 
     context: Any = event.context  # Lambda's context object (a stand-in in the local worker)
     for record in event:
-        subject = subject_in(record.body)
-        if subject is None:
-            logger.warning("account deletion message dropped: it names no job")
-            continue
-        wiring.account_deletion().resume(subject, context.get_remaining_time_in_millis)
+        match parse(record.body):
+            case DeletionMessage(subject=subject):
+                wiring.account_deletion().resume(subject, context.get_remaining_time_in_millis)
+            case ExportMessage(job_key=job_key):
+                wiring.account_exports().run(job_key)
+            case _:
+                logger.warning("account job message dropped: it names no job")
 
 
 # Finding a person to share with (users/directory.py). `/users/profile` is a literal path, so

@@ -79,6 +79,11 @@ def _erase(results: Results, field: str) -> float | None:
     return None if value is None else float(value)
 
 
+def _export(results: Results, field: str) -> float | None:
+    value = results.get("operations", {}).get("_export", {}).get(field)
+    return None if value is None else float(value)
+
+
 def _one_request(operation: str, label: str) -> Budget:
     return Budget(
         f"{operation}.requests", f"{label}: 1 DynamoDB request", 1, worst(operation, "requests")
@@ -268,6 +273,37 @@ BUDGETS: list[Budget] = [
         "erase a large account: no item left",
         0,
         lambda results: _erase(results, "left"),
+    ),
+    # Exporting: the request reads the running and recent exports in one Query and writes the
+    # export, its job pointer and the "running now" item in one transaction (the queue's send
+    # is SQS's); its status and the list are one read each (the link is signed locally). The
+    # job reads the account in pages of up to 1 MB: far under one request per 100 items, and
+    # every activity and entry is in the archive.
+    Budget(
+        "request_export.requests",
+        "start an export: one Query and one transaction",
+        2,
+        worst("request_export", "requests"),
+    ),
+    Budget(
+        "request_export.transactions",
+        "start an export: one transaction",
+        1,
+        worst("request_export", "transactions"),
+    ),
+    _one_request("export_status", "export status"),
+    _one_request("list_exports", "list exports"),
+    Budget(
+        "export_large_account.requests_per_item",
+        "export a large account: at most 0.01 DynamoDB requests per item",
+        0.01,
+        lambda results: _export(results, "requestsPerItem"),
+    ),
+    Budget(
+        "export_large_account.missing",
+        "export a large account: every activity and entry in the archive",
+        0,
+        lambda results: _export(results, "missing"),
     ),
     Budget(
         "cold_start.ratio",

@@ -56,6 +56,7 @@ def markdown(results: dict[str, Any]) -> str:
         *_cold_start(results["coldStart"]),
         *_package(results["package"]),
         *_operations(results["operations"]),
+        *_export(results["operations"].get("_export")),
         *_erase(results["operations"].get("_erase")),
         *_scaling(results["scaling"]),
     ]
@@ -139,6 +140,25 @@ def _package(package: dict[str, Any]) -> list[str]:
         f"`deployment.zip` of the dev stage, built like `make package STAGE=dev`: "
         f"**{package['zipMB']:g} MB** ({package['zipBytes']:,} bytes; "
         f"{package['unzippedMB']:g} MB unzipped). Largest entries, compressed: {largest}.",
+        "",
+    ]
+
+
+def _export(export: dict[str, Any] | None) -> list[str]:
+    if not export:
+        return []
+    return [
+        "## Exporting a large account",
+        "",
+        f"{export['goals']} goals with {export['activitiesPerGoal']:,} activities each and "
+        f"{export['journalEntries']:,} journal entries: {export['items']:,} items. The export "
+        f"job (run in-process as its handler runs it) read them and wrote a "
+        f"{(export['archiveBytes'] or 0) / 1_048_576:.1f} MB ZIP to the stack's S3 (moto) by "
+        f"multipart upload in {export['seconds']:g} s ({export['itemsPerSecond']:g} items/s), "
+        f"with {export['requests']:,} DynamoDB requests ({export['requestsPerItem']:g} per "
+        f"item), {export['rcu']:g} RCU (eventually consistent reads) and {export['wcu']:g} WCU; "
+        f"{export['missing']} activities or entries missing from it. The same account is then "
+        "deleted (below).",
         "",
     ]
 

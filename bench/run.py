@@ -2,6 +2,7 @@
 
     python bench/run.py            # the full suite (what `make bench` runs)
     python bench/run.py --quick    # fewer samples and levels up to 1,000: a smoke run
+    python bench/run.py --only exports   # one phase alone, printed (no results written)
 
 Starts its own in-memory DynamoDB Local and moto Cognito on free ports, imports the app with
 the local stage's settings, and invokes it in-process with API Gateway proxy events. Writes
@@ -63,7 +64,7 @@ class Settings:
     cold_runs: int = 7
     levels: tuple[int, ...] = LEVELS
     seed: int = 7
-    # Deleting one large account: goals, activities on each, journal entries.
+    # Exporting, then deleting, one large account: goals, activities on each, journal entries.
     erase_goals: int = 10
     erase_activities: int = 1_000
     erase_entries: int = 1_000
@@ -280,6 +281,13 @@ DELETION_ROUTES = {
     "request_deletion": ("delete the account (request)", "DELETE", "/users/me"),
     "deletion_status": ("the deletion's status", "GET", "/users/me/deletion"),
 }
+# Account export (Bench.exports): a new account per sample (one export runs at a time, five a
+# day), its status read while queued and the list of one.
+EXPORT_ROUTES = {
+    "request_export": ("start an export", "POST", "/users/me/exports"),
+    "export_status": ("an export's status", "GET", "/users/me/exports/{exportId}"),
+    "list_exports": ("list exports", "GET", "/users/me/exports"),
+}
 # Measured in their own way (see per_operation), not by the loop over bodiless operations.
 KEY_CYCLE = ("set_up_keys", "delete_keys")
 LOOKUPS = ("look_up_by_id", "look_up_by_email")
@@ -451,6 +459,7 @@ class Bench:
             summaries[name] = {**base, **summarize(found[name])}
         summaries |= self.sharing()
         summaries |= self.sessions()
+        summaries |= self.exports()
         summaries |= self.deletion()
         summaries["_setup"] = {
             "goals": len(user.goal_ids),
@@ -559,10 +568,37 @@ class Bench:
             for name, (label, method, resource) in SESSION_ROUTES.items()
         }
 
+    def exports(self) -> dict[str, Any]:
+        """The three export routes for `samples` accounts (each a new one: a second request
+        would answer the first export, and five a day are allowed)."""
+        found: dict[str, list[Sample]] = {name: [] for name in EXPORT_ROUTES}
+        # Not measured: the first export loads the export's modules and the S3 client.
+        self.gateway.expect(202, "POST", "/users/me/exports", token=self.new_user("x").token)
+        for index in range(self.settings.samples):
+            user = self.new_user(f"exporter-{index}")
+            params: dict[str, str] = {}
+            for name, (_, method, resource) in EXPORT_ROUTES.items():
+                with self.meter.measuring() as usage:
+                    answer = self.gateway.expect(
+                        202 if method == "POST" else 200,
+                        method,
+                        resource,
+                        params,
+                        token=user.token,
+                    )
+                found[name].append(Sample(answer.seconds, usage))
+                if method == "POST":
+                    params = {"exportId": answer.body["exportId"]}
+        return {
+            name: {"label": label, "route": f"{method} {resource}", **summarize(found[name])}
+            for name, (label, method, resource) in EXPORT_ROUTES.items()
+        }
+
     def deletion(self) -> dict[str, Any]:
         """`DELETE /users/me` and its status, for `samples` accounts (a Cognito password check
-        and two Cognito admin calls are not metered: DynamoDB only); then the job's first pass
-        over one large account, run in-process as its handler runs it."""
+        and two Cognito admin calls are not metered: DynamoDB only); then one large account,
+        exported and deleted (the job's first pass), each job run in-process as its handler
+        runs it."""
         found: dict[str, list[Sample]] = {name: [] for name in DELETION_ROUTES}
         for index in range(self.settings.samples):
             user = self.new_user(f"deleted-{index}")
@@ -581,18 +617,18 @@ class Bench:
             name: {"label": label, "route": f"{method} {resource}", **summarize(found[name])}
             for name, (label, method, resource) in DELETION_ROUTES.items()
         }
-        summaries["_erase"] = self.erase_large_account()
+        user = self.large_account()
+        summaries["_export"] = self.export_large_account(user)
+        summaries["_erase"] = self.erase_large_account(user)
         return summaries
 
-    def erase_large_account(self) -> dict[str, Any]:
+    def large_account(self) -> User:
         """An account with `erase_goals` goals of `erase_activities` activities each and
-        `erase_entries` journal entries, deleted: the job's first pass (everything erased)."""
+        `erase_entries` journal entries (exported, then deleted)."""
         from bench.seed import seed_goal
-        from chalicelib import wiring
-        from chalicelib.account.jobs import subject_of
 
         settings = self.settings
-        user = self.new_user("erased")
+        user = self.new_user("large")
         for index in range(settings.erase_goals):
             self.create_goal(user, index)
             seed_goal(
@@ -605,6 +641,53 @@ class Bench:
                 self.rng,
             )
         self.seed_entries(user, settings.erase_entries)
+        return user
+
+    def export_large_account(self, user: User) -> dict[str, Any]:
+        """The export job over the large account, run in-process as its handler runs it:
+        every item read, the archive written to the stack's S3 (moto) by multipart upload."""
+        from chalicelib import wiring
+        from chalicelib.account.exports.records import export_job_key
+
+        settings = self.settings
+        started_export = self.gateway.expect(202, "POST", "/users/me/exports", token=user.token)
+        export_id = started_export.body["exportId"]
+        items = self._items_of(user)
+        started = time.perf_counter()
+        with self.meter.measuring() as usage:
+            wiring.account_exports().run(export_job_key(user.user_id, export_id))
+        seconds = time.perf_counter() - started
+        status = self.gateway.expect(
+            200,
+            "GET",
+            "/users/me/exports/{exportId}",
+            {"exportId": export_id},
+            token=user.token,
+        ).body
+        counts = status.get("counts") or {}
+        expected = settings.erase_goals * settings.erase_activities + settings.erase_entries
+        return {
+            "goals": settings.erase_goals,
+            "activitiesPerGoal": settings.erase_activities,
+            "journalEntries": settings.erase_entries,
+            "items": items,
+            "status": status["status"],
+            "missing": expected - counts.get("activities", 0) - counts.get("journalEntries", 0),
+            "archiveBytes": (status.get("download") or {}).get("bytes"),
+            "seconds": round(seconds, 2),
+            "itemsPerSecond": round(items / seconds, 1) if seconds else None,
+            "requests": usage.requests,
+            "requestsPerItem": round(usage.requests / items, 4) if items else None,
+            "rcu": round(usage.rcu, 1),
+            "wcu": round(usage.wcu, 1),
+        }
+
+    def erase_large_account(self, user: User) -> dict[str, Any]:
+        """The large account deleted: the job's first pass (everything erased)."""
+        from chalicelib import wiring
+        from chalicelib.account.jobs import subject_of
+
+        settings = self.settings
         items = self._items_of(user)
         self.gateway.expect(
             202, "DELETE", "/users/me", token=user.token, body={"password": PASSWORD}
@@ -776,6 +859,38 @@ def _git_commit() -> str:
     return (done.stdout.strip() or "unknown") + dirty
 
 
+PHASES = ("exports",)
+
+
+def run_phase(settings: Settings, name: str) -> int:
+    """One phase alone on its own stack (`--only`): its figures and budgets, printed; nothing
+    is written to bench/results."""
+    import json
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        stack = LocalStack(require_dynamodb_local=True, log_dir=Path(scratch) / "logs")
+        stack.start()
+        try:
+            os.environ.update({**stack.env(), **APP_ENV})
+            with quiet_stdout():
+                bench = Bench(stack, settings)
+                bench.warm_up()
+                operations = bench.exports()
+                operations["_export"] = bench.export_large_account(bench.large_account())
+        finally:
+            stack.stop()
+    print(json.dumps(operations, indent=2))
+    verdicts = [
+        verdict
+        for verdict in budgets.check({"operations": operations})
+        if verdict["status"] != "not measured"
+    ]
+    for verdict in verdicts:
+        say(f"  {verdict['status']:<40} {verdict['rule']} (measured {verdict['measured']})")
+    say(f"phase {name} done")
+    return 1 if any(verdict["failed"] for verdict in verdicts) else 0
+
+
 def run(settings: Settings, out_dir: Path) -> int:
     started = time.perf_counter()
     load_at_start = [round(x, 2) for x in os.getloadavg()]
@@ -850,10 +965,13 @@ def main(argv: list[str] | None = None) -> int:
         help="fewer samples, levels up to 1,000 (a smoke run, not the record)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the results go")
+    parser.add_argument("--only", choices=PHASES, help="run one phase alone and print it")
     args = parser.parse_args(argv)
     settings = Settings()
     if args.quick:
         settings = Settings(samples=10, rounds=10, cold_runs=3, levels=(10, 100, 1_000))
+    if args.only:
+        return run_phase(settings, args.only)
     args.out.mkdir(parents=True, exist_ok=True)
     return run(settings, args.out.resolve())
 

@@ -15,6 +15,7 @@ from chalicelib.core.config import get_settings
 
 if TYPE_CHECKING:
     from chalicelib.account.deletion_service import AccountDeletionService
+    from chalicelib.account.exports.service import ExportService
     from chalicelib.goals.activities import ActivityService
     from chalicelib.goals.batch import ActivityBatchService
     from chalicelib.goals.service import GoalService
@@ -131,7 +132,7 @@ def account_deletion() -> AccountDeletionService:
     from chalicelib.account.eraser import Eraser
     from chalicelib.account.jobs import DeletionJobs
     from chalicelib.account.messages import message_for
-    from chalicelib.core import queue
+    from chalicelib.core import queue, storage
     from chalicelib.journal.share_repository import ShareRepository
     from chalicelib.users.identity_provider import CognitoIdentityProvider
     from chalicelib.users.repository import ProfileRepository
@@ -145,20 +146,45 @@ def account_deletion() -> AccountDeletionService:
         CognitoIdentityProvider(settings),
         ProfileRepository(),
         DeletionJobs(),
-        lambda should_stop: Eraser(ShareRepository(), should_stop),
+        lambda should_stop: Eraser(
+            ShareRepository(), should_stop, delete_files=storage.delete_prefix
+        ),
         enqueue,
         sweep_seconds=settings.deletion_sweep_seconds,
     )
 
 
+@lru_cache(maxsize=1)
+def account_exports() -> ExportService:
+    from chalicelib.account.exports.records import ExportRecords
+    from chalicelib.account.exports.service import ExportService, Storage
+    from chalicelib.account.exports.source import AccountSource
+    from chalicelib.account.messages import export_message
+    from chalicelib.core import queue, storage
+
+    settings = get_settings()
+
+    def enqueue(job_key: str) -> None:
+        queue.send(settings.deletion_queue, export_message(job_key))
+
+    return ExportService(
+        ExportRecords(),
+        Storage(put_stream=storage.put_stream, presigned_get=storage.presigned_get),
+        AccountSource,
+        enqueue,
+    )
+
+
 def reset() -> None:
     """Forget every built service, client and setting (for tests that change the environment)."""
-    from chalicelib.core import queue
+    from chalicelib.core import queue, storage
     from chalicelib.users import identity_provider
 
     for cached in (
         account_deletion,
+        account_exports,
         queue.client,
+        storage.client,
         queue.queue_url,
         profiles,
         keys,

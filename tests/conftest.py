@@ -29,6 +29,7 @@ for name in (
     "AWS_ENDPOINT_URL_DYNAMODB",
     "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
     "AWS_ENDPOINT_URL_SQS",
+    "AWS_ENDPOINT_URL_S3",
     "AWS_PROFILE",
 ):
     os.environ.pop(name, None)

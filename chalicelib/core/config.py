@@ -35,6 +35,8 @@ class Settings:
     # deletion stays valid until it expires (60 minutes, infra/template.yaml), so the sweep
     # waits for the last one, plus a margin for requests already under way.
     deletion_sweep_seconds: int = DELETION_SWEEP_SECONDS
+    # The private S3 bucket of account data (core/storage.py): exports and import uploads.
+    data_bucket: str = "ai-lifestyle-api-local-account-data"
 
     @property
     def token_issuer(self) -> str:
@@ -73,6 +75,9 @@ def get_settings() -> Settings:
         deletion_sweep_seconds=int(
             os.environ.get("ACCOUNT_DELETION_SWEEP_SECONDS", DELETION_SWEEP_SECONDS)
         ),
+        # Empty in a deployed stage's config until the bootstrap (or the stack) names it.
+        data_bucket=os.environ.get("ACCOUNT_DATA_BUCKET")
+        or f"ai-lifestyle-api-{environment}-account-data",
     )
 
 

@@ -389,12 +389,17 @@ def sort_key_range(partition: str, low: str, high: str) -> dict[str, Any]:
 
 def query_all(**params: Any) -> list[dict[str, Any]]:
     """Every item a Query matches, across pages, as plain values."""
-    items: list[dict[str, Any]] = []
+    return [item for page in query_pages(**params) for item in page]
+
+
+def query_pages(**params: Any) -> Iterator[list[dict[str, Any]]]:
+    """The items a Query matches, one page (at most 1 MB, or `Limit` items) at a time, as
+    plain values: a reader that must not hold them all (an export) takes them page by page."""
     while True:
         page = client().query(TableName=table_name(), **params)
-        items.extend(deserialize(item) for item in page.get("Items", []))
+        yield [deserialize(item) for item in page.get("Items", [])]
         if "LastEvaluatedKey" not in page:
-            return items
+            return
         params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 

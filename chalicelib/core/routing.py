@@ -100,6 +100,13 @@ class ApiRequest:
 
         return parse(model, self.json())
 
+    def optional_body[M: WireModel](self, model: type[M]) -> M | None:
+        """As `body`, for a route whose body may be left out: None when it is empty."""
+        from chalicelib.core.validation import parse
+
+        body = self.json()
+        return None if body is None else parse(model, body)
+
     def creation[M: WireModel](self, model: type[M], route: str) -> tuple[M, IdempotencyKey | None]:
         """A create's command, and its `Idempotency-Key` bound to this caller, route and body
         (the body is checked first, as the key's fingerprint is of the body sent)."""

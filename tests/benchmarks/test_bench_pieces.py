@@ -173,3 +173,26 @@ def test_batch_logging_has_a_request_budget_and_a_worst_case_body():
         "log_activities.transactions": 4,
         "log_activities.other_writes": 0,
     }
+
+
+def test_the_export_routes_and_the_export_job_have_budgets():
+    from bench.run import EXPORT_ROUTES
+
+    budgeted = {budget.key.split(".")[0] for budget in budgets.BUDGETS}
+    assert set(EXPORT_ROUTES) <= budgeted
+    assert "export_large_account" in budgeted
+    exported = {"operations": {"_export": {"requestsPerItem": 0.002, "missing": 0}}}
+    verdicts = {
+        v["key"]: v["status"]
+        for v in budgets.check(exported, known={})
+        if v["key"].startswith("export_large_account")
+    }
+    assert verdicts == {
+        "export_large_account.requests_per_item": "holds",
+        "export_large_account.missing": "holds",
+    }
+    exported["operations"]["_export"]["missing"] = 1
+    [missing] = [
+        v for v in budgets.check(exported, known={}) if v["key"] == "export_large_account.missing"
+    ]
+    assert missing["failed"]

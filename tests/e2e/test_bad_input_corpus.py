@@ -211,6 +211,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("/users/me", "DELETE"): Route(
         lambda c: {"password": STRONG_PASSWORD}, (Field("password", "text", 256),)
     ),
+    # No body or {}: the route takes no field, so any field at all is refused (an export
+    # wrongly started would show in the snapshot's list of exports).
+    ("/users/me/exports", "POST"): Route(lambda c: {}, (Field("format", "text", optional=True),)),
 }
 
 
@@ -463,6 +466,7 @@ def _snapshot(api: Any, context: dict[str, str]) -> dict[str, Any]:
         "/journal/stats",
         "/encryption/check/{userId}",
         "/encryption/user/{userId}",
+        "/users/me/exports",
     ]
     return {path: api.call("GET", _fill(path, context), token).json() for path in reads}
 
@@ -480,9 +484,9 @@ def test_the_corpus_covers_every_write_route():
 
 def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, local_stack):
     corpus = build_corpus(account)
-    # 25 routes x (22 whole bodies + 2 sizes) + 12-16 cases per checked field, 12 per
-    # free-form JSON field (8 of them): 1,449 in all.
-    assert len(corpus) == 1482, len(corpus)
+    # 25 routes x (22 whole bodies + 2 sizes) + 12-16 cases per checked field, and 12 per
+    # free-form JSON field (8 of them): 1,520 in all.
+    assert len(corpus) == 1520, len(corpus)
     before, users_before = _snapshot(api, account), _pool_users(local_stack)
     problems = []
     statuses_seen: list[int] = []
@@ -512,7 +516,7 @@ def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, l
     assert not problems, f"{len(problems)} of {len(corpus)} cases: {problems[:15]}"
     statuses = Counter(sorted(statuses_seen))
     print(f"bad-input corpus: {len(corpus)} cases, answers {dict(statuses)}")
-    assert statuses == {400: 1378, 415: 75, 413: 29}, statuses
+    assert statuses == {400: 1412, 415: 78, 413: 30}, statuses
     assert _snapshot(api, account) == before
     assert _pool_users(local_stack) == users_before
     # The password is the one it was (reset-confirm, change and friends changed nothing).

@@ -18,6 +18,7 @@ STACK_ENV = {
     "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:9",  # the discard port: nothing answers
     "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": "http://127.0.0.1:9",
     "AWS_ENDPOINT_URL_SQS": "http://127.0.0.1:9",
+    "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9",
     "COGNITO_USER_POOL_ID": "us-east-1_local",
     "COGNITO_CLIENT_ID": "localclient",
     "AWS_ACCESS_KEY_ID": "local",
