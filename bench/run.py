@@ -64,10 +64,23 @@ class Settings:
     cold_runs: int = 7
     levels: tuple[int, ...] = LEVELS
     seed: int = 7
-    # Exporting, then deleting, one large account: goals, activities on each, journal entries.
-    erase_goals: int = 10
-    erase_activities: int = 1_000
-    erase_entries: int = 1_000
+    # Exporting, then deleting, the largest account the quotas allow: 50 active goals (the
+    # quota) and archived ones, thousands of activities on each, 10,000 journal entries (the
+    # journal's limit).
+    large_active_goals: int = 50
+    large_archived_goals: int = 10
+    large_activities: int = 2_000
+    large_entries: int = 10_000
+
+    @property
+    def large_shape(self) -> dict[str, int]:
+        """The large account's shape, as the export and deletion summaries report it."""
+        return {
+            "goals": self.large_active_goals + self.large_archived_goals,
+            "archivedGoals": self.large_archived_goals,
+            "activitiesPerGoal": self.large_activities,
+            "journalEntries": self.large_entries,
+        }
 
 
 @dataclass
@@ -623,24 +636,34 @@ class Bench:
         return summaries
 
     def large_account(self) -> User:
-        """An account with `erase_goals` goals of `erase_activities` activities each and
-        `erase_entries` journal entries (exported, then deleted)."""
+        """The largest account the quotas allow (Settings.large_*), exported, then deleted.
+        The archived goals are made first: only active goals count towards the quota."""
         from bench.seed import seed_goal
 
         settings = self.settings
         user = self.new_user("large")
-        for index in range(settings.erase_goals):
+        goals = settings.large_archived_goals + settings.large_active_goals
+        for index in range(goals):
             self.create_goal(user, index)
             seed_goal(
                 self.seeder,
                 self.table,
                 user.user_id,
                 user.goal_ids[-1],
-                settings.erase_activities,
+                settings.large_activities,
                 datetime.now(UTC),
                 self.rng,
             )
-        self.seed_entries(user, settings.erase_entries)
+            if index < settings.large_archived_goals:
+                self.gateway.expect(
+                    200,
+                    "DELETE",
+                    "/goals/{goalId}",
+                    {"goalId": user.goal_ids[-1]},
+                    token=user.token,
+                )
+        self.seed_entries(user, settings.large_entries)
+        say(f"  large account seeded: {self._items_of(user):,} items")
         return user
 
     def export_large_account(self, user: User) -> dict[str, Any]:
@@ -665,11 +688,10 @@ class Bench:
             token=user.token,
         ).body
         counts = status.get("counts") or {}
-        expected = settings.erase_goals * settings.erase_activities + settings.erase_entries
+        shape = settings.large_shape
+        expected = shape["goals"] * shape["activitiesPerGoal"] + shape["journalEntries"]
         return {
-            "goals": settings.erase_goals,
-            "activitiesPerGoal": settings.erase_activities,
-            "journalEntries": settings.erase_entries,
+            **shape,
             "items": items,
             "status": status["status"],
             "missing": expected - counts.get("activities", 0) - counts.get("journalEntries", 0),
@@ -698,9 +720,7 @@ class Bench:
         seconds = time.perf_counter() - started
         left = self._items_of(user)
         return {
-            "goals": settings.erase_goals,
-            "activitiesPerGoal": settings.erase_activities,
-            "journalEntries": settings.erase_entries,
+            **settings.large_shape,
             "items": items,
             "left": left,
             "outcome": type(outcome).__name__,
@@ -969,7 +989,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings()
     if args.quick:
-        settings = Settings(samples=10, rounds=10, cold_runs=3, levels=(10, 100, 1_000))
+        settings = Settings(
+            samples=10,
+            rounds=10,
+            cold_runs=3,
+            levels=(10, 100, 1_000),
+            large_active_goals=5,
+            large_archived_goals=1,
+            large_activities=200,
+            large_entries=200,
+        )
     if args.only:
         return run_phase(settings, args.only)
     args.out.mkdir(parents=True, exist_ok=True)
