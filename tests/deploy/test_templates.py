@@ -265,6 +265,15 @@ def test_the_deletion_queue_has_a_dead_letter_queue_and_outlasts_the_eraser(reso
     assert eraser["Environment"]["Variables"]["TABLE_NAME"] == {"Ref": "Table"}
 
 
+def test_the_account_jobs_function_has_room_for_the_largest_export(resources):
+    """The account jobs (deletion, export, import) run on one function: a full vCPU (1,769
+    MB) for the largest account's export, and /tmp for the files it spools."""
+    jobs = resources["EraseAccounts"]["Properties"]
+    assert jobs["MemorySize"] == 1769
+    assert jobs["EphemeralStorage"] == {"Size": 2048}
+    assert resources["APIHandler"]["Properties"]["MemorySize"] <= 1024
+
+
 def test_the_final_sweep_waits_for_the_last_access_token(resources):
     """Account deletion's final sweep erases what a token issued before the request wrote:
     it must run after every such token has expired."""
