@@ -16,7 +16,14 @@ from chalicelib.core.health import health_report
 from chalicelib.core.http import PUBLIC_FOR_A_DAY, PUBLIC_FOR_FIVE_MINUTES, etag
 from chalicelib.core.idempotency import Created
 from chalicelib.core.identity import ACCESS_TOKEN_SCOPE, bearer_token
-from chalicelib.core.routing import Api, ApiRequest, created, json_response, no_content
+from chalicelib.core.routing import (
+    Api,
+    ApiRequest,
+    created,
+    json_response,
+    multi_status,
+    no_content,
+)
 
 # `chalice deploy` without credentials: one line, not Chalice's traceback (see credentials).
 refuse_deploy_without_credentials()
@@ -222,6 +229,28 @@ def account_deletion_status(request: ApiRequest) -> dict[str, Any]:
     return wiring.account_deletion().status(request.user_id)
 
 
+# Exporting the account's data (account/exports/service.py): start one, its status, the list.
+
+
+@api.route("/users/me/exports", methods=("POST",))
+def request_export(request: ApiRequest) -> Response:
+    from chalicelib.account.models import ExportRequest
+
+    request.optional_body(ExportRequest)  # nothing to choose yet; malformed JSON is still 400
+    export = wiring.account_exports().request(request.user_id)
+    return json_response(export, 202, headers={"Location": export["statusUrl"]})
+
+
+@api.route("/users/me/exports")
+def list_exports(request: ApiRequest) -> dict[str, Any]:
+    return wiring.account_exports().list_exports(request.user_id)
+
+
+@api.route("/users/me/exports/{exportId}")
+def export_status(request: ApiRequest, exportId: str) -> dict[str, Any]:
+    return wiring.account_exports().status(request.user_id, exportId)
+
+
 # Importing data (account/imports/service.py): create (with the upload form), start, status.
 
 
@@ -247,22 +276,31 @@ def import_status(request: ApiRequest, importId: str) -> dict[str, Any]:
     return wiring.imports().status(request.user_id, importId)
 
 
+# The account jobs: one queue, one handler (named before exports and imports joined deletion:
+# renaming it would rename the deployed function, its log group and its role's grants).
 @app.on_sqs_message(queue=deletion_queue_name(), batch_size=1)
 def erase_accounts(event: SQSEvent) -> None:
-    """The account jobs (deletion, import): one message, one run (a job queues its own
+    """One message, one run of the job it names (a deletion or an import queues its own
     continuation)."""
-    from chalicelib.account.messages import DeletionMessage, ImportMessage, parse
+    from chalicelib.account.messages import (
+        DeletionMessage,
+        ExportMessage,
+        ImportMessage,
+        parse,
+    )
     from chalicelib.core.logging import logger
 
     context: Any = event.context  # Lambda's context object (a stand-in in the local worker)
     for record in event:
-        message = parse(record.body)
-        if isinstance(message, DeletionMessage):
-            wiring.account_deletion().resume(message.subject, context.get_remaining_time_in_millis)
-        elif isinstance(message, ImportMessage):
-            wiring.imports().resume(message.job_key, context.get_remaining_time_in_millis)
-        else:
-            logger.warning("account job message dropped: it names no job")
+        match parse(record.body):
+            case DeletionMessage(subject=subject):
+                wiring.account_deletion().resume(subject, context.get_remaining_time_in_millis)
+            case ExportMessage(job_key=job_key):
+                wiring.account_exports().run(job_key)
+            case ImportMessage(job_key=job_key):
+                wiring.imports().resume(job_key, context.get_remaining_time_in_millis)
+            case _:
+                logger.warning("account job message dropped: it names no job")
 
 
 # Finding a person to share with (users/directory.py). `/users/profile` is a literal path, so
@@ -393,6 +431,19 @@ def log_activity(request: ApiRequest, goalId: str) -> Response:
             request.user_id, goalId, activity, idempotency=key, timezone=request.timezone
         )
     )
+
+
+@api.route("/goals/{goalId}/activities/batch", methods=("POST",))
+def log_activities(request: ApiRequest, goalId: str) -> Response:
+    from chalicelib.goals.models import ActivityFields
+
+    items = request.batch_creations(
+        ActivityFields, f"POST /goals/{goalId}/activities", field="activities"
+    )
+    results = wiring.activity_batches().log_batch(
+        request.user_id, goalId, items, timezone=request.timezone
+    )
+    return multi_status(results, item_name="activity")
 
 
 @api.route("/goals/{goalId}/activities/{activityId}", methods=("PUT",))

@@ -79,6 +79,11 @@ def _erase(results: Results, field: str) -> float | None:
     return None if value is None else float(value)
 
 
+def _export(results: Results, field: str) -> float | None:
+    value = results.get("operations", {}).get("_export", {}).get(field)
+    return None if value is None else float(value)
+
+
 def _imported(results: Results, field: str) -> float | None:
     value = results.get("operations", {}).get("_import", {}).get(field)
     return None if value is None else float(value)
@@ -162,6 +167,26 @@ BUDGETS: list[Budget] = [
     ),
     Budget(
         "log_activity.reads", "log activity: at most one read", 1, worst("log_activity", "reads")
+    ),
+    # A batch of 100 logs on 100 days: the goal, profile and 100 keys (two BatchGetItem), the
+    # day aggregates once, and 32 + 32 + 32 + 4 items in four transactions (goals/batch.py).
+    Budget(
+        "log_activities.reads",
+        "log 100 activities at once: at most 3 reads",
+        3,
+        worst("log_activities", "reads"),
+    ),
+    Budget(
+        "log_activities.transactions",
+        "log 100 activities at once: at most 4 transactions",
+        4,
+        worst("log_activities", "transactions"),
+    ),
+    Budget(
+        "log_activities.other_writes",
+        "log 100 activities at once: no write outside the transactions",
+        0,
+        worst("log_activities", "otherWrites"),
     ),
     # Sharing: one read and one transaction to share or revoke; a recipient's open is the
     # reader's own entry, pointer and key record in one read, the share, the owner's entry
@@ -253,6 +278,37 @@ BUDGETS: list[Budget] = [
         "erase a large account: no item left",
         0,
         lambda results: _erase(results, "left"),
+    ),
+    # Exporting: the request reads the running and recent exports in one Query and writes the
+    # export, its job pointer and the "running now" item in one transaction (the queue's send
+    # is SQS's); its status and the list are one read each (the link is signed locally). The
+    # job reads the account in pages of up to 1 MB: far under one request per 100 items, and
+    # every activity and entry is in the archive.
+    Budget(
+        "request_export.requests",
+        "start an export: one Query and one transaction",
+        2,
+        worst("request_export", "requests"),
+    ),
+    Budget(
+        "request_export.transactions",
+        "start an export: one transaction",
+        1,
+        worst("request_export", "transactions"),
+    ),
+    _one_request("export_status", "export status"),
+    _one_request("list_exports", "list exports"),
+    Budget(
+        "export_large_account.requests_per_item",
+        "export a large account: at most 0.01 DynamoDB requests per item",
+        0.01,
+        lambda results: _export(results, "requestsPerItem"),
+    ),
+    Budget(
+        "export_large_account.missing",
+        "export a large account: every activity and entry in the archive",
+        0,
+        lambda results: _export(results, "missing"),
     ),
     # Importing: creating reads whether an import runs, counts the day's imports and writes
     # the record with its job pointer (one transaction); starting reads the import and

@@ -56,6 +56,7 @@ def markdown(results: dict[str, Any]) -> str:
         *_cold_start(results["coldStart"]),
         *_package(results["package"]),
         *_operations(results["operations"]),
+        *_export(results["operations"].get("_export")),
         *_erase(results["operations"].get("_erase")),
         *_scaling(results["scaling"]),
     ]
@@ -143,21 +144,48 @@ def _package(package: dict[str, Any]) -> list[str]:
     ]
 
 
+def _shape(account: dict[str, Any]) -> str:
+    """The large account's shape: '60 goals (10 archived) with 2,000 activities each and
+    10,000 journal entries'."""
+    archived = account.get("archivedGoals")
+    return (
+        f"{account['goals']} goals{f' ({archived} archived)' if archived else ''} with "
+        f"{account['activitiesPerGoal']:,} activities each and "
+        f"{account['journalEntries']:,} journal entries"
+    )
+
+
+def _export(export: dict[str, Any] | None) -> list[str]:
+    if not export:
+        return []
+    return [
+        "## Exporting the largest account",
+        "",
+        f"{_shape(export)}: {export['items']:,} items. The export "
+        f"job (run in-process as its handler runs it) read them and wrote a "
+        f"{(export['archiveBytes'] or 0) / 1_048_576:.1f} MB ZIP to the stack's S3 (moto) by "
+        f"multipart upload in {export['seconds']:g} s ({export['itemsPerSecond']:g} items/s), "
+        f"with {export['requests']:,} DynamoDB requests ({export['requestsPerItem']:g} per "
+        f"item), {export['rcu']:g} RCU (eventually consistent reads) and {export['wcu']:g} WCU; "
+        f"{export['missing']} activities or entries missing from it. The same account is then "
+        "deleted (below).",
+        "",
+    ]
+
+
 def _erase(erase: dict[str, Any] | None) -> list[str]:
     if not erase:
         return []
     return [
-        "## Deleting a large account",
+        "## Deleting the largest account",
         "",
-        f"{erase['goals']} goals with {erase['activitiesPerGoal']:,} activities each and "
-        f"{erase['journalEntries']:,} journal entries: {erase['items']:,} items. The job's "
+        f"{_shape(erase)}: {erase['items']:,} items. The job's "
         f"first pass (run in-process as its handler runs it) erased them in "
         f"{erase['seconds']:g} s ({erase['itemsPerSecond']:g} items/s) with "
         f"{erase['requests']:,} DynamoDB requests ({erase['requestsPerItem']:g} per item), "
-        f"{erase['rcu']:g} RCU and {erase['wcu']:g} WCU; {erase['left']} items left. The "
-        "largest account the quotas allow (50 active goals and archived ones, thousands of "
-        "activities each, 10,000 entries) scales from these figures: the job runs 15 minutes "
-        "per message and continues itself.",
+        f"{erase['rcu']:g} RCU and {erase['wcu']:g} WCU; {erase['left']} items left. On "
+        "AWS the job runs up to 15 minutes per message and continues itself when it needs "
+        "longer.",
         "",
     ]
 

@@ -2,6 +2,7 @@
 
     python bench/run.py            # the full suite (what `make bench` runs)
     python bench/run.py --quick    # fewer samples and levels up to 1,000: a smoke run
+    python bench/run.py --only exports   # one phase alone, printed (no results written)
 
 Starts its own in-memory DynamoDB Local and moto Cognito on free ports, imports the app with
 the local stage's settings, and invokes it in-process with API Gateway proxy events. Writes
@@ -64,10 +65,27 @@ class Settings:
     cold_runs: int = 7
     levels: tuple[int, ...] = LEVELS
     seed: int = 7
-    # Deleting one large account: goals, activities on each, journal entries.
-    erase_goals: int = 10
-    erase_activities: int = 1_000
-    erase_entries: int = 1_000
+    # Exporting, then deleting, the largest account the quotas allow: 50 active goals (the
+    # quota) and archived ones, thousands of activities on each, 10,000 journal entries (the
+    # journal's limit).
+    large_active_goals: int = 50
+    large_archived_goals: int = 10
+    large_activities: int = 2_000
+    large_entries: int = 10_000
+    # Importing one large file (Bench.import_large_file): goals, activities on each, entries.
+    import_goals: int = 10
+    import_activities: int = 1_000
+    import_entries: int = 1_000
+
+    @property
+    def large_shape(self) -> dict[str, int]:
+        """The large account's shape, as the export and deletion summaries report it."""
+        return {
+            "goals": self.large_active_goals + self.large_archived_goals,
+            "archivedGoals": self.large_archived_goals,
+            "activitiesPerGoal": self.large_activities,
+            "journalEntries": self.large_entries,
+        }
 
 
 @dataclass
@@ -142,6 +160,24 @@ def _entry_body(index: int) -> dict[str, Any]:
     }
 
 
+BATCHED_GOAL = 1  # the user's second goal takes the batches: the first keeps 100 activities
+BATCH_SAMPLES = 10  # each adds 100 activities
+
+
+def _batch_body(index: int) -> dict[str, Any]:
+    today = datetime.now(UTC).date()
+    return {
+        "activities": [
+            {
+                "value": 1 + item % 3,
+                "activityDate": date.fromordinal(today.toordinal() - item).isoformat(),
+                "idempotencyKey": f"bench-{index}-{item}-{uuid.uuid4().hex[:8]}",
+            }
+            for item in range(100)
+        ]
+    }
+
+
 OPERATIONS = {
     op.name: op
     for op in (
@@ -154,6 +190,17 @@ OPERATIONS = {
             path_params=lambda user: {"goalId": user.goal_id},
             body=lambda index: {"value": 1 + index % 3},
             status=201,
+        ),
+        # A phone's 100 logs on 100 different days at once: the most a batch can cost (each
+        # day new to its transaction). Measured on a goal of its own (BATCHED_GOAL).
+        Operation(
+            "log_activities",
+            "log 100 activities at once (100 days)",
+            "POST",
+            "/goals/{goalId}/activities/batch",
+            path_params=lambda user: {"goalId": user.goal_ids[BATCHED_GOAL]},
+            body=_batch_body,
+            status=207,
         ),
         Operation(
             "get_goal",
@@ -251,6 +298,13 @@ SECOND_PASSWORD = "An0ther!Passw0rd"  # noqa: S105 - the bench user's passwords 
 DELETION_ROUTES = {
     "request_deletion": ("delete the account (request)", "DELETE", "/users/me"),
     "deletion_status": ("the deletion's status", "GET", "/users/me/deletion"),
+}
+# Account export (Bench.exports): a new account per sample (one export runs at a time, five a
+# day), its status read while queued and the list of one.
+EXPORT_ROUTES = {
+    "request_export": ("start an export", "POST", "/users/me/exports"),
+    "export_status": ("an export's status", "GET", "/users/me/exports/{exportId}"),
+    "list_exports": ("list exports", "GET", "/users/me/exports"),
 }
 # Importing (Bench.imports): one new account per sample (one import runs at a time per
 # account, and 10 a day); the file is uploaded with the presigned POST (S3, not metered).
@@ -377,7 +431,8 @@ class Bench:
     def warm_up(self) -> None:
         """One pass over every operation, so lazy imports, clients and the JWKS are loaded."""
         user = self.new_user("warmup")
-        self.create_goal(user, 0)
+        for index in range(BATCHED_GOAL + 1):
+            self.create_goal(user, index)
         self.create_entry(user, 0)
         for _ in range(3):
             for op in OPERATIONS.values():
@@ -400,8 +455,7 @@ class Bench:
                 )
             )
         seeded = self.seed_goal(user, 100)
-        for index in range(n):
-            found["log_activity"].append(self.measure(OPERATIONS["log_activity"], user, index))
+        self.logs(user, found)
         for index in range(n):
             found["create_journal_entry"].append(
                 self.measure(
@@ -430,6 +484,7 @@ class Bench:
             summaries[name] = {**base, **summarize(found[name])}
         summaries |= self.sharing()
         summaries |= self.sessions()
+        summaries |= self.exports()
         summaries |= self.deletion()
         summaries |= self.imports()
         summaries["_setup"] = {
@@ -438,6 +493,14 @@ class Bench:
             "journalEntries": len(user.entry_ids),
         }
         return summaries
+
+    def logs(self, user: User, found: dict[str, list[Sample]]) -> None:
+        """Single logs on the seeded goal, then batches of 100 on a goal of their own (each
+        adds 100 activities: fewer samples)."""
+        for index in range(self.settings.samples):
+            found["log_activity"].append(self.measure(OPERATIONS["log_activity"], user, index))
+        for index in range(min(self.settings.samples, BATCH_SAMPLES)):
+            found["log_activities"].append(self.measure(OPERATIONS["log_activities"], user, index))
 
     def with_keys(self, user: User) -> None:
         """A key record for the user, as POST /encryption/setup stores it (seeded: not
@@ -531,10 +594,37 @@ class Bench:
             for name, (label, method, resource) in SESSION_ROUTES.items()
         }
 
+    def exports(self) -> dict[str, Any]:
+        """The three export routes for `samples` accounts (each a new one: a second request
+        would answer the first export, and five a day are allowed)."""
+        found: dict[str, list[Sample]] = {name: [] for name in EXPORT_ROUTES}
+        # Not measured: the first export loads the export's modules and the S3 client.
+        self.gateway.expect(202, "POST", "/users/me/exports", token=self.new_user("x").token)
+        for index in range(self.settings.samples):
+            user = self.new_user(f"exporter-{index}")
+            params: dict[str, str] = {}
+            for name, (_, method, resource) in EXPORT_ROUTES.items():
+                with self.meter.measuring() as usage:
+                    answer = self.gateway.expect(
+                        202 if method == "POST" else 200,
+                        method,
+                        resource,
+                        params,
+                        token=user.token,
+                    )
+                found[name].append(Sample(answer.seconds, usage))
+                if method == "POST":
+                    params = {"exportId": answer.body["exportId"]}
+        return {
+            name: {"label": label, "route": f"{method} {resource}", **summarize(found[name])}
+            for name, (label, method, resource) in EXPORT_ROUTES.items()
+        }
+
     def deletion(self) -> dict[str, Any]:
         """`DELETE /users/me` and its status, for `samples` accounts (a Cognito password check
-        and two Cognito admin calls are not metered: DynamoDB only); then the job's first pass
-        over one large account, run in-process as its handler runs it."""
+        and two Cognito admin calls are not metered: DynamoDB only); then one large account,
+        exported and deleted (the job's first pass), each job run in-process as its handler
+        runs it."""
         found: dict[str, list[Sample]] = {name: [] for name in DELETION_ROUTES}
         for index in range(self.settings.samples):
             user = self.new_user(f"deleted-{index}")
@@ -553,30 +643,86 @@ class Bench:
             name: {"label": label, "route": f"{method} {resource}", **summarize(found[name])}
             for name, (label, method, resource) in DELETION_ROUTES.items()
         }
-        summaries["_erase"] = self.erase_large_account()
+        user = self.large_account()
+        summaries["_export"] = self.export_large_account(user)
+        summaries["_erase"] = self.erase_large_account(user)
         return summaries
 
-    def erase_large_account(self) -> dict[str, Any]:
-        """An account with `erase_goals` goals of `erase_activities` activities each and
-        `erase_entries` journal entries, deleted: the job's first pass (everything erased)."""
+    def large_account(self) -> User:
+        """The largest account the quotas allow (Settings.large_*), exported, then deleted.
+        The archived goals are made first: only active goals count towards the quota."""
         from bench.seed import seed_goal
-        from chalicelib import wiring
-        from chalicelib.account.jobs import subject_of
 
         settings = self.settings
-        user = self.new_user("erased")
-        for index in range(settings.erase_goals):
+        user = self.new_user("large")
+        goals = settings.large_archived_goals + settings.large_active_goals
+        for index in range(goals):
             self.create_goal(user, index)
             seed_goal(
                 self.seeder,
                 self.table,
                 user.user_id,
                 user.goal_ids[-1],
-                settings.erase_activities,
+                settings.large_activities,
                 datetime.now(UTC),
                 self.rng,
             )
-        self.seed_entries(user, settings.erase_entries)
+            if index < settings.large_archived_goals:
+                self.gateway.expect(
+                    200,
+                    "DELETE",
+                    "/goals/{goalId}",
+                    {"goalId": user.goal_ids[-1]},
+                    token=user.token,
+                )
+        self.seed_entries(user, settings.large_entries)
+        say(f"  large account seeded: {self._items_of(user):,} items")
+        return user
+
+    def export_large_account(self, user: User) -> dict[str, Any]:
+        """The export job over the large account, run in-process as its handler runs it:
+        every item read, the archive written to the stack's S3 (moto) by multipart upload."""
+        from chalicelib import wiring
+        from chalicelib.account.exports.records import export_job_key
+
+        settings = self.settings
+        started_export = self.gateway.expect(202, "POST", "/users/me/exports", token=user.token)
+        export_id = started_export.body["exportId"]
+        items = self._items_of(user)
+        started = time.perf_counter()
+        with self.meter.measuring() as usage:
+            wiring.account_exports().run(export_job_key(user.user_id, export_id))
+        seconds = time.perf_counter() - started
+        status = self.gateway.expect(
+            200,
+            "GET",
+            "/users/me/exports/{exportId}",
+            {"exportId": export_id},
+            token=user.token,
+        ).body
+        counts = status.get("counts") or {}
+        shape = settings.large_shape
+        expected = shape["goals"] * shape["activitiesPerGoal"] + shape["journalEntries"]
+        return {
+            **shape,
+            "items": items,
+            "status": status["status"],
+            "missing": expected - counts.get("activities", 0) - counts.get("journalEntries", 0),
+            "archiveBytes": (status.get("download") or {}).get("bytes"),
+            "seconds": round(seconds, 2),
+            "itemsPerSecond": round(items / seconds, 1) if seconds else None,
+            "requests": usage.requests,
+            "requestsPerItem": round(usage.requests / items, 4) if items else None,
+            "rcu": round(usage.rcu, 1),
+            "wcu": round(usage.wcu, 1),
+        }
+
+    def erase_large_account(self, user: User) -> dict[str, Any]:
+        """The large account deleted: the job's first pass (everything erased)."""
+        from chalicelib import wiring
+        from chalicelib.account.jobs import subject_of
+
+        settings = self.settings
         items = self._items_of(user)
         self.gateway.expect(
             202, "DELETE", "/users/me", token=user.token, body={"password": PASSWORD}
@@ -587,9 +733,7 @@ class Bench:
         seconds = time.perf_counter() - started
         left = self._items_of(user)
         return {
-            "goals": settings.erase_goals,
-            "activitiesPerGoal": settings.erase_activities,
-            "journalEntries": settings.erase_entries,
+            **settings.large_shape,
             "items": items,
             "left": left,
             "outcome": type(outcome).__name__,
@@ -646,8 +790,8 @@ class Bench:
             raise RuntimeError(f"upload refused: {sent.status_code} {sent.text[:200]}")
 
     def import_large_file(self) -> dict[str, Any]:
-        """An export of `erase_goals` goals of `erase_activities` activities each and
-        `erase_entries` entries, imported into a new account by the job (one run)."""
+        """An export of `import_goals` goals of `import_activities` activities each and
+        `import_entries` entries, imported into a new account by the job (one run)."""
         from bench.seed import export_document
         from chalicelib import wiring
         from chalicelib.account.imports.records import job_key_of
@@ -655,9 +799,9 @@ class Bench:
         settings = self.settings
         data = json.dumps(
             export_document(
-                settings.erase_goals,
-                settings.erase_activities,
-                settings.erase_entries,
+                settings.import_goals,
+                settings.import_activities,
+                settings.import_entries,
                 date.today(),
             )
         ).encode()
@@ -684,16 +828,18 @@ class Bench:
             200, "GET", "/users/me/imports/{importId}", params, token=user.token
         ).body
         imported = (status.get("report") or {}).get("imported", {})
-        expected = settings.erase_goals * (1 + settings.erase_activities) + settings.erase_entries
+        expected = (
+            settings.import_goals * (1 + settings.import_activities) + settings.import_entries
+        )
         records = (
             imported.get("goals", 0)
             + imported.get("activities", 0)
             + imported.get("journalEntries", 0)
         )
         return {
-            "goals": settings.erase_goals,
-            "activitiesPerGoal": settings.erase_activities,
-            "journalEntries": settings.erase_entries,
+            "goals": settings.import_goals,
+            "activitiesPerGoal": settings.import_activities,
+            "journalEntries": settings.import_entries,
             "fileBytes": len(data),
             "status": status["status"],
             "outcome": type(outcome).__name__,
@@ -855,6 +1001,38 @@ def _git_commit() -> str:
     return (done.stdout.strip() or "unknown") + dirty
 
 
+PHASES = ("exports",)
+
+
+def run_phase(settings: Settings, name: str) -> int:
+    """One phase alone on its own stack (`--only`): its figures and budgets, printed; nothing
+    is written to bench/results."""
+    import json
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        stack = LocalStack(require_dynamodb_local=True, log_dir=Path(scratch) / "logs")
+        stack.start()
+        try:
+            os.environ.update({**stack.env(), **APP_ENV})
+            with quiet_stdout():
+                bench = Bench(stack, settings)
+                bench.warm_up()
+                operations = bench.exports()
+                operations["_export"] = bench.export_large_account(bench.large_account())
+        finally:
+            stack.stop()
+    print(json.dumps(operations, indent=2))
+    verdicts = [
+        verdict
+        for verdict in budgets.check({"operations": operations})
+        if verdict["status"] != "not measured"
+    ]
+    for verdict in verdicts:
+        say(f"  {verdict['status']:<40} {verdict['rule']} (measured {verdict['measured']})")
+    say(f"phase {name} done")
+    return 1 if any(verdict["failed"] for verdict in verdicts) else 0
+
+
 def run(settings: Settings, out_dir: Path) -> int:
     started = time.perf_counter()
     load_at_start = [round(x, 2) for x in os.getloadavg()]
@@ -929,10 +1107,22 @@ def main(argv: list[str] | None = None) -> int:
         help="fewer samples, levels up to 1,000 (a smoke run, not the record)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the results go")
+    parser.add_argument("--only", choices=PHASES, help="run one phase alone and print it")
     args = parser.parse_args(argv)
     settings = Settings()
     if args.quick:
-        settings = Settings(samples=10, rounds=10, cold_runs=3, levels=(10, 100, 1_000))
+        settings = Settings(
+            samples=10,
+            rounds=10,
+            cold_runs=3,
+            levels=(10, 100, 1_000),
+            large_active_goals=5,
+            large_archived_goals=1,
+            large_activities=200,
+            large_entries=200,
+        )
+    if args.only:
+        return run_phase(settings, args.only)
     args.out.mkdir(parents=True, exist_ok=True)
     return run(settings, args.out.resolve())
 

@@ -2,7 +2,7 @@
 
 Logging 10,000 activities through the API would take minutes (each log is two reads and a
 transaction). Instead the items are built with the app's own pure functions (the activity
-fields of `ActivityService._new_activity`, `aggregates.rebuild_day`, `progress_state.recompute`) and
+fields of `ActivityService.new_activity`, `aggregates.rebuild_day`, `progress_state.recompute`) and
 written with BatchWriteItem from a separate client, so the measured reads see realistic data:
 one aggregate per active day and a goal item whose stored progress state matches them.
 """

@@ -15,8 +15,10 @@ from chalicelib.core.config import get_settings
 
 if TYPE_CHECKING:
     from chalicelib.account.deletion_service import AccountDeletionService
+    from chalicelib.account.exports.service import ExportService
     from chalicelib.account.imports.service import ImportService
     from chalicelib.goals.activities import ActivityService
+    from chalicelib.goals.batch import ActivityBatchService
     from chalicelib.goals.service import GoalService
     from chalicelib.journal.reads import JournalReads
     from chalicelib.journal.service import JournalService
@@ -72,6 +74,14 @@ def activities() -> ActivityService:
 
 
 @lru_cache(maxsize=1)
+def activity_batches() -> ActivityBatchService:
+    from chalicelib.goals.batch import ActivityBatchService
+    from chalicelib.goals.repository import GoalRepository
+
+    return ActivityBatchService(GoalRepository(), activities())
+
+
+@lru_cache(maxsize=1)
 def journal() -> JournalService:
     from chalicelib.goals.links import GoalLinks
     from chalicelib.goals.repository import GoalRepository
@@ -123,7 +133,7 @@ def account_deletion() -> AccountDeletionService:
     from chalicelib.account.eraser import Eraser
     from chalicelib.account.jobs import DeletionJobs
     from chalicelib.account.messages import message_for
-    from chalicelib.core import queue
+    from chalicelib.core import queue, storage
     from chalicelib.journal.share_repository import ShareRepository
     from chalicelib.users.identity_provider import CognitoIdentityProvider
     from chalicelib.users.repository import ProfileRepository
@@ -137,9 +147,32 @@ def account_deletion() -> AccountDeletionService:
         CognitoIdentityProvider(settings),
         ProfileRepository(),
         DeletionJobs(),
-        lambda should_stop: Eraser(ShareRepository(), should_stop),
+        lambda should_stop: Eraser(
+            ShareRepository(), should_stop, delete_files=storage.delete_prefix
+        ),
         enqueue,
         sweep_seconds=settings.deletion_sweep_seconds,
+    )
+
+
+@lru_cache(maxsize=1)
+def account_exports() -> ExportService:
+    from chalicelib.account.exports.records import ExportRecords
+    from chalicelib.account.exports.service import ExportService, Storage
+    from chalicelib.account.exports.source import AccountSource
+    from chalicelib.account.messages import export_message
+    from chalicelib.core import queue, storage
+
+    settings = get_settings()
+
+    def enqueue(job_key: str) -> None:
+        queue.send(settings.deletion_queue, export_message(job_key))
+
+    return ExportService(
+        ExportRecords(),
+        Storage(put_stream=storage.put_stream, presigned_get=storage.presigned_get),
+        AccountSource,
+        enqueue,
     )
 
 
@@ -149,7 +182,7 @@ def imports() -> ImportService:
     from chalicelib.account.imports.records import ImportRecords
     from chalicelib.account.imports.service import ImportService
     from chalicelib.account.imports.writer import ImportWriter
-    from chalicelib.account.messages import import_message_for
+    from chalicelib.account.messages import import_message
     from chalicelib.core import queue
     from chalicelib.goals.repository import GoalRepository
     from chalicelib.journal.repository import JournalRepository
@@ -159,7 +192,7 @@ def imports() -> ImportService:
     settings = get_settings()
 
     def enqueue(job_key: str) -> None:
-        queue.send(settings.deletion_queue, import_message_for(job_key))
+        queue.send(settings.deletion_queue, import_message(job_key))
 
     def writer() -> ImportWriter:
         return ImportWriter(
@@ -182,9 +215,10 @@ def reset() -> None:
 
     for cached in (
         account_deletion,
+        account_exports,
         imports,
-        storage.client,
         queue.client,
+        storage.client,
         queue.queue_url,
         profiles,
         keys,

@@ -2,9 +2,9 @@
 
     python scripts/bootstrap.py dev      # then: chalice deploy --stage dev
 
-Creates (or finds) the stage's table, user pool and app client, the function's log group and
-the MFA session token secret (a random value made once, kept in Secrets Manager),
-then writes their ids into ``.chalice/config.json`` and the account's ARNs into
+Creates (or finds) the stage's table, user pool and app client, the function's log group, the
+account-data bucket and the MFA session token secret (a random value made once, kept in
+Secrets Manager), then writes their ids into ``.chalice/config.json`` and the account's ARNs into
 ``.chalice/policy-<stage>.json``. Idempotent: run it before every ``chalice deploy``.
 
 It uses boto3's usual credentials and endpoints, so ``AWS_ENDPOINT_URL`` points it at a moto
@@ -43,7 +43,9 @@ from scripts.policy import (
     write_policy,
 )
 from scripts.resources import (
+    data_bucket_name,
     deletion_queue_names,
+    ensure_data_bucket,
     ensure_deletion_queue,
     ensure_table,
     ensure_user_pool,
@@ -109,6 +111,10 @@ def bootstrap(stage: str, project_dir: Path = REPO_ROOT) -> StageResources:
     _ensure_session_token_secret(
         session.client("secretsmanager", config=_CLIENT_CONFIG), session_token_secret_name(stage)
     )
+    data_bucket = data_bucket_name(stage, account)
+    ensure_data_bucket(
+        session.client("s3", config=_CLIENT_CONFIG), data_bucket, environment["REGION"]
+    )
 
     config.set_stage_environment(
         stage,
@@ -117,6 +123,7 @@ def bootstrap(stage: str, project_dir: Path = REPO_ROOT) -> StageResources:
             "COGNITO_CLIENT_ID": client_id,
             # app.py builds the authorizer from this when chalice deploy imports it.
             "COGNITO_USER_POOL_ARN": pool_arn,
+            "ACCOUNT_DATA_BUCKET": data_bucket,
         },
     )
     config.save()

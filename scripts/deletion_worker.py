@@ -1,18 +1,19 @@
-"""The local stand-in for Lambda's SQS event source: runs the account jobs (deletion, import)
-locally.
+"""The local stand-in for Lambda's SQS event source: runs the account jobs (deletions and
+exports) locally.
 
     python scripts/deletion_worker.py        # `make run` starts it beside chalice local;
                                              # beside `make stack`, run it yourself
 
 chalice local serves HTTP routes only, never `@app.on_sqs_message` handlers. This worker
-long-polls the deletion queue on the stack's moto server and hands each message to the same
+long-polls the account-jobs queue on the stack's moto server and hands each message to the same
 handler Lambda calls (app.py's `erase_accounts`), with an event and a context shaped like
 Lambda's. As the event source mapping does, it deletes a message once the handler returned,
 and leaves it to reappear after its visibility timeout when the handler raised (after
 `maxReceiveCount` receives, SQS moves it to the dead-letter queue). The tests drive
 `drain`, the same loop, until the queue is empty. On start it queues again every job not
-yet completed (`requeue_unfinished`: deletions, and imports whose pointer is still there): moto's
-queues do not survive a restart of the stack.
+yet completed (`requeue_unfinished`): moto's queues do not survive a restart of the stack.
+(An export's archive does not survive one either: moto keeps S3 in memory too, so a ready
+export's link then answers 404 NoSuchKey; export again.)
 """
 
 from __future__ import annotations
@@ -113,33 +114,36 @@ def requeue_unfinished(dynamodb: Any, table: str, sqs: Any, queue_url: str) -> i
     restart loses their messages, while the jobs stay in DynamoDB Local. Running a job twice
     is harmless. Local only: deployed, SQS keeps its messages (and a Scan would be too dear).
     Returns how many jobs were queued."""
-    from chalicelib.account.messages import import_message_for, message_for
+    from chalicelib.account.exports.records import export_job_key
+    from chalicelib.account.imports.records import job_key_of
+    from chalicelib.account.messages import export_message, import_message, message_for
 
     queued = 0
     pages = dynamodb.get_paginator("scan").paginate(
         TableName=table,
-        FilterExpression="begins_with(PK, :job) AND #status <> :done",
+        FilterExpression="(begins_with(PK, :job) AND #status <> :done) OR "
+        "(begins_with(SK, :export) AND #status IN (:queued, :running)) OR "
+        "(begins_with(SK, :import) AND #status IN (:queued, :running))",
         ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues={":job": {"S": "DELETION#"}, ":done": {"S": "completed"}},
-        ProjectionExpression="PK",
+        ExpressionAttributeValues={
+            ":job": {"S": "DELETION#"},
+            ":done": {"S": "completed"},
+            ":export": {"S": "EXPORT#"},
+            ":import": {"S": "IMPORT#"},
+            ":queued": {"S": "queued"},
+            ":running": {"S": "running"},
+        },
+        ProjectionExpression="PK, SK, userId, exportId, importId",
     )
     for page in pages:
         for item in page.get("Items", []):
-            subject = item["PK"]["S"].removeprefix("DELETION#")
-            sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(message_for(subject)))
-            queued += 1
-    # An import's pointer exists until the import ends; one not started yet runs as a no-op.
-    pages = dynamodb.get_paginator("scan").paginate(
-        TableName=table,
-        FilterExpression="begins_with(PK, :job)",
-        ExpressionAttributeValues={":job": {"S": "IMPORTJOB#"}},
-        ProjectionExpression="PK",
-    )
-    for page in pages:
-        for item in page.get("Items", []):
-            job_key = item["PK"]["S"].removeprefix("IMPORTJOB#")
-            body = json.dumps(import_message_for(job_key))
-            sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+            if item["PK"]["S"].startswith("DELETION#"):
+                body = message_for(item["PK"]["S"].removeprefix("DELETION#"))
+            elif item["SK"]["S"].startswith("IMPORT#"):
+                body = import_message(job_key_of(item["userId"]["S"], item["importId"]["S"]))
+            else:
+                body = export_message(export_job_key(item["userId"]["S"], item["exportId"]["S"]))
+            sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(body))
             queued += 1
     return queued
 

@@ -260,12 +260,12 @@ class LocalStack:
         return {
             "AWS_ENDPOINT_URL_DYNAMODB": info.dynamodb_endpoint,
             "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": info.cognito_endpoint,
-            # moto serves SQS on the same port: the account-deletion queue.
+            # moto serves SQS on the same port: the account-jobs queue (deletions, exports).
             "AWS_ENDPOINT_URL_SQS": info.cognito_endpoint,
             "ACCOUNT_DELETION_QUEUE": DELETION_QUEUE,
-            # ... and S3: the account-data bucket (import uploads, exports).
+            # ... and S3: the account-data bucket (exports, import uploads).
             "AWS_ENDPOINT_URL_S3": info.cognito_endpoint,
-            "DATA_BUCKET": DATA_BUCKET,
+            "ACCOUNT_DATA_BUCKET": DATA_BUCKET,
             "AWS_DEFAULT_REGION": info.region,
             "AWS_REGION": info.region,
             "REGION": info.region,
@@ -316,7 +316,7 @@ class LocalStack:
         return process.popen
 
     def start_deletion_worker(self) -> subprocess.Popen[bytes]:
-        """The account-deletion job's local runner (scripts/deletion_worker.py): chalice local
+        """The account jobs' local runner (scripts/deletion_worker.py): chalice local
         does not run SQS handlers."""
         command = [sys.executable, str(REPO_ROOT / "scripts" / "deletion_worker.py")]
         process = self._spawn(
@@ -368,8 +368,8 @@ class LocalStack:
         ensure_deletion_queue(
             _client("sqs", cognito_endpoint), DELETION_QUEUE, DELETION_DEAD_LETTER_QUEUE
         )
-        # So does the bucket, and what it held (uploads are short-lived anyway).
-        ensure_data_bucket(_client("s3", cognito_endpoint), DATA_BUCKET)
+        # So does S3 (exports and import uploads): empty again after a restart, like the queue.
+        ensure_data_bucket(_client("s3", cognito_endpoint), DATA_BUCKET, REGION, tls_only=False)
         return StackInfo(
             dynamodb_endpoint=dynamodb_endpoint,
             cognito_endpoint=cognito_endpoint,
@@ -737,15 +737,15 @@ def _banner(stack: LocalStack, directory: Path, api_port: int | None) -> str:
         api = [
             "  API            not started: run it yourself, on any port, e.g.",
             "                 .venv/bin/chalice local --stage local --port 8000",
-            "  Account jobs   not run: run the worker yourself to run deletions and imports,",
+            "  Account jobs   not run: run the worker yourself to run deletions and exports,",
             "                 .venv/bin/python scripts/deletion_worker.py",
         ]
     else:
         api = [
             f"  API            http://127.0.0.1:{api_port}",
             f"  Docs           http://127.0.0.1:{api_port}/docs",
-            "  Account jobs   deletions and imports, run by the deletion worker",
-            "                 (its log: deletion-worker.log)",
+            "  Account jobs   deletions and exports, run by the deletion worker (its log:",
+            "                 deletion-worker.log)",
         ]
     return "\n".join(
         [
@@ -754,11 +754,10 @@ def _banner(stack: LocalStack, directory: Path, api_port: int | None) -> str:
             *api,
             f"  DynamoDB       {dynamodb}",
             f"  Table          {info.table_name}",
-            f"  Cognito (moto) {info.cognito_endpoint}",
+            f"  Cognito (moto) {info.cognito_endpoint}  (also SQS and S3: bucket {DATA_BUCKET})",
             f"  User pool      {info.user_pool_id}",
             f"  App client     {info.client_id}",
             f"                 users kept in {stack.cognito_state}",
-            f"  S3 (moto)      {info.cognito_endpoint}  bucket {DATA_BUCKET} (in memory)",
             f"  State folder   {directory}  (outside the project)",
             f"  Environment    {directory / 'stack.env'}",
             f"  Logs           {stack.log_dir}",

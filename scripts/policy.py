@@ -25,7 +25,7 @@ if __package__ in (None, ""):  # run as `python scripts/policy.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts.chalice_config import ChaliceConfig
-from scripts.resources import deletion_queue_names, table_definition
+from scripts.resources import data_bucket_name, deletion_queue_names, table_definition
 
 # An ARN may be a literal string or a CloudFormation intrinsic such as {"Fn::GetAtt": [...]}.
 Arn = str | dict[str, Any]
@@ -65,6 +65,18 @@ COGNITO_ACTIONS = (
 # them (tests/deploy/test_policies.py lists them apart).
 SQS_SENDER_ACTIONS = ("sqs:GetQueueUrl", "sqs:SendMessage")
 SQS_EVENT_SOURCE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+# The account-data bucket (chalicelib/core/storage.py), on its two prefixes only. PutObject
+# covers a multipart upload's create/part/complete and the presigned POST of an import;
+# GetObject covers head_object, the import job's read and the presigned download; a failed
+# export aborts its upload; account deletion lists and deletes the user's objects.
+S3_OBJECT_ACTIONS = (
+    "s3:PutObject",
+    "s3:GetObject",
+    "s3:AbortMultipartUpload",
+    "s3:DeleteObject",
+)
+S3_BUCKET_ACTIONS = ("s3:ListBucket",)
+DATA_PREFIXES = ("exports/", "imports/")
 # The log group exists before the function runs (the stack or the bootstrap creates it).
 LOGS_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 # The key that seals MFA session tokens (chalicelib/core/secrets.py): read, never written.
@@ -86,6 +98,8 @@ class PolicyTargets:
     session_token_secret: Arn
     deletion_queue: Arn
     eraser_log_streams: Arn
+    data_bucket: Arn
+    data_objects: Sequence[Arn]  # the bucket's two prefixes (DATA_PREFIXES), as `.../prefix*`
 
 
 def lambda_policy(targets: PolicyTargets) -> dict[str, Any]:
@@ -99,6 +113,11 @@ def lambda_policy(targets: PolicyTargets) -> dict[str, Any]:
             SQS_SENDER_ACTIONS + SQS_EVENT_SOURCE_ACTIONS,
             [targets.deletion_queue],
         ),
+        _allow("AccountDataObjects", S3_OBJECT_ACTIONS, list(targets.data_objects)),
+        {
+            **_allow("AccountDataListing", S3_BUCKET_ACTIONS, [targets.data_bucket]),
+            "Condition": {"StringLike": {"s3:prefix": [f"{p}*" for p in DATA_PREFIXES]}},
+        },
         _allow("SessionTokenSecret", SECRETS_ACTIONS, [targets.session_token_secret]),
         _allow("Tracing", XRAY_ACTIONS, ["*"]),
         _allow("FunctionLogs", LOGS_ACTIONS, [targets.log_streams, targets.eraser_log_streams]),
@@ -140,6 +159,7 @@ def literal_targets(
 ) -> PolicyTargets:
     """Targets as plain ARNs, for `chalice deploy` (IAM sees exactly these strings)."""
     table = f"arn:aws:dynamodb:{region}:{account}:table/{table_name}"
+    bucket = f"arn:aws:s3:::{data_bucket_name(stage, account)}"
     pool = user_pool_id or f"{region}_unbootstrapped"
     return PolicyTargets(
         table=table,
@@ -148,6 +168,8 @@ def literal_targets(
         log_streams=f"arn:aws:logs:{region}:{account}:log-group:{function_log_group(stage)}:*",
         eraser_log_streams=f"arn:aws:logs:{region}:{account}:log-group:{eraser_log_group(stage)}:*",
         deletion_queue=f"arn:aws:sqs:{region}:{account}:{deletion_queue_names(stage)[0]}",
+        data_bucket=bucket,
+        data_objects=[f"{bucket}/{prefix}*" for prefix in DATA_PREFIXES],
         # Secrets Manager appends six random characters to a secret's name in its ARN.
         session_token_secret=(
             f"arn:aws:secretsmanager:{region}:{account}:secret:"
@@ -166,6 +188,8 @@ def stack_targets() -> PolicyTargets:
         log_streams={"Fn::GetAtt": ["FunctionLogGroup", "Arn"]},
         eraser_log_streams={"Fn::GetAtt": ["EraserLogGroup", "Arn"]},
         deletion_queue={"Fn::GetAtt": ["DeletionQueue", "Arn"]},
+        data_bucket={"Fn::GetAtt": ["DataBucket", "Arn"]},
+        data_objects=[{"Fn::Sub": f"${{DataBucket.Arn}}/{prefix}*"} for prefix in DATA_PREFIXES],
         # Ref of a secret is its full ARN.
         session_token_secret={"Ref": "SessionTokenSecret"},
     )

@@ -299,17 +299,90 @@ def ensure_deletion_queue(sqs_client: Any, name: str, dead_letter_name: str) -> 
     )
 
 
-def data_bucket_name(stage: str) -> str:
-    """The stage's private bucket of account data (exports and import uploads)."""
-    return f"ai-lifestyle-api-{stage}-data"
+# The account-data bucket (chalicelib/core/storage.py): exports the job writes, uploads of
+# imports. Private, encrypted, TLS only, and nothing in it lives long: an export's archive
+# expires after 7 days, an uploaded import after 2, and a multipart upload a crashed run left
+# unfinished is aborted after 1. infra/template.yaml makes the same bucket for CloudFormation
+# (tests/deploy checks that both say the same).
+EXPORT_EXPIRY_DAYS = 7
+IMPORT_EXPIRY_DAYS = 2
+ABORT_INCOMPLETE_UPLOAD_DAYS = 1
 
 
-def ensure_data_bucket(s3_client: Any, name: str) -> None:
-    """Find or create the account-data bucket (the local stack's, on the moto server)."""
+def data_bucket_name(stage: str, account: str | None = None) -> str:
+    """The stage's bucket; deployed, the account id makes the (global) name unique."""
+    name = f"ai-lifestyle-api-{stage}-account-data"
+    return f"{name}-{account}" if account else name
+
+
+def data_bucket_lifecycle() -> dict[str, Any]:
+    def expire(rule_id: str, prefix: str, days: int) -> dict[str, Any]:
+        return {
+            "ID": rule_id,
+            "Filter": {"Prefix": prefix},
+            "Status": "Enabled",
+            "Expiration": {"Days": days},
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": ABORT_INCOMPLETE_UPLOAD_DAYS},
+        }
+
+    return {
+        "Rules": [
+            expire("ExpireExports", "exports/", EXPORT_EXPIRY_DAYS),
+            expire("ExpireImports", "imports/", IMPORT_EXPIRY_DAYS),
+        ]
+    }
+
+
+def tls_only_policy(bucket_arn: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "TlsOnly",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+
+
+def ensure_data_bucket(s3_client: Any, name: str, region: str, *, tls_only: bool = True) -> None:
+    """Find or create the bucket, then (again, idempotently) its encryption, public access
+    block, lifecycle and TLS-only policy. The local stack passes `tls_only=False`: moto
+    serves plain HTTP, and a deny on insecure transport would refuse every local request."""
     try:
-        s3_client.head_bucket(Bucket=name)
-    except ClientError:
-        s3_client.create_bucket(Bucket=name)
+        options: dict[str, Any] = {"Bucket": name}
+        if region != "us-east-1":
+            options["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        s3_client.create_bucket(**options)
+    except ClientError as error:
+        if _error_code(error) not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+            raise
+    s3_client.put_bucket_encryption(
+        Bucket=name,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+    s3_client.put_public_access_block(
+        Bucket=name,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3_client.put_bucket_lifecycle_configuration(
+        Bucket=name, LifecycleConfiguration=data_bucket_lifecycle()
+    )
+    if tls_only:
+        s3_client.put_bucket_policy(
+            Bucket=name, Policy=json.dumps(tls_only_policy(f"arn:aws:s3:::{name}"))
+        )
 
 
 def _error_code(error: ClientError) -> str:

@@ -17,10 +17,11 @@ once only delete the same items twice. What is erased, in this order:
    - an entry still shared by address (before shares): the legacy pointer to it;
    - a pointer to a share the user received: the owner's share item, and this user in the
      owner's entry's `sharedWith` (with a new version), the way a revoke does
-     (journal/share_repository.py).
-
-   - an import: its job's pointer (account/imports/records.py).
-4. the user's uploads in the data bucket (`imports/{subject}/`), once the partition is empty.
+     (journal/share_repository.py);
+   - an export: its job pointer `EXPORTJOB#{jobKey}` (account/exports/records.py);
+4. the user's files in the account-data bucket (`exports/{subject}/` and `imports/{subject}/`,
+   core/storage.py), last: once the export records are gone no new run of an export job
+   finds its user, and an archive a run still wrote meanwhile is caught by the final sweep.
 
 `should_stop` is asked before every step: when it says so, the run returns False and the
 caller continues later.
@@ -29,13 +30,13 @@ caller continues later.
 import time
 from collections.abc import Callable
 
-from chalicelib.account.imports.records import (
-    IMPORT_PREFIX,
-    imports_prefix,
-    job_key_of,
-)
+from chalicelib.account.exports.records import EXPORT_PREFIX, export_job_key
+from chalicelib.account.exports.records import pointer_key as export_pointer_key
+from chalicelib.account.imports.records import IMPORT_PREFIX
+from chalicelib.account.imports.records import job_key_of as import_job_key
 from chalicelib.account.imports.records import pointer_key as import_pointer_key
-from chalicelib.core import dynamo, errors, storage
+from chalicelib.account.jobs import subject_of
+from chalicelib.core import dynamo, errors
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.logging import logger
 from chalicelib.core.unit_of_work import run_write
@@ -48,9 +49,18 @@ from chalicelib.users.keys import key_record_key
 PAGE = 100
 GOAL_PREFIX = "GOAL#"
 ENTRY_PREFIX = "JOURNAL#"  # an entry (the stats items are JOURNALSTATS...)
+# The account-data bucket's prefixes that hold a user's files, under the user's subject.
+FILE_PREFIXES = ("exports/", "imports/")
 # A received share whose owner keeps re-sharing while we remove it: give up for this step,
 # the next run tries again.
 REVOKE_ATTEMPTS = 5
+
+
+def _job_pointer(user_id: str, sk: str) -> dict[str, object]:
+    """The key of the job pointer (outside the partition) of an export or an import."""
+    if sk.startswith(EXPORT_PREFIX):
+        return dict(export_pointer_key(export_job_key(user_id, sk.removeprefix(EXPORT_PREFIX))))
+    return dict(import_pointer_key(import_job_key(user_id, sk.removeprefix(IMPORT_PREFIX))))
 
 
 class Eraser:
@@ -59,11 +69,15 @@ class Eraser:
         shares: ShareRepository,
         should_stop: Callable[[], bool],
         sleep: Callable[[float], None] | None = None,
+        delete_files: Callable[[str], int] | None = None,
     ) -> None:
         self._shares = shares
         self._should_stop = should_stop
         self._sleep = sleep
+        # Deletes the objects under a prefix (core/storage.delete_prefix); None: no bucket.
+        self._delete_files = delete_files
         self.deleted = 0  # items deleted by this run (a figure for the log and the bench)
+        self.deleted_files = 0
 
     def erase(self, user_id: str, email: str | None) -> bool:
         """Everything of the user erased (True), or stopped early (False)."""
@@ -76,8 +90,9 @@ class Eraser:
                 return False
         if not self._erase_partition(user_id):
             return False
-        # The account's files (S3): after its records, so no import job still reads them.
-        storage.delete_prefix(imports_prefix(user_id))
+        if self._delete_files is not None:
+            for prefix in FILE_PREFIXES:
+                self.deleted_files += self._delete_files(f"{prefix}{subject_of(user_id)}/")
         return True
 
     def _erase_legacy_pointers(self, email: str) -> bool:
@@ -101,7 +116,7 @@ class Eraser:
             items = dynamo.first_items(partition, ("ownerId", "version", "sharedWith"), PAGE)
             if not items:
                 return True
-            plain = []
+            plain: list[dict[str, object]] = []
             for item in items:
                 sk = str(item["SK"])
                 if sk.startswith(GOAL_PREFIX):
@@ -115,9 +130,8 @@ class Eraser:
                     )
                 elif sk.startswith(ENTRY_PREFIX):
                     self._erase_legacy_shares_of(user_id, sk.removeprefix(ENTRY_PREFIX), item)
-                elif sk.startswith(IMPORT_PREFIX):
-                    job = job_key_of(user_id, sk.removeprefix(IMPORT_PREFIX))
-                    dynamo.delete_keys([import_pointer_key(job)], sleep=self._sleep)
+                elif sk.startswith((EXPORT_PREFIX, IMPORT_PREFIX)):
+                    plain.append(_job_pointer(user_id, sk))
                 elif sk.startswith(RECEIVED_PREFIX) and isinstance(item.get("ownerId"), str):
                     entry_id = sk.removeprefix(RECEIVED_PREFIX)
                     self._forget_recipient(

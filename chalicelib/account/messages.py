@@ -1,6 +1,13 @@
-"""The account-jobs queue's messages: JSON with exactly one key naming the kind,
-`{"deletion": <subject>}` or `{"import": <job key>}`. Neither carries anything personal: both
-are digests (account/jobs.py, account/imports/records.py)."""
+"""The account-jobs queue's messages: JSON with exactly one key, naming the kind of job, whose
+value is the job's key: a SHA-256 digest, nothing personal.
+
+    {"deletion": <subject>}   account deletion (account/jobs.py's subject_of)
+    {"export": <job key>}     an export (account/exports/records.py's export_job_key)
+    {"import": <job key>}     an import
+
+`parse` turns a body into one typed message, or None when it is not one of ours (app.py's
+handler drops those with a warning: a poison message must not come back forever).
+"""
 
 import json
 import re
@@ -15,18 +22,33 @@ class DeletionMessage:
 
 
 @dataclass(frozen=True)
+class ExportMessage:
+    job_key: str
+
+
+@dataclass(frozen=True)
 class ImportMessage:
     job_key: str
 
 
-AccountJobMessage = DeletionMessage | ImportMessage
+AccountJobMessage = DeletionMessage | ExportMessage | ImportMessage
+_KINDS: dict[str, type[AccountJobMessage]] = {
+    "deletion": DeletionMessage,
+    "export": ExportMessage,
+    "import": ImportMessage,
+}
 
 
 def message_for(subject: str) -> dict[str, str]:
+    """The deletion job's message."""
     return {"deletion": subject}
 
 
-def import_message_for(job_key: str) -> dict[str, str]:
+def export_message(job_key: str) -> dict[str, str]:
+    return {"export": job_key}
+
+
+def import_message(job_key: str) -> dict[str, str]:
     return {"import": job_key}
 
 
@@ -38,17 +60,8 @@ def parse(body: str) -> AccountJobMessage | None:
         return None
     if not isinstance(message, dict) or len(message) != 1:
         return None
-    ((kind, value),) = message.items()
-    if not isinstance(value, str) or not _DIGEST.match(value):
+    [(kind, key)] = message.items()
+    kind_of = _KINDS.get(kind)
+    if kind_of is None or not isinstance(key, str) or not _DIGEST.match(key):
         return None
-    if kind == "deletion":
-        return DeletionMessage(value)
-    if kind == "import":
-        return ImportMessage(value)
-    return None
-
-
-def subject_in(body: str) -> str | None:
-    """The deletion job a message names, or None."""
-    message = parse(body)
-    return message.subject if isinstance(message, DeletionMessage) else None
+    return kind_of(key)

@@ -35,9 +35,8 @@ class Settings:
     # deletion stays valid until it expires (60 minutes, infra/template.yaml), so the sweep
     # waits for the last one, plus a margin for requests already under way.
     deletion_sweep_seconds: int = DELETION_SWEEP_SECONDS
-    # The private S3 bucket of account data: exports to download, uploads to import
-    # (core/storage.py). The moto server locally (AWS_ENDPOINT_URL_S3).
-    data_bucket: str = "ai-lifestyle-api-local-data"
+    # The private S3 bucket of account data (core/storage.py): exports and import uploads.
+    data_bucket: str = "ai-lifestyle-api-local-account-data"
 
     @property
     def token_issuer(self) -> str:
@@ -76,7 +75,9 @@ def get_settings() -> Settings:
         deletion_sweep_seconds=int(
             os.environ.get("ACCOUNT_DELETION_SWEEP_SECONDS", DELETION_SWEEP_SECONDS)
         ),
-        data_bucket=os.environ.get("DATA_BUCKET", f"ai-lifestyle-api-{environment}-data"),
+        # Empty in a deployed stage's config until the bootstrap (or the stack) names it.
+        data_bucket=os.environ.get("ACCOUNT_DATA_BUCKET")
+        or f"ai-lifestyle-api-{environment}-account-data",
     )
 
 

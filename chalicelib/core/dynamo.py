@@ -389,21 +389,39 @@ def sort_key_range(partition: str, low: str, high: str) -> dict[str, Any]:
 
 def query_all(**params: Any) -> list[dict[str, Any]]:
     """Every item a Query matches, across pages, as plain values."""
-    items: list[dict[str, Any]] = []
+    return [item for page in query_pages(**params) for item in page]
+
+
+def query_pages(**params: Any) -> Iterator[list[dict[str, Any]]]:
+    """The items a Query matches, one page (at most 1 MB, or `Limit` items) at a time, as
+    plain values: a reader that must not hold them all (an export) takes them page by page."""
     while True:
         page = client().query(TableName=table_name(), **params)
-        items.extend(deserialize(item) for item in page.get("Items", []))
+        yield [deserialize(item) for item in page.get("Items", [])]
         if "LastEvaluatedKey" not in page:
-            return items
+            return
         params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+# DynamoDB refuses a BatchGetItem of more keys than this.
+BATCH_GET_KEYS = 100
 
 
 def batch_get(
     keys: list[dict[str, Any]], attributes: tuple[str, ...] | None = None
 ) -> list[dict[str, Any]]:
-    """The items with these keys (strongly consistent), in one request unless throttled.
-    `attributes` (with PK and SK always added) reads only those, so a read that needs an
-    entry's few small attributes does not pay for its content."""
+    """The items with these keys (strongly consistent), in one request per 100 keys unless
+    throttled. `attributes` (with PK and SK always added) reads only those, so a read that
+    needs an entry's few small attributes does not pay for its content."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys), BATCH_GET_KEYS):
+        found += _batch_get(keys[start : start + BATCH_GET_KEYS], attributes)
+    return found
+
+
+def _batch_get(
+    keys: list[dict[str, Any]], attributes: tuple[str, ...] | None
+) -> list[dict[str, Any]]:
     request: dict[str, Any] = {"Keys": [serialize(key) for key in keys], "ConsistentRead": True}
     if attributes is not None:
         wanted = dict.fromkeys(("PK", "SK", *attributes))

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice.app import Authorizer, Chalice, ChaliceViewError, Request, Response
 
-from chalicelib.core import errors, http, local_stage, metrics, tracing
+from chalicelib.core import batch, errors, http, local_stage, metrics, tracing
 from chalicelib.core.aws import as_unavailable
 from chalicelib.core.config import get_settings
 from chalicelib.core.idempotency import IdempotencyKey, key_from
@@ -100,6 +100,13 @@ class ApiRequest:
 
         return parse(model, self.json())
 
+    def optional_body[M: WireModel](self, model: type[M]) -> M | None:
+        """As `body`, for a route whose body may be left out: None when it is empty."""
+        from chalicelib.core.validation import parse
+
+        body = self.json()
+        return None if body is None else parse(model, body)
+
     def creation[M: WireModel](self, model: type[M], route: str) -> tuple[M, IdempotencyKey | None]:
         """A create's command, and its `Idempotency-Key` bound to this caller, route and body
         (the body is checked first, as the key's fingerprint is of the body sent)."""
@@ -108,6 +115,13 @@ class ApiRequest:
         body = self.json()
         command = parse(model, body)
         return command, key_from(self.header("idempotency-key"), self.user_id, route, body)
+
+    def batch_creations[M: WireModel](
+        self, model: type[M], route: str, field: str
+    ) -> list[batch.BatchItem[M]]:
+        """A batch create's items (core/batch.py), each parsed as `route` parses one create,
+        its key bound like that route's `Idempotency-Key`. 400 when the body is no batch."""
+        return batch.parse_items(self.json(), model, self.user_id, route, field)
 
     @property
     def timezone(self) -> str | None:
@@ -143,6 +157,29 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 def created(body: Any, location: str) -> Response:
     return json_response(body, status=201, headers={"Location": location})
+
+
+def multi_status(results: list[batch.ItemResult], item_name: str) -> Response:
+    """A batch's answer: 207, one result per item in request order (the created item under
+    `item_name`, or the error envelope a single create would have answered), and the counts."""
+    request_id = _current_scope().request_id
+    return json_response(
+        {
+            "results": [
+                {
+                    "index": result.index,
+                    "idempotencyKey": result.key_sent,
+                    "status": result.status,
+                    "location": result.location,
+                    item_name: result.body,
+                    "error": http.error_body(result.error, request_id) if result.error else None,
+                }
+                for result in results
+            ],
+            **batch.counts(results),
+        },
+        status=207,
+    )
 
 
 def no_content() -> Response:

@@ -32,7 +32,7 @@ from chalicelib.goals.models import ActivityFields
 from chalicelib.goals.presenter import present_activity
 from chalicelib.goals.progress_state import (
     Progressed,
-    logged_today,
+    progress_after_log,
     recompute,
     stored_local_time,
 )
@@ -51,7 +51,17 @@ def owning_entry(activity: Activity) -> str | None:
     return str(entry_id) if entry_id else None
 
 
-def _client_fields(request: ActivityFields) -> dict[str, Any]:
+def advanced(goal: Goal, progressed: Progressed, now: datetime, count_change: int) -> Goal:
+    """The goal with its new progress (completed when it says so) and activity count, at the
+    version it was read: `stage_goal_change` writes it as the next one."""
+    return replace(
+        with_progress(goal, progressed, now),
+        updated_at=to_iso(now),
+        activity_count=goal.activity_count + count_change,
+    )
+
+
+def client_fields(request: ActivityFields) -> dict[str, Any]:
     """What a client sent to the activity routes. Only the journal links an activity to an
     entry: a claimed link would lock the activity away from these routes."""
     fields = dump(request)
@@ -90,7 +100,7 @@ class ActivityService:
         idempotency: IdempotencyKey | None = None,
         timezone: str | None = None,
     ) -> Created:
-        fields = _client_fields(request)
+        fields = client_fields(request)
 
         def attempt(tx: Transaction) -> Created:
             context = self._goals.load_for_write(user_id, goal_id, idempotency)
@@ -128,17 +138,10 @@ class ActivityService:
         caller commits). Reads the goal's day aggregates only when the activity is not dated
         today (then the stored state cannot simply be advanced)."""
         check_accepts_activities(goal)
-        activity = self._new_activity(user_id, goal, fields, local, now)
-        quick = logged_today(goal, activity, now, local)
-        if quick is not None:
-            progressed, updated_day = quick
-        else:
-            aggregates = self._goals.day_aggregates(user_id, goal.goal_id)
-            day = activity.local_date
-            existing = next((a for a in aggregates if a.day == day), None)
-            updated_day = agg.add_activity(existing or agg.empty_day(day), activity)
-            others = [a for a in aggregates if a.day != day]
-            progressed = recompute(goal, [*others, updated_day], now, local)
+        activity = self.new_activity(user_id, goal, fields, local, now)
+        progressed, updated_day = progress_after_log(
+            goal, activity, now, local, lambda: self._goals.day_aggregates(user_id, goal.goal_id)
+        )
         self._goals.put_activity(tx, user_id, activity)
         tx.emits(metrics.ACTIVITY_LOGGED)
         self._goals.put_day(tx, user_id, goal.goal_id, updated_day)
@@ -160,7 +163,7 @@ class ActivityService:
         new = (
             None
             if fields is None
-            else self._new_activity(user_id, goal, fields, local, now, existing=old)
+            else self.new_activity(user_id, goal, fields, local, now, existing=old)
         )
         if new is None or new.activity_date != old.activity_date:
             self._goals.delete_activity(tx, user_id, old)
@@ -186,7 +189,7 @@ class ActivityService:
             # The entry that logged it is another account's id now: the activity is the
             # person's own, as a manual log is.
             fields["context"] = context or None
-        activity = self._new_activity(user_id, goal, fields, local, self._now())
+        activity = self.new_activity(user_id, goal, fields, local, self._now())
         return replace(activity, activity_id=activity_id)
 
     def _put_progress(
@@ -198,17 +201,17 @@ class ActivityService:
         now: datetime,
         count_change: int,
     ) -> None:
-        updated = replace(
-            with_progress(goal, progressed, now),
-            version=goal.version + 1,
-            updated_at=to_iso(now),
-            activity_count=goal.activity_count + count_change,
-        )
-        self._goals.put_goal(tx, user_id, updated, expected_version=goal.version)
-        self._goals.change_active_slot(tx, user_id, goal.goal_id, goal, updated)
-        stage_completion(tx, self._completions, user_id, goal, updated)
+        self.stage_goal_change(tx, user_id, goal, advanced(goal, progressed, now, count_change))
 
-    def _new_activity(
+    def stage_goal_change(self, tx: Transaction, user_id: str, before: Goal, after: Goal) -> None:
+        """Write the goal as `after` (the next version of `before`, conditioned on it) with its
+        active slot and completion, in `tx`."""
+        updated = replace(after, version=before.version + 1)
+        self._goals.put_goal(tx, user_id, updated, expected_version=before.version)
+        self._goals.change_active_slot(tx, user_id, before.goal_id, before, updated)
+        stage_completion(tx, self._completions, user_id, before, updated)
+
+    def new_activity(
         self,
         user_id: str,
         goal: Goal,
@@ -217,6 +220,9 @@ class ActivityService:
         now: datetime,
         existing: Activity | None = None,
     ) -> Activity:
+        """The activity `fields` make (a new one, or `existing` edited), or the client error
+        its fields break."""
+
         def sent_or_kept(name: str, kept: Any) -> Any:
             """What the client sent for `name`, else what the activity had (an edit)."""
             sent = fields.get(name)
@@ -298,7 +304,7 @@ class ActivityService:
         *,
         timezone: str | None = None,
     ) -> dict[str, Any]:
-        fields = _client_fields(request)
+        fields = client_fields(request)
         new = run_write(
             lambda tx: self._stage_change(tx, user_id, goal_id, activity_id, fields, timezone),
             sleep=self._sleep,

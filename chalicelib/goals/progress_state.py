@@ -2,6 +2,7 @@
 rules, the state to store after a write (with the progress it shows), and progress as of now.
 Pure functions; no I/O."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -211,6 +212,27 @@ def logged_today(
         totals = totals.with_measurement(today, before.last_value, after.last_value)
     updated = replace(state, fold=fold, open_day=today, open_aggregate=after, totals=totals)
     return _with_longest(goal, updated, now, local), after
+
+
+def progress_after_log(
+    goal: Goal,
+    activity: Activity,
+    now: datetime,
+    local: LocalTime,
+    aggregates: Callable[[], list[agg.DayAggregate]],
+) -> tuple[Progressed, agg.DayAggregate]:
+    """The goal's state and the activity's day after logging it: from the stored state alone
+    when it is dated today (`logged_today`), else recomputed from every day aggregate, which
+    `aggregates` reads only then."""
+    quick = logged_today(goal, activity, now, local)
+    if quick is not None:
+        return quick
+    days = aggregates()
+    day = activity.local_date
+    existing = next((a for a in days if a.day == day), None)
+    updated_day = agg.add_activity(existing or agg.empty_day(day), activity)
+    others = [a for a in days if a.day != day]
+    return recompute(goal, [*others, updated_day], now, local), updated_day
 
 
 def _totals(days: dict[date, DayTotals], aggregates: list[agg.DayAggregate]) -> Totals:

@@ -72,6 +72,15 @@ class WriteContext:
     idempotency_record: dict[str, Any] | None
 
 
+@dataclass(frozen=True)
+class BatchWriteContext:
+    """What a batch of writes to one goal reads first (idempotency records by key)."""
+
+    profile: dict[str, Any] | None
+    goal: Goal | None
+    idempotency_records: dict[str, dict[str, Any]]
+
+
 class GoalRepository:
     def get(self, user_id: str, goal_id: str) -> Goal | None:
         if not could_be_issued(goal_id):
@@ -102,6 +111,27 @@ class GoalRepository:
             profile=found.get(PROFILE_SK),
             goal=Goal.from_item(goal) if goal else None,
             idempotency_record=found.get(idempotency.item_key["SK"]) if idempotency else None,
+        )
+
+    def load_for_write_many(
+        self, user_id: str, goal_id: str, idempotency: list[IdempotencyKey]
+    ) -> BatchWriteContext:
+        """What a batch of writes to one goal reads first: the profile, the goal and every
+        item's idempotency record (one BatchGetItem per 100 keys)."""
+        keys: list[dict[str, Any]] = [{"PK": dynamo.user_pk(user_id), "SK": PROFILE_SK}]
+        if could_be_issued(goal_id):
+            keys.append(goal_key(user_id, goal_id))
+        keys += [key.item_key for key in idempotency]
+        found = {item["SK"]: item for item in dynamo.batch_get(keys)}
+        goal = found.get(f"GOAL#{goal_id}")
+        return BatchWriteContext(
+            profile=found.get(PROFILE_SK),
+            goal=Goal.from_item(goal) if goal else None,
+            idempotency_records={
+                key.key: found[key.item_key["SK"]]
+                for key in idempotency
+                if key.item_key["SK"] in found
+            },
         )
 
     def day_aggregates(

@@ -149,6 +149,55 @@ def test_the_account_deletion_routes_and_the_eraser_have_budgets():
     assert left["failed"]
 
 
+def test_batch_logging_has_a_request_budget_and_a_worst_case_body():
+    from bench.run import OPERATIONS
+
+    batch = OPERATIONS["log_activities"]
+    assert batch.resource == "/goals/{goalId}/activities/batch"
+    assert batch.status == 207
+    assert batch.body is not None
+    items = batch.body(0)["activities"]
+    assert len(items) == 100
+    assert len({item["activityDate"] for item in items}) == 100  # a day each: the worst case
+    assert len({item["idempotencyKey"] for item in items}) == 100
+    assert {item["idempotencyKey"] for item in items}.isdisjoint(
+        item["idempotencyKey"] for item in batch.body(1)["activities"]
+    )
+    limits = {
+        budget.key: budget.limit
+        for budget in budgets.BUDGETS
+        if budget.key.startswith("log_activities.")
+    }
+    assert limits == {
+        "log_activities.reads": 3,
+        "log_activities.transactions": 4,
+        "log_activities.other_writes": 0,
+    }
+
+
+def test_the_export_routes_and_the_export_job_have_budgets():
+    from bench.run import EXPORT_ROUTES
+
+    budgeted = {budget.key.split(".")[0] for budget in budgets.BUDGETS}
+    assert set(EXPORT_ROUTES) <= budgeted
+    assert "export_large_account" in budgeted
+    exported = {"operations": {"_export": {"requestsPerItem": 0.002, "missing": 0}}}
+    verdicts = {
+        v["key"]: v["status"]
+        for v in budgets.check(exported, known={})
+        if v["key"].startswith("export_large_account")
+    }
+    assert verdicts == {
+        "export_large_account.requests_per_item": "holds",
+        "export_large_account.missing": "holds",
+    }
+    exported["operations"]["_export"]["missing"] = 1
+    [missing] = [
+        v for v in budgets.check(exported, known={}) if v["key"] == "export_large_account.missing"
+    ]
+    assert missing["failed"]
+
+
 def test_the_import_routes_and_a_large_import_have_budgets():
     from bench.run import IMPORT_ROUTES
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -126,12 +127,17 @@ def test_bootstrap_writes_the_pool_ids_into_the_stage_config(project, moto_endpo
         "UserPoolClients"
     ]
     assert [c["ClientId"] for c in clients] == [env["COGNITO_CLIENT_ID"]]
-    # Only the three ids changed; every other stage and key is as it was.
+    # Only the three ids and the bucket's name changed; every other stage and key is as it was.
     original = json.loads(before)
     original["stages"]["dev"]["environment_variables"].update(
         {
             key: env[key]
-            for key in ("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "COGNITO_USER_POOL_ARN")
+            for key in (
+                "COGNITO_USER_POOL_ID",
+                "COGNITO_CLIENT_ID",
+                "COGNITO_USER_POOL_ARN",
+                "ACCOUNT_DATA_BUCKET",
+            )
         }
     )
     after = (project / ".chalice" / "config.json").read_text()
@@ -195,6 +201,26 @@ def test_bootstrap_makes_the_deletion_queue_with_its_dead_letter_queue(project, 
     redrive = json.loads(attributes["RedrivePolicy"])
     assert redrive["deadLetterTargetArn"].endswith(":ai-lifestyle-api-dev-account-deletion-dlq")
     assert int(attributes["VisibilityTimeout"]) >= 900
+
+
+def test_bootstrap_makes_the_private_account_data_bucket(project, moto_endpoint):
+    assert _bootstrap("dev", project, moto_endpoint).returncode == 0
+    assert _bootstrap("dev", project, moto_endpoint).returncode == 0  # and again: no change
+    name = _stage_env(project, "dev")["ACCOUNT_DATA_BUCKET"]
+    assert re.fullmatch(r"ai-lifestyle-api-dev-account-data-\d{12}", name)
+    s3 = _client("s3", moto_endpoint)
+    block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+    assert all(block.values())
+    assert len(block) == 4
+    [rule] = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=name)["Rules"]
+    assert {r["Filter"]["Prefix"]: r["Expiration"]["Days"] for r in rules} == {
+        "exports/": 7,
+        "imports/": 2,
+    }
+    [deny] = json.loads(s3.get_bucket_policy(Bucket=name)["Policy"])["Statement"]
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
 def test_bootstrap_makes_the_session_token_secret_once(project, moto_endpoint):

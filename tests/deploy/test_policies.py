@@ -157,6 +157,11 @@ def _assert_least_privilege(document: dict[str, Any]) -> None:
             text = json.dumps(resource)
             if statement["Sid"] == "FunctionLogs":
                 continue  # a log group's streams are the one place a wildcard is allowed
+            if statement["Sid"] == "AccountDataObjects":
+                # The objects under one prefix: the wildcard ends the ARN after the prefix.
+                assert re.search(r"/(exports|imports)/\*\"?\}?$", text), resource
+                assert text.count("*") == 1, resource
+                continue
             if statement["Sid"] == "Tracing":
                 # X-Ray's write actions take no resource ARN; nothing else may ride along.
                 assert set(statement["Action"]) == set(policy.XRAY_ACTIONS)
@@ -236,3 +241,54 @@ def test_the_packaged_role_is_the_policy_bound_to_the_stacks_resources(resources
 def test_no_other_role_exists(resources):
     roles = [name for name, r in resources.items() if r["Type"] == "AWS::IAM::Role"]
     assert roles == [API_HANDLER_ROLE]
+
+
+# What each S3 call of chalicelib/core/storage.py needs (IAM has no action per API call for
+# multipart uploads or head requests). A presigned URL or POST is signed with the role's
+# credentials: S3 checks the action when the URL is used.
+S3_ACTION_OF_CALL = {
+    "create_multipart_upload": "s3:PutObject",
+    "upload_part": "s3:PutObject",
+    "complete_multipart_upload": "s3:PutObject",
+    "abort_multipart_upload": "s3:AbortMultipartUpload",
+    "generate_presigned_post": "s3:PutObject",
+    "generate_presigned_url": "s3:GetObject",  # for get_object only (asserted below)
+    "head_object": "s3:GetObject",
+    "get_object": "s3:GetObject",
+    "get_paginator": "s3:ListBucket",  # list_objects_v2 (asserted below)
+    "delete_objects": "s3:DeleteObject",
+}
+
+
+def _s3_calls() -> set[str]:
+    source = (CODE_DIR / "core" / "storage.py").read_text()
+    methods = set(re.findall(r"client\(\)\.([a-z_0-9]+)\(", source))
+    return methods
+
+
+def test_s3_actions_are_exactly_what_the_storage_module_calls():
+    calls = _s3_calls()
+    assert calls <= set(S3_ACTION_OF_CALL), calls - set(S3_ACTION_OF_CALL)
+    source = (CODE_DIR / "core" / "storage.py").read_text()
+    assert '"get_object"' in source
+    assert '"list_objects_v2"' in source
+    required = {S3_ACTION_OF_CALL[call] for call in calls}
+    assert set(policy.S3_OBJECT_ACTIONS) | set(policy.S3_BUCKET_ACTIONS) == required
+
+
+def test_only_the_storage_module_talks_to_s3():
+    for path, source in _code().items():
+        if path.name != "storage.py":
+            assert 'client("s3"' not in source, path
+
+
+def test_the_bucket_statements_name_the_stages_bucket_and_its_two_prefixes(committed_policy):
+    stage, document = committed_policy
+    [objects] = [s for s in _statements(document) if s["Sid"] == "AccountDataObjects"]
+    [listing] = [s for s in _statements(document) if s["Sid"] == "AccountDataListing"]
+    [bucket] = listing["Resource"]
+    assert re.fullmatch(rf"arn:aws:s3:::ai-lifestyle-api-{stage}-account-data-\d{{12}}", bucket)
+    assert objects["Resource"] == [f"{bucket}/exports/*", f"{bucket}/imports/*"]
+    # Listing is limited to the same prefixes: no other key of the bucket can be enumerated.
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["exports/*", "imports/*"]}}
+    assert listing["Action"] == ["s3:ListBucket"]

@@ -8,6 +8,9 @@ from scripts.bootstrap import client_name, user_pool_name
 from scripts.chalice_config import ChaliceConfig
 from scripts.package import REPO_ROOT
 from scripts.resources import (
+    ABORT_INCOMPLETE_UPLOAD_DAYS,
+    EXPORT_EXPIRY_DAYS,
+    IMPORT_EXPIRY_DAYS,
     TTL_ATTRIBUTE,
     table_definition,
     user_pool_client_definition,
@@ -262,6 +265,15 @@ def test_the_deletion_queue_has_a_dead_letter_queue_and_outlasts_the_eraser(reso
     assert eraser["Environment"]["Variables"]["TABLE_NAME"] == {"Ref": "Table"}
 
 
+def test_the_account_jobs_function_has_room_for_the_largest_export(resources):
+    """The account jobs (deletion, export, import) run on one function: a full vCPU (1,769
+    MB) for the largest account's export, and /tmp for the files it spools."""
+    jobs = resources["EraseAccounts"]["Properties"]
+    assert jobs["MemorySize"] == 1769
+    assert jobs["EphemeralStorage"] == {"Size": 2048}
+    assert resources["APIHandler"]["Properties"]["MemorySize"] <= 1024
+
+
 def test_the_final_sweep_waits_for_the_last_access_token(resources):
     """Account deletion's final sweep erases what a token issued before the request wrote:
     it must run after every such token has expired."""
@@ -273,3 +285,35 @@ def test_the_final_sweep_waits_for_the_last_access_token(resources):
     assert client["AccessTokenValidity"] * 60 + 300 <= DELETION_SWEEP_SECONDS
     env = resources["EraseAccounts"]["Properties"]["Environment"]["Variables"]
     assert "ACCOUNT_DELETION_SWEEP_SECONDS" not in env  # the default, nowhere shortened
+
+
+def test_the_account_data_bucket_is_private_encrypted_tls_only_and_short_lived(resources):
+    bucket = resources["DataBucket"]
+    assert bucket["Type"] == "AWS::S3::Bucket"
+    properties = bucket["Properties"]
+    assert properties["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+    [encryption] = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
+    rules = {rule["Prefix"]: rule for rule in properties["LifecycleConfiguration"]["Rules"]}
+    assert rules["exports/"]["ExpirationInDays"] == EXPORT_EXPIRY_DAYS == 7
+    assert rules["imports/"]["ExpirationInDays"] == IMPORT_EXPIRY_DAYS == 2
+    for rule in rules.values():
+        assert rule["Status"] == "Enabled"
+        assert rule["AbortIncompleteMultipartUpload"] == {
+            "DaysAfterInitiation": ABORT_INCOMPLETE_UPLOAD_DAYS
+        }
+    [statement] = resources["DataBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert resources["DataBucketPolicy"]["Properties"]["Bucket"] == {"Ref": "DataBucket"}
+
+
+def test_both_functions_are_given_the_stacks_bucket(resources):
+    for function in ("APIHandler", "EraseAccounts"):
+        env = resources[function]["Properties"]["Environment"]["Variables"]
+        assert env["ACCOUNT_DATA_BUCKET"] == {"Ref": "DataBucket"}

@@ -78,6 +78,40 @@ class Api:
         assert keys.status_code == 201, keys.text
         return str(keys.json()["userId"])
 
+    def account_jobs_queue(self) -> tuple[Any, str]:
+        """The stack's SQS client and the account-jobs queue's URL."""
+        import boto3
+
+        env = self.stack_env
+        sqs = boto3.client(
+            "sqs",
+            endpoint_url=env["AWS_ENDPOINT_URL_SQS"],
+            region_name=env["REGION"],
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        )
+        return sqs, sqs.get_queue_url(QueueName=env["ACCOUNT_DELETION_QUEUE"])["QueueUrl"]
+
+    def run_account_jobs(self) -> int:
+        """Run every queued account job (deletions, exports) to its end, as the local worker
+        (scripts/deletion_worker.py, the loop `make run` runs) does; needs `worker_env`."""
+        from scripts import deletion_worker
+
+        sqs, url = self.account_jobs_queue()
+        return deletion_worker.drain(sqs, url, deletion_worker.app_handler())
+
+
+@pytest.fixture
+def worker_env(api, monkeypatch: pytest.MonkeyPatch):
+    """This process as the worker's: the stack's settings (the handler runs in-process)."""
+    from chalicelib import wiring
+
+    for name, value in api.stack_env.items():
+        monkeypatch.setenv(name, value)
+    wiring.reset()
+    yield monkeypatch
+    wiring.reset()
+
 
 @pytest.fixture(scope="session")
 def api(local_stack) -> Iterator[Api]:

@@ -1,11 +1,11 @@
 """Object-level authorization over HTTP, built from the app's own route table.
 
 User A owns one object of each kind (goal, activity, journal entry, a share of that entry with
-a third user C). User B calls every route that takes an id, with every method the route
-declares, using A's ids (and mixes of B's and A's ids): each answer is 404 in the envelope.
-A then reads everything again and every body is exactly what it was (versions included). Odd
-ids (`#`, `/`, `..`, NUL, very long) are 404 too,
-never a 500.
+a third user C, an export of A's data). User B calls every route that takes an id, with every
+method the route declares, using A's ids (and mixes of B's and A's ids): each answer is 404
+in the envelope. A then reads everything again and every body is exactly what it was
+(versions included; an export's download link is signed anew on each read, so it is left
+out). Odd ids (`#`, `/`, `..`, NUL, very long) are 404 too, never a 500.
 
 Routes that name a person (a user id or an email address: the user lookup and the encryption
 key reads) are not objects one user owns: B may ask about A, and learns exactly what sharing
@@ -34,7 +34,7 @@ from tests.browser_crypto import Browser
 from tests.helpers import STRONG_PASSWORD, assert_envelope
 
 # The kinds of id a path can carry. A new kind makes this test fail until it is covered here.
-OBJECT_KINDS = {"goalId", "activityId", "entryId", "shareId", "importId"}
+OBJECT_KINDS = {"goalId", "activityId", "entryId", "shareId", "exportId", "importId"}
 PERSON_KINDS = {"userId", "email"}
 ID_KINDS = OBJECT_KINDS | PERSON_KINDS
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -43,6 +43,9 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("/goals/{goalId}", "PUT"): {"title": "Taken over", "description": "changed"},
     ("/goals/{goalId}/activities", "POST"): {"value": 3},
+    ("/goals/{goalId}/activities/batch", "POST"): {
+        "activities": [{"value": 2, "idempotencyKey": "matrix-1"}, {"value": 1}]
+    },
     ("/goals/{goalId}/activities/{activityId}", "PUT"): {"value": 99},
     ("/journal/{entryId}", "PUT"): {"title": "Taken over", "mood": "sneaky"},
     # Filled in by the `owners` fixture with C's address (C can receive shares).
@@ -141,13 +144,27 @@ def _seed(api: Any, token: str, title: str, recipient_id: str) -> dict[str, str]
     )
     assert entry.status_code == 201, entry.text
     entry_id = entry.json()["entryId"]
+    export = api.call("POST", "/users/me/exports", token)
+    assert export.status_code == 202, export.text
     return {
         "goalId": goal_id,
         "activityId": activity.json()["activityId"],
         "entryId": entry_id,
         "shareId": _share(api, token, entry_id, recipient_id),
+        "exportId": export.json()["exportId"],
         "importId": _uploaded_import(api, token),
     }
+
+
+def _without_fresh_links(body: Any) -> Any:
+    """An export's body without its download link, which is signed anew on every read."""
+    exports = body.get("exports", [body]) if isinstance(body, dict) else []
+    for export in exports:
+        if isinstance(export, dict) and isinstance(export.get("download"), dict):
+            export["download"] = {
+                k: v for k, v in export["download"].items() if k not in {"url", "expiresAt"}
+            }
+    return body
 
 
 def _uploaded_import(api: Any, token: str) -> str:
@@ -191,7 +208,7 @@ def _snapshot(api: Any, token: str, ids: dict[str, str]) -> dict[str, Any]:
             snapshot[path] = response.status_code  # the envelope's request id differs
             continue
         assert response.status_code == 200, (path, response.text)
-        snapshot[path] = response.json()
+        snapshot[path] = _without_fresh_links(response.json())
     return snapshot
 
 
@@ -222,9 +239,10 @@ def test_the_matrix_covers_every_id_route():
     assert kinds == ID_KINDS
     writes = {(path, method) for path, method in routes if method in {"POST", "PUT"}}
     assert writes == set(VALID_BODIES)
-    # goal (3 methods), its activities (2), one activity (2), progress (1), entry (3), share
-    # by address (1), revoke (3 paths), an import (status, start).
-    assert len(id_routes()) >= 17
+    # goal (3 methods), its activities (2), a batch of them (1), one activity (2), progress
+    # (1), entry (3), share by address (1), revoke (3 paths), an export (1), an import
+    # (status, start).
+    assert len(id_routes()) >= 19
     assert set(person_routes()) == set(PERSON_VIEWS)
 
 
@@ -330,12 +348,15 @@ ODD_IDS = [
 ]
 
 
-def _raw(api: Any, method: str, path: str, token: str) -> tuple[int, dict[str, str], Any]:
-    """One request with the path sent exactly as given (no client-side normalization)."""
+def _raw(
+    api: Any, method: str, path: str, token: str, sent: dict[str, Any] | None = None
+) -> tuple[int, dict[str, str], Any]:
+    """One request with the path sent exactly as given (no client-side normalization), with
+    `sent` as its body (`{}` for a write without one)."""
     parts = urllib.parse.urlsplit(api.base_url)
     connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
     try:
-        body = b"{}" if method in {"POST", "PUT"} else None
+        body = json.dumps(sent or {}).encode() if method in {"POST", "PUT"} else None
         connection.request(
             method,
             path,
@@ -364,7 +385,9 @@ def test_odd_ids_are_404_never_500(api, owners, odd):
         # Each id in turn is the odd one; the others are the owner's real ids.
         for kind in _PLACEHOLDER.findall(path):
             concrete = _fill(path, {**a_ids, kind: odd})
-            status, headers, body = _raw(api, method, concrete, a_token)
+            # A body the route takes (a batch needs its list), so 404 can only be the id.
+            sent = VALID_BODIES.get((path, method))
+            status, headers, body = _raw(api, method, concrete, a_token, sent)
             assert status == 404, (method, concrete[:120], status, body)
             assert_envelope(body, status)
             assert headers["Access-Control-Allow-Origin"] == "*"
@@ -444,3 +467,21 @@ def test_the_account_routes_act_on_the_caller_alone(api):
         api.call("GET", "/users/me/deletion", b_token).json(), 404, "DELETION_NOT_FOUND"
     )
     assert api.call("GET", "/users/me/deletion", a_token).json()["status"] == "in_progress"
+
+
+def test_the_export_routes_act_on_the_caller_alone(api, owners):
+    """`/users/me/exports` names no user: each caller starts, lists and reads only their own
+    exports (A's id in B's path is 404 above; here, neither list shows the other's)."""
+    a_token, a_ids, b_token, b_ids = owners
+    a_listed = [
+        e["exportId"] for e in api.call("GET", "/users/me/exports", a_token).json()["exports"]
+    ]
+    b_listed = [
+        e["exportId"] for e in api.call("GET", "/users/me/exports", b_token).json()["exports"]
+    ]
+    assert a_listed == [a_ids["exportId"]]
+    assert b_listed == [b_ids["exportId"]]
+    # B asking again answers B's own export still under way, never A's.
+    again = api.call("POST", "/users/me/exports", b_token)
+    assert again.status_code == 202, again.text
+    assert again.json()["exportId"] == b_ids["exportId"]

@@ -49,7 +49,9 @@ class Field:
     then those cases are left out."""
 
     path: str
-    kind: str  # "text", "number", "json" (a free-form object) or "json list" (a list of them)
+    # "text", "number", "json" (a free-form object), "json list" (a list of them) or "items"
+    # (a batch's list of items)
+    kind: str
     max_length: int = 0
     optional: bool = False
     empty_ok: bool = False
@@ -149,6 +151,12 @@ ROUTES: dict[tuple[str, str], Route] = {
             Field("attachments", "json list", optional=True),
         ),
     ),
+    # Whole-request refusals only (the list itself): each item's own fields are judged per
+    # item, answered 207 (test_bad_items_of_a_batch_are_refused_one_by_one below).
+    ("/goals/{goalId}/activities/batch", "POST"): Route(
+        lambda c: {"activities": [{"value": 2, "idempotencyKey": "corpus-batch-1"}]},
+        (Field("activities", "items"),),
+    ),
     ("/goals/{goalId}/activities/{activityId}", "PUT"): Route(
         lambda c: {"value": 3},
         (
@@ -207,6 +215,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("/users/me", "DELETE"): Route(
         lambda c: {"password": STRONG_PASSWORD}, (Field("password", "text", 256),)
     ),
+    # No body or {}: the route takes no field, so any field at all is refused (an export
+    # wrongly started would show in the snapshot's list of exports).
+    ("/users/me/exports", "POST"): Route(lambda c: {}, (Field("format", "text", optional=True),)),
     ("/users/me/imports", "POST"): Route(
         lambda c: {"format": "ai-lifestyle-json", "fileName": "export.zip"},
         (Field("format", "text", 20), Field("fileName", "text", 255, optional=True)),
@@ -291,7 +302,23 @@ def json_values() -> list[tuple[str, Any]]:
     ]
 
 
+def items_values() -> list[tuple[str, Any]]:
+    """A batch's list that is no batch: not a list, empty, or over 100 items."""
+    item = {"value": 1, "idempotencyKey": "corpus-item"}
+    return [
+        ("a number", 5),
+        ("a string", "activities"),
+        ("an object", item),
+        ("nested 30", _nested(30)),
+        ("empty", []),
+        ("101 items", [item] * 101),
+        ("1,000 items", [{}] * 1000),
+    ]
+
+
 def field_cases(field: Field) -> list[tuple[str, Any]]:
+    if field.kind == "items":
+        return [*items_values(), ("missing", MISSING), ("null", None)]
     if field.kind.startswith("json"):
         listed = field.kind == "json list"
         return [(label, [value] if listed else value) for label, value in json_values()]
@@ -447,6 +474,7 @@ def _snapshot(api: Any, context: dict[str, str]) -> dict[str, Any]:
         "/journal/stats",
         "/encryption/check/{userId}",
         "/encryption/user/{userId}",
+        "/users/me/exports",
     ]
     return {path: api.call("GET", _fill(path, context), token).json() for path in reads}
 
@@ -465,8 +493,8 @@ def test_the_corpus_covers_every_write_route():
 def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, local_stack):
     corpus = build_corpus(account)
     # 25 routes x (22 whole bodies + 2 sizes) + 12-16 cases per checked field, and 12 per
-    # free-form JSON field (8 of them): 1,503 in all.
-    assert len(corpus) == 1503, len(corpus)
+    # free-form JSON field (8 of them): 1,574 in all.
+    assert len(corpus) == 1574, len(corpus)
     before, users_before = _snapshot(api, account), _pool_users(local_stack)
     problems = []
     statuses_seen: list[int] = []
@@ -496,7 +524,7 @@ def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, l
     assert not problems, f"{len(problems)} of {len(corpus)} cases: {problems[:15]}"
     statuses = Counter(sorted(statuses_seen))
     print(f"bad-input corpus: {len(corpus)} cases, answers {dict(statuses)}")
-    assert statuses == {400: 1399, 415: 75, 413: 29}, statuses
+    assert statuses == {400: 1462, 415: 81, 413: 31}, statuses
     assert _snapshot(api, account) == before
     assert _pool_users(local_stack) == users_before
     # The password is the one it was (reset-confirm, change and friends changed nothing).
@@ -505,6 +533,77 @@ def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, l
     )
     assert again.status_code == 200
     assert again.json()["user"] == before["/users/profile"]
+
+
+BAD_KEYS: list[tuple[str, Any]] = [
+    ("missing", MISSING),
+    ("null", None),
+    ("empty", ""),
+    ("a space", "a key"),
+    ("129 characters", "k" * 129),
+    ("emoji", "🙂"),
+    ("NUL", "a\x00b"),
+    ("a number", 7),
+    ("a list", ["k"]),
+    ("an object", {"$ne": ""}),
+]
+
+
+def _batch_item_cases() -> list[tuple[str, Any]]:
+    """Every bad field the single log's corpus sends, as batch items (each with a key of its
+    own), every bad key on a valid activity, and items that are no object."""
+    single = ROUTES[("/goals/{goalId}/activities", "POST")]
+    base = single.base({})
+    cases: list[tuple[str, Any]] = []
+    for field in single.fields:
+        for label, value in field_cases(field):
+            if label == "nested 30":  # three levels deeper in a batch: the whole body's 400
+                continue
+            item = {**_with(base, field.path, value), "idempotencyKey": f"item-{len(cases)}"}
+            cases.append((f"{field.path}: {label}", item))
+    for label, key in BAD_KEYS:
+        cases.append((f"idempotencyKey: {label}", _with(base, "idempotencyKey", key)))
+    cases += [("a number", 5), ("a string", "x"), ("null", None), ("a list", [base])]
+    return cases
+
+
+def test_bad_items_of_a_batch_are_refused_one_by_one(api, account):
+    """Each bad item of a batch gets the 400 its single log would get, in the envelope, in
+    its place; a valid item beside them is written, and nothing else is."""
+    cases = _batch_item_cases()
+    assert len(cases) == 74, len(cases)
+    token, goal_id = account["token"], account["goalId"]
+    path = f"/goals/{goal_id}/activities/batch"
+    before = _snapshot(api, account)
+    sent = encode({"activities": [item for _, item in cases]})
+    assert len(sent) < MAX_BODY_BYTES  # one batch holds them all
+    response = api.call("POST", path, token, data=sent, headers={"Content-Type": JSON})
+    assert response.status_code == 207, response.text[:300]
+    body = response.json()
+    assert (body["written"], body["replayed"], body["refused"]) == (0, 0, len(cases))
+    problems = []
+    for (label, _), result in zip(cases, body["results"], strict=True):
+        error = result["error"]
+        if result["status"] != 400 or result["activity"] is not None or error is None:
+            problems.append((label, result["status"]))
+            continue
+        assert_envelope(error, 400)
+        if error["error"] not in {"VALIDATION_ERROR", "INVALID_IDEMPOTENCY_KEY"}:
+            problems.append((label, error["error"]))
+    assert not problems, problems[:15]
+    assert _snapshot(api, account) == before
+    # The control: a valid item among bad ones is written, and only it.
+    mixed = api.call(
+        "POST",
+        path,
+        token,
+        json={"activities": [cases[0][1], {"value": 3, "idempotencyKey": "corpus-valid"}]},
+    ).json()
+    assert [r["status"] for r in mixed["results"]] == [400, 201]
+    after = api.call("GET", f"/goals/{goal_id}/activities?limit=100", token).json()
+    assert after["pagination"]["total"] == (
+        before["/goals/{goalId}/activities?limit=100"]["pagination"]["total"] + 1
+    )
 
 
 def test_an_activity_a_journal_entry_logged_changes_only_through_the_entry(api, account):

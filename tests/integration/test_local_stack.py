@@ -150,6 +150,16 @@ def test_env_points_the_app_at_the_stack(stack: LocalStack) -> None:
     url = sqs.get_queue_url(QueueName=env["ACCOUNT_DELETION_QUEUE"])["QueueUrl"]
     redrive = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])
     assert "account-deletion-dlq" in redrive["Attributes"]["RedrivePolicy"]
+    # ...and S3: the private account-data bucket, short-lived like the deployed one.
+    assert env["AWS_ENDPOINT_URL_S3"] == stack.info.cognito_endpoint
+    s3 = stack.client("s3")
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=env["ACCOUNT_DATA_BUCKET"])["Rules"]
+    assert {rule["Filter"]["Prefix"]: rule["Expiration"]["Days"] for rule in rules} == {
+        "exports/": 7,
+        "imports/": 2,
+    }
+    block = s3.get_public_access_block(Bucket=env["ACCOUNT_DATA_BUCKET"])
+    assert all(block["PublicAccessBlockConfiguration"].values())
 
 
 def test_the_deletion_worker_takes_messages_off_the_queue(stack: LocalStack) -> None:
@@ -303,7 +313,8 @@ def _is_listening(port: int) -> bool:
 
 def test_the_deletion_worker_queues_unfinished_jobs_again(stack: LocalStack) -> None:
     """moto's queues are lost with the stack, the jobs in DynamoDB Local are not: the worker
-    queues every job not yet completed when it starts."""
+    queues every job not yet completed (deletions and exports) when it starts."""
+    from chalicelib.account.exports.records import export_job_key
     from scripts.deletion_worker import requeue_unfinished
 
     dynamodb, sqs = stack.client("dynamodb"), stack.client("sqs")
@@ -314,20 +325,36 @@ def test_the_deletion_worker_queues_unfinished_jobs_again(stack: LocalStack) -> 
             TableName=table,
             Item={"PK": {"S": f"DELETION#{subject}"}, "SK": {"S": "JOB"}, "status": {"S": status}},
         )
-    # An import not yet ended keeps its job's pointer (other tests may leave some too).
-    import_pointer = {"PK": {"S": f"IMPORTJOB#{'c' * 64}"}, "SK": {"S": "JOB"}}
-    dynamodb.put_item(TableName=table, Item=import_pointer)
+    # Exports too: queued and running ones, not ready or failed ones.
+    exports = {"e1": "queued", "e2": "running", "e3": "ready", "e4": "failed"}
+    for export_id, status in exports.items():
+        dynamodb.put_item(
+            TableName=table,
+            Item={
+                "PK": {"S": "USER#requeue-user"},
+                "SK": {"S": f"EXPORT#{export_id}"},
+                "userId": {"S": "requeue-user"},
+                "exportId": {"S": export_id},
+                "status": {"S": status},
+            },
+        )
     url = sqs.create_queue(QueueName="requeue-test")["QueueUrl"]
-    queued = requeue_unfinished(dynamodb, table, sqs, url)
-    bodies: list[dict[str, str]] = []
-    while len(bodies) < queued:
-        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
-        bodies += [json.loads(m["Body"]) for m in received.get("Messages", [])]
-    assert {"deletion": "a" * 64} in bodies
-    assert {"deletion": "b" * 64} not in bodies
-    assert {"import": "c" * 64} in bodies
+    assert requeue_unfinished(dynamodb, table, sqs, url) == 3
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert sorted(message["Body"] for message in messages) == sorted(
+        json.dumps(body)
+        for body in (
+            {"deletion": "a" * 64},
+            {"export": export_job_key("requeue-user", "e1")},
+            {"export": export_job_key("requeue-user", "e2")},
+        )
+    )
     for subject in jobs:
         dynamodb.delete_item(
             TableName=table, Key={"PK": {"S": f"DELETION#{subject}"}, "SK": {"S": "JOB"}}
         )
-    dynamodb.delete_item(TableName=table, Key=import_pointer)
+    for export_id in exports:
+        dynamodb.delete_item(
+            TableName=table,
+            Key={"PK": {"S": "USER#requeue-user"}, "SK": {"S": f"EXPORT#{export_id}"}},
+        )

@@ -12,7 +12,15 @@ import pytest
 
 from chalicelib.account.deletion_service import AccountDeletionService, Continue, Done, Later
 from chalicelib.account.jobs import COMPLETED, DeletionJob, subject_of
-from chalicelib.account.messages import message_for, subject_in
+from chalicelib.account.messages import (
+    DeletionMessage,
+    ExportMessage,
+    ImportMessage,
+    export_message,
+    import_message,
+    message_for,
+)
+from chalicelib.account.messages import parse as parse_message
 from chalicelib.account.models import AccountDeletionRequest
 from chalicelib.core.clock import to_iso
 from chalicelib.core.errors import AppError
@@ -179,11 +187,23 @@ def test_resume_queues_what_comes_next(world, auth_service):
     assert world.sent == []
 
 
-def test_a_message_names_a_job_or_nothing():
+def test_a_message_names_one_job_of_one_kind_or_nothing():
     subject = subject_of("3f1c2a44-1111-4222-8333-444455556666")
-    assert subject_in(json.dumps(message_for(subject))) == subject
-    for body in ("", "[]", '{"deletion": "../x"}', '{"deletion": 5}', "not json", "null"):
-        assert subject_in(body) is None
+    assert parse_message(json.dumps(message_for(subject))) == DeletionMessage(subject)
+    assert parse_message(json.dumps(export_message(subject))) == ExportMessage(subject)
+    assert parse_message(json.dumps(import_message(subject))) == ImportMessage(subject)
+    for body in (
+        "",
+        "[]",
+        '{"deletion": "../x"}',
+        '{"deletion": 5}',
+        "not json",
+        "null",
+        f'{{"erase": "{subject}"}}',  # an unknown kind
+        f'{{"deletion": "{subject}", "export": "{subject}"}}',  # two kinds: which one?
+        "{}",
+    ):
+        assert parse_message(body) is None
 
 
 def test_the_status_is_the_callers_own(world, auth_service):

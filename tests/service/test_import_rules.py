@@ -17,7 +17,7 @@ from chalicelib.account.imports.plan import ImportPlan
 from chalicelib.account.imports.records import ImportRecord, job_key_of
 from chalicelib.account.imports.service import Continue, Done, ImportService
 from chalicelib.account.imports.writer import Report
-from chalicelib.account.messages import ImportMessage, import_message_for, parse
+from chalicelib.account.messages import ImportMessage, import_message, parse
 from chalicelib.core import storage
 from chalicelib.core.idempotency import Created
 
@@ -195,8 +195,8 @@ def test_an_upload_over_the_limit_fails_without_being_read(world, monkeypatch):
 
 def test_the_import_message_names_a_digest_and_nothing_else():
     key = job_key_of(USER, "01a00000-0000-7000-8000-0000000000bb")
-    assert USER not in json.dumps(import_message_for(key))
-    assert parse(json.dumps(import_message_for(key))) == ImportMessage(key)
+    assert USER not in json.dumps(import_message(key))
+    assert parse(json.dumps(import_message(key))) == ImportMessage(key)
     for body in (
         '{"import": "x"}',
         '{"import": 1}',

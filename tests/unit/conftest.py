@@ -106,3 +106,14 @@ def app_logs() -> Iterator[Any]:
     service_logger.addHandler(handler)
     yield stream.getvalue
     service_logger.removeHandler(handler)
+
+
+@pytest.fixture
+def data_bucket(aws: dict[str, str]) -> str:
+    """The account-data bucket (core/storage.py), empty, as the local stack makes it."""
+    from chalicelib.core.config import get_settings
+    from scripts.resources import ensure_data_bucket
+
+    name = get_settings().data_bucket
+    ensure_data_bucket(boto3.client("s3"), name, os.environ["AWS_DEFAULT_REGION"], tls_only=False)
+    return name

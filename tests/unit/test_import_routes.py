@@ -17,7 +17,7 @@ from tests.helpers import get, post_json, signed_in_user
 @pytest.fixture
 def stack(aws, monkeypatch):
     """The data bucket and the account-jobs queue, in moto."""
-    monkeypatch.setenv("DATA_BUCKET", "import-tests-data")
+    monkeypatch.setenv("ACCOUNT_DATA_BUCKET", "import-tests-data")
     wiring.reset()
     boto3.client("s3").create_bucket(Bucket="import-tests-data")
     sqs = boto3.client("sqs")

@@ -13,6 +13,7 @@ SERVICES = sorted(
         *ROOT.glob("chalicelib/*/*/service.py"),
         *ROOT.glob("chalicelib/*/*_service.py"),
         ROOT / "chalicelib" / "goals" / "activities.py",
+        ROOT / "chalicelib" / "goals" / "batch.py",
         ROOT / "chalicelib" / "users" / "directory.py",
     }
 )
@@ -43,7 +44,8 @@ def test_no_service_parses_http(path: Path):
 
 
 def test_the_services_are_found():
-    assert len(SERVICES) == 10  # with the key, share, account deletion and import services
+    # with the key, share, account deletion, export and import services, and batch logging
+    assert len(SERVICES) == 12
 
 
 # A status a service might answer with (the old creates returned StoredResponse(201, ...)).

@@ -21,6 +21,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.account.jobs import subject_of
 from chalicelib.core import dynamo
 from chalicelib.core.aws import error_code
 from chalicelib.core.clock import parse_instant
@@ -42,17 +43,14 @@ KEPT = timedelta(days=30)
 POINTER_KEPT = timedelta(days=3)
 
 
-def storage_subject(user_id: str) -> str:
-    """The user's folder in the data bucket: a digest, so object keys name nobody."""
-    return hashlib.sha256(f"account-data:{user_id}".encode()).hexdigest()
-
-
 def upload_key(user_id: str, import_id: str) -> str:
-    return f"imports/{storage_subject(user_id)}/{import_id}/upload"
+    """The upload's object: under the user's subject (a digest, so keys name nobody), where
+    account deletion erases it (account/eraser.py)."""
+    return f"{imports_prefix(user_id)}{import_id}/upload"
 
 
 def imports_prefix(user_id: str) -> str:
-    return f"imports/{storage_subject(user_id)}/"
+    return f"imports/{subject_of(user_id)}/"
 
 
 def job_key_of(user_id: str, import_id: str) -> str:
