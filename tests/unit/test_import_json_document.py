@@ -127,3 +127,30 @@ def test_a_report_lists_at_most_1000_records_and_fits_its_item():
     assert len(report["skipped"]) + len(report["changed"]) <= 1000
     assert report["changed"]
     assert len(json.dumps(report, ensure_ascii=False).encode()) <= MAX_REPORT_BYTES
+
+
+@pytest.mark.parametrize(
+    ("exported", "carried"),
+    [(4, 4), (0, 0), (None, 0), ("4", 0), (True, 0), (-1, 0), (10**9, 0)],
+)
+def test_the_longest_streak_is_carried_when_it_is_a_sensible_count(exported, carried):
+    """A goal's longest streak never goes down (docs/progress-rules.md), so an import keeps the
+    file's record instead of what its remaining activities would give."""
+    goal = files.goal("g-run", "Run", days=2)
+    goal["progress"] = {"longestStreak": exported}
+    (planned,) = parse_json_export(files.as_json(files.document(goals=[goal]))).goals
+    assert planned.longest_streak == carried
+
+
+def test_a_null_field_is_left_out_as_never_set():
+    """The export writes `null` for a field never set; an activity's `location` cannot be
+    null in a body, and every activity of the first round trip was skipped for it."""
+    goal = files.goal("g-run", "Run", days=2)
+    for activity in goal["activities"]:
+        activity |= {"location": None, "context": None, "note": None}
+    doc = files.document(goals=[goal])
+    doc["journal"][0] |= {"template": None, "mood": None}
+    plan = parse_json_export(files.as_json(doc))
+    assert [record.kind for record in plan.skipped] == ["share"]  # the document's one share
+    assert len(plan.goals[0].activities) == 2
+    assert len(plan.entries) == 1

@@ -43,6 +43,8 @@ _CREATED_AS = {"draft": "draft", "paused": "paused"}
 _ENTRY_LEFT_OUT = ("goalProgress", "linkedGoalIds", "sharedWith", "isShared")
 _SHARES_SKIPPED = "shares name other people's accounts"
 _REASON_LENGTH = 300
+# A streak of daily periods over a century: more is no goal's record.
+MAX_STREAK = 36_525
 
 
 def parse_json_export(data: bytes) -> ImportPlan:
@@ -144,6 +146,13 @@ def _instant(value: Any) -> str | None:
     return value if parsed.tzinfo is not None else None
 
 
+def _set_fields(record: dict[str, Any]) -> dict[str, Any]:
+    """A record's fields that hold a value. The export writes every field, `null` for one
+    never set, and a body must leave such a field out (a `null` would clear it, or be refused
+    where a field cannot be cleared, as an activity's `location` is)."""
+    return {name: value for name, value in record.items() if value is not None}
+
+
 def _source_id(record: dict[str, Any], id_field: str, fallback: str) -> str:
     value = record.get(id_field)
     return value if isinstance(value, str) and 0 < len(value) <= 64 else fallback
@@ -160,7 +169,7 @@ def _goals(raw: Any, skipped: list[Skipped]) -> list[ImportedGoal]:
         final: FinalStatus = status if status in _FINAL_STATUSES else "active"
         try:
             definition = GoalCreate.model_validate(
-                {**goal, "status": _CREATED_AS.get(final, "active")}
+                {**_set_fields(goal), "status": _CREATED_AS.get(final, "active")}
             )
         except ValidationError as exc:
             count = len(_list(goal.get("activities")))
@@ -173,9 +182,18 @@ def _goals(raw: Any, skipped: list[Skipped]) -> list[ImportedGoal]:
                 status=final,
                 created_at=_instant(goal.get("createdAt")),
                 activities=tuple(_activities(goal.get("activities"), source, skipped)),
+                longest_streak=_longest_streak(goal.get("progress")),
             )
         )
     return goals
+
+
+def _longest_streak(progress: Any) -> int:
+    """The exported goal's longest streak, when it is a sensible count (else 0: recomputed)."""
+    found = progress.get("longestStreak") if isinstance(progress, dict) else None
+    if isinstance(found, int) and not isinstance(found, bool) and 0 <= found <= MAX_STREAK:
+        return found
+    return 0
 
 
 def _activities(raw: Any, goal_source: str, skipped: list[Skipped]) -> list[ImportedActivity]:
@@ -186,7 +204,7 @@ def _activities(raw: Any, goal_source: str, skipped: list[Skipped]) -> list[Impo
             skipped.append(Skipped("activity", source, "is not an activity object"))
             continue
         try:
-            fields = ActivityFields.model_validate(activity)
+            fields = ActivityFields.model_validate(_set_fields(activity))
         except ValidationError as exc:
             skipped.append(Skipped("activity", source, _reason(exc)))
             continue
@@ -201,7 +219,9 @@ def _entries(raw: Any, skipped: list[Skipped]) -> list[ImportedEntry]:
         if not isinstance(entry, dict):
             skipped.append(Skipped("entry", source, "is not a journal entry object"))
             continue
-        body = {name: value for name, value in entry.items() if name not in _ENTRY_LEFT_OUT}
+        body = {
+            name: value for name, value in _set_fields(entry).items() if name not in _ENTRY_LEFT_OUT
+        }
         try:
             fields = EntryCreate.model_validate(body)
         except ValidationError as exc:
@@ -225,7 +245,9 @@ def _profile(raw: Any, skipped: list[Skipped]) -> ProfileUpdate | None:
     if not isinstance(raw, dict):
         return None
     # The encryption fields are derived from the key record; the address is the account's.
-    body = {name: value for name, value in raw.items() if not name.startswith("encryption")}
+    body = {
+        name: value for name, value in _set_fields(raw).items() if not name.startswith("encryption")
+    }
     try:
         return ProfileUpdate.model_validate(body)
     except ValidationError as exc:

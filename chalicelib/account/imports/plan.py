@@ -36,6 +36,10 @@ class ImportedGoal:
     # did; None means now.
     created_at: str | None
     activities: tuple[ImportedActivity, ...]
+    # The longest streak the goal ever reached: a record that never goes down, even when the
+    # activities that made it are gone (docs/progress-rules.md), so it is carried over rather
+    # than recomputed; 0 when the file does not say.
+    longest_streak: int = 0
 
 
 @dataclass(frozen=True)

@@ -219,7 +219,7 @@ class ImportWriter:
             return goal_id
         for chunk in _chunks(built, MAX_TRANSACTION_ITEMS):
             run_write(lambda tx, chunk=chunk: self._stage_missing(tx, user_id, chunk))  # type: ignore[misc]
-        self._recompute(user_id, goal_id, local)
+        self._recompute(user_id, goal_id, local, planned.longest_streak)
         return goal_id
 
     def _create_goal(
@@ -306,9 +306,10 @@ class ImportWriter:
             if activity.activity_id not in stored:
                 self._goals.put_new_activity(tx, user_id, activity)
 
-    def _recompute(self, user_id: str, goal_id: str, local: LocalTime) -> None:
+    def _recompute(self, user_id: str, goal_id: str, local: LocalTime, longest_streak: int) -> None:
         """The goal's days and progress from all its activities, once (not one log at a
-        time): the same state logging each of them would have left."""
+        time): the same state logging each of them would have left, with the file's longest
+        streak as the record to beat."""
         activities = self._goals.all_activities(user_id, goal_id)
         by_day: dict[date, list[Activity]] = defaultdict(list)
         for activity in activities:
@@ -321,6 +322,9 @@ class ImportWriter:
             if goal is None:
                 return  # deleted meanwhile (the account is being deleted)
             now = self._now()
+            state = goal.progress_state or {}
+            record = max(int(state.get("longestEver", 0)), longest_streak)
+            goal = replace(goal, progress_state={**state, "longestEver": record})
             progressed = with_progress(goal, recompute(goal, days, now, local), now)
             updated = replace(
                 progressed,
