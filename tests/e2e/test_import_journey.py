@@ -6,36 +6,9 @@ import base64
 import json
 from typing import Any
 
-import boto3
-import pytest
 import requests
 
-from chalicelib import wiring
-from scripts import deletion_worker
 from tests import import_files as files
-
-
-@pytest.fixture
-def worker_env(api, monkeypatch: pytest.MonkeyPatch):
-    """This process as the worker's: the stack's settings (the handler runs in-process)."""
-    for name, value in api.stack_env.items():
-        monkeypatch.setenv(name, value)
-    wiring.reset()
-    yield monkeypatch
-    wiring.reset()
-
-
-def _run_jobs(api) -> int:
-    env = api.stack_env
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=env["AWS_ENDPOINT_URL_SQS"],
-        region_name=env["REGION"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    )
-    url = sqs.get_queue_url(QueueName=env["ACCOUNT_DELETION_QUEUE"])["QueueUrl"]
-    return deletion_worker.drain(sqs, url, deletion_worker.app_handler())
 
 
 def _import(api, token: str, data: bytes) -> dict[str, Any]:
@@ -49,7 +22,7 @@ def _import(api, token: str, data: bytes) -> dict[str, Any]:
     assert sent.status_code in (200, 201, 204), sent.text
     started = api.call("POST", f"{body['statusUrl']}/start", token)
     assert started.status_code == 202, started.text
-    _run_jobs(api)
+    api.run_account_jobs()
     status = api.call("GET", body["statusUrl"], token)
     assert status.status_code == 200
     return dict(status.json())
@@ -135,7 +108,7 @@ def test_a_file_over_the_limit_is_refused(api, worker_env):
         assert started.json()["error"] == "IMPORT_UPLOAD_NOT_FOUND"
         return
     assert started.status_code == 202
-    _run_jobs(api)
+    api.run_account_jobs()
     status = api.call("GET", created["statusUrl"], token).json()
     assert status["status"] == "failed"
     assert status["error"]["code"] == "IMPORT_FILE_TOO_LARGE"
