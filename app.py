@@ -375,6 +375,39 @@ def archive_goal(request: ApiRequest, goalId: str) -> dict[str, Any]:
     return wiring.goals().archive(request.user_id, goalId)
 
 
+@api.route("/goals/{goalId}/pause", methods=("POST",))
+def pause_goal(request: ApiRequest, goalId: str) -> Response:
+    from chalicelib.goals import pausing
+    from chalicelib.goals.models import PauseFields
+
+    fields = request.optional_body(PauseFields) or PauseFields()
+    change = pausing.pause(fields)
+    return _versioned(
+        wiring.goals().change_pauses(request.user_id, goalId, change, timezone=request.timezone)
+    )
+
+
+@api.route("/goals/{goalId}/resume", methods=("POST",))
+def resume_goal(request: ApiRequest, goalId: str) -> Response:
+    from chalicelib.goals import pausing
+
+    return _versioned(
+        wiring.goals().change_pauses(
+            request.user_id, goalId, pausing.resume, timezone=request.timezone
+        )
+    )
+
+
+@api.route("/goals/{goalId}/pauses/{pauseFrom}", methods=("DELETE",))
+def cancel_pause(request: ApiRequest, goalId: str, pauseFrom: str) -> Response:
+    from chalicelib.goals import pausing
+
+    change = pausing.cancel(pauseFrom)
+    return _versioned(
+        wiring.goals().change_pauses(request.user_id, goalId, change, timezone=request.timezone)
+    )
+
+
 @api.route("/goals/{goalId}/activities")
 def list_activities(request: ApiRequest, goalId: str) -> dict[str, Any]:
     return wiring.activities().list_activities(

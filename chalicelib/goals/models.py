@@ -139,6 +139,14 @@ class ActivityFields(WireModel):
     ) = None
 
 
+class PauseFields(WireModel):
+    """POST /goals/{goalId}/pause: local dates, inclusive; `until` left out: until resumed."""
+
+    start: date | None = Field(default=None, alias="from")
+    until: date | None = None
+    reason: Sentence | None = None
+
+
 def pattern_errors(
     pattern: str, target: dict[str, Any], today: date, target_date_changed: bool
 ) -> list[FieldError]:

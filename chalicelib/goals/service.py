@@ -23,7 +23,7 @@ from chalicelib.core.local_time import LocalTime, local_time_of
 from chalicelib.core.logging import logger
 from chalicelib.core.unit_of_work import run_write
 from chalicelib.core.validation import dump
-from chalicelib.goals import statistics
+from chalicelib.goals import pausing, statistics
 from chalicelib.goals.aggregates import DayAggregate
 from chalicelib.goals.completions import CompletionLog, stage_completion, with_progress
 from chalicelib.goals.entities import Goal
@@ -305,6 +305,9 @@ class GoalService:
         now = self._now()
         status = _checked_status(goal, changes)
         changed = _with_field_changes(goal, changes, status, now)
+        changed = replace(
+            changed, pauses=pausing.pauses_for_status(goal, status, local.local_date(now))
+        )
         target_changes = changes.get("target") or {}
         if target_changes:
             changed = replace(
@@ -351,6 +354,36 @@ class GoalService:
         self._goals.put_goal(tx, user_id, after, expected_version=expected)
         self._goals.change_active_slot(tx, user_id, after.goal_id, before, after)
         stage_completion(tx, self._completions, user_id, before, after)
+
+    def change_pauses(
+        self,
+        user_id: str,
+        goal_id: str,
+        change: "pausing.PauseChange",
+        *,
+        timezone: str | None = None,
+    ) -> dict[str, Any]:
+        """Pause, resume or cancel a pause (goals/pausing.py decides the new pauses and status),
+        and recompute the goal's progress from every day in the same write: a pause may reach
+        back into days already counted."""
+
+        def attempt(tx: Transaction) -> Goal:
+            context = self._goals.load_for_write(user_id, goal_id, None)
+            goal = context.goal
+            if goal is None:
+                raise not_found()
+            local = local_time_of(context.profile, timezone)
+            now = self._now()
+            pauses, status = change(goal, local.local_date(now), stored_state(goal).first_day)
+            changed = replace(
+                goal, pauses=pauses, status=status, updated_at=to_iso(now), version=goal.version + 1
+            )
+            aggregates = self._goals.day_aggregates(user_id, goal_id)
+            changed = self._with_progress(changed, aggregates, now, local)
+            self._stage(tx, user_id, goal, changed)
+            return changed
+
+        return self._present(run_write(attempt, sleep=self._sleep), timezone)
 
     def archive(self, user_id: str, goal_id: str) -> dict[str, str]:
         def attempt(tx: Transaction) -> None:
