@@ -274,6 +274,24 @@ def erase_accounts(event: SQSEvent) -> None:
 # it wins over `/users/{userId}` (Chalice and API Gateway match literal segments first).
 
 
+@api.route("/users/me/vacations")
+def list_vacations(request: ApiRequest) -> dict[str, Any]:
+    return wiring.vacations().list_vacations(request.user_id)
+
+
+@api.route("/users/me/vacations", methods=("POST",))
+def add_vacation(request: ApiRequest) -> dict[str, Any]:
+    from chalicelib.goals.models import PauseFields
+
+    fields = request.body(PauseFields)
+    return wiring.vacations().add(request.user_id, fields, timezone=request.timezone)
+
+
+@api.route("/users/me/vacations/{vacationFrom}", methods=("DELETE",))
+def cancel_vacation(request: ApiRequest, vacationFrom: str) -> dict[str, Any]:
+    return wiring.vacations().cancel(request.user_id, vacationFrom, timezone=request.timezone)
+
+
 @api.route("/users/by-email/{email}")
 def find_user_by_email(request: ApiRequest, email: str) -> dict[str, Any]:
     return wiring.directory().by_email(request.user_id, email)

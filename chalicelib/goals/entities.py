@@ -117,6 +117,9 @@ class Goal:
     progress_state: dict[str, Any] | None = None  # None only before a goal's first write
     # Local date ranges on which the goal is excused (goals/pauses.py).
     pauses: list[dict[str, Any]] = field(default_factory=list)
+    # A copy of the person's vacations (the profile's), kept on every active goal by the
+    # vacation writes so that reading a goal still needs no profile (goals/vacations.py).
+    vacations: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def is_active(self) -> bool:
@@ -151,6 +154,8 @@ class Goal:
             item["progressState"] = self.progress_state
         if self.pauses:
             item["pauses"] = self.pauses
+        if self.vacations:
+            item["vacations"] = self.vacations
         return item
 
     @classmethod
@@ -180,4 +185,5 @@ class Goal:
             activity_count=int(item.get("activityCount", 0)),
             progress_state=item.get("progressState"),
             pauses=list(item.get("pauses") or []),
+            vacations=list(item.get("vacations") or []),
         )

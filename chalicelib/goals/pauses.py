@@ -50,7 +50,9 @@ def vacations_of(profile: Mapping[str, Any] | None) -> tuple[DateRange, ...]:
 
 
 def excused_ranges(goal: Goal, vacations: Sequence[DateRange]) -> tuple[DateRange, ...]:
-    return (*pauses_of(goal), *vacations)
+    """The goal's pauses, the vacations copied onto it, and `vacations`."""
+    copied = tuple(_range_of(item) for item in goal.vacations)
+    return (*pauses_of(goal), *copied, *vacations)
 
 
 def excused_day(goal: Goal, day: date, vacations: Sequence[DateRange]) -> bool:
@@ -90,14 +92,14 @@ def added_range(
         problems.append(FieldError("reason", f"at most {MAX_REASON_LENGTH} characters"))
     if problems:
         raise ValidationFailed(problems)
+    if len(existing) >= MAX_PAUSES:
+        raise errors.BusinessRuleViolation(
+            f"At most {MAX_PAUSES} of these are kept; delete one first.", code="TOO_MANY_PAUSES"
+        )
     new = DateRange(start, end)
     if any(_overlaps(new, _range_of(item)) for item in existing):
         raise errors.BusinessRuleViolation(
             f"The {what} overlaps another one.", code="PAUSE_OVERLAPS"
-        )
-    if len(existing) >= MAX_PAUSES:
-        raise errors.BusinessRuleViolation(
-            f"At most {MAX_PAUSES} of these are kept; delete one first.", code="TOO_MANY_PAUSES"
         )
     item: dict[str, Any] = {"from": start.isoformat(), "until": end.isoformat() if end else None}
     if reason:

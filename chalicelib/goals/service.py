@@ -81,6 +81,11 @@ def _target_defaults(pattern: str, target: dict[str, Any]) -> dict[str, Any]:
     return target
 
 
+def _vacations(profile: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The profile's vacations, as a goal keeps a copy of them."""
+    return [dict(item) for item in (profile or {}).get("vacations") or []]
+
+
 def _checked_status(goal: Goal, changes: dict[str, Any]) -> str:
     """The status the goal will have; a pattern change or a move the goal's status does not
     allow is refused."""
@@ -222,7 +227,7 @@ class GoalService:
                 return replayed  # a concurrent twin's response, once it won
             local = local_time_of(context.profile, timezone)
             now = self._now()
-            goal = self._new_goal(user_id, request, now, local)
+            goal = self._new_goal(user_id, request, now, local, _vacations(context.profile))
             progress = current_progress(goal, now, local)
             response = Created(present_goal(goal, progress), f"/goals/{goal.goal_id}")
             self._stage(tx.emits(metrics.GOAL_CREATED), user_id, None, goal)
@@ -231,7 +236,14 @@ class GoalService:
 
         return run_write(attempt, sleep=self._sleep)
 
-    def _new_goal(self, user_id: str, request: GoalCreate, now: datetime, local: LocalTime) -> Goal:
+    def _new_goal(
+        self,
+        user_id: str,
+        request: GoalCreate,
+        now: datetime,
+        local: LocalTime,
+        vacations: list[dict[str, Any]],
+    ) -> Goal:
         fields = dump(request)
         pattern = request.goal_pattern
         target = _target_defaults(pattern, fields["target"])
@@ -262,6 +274,7 @@ class GoalService:
             completed_at=None,
             version=1,
             activity_count=0,
+            vacations=vacations,
         )
         return self._with_progress(goal, [], now, local)
 
@@ -290,7 +303,8 @@ class GoalService:
                 if_match, goal.version, CHANGED, details={"currentVersion": goal.version}
             )
             local = local_time_of(context.profile, timezone)
-            changed = self._changed_goal(user_id, goal, changes, local)
+            vacations = _vacations(context.profile)
+            changed = self._changed_goal(user_id, goal, changes, local, vacations)
             self._stage(tx, user_id, goal, changed)
             return changed
 
@@ -300,20 +314,27 @@ class GoalService:
         return self._present(changed, timezone)
 
     def _changed_goal(
-        self, user_id: str, goal: Goal, changes: dict[str, Any], local: LocalTime
+        self,
+        user_id: str,
+        goal: Goal,
+        changes: dict[str, Any],
+        local: LocalTime,
+        vacations: list[dict[str, Any]],
     ) -> Goal:
         now = self._now()
         status = _checked_status(goal, changes)
         changed = _with_field_changes(goal, changes, status, now)
         changed = replace(
-            changed, pauses=pausing.pauses_for_status(goal, status, local.local_date(now))
+            changed,
+            pauses=pausing.pauses_for_status(goal, status, local.local_date(now)),
+            vacations=vacations,  # a goal that was not active may have missed a vacation
         )
         target_changes = changes.get("target") or {}
         if target_changes:
             changed = replace(
                 changed, target=_checked_target(goal, target_changes, local.local_date(now))
             )
-        if target_changes or "schedule" in changes:
+        if target_changes or "schedule" in changes or vacations != goal.vacations:
             changed = self._with_new_rules(
                 user_id,
                 goal,
@@ -376,7 +397,12 @@ class GoalService:
             now = self._now()
             pauses, status = change(goal, local.local_date(now), stored_state(goal).first_day)
             changed = replace(
-                goal, pauses=pauses, status=status, updated_at=to_iso(now), version=goal.version + 1
+                goal,
+                pauses=pauses,
+                status=status,
+                vacations=_vacations(context.profile),
+                updated_at=to_iso(now),
+                version=goal.version + 1,
             )
             aggregates = self._goals.day_aggregates(user_id, goal_id)
             changed = self._with_progress(changed, aggregates, now, local)
@@ -384,6 +410,30 @@ class GoalService:
             return changed
 
         return self._present(run_write(attempt, sleep=self._sleep), timezone)
+
+    def stage_vacations(
+        self,
+        tx: Transaction,
+        user_id: str,
+        vacations: list[dict[str, Any]],
+        local: LocalTime,
+        *,
+        recompute: bool,
+    ) -> None:
+        """Copy the person's new `vacations` onto every active goal in `tx` (at most
+        MAX_ACTIVE_GOALS items), recomputing their progress when a changed vacation reaches
+        back into days already counted."""
+        now = self._now()
+        for goal in self._goals.list_goals(user_id):
+            if not goal.is_active or goal.vacations == vacations:
+                continue
+            changed = replace(
+                goal, vacations=vacations, updated_at=to_iso(now), version=goal.version + 1
+            )
+            if recompute:
+                aggregates = self._goals.day_aggregates(user_id, goal.goal_id)
+                changed = self._with_progress(changed, aggregates, now, local)
+            self._stage(tx, user_id, goal, changed)
 
     def archive(self, user_id: str, goal_id: str) -> dict[str, str]:
         def attempt(tx: Transaction) -> None:
