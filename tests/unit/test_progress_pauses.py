@@ -185,7 +185,7 @@ def test_excused_day_covers_pauses_vacations_and_a_legacy_paused_status():
 
 
 @pytest.mark.parametrize(
-    ("fields", "problem"),
+    "fields, problem",
     [
         ({"from": "2026-11-25", "until": "2026-11-24"}, "until"),
         ({"from": "2026-11-01", "until": "2027-11-02"}, "until"),  # 367 days
