@@ -44,9 +44,8 @@ def pause(fields: PauseFields) -> PauseChange:
 
 
 def resume(goal: Goal, today: date, first_day: date) -> tuple[list[dict[str, Any]], str]:
-    """End the open pause: today counts again (docs/progress-rules.md)."""
-    if open_pause(goal.pauses) is None and goal.status != "paused":
-        raise errors.BusinessRuleViolation("The goal is not paused.", code="NOT_PAUSED")
+    """End the open pause: today counts again (docs/progress-rules.md). A goal that is not
+    paused stays as it is: resuming twice is resuming once."""
     return resumed(goal.pauses, today), "active" if goal.status == "paused" else goal.status
 
 
@@ -56,7 +55,7 @@ def cancel(start: str) -> PauseChange:
     def change(goal: Goal, today: date, first_day: date) -> tuple[list[dict[str, Any]], str]:
         kept = without(goal.pauses, start)
         if kept is None:
-            raise errors.NotFound("The pause was not found.")
+            raise errors.NotFound("The pause was not found.", code="PAUSE_NOT_FOUND")
         reopened = goal.status == "paused" and open_pause(kept) is None
         return kept, "active" if reopened else goal.status
 

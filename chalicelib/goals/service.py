@@ -396,11 +396,14 @@ class GoalService:
             local = local_time_of(context.profile, timezone)
             now = self._now()
             pauses, status = change(goal, local.local_date(now), stored_state(goal).first_day)
+            vacations = _vacations(context.profile)
+            if (pauses, status, vacations) == (goal.pauses, goal.status, goal.vacations):
+                return goal  # nothing to change (a second resume): nothing is written
             changed = replace(
                 goal,
                 pauses=pauses,
                 status=status,
-                vacations=_vacations(context.profile),
+                vacations=vacations,
                 updated_at=to_iso(now),
                 version=goal.version + 1,
             )

@@ -77,7 +77,7 @@ class VacationService:
         def change(vacations: list[dict[str, Any]], today: date) -> tuple[list[Any], date]:
             kept = without(vacations, start)
             if kept is None:
-                raise NotFound("The vacation was not found.")
+                raise NotFound("The vacation was not found.", code="VACATION_NOT_FOUND")
             return kept, date.fromisoformat(start)
 
         return self._write(user_id, change, timezone)

@@ -32,7 +32,11 @@ SOMEONE = "b7e1c0d2-5f3a-4c8e-9d21-6a4b8e0f3c17"  # a well-formed user id
 # Valid key material (its fields are what the corpus breaks): the account never gets keys.
 KEYS = Browser.set_up(bits=2048).setup_body()
 # Write routes that take no body (the caller is all they need).
-NO_BODY = {("/auth/mfa/setup", "POST"), ("/auth/signout-everywhere", "POST")}
+NO_BODY = {
+    ("/auth/mfa/setup", "POST"),
+    ("/auth/signout-everywhere", "POST"),
+    ("/goals/{goalId}/resume", "POST"),
+}
 # Deletes that take a body (a confirmation). Every case below is invalid, so none can reach
 # the password check: the account is still there afterwards (the sign-in at the end).
 DELETES_WITH_A_BODY = {("/users/me", "DELETE")}
@@ -153,6 +157,18 @@ ROUTES: dict[tuple[str, str], Route] = {
         lambda c: {"activities": [{"value": 2, "idempotencyKey": "corpus-batch-1"}]},
         (Field("activities", "items"),),
     ),
+    **{
+        (path, "POST"): Route(
+            # Dates ahead of any test run: a case that wrongly passed would show in the snapshot.
+            lambda c: {"from": "2099-01-01", "until": "2099-01-02", "reason": "corpus"},
+            (
+                Field("from", "text", 10, optional=True),
+                Field("until", "text", 10, optional=True),
+                Field("reason", "text", 200, optional=True, empty_ok=True),
+            ),
+        )
+        for path in ("/goals/{goalId}/pause", "/users/me/vacations")
+    },
     ("/goals/{goalId}/activities/{activityId}", "PUT"): Route(
         lambda c: {"value": 3},
         (
@@ -467,6 +483,7 @@ def _snapshot(api: Any, context: dict[str, str]) -> dict[str, Any]:
         "/encryption/check/{userId}",
         "/encryption/user/{userId}",
         "/users/me/exports",
+        "/users/me/vacations",
     ]
     return {path: api.call("GET", _fill(path, context), token).json() for path in reads}
 
@@ -479,14 +496,14 @@ def _pool_users(local_stack: Any) -> int:
 
 def test_the_corpus_covers_every_write_route():
     assert set(write_routes()) == set(ROUTES)
-    assert len(write_routes()) == 25
+    assert len(write_routes()) == 28
 
 
 def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, local_stack):
     corpus = build_corpus(account)
     # 25 routes x (22 whole bodies + 2 sizes) + 12-16 cases per checked field, and 12 per
     # free-form JSON field (8 of them): 1,520 in all.
-    assert len(corpus) == 1520, len(corpus)
+    assert len(corpus) == 1650, len(corpus)
     before, users_before = _snapshot(api, account), _pool_users(local_stack)
     problems = []
     statuses_seen: list[int] = []
