@@ -27,6 +27,7 @@ GOAL_FIELDS = (
     "updatedAt",
     "completedAt",
     "version",
+    "pauses",
 )
 TARGET_FIELDS = (
     "metric",

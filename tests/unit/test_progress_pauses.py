@@ -12,7 +12,7 @@ from chalicelib.core.local_time import LocalTime
 from chalicelib.goals import pausing
 from chalicelib.goals.models import PauseFields
 from chalicelib.goals.pauses import DateRange, excused_day, vacations_of
-from tests.unit.test_progress_scenarios import make_goal, progress_of
+from tests.progress_helpers import make_goal, progress_of
 
 BERLIN = LocalTime("Europe/Berlin", 0)
 M = 0.5 ** (1 / 13)  # Loop's multiplier for a daily habit (f = 1)
