@@ -307,6 +307,24 @@ def erase_accounts(event: SQSEvent) -> None:
 # it wins over `/users/{userId}` (Chalice and API Gateway match literal segments first).
 
 
+@api.route("/users/me/vacations")
+def list_vacations(request: ApiRequest) -> dict[str, Any]:
+    return wiring.vacations().list_vacations(request.user_id)
+
+
+@api.route("/users/me/vacations", methods=("POST",))
+def add_vacation(request: ApiRequest) -> dict[str, Any]:
+    from chalicelib.goals.models import PauseFields
+
+    fields = request.body(PauseFields)
+    return wiring.vacations().add(request.user_id, fields, timezone=request.timezone)
+
+
+@api.route("/users/me/vacations/{vacationFrom}", methods=("DELETE",))
+def cancel_vacation(request: ApiRequest, vacationFrom: str) -> dict[str, Any]:
+    return wiring.vacations().cancel(request.user_id, vacationFrom, timezone=request.timezone)
+
+
 @api.route("/users/by-email/{email}")
 def find_user_by_email(request: ApiRequest, email: str) -> dict[str, Any]:
     return wiring.directory().by_email(request.user_id, email)
@@ -406,6 +424,39 @@ def update_goal(request: ApiRequest, goalId: str) -> Response:
 @api.route("/goals/{goalId}", methods=("DELETE",))
 def archive_goal(request: ApiRequest, goalId: str) -> dict[str, Any]:
     return wiring.goals().archive(request.user_id, goalId)
+
+
+@api.route("/goals/{goalId}/pause", methods=("POST",))
+def pause_goal(request: ApiRequest, goalId: str) -> Response:
+    from chalicelib.goals import pausing
+    from chalicelib.goals.models import PauseFields
+
+    fields = request.optional_body(PauseFields) or PauseFields()
+    change = pausing.pause(fields)
+    return _versioned(
+        wiring.goals().change_pauses(request.user_id, goalId, change, timezone=request.timezone)
+    )
+
+
+@api.route("/goals/{goalId}/resume", methods=("POST",))
+def resume_goal(request: ApiRequest, goalId: str) -> Response:
+    from chalicelib.goals import pausing
+
+    return _versioned(
+        wiring.goals().change_pauses(
+            request.user_id, goalId, pausing.resume, timezone=request.timezone
+        )
+    )
+
+
+@api.route("/goals/{goalId}/pauses/{pauseFrom}", methods=("DELETE",))
+def cancel_pause(request: ApiRequest, goalId: str, pauseFrom: str) -> Response:
+    from chalicelib.goals import pausing
+
+    change = pausing.cancel(pauseFrom)
+    return _versioned(
+        wiring.goals().change_pauses(request.user_id, goalId, change, timezone=request.timezone)
+    )
 
 
 @api.route("/goals/{goalId}/activities")

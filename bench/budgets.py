@@ -188,6 +188,24 @@ BUDGETS: list[Budget] = [
         0,
         worst("log_activities", "otherWrites"),
     ),
+    # Pausing and resuming: the goal and profile (one BatchGetItem), the goal's day aggregates
+    # (one Query: the write recomputes the goal, a pause may reach back), one transaction.
+    # A vacation ahead: the profile, the goal list (one Query) and one transaction writing the
+    # profile and all 50 active goals (one reaching back also reads each goal's aggregates).
+    *(
+        Budget(f"{operation}.{field}", f"{label}: {rule}", limit, worst(operation, field))
+        for operation, label in (
+            ("pause_goal", "pause a goal"),
+            ("resume_goal", "resume a goal"),
+            ("add_vacation", "add a vacation"),
+            ("cancel_vacation", "cancel a vacation"),
+        )
+        for field, rule, limit in (
+            ("requests", "3 requests", 3),
+            ("transactions", "one transaction", 1),
+            ("otherWrites", "no write outside the transaction", 0),
+        )
+    ),
     # Sharing: one read and one transaction to share or revoke; a recipient's open is the
     # reader's own entry, pointer and key record in one read, the share, the owner's entry
     # and key record in a second, and the access count.

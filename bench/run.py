@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +178,11 @@ def _batch_body(index: int) -> dict[str, Any]:
     }
 
 
+def _vacation_day() -> str:
+    """A vacation a month ahead: copied onto every active goal, recomputing none."""
+    return (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
+
+
 OPERATIONS = {
     op.name: op
     for op in (
@@ -201,6 +206,38 @@ OPERATIONS = {
             path_params=lambda user: {"goalId": user.goal_ids[BATCHED_GOAL]},
             body=_batch_body,
             status=207,
+        ),
+        # Pause and resume alternate on the goal with 100 days of activities: an open pause from
+        # today, which the resume removes. Each recomputes the goal from its day aggregates.
+        Operation(
+            "pause_goal",
+            "pause a goal (recomputes it)",
+            "POST",
+            "/goals/{goalId}/pause",
+            path_params=lambda user: {"goalId": user.goal_id},
+            body=lambda index: {"reason": "bench"},
+        ),
+        Operation(
+            "resume_goal",
+            "resume a goal (recomputes it)",
+            "POST",
+            "/goals/{goalId}/resume",
+            path_params=lambda user: {"goalId": user.goal_id},
+        ),
+        # A vacation ahead and its cancelling alternate: each copies onto all 50 active goals.
+        Operation(
+            "add_vacation",
+            "add a vacation (50 active goals)",
+            "POST",
+            "/users/me/vacations",
+            body=lambda index: {"from": _vacation_day(), "until": _vacation_day()},
+        ),
+        Operation(
+            "cancel_vacation",
+            "cancel a vacation (50 active goals)",
+            "DELETE",
+            "/users/me/vacations/{vacationFrom}",
+            path_params=lambda user: {"vacationFrom": _vacation_day()},
         ),
         Operation(
             "get_goal",
@@ -315,6 +352,9 @@ IMPORT_ROUTES = {
 }
 # Measured in their own way (see per_operation), not by the loop over bodiless operations.
 KEY_CYCLE = ("set_up_keys", "delete_keys")
+PAUSE_CYCLE = ("pause_goal", "resume_goal")
+VACATION_CYCLE = ("add_vacation", "cancel_vacation")
+CYCLES = (KEY_CYCLE, PAUSE_CYCLE, VACATION_CYCLE)
 LOOKUPS = ("look_up_by_id", "look_up_by_email")
 SCALING_READS = (
     "get_goal",
@@ -466,11 +506,13 @@ class Bench:
                 )
             )
         for name, op in OPERATIONS.items():
-            if op.body is None and name not in (*KEY_CYCLE, *LOOKUPS):
+            cycled = any(name in cycle for cycle in CYCLES)
+            if op.body is None and not cycled and name not in LOOKUPS:
                 found[name] = [self.measure(op, user) for _ in range(n)]
         for index in range(n):
-            for name in KEY_CYCLE:
-                found[name].append(self.measure(OPERATIONS[name], user, index))
+            for cycle in CYCLES:  # each pair in its order: the second undoes the first
+                for name in cycle:
+                    found[name].append(self.measure(OPERATIONS[name], user, index))
         for name in LOOKUPS:
             looker = self.new_user(name)
             found[name] = [self.measure(OPERATIONS[name], looker) for _ in range(n)]

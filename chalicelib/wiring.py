@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from chalicelib.goals.activities import ActivityService
     from chalicelib.goals.batch import ActivityBatchService
     from chalicelib.goals.service import GoalService
+    from chalicelib.goals.vacations import VacationService
     from chalicelib.journal.reads import JournalReads
     from chalicelib.journal.service import JournalService
     from chalicelib.journal.share_service import ShareService
@@ -62,6 +63,14 @@ def goals() -> GoalService:
     from chalicelib.journal.repository import JournalRepository
 
     return GoalService(GoalRepository(), completions=JournalRepository())
+
+
+@lru_cache(maxsize=1)
+def vacations() -> VacationService:
+    from chalicelib.goals.repository import GoalRepository
+    from chalicelib.goals.vacations import VacationService
+
+    return VacationService(GoalRepository(), goals())
 
 
 @lru_cache(maxsize=1)

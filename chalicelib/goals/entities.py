@@ -115,13 +115,18 @@ class Goal:
     completed_at: str | None = None
     activity_count: int = 0
     progress_state: dict[str, Any] | None = None  # None only before a goal's first write
+    # Local date ranges on which the goal is excused (goals/pauses.py).
+    pauses: list[dict[str, Any]] = field(default_factory=list)
+    # A copy of the person's vacations (the profile's), kept on every active goal by the
+    # vacation writes so that reading a goal still needs no profile (goals/vacations.py).
+    vacations: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def is_active(self) -> bool:
         return self.status == "active"
 
     def to_item(self) -> dict[str, Any]:
-        item = {
+        item: dict[str, Any] = {
             "goalId": self.goal_id,
             "userId": self.user_id,
             "title": self.title,
@@ -147,6 +152,10 @@ class Goal:
         }
         if self.progress_state is not None:
             item["progressState"] = self.progress_state
+        if self.pauses:
+            item["pauses"] = self.pauses
+        if self.vacations:
+            item["vacations"] = self.vacations
         return item
 
     @classmethod
@@ -175,4 +184,6 @@ class Goal:
             completed_at=item.get("completedAt"),
             activity_count=int(item.get("activityCount", 0)),
             progress_state=item.get("progressState"),
+            pauses=list(item.get("pauses") or []),
+            vacations=list(item.get("vacations") or []),
         )

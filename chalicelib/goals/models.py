@@ -45,11 +45,19 @@ def _instant(value: Any) -> Any:
     return value
 
 
+def _date_text(value: Any) -> Any:
+    """A local date is written YYYY-MM-DD: no timestamp number, no instant."""
+    if not isinstance(value, str) or len(value) != 10:
+        raise ValueError("must be a date, YYYY-MM-DD")
+    return value
+
+
 Label = Annotated[
     str, Field(min_length=1, max_length=50), AfterValidator(not_blank), AfterValidator(str.strip)
 ]
 Sentence = Annotated[str, Field(max_length=200)]
 CalendarDate = Annotated[date, BeforeValidator(_calendar_date)]
+LocalDate = Annotated[date, BeforeValidator(_date_text)]
 DateOrInstant = Annotated[date | datetime, BeforeValidator(_instant)]
 Weekday = Annotated[StrictInt, Field(ge=0, le=6)]
 ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
@@ -137,6 +145,14 @@ class ActivityFields(WireModel):
         Annotated[list[Annotated[Any, AfterValidator(object_or_text(2000))]], Field(max_length=10)]
         | None
     ) = None
+
+
+class PauseFields(WireModel):
+    """POST /goals/{goalId}/pause: local dates, inclusive; `until` left out: until resumed."""
+
+    start: LocalDate | None = Field(default=None, alias="from")
+    until: LocalDate | None = None
+    reason: Sentence | None = None
 
 
 def pattern_errors(

@@ -27,6 +27,7 @@ GOAL_FIELDS = (
     "updatedAt",
     "completedAt",
     "version",
+    "pauses",
 )
 TARGET_FIELDS = (
     "metric",
@@ -116,6 +117,10 @@ def present_goal(goal: Goal, progress: dict[str, Any]) -> dict[str, Any]:
         "updatedAt": goal.updated_at,
         "completedAt": goal.completed_at,
         "version": goal.version,
+        "pauses": [
+            {"from": p["from"], "until": p.get("until"), "reason": p.get("reason")}
+            for p in goal.pauses
+        ],
     }
 
 

@@ -15,7 +15,7 @@ agree by construction because they run the same code.
 import math
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from chalicelib.core.local_time import (
     PeriodUnit,
@@ -52,6 +52,12 @@ class DayTotals:
 EMPTY_DAY = DayTotals()
 
 
+class Span(Protocol):
+    """Local days on which a goal is excused (goals/pauses.py's DateRange)."""
+
+    def covers(self, day: date) -> bool: ...
+
+
 @dataclass(frozen=True)
 class Rules:
     """The parts of a goal that progress depends on."""
@@ -67,6 +73,10 @@ class Rules:
     allow_skips: int
     checkins_per_day: float
     first_day: date
+    excused: tuple[Span, ...] = ()  # pauses and vacations
+
+    def excused_on(self, day: date) -> bool:
+        return any(span.covers(day) for span in self.excused)
 
     @property
     def at_most(self) -> bool:
@@ -137,6 +147,8 @@ class Fold:
     period_positive: int = 0
     period_skipped: bool = False
     period_last: float | None = None
+    period_days: int = 0  # days of the open period folded so far
+    period_excused_days: int = 0  # of which paused or on vacation
     ended: int = 0
     achieved: int = 0
     excused: int = 0
@@ -146,7 +158,8 @@ class Fold:
     run_skips: int = 0
     longest: int = 0
     score: float | None = None
-    # The last ended periods as [period key, achieved, value]: compact, because the goal item
+    # The last ended periods as [period key, achieved, value], with a fourth element `true`
+    # when the period was excused: compact, because the goal item
     # carries it on every write (a transaction bills twice per KB).
     history: list[list[Any]] = field(default_factory=list)
 
@@ -164,8 +177,10 @@ class Fold:
 
 def _close_period(rules: Rules, fold: Fold, day: date) -> None:
     total = fold.period_total
-    achieved = rules.achieved(total, fold.period_positive, fold.period_last)
-    excused = fold.period_skipped and not achieved
+    paused = fold.period_excused_days > 0
+    wholly_paused = fold.period_excused_days == fold.period_days
+    achieved = not wholly_paused and rules.achieved(total, fold.period_positive, fold.period_last)
+    excused = (fold.period_skipped or paused) and not achieved
     fold.ended += 1
     fold.sum_totals += total
     if excused:
@@ -174,17 +189,21 @@ def _close_period(rules: Rules, fold: Fold, day: date) -> None:
         fold.achieved += 1
     if rules.pattern == "limit" and not achieved and not excused:
         fold.over += 1
-    _advance_run(rules, fold, achieved, excused)
+    _advance_run(rules, fold, achieved, excused, paused)
     value = fold.period_last if rules.pattern == "target" else total
-    fold.history = [*fold.history, [period_key(day, rules.unit), achieved, value]][-HISTORY_LENGTH:]
+    entry = [period_key(day, rules.unit), achieved, value, *([True] if excused else [])]
+    fold.history = [*fold.history, entry][-HISTORY_LENGTH:]
     fold.period_total, fold.period_positive = 0.0, 0
     fold.period_skipped, fold.period_last = False, None
+    fold.period_days, fold.period_excused_days = 0, 0
 
 
-def _advance_run(rules: Rules, fold: Fold, achieved: bool, excused: bool) -> None:
+def _advance_run(rules: Rules, fold: Fold, achieved: bool, excused: bool, paused: bool) -> None:
     if achieved:
         fold.run += 1
         fold.longest = max(fold.longest, fold.run)
+    elif excused and paused:
+        pass  # a paused period bridges the run, however long, without adding to it
     elif excused and fold.run > 0 and fold.run_skips + 1 <= rules.allow_skips:
         fold.run_skips += 1  # a skipped period bridges the run without adding to it
     else:
@@ -200,7 +219,10 @@ def fold_day(rules: Rules, fold: Fold, day: date, totals: DayTotals) -> None:
     fold.period_skipped = fold.period_skipped or totals.skipped > 0
     if totals.last_value is not None:
         fold.period_last = totals.last_value
-    if not totals.only_skipped:
+    excused = rules.excused_on(day)
+    fold.period_days += 1
+    fold.period_excused_days += 1 if excused else 0
+    if not totals.only_skipped and not excused:
         multiplier = rules.strength_multiplier
         fold.score = fold.score * multiplier + rules.day_credit(totals) * (1 - multiplier)
     fold.through = day.isoformat()
@@ -387,6 +409,7 @@ class _OpenPeriod:
     total: float
     last: float | None
     achieved: bool
+    excused: bool = False  # not achieved, and paused on one of its days so far
 
     @property
     def counts(self) -> int:
@@ -414,9 +437,9 @@ def view(
     longest_ever: int = 0,
 ) -> View:
     """Progress as of `today`, given a fold through yesterday and today's totals."""
-    open_period = _open_period(rules, fold, open_day)
+    open_period = _open_period(rules, fold, open_day, today)
     current_streak = fold.run + open_period.counts
-    ended_values = [value for _, _, value in fold.history if value is not None]
+    ended_values = [entry[2] for entry in fold.history if entry[2] is not None]
     progress: dict[str, Any] = {
         "percentComplete": 0.0,
         "lastActivityDate": totals.last_activity_at,
@@ -432,7 +455,7 @@ def view(
         "trend": trend(ended_values[-TREND_POINTS:], rules.less_is_better),
         "projectedCompletion": None,
         "successRate": 0.0,
-        "strength": _strength(rules, fold, open_day),
+        "strength": _strength(rules, fold, open_day, today),
     }
     inputs = _ViewInputs(rules, fold, totals, today, open_period, current_streak)
     progress.update(_pattern_progress(inputs))
@@ -443,17 +466,20 @@ def view(
     return View(progress=progress)
 
 
-def _open_period(rules: Rules, fold: Fold, open_day: DayTotals) -> _OpenPeriod:
+def _open_period(rules: Rules, fold: Fold, open_day: DayTotals, today: date) -> _OpenPeriod:
     total = fold.period_total + open_day.total
     last = open_day.last_value if open_day.last_value is not None else fold.period_last
     positives = fold.period_positive + open_day.positive_count
-    return _OpenPeriod(total=total, last=last, achieved=rules.achieved(total, positives, last))
+    excused_days = fold.period_excused_days + (1 if rules.excused_on(today) else 0)
+    wholly_paused = excused_days == fold.period_days + 1
+    achieved = not wholly_paused and rules.achieved(total, positives, last)
+    return _OpenPeriod(total, last, achieved, excused=excused_days > 0 and not achieved)
 
 
-def _strength(rules: Rules, fold: Fold, open_day: DayTotals) -> float | None:
+def _strength(rules: Rules, fold: Fold, open_day: DayTotals, today: date) -> float | None:
     """The habit-strength score in percent, with today's check-in when there is one."""
     score = fold.score if fold.score is not None else rules.strength_start
-    if open_day.value_count:
+    if open_day.value_count and not rules.excused_on(today):
         multiplier = rules.strength_multiplier
         score = score * multiplier + rules.day_credit(open_day) * (1 - multiplier)
     return round(score * 100, 2) if rules.strength_applies else None
@@ -465,18 +491,20 @@ def _period_history(
     """The last ended periods and the open one, oldest first."""
     ended = [
         {
-            "period": key,
-            "achieved": achieved,
-            "value": value,
-            "start": start_of_period_key(key, rules.unit).isoformat(),
+            "period": entry[0],
+            "achieved": entry[1],
+            "value": entry[2],
+            "excused": len(entry) > 3 and bool(entry[3]),
+            "start": start_of_period_key(entry[0], rules.unit).isoformat(),
         }
-        for key, achieved, value in fold.history[-(HISTORY_LENGTH - 1) :]
+        for entry in fold.history[-(HISTORY_LENGTH - 1) :]
     ]
     open_value = open_period.last if rules.pattern == "target" else open_period.total
     open_entry = {
         "period": period_key(today, rules.unit),
         "achieved": open_period.achieved,
         "value": open_value,
+        "excused": open_period.excused,
         "start": period_start(today, rules.unit).isoformat(),
     }
     return [*ended, open_entry]
@@ -510,9 +538,9 @@ def _periodic_progress(inputs: _ViewInputs) -> dict[str, Any]:
 
 def _limit_progress(inputs: _ViewInputs) -> dict[str, Any]:
     fold = inputs.fold
-    # An open period already over the limit counts against the goal now; one within it
-    # counts for it only once it has ended.
-    over_now = 0 if inputs.open.achieved else 1
+    # An open period already over the limit counts against the goal now (unless paused on one
+    # of its days); one within it counts for it only once it has ended.
+    over_now = 0 if inputs.open.achieved or inputs.open.excused else 1
     counted = fold.ended - fold.excused + over_now
     success = round(fold.achieved / counted * 100, 2) if counted else 100.0
     return {

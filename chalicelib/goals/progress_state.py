@@ -12,6 +12,7 @@ from chalicelib.core.local_time import LocalTime, PeriodUnit, local_time_of
 from chalicelib.goals import aggregates as agg
 from chalicelib.goals.entities import Activity, Goal
 from chalicelib.goals.numbers import tidy
+from chalicelib.goals.pauses import excused_ranges
 from chalicelib.goals.progress import (
     EMPTY_DAY,
     DayTotals,
@@ -120,6 +121,7 @@ def default_target_type(pattern: str) -> str:
 
 
 def rules_for(goal: Goal, first_day: date) -> Rules:
+    """The goal's rules; its pauses, and the vacations its progress state carries, excuse days."""
     target = goal.target
     unit = period_unit(goal)
     return Rules(
@@ -134,6 +136,7 @@ def rules_for(goal: Goal, first_day: date) -> Rules:
         allow_skips=int(goal.schedule.get("allowSkipDays") or 0),
         checkins_per_day=_checkins_per_day(goal, unit),
         first_day=first_day,
+        excused=excused_ranges(goal, ()),
     )
 
 
@@ -303,6 +306,7 @@ def _on_the_wire(progress: dict[str, Any], local: LocalTime) -> dict[str, Any]:
             "period": entry["period"],
             "achieved": entry["achieved"],
             "value": entry["value"],
+            "excused": entry["excused"],
             "date": to_iso(local.day_start(date.fromisoformat(entry["start"]))),
         }
         for entry in progress["periodHistory"]

@@ -23,7 +23,7 @@ from chalicelib.core.local_time import LocalTime, local_time_of
 from chalicelib.core.logging import logger
 from chalicelib.core.unit_of_work import run_write
 from chalicelib.core.validation import dump
-from chalicelib.goals import statistics
+from chalicelib.goals import pausing, statistics
 from chalicelib.goals.aggregates import DayAggregate
 from chalicelib.goals.completions import CompletionLog, stage_completion, with_progress
 from chalicelib.goals.entities import Goal
@@ -79,6 +79,11 @@ def _target_defaults(pattern: str, target: dict[str, Any]) -> dict[str, Any]:
     if isinstance(target.get("targetDate"), date):
         target["targetDate"] = target["targetDate"].isoformat()
     return target
+
+
+def vacation_copies(profile: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The profile's vacations, as a goal keeps a copy of them."""
+    return [dict(item) for item in (profile or {}).get("vacations") or []]
 
 
 def _checked_status(goal: Goal, changes: dict[str, Any]) -> str:
@@ -222,7 +227,7 @@ class GoalService:
                 return replayed  # a concurrent twin's response, once it won
             local = local_time_of(context.profile, timezone)
             now = self._now()
-            goal = self._new_goal(user_id, request, now, local)
+            goal = self._new_goal(user_id, request, now, local, vacation_copies(context.profile))
             progress = current_progress(goal, now, local)
             response = Created(present_goal(goal, progress), f"/goals/{goal.goal_id}")
             self._stage(tx.emits(metrics.GOAL_CREATED), user_id, None, goal)
@@ -241,13 +246,22 @@ class GoalService:
         created_at: str | None,
         status: str,
         local: LocalTime,
+        vacations: list[dict[str, Any]],
     ) -> Goal:
         """An imported goal (account/imports/writer.py) made as `create` makes one, with the
-        id, start and final status its file gave. Its target date may lie in the past: the
-        goal was made before. Its activities and progress are written after it."""
+        id, start and final status its file gave, and the person's vacations. Its target date
+        may lie in the past: the goal was made before. Its activities and progress are
+        written after it."""
         now = self._now()
         goal = self._new_goal(
-            user_id, request, now, local, goal_id=goal_id, created_at=created_at, imported=True
+            user_id,
+            request,
+            now,
+            local,
+            vacations,
+            goal_id=goal_id,
+            created_at=created_at,
+            imported=True,
         )
         goal = replace(
             goal, status=status, completed_at=to_iso(now) if status == "completed" else None
@@ -261,6 +275,7 @@ class GoalService:
         request: GoalCreate,
         now: datetime,
         local: LocalTime,
+        vacations: list[dict[str, Any]],
         *,
         goal_id: str | None = None,
         created_at: str | None = None,
@@ -296,6 +311,7 @@ class GoalService:
             completed_at=None,
             version=1,
             activity_count=0,
+            vacations=vacations,
         )
         return self._with_progress(goal, [], now, local)
 
@@ -324,7 +340,8 @@ class GoalService:
                 if_match, goal.version, CHANGED, details={"currentVersion": goal.version}
             )
             local = local_time_of(context.profile, timezone)
-            changed = self._changed_goal(user_id, goal, changes, local)
+            vacations = vacation_copies(context.profile)
+            changed = self._changed_goal(user_id, goal, changes, local, vacations)
             self._stage(tx, user_id, goal, changed)
             return changed
 
@@ -334,17 +351,27 @@ class GoalService:
         return self._present(changed, timezone)
 
     def _changed_goal(
-        self, user_id: str, goal: Goal, changes: dict[str, Any], local: LocalTime
+        self,
+        user_id: str,
+        goal: Goal,
+        changes: dict[str, Any],
+        local: LocalTime,
+        vacations: list[dict[str, Any]],
     ) -> Goal:
         now = self._now()
         status = _checked_status(goal, changes)
         changed = _with_field_changes(goal, changes, status, now)
+        changed = replace(
+            changed,
+            pauses=pausing.pauses_for_status(goal, status, local.local_date(now)),
+            vacations=vacations,  # a goal that was not active may have missed a vacation
+        )
         target_changes = changes.get("target") or {}
         if target_changes:
             changed = replace(
                 changed, target=_checked_target(goal, target_changes, local.local_date(now))
             )
-        if target_changes or "schedule" in changes:
+        if target_changes or "schedule" in changes or vacations != goal.vacations:
             changed = self._with_new_rules(
                 user_id,
                 goal,
@@ -385,6 +412,68 @@ class GoalService:
         self._goals.put_goal(tx, user_id, after, expected_version=expected)
         self._goals.change_active_slot(tx, user_id, after.goal_id, before, after)
         stage_completion(tx, self._completions, user_id, before, after)
+
+    def change_pauses(
+        self,
+        user_id: str,
+        goal_id: str,
+        change: "pausing.PauseChange",
+        *,
+        timezone: str | None = None,
+    ) -> dict[str, Any]:
+        """Pause, resume or cancel a pause (goals/pausing.py decides the new pauses and status),
+        and recompute the goal's progress from every day in the same write: a pause may reach
+        back into days already counted."""
+
+        def attempt(tx: Transaction) -> Goal:
+            context = self._goals.load_for_write(user_id, goal_id, None)
+            goal = context.goal
+            if goal is None:
+                raise not_found()
+            local = local_time_of(context.profile, timezone)
+            now = self._now()
+            pauses, status = change(goal, local.local_date(now), stored_state(goal).first_day)
+            vacations = vacation_copies(context.profile)
+            if (pauses, status, vacations) == (goal.pauses, goal.status, goal.vacations):
+                return goal  # nothing to change (a second resume): nothing is written
+            changed = replace(
+                goal,
+                pauses=pauses,
+                status=status,
+                vacations=vacations,
+                updated_at=to_iso(now),
+                version=goal.version + 1,
+            )
+            aggregates = self._goals.day_aggregates(user_id, goal_id)
+            changed = self._with_progress(changed, aggregates, now, local)
+            self._stage(tx, user_id, goal, changed)
+            return changed
+
+        return self._present(run_write(attempt, sleep=self._sleep), timezone)
+
+    def stage_vacations(
+        self,
+        tx: Transaction,
+        user_id: str,
+        vacations: list[dict[str, Any]],
+        local: LocalTime,
+        *,
+        recompute: bool,
+    ) -> None:
+        """Copy the person's new `vacations` onto every active goal in `tx` (at most
+        MAX_ACTIVE_GOALS items), recomputing their progress when a changed vacation reaches
+        back into days already counted."""
+        now = self._now()
+        for goal in self._goals.list_goals(user_id):
+            if not goal.is_active or goal.vacations == vacations:
+                continue
+            changed = replace(
+                goal, vacations=vacations, updated_at=to_iso(now), version=goal.version + 1
+            )
+            if recompute:
+                aggregates = self._goals.day_aggregates(user_id, goal.goal_id)
+                changed = self._with_progress(changed, aggregates, now, local)
+            self._stage(tx, user_id, goal, changed)
 
     def archive(self, user_id: str, goal_id: str) -> dict[str, str]:
         def attempt(tx: Transaction) -> None:

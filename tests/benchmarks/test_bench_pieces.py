@@ -131,6 +131,21 @@ def test_every_key_lookup_and_session_route_has_a_request_budget():
         assert name in budgeted
 
 
+def test_pauses_and_vacations_have_request_budgets_and_undo_each_other():
+    from bench.run import CYCLES, OPERATIONS, PAUSE_CYCLE, VACATION_CYCLE
+
+    budgeted = {budget.key.split(".")[0] for budget in budgets.BUDGETS}
+    for name in (*PAUSE_CYCLE, *VACATION_CYCLE):
+        assert name in OPERATIONS
+        assert name in budgeted
+    assert PAUSE_CYCLE in CYCLES
+    assert VACATION_CYCLE in CYCLES
+    add, cancel = (OPERATIONS[name] for name in VACATION_CYCLE)
+    assert add.body is not None
+    assert add.body(0)["from"] == cancel.path_params(None)["vacationFrom"]  # type: ignore[arg-type]
+    assert OPERATIONS["pause_goal"].body(0) == {"reason": "bench"}  # type: ignore[misc]
+
+
 def test_the_account_deletion_routes_and_the_eraser_have_budgets():
     from bench.run import DELETION_ROUTES
 

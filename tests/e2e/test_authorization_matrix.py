@@ -23,6 +23,7 @@ import json
 import re
 import urllib.parse
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -34,10 +35,26 @@ from tests.browser_crypto import Browser
 from tests.helpers import STRONG_PASSWORD, assert_envelope
 
 # The kinds of id a path can carry. A new kind makes this test fail until it is covered here.
-OBJECT_KINDS = {"goalId", "activityId", "entryId", "shareId", "exportId", "importId"}
+# A pause is named by its goal and its first day, a vacation by its first day (the caller's).
+OBJECT_KINDS = {
+    "goalId",
+    "activityId",
+    "entryId",
+    "shareId",
+    "exportId",
+    "importId",
+    "pauseFrom",
+    "vacationFrom",
+}
 PERSON_KINDS = {"userId", "email"}
 ID_KINDS = OBJECT_KINDS | PERSON_KINDS
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_TODAY = datetime.now(UTC).date()  # a new account's clock is UTC
+
+
+def _day(offset: int) -> str:
+    return (_TODAY + timedelta(days=offset)).isoformat()
+
 
 # A body each write would accept from the owner, so that 404 can only mean "not yours".
 VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -47,6 +64,8 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "activities": [{"value": 2, "idempotencyKey": "matrix-1"}, {"value": 1}]
     },
     ("/goals/{goalId}/activities/{activityId}", "PUT"): {"value": 99},
+    ("/goals/{goalId}/pause", "POST"): {"from": _day(40), "until": _day(41)},
+    ("/goals/{goalId}/resume", "POST"): {},
     ("/journal/{entryId}", "PUT"): {"title": "Taken over", "mood": "sneaky"},
     # Filled in by the `owners` fixture with C's address (C can receive shares).
     ("/journal/{entryId}/share", "POST"): {"recipientEmail": None},
@@ -112,7 +131,9 @@ def _share(api: Any, token: str, entry_id: str, recipient_id: str) -> str:
     return str(shared.json()["shareId"])
 
 
-def _seed(api: Any, token: str, title: str, recipient_id: str) -> dict[str, str]:
+def _seed(api: Any, token: str, title: str, recipient_id: str, offset: int) -> dict[str, str]:
+    """One object of each kind; a pause and a vacation starting `offset` days ahead (A's and
+    B's differ, so that B's own goal or vacations never hold A's day)."""
     goal = api.call(
         "POST",
         "/goals",
@@ -146,7 +167,16 @@ def _seed(api: Any, token: str, title: str, recipient_id: str) -> dict[str, str]
     entry_id = entry.json()["entryId"]
     export = api.call("POST", "/users/me/exports", token)
     assert export.status_code == 202, export.text
+    paused = api.call(
+        "POST", f"/goals/{goal_id}/pause", token, json={"from": _day(offset), "until": _day(offset)}
+    )
+    assert paused.status_code == 200, paused.text
+    vacation = {"from": _day(offset + 20), "until": _day(offset + 21)}
+    away = api.call("POST", "/users/me/vacations", token, json=vacation)
+    assert away.status_code == 200, away.text
     return {
+        "pauseFrom": _day(offset),
+        "vacationFrom": _day(offset + 20),
         "goalId": goal_id,
         "activityId": activity.json()["activityId"],
         "entryId": entry_id,
@@ -228,8 +258,8 @@ def owners(api, third):
     _, c_id, c_email = third
     VALID_BODIES[("/journal/{entryId}/share", "POST")] = {"recipientEmail": c_email}
     # A has encryption keys, B has none: each person route shows both cases.
-    a_ids = {**_seed(api, a_token, "Alice reads", c_id), **_person(api, a_email, a_token, True)}
-    b_ids = {**_seed(api, b_token, "Bob runs", c_id), **_person(api, b_email, b_token, False)}
+    a_ids = {**_seed(api, a_token, "Alice reads", c_id, 5), **_person(api, a_email, a_token, True)}
+    b_ids = {**_seed(api, b_token, "Bob runs", c_id, 7), **_person(api, b_email, b_token, False)}
     return a_token, a_ids, b_token, b_ids
 
 
@@ -240,9 +270,9 @@ def test_the_matrix_covers_every_id_route():
     writes = {(path, method) for path, method in routes if method in {"POST", "PUT"}}
     assert writes == set(VALID_BODIES)
     # goal (3 methods), its activities (2), a batch of them (1), one activity (2), progress
-    # (1), entry (3), share by address (1), revoke (3 paths), an export (1), an import
-    # (status, start).
-    assert len(id_routes()) >= 19
+    # (1), pause, resume and a pause (3), a vacation (1), entry (3), share by address (1),
+    # revoke (3 paths), an export (1), an import (status, start).
+    assert len(id_routes()) >= 22
     assert set(person_routes()) == set(PERSON_VIEWS)
 
 
@@ -270,7 +300,8 @@ def test_another_user_gets_404_everywhere_and_changes_nothing(api, owners):
             assert body["error"].endswith("_NOT_FOUND"), body
             assert response.headers["Access-Control-Allow-Origin"] == "*"
             calls += 1
-    assert calls == len(id_routes()) + 2 * 2  # the two activity routes also have two mixes
+    # The two activity routes and the pause route also have two mixes.
+    assert calls == len(id_routes()) + 3 * 2
     # B cannot reach A's objects through links or filters either.
     linked = api.call(
         "POST",

@@ -36,6 +36,7 @@ NO_BODY = {
     ("/auth/mfa/setup", "POST"),
     ("/auth/signout-everywhere", "POST"),
     ("/users/me/imports/{importId}/start", "POST"),
+    ("/goals/{goalId}/resume", "POST"),
 }
 # Deletes that take a body (a confirmation). Every case below is invalid, so none can reach
 # the password check: the account is still there afterwards (the sign-in at the end).
@@ -157,6 +158,18 @@ ROUTES: dict[tuple[str, str], Route] = {
         lambda c: {"activities": [{"value": 2, "idempotencyKey": "corpus-batch-1"}]},
         (Field("activities", "items"),),
     ),
+    **{
+        (path, "POST"): Route(
+            # Dates ahead of any test run: a case that wrongly passed would show in the snapshot.
+            lambda c: {"from": "2099-01-01", "until": "2099-01-02", "reason": "corpus"},
+            (
+                Field("from", "text", 10, optional=True),
+                Field("until", "text", 10, optional=True),
+                Field("reason", "text", 200, optional=True, empty_ok=True),
+            ),
+        )
+        for path in ("/goals/{goalId}/pause", "/users/me/vacations")
+    },
     ("/goals/{goalId}/activities/{activityId}", "PUT"): Route(
         lambda c: {"value": 3},
         (
@@ -475,6 +488,7 @@ def _snapshot(api: Any, context: dict[str, str]) -> dict[str, Any]:
         "/encryption/check/{userId}",
         "/encryption/user/{userId}",
         "/users/me/exports",
+        "/users/me/vacations",
     ]
     return {path: api.call("GET", _fill(path, context), token).json() for path in reads}
 
@@ -487,14 +501,14 @@ def _pool_users(local_stack: Any) -> int:
 
 def test_the_corpus_covers_every_write_route():
     assert set(write_routes()) == set(ROUTES)
-    assert len(write_routes()) == 27
+    assert len(write_routes()) == 30
 
 
 def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, local_stack):
     corpus = build_corpus(account)
-    # 27 routes x (22 whole bodies + 2 sizes) + 12-16 cases per checked field, and 12 per
-    # free-form JSON field (8 of them): 1,574 in all.
-    assert len(corpus) == 1574, len(corpus)
+    # 30 routes x (22 whole bodies + 2 sizes) + 12-16 cases per checked field, and 12 per
+    # free-form JSON field (8 of them): 1,704 in all.
+    assert len(corpus) == 1704, len(corpus)
     before, users_before = _snapshot(api, account), _pool_users(local_stack)
     problems = []
     statuses_seen: list[int] = []
@@ -524,7 +538,7 @@ def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, l
     assert not problems, f"{len(problems)} of {len(corpus)} cases: {problems[:15]}"
     statuses = Counter(sorted(statuses_seen))
     print(f"bad-input corpus: {len(corpus)} cases, answers {dict(statuses)}")
-    assert statuses == {400: 1462, 415: 81, 413: 31}, statuses
+    assert statuses == {400: 1584, 415: 87, 413: 33}, statuses
     assert _snapshot(api, account) == before
     assert _pool_users(local_stack) == users_before
     # The password is the one it was (reset-confirm, change and friends changed nothing).

@@ -229,10 +229,23 @@ def test_a_stored_goal_reads_as_a_goal_and_writes_back_unchanged():
 def test_a_goal_is_presented_in_the_wire_shape():
     shown = present_goal(Goal.from_item(STORED_GOAL), {"percentComplete": 0})
     assert list(shown) == list(GOAL_FIELDS)
-    unchanged = set(GOAL_FIELDS) - {"target", "schedule", "progress", "context", "rewards"}
+    unchanged = set(GOAL_FIELDS) - {
+        "target",
+        "schedule",
+        "progress",
+        "context",
+        "rewards",
+        "pauses",
+    }
     assert {name: shown[name] for name in unchanged} == {
         name: STORED_GOAL[name] for name in unchanged
     }
+    assert shown["pauses"] == []  # an item stored before pauses has none
+    paused = Goal.from_item({**STORED_GOAL, "pauses": [{"from": "2026-11-19", "until": None}]})
+    assert present_goal(paused, {})["pauses"] == [
+        {"from": "2026-11-19", "until": None, "reason": None}
+    ]
+    assert paused.to_item()["pauses"] == [{"from": "2026-11-19", "until": None}]
     assert shown["progress"] == {"percentComplete": 0}
     assert shown["schedule"]["frequency"] == "weekly"
     assert shown["context"]["motivation"] == "health"

@@ -48,7 +48,7 @@ from chalicelib.goals.entities import Activity, Goal
 from chalicelib.goals.progress_state import recompute
 from chalicelib.goals.repository import GoalRepository
 from chalicelib.goals.rules import DuplicateTitle, QuotaExceeded
-from chalicelib.goals.service import GoalService
+from chalicelib.goals.service import GoalService, vacation_copies
 from chalicelib.journal.repository import JournalRepository
 from chalicelib.journal.revisions import revised_entry
 from chalicelib.users.key_repository import KeyRepository
@@ -252,6 +252,8 @@ class ImportWriter:
             existing = self._goals.get(user_id, goal_id)
             if existing is not None:
                 return existing  # a concurrent run of the same file made it
+            # Read here, with the goal's write: a vacation added meanwhile reaches it too.
+            vacations = vacation_copies(self._journal.profile(user_id))
             return self._goal_service.stage_import(
                 tx,
                 user_id,
@@ -260,6 +262,7 @@ class ImportWriter:
                 created_at=planned.created_at,
                 status=status,
                 local=local,
+                vacations=vacations,
             )
 
         return run_write(attempt)

@@ -1,0 +1,81 @@
+"""Building goals, day aggregates and progress for the progress scenario tests, the way the
+service builds them."""
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from chalicelib.core.local_time import LocalTime
+from chalicelib.goals import aggregates as agg
+from chalicelib.goals.entities import Activity, Goal
+from chalicelib.goals.progress_state import current_progress, recompute
+
+UTC_CLOCK = LocalTime("UTC", 0)
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def make_goal(
+    pattern: str,
+    target: dict[str, Any],
+    created: str = "2026-11-20T10:00:00Z",
+    schedule: dict[str, Any] | None = None,
+) -> Goal:
+    stamp = created.replace("Z", ".000Z")
+    return Goal(
+        goal_id="g",
+        user_id="u",
+        title="A goal",
+        goal_pattern=pattern,
+        status="active",
+        target=target,
+        schedule=schedule or {},
+        created_at=stamp,
+        updated_at=stamp,
+        version=1,
+        initial_current_value=target.get("currentValue"),
+    )
+
+
+def aggregates_of(
+    activities: Sequence[tuple[str, float, str]], local: LocalTime
+) -> list[agg.DayAggregate]:
+    """Day aggregates built the way the service builds them, from (instant, value, type)."""
+    days: dict[str, agg.DayAggregate] = {}
+    for instant, value, kind in activities:
+        moment = at(instant)
+        day = local.local_date(moment)
+        stamp = moment.astimezone(UTC).isoformat()
+        activity = Activity(
+            activity_id=stamp,
+            goal_id="g",
+            user_id="u",
+            value=value,
+            activity_type=kind,
+            activity_date=stamp,
+            logged_at=stamp,
+            timezone=local.timezone,
+            local_date=day,
+            local_hour=local.local_hour(moment),
+        )
+        days[day.isoformat()] = agg.add_activity(
+            days.get(day.isoformat(), agg.empty_day(day)), activity
+        )
+    return list(days.values())
+
+
+def progress_of(
+    goal: Goal,
+    activities: Sequence[tuple[str, float, str]],
+    now: str,
+    local: LocalTime = UTC_CLOCK,
+) -> dict[str, Any]:
+    moment = at(now)
+    stored = replace(
+        goal,
+        progress_state=recompute(goal, aggregates_of(activities, local), moment, local).state,
+    )
+    return current_progress(stored, moment, local)
