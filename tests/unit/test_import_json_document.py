@@ -130,7 +130,7 @@ def test_a_report_lists_at_most_1000_records_and_fits_its_item():
 
 
 @pytest.mark.parametrize(
-    ("exported", "carried"),
+    "exported, carried",
     [(4, 4), (0, 0), (None, 0), ("4", 0), (True, 0), (-1, 0), (10**9, 0)],
 )
 def test_the_longest_streak_is_carried_when_it_is_a_sensible_count(exported, carried):
