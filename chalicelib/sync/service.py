@@ -28,6 +28,25 @@ class CursorExpired(Gone):
     )
 
 
+def _page_query(user_id: str, after: str, limit: int) -> dict[str, Any]:
+    """The Query of the caller's changes after `after` ("": from the first)."""
+    condition = "#user = :user"
+    names = {"#user": changes.USER_ATTRIBUTE}
+    values = {":user": user_id}
+    if after:  # DynamoDB refuses an empty string in a key condition
+        condition += " AND #seq > :after"
+        names["#seq"] = changes.SEQUENCE_ATTRIBUTE
+        values[":after"] = after
+    return {
+        "TableName": dynamo.table_name(),
+        "IndexName": changes.SYNC_INDEX,
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": dynamo.serialize(values),
+        "Limit": limit,
+    }
+
+
 class SyncService:
     def __init__(
         self,
@@ -47,17 +66,7 @@ class SyncService:
         settled_ms = cursor.settled_ms
         if settled_ms is not None and settled_ms < now_ms - RETENTION_MS:
             raise CursorExpired()
-        page = dynamo.client().query(
-            TableName=dynamo.table_name(),
-            IndexName=changes.SYNC_INDEX,
-            KeyConditionExpression="#user = :user AND #seq > :after",
-            ExpressionAttributeNames={
-                "#user": changes.USER_ATTRIBUTE,
-                "#seq": changes.SEQUENCE_ATTRIBUTE,
-            },
-            ExpressionAttributeValues=dynamo.serialize({":user": user_id, ":after": cursor.read}),
-            Limit=limit,
-        )
+        page = dynamo.client().query(**_page_query(user_id, cursor.read, limit))
         items = [dynamo.deserialize(item) for item in page.get("Items", [])]
         more = "LastEvaluatedKey" in page
         last = str(items[-1][changes.SEQUENCE_ATTRIBUTE]) if items else None
