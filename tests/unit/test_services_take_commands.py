@@ -43,8 +43,8 @@ def test_no_service_parses_http(path: Path):
 
 
 def test_the_services_are_found():
-    # with the key, share and account deletion services, and batch logging
-    assert len(SERVICES) == 10
+    # with the key, share and account deletion services, batch logging and sync
+    assert len(SERVICES) == 11
 
 
 # A status a service might answer with (the old creates returned StoredResponse(201, ...)).
