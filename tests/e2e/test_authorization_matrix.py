@@ -491,5 +491,7 @@ def test_sync_acts_on_the_caller_alone(api, owners):
         }
 
     a_feed, b_feed = feed(a_token), feed(b_token)
-    assert owned(a_ids) <= a_feed and not owned(b_ids) & a_feed
-    assert owned(b_ids) <= b_feed and not owned(a_ids) & b_feed
+    assert owned(a_ids) <= a_feed
+    assert not owned(b_ids) & a_feed
+    assert owned(b_ids) <= b_feed
+    assert not owned(a_ids) & b_feed

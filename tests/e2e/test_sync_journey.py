@@ -81,7 +81,8 @@ def test_two_devices_converge_after_interleaved_offline_edits(api, owner):
     phone, laptop = Device(api, owner), Device(api, owner)
     phone.sync()
     laptop.sync()
-    assert phone.held == laptop.held and [key[0] for key in phone.held] == ["profile"]
+    assert phone.held == laptop.held
+    assert [key[0] for key in phone.held] == ["profile"]
 
     # Both were offline; their edits reach the server in this interleaved order.
     run = phone.call(

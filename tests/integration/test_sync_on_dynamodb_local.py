@@ -55,7 +55,11 @@ def test_a_page_is_one_query_and_pages_follow_on(stack_env):
     repository = ProfileRepository()
     repository.create(new_profile(user_id, "ada@example.com", "Ada", "Lovelace"))
     for n in range(3):
-        run_write(lambda tx, n=n: changes.stage_tombstone(tx, user_id, "journalEntry", f"e{n}"))
+
+        def deleted(tx, entry_id=f"e{n}"):
+            changes.stage_tombstone(tx, user_id, "journalEntry", entry_id)
+
+        run_write(deleted)
     service = wiring.sync()
     calls = []
     real = dynamo.client()
@@ -79,4 +83,5 @@ def test_a_page_is_one_query_and_pages_follow_on(stack_env):
         [("profile", user_id)] + [("journalEntry", f"e{n}") for n in range(3)]
     )
     profile = dynamo.get_item(profile_key(user_id))
-    assert profile is not None and profile["syncUser"] == user_id
+    assert profile is not None
+    assert profile["syncUser"] == user_id
