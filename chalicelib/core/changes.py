@@ -33,7 +33,7 @@ TTL_ATTRIBUTE = "expiresAt"  # the table's TTL attribute (scripts/resources.py)
 TOMBSTONE_PREFIX = "SYNCTOMB#"
 
 # Kept longer than the 30 days a device may be offline, so a cursor of that age still sees
-# every deletion; a cursor older than this answers 410 (sync/service.py).
+# every deletion; a cursor is good for a day less (sync/service.py), then answers 410.
 TOMBSTONE_DAYS = 35
 # How long a stamped write may take to commit and reach the index: a Lambda invocation ends
 # within 15 s, and the index follows the table in well under a second.

@@ -5,6 +5,10 @@
   later one). The next sync starts here, so it re-reads what a slower writer might still have
   committed behind the newest change returned.
 - `read`: where the next page starts, while a sync pages through (`hasMore`).
+- `issued`: when it was handed out. Its age, not its positions, says whether the deletions
+  it may still need are kept: a device needs the tombstone of an item it holds, deleted after
+  it received it, so after the sync that handed out the cursor; a full sync of an old account
+  starts from changes far older than the tombstones' lifetime and loses nothing by that.
 
 A page read from `settled` itself moves `settled` on to the older of its last change and the
 settle horizon (now - SETTLE_MS): changes stamped before the horizon have committed, so the
@@ -29,11 +33,11 @@ _VERSION = 1
 class Cursor:
     settled: str = ""  # "" is the start of the feed
     read: str = ""
+    issued: int = 0  # epoch milliseconds; 0 for the start, which never expires
 
     @property
-    def settled_ms(self) -> int | None:
-        """When `settled` lies (epoch milliseconds), None at the start of the feed."""
-        return int(self.settled[:13]) if self.settled else None
+    def is_start(self) -> bool:
+        return not (self.settled or self.read)
 
 
 START = Cursor()
@@ -53,12 +57,15 @@ def advance(cursor: Cursor, last: str | None, more: bool, now_ms: int) -> Cursor
         reach = horizon(now_ms) if not more or last is None else min(last, horizon(now_ms))
         settled = max(settled, reach)
     if not more:
-        return Cursor(settled=settled, read=settled)
-    return Cursor(settled=settled, read=max(last or cursor.read, cursor.read))
+        return Cursor(settled=settled, read=settled, issued=now_ms)
+    return Cursor(settled=settled, read=max(last or cursor.read, cursor.read), issued=now_ms)
 
 
 def encode(cursor: Cursor) -> str:
-    body = json.dumps({"v": _VERSION, "s": cursor.settled, "r": cursor.read}, separators=(",", ":"))
+    body = json.dumps(
+        {"v": _VERSION, "s": cursor.settled, "r": cursor.read, "t": cursor.issued},
+        separators=(",", ":"),
+    )
     return base64.urlsafe_b64encode(body.encode()).decode().rstrip("=")
 
 
@@ -72,9 +79,14 @@ def decode(value: str | None) -> Cursor:
         body = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
         if not isinstance(body, dict) or body.get("v") != _VERSION:
             raise ValueError("unknown cursor version")
-        cursor = Cursor(settled=_position(body.get("s")), read=_position(body.get("r")))
-        if cursor.read < cursor.settled:
-            raise ValueError("read before settled")
+        issued = body.get("t")
+        if type(issued) is not int or issued < 0:
+            raise ValueError("no time of issue")
+        cursor = Cursor(
+            settled=_position(body.get("s")), read=_position(body.get("r")), issued=issued
+        )
+        if cursor.read < cursor.settled or cursor.is_start:
+            raise ValueError("read before settled, or no position")
         return cursor
     except (ValueError, UnicodeError, binascii.Error, TypeError) as exc:
         raise ValidationFailed(

@@ -17,13 +17,16 @@ from chalicelib.sync import cursor as cursors
 from chalicelib.users.presenter import present_profile
 from chalicelib.users.repository import profile_of
 
-RETENTION_MS = changes.TOMBSTONE_DAYS * 86_400_000
+# A cursor is good for a day less than tombstones are kept: the day covers the sync that
+# handed it out and the settle window, and 34 days still cover a device offline for 30.
+CURSOR_DAYS = changes.TOMBSTONE_DAYS - 1
+CURSOR_MS = CURSOR_DAYS * 86_400_000
 
 
 class CursorExpired(Gone):
     code = "SYNC_CURSOR_EXPIRED"
     default_message = (
-        f"This cursor is older than the {changes.TOMBSTONE_DAYS} days deletions are kept: "
+        f"This cursor is older than the {CURSOR_DAYS} days it is good for: "
         "sync again without `since` and replace what the device holds."
     )
 
@@ -63,8 +66,7 @@ class SyncService:
     ) -> dict[str, Any]:
         cursor = cursors.decode(since)
         now_ms = self._now_ms()
-        settled_ms = cursor.settled_ms
-        if settled_ms is not None and settled_ms < now_ms - RETENTION_MS:
+        if not cursor.is_start and cursor.issued < now_ms - CURSOR_MS:
             raise CursorExpired()
         page = dynamo.client().query(**_page_query(user_id, cursor.read, limit))
         items = [dynamo.deserialize(item) for item in page.get("Items", [])]

@@ -155,19 +155,22 @@ def test_a_sync_right_after_catching_up_repeats_only_the_last_minute(api, owner)
     assert again["hasMore"] is False
 
 
-def _cursor(settled_ms: int) -> str:
-    position = f"{settled_ms:013d}"
-    body = json.dumps({"v": 1, "s": position, "r": position}, separators=(",", ":"))
+def _cursor(issued_ms: int) -> str:
+    """A cursor as the API would have handed it out at `issued_ms` (white box: the format is
+    opaque to clients)."""
+    position = f"{issued_ms - 60_000:013d}"
+    body = json.dumps({"v": 1, "s": position, "r": position, "t": issued_ms}, separators=(",", ":"))
     return base64.urlsafe_b64encode(body.encode()).decode().rstrip("=")
 
 
-def test_a_cursor_older_than_the_tombstones_is_410(api, owner):
-    forty_days_ago = int(time.time() * 1000) - 40 * 86_400_000
-    response = api.call("GET", f"/sync?since={_cursor(forty_days_ago)}", owner)
+def test_a_cursor_handed_out_more_than_34_days_ago_is_410(api, owner):
+    now = int(time.time() * 1000)
+    expired = _cursor(now - 34 * 86_400_000 - 60_000)
+    response = api.call("GET", f"/sync?since={expired}", owner)
     assert response.status_code == 410
     assert response.json()["error"] == "SYNC_CURSOR_EXPIRED"
-    thirty_days_ago = int(time.time() * 1000) - 30 * 86_400_000
-    assert api.call("GET", f"/sync?since={_cursor(thirty_days_ago)}", owner).status_code == 200
+    still_good = _cursor(now - 34 * 86_400_000 + 3_600_000)
+    assert api.call("GET", f"/sync?since={still_good}", owner).status_code == 200
 
 
 def test_a_cursor_not_handed_out_is_400(api, owner):

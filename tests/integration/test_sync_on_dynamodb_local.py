@@ -85,3 +85,28 @@ def test_a_page_is_one_query_and_pages_follow_on(stack_env):
     profile = dynamo.get_item(profile_key(user_id))
     assert profile is not None
     assert profile["syncUser"] == user_id
+
+
+def test_a_full_sync_of_changes_older_than_the_tombstones_pages_to_the_end(stack_env, monkeypatch):
+    """A cursor expires by when it was handed out, not by the age of the changes it points
+    at: a new device syncing an account written long ago pages through all of it."""
+    user_id = str(uuid.uuid4())
+    long_ago = int(time.time() * 1000) - 90 * 86_400_000
+    monkeypatch.setattr(changes, "clock_ms", lambda: long_ago)
+    ProfileRepository().create(new_profile(user_id, "ada@example.com", "Ada", "Lovelace"))
+    for n in range(3):
+
+        def deleted(tx, entry_id=f"e{n}"):
+            changes.stage_tombstone(tx, user_id, "journalEntry", entry_id)
+
+        run_write(deleted)
+    monkeypatch.undo()
+    service = wiring.sync()
+    seen, since = 0, None
+    while True:
+        page = service.changes_since(user_id, since, 1)
+        seen += len(page["changes"])
+        since = page["nextCursor"]
+        if not page["hasMore"]:
+            break
+    assert seen == 4

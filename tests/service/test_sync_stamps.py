@@ -20,7 +20,7 @@ def user() -> str:
 
 def _stamped(table) -> dict[tuple[str, str], dict]:
     """The feed: each stamped item by (kind, id), as the index would hold it."""
-    feed = {}
+    feed: dict[tuple[str, str], dict] = {}
     for item in table.all_items():
         if changes.SEQUENCE_ATTRIBUTE in item:
             plain = item

@@ -12,7 +12,9 @@ from chalicelib.sync.cursor import Cursor
 
 
 def test_a_cursor_survives_the_round_trip():
-    cursor = Cursor(settled="1764627802118", read=sequence("goal", "g1", 1764627802200))
+    cursor = Cursor(
+        settled="1764627802118", read=sequence("goal", "g1", 1764627802200), issued=1764627862200
+    )
     assert cursors.decode(cursors.encode(cursor)) == cursor
     assert cursors.decode(None) == cursors.decode("") == cursors.START
 
@@ -25,6 +27,8 @@ def test_a_cursor_survives_the_round_trip():
         cursors.encode(Cursor(settled="abc", read="abc")),
         cursors.encode(Cursor(settled="1764627802118", read="1")),  # read before settled
         cursors.encode(Cursor(settled="1764627802118", read="1764627802118#spy#x")),
+        cursors.encode(Cursor(issued=5)),  # no position: the start is sent as no cursor
+        "eyJ2IjoxLCJzIjoiMSIsInIiOiIxIn0",  # no time of issue
         "W10",  # []
     ],
 )
@@ -39,25 +43,21 @@ def test_a_page_from_the_settled_position_settles_up_to_the_horizon():
     old = sequence("goal", "g", now - 5 * SETTLE_MS)
     young = sequence("goal", "g", now - 1)
     # An old backlog: settled follows the page.
-    assert cursors.advance(Cursor(), old, True, now) == Cursor(settled=old, read=old)
+    assert cursors.advance(Cursor(), old, True, now) == Cursor(old, old, now)
     # Young changes: settled stops at the horizon, reading goes on.
-    assert cursors.advance(Cursor(), young, True, now) == Cursor(
-        settled=cursors.horizon(now), read=young
-    )
+    assert cursors.advance(Cursor(), young, True, now) == Cursor(cursors.horizon(now), young, now)
     # The last page: the next sync starts again from settled.
     assert cursors.advance(Cursor(), young, False, now) == Cursor(
-        settled=cursors.horizon(now), read=cursors.horizon(now)
+        cursors.horizon(now), cursors.horizon(now), now
     )
 
 
 def test_a_page_past_the_settled_position_leaves_it():
     now = 10_000_000
-    start = Cursor(settled="0000000000100", read=sequence("goal", "a", now - 10))
+    start = Cursor(settled="0000000000100", read=sequence("goal", "a", now - 10), issued=now - 9)
     last = sequence("goal", "b", now - 5)
-    assert cursors.advance(start, last, True, now) == Cursor(settled=start.settled, read=last)
-    assert cursors.advance(start, last, False, now) == Cursor(
-        settled=start.settled, read=start.settled
-    )
+    assert cursors.advance(start, last, True, now) == Cursor(start.settled, last, now)
+    assert cursors.advance(start, last, False, now) == Cursor(start.settled, start.settled, now)
 
 
 def _simulate(seed: int) -> None:
