@@ -276,6 +276,16 @@ def import_status(request: ApiRequest, importId: str) -> dict[str, Any]:
     return wiring.imports().status(request.user_id, importId)
 
 
+# Offline devices catching up (sync/service.py): the caller's changes since a cursor.
+
+
+@api.route("/sync")
+def sync_changes(request: ApiRequest) -> dict[str, Any]:
+    return wiring.sync().changes_since(
+        request.user_id, request.query("since"), request.page().limit, timezone=request.timezone
+    )
+
+
 # The account jobs: one queue, one handler (named before exports and imports joined deletion:
 # renaming it would rename the deployed function, its log group and its role's grants).
 @app.on_sqs_message(queue=deletion_queue_name(), batch_size=1)

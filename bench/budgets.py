@@ -103,6 +103,8 @@ BUDGETS: list[Budget] = [
     _one_request("list_journal", "list journal"),
     _one_request("journal_stats", "journal stats"),
     _one_request("get_own_keys", "get own keys"),
+    # A page of changes is one Query of the sparse SyncIndex, whatever the account holds.
+    _one_request("sync", "sync, one page"),
     *(
         Budget(f"{operation}.{field}", f"{label}: {rule}", limit, worst(operation, field))
         for operation, label in (

@@ -280,6 +280,8 @@ OPERATIONS = {
         Operation("list_journal", "list journal", "GET", "/journal"),
         Operation("journal_stats", "journal stats", "GET", "/journal/stats"),
         Operation("get_profile", "get profile", "GET", "/users/profile"),
+        # A device's first sync of a seeded account: a full page (more follow), one Query.
+        Operation("sync", "sync (a page of 100 changes)", "GET", "/sync", query={"limit": "100"}),
         # Keys: set up and delete alternate (a second setup is 409); the body is made once.
         Operation(
             "set_up_keys",

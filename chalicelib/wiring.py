@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from chalicelib.journal.reads import JournalReads
     from chalicelib.journal.service import JournalService
     from chalicelib.journal.share_service import ShareService
+    from chalicelib.sync.service import SyncService
     from chalicelib.users.auth_service import AuthService
     from chalicelib.users.directory import UserDirectory
     from chalicelib.users.key_service import KeyService
@@ -217,6 +218,13 @@ def imports() -> ImportService:
     return ImportService(ImportRecords(), ProfileRepository(), ImportLimit(), writer, enqueue)
 
 
+@lru_cache(maxsize=1)
+def sync() -> SyncService:
+    from chalicelib.sync.service import SyncService
+
+    return SyncService(present_goal=goals().present)
+
+
 def reset() -> None:
     """Forget every built service, client and setting (for tests that change the environment)."""
     from chalicelib.core import queue, storage
@@ -233,6 +241,7 @@ def reset() -> None:
         keys,
         directory,
         goals,
+        sync,
         activities,
         journal,
         journal_reads,

@@ -15,6 +15,21 @@ TTL_ATTRIBUTE = "expiresAt"
 # Finds an activity by its id inside its goal's partition (the table's sort key orders
 # activities by date). Local indexes can only be made with the table.
 ACTIVITY_ID_INDEX = "ActivityIdIndex"
+# A user's changes in the order they were made (chalicelib/core/changes.py): sparse, only
+# stamped items carry its keys. A global index can be added to a table that exists.
+SYNC_INDEX = "SyncIndex"
+SYNC_INDEX_DEFINITION: dict[str, Any] = {
+    "IndexName": SYNC_INDEX,
+    "KeySchema": [
+        {"AttributeName": "syncUser", "KeyType": "HASH"},
+        {"AttributeName": "syncSeq", "KeyType": "RANGE"},
+    ],
+    "Projection": {"ProjectionType": "ALL"},
+}
+SYNC_INDEX_ATTRIBUTES = [
+    {"AttributeName": "syncUser", "AttributeType": "S"},
+    {"AttributeName": "syncSeq", "AttributeType": "S"},
+]
 
 ACCESS_TOKEN_MINUTES = 60
 ID_TOKEN_MINUTES = 60
@@ -42,6 +57,7 @@ def table_definition(
             {"AttributeName": "PK", "AttributeType": "S"},
             {"AttributeName": "SK", "AttributeType": "S"},
             {"AttributeName": "activityId", "AttributeType": "S"},
+            *SYNC_INDEX_ATTRIBUTES,
         ],
         "LocalSecondaryIndexes": [
             {
@@ -53,6 +69,7 @@ def table_definition(
                 "Projection": {"ProjectionType": "ALL"},
             }
         ],
+        "GlobalSecondaryIndexes": [SYNC_INDEX_DEFINITION],
         "BillingMode": "PAY_PER_REQUEST",
     }
     if deployed:
@@ -106,6 +123,14 @@ def _check_indexes(dynamodb_client: Any, table_name: str) -> None:
             f"Table {table_name} predates the {ACTIVITY_ID_INDEX} index, which can only be made "
             "with the table. Locally: stop `make run`, delete dynamodb-data in the folder that "
             "`make stack-env` names, start again."
+        )
+    if SYNC_INDEX not in {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}:
+        # A table made before sync: the index is added in place and fills in the background
+        # (only items stamped since carry its keys, so it starts nearly empty).
+        dynamodb_client.update_table(
+            TableName=table_name,
+            AttributeDefinitions=SYNC_INDEX_ATTRIBUTES,
+            GlobalSecondaryIndexUpdates=[{"Create": SYNC_INDEX_DEFINITION}],
         )
 
 

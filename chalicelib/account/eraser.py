@@ -111,6 +111,8 @@ class Eraser:
         return False
 
     def _erase_partition(self, user_id: str) -> bool:
+        # Everything here goes, whatever its kind: the sync tombstones (core/changes.py),
+        # which name the user's ids, are in this partition on purpose.
         partition = dynamo.user_pk(user_id)
         while not self._should_stop():
             items = dynamo.first_items(partition, ("ownerId", "version", "sharedWith"), PAGE)

@@ -81,6 +81,12 @@ class Conflict(AppError):
     default_message = "The request conflicts with the current state."
 
 
+class Gone(AppError):
+    status = 410
+    code = "GONE"
+    default_message = "What the request names is no longer kept."
+
+
 class PreconditionFailed(AppError):
     status = 412
     code = "PRECONDITION_FAILED"

@@ -166,7 +166,7 @@ class ActivityService:
             else self.new_activity(user_id, goal, fields, local, now, existing=old)
         )
         if new is None or new.activity_date != old.activity_date:
-            self._goals.delete_activity(tx, user_id, old)
+            self._goals.delete_activity(tx, user_id, old, moved=new is not None)
         if new is not None:
             self._goals.put_activity(tx, user_id, new)
         self._rebuild_days(tx, user_id, goal, old, new, now, local)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chalicelib.core import dynamo
+from chalicelib.core import changes, dynamo
 from chalicelib.core.clock import to_iso
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.idempotency import IdempotencyKey
@@ -243,7 +243,9 @@ class GoalRepository:
     def put_goal(
         self, tx: Transaction, user_id: str, goal: Goal, expected_version: int | None
     ) -> None:
-        item = {**goal_key(user_id, goal.goal_id), **goal.to_item()}
+        item = changes.stamp(
+            {**goal_key(user_id, goal.goal_id), **goal.to_item()}, user_id, "goal", goal.goal_id
+        )
         if expected_version is None:
             tx.put("goal", item, condition="attribute_not_exists(PK)")
         else:
@@ -256,22 +258,32 @@ class GoalRepository:
             )
 
     def put_activity(self, tx: Transaction, user_id: str, activity: Activity) -> None:
-        tx.put("activity", {**_activity_key_of(user_id, activity), **activity.to_item()})
+        item = {**_activity_key_of(user_id, activity), **activity.to_item()}
+        tx.put("activity", changes.stamp(item, user_id, "activity", activity.activity_id))
 
     def put_new_activity(self, tx: Transaction, user_id: str, activity: Activity) -> None:
         """An activity whose id was derived (an import): written once, never over itself."""
+        item = {**_activity_key_of(user_id, activity), **activity.to_item()}
         tx.put(
             "activity",
-            {**_activity_key_of(user_id, activity), **activity.to_item()},
+            changes.stamp(item, user_id, "activity", activity.activity_id),
             condition="attribute_not_exists(PK)",
         )
 
-    def delete_activity(self, tx: Transaction, user_id: str, activity: Activity) -> None:
+    def delete_activity(
+        self, tx: Transaction, user_id: str, activity: Activity, *, moved: bool = False
+    ) -> None:
+        """Delete the activity's item; unless it only `moved` (an edit of its date puts it
+        again under a new key), clients are told it is gone (core/changes.py)."""
         tx.delete(
             "activity-removed",
             _activity_key_of(user_id, activity),
             condition="attribute_exists(PK)",
         )
+        if not moved:
+            changes.stage_tombstone(
+                tx, user_id, "activity", activity.activity_id, {"goalId": activity.goal_id}
+            )
 
     def put_day(self, tx: Transaction, user_id: str, goal_id: str, aggregate: DayAggregate) -> None:
         day = aggregate.day.isoformat()

@@ -161,6 +161,10 @@ class GoalService:
             raise not_found()
         return self._present(goal, timezone)
 
+    def present(self, goal: Goal, timezone: str | None) -> dict[str, Any]:
+        """A goal as GET /goals/{id} shows it (GET /sync shows goals so too)."""
+        return self._present(goal, timezone)
+
     def _present(self, goal: Goal, timezone_header: str | None) -> dict[str, Any]:
         local = stored_local_time(goal, timezone_header)
         return present_goal(goal, current_progress(goal, self._now(), local))

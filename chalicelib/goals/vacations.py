@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from chalicelib.core import changes
 from chalicelib.core.clock import to_iso, utc_now
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.errors import FieldError, NotFound, ValidationFailed
@@ -119,3 +120,4 @@ class VacationService:
         update.set("vacations", value=vacations)
         update.set(VERSION, value=read + 1)
         update.set("updatedAt", value=to_iso(now))
+        changes.stamp_update(update, user_id, "profile", user_id)  # devices sync vacations

@@ -10,7 +10,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.core import dynamo
+from chalicelib.core import changes, dynamo
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.idempotency import IdempotencyKey
 from chalicelib.core.ids import could_be_issued
@@ -269,7 +269,12 @@ class JournalRepository:
     # A failed condition here (a counter or the version changed) is a lost race: retried.
 
     def put_entry(self, tx: Transaction, entry: JournalEntry, expected_version: int | None) -> None:
-        item = {**entry_key(entry.user_id, entry.entry_id), **entry_item(entry)}
+        item = changes.stamp(
+            {**entry_key(entry.user_id, entry.entry_id), **entry_item(entry)},
+            entry.user_id,
+            "journalEntry",
+            entry.entry_id,
+        )
         if expected_version is None:
             tx.put("entry", item, condition="attribute_not_exists(PK)")
         else:
@@ -291,6 +296,7 @@ class JournalRepository:
             names={"#version": "version"},
             values={":version": entry.version},
         )
+        changes.stage_tombstone(tx, entry.user_id, "journalEntry", entry.entry_id)
 
     def change_stats(
         self,

@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.core import dynamo, errors
+from chalicelib.core import changes, dynamo, errors
 from chalicelib.core.aws import error_code
 from chalicelib.core.dynamo import Transaction
 from chalicelib.journal.keys import entry_key
@@ -221,6 +221,8 @@ class ShareRepository:
         update.set("sharedWith", value=list(shared_with))
         update.set("isShared", value=bool(shared_with))
         update.set("version", value=entry.version + 1)
+        # The owner sees `sharedWith` and `isShared`: a change for the owner's devices.
+        changes.stamp_update(update, entry.owner_id, "journalEntry", entry.entry_id)
         version = update.name("version")
         tx.updating("entry", key, condition=f"{version} = {update.value(entry.version)}")
 

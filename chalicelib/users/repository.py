@@ -5,7 +5,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.core import dynamo, errors
+from chalicelib.core import changes, dynamo, errors
 from chalicelib.core.aws import error_code
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.unit_of_work import run_write
@@ -160,7 +160,12 @@ class ProfileRepository:
         run_write(attempt)
 
     def stage_create(self, tx: Transaction, profile: Profile) -> None:
-        item = {**profile_key(profile.user_id), **profile_item(profile)}
+        item = changes.stamp(
+            {**profile_key(profile.user_id), **profile_item(profile)},
+            profile.user_id,
+            "profile",
+            profile.user_id,
+        )
         tx.put("profile", item, condition="attribute_not_exists(PK)")
         tx.refuse_with("profile", lambda: ProfileAlreadyExists(profile.user_id))
         address = _index_address(profile.email)
@@ -184,6 +189,7 @@ class ProfileRepository:
         for legacy in LEGACY_ENCRYPTION_ATTRIBUTES:
             update.remove(legacy)
         update.set("updatedAt", value=now)
+        changes.stamp_update(update, user_id, "profile", user_id)
 
     def get(self, user_id: str) -> Profile | None:
         # Strongly consistent (dynamo.get_item): a client reads its profile right after
@@ -193,6 +199,7 @@ class ProfileRepository:
 
     def update(self, user_id: str, update: dynamo.UpdateBuilder) -> Profile | None:
         """Apply `update` to an existing profile; the new profile, or None when there is none."""
+        changes.stamp_update(update, user_id, "profile", user_id)
         try:
             result = dynamo.client().update_item(
                 TableName=dynamo.table_name(),

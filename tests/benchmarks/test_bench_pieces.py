@@ -231,3 +231,13 @@ def test_the_import_routes_and_a_large_import_have_budgets():
         v for v in budgets.check(imported, known={}) if v["key"] == "import_large_file.missing"
     ]
     assert missing["failed"]
+
+
+def test_a_page_of_sync_has_a_one_query_budget():
+    from bench.run import OPERATIONS
+
+    assert OPERATIONS["sync"].resource == "/sync"
+    [budget] = [budget for budget in budgets.BUDGETS if budget.key == "sync.requests"]
+    assert budget.limit == 1
+    results = {"operations": {"sync": _summary(3, requests=2)}}
+    assert budget.figure(results) == 2

@@ -152,6 +152,7 @@ def test_bootstrap_makes_the_deployed_table(project, moto_endpoint):
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert table["SSEDescription"]["Status"] == "ENABLED"
     assert [i["IndexName"] for i in table["LocalSecondaryIndexes"]] == ["ActivityIdIndex"]
+    assert [i["IndexName"] for i in table["GlobalSecondaryIndexes"]] == ["SyncIndex"]
     backups = dynamodb.describe_continuous_backups(TableName="ai-lifestyle-staging")
     pitr = backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
     assert pitr["PointInTimeRecoveryStatus"] == "ENABLED"

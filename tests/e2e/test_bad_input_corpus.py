@@ -489,8 +489,11 @@ def _snapshot(api: Any, context: dict[str, str]) -> dict[str, Any]:
         "/encryption/user/{userId}",
         "/users/me/exports",
         "/users/me/vacations",
+        "/sync?limit=100",  # a refused write stamps nothing either
     ]
-    return {path: api.call("GET", _fill(path, context), token).json() for path in reads}
+    snapshot = {path: api.call("GET", _fill(path, context), token).json() for path in reads}
+    snapshot["/sync?limit=100"].pop("nextCursor")  # it moves with the clock
+    return snapshot
 
 
 def _pool_users(local_stack: Any) -> int:
@@ -711,6 +714,21 @@ def test_garbage_page_and_limit_fall_back_or_clamp(api, account):
     giant = api.call("GET", "/goals", account["token"], params={"page": str(10**30)}).json()
     assert giant["goals"] == []
     assert giant["pagination"]["page"] == 1_000_000
+
+
+def test_garbage_sync_cursors_are_400_and_limits_fall_back(api, account):
+    token = account["token"]
+    for value in [*PAGE_GARBAGE, *FILTER_GARBAGE, "eyJ2IjoxfQ", "e30", "W10", "bnVsbA"]:
+        response = api.call("GET", "/sync", token, params={"since": value})
+        if value == "":
+            assert response.status_code == 200, response.text  # no cursor: from the start
+            continue
+        assert response.status_code == 400, (value[:20], response.text)
+        assert_envelope(response.json(), 400, "VALIDATION_ERROR")
+    for value in PAGE_GARBAGE:
+        response = api.call("GET", "/sync", token, params={"limit": value})
+        assert response.status_code == 200, (value[:20], response.text)
+        assert len(response.json()["changes"]) <= 100
 
 
 FILTER_GARBAGE = ["\x00", "'; DROP TABLE goals; --", "🙂", "x" * 5000, "a#b", "../..", "%"]

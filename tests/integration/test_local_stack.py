@@ -70,7 +70,12 @@ def test_table_has_generic_string_keys_and_on_demand_billing(stack: LocalStack) 
         {"AttributeName": "PK", "AttributeType": "S"},
         {"AttributeName": "SK", "AttributeType": "S"},
         {"AttributeName": "activityId", "AttributeType": "S"},
+        {"AttributeName": "syncSeq", "AttributeType": "S"},
+        {"AttributeName": "syncUser", "AttributeType": "S"},
     ]
+    [sync_index] = table["GlobalSecondaryIndexes"]
+    assert sync_index["IndexName"] == "SyncIndex"
+    assert [key["AttributeName"] for key in sync_index["KeySchema"]] == ["syncUser", "syncSeq"]
     [index] = table["LocalSecondaryIndexes"]
     assert index["IndexName"] == "ActivityIdIndex"
     assert [key["AttributeName"] for key in index["KeySchema"]] == ["PK", "activityId"]

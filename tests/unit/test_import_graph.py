@@ -1,5 +1,6 @@
 """The layers of the code, read from its imports: `core` <- `users` <- `goals` <- `journal` <-
-`account` (what works on a whole account: deletion) <- the app (app.py and the wiring that
+`account` (what works on a whole account: deletion) <- `sync` (every domain's changes, as
+each presents them) <- the app (app.py and the wiring that
 builds the services). A module may import its own layer and
 the layers before it, never one after it, and the journal reaches goals through one narrow
 module only. Imports inside functions and under TYPE_CHECKING count too."""
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = ("core", "users", "goals", "journal", "account", "app")
+LAYERS = ("core", "users", "goals", "journal", "account", "sync", "app")
 # The one module of the goals domain the journal may import.
 GOALS_FACADE = "chalicelib.goals.links"
 

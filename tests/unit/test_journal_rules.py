@@ -272,6 +272,9 @@ def test_an_entry_is_stored_with_the_attributes_it_always_had(client, aws, token
         "version",
         "localDate",
         "searchText",
+        # The change feed's stamp (core/changes.py): the entry in the owner's GET /sync.
+        "syncUser",
+        "syncSeq",
     }
     assert item["tags"] == {"L": [{"S": "calm"}]}
     assert item["searchText"] == {"S": "quiet day"}

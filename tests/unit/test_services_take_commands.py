@@ -44,8 +44,9 @@ def test_no_service_parses_http(path: Path):
 
 
 def test_the_services_are_found():
-    # with the key, share, account deletion, export and import services, and batch logging
-    assert len(SERVICES) == 12
+    # with the key, share, account deletion, export, import and vacation services, batch
+    # logging and sync
+    assert len(SERVICES) == 13
 
 
 # A status a service might answer with (the old creates returned StoredResponse(201, ...)).

@@ -253,7 +253,7 @@ class ImportWriter:
             if existing is not None:
                 return existing  # a concurrent run of the same file made it
             # Read here, with the goal's write: a vacation added meanwhile reaches it too.
-            vacations = vacation_copies(self._journal.profile(user_id))
+            vacations = vacation_copies(self._goals.load_for_write(user_id, None, None).profile)
             return self._goal_service.stage_import(
                 tx,
                 user_id,
