@@ -337,6 +337,7 @@ def list_goals(request: ApiRequest) -> dict[str, Any]:
         categories=request.query_list("category"),
         sort=request.query("sort"),
         timezone=request.timezone,
+        due=request.query("due"),
     )
 
 

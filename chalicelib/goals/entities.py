@@ -115,6 +115,10 @@ class Goal:
     completed_at: str | None = None
     activity_count: int = 0
     progress_state: dict[str, Any] | None = None  # None only before a goal's first write
+    # {"enabled", "localTime"}: the goal's reminder (goals/reminders.py), absent until set;
+    # `reminder_at` is the UTC minute its index item was armed for by the last goal write.
+    reminder: dict[str, Any] | None = None
+    reminder_at: str | None = None
 
     @property
     def is_active(self) -> bool:
@@ -147,6 +151,10 @@ class Goal:
         }
         if self.progress_state is not None:
             item["progressState"] = self.progress_state
+        if self.reminder is not None:
+            item["reminder"] = self.reminder
+        if self.reminder_at is not None:
+            item["reminderAt"] = self.reminder_at
         return item
 
     @classmethod
@@ -175,4 +183,6 @@ class Goal:
             completed_at=item.get("completedAt"),
             activity_count=int(item.get("activityCount", 0)),
             progress_state=item.get("progressState"),
+            reminder=item.get("reminder"),
+            reminder_at=item.get("reminderAt"),
         )
