@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from chalicelib.account.exports.service import ExportService
     from chalicelib.goals.activities import ActivityService
     from chalicelib.goals.batch import ActivityBatchService
+    from chalicelib.goals.reminder_job import ReminderJob
     from chalicelib.goals.service import GoalService
     from chalicelib.journal.reads import JournalReads
     from chalicelib.journal.service import JournalService
@@ -175,14 +176,24 @@ def account_exports() -> ExportService:
     )
 
 
+@lru_cache(maxsize=1)
+def reminder_job() -> ReminderJob:
+    from chalicelib.core import mail
+    from chalicelib.goals.reminder_job import ReminderJob
+
+    return ReminderJob(mail.send_text)
+
+
 def reset() -> None:
     """Forget every built service, client and setting (for tests that change the environment)."""
-    from chalicelib.core import queue, storage
+    from chalicelib.core import mail, queue, storage
     from chalicelib.users import identity_provider
 
     for cached in (
         account_deletion,
         account_exports,
+        reminder_job,
+        mail.client,
         queue.client,
         storage.client,
         queue.queue_url,

@@ -232,7 +232,8 @@ def test_a_goal_is_presented_in_the_wire_shape():
     computed = {"dueToday", "atRisk", "nextDueAt", "requiredPerPeriod", "bufferDays", "reminder"}
     unchanged = set(GOAL_FIELDS) - {"target", "schedule", "progress", "context", "rewards"}
     unchanged -= computed
-    assert shown["dueToday"] is False and shown["nextDueAt"] is None
+    assert shown["dueToday"] is False
+    assert shown["nextDueAt"] is None
     assert shown["reminder"] == {"enabled": False, "localTime": None}
     assert {name: shown[name] for name in unchanged} == {
         name: STORED_GOAL[name] for name in unchanged

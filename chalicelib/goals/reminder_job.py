@@ -1,0 +1,167 @@
+"""The reminder job (app.py's `send_reminders`, every minute): send each armed reminder whose
+minute has come, once, and arm the goal's next one (docs/api.md, "Reminders").
+
+A run reads the index partitions `REMINDER#{minute}` of the last LOOKBACK_MINUTES minutes
+(one Query each, so a late or missed run catches up), then the goals and profiles they name
+in one BatchGetItem per 50 reminders: its reads grow with the reminders due, never with the
+table. Each reminder is settled in one transaction that deletes its index item (a concurrent
+run that got there first cancels it), arms the next firing and, when it is to be sent, puts
+the sent marker of the goal's calendar date (conditional: never two per date). The email
+goes out after that commit: a send that fails is logged and not repeated (at most once,
+never twice).
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from chalicelib.core import dynamo
+from chalicelib.core.clock import utc_now
+from chalicelib.core.dynamo import Transaction, TransactionCancelled
+from chalicelib.core.local_time import LocalTime, local_time_of
+from chalicelib.core.logging import logger
+from chalicelib.goals import reminders
+from chalicelib.goals.due import due_state, vacations_of
+from chalicelib.goals.entities import Goal
+from chalicelib.goals.progress_state import current_progress
+from chalicelib.goals.repository import goal_key
+from chalicelib.users.repository import profile_key
+
+LOOKBACK_MINUTES = 5
+# A goal and a profile per reminder: 100 keys, DynamoDB's BatchGetItem limit.
+REMINDERS_PER_READ = 50
+SendEmail = Callable[[str, str, str], str]
+
+
+@dataclass(frozen=True)
+class RunReport:
+    sent: int = 0
+    not_due: int = 0
+    dropped: int = 0  # stale index items: goal gone, reminder off or moved, email off
+
+    def __add__(self, other: "RunReport") -> "RunReport":
+        return RunReport(
+            self.sent + other.sent, self.not_due + other.not_due, self.dropped + other.dropped
+        )
+
+
+def _email_enabled(profile: dict[str, Any]) -> bool:
+    channels = (profile.get("preferences") or {}).get("notifications") or {}
+    return bool(channels.get("email", True)) and bool(profile.get("email"))
+
+
+def _message(goal: Goal) -> tuple[str, str]:
+    subject = f"Reminder: {goal.title}"
+    body = (
+        f'"{goal.title}" is still due today.\n\n'
+        "You asked to be reminded at this time; turn it off in the goal's reminder settings "
+        "or in your profile's email notifications."
+    )
+    return subject, body
+
+
+class ReminderJob:
+    def __init__(
+        self, send: SendEmail, *, now: Callable[[], datetime] = utc_now, ttl_now: Any = time.time
+    ) -> None:
+        self._send = send
+        self._now = now
+        self._ttl_now = ttl_now
+
+    def run(self) -> RunReport:
+        now = self._now()
+        report = RunReport()
+        for back in range(LOOKBACK_MINUTES - 1, -1, -1):
+            minute = reminders.minute_key(now - timedelta(minutes=back))
+            items = dynamo.query_all(
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues=dynamo.serialize(
+                    {":pk": f"{reminders.PARTITION_PREFIX}{minute}"}
+                ),
+                ConsistentRead=True,
+            )
+            for start in range(0, len(items), REMINDERS_PER_READ):
+                report += self._settle_all(items[start : start + REMINDERS_PER_READ], now)
+        if report.sent or report.not_due or report.dropped:
+            logger.info(
+                "reminder run",
+                extra={"sent": report.sent, "notDue": report.not_due, "dropped": report.dropped},
+            )
+        return report
+
+    def _settle_all(self, items: list[dict[str, Any]], now: datetime) -> RunReport:
+        keys: list[dict[str, Any]] = []
+        for item in items:
+            keys += [goal_key(item["userId"], item["goalId"]), profile_key(item["userId"])]
+        found = {(str(item["PK"]), str(item["SK"])): item for item in dynamo.batch_get(keys)}
+        report = RunReport()
+        for item in items:
+            goal_at = goal_key(item["userId"], item["goalId"])
+            profile_at = profile_key(item["userId"])
+            goal_item = found.get((goal_at["PK"], goal_at["SK"]))
+            profile = found.get((profile_at["PK"], profile_at["SK"]))
+            report += self._settle(item, goal_item, profile, now)
+        return report
+
+    def _settle(
+        self,
+        item: dict[str, Any],
+        goal_item: dict[str, Any] | None,
+        profile: dict[str, Any] | None,
+        now: datetime,
+    ) -> RunReport:
+        index = {"PK": item["PK"], "SK": item["SK"]}
+        goal = Goal.from_item(goal_item) if goal_item else None
+        if goal is None or profile is None or reminders.reminder_time(goal) != item["localTime"]:
+            dynamo.delete_keys([index])  # the goal's own write armed what replaced it, if any
+            return RunReport(dropped=1)
+        local = local_time_of(profile)
+        vacations = vacations_of(profile)
+        day = date.fromisoformat(item["localDate"])
+        fires_at = reminders.fire_instant(day, item["localTime"], local)
+        tx = Transaction()
+        tx.delete("reminder-index", index, condition="attribute_exists(PK)")
+        next_item = self._next(goal, local, max(now, fires_at), vacations)
+        if next_item is not None and next_item["PK"] != item["PK"]:
+            tx.put("reminder-next", next_item)
+        if reminders.minute_key(fires_at) != item["PK"].removeprefix(reminders.PARTITION_PREFIX):
+            # The user's zone changed since it was armed: arm it for the new zone only.
+            return self._commit(tx, RunReport(dropped=1))
+        if not _email_enabled(profile):
+            return self._commit(tx, RunReport(dropped=1))
+        progress = current_progress(goal, now, local)
+        if not due_state(goal, progress, now, local, vacations).due_today:
+            return self._commit(tx, RunReport(not_due=1))
+        tx.put(
+            "reminder-sent",
+            {
+                **reminders.sent_marker_key(goal.user_id, goal.goal_id, day),
+                "expiresAt": int(self._ttl_now()) + reminders.SENT_MARKER_DAYS * 86400,
+            },
+            condition="attribute_not_exists(PK)",
+        )
+        if not self._commit(tx, RunReport(sent=1)).sent:
+            return RunReport()
+        try:
+            self._send(str(profile["email"]), *_message(goal))
+        except Exception:  # at most once: the marker stays, the next day's reminder is armed
+            logger.exception("reminder email failed", extra={"goalId": goal.goal_id})
+            return RunReport(dropped=1)
+        return RunReport(sent=1)
+
+    def _next(
+        self, goal: Goal, local: LocalTime, after: datetime, vacations: Any
+    ) -> dict[str, Any] | None:
+        _, index = reminders.armed(goal, local, after, vacations)
+        return index
+
+    @staticmethod
+    def _commit(tx: Transaction, outcome: RunReport) -> RunReport:
+        """`outcome`, or nothing when a concurrent run settled this reminder first."""
+        try:
+            tx.commit()
+        except TransactionCancelled:
+            return RunReport()
+        return outcome
