@@ -1,11 +1,15 @@
 """The reminder job (app.py's `send_reminders`, every minute): send each armed reminder whose
 minute has come, once, and arm the goal's next one (docs/api.md, "Reminders").
 
-A run reads the index partitions `REMINDER#{minute}` of the last LOOKBACK_MINUTES minutes
-(one Query each, so a late or missed run catches up), then the goals and profiles they name
-in one BatchGetItem per 50 reminders: its reads grow with the reminders due, never with the
-table. Each reminder is settled in one transaction that deletes its index item (a concurrent
-run that got there first cancels it), arms the next firing and, when it is to be sent, puts
+A run reads the index partitions `REMINDER#{minute}` of every minute since the last run's
+(a checkpoint item; the minute before that too, for a goal write that committed as its minute
+began), one Query each, so a late or missed run catches up, at most a day back; then the
+goals and profiles they name in one BatchGetItem per 50 reminders: its reads grow with the
+minutes passed and the reminders due, never with the table. A reminder settled more than
+LATE_MINUTES after its time is not sent (a reminder hours late helps nobody) but re-armed.
+
+Each reminder is settled in one transaction that deletes its index item (a concurrent run
+that got there first cancels it), arms the next firing and, when it is to be sent, puts
 the sent marker of the goal's calendar date (conditional: never two per date). The email
 goes out after that commit: a send that fails is logged and not repeated (at most once,
 never twice).
@@ -29,7 +33,11 @@ from chalicelib.goals.progress_state import current_progress
 from chalicelib.goals.repository import goal_key
 from chalicelib.users.repository import profile_key
 
-LOOKBACK_MINUTES = 5
+CHECKPOINT_KEY = {"PK": "REMINDERJOB", "SK": "CHECKPOINT"}
+# How far back a run catches up after the schedule stopped: older reminders stay armed and
+# unsent until their goal's next write arms them again.
+MAX_CATCH_UP_MINUTES = 24 * 60
+LATE_MINUTES = 60
 # A goal and a profile per reminder: 100 keys, DynamoDB's BatchGetItem limit.
 REMINDERS_PER_READ = 50
 SendEmail = Callable[[str, str, str], str]
@@ -70,11 +78,24 @@ class ReminderJob:
         self._now = now
         self._ttl_now = ttl_now
 
+    def _first_minute(self, now: datetime) -> datetime:
+        current = now.replace(second=0, microsecond=0)
+        checkpoint = dynamo.get_item(CHECKPOINT_KEY)
+        last = checkpoint.get("lastMinute") if checkpoint else None
+        if last is None:
+            return current - timedelta(minutes=1)
+        after_last = datetime.fromisoformat(f"{last}:00+00:00") + timedelta(minutes=1)
+        earliest = current - timedelta(minutes=MAX_CATCH_UP_MINUTES)
+        return max(earliest, min(after_last, current - timedelta(minutes=1)))
+
     def run(self) -> RunReport:
         now = self._now()
+        current = now.replace(second=0, microsecond=0)
+        minute_at = self._first_minute(now)
         report = RunReport()
-        for back in range(LOOKBACK_MINUTES - 1, -1, -1):
-            minute = reminders.minute_key(now - timedelta(minutes=back))
+        while minute_at <= current:
+            minute = reminders.minute_key(minute_at)
+            minute_at += timedelta(minutes=1)
             items = dynamo.query_all(
                 KeyConditionExpression="PK = :pk",
                 ExpressionAttributeValues=dynamo.serialize(
@@ -84,6 +105,10 @@ class ReminderJob:
             )
             for start in range(0, len(items), REMINDERS_PER_READ):
                 report += self._settle_all(items[start : start + REMINDERS_PER_READ], now)
+        dynamo.client().put_item(
+            TableName=dynamo.table_name(),
+            Item=dynamo.serialize({**CHECKPOINT_KEY, "lastMinute": reminders.minute_key(now)}),
+        )
         if report.sent or report.not_due or report.dropped:
             logger.info(
                 "reminder run",
@@ -132,7 +157,8 @@ class ReminderJob:
         if not _email_enabled(profile):
             return self._commit(tx, RunReport(dropped=1))
         progress = current_progress(goal, now, local)
-        if not due_state(goal, progress, now, local, vacations).due_today:
+        late = now - fires_at > timedelta(minutes=LATE_MINUTES)
+        if late or not due_state(goal, progress, now, local, vacations).due_today:
             return self._commit(tx, RunReport(not_due=1))
         tx.put(
             "reminder-sent",

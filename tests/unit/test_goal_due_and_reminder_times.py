@@ -151,7 +151,7 @@ def test_a_time_that_happens_twice_fires_at_its_first_occurrence():
 
 
 @pytest.mark.parametrize(
-    ("local", "clock", "first_day"),
+    "local, clock, first_day",
     [
         (NEW_YORK, "02:30", date(2026, 3, 6)),
         (NEW_YORK, "01:30", date(2026, 10, 30)),
