@@ -62,7 +62,7 @@ def _goal(clock: Clock, user_id: str, local_time: str) -> str:
 
 
 @pytest.fixture
-def sent(stack_env) -> Iterator[list[tuple[datetime, str, str]]]:
+def sent(stack_env) -> list[tuple[datetime, str, str]]:
     mail.client().verify_email_identity(EmailAddress="reminders@ai-lifestyle.local")
     return []
 
