@@ -105,6 +105,7 @@ _REPLACED_FIELDS = {
     "visibility": "visibility",
     "metadata": "metadata",
     "isJournalLinked": "is_journal_linked",
+    "reminder": "reminder",
 }
 # Objects a client changes key by key: an update merges into what is stored.
 _MERGED_FIELDS = ("schedule", "context", "rewards")
@@ -278,6 +279,7 @@ class GoalService:
             completed_at=None,
             version=1,
             activity_count=0,
+            reminder=fields.get("reminder"),
         )
         return self._with_progress(goal, [], now, local)
 

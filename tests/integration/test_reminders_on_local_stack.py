@@ -14,7 +14,7 @@ from chalicelib.core.local_time import LocalTime
 from chalicelib.core.validation import parse
 from chalicelib.goals.activities import ActivityService
 from chalicelib.goals.models import ActivityFields, GoalCreate
-from chalicelib.goals.reminder_job import ReminderJob
+from chalicelib.goals.reminder_job import CHECKPOINT_KEY, ReminderJob
 from chalicelib.goals.reminders import fire_instant
 from chalicelib.goals.repository import GoalRepository
 from chalicelib.goals.service import GoalService
@@ -69,7 +69,9 @@ def sent(stack_env) -> list[tuple[datetime, str, str]]:
 
 def _sweep(job: ReminderJob, clock: Clock, start: datetime, end: datetime) -> None:
     """Run the job every 5 minutes from `start` to `end`, as a schedule that runs late would
-    (each run looks back 5 minutes)."""
+    (each run catches up the minutes since the last). The checkpoint is cleared first: the
+    sweep starts a fresh schedule instead of catching up since the previous sweep."""
+    dynamo.delete_keys([CHECKPOINT_KEY])
     clock.now = start
     while clock.now <= end:
         job.run()
@@ -104,16 +106,21 @@ def test_two_zones_across_a_dst_change_get_one_reminder_a_day(
     ]
     for zone, local_time, change in sorted(people, key=lambda person: person[2]):
         user_id, email = _user(zone)
-        start = datetime.combine(change - timedelta(days=1), datetime.min.time(), UTC)
-        start -= timedelta(hours=12)
-        clock.now = start - timedelta(minutes=5)
-        _goal(clock, user_id, local_time)
-        _sweep(job, clock, start, start + timedelta(hours=72))
-
+        local = LocalTime(zone)
         expected = [
-            fire_instant(change + timedelta(days=offset), local_time, LocalTime(zone))
+            fire_instant(change + timedelta(days=offset), local_time, local)
             for offset in (-1, 0, 1)
         ]
+        clock.now = expected[0] - timedelta(hours=1)
+        _goal(clock, user_id, local_time)
+        # The days around the change near their reminder; the day of the change whole (its
+        # repeated or skipped hour included).
+        margin = timedelta(minutes=30)
+        _sweep(job, clock, expected[0] - margin, expected[0] + margin)
+        whole_day = local.day_start(change), local.day_start(change + timedelta(days=1))
+        _sweep(job, clock, whole_day[0] - margin, whole_day[1] + margin)
+        _sweep(job, clock, expected[2] - margin, expected[2] + margin)
+
         assert [when for when, to, _ in sent if to == email] == expected, zone
     # Every send reached moto's SES, from the verified sender.
     assert mail.client().get_send_quota()["SentLast24Hours"] >= len(sent)
