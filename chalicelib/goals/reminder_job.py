@@ -23,9 +23,10 @@ from typing import Any
 
 from chalicelib.core import dynamo
 from chalicelib.core.clock import utc_now
-from chalicelib.core.dynamo import Transaction, TransactionCancelled
+from chalicelib.core.dynamo import Transaction
 from chalicelib.core.local_time import LocalTime, local_time_of
 from chalicelib.core.logging import logger
+from chalicelib.core.unit_of_work import run_write
 from chalicelib.goals import reminders
 from chalicelib.goals.due import due_state, vacations_of
 from chalicelib.goals.entities import Goal
@@ -55,6 +56,10 @@ class RunReport:
         )
 
 
+class _SettledElsewhere(Exception):
+    """A concurrent run settled this reminder first."""
+
+
 def _email_enabled(profile: dict[str, Any]) -> bool:
     channels = (profile.get("preferences") or {}).get("notifications") or {}
     return bool(channels.get("email", True)) and bool(profile.get("email"))
@@ -72,11 +77,17 @@ def _message(goal: Goal) -> tuple[str, str]:
 
 class ReminderJob:
     def __init__(
-        self, send: SendEmail, *, now: Callable[[], datetime] = utc_now, ttl_now: Any = time.time
+        self,
+        send: SendEmail,
+        *,
+        now: Callable[[], datetime] = utc_now,
+        ttl_now: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._send = send
         self._now = now
         self._ttl_now = ttl_now
+        self._sleep = sleep
 
     def _first_minute(self, now: datetime) -> datetime:
         current = now.replace(second=0, microsecond=0)
@@ -146,29 +157,21 @@ class ReminderJob:
         vacations = vacations_of(profile)
         day = date.fromisoformat(item["localDate"])
         fires_at = reminders.fire_instant(day, item["localTime"], local)
-        tx = Transaction()
-        tx.delete("reminder-index", index, condition="attribute_exists(PK)")
         next_item = self._next(goal, local, max(now, fires_at), vacations)
-        if next_item is not None and next_item["PK"] != item["PK"]:
-            tx.put("reminder-next", next_item)
         if reminders.minute_key(fires_at) != item["PK"].removeprefix(reminders.PARTITION_PREFIX):
             # The user's zone changed since it was armed: arm it for the new zone only.
-            return self._commit(tx, RunReport(dropped=1))
+            return self._settled(index, next_item, None, RunReport(dropped=1))
         if not _email_enabled(profile):
-            return self._commit(tx, RunReport(dropped=1))
+            return self._settled(index, next_item, None, RunReport(dropped=1))
         progress = current_progress(goal, now, local)
         late = now - fires_at > timedelta(minutes=LATE_MINUTES)
         if late or not due_state(goal, progress, now, local, vacations).due_today:
-            return self._commit(tx, RunReport(not_due=1))
-        tx.put(
-            "reminder-sent",
-            {
-                **reminders.sent_marker_key(goal.user_id, goal.goal_id, day),
-                "expiresAt": int(self._ttl_now()) + reminders.SENT_MARKER_DAYS * 86400,
-            },
-            condition="attribute_not_exists(PK)",
-        )
-        if not self._commit(tx, RunReport(sent=1)).sent:
+            return self._settled(index, next_item, None, RunReport(not_due=1))
+        marker = {
+            **reminders.sent_marker_key(goal.user_id, goal.goal_id, day),
+            "expiresAt": int(self._ttl_now()) + reminders.SENT_MARKER_DAYS * 86400,
+        }
+        if not self._settled(index, next_item, marker, RunReport(sent=1)).sent:
             return RunReport()
         try:
             self._send(str(profile["email"]), *_message(goal))
@@ -183,11 +186,27 @@ class ReminderJob:
         _, index = reminders.armed(goal, local, after, vacations)
         return index
 
-    @staticmethod
-    def _commit(tx: Transaction, outcome: RunReport) -> RunReport:
-        """`outcome`, or nothing when a concurrent run settled this reminder first."""
+    def _settled(
+        self,
+        index: dict[str, Any],
+        next_item: dict[str, Any] | None,
+        marker: dict[str, Any] | None,
+        outcome: RunReport,
+    ) -> RunReport:
+        """Settle one reminder in one transaction: `outcome`, or nothing when a concurrent
+        run settled it first (its index item is gone, or the date's marker exists)."""
+
+        def attempt(tx: Transaction) -> None:
+            tx.delete("reminder-index", index, condition="attribute_exists(PK)")
+            tx.refuse_with("reminder-index", _SettledElsewhere)
+            if next_item is not None:
+                tx.put("reminder-next", next_item)
+            if marker is not None:
+                tx.put("reminder-sent", marker, condition="attribute_not_exists(PK)")
+                tx.refuse_with("reminder-sent", _SettledElsewhere)
+
         try:
-            tx.commit()
-        except TransactionCancelled:
+            run_write(attempt, sleep=self._sleep)
+        except _SettledElsewhere:
             return RunReport()
         return outcome

@@ -229,7 +229,12 @@ def test_access_logging_and_throttling_are_on(resources):
 
 def test_every_log_group_has_a_retention(resources):
     groups = {name: r for name, r in resources.items() if r["Type"] == "AWS::Logs::LogGroup"}
-    assert set(groups) == {"FunctionLogGroup", "ApiAccessLogGroup", "EraserLogGroup"}
+    assert set(groups) == {
+        "FunctionLogGroup",
+        "ApiAccessLogGroup",
+        "EraserLogGroup",
+        "ReminderLogGroup",
+    }
     for group in groups.values():
         assert "RetentionInDays" in group["Properties"]
 
