@@ -154,3 +154,33 @@ def test_no_reminder_on_a_day_already_logged_and_reads_follow_sends(sent):
     assert counts.get("BatchGetItem", 0) <= 2
     assert counts.get("TransactWriteItems", 0) <= 2
     assert counts.get("Scan", 0) == 0
+
+
+def test_the_local_worker_runs_the_schedule_once_and_shows_what_was_sent(sent, local_stack):
+    """What `make run` does each minute (scripts/reminder_worker.py, through app.py's
+    scheduled handler) and how a developer reads what was sent."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from chalicelib.core.clock import utc_now
+
+    now = utc_now()
+    # Written ten minutes ago, the goal armed its reminder for this very minute.
+    clock = Clock(now - timedelta(minutes=10))
+    user_id, email = _user("UTC")
+    _goal(clock, user_id, now.strftime("%H:%M"))
+    dynamo.delete_keys([CHECKPOINT_KEY])
+    worker = [
+        sys.executable,
+        str(Path(__file__).resolve().parents[2] / "scripts" / "reminder_worker.py"),
+    ]
+    env = {**os.environ, **local_stack.env()}
+    env.pop("AWS_MOCKED_IN_PROCESS", None)  # the worker talks to the stack, as under make run
+    once = subprocess.run([*worker, "--once"], env=env, capture_output=True, text=True, timeout=120)
+    assert once.returncode == 0, once.stderr
+    shown = subprocess.run([*worker, "--sent"], env=env, capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert email in shown.stdout
+    assert "Reminder: Walk" in shown.stdout
