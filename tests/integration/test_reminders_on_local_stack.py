@@ -184,3 +184,15 @@ def test_the_local_worker_runs_the_schedule_once_and_shows_what_was_sent(sent, l
     assert shown.returncode == 0, shown.stderr
     assert email in shown.stdout
     assert "Reminder: Walk" in shown.stdout
+
+
+def test_make_run_starts_the_reminder_worker_and_it_keeps_running(local_stack):
+    import time
+
+    worker = local_stack.start_reminder_worker()
+    try:
+        time.sleep(3)  # long enough to import the app and reach its wait for the minute
+        assert worker.poll() is None
+        local_stack.raise_if_crashed()
+    finally:
+        local_stack.stop_process(worker)
