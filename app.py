@@ -6,7 +6,14 @@ routes, on first use, so a cold start loads only the domain its first request ne
 import os
 from typing import Any
 
-from chalice.app import Chalice, CognitoUserPoolAuthorizer, Response, SQSEvent
+from chalice.app import (
+    Chalice,
+    CloudWatchEvent,
+    CognitoUserPoolAuthorizer,
+    Rate,
+    Response,
+    SQSEvent,
+)
 
 from chalicelib import wiring
 from chalicelib.core import docs
@@ -313,6 +320,13 @@ def erase_accounts(event: SQSEvent) -> None:
                 logger.warning("account job message dropped: it names no job")
 
 
+# Goal reminders (goals/reminder_job.py): every minute, the reminders armed for the minutes
+# just passed are sent. Locally scripts/reminder_worker.py calls this same function.
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def send_reminders(event: CloudWatchEvent) -> None:
+    wiring.reminder_job().run()
+
+
 # Finding a person to share with (users/directory.py). `/users/profile` is a literal path, so
 # it wins over `/users/{userId}` (Chalice and API Gateway match literal segments first).
 
@@ -398,6 +412,7 @@ def list_goals(request: ApiRequest) -> dict[str, Any]:
         categories=request.query_list("category"),
         sort=request.query("sort"),
         timezone=request.timezone,
+        due=request.query("due"),
     )
 
 

@@ -79,6 +79,14 @@ def _erase(results: Results, field: str) -> float | None:
     return None if value is None else float(value)
 
 
+def _reminders(field: str) -> Callable[[Results], float | None]:
+    def figure(results: Results) -> float | None:
+        value = results.get("operations", {}).get("_reminders", {}).get(field)
+        return None if value is None else float(value)
+
+    return figure
+
+
 def _export(results: Results, field: str) -> float | None:
     value = results.get("operations", {}).get("_export", {}).get(field)
     return None if value is None else float(value)
@@ -98,6 +106,7 @@ def _one_request(operation: str, label: str) -> Budget:
 BUDGETS: list[Budget] = [
     _one_request("get_goal", "get goal"),
     _one_request("list_goals", "list goals"),
+    _one_request("list_due_goals", "list goals still due today"),
     _one_request("get_profile", "get profile"),
     _one_request("get_journal_entry", "get journal entry"),
     _one_request("list_journal", "list journal"),
@@ -269,6 +278,24 @@ BUDGETS: list[Budget] = [
             ("journal_stats", "journal stats"),
         )
         for field, title in (("p50Ms", "p50 latency"), ("rcu", "read capacity"))
+    ),
+    # A reminder run with 40 reminders armed in one minute: the checkpoint, two minutes'
+    # Queries and one BatchGetItem per 50 reminders (goal and profile), so about 0.1 reads per
+    # reminder sent; one transaction per reminder (goals/reminder_job.py); none missed.
+    Budget(
+        "reminder_run.reads_per_sent",
+        "a reminder run: reads in proportion to what it sends (at most 0.125 per reminder)",
+        0.125,
+        _reminders("readsPerSent"),
+    ),
+    Budget(
+        "reminder_run.transactions",
+        "a reminder run: one transaction per reminder (40)",
+        40,
+        _reminders("transactions"),
+    ),
+    Budget(
+        "reminder_run.missed", "a reminder run: every due reminder sent", 0, _reminders("missed")
     ),
     # Deleting an account: the request reads the job and the profile and writes the job
     # record (Cognito's calls are not DynamoDB's); the status is one read. The job's first pass

@@ -77,6 +77,9 @@ class Settings:
     import_activities: int = 1_000
     import_entries: int = 1_000
 
+    # One reminder run: this many reminders armed for the same minute, all sent.
+    reminders: int = 40
+
     @property
     def large_shape(self) -> dict[str, int]:
         """The large account's shape, as the export and deletion summaries report it."""
@@ -247,6 +250,13 @@ OPERATIONS = {
             path_params=lambda user: {"goalId": user.goal_id},
         ),
         Operation("list_goals", "list goals", "GET", "/goals", query={"limit": "50"}),
+        Operation(
+            "list_due_goals",
+            "list goals still due today",
+            "GET",
+            "/goals",
+            query={"due": "today", "limit": "50"},
+        ),
         Operation(
             "progress",
             "get progress",
@@ -690,7 +700,51 @@ class Bench:
         user = self.large_account()
         summaries["_export"] = self.export_large_account(user)
         summaries["_erase"] = self.erase_large_account(user)
+        summaries["_reminders"] = self.reminder_run()
         return summaries
+
+    def reminder_run(self) -> dict[str, Any]:
+        """One run of the reminder job (in-process, as the schedule runs it) with
+        `reminders` goals armed for the same minute: its requests against what it sent. The
+        email itself is counted, not sent (SES is not DynamoDB)."""
+        from chalicelib.core import dynamo
+        from chalicelib.core.local_time import LocalTime
+        from chalicelib.goals.reminder_job import CHECKPOINT_KEY, ReminderJob
+        from chalicelib.goals.reminders import fire_instant
+
+        user = self.new_user("reminded")
+        clock = (datetime.now(UTC) + timedelta(hours=2)).strftime("%H:%M")
+        for index in range(self.settings.reminders):
+            body = {
+                "title": f"Reminded {index}",
+                "goalPattern": "recurring",
+                "target": {"value": 1, "period": "day"},
+                "reminder": {"enabled": True, "localTime": clock},
+            }
+            self.gateway.expect(201, "POST", "/goals", token=user.token, body=body)
+        today = datetime.now(UTC).date()
+        fires = fire_instant(today, clock, LocalTime("UTC"))
+        if fires <= datetime.now(UTC):
+            fires = fire_instant(today + timedelta(days=1), clock, LocalTime("UTC"))
+        sent: list[str] = []
+
+        def send(to: str, subject: str, body: str) -> str:
+            sent.append(to)
+            return "counted"
+
+        job = ReminderJob(send, now=lambda: fires)
+        dynamo.delete_keys([CHECKPOINT_KEY])  # a fresh schedule: this minute and the one before
+        with self.meter.measuring() as usage:
+            job.run()
+        return {
+            "armed": self.settings.reminders,
+            "sent": len(sent),
+            "missed": self.settings.reminders - len(sent),
+            "requests": usage.requests,
+            "reads": usage.reads,
+            "transactions": usage.transactions,
+            "readsPerSent": round(usage.reads / len(sent), 4) if sent else None,
+        }
 
     def large_account(self) -> User:
         """The largest account the quotas allow (Settings.large_*), exported, then deleted.

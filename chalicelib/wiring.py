@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from chalicelib.account.imports.service import ImportService
     from chalicelib.goals.activities import ActivityService
     from chalicelib.goals.batch import ActivityBatchService
+    from chalicelib.goals.reminder_job import ReminderJob
     from chalicelib.goals.service import GoalService
     from chalicelib.goals.vacations import VacationService
     from chalicelib.journal.reads import JournalReads
@@ -225,15 +226,25 @@ def sync() -> SyncService:
     return SyncService(present_goal=goals().present)
 
 
+@lru_cache(maxsize=1)
+def reminder_job() -> ReminderJob:
+    from chalicelib.core import mail
+    from chalicelib.goals.reminder_job import ReminderJob
+
+    return ReminderJob(mail.send_text)
+
+
 def reset() -> None:
     """Forget every built service, client and setting (for tests that change the environment)."""
-    from chalicelib.core import queue, storage
+    from chalicelib.core import mail, queue, storage
     from chalicelib.users import identity_provider
 
     for cached in (
         account_deletion,
         account_exports,
         imports,
+        reminder_job,
+        mail.client,
         queue.client,
         storage.client,
         queue.queue_url,

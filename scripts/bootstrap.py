@@ -33,12 +33,14 @@ from chalice.package import YAMLTemplateSerializer
 
 from scripts.chalice_config import ChaliceConfig
 from scripts.policy import (
+    DEFAULT_REMINDER_SENDER,
     DEPLOYED_STAGES,
     eraser_log_group,
     function_log_group,
     lambda_policy,
     literal_targets,
     policy_path,
+    reminder_log_group,
     session_token_secret_name,
     write_policy,
 )
@@ -102,8 +104,12 @@ def bootstrap(stage: str, project_dir: Path = REPO_ROOT) -> StageResources:
     pool_arn = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]["Arn"]
     log_group = function_log_group(stage)
     logs = session.client("logs", config=_CLIENT_CONFIG)
-    for group in (log_group, eraser_log_group(stage)):
+    for group in (log_group, eraser_log_group(stage), reminder_log_group(stage)):
         _ensure_log_group(logs, group, log_retention_days(stage, project_dir))
+    # The reminders' sender: SES emails the address a link once; until it is followed, sends
+    # are refused (and logged by the reminder job). Asking again is harmless.
+    sender = environment.get("REMINDER_SENDER") or DEFAULT_REMINDER_SENDER
+    session.client("ses", config=_CLIENT_CONFIG).verify_email_identity(EmailAddress=sender)
     # `chalice deploy` binds the eraser to its queue by name but never makes the queue.
     ensure_deletion_queue(
         session.client("sqs", config=_CLIENT_CONFIG), *deletion_queue_names(stage)

@@ -70,6 +70,8 @@ USER_POOL_CLIENT_NAME = "ai-lifestyle-local-web"
 DEFAULT_TABLE_NAME = "ai-lifestyle-local"
 DELETION_QUEUE, DELETION_DEAD_LETTER_QUEUE = deletion_queue_names("local")
 DATA_BUCKET = data_bucket_name("local")
+# The verified SES identity goal reminders come from (moto's SES keeps what it sent).
+REMINDER_SENDER = "reminders@ai-lifestyle.local"
 
 RUN_API_PORT = 8000
 RUN_DYNAMODB_PORT = 8001
@@ -266,6 +268,9 @@ class LocalStack:
             # ... and S3: the account-data bucket (exports, import uploads).
             "AWS_ENDPOINT_URL_S3": info.cognito_endpoint,
             "ACCOUNT_DATA_BUCKET": DATA_BUCKET,
+            # ... and SES: goal reminders (scripts/reminder_worker.py --sent shows them).
+            "AWS_ENDPOINT_URL_SES": info.cognito_endpoint,
+            "REMINDER_SENDER": REMINDER_SENDER,
             "AWS_DEFAULT_REGION": info.region,
             "AWS_REGION": info.region,
             "REGION": info.region,
@@ -277,13 +282,14 @@ class LocalStack:
         }
 
     def client(self, service: str) -> Any:
-        """A boto3 client for ``dynamodb``, ``cognito-idp``, ``sqs`` or ``s3`` pointed at this
-        stack."""
+        """A boto3 client for ``dynamodb``, ``cognito-idp``, ``sqs``, ``s3`` or ``ses`` pointed
+        at this stack."""
         endpoint = {
             "dynamodb": self.info.dynamodb_endpoint,
             "cognito-idp": self.info.cognito_endpoint,
             "sqs": self.info.cognito_endpoint,
             "s3": self.info.cognito_endpoint,
+            "ses": self.info.cognito_endpoint,
         }[service]
         return _client(service, endpoint)
 
@@ -323,6 +329,19 @@ class LocalStack:
             "deletion worker",
             command,
             "deletion-worker.log",
+            cwd=REPO_ROOT,
+            env=os.environ | self.env(),
+        )
+        return process.popen
+
+    def start_reminder_worker(self) -> subprocess.Popen[bytes]:
+        """The reminder schedule's local runner (scripts/reminder_worker.py): chalice local
+        does not run `@app.schedule` functions."""
+        command = [sys.executable, str(REPO_ROOT / "scripts" / "reminder_worker.py")]
+        process = self._spawn(
+            "reminder worker",
+            command,
+            "reminder-worker.log",
             cwd=REPO_ROOT,
             env=os.environ | self.env(),
         )
@@ -370,6 +389,8 @@ class LocalStack:
         )
         # So does S3 (exports and import uploads): empty again after a restart, like the queue.
         ensure_data_bucket(_client("s3", cognito_endpoint), DATA_BUCKET, REGION, tls_only=False)
+        # And SES: the reminders' sender must be a verified identity, as deployed.
+        _client("ses", cognito_endpoint).verify_email_identity(EmailAddress=REMINDER_SENDER)
         return StackInfo(
             dynamodb_endpoint=dynamodb_endpoint,
             cognito_endpoint=cognito_endpoint,
@@ -619,14 +640,15 @@ def serve(
     try:
         stack.start()
         _write_stack_env(directory, stack.env())
-        server = worker = None
+        server = worker = reminders = None
         if api_port is not None:
             # The loop below restarts it instead of Chalice's reloader, on changes of the code
             # only: the reloader also restarts on any file tests or linters write here.
             server = stack.start_chalice_local(api_port, autoreload=False)
             worker = stack.start_deletion_worker()
+            reminders = stack.start_reminder_worker()
         print(_banner(stack, directory, api_port), flush=True)
-        _serve_until_interrupted(stack, api_port, server, worker)
+        _serve_until_interrupted(stack, api_port, server, worker, reminders)
     except KeyboardInterrupt:
         print("\nStopping the local stack...", flush=True)
         return 0
@@ -672,6 +694,7 @@ def _serve_until_interrupted(
     api_port: int | None,
     server: subprocess.Popen[bytes] | None,
     worker: subprocess.Popen[bytes] | None = None,
+    reminders: subprocess.Popen[bytes] | None = None,
 ) -> None:
     # Deliberately unbounded: a dev server runs until Ctrl-C/SIGTERM or until a service dies.
     sources = _source_stamp()
@@ -690,6 +713,9 @@ def _serve_until_interrupted(
         if worker is not None:  # it runs the app's code too
             stack.stop_process(worker)
             worker = stack.start_deletion_worker()
+        if reminders is not None:
+            stack.stop_process(reminders)
+            reminders = stack.start_reminder_worker()
         try:
             server = stack.start_chalice_local(api_port, autoreload=False)
             print(f"API ready again on http://127.0.0.1:{api_port}", flush=True)
@@ -739,6 +765,7 @@ def _banner(stack: LocalStack, directory: Path, api_port: int | None) -> str:
             "                 .venv/bin/chalice local --stage local --port 8000",
             "  Account jobs   not run: run the worker yourself to run deletions and exports,",
             "                 .venv/bin/python scripts/deletion_worker.py",
+            "  Reminders      not sent: run .venv/bin/python scripts/reminder_worker.py",
         ]
     else:
         api = [
@@ -746,6 +773,8 @@ def _banner(stack: LocalStack, directory: Path, api_port: int | None) -> str:
             f"  Docs           http://127.0.0.1:{api_port}/docs",
             "  Account jobs   deletions and exports, run by the deletion worker (its log:",
             "                 deletion-worker.log)",
+            "  Reminders      sent every minute by the reminder worker (reminder-worker.log);",
+            "                 what was sent: .venv/bin/python scripts/reminder_worker.py --sent",
         ]
     return "\n".join(
         [
@@ -754,7 +783,7 @@ def _banner(stack: LocalStack, directory: Path, api_port: int | None) -> str:
             *api,
             f"  DynamoDB       {dynamodb}",
             f"  Table          {info.table_name}",
-            f"  Cognito (moto) {info.cognito_endpoint}  (also SQS and S3: bucket {DATA_BUCKET})",
+            f"  Cognito (moto) {info.cognito_endpoint}  (also SQS, SES, S3: bucket {DATA_BUCKET})",
             f"  User pool      {info.user_pool_id}",
             f"  App client     {info.client_id}",
             f"                 users kept in {stack.cognito_state}",

@@ -40,6 +40,9 @@ API_HANDLER = "APIHandler"
 # what the one code bundle calls (tests/deploy/test_policies.py).
 ERASER = "EraseAccounts"
 ERASER_ROLE = "EraseAccountsRole"
+# The reminder schedule (`@app.schedule`): the same, one role for the one bundle.
+REMINDERS = "SendReminders"
+REMINDERS_ROLE = "SendRemindersRole"
 # SAM publishes a version on every code change and moves this alias to it; provisioned
 # concurrency belongs to the alias, so the API must call the alias to use it.
 LIVE_ALIAS = "live"
@@ -65,6 +68,8 @@ _APP_SETTINGS = (
     "AWS_ENDPOINT_URL_S3",
     "ACCOUNT_DATA_BUCKET",
     "ACCOUNT_DELETION_SWEEP_SECONDS",
+    "AWS_ENDPOINT_URL_SES",
+    "REMINDER_SENDER",
 )
 
 
@@ -148,11 +153,12 @@ def package(stage: str, out_dir: Path | None = None) -> Path:
 
 
 def share_the_role(template: dict[str, Any]) -> dict[str, Any]:
-    """The eraser runs with the API's role (its own, with the committed file's literal ARNs,
-    is dropped)."""
+    """The eraser and the reminder schedule run with the API's role (their own, with the
+    committed file's literal ARNs, are dropped)."""
     resources = template["Resources"]
-    resources.pop(ERASER_ROLE, None)
-    resources[ERASER]["Properties"]["Role"] = {"Fn::GetAtt": [API_HANDLER_ROLE, "Arn"]}
+    for function, role in ((ERASER, ERASER_ROLE), (REMINDERS, REMINDERS_ROLE)):
+        resources.pop(role, None)
+        resources[function]["Properties"]["Role"] = {"Fn::GetAtt": [API_HANDLER_ROLE, "Arn"]}
     return template
 
 

@@ -32,7 +32,10 @@ Arn = str | dict[str, Any]
 
 PLACEHOLDER_ACCOUNT = "000000000000"
 ERASER_HANDLER = "erase_accounts"  # app.py's SQS handler
+REMINDER_HANDLER = "send_reminders"  # app.py's scheduled function
 DEPLOYED_STAGES = ("dev", "staging", "prod")
+# A stage's REMINDER_SENDER (.chalice/config.json) when it names none.
+DEFAULT_REMINDER_SENDER = "reminders@ai-lifestyle.example"
 
 # Transactions have no IAM action of their own: each Put/Update/Delete inside one needs
 # PutItem/UpdateItem/DeleteItem, and a ConditionCheck entry would need ConditionCheckItem.
@@ -77,6 +80,9 @@ S3_OBJECT_ACTIONS = (
 )
 S3_BUCKET_ACTIONS = ("s3:ListBucket",)
 DATA_PREFIXES = ("exports/", "imports/")
+# Goal reminders (chalicelib/core/mail.py): email from the stage's one verified sender, and
+# from no other address (the condition), whatever the code asks.
+SES_ACTIONS = ("ses:SendEmail",)
 # The log group exists before the function runs (the stack or the bootstrap creates it).
 LOGS_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 # The key that seals MFA session tokens (chalicelib/core/secrets.py): read, never written.
@@ -100,6 +106,9 @@ class PolicyTargets:
     eraser_log_streams: Arn
     data_bucket: Arn
     data_objects: Sequence[Arn]  # the bucket's two prefixes (DATA_PREFIXES), as `.../prefix*`
+    reminder_log_streams: Arn
+    reminder_identity: Arn  # the SES identity of the sender
+    reminder_sender: str | dict[str, Any]  # its address (a literal or a Ref)
 
 
 def lambda_policy(targets: PolicyTargets) -> dict[str, Any]:
@@ -119,8 +128,16 @@ def lambda_policy(targets: PolicyTargets) -> dict[str, Any]:
             "Condition": {"StringLike": {"s3:prefix": [f"{p}*" for p in DATA_PREFIXES]}},
         },
         _allow("SessionTokenSecret", SECRETS_ACTIONS, [targets.session_token_secret]),
+        {
+            **_allow("ReminderEmail", SES_ACTIONS, [targets.reminder_identity]),
+            "Condition": {"StringEquals": {"ses:FromAddress": targets.reminder_sender}},
+        },
         _allow("Tracing", XRAY_ACTIONS, ["*"]),
-        _allow("FunctionLogs", LOGS_ACTIONS, [targets.log_streams, targets.eraser_log_streams]),
+        _allow(
+            "FunctionLogs",
+            LOGS_ACTIONS,
+            [targets.log_streams, targets.eraser_log_streams, targets.reminder_log_streams],
+        ),
     ]
     return {"Version": "2012-10-17", "Statement": statements}
 
@@ -149,13 +166,24 @@ def eraser_log_group(stage: str) -> str:
     return f"/aws/lambda/ai-lifestyle-api-{stage}-{ERASER_HANDLER}"
 
 
+def reminder_log_group(stage: str) -> str:
+    """The reminder schedule's log group, as `chalice deploy` names the function."""
+    return f"/aws/lambda/ai-lifestyle-api-{stage}-{REMINDER_HANDLER}"
+
+
 def session_token_secret_name(stage: str) -> str:
     """The stage's Secrets Manager secret for MFA session tokens (stack and bootstrap alike)."""
     return f"ai-lifestyle-api-{stage}/session-token-secret"
 
 
 def literal_targets(
-    *, stage: str, account: str, region: str, table_name: str, user_pool_id: str | None = None
+    *,
+    stage: str,
+    account: str,
+    region: str,
+    table_name: str,
+    user_pool_id: str | None = None,
+    reminder_sender: str = DEFAULT_REMINDER_SENDER,
 ) -> PolicyTargets:
     """Targets as plain ARNs, for `chalice deploy` (IAM sees exactly these strings)."""
     table = f"arn:aws:dynamodb:{region}:{account}:table/{table_name}"
@@ -170,6 +198,11 @@ def literal_targets(
         deletion_queue=f"arn:aws:sqs:{region}:{account}:{deletion_queue_names(stage)[0]}",
         data_bucket=bucket,
         data_objects=[f"{bucket}/{prefix}*" for prefix in DATA_PREFIXES],
+        reminder_log_streams=(
+            f"arn:aws:logs:{region}:{account}:log-group:{reminder_log_group(stage)}:*"
+        ),
+        reminder_identity=f"arn:aws:ses:{region}:{account}:identity/{reminder_sender}",
+        reminder_sender=reminder_sender,
         # Secrets Manager appends six random characters to a secret's name in its ARN.
         session_token_secret=(
             f"arn:aws:secretsmanager:{region}:{account}:secret:"
@@ -190,6 +223,11 @@ def stack_targets() -> PolicyTargets:
         deletion_queue={"Fn::GetAtt": ["DeletionQueue", "Arn"]},
         data_bucket={"Fn::GetAtt": ["DataBucket", "Arn"]},
         data_objects=[{"Fn::Sub": f"${{DataBucket.Arn}}/{prefix}*"} for prefix in DATA_PREFIXES],
+        reminder_log_streams={"Fn::GetAtt": ["ReminderLogGroup", "Arn"]},
+        reminder_identity={
+            "Fn::Sub": "arn:aws:ses:${AWS::Region}:${AWS::AccountId}:identity/${ReminderSender}"
+        },
+        reminder_sender={"Ref": "ReminderSender"},
         # Ref of a secret is its full ARN.
         session_token_secret={"Ref": "SessionTokenSecret"},
     )
@@ -218,6 +256,7 @@ def main() -> int:
                     region=env["REGION"],
                     table_name=env["TABLE_NAME"],
                     user_pool_id=env.get("COGNITO_USER_POOL_ID") or None,
+                    reminder_sender=env.get("REMINDER_SENDER") or DEFAULT_REMINDER_SENDER,
                 )
             ),
         )

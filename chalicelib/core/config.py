@@ -37,6 +37,9 @@ class Settings:
     deletion_sweep_seconds: int = DELETION_SWEEP_SECONDS
     # The private S3 bucket of account data (core/storage.py): exports and import uploads.
     data_bucket: str = "ai-lifestyle-api-local-account-data"
+    # The verified SES identity reminders are sent from (goals/reminder_job.py); the deployed
+    # policy allows ses:SendEmail from this address only.
+    reminder_sender: str = "reminders@ai-lifestyle.local"
 
     @property
     def token_issuer(self) -> str:
@@ -78,6 +81,7 @@ def get_settings() -> Settings:
         # Empty in a deployed stage's config until the bootstrap (or the stack) names it.
         data_bucket=os.environ.get("ACCOUNT_DATA_BUCKET")
         or f"ai-lifestyle-api-{environment}-account-data",
+        reminder_sender=os.environ.get("REMINDER_SENDER") or "reminders@ai-lifestyle.local",
     )
 
 

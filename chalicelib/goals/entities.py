@@ -120,6 +120,10 @@ class Goal:
     # A copy of the person's vacations (the profile's), kept on every active goal by the
     # vacation writes so that reading a goal still needs no profile (goals/vacations.py).
     vacations: list[dict[str, Any]] = field(default_factory=list)
+    # {"enabled", "localTime"}: the goal's reminder (goals/reminders.py), absent until set;
+    # `reminder_at` is the UTC minute its index item was armed for by the last goal write.
+    reminder: dict[str, Any] | None = None
+    reminder_at: str | None = None
 
     @property
     def is_active(self) -> bool:
@@ -156,6 +160,10 @@ class Goal:
             item["pauses"] = self.pauses
         if self.vacations:
             item["vacations"] = self.vacations
+        if self.reminder is not None:
+            item["reminder"] = self.reminder
+        if self.reminder_at is not None:
+            item["reminderAt"] = self.reminder_at
         return item
 
     @classmethod
@@ -186,4 +194,6 @@ class Goal:
             progress_state=item.get("progressState"),
             pauses=list(item.get("pauses") or []),
             vacations=list(item.get("vacations") or []),
+            reminder=item.get("reminder"),
+            reminder_at=item.get("reminderAt"),
         )

@@ -103,6 +103,14 @@ class RewardsInput(WireModel):
     badges: Annotated[list[ShortText], Field(max_length=50)] | None = None
 
 
+class ReminderInput(WireModel):
+    """A goal's reminder: `localTime` in the user's zone, else the schedule's first
+    preferred time (docs/api.md, "Reminders")."""
+
+    enabled: StrictBool
+    local_time: ClockTime | None = None
+
+
 class GoalFields(WireModel):
     """Fields a client may send when creating or changing a goal (all optional here)."""
 
@@ -118,6 +126,7 @@ class GoalFields(WireModel):
     rewards: RewardsInput | None = None
     metadata: FreeObject | None = None
     is_journal_linked: StrictBool | None = None
+    reminder: ReminderInput | None = None
 
 
 class GoalCreate(GoalFields):

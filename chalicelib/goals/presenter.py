@@ -19,6 +19,12 @@ GOAL_FIELDS = (
     "target",
     "schedule",
     "progress",
+    "dueToday",
+    "atRisk",
+    "nextDueAt",
+    "requiredPerPeriod",
+    "bufferDays",
+    "reminder",
     "context",
     "rewards",
     "metadata",
@@ -94,7 +100,21 @@ def present_target(target: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def present_goal(goal: Goal, progress: dict[str, Any]) -> dict[str, Any]:
+# What a goal shows as due when nothing was computed (an export, a progress that failed).
+NOTHING_DUE: dict[str, Any] = {
+    "dueToday": False,
+    "atRisk": False,
+    "nextDueAt": None,
+    "requiredPerPeriod": None,
+    "bufferDays": None,
+}
+REMINDER_DEFAULTS: dict[str, Any] = {"enabled": False, "localTime": None}
+
+
+def present_goal(
+    goal: Goal, progress: dict[str, Any], due: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """`due` is goals/due.py's `Due.to_wire`."""
     return {
         "goalId": goal.goal_id,
         "userId": goal.user_id,
@@ -109,6 +129,8 @@ def present_goal(goal: Goal, progress: dict[str, Any]) -> dict[str, Any]:
         "target": present_target(goal.target),
         "schedule": _with_defaults(goal.schedule, SCHEDULE_DEFAULTS),
         "progress": progress,
+        **(due or NOTHING_DUE),
+        "reminder": _with_defaults(goal.reminder, REMINDER_DEFAULTS),
         "context": _with_defaults(goal.context, CONTEXT_DEFAULTS),
         "rewards": _with_defaults(goal.rewards, REWARDS_DEFAULTS),
         "metadata": goal.metadata or {},

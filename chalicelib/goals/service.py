@@ -23,11 +23,13 @@ from chalicelib.core.local_time import LocalTime, local_time_of
 from chalicelib.core.logging import logger
 from chalicelib.core.unit_of_work import run_write
 from chalicelib.core.validation import dump
-from chalicelib.goals import pausing, statistics
+from chalicelib.goals import pausing, reminders, statistics
 from chalicelib.goals.aggregates import DayAggregate
 from chalicelib.goals.completions import CompletionLog, stage_completion, with_progress
+from chalicelib.goals.due import due_state
 from chalicelib.goals.entities import Goal
 from chalicelib.goals.models import GoalCreate, GoalUpdate, pattern_errors
+from chalicelib.goals.pauses import vacations_of
 from chalicelib.goals.presenter import present_goal
 from chalicelib.goals.progress_state import (
     current_progress,
@@ -109,6 +111,7 @@ _REPLACED_FIELDS = {
     "visibility": "visibility",
     "metadata": "metadata",
     "isJournalLinked": "is_journal_linked",
+    "reminder": "reminder",
 }
 # Objects a client changes key by key: an update merges into what is stored.
 _MERGED_FIELDS = ("schedule", "context", "rewards")
@@ -166,8 +169,14 @@ class GoalService:
         return self._present(goal, timezone)
 
     def _present(self, goal: Goal, timezone_header: str | None) -> dict[str, Any]:
-        local = stored_local_time(goal, timezone_header)
-        return present_goal(goal, current_progress(goal, self._now(), local))
+        return self._shown(goal, self._now(), stored_local_time(goal, timezone_header))
+
+    def _shown(self, goal: Goal, now: datetime, local: LocalTime) -> dict[str, Any]:
+        """The goal on the wire with its progress and what is due, as of `now`. Reads need
+        no profile, so user-wide vacations count where a write or the reminder job (which
+        read it) decides; a goal's own pauses always count."""
+        progress = current_progress(goal, now, local)
+        return present_goal(goal, progress, due_state(goal, progress, now, local).to_wire(local))
 
     def list_goals(
         self,
@@ -179,9 +188,12 @@ class GoalService:
         categories: Sequence[str] = (),
         sort: str | None = None,
         timezone: str | None = None,
+        due: str | None = None,
     ) -> dict[str, Any]:
         if sort and sort not in SORTS:
             raise ValidationFailed([FieldError("sort", f"must be one of {', '.join(SORTS)}")])
+        if due not in (None, "today"):
+            raise ValidationFailed([FieldError("due", "must be today")])
         goals = self._goals.list_goals(user_id)
         wanted_categories = {category.lower() for category in categories}
         chosen = [
@@ -195,10 +207,15 @@ class GoalService:
         chosen.sort(
             key=lambda goal: (str(getattr(goal, field)).lower(), goal.goal_id), reverse=descending
         )
-        shown = chosen[page.offset : page.offset + page.limit]
+        if due is None:
+            page_goals = chosen[page.offset : page.offset + page.limit]
+            listed = [self._listed(goal, timezone) for goal in page_goals]
+            return {"goals": listed, "pagination": page.describe(len(chosen))}
+        # What is still due today: every goal of the one Query is computed, then paged.
+        still_due = [item for goal in chosen if (item := self._listed(goal, timezone))["dueToday"]]
         return {
-            "goals": [self._listed(goal, timezone) for goal in shown],
-            "pagination": page.describe(len(chosen)),
+            "goals": still_due[page.offset : page.offset + page.limit],
+            "pagination": page.describe(len(still_due)),
         }
 
     def _listed(self, goal: Goal, timezone_header: str | None) -> dict[str, Any]:
@@ -232,9 +249,10 @@ class GoalService:
             local = local_time_of(context.profile, timezone)
             now = self._now()
             goal = self._new_goal(user_id, request, now, local, vacation_copies(context.profile))
-            progress = current_progress(goal, now, local)
-            response = Created(present_goal(goal, progress), f"/goals/{goal.goal_id}")
+            goal, index = reminders.armed(goal, local, now, vacations_of(context.profile))
+            response = Created(self._shown(goal, now, local), f"/goals/{goal.goal_id}")
             self._stage(tx.emits(metrics.GOAL_CREATED), user_id, None, goal)
+            reminders.stage_rearm(tx, None, goal, index)
             add_record(tx, idempotency, response)
             return response
 
@@ -316,6 +334,7 @@ class GoalService:
             version=1,
             activity_count=0,
             vacations=vacations,
+            reminder=fields.get("reminder"),
         )
         return self._with_progress(goal, [], now, local)
 
@@ -346,7 +365,11 @@ class GoalService:
             local = local_time_of(context.profile, timezone)
             vacations = vacation_copies(context.profile)
             changed = self._changed_goal(user_id, goal, changes, local, vacations)
+            changed, index = reminders.armed(
+                changed, local, self._now(), vacations_of(context.profile)
+            )
             self._stage(tx, user_id, goal, changed)
+            reminders.stage_rearm(tx, goal, changed, index)
             return changed
 
         changed = run_write(
@@ -490,8 +513,10 @@ class GoalService:
                     status="archived",
                     updated_at=to_iso(self._now()),
                     version=goal.version + 1,
+                    reminder_at=None,
                 )
                 self._stage(tx, user_id, goal, archived)
+                reminders.stage_rearm(tx, goal, archived, None)
 
         run_write(attempt, sleep=self._sleep)
         return {"message": "The goal is archived."}

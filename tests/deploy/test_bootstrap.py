@@ -189,7 +189,14 @@ def test_bootstrap_makes_the_function_log_group_with_a_retention(project, moto_e
     assert [(g["logGroupName"], g.get("retentionInDays")) for g in groups] == [
         ("/aws/lambda/ai-lifestyle-api-dev", 14),
         ("/aws/lambda/ai-lifestyle-api-dev-erase_accounts", 14),
+        ("/aws/lambda/ai-lifestyle-api-dev-send_reminders", 14),
     ]
+
+
+def test_bootstrap_asks_ses_to_verify_the_reminder_sender(project, moto_endpoint):
+    assert _bootstrap("dev", project, moto_endpoint).returncode == 0
+    identities = _client("ses", moto_endpoint).list_identities()["Identities"]
+    assert "reminders@ai-lifestyle.example" in identities
 
 
 def test_bootstrap_makes_the_deletion_queue_with_its_dead_letter_queue(project, moto_endpoint):

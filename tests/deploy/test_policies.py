@@ -190,6 +190,7 @@ def test_committed_policy_files_are_generated_for_their_stage(committed_policy):
             region=environment["REGION"],
             table_name=environment["TABLE_NAME"],
             user_pool_id=pool_id,
+            reminder_sender=environment["REMINDER_SENDER"],
         )
     )
     assert table_arn.endswith(f":table/ai-lifestyle-{stage}")
@@ -198,11 +199,36 @@ def test_committed_policy_files_are_generated_for_their_stage(committed_policy):
 def test_committed_policy_files_have_no_wildcards(committed_policy):
     stage, document = committed_policy
     _assert_least_privilege(document)
-    api_streams, eraser_streams = _statements(document)[-1]["Resource"]
+    api_streams, eraser_streams, reminder_streams = _statements(document)[-1]["Resource"]
     assert api_streams.endswith(f":log-group:/aws/lambda/ai-lifestyle-api-{stage}:*")
     assert eraser_streams.endswith(
         f":log-group:/aws/lambda/ai-lifestyle-api-{stage}-{policy.ERASER_HANDLER}:*"
     )
+    assert reminder_streams.endswith(
+        f":log-group:/aws/lambda/ai-lifestyle-api-{stage}-{policy.REMINDER_HANDLER}:*"
+    )
+
+
+def test_ses_actions_are_what_the_mail_module_calls_and_only_it_sends():
+    called = set().union(*(_called("ses", source) for source in _code().values()))
+    assert called == {"send_email"}
+    assert set(policy.SES_ACTIONS) == {f"ses:{_operations('ses')[name]}" for name in called}
+    for path, source in _code().items():
+        if path.name != "mail.py":
+            assert 'client("ses"' not in source, path
+
+
+def test_reminder_email_may_come_from_the_stages_sender_only(committed_policy, resources):
+    stage, document = committed_policy
+    sender = ChaliceConfig.load(REPO_ROOT).stage_environment(stage)["REMINDER_SENDER"]
+    [email] = [s for s in _statements(document) if s["Sid"] == "ReminderEmail"]
+    assert email["Action"] == ["ses:SendEmail"]
+    [identity] = email["Resource"]
+    assert re.fullmatch(rf"arn:aws:ses:us-east-1:\d{{12}}:identity/{re.escape(sender)}", identity)
+    assert email["Condition"] == {"StringEquals": {"ses:FromAddress": sender}}
+    stack = resources[API_HANDLER_ROLE]["Properties"]["Policies"][0]["PolicyDocument"]
+    [packaged] = [s for s in _statements(stack) if s["Sid"] == "ReminderEmail"]
+    assert packaged["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "ReminderSender"}}}
 
 
 def test_sqs_actions_are_what_the_code_sends_and_the_event_source_receives():

@@ -229,7 +229,12 @@ def test_access_logging_and_throttling_are_on(resources):
 
 def test_every_log_group_has_a_retention(resources):
     groups = {name: r for name, r in resources.items() if r["Type"] == "AWS::Logs::LogGroup"}
-    assert set(groups) == {"FunctionLogGroup", "ApiAccessLogGroup", "EraserLogGroup"}
+    assert set(groups) == {
+        "FunctionLogGroup",
+        "ApiAccessLogGroup",
+        "EraserLogGroup",
+        "ReminderLogGroup",
+    }
     for group in groups.values():
         assert "RetentionInDays" in group["Properties"]
 
@@ -311,6 +316,25 @@ def test_the_account_data_bucket_is_private_encrypted_tls_only_and_short_lived(r
     assert statement["Effect"] == "Deny"
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert resources["DataBucketPolicy"]["Properties"]["Bucket"] == {"Ref": "DataBucket"}
+
+
+def test_the_reminder_schedule_runs_every_minute_with_the_shared_role(resources, stage):
+    function = resources["SendReminders"]["Properties"]
+    [event] = function["Events"].values()
+    assert event == {"Type": "Schedule", "Properties": {"Schedule": "rate(1 minute)"}}
+    assert function["Handler"] == "app.send_reminders"
+    assert function["Role"] == {"Fn::GetAtt": ["ApiHandlerRole", "Arn"]}
+    assert function["LoggingConfig"] == {"LogGroup": {"Ref": "ReminderLogGroup"}}
+    assert resources["ReminderLogGroup"]["Properties"]["LogGroupName"] == {
+        "Fn::Sub": "/aws/lambda/ai-lifestyle-api-${Stage}-send_reminders"
+    }
+    env = function["Environment"]["Variables"]
+    assert env["TABLE_NAME"] == {"Ref": "Table"}
+    assert env["REMINDER_SENDER"] == {"Ref": "ReminderSender"}
+    identity = resources["ReminderSenderIdentity"]
+    assert identity["Type"] == "AWS::SES::EmailIdentity"
+    assert identity["Properties"] == {"EmailIdentity": {"Ref": "ReminderSender"}}
+    assert resources["SendReminders"]["DependsOn"] == "ReminderSenderIdentity"
 
 
 def test_both_functions_are_given_the_stacks_bucket(resources):

@@ -132,6 +132,8 @@ ROUTES: dict[tuple[str, str], Route] = {
             Field("target.value", "number"),
             Field("metadata", "json", optional=True),
             Field("rewards.milestoneRewards", "json list", optional=True),
+            # Without `enabled` beside it, any localTime is refused too: every case is bad.
+            Field("reminder.localTime", "text", 5, optional=True),
         ),
     ),
     ("/goals/{goalId}", "PUT"): Route(
@@ -140,6 +142,7 @@ ROUTES: dict[tuple[str, str], Route] = {
             Field("title", "text", 200, optional=True),
             Field("target.value", "number", optional=True),
             Field("metadata", "json", optional=True),
+            Field("reminder.localTime", "text", 5, optional=True),
         ),
     ),
     ("/goals/{goalId}/activities", "POST"): Route(
@@ -510,8 +513,8 @@ def test_the_corpus_covers_every_write_route():
 def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, local_stack):
     corpus = build_corpus(account)
     # 30 routes x (22 whole bodies + 2 sizes) + 12-16 cases per checked field, and 12 per
-    # free-form JSON field (8 of them): 1,704 in all.
-    assert len(corpus) == 1704, len(corpus)
+    # free-form JSON field (8 of them): 1,732 in all.
+    assert len(corpus) == 1732, len(corpus)
     before, users_before = _snapshot(api, account), _pool_users(local_stack)
     problems = []
     statuses_seen: list[int] = []
@@ -541,7 +544,7 @@ def test_bad_input_is_refused_in_the_envelope_and_writes_nothing(api, account, l
     assert not problems, f"{len(problems)} of {len(corpus)} cases: {problems[:15]}"
     statuses = Counter(sorted(statuses_seen))
     print(f"bad-input corpus: {len(corpus)} cases, answers {dict(statuses)}")
-    assert statuses == {400: 1584, 415: 87, 413: 33}, statuses
+    assert statuses == {400: 1612, 415: 87, 413: 33}, statuses
     assert _snapshot(api, account) == before
     assert _pool_users(local_stack) == users_before
     # The password is the one it was (reset-confirm, change and friends changed nothing).
@@ -737,7 +740,7 @@ FILTER_GARBAGE = ["\x00", "'; DROP TABLE goals; --", "🙂", "x" * 5000, "a#b", 
 def test_garbage_filters_never_5xx(api, account):
     token = account["token"]
     params = {
-        "/goals": ("status", "goalPattern", "category", "sort"),
+        "/goals": ("status", "goalPattern", "category", "sort", "due"),
         "/journal": ("filter", "goalId", "tag", "mood", "template", "from", "to", "q"),
         "/goals/{goalId}/activities": ("startDate", "endDate", "activityType"),
         "/goals/{goalId}/progress": ("period",),

@@ -229,14 +229,12 @@ def test_a_stored_goal_reads_as_a_goal_and_writes_back_unchanged():
 def test_a_goal_is_presented_in_the_wire_shape():
     shown = present_goal(Goal.from_item(STORED_GOAL), {"percentComplete": 0})
     assert list(shown) == list(GOAL_FIELDS)
-    unchanged = set(GOAL_FIELDS) - {
-        "target",
-        "schedule",
-        "progress",
-        "context",
-        "rewards",
-        "pauses",
-    }
+    computed = {"dueToday", "atRisk", "nextDueAt", "requiredPerPeriod", "bufferDays", "reminder"}
+    unchanged = set(GOAL_FIELDS) - {"target", "schedule", "progress", "context", "rewards"}
+    unchanged -= computed | {"pauses"}
+    assert shown["dueToday"] is False
+    assert shown["nextDueAt"] is None
+    assert shown["reminder"] == {"enabled": False, "localTime": None}
     assert {name: shown[name] for name in unchanged} == {
         name: STORED_GOAL[name] for name in unchanged
     }

@@ -251,3 +251,58 @@ def test_a_log_computes_the_progress_view_once(client, token, monkeypatch, dated
     response = post_json(client, f"/goals/{goal['goalId']}/activities", body, token)
     assert response.status_code == 201, response.body
     assert len(calls) == 1
+
+
+def _armed_reminders() -> list[dict]:
+    """Every item of the reminder index (moto in-process: a scan is fine in a test)."""
+    from chalicelib.core import dynamo
+
+    items = dynamo.client().scan(TableName=dynamo.table_name())["Items"]
+    return [dynamo.deserialize(item) for item in items if item["PK"]["S"].startswith("REMINDER#")]
+
+
+def test_what_is_due_and_the_due_filter(client, token):
+    due = _goal(client, token)
+    assert due["dueToday"] is True
+    assert due["atRisk"] is True
+    assert due["nextDueAt"] is not None
+    assert due["requiredPerPeriod"] is None
+    done = _goal(client, token, title="Stretch", target={"value": 1, "period": "day"})
+    assert (
+        post_json(client, f"/goals/{done['goalId']}/activities", {"value": 1}, token).status_code
+        == 201
+    )
+    listed = json.loads(get(client, "/goals?due=today", token).body)
+    assert [goal["goalId"] for goal in listed["goals"]] == [due["goalId"]]
+    assert listed["pagination"]["total"] == 1
+    everything = json.loads(get(client, "/goals", token).body)
+    assert len(everything["goals"]) == 2
+    wrong = get(client, "/goals?due=tomorrow", token)
+    assert_envelope(wrong.body, wrong.status_code, "VALIDATION_ERROR")
+
+
+def test_a_reminder_is_armed_moved_and_disarmed_by_goal_writes(client, token):
+    goal = _goal(client, token, reminder={"enabled": True, "localTime": "07:30"})
+    assert goal["reminder"] == {"enabled": True, "localTime": "07:30"}
+    [armed] = _armed_reminders()
+    assert armed["goalId"] == goal["goalId"]
+    assert armed["localTime"] == "07:30"
+    assert armed["PK"].endswith("T07:30")  # the test user's profile zone is UTC
+    path = f"/goals/{goal['goalId']}"
+    moved = put_json(client, path, {"reminder": {"enabled": True, "localTime": "21:05"}}, token)
+    assert moved.status_code == 200, moved.body
+    [armed] = _armed_reminders()
+    assert armed["PK"].endswith("T21:05")
+    off = put_json(client, path, {"reminder": {"enabled": False}}, token)
+    assert json.loads(off.body)["reminder"] == {"enabled": False, "localTime": None}
+    assert _armed_reminders() == []
+    bad = put_json(client, path, {"reminder": {"localTime": "25:00"}}, token)
+    assert_envelope(bad.body, bad.status_code, "VALIDATION_ERROR")
+
+
+def test_archiving_a_goal_disarms_its_reminder(client, token):
+    goal = _goal(client, token, reminder={"enabled": True, "localTime": "07:30"})
+    assert len(_armed_reminders()) == 1
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.http.delete(f"/goals/{goal['goalId']}", headers=headers).status_code == 200
+    assert _armed_reminders() == []

@@ -123,13 +123,18 @@ def encryption_body(record: KeyRecord | None) -> dict[str, Any] | None:
 
 
 def goal_body(goal: Goal, now: datetime) -> dict[str, Any]:
-    """GET /goals/{id}'s body (progress as of the export, for people reading the file)."""
+    """GET /goals/{id}'s body (progress and what is due as of the export, for people reading
+    the file)."""
+    from chalicelib.goals.due import due_state
+
+    local = stored_local_time(goal, None)
     try:
-        progress = current_progress(goal, now, stored_local_time(goal, None))
+        progress = current_progress(goal, now, local)
+        due = due_state(goal, progress, now, local).to_wire(local)
     except Exception:  # a derived number must never cost the user their export
         logger.exception("goal progress failed in an export", extra={"goalId": goal.goal_id})
-        progress = unavailable_progress()
-    return present_goal(goal, progress)
+        return present_goal(goal, unavailable_progress())
+    return present_goal(goal, progress, due)
 
 
 def share_given_body(item: dict[str, Any]) -> dict[str, Any]:
