@@ -214,6 +214,7 @@ def imports() -> ImportService:
             KeyRepository(),
             keys(),
             profiles(),
+            vacations(),
         )
 
     return ImportService(ImportRecords(), ProfileRepository(), ImportLimit(), writer, enqueue)

@@ -22,9 +22,14 @@ def goal(
     first_day: date = date(2026, 9, 1),
     pattern: str = "recurring",
     target: dict[str, Any] | None = None,
+    pauses: list[Any] | None = None,
+    reminder: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """An exported goal with one activity a day for `days` days from `first_day`."""
+    """An exported goal with one activity a day for `days` days from `first_day`; its pauses
+    and reminder as the export writes them (none, and off, unless given)."""
     return {
+        "pauses": pauses or [],
+        "reminder": reminder or {"enabled": False, "localTime": None},
         "goalId": goal_id,
         "title": title,
         "description": f"{title}, every day",
@@ -71,6 +76,7 @@ def document(
     *,
     encryption: dict[str, Any] | None = None,
     version: int = 1,
+    vacations: list[Any] | None = None,
 ) -> dict[str, Any]:
     return {
         "format": "ai-lifestyle-export",
@@ -79,6 +85,7 @@ def document(
         "account": {"userId": OLD_USER, "email": "old@example.com"},
         "profile": {"firstName": "Ada", "lastName": "Lovelace", "timezone": "Europe/London"},
         "encryption": encryption,
+        "vacations": vacations or [],
         "goals": goals if goals is not None else [goal("g-run", "Run", days=10)],
         "journal": journal if journal is not None else [entry("e-1", "Day one", linked=("g-run",))],
         "sharesGiven": [{"entryId": "e-1", "userId": "01a00000-0000-7000-8000-0000000000ff"}],

@@ -269,11 +269,12 @@ class GoalService:
         status: str,
         local: LocalTime,
         vacations: list[dict[str, Any]],
+        pauses: list[dict[str, Any]] | None = None,
     ) -> Goal:
         """An imported goal (account/imports/writer.py) made as `create` makes one, with the
-        id, start and final status its file gave, and the person's vacations. Its target date
-        may lie in the past: the goal was made before. Its activities and progress are
-        written after it."""
+        id, start, pauses and final status its file gave, the person's vacations, and its
+        reminder armed. Its target date may lie in the past: the goal was made before. Its
+        activities and progress are written after it."""
         now = self._now()
         goal = self._new_goal(
             user_id,
@@ -286,9 +287,14 @@ class GoalService:
             imported=True,
         )
         goal = replace(
-            goal, status=status, completed_at=to_iso(now) if status == "completed" else None
+            goal,
+            status=status,
+            completed_at=to_iso(now) if status == "completed" else None,
+            pauses=list(pauses or []),
         )
+        goal, index = reminders.armed(goal, local, now)  # its copy of the vacations counts
         self._stage(tx, user_id, None, goal)
+        reminders.stage_rearm(tx, None, goal, index)
         return goal
 
     def _new_goal(

@@ -9,14 +9,14 @@ recomputes those goals' progress in that transaction.
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.core import changes
 from chalicelib.core.clock import to_iso, utc_now
 from chalicelib.core.dynamo import Transaction
-from chalicelib.core.errors import FieldError, NotFound, ValidationFailed
+from chalicelib.core.errors import AppError, FieldError, NotFound, ValidationFailed
 from chalicelib.core.local_time import local_time_of
 from chalicelib.core.unit_of_work import run_write
 from chalicelib.goals.models import PauseFields
@@ -83,6 +83,41 @@ class VacationService:
 
         return self._write(user_id, change, timezone)
 
+    def restore(
+        self, user_id: str, imported: Sequence[Mapping[str, Any]]
+    ) -> list[tuple[Mapping[str, Any], str]]:
+        """Vacations from an account import (account/imports/writer.py) added to the person's
+        in one write, each checked as `add` checks one, except that it may lie in the past (it
+        was accepted when it was made, and the days it excused stay excused). One already
+        there (a resumed import) is kept once. Returns the refused ones, with the reason."""
+        refused: list[tuple[Mapping[str, Any], str]] = []
+
+        def change(vacations: list[dict[str, Any]], today: date) -> tuple[list[Any], date]:
+            refused.clear()  # a retried attempt decides afresh
+            changed_from = today + timedelta(days=1)  # nothing added: no day counted changes
+            for item in imported:
+                if any(_same_range(item, kept) for kept in vacations):
+                    continue
+                start = date.fromisoformat(str(item["from"]))
+                until = item.get("until")
+                try:
+                    vacations = added_range(
+                        vacations,
+                        start,
+                        date.fromisoformat(str(until)) if until else None,
+                        item.get("reason"),
+                        earliest=date.min,
+                        what="vacation",
+                    )
+                except AppError as exc:
+                    refused.append((item, _refusal(exc)))
+                    continue
+                changed_from = min(changed_from, start)
+            return vacations, changed_from
+
+        self._write(user_id, change, None)
+        return refused
+
     def _write(
         self,
         user_id: str,
@@ -121,3 +156,13 @@ class VacationService:
         update.set(VERSION, value=read + 1)
         update.set("updatedAt", value=to_iso(now))
         changes.stamp_update(update, user_id, "profile", user_id)  # devices sync vacations
+
+
+def _same_range(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return a["from"] == b["from"] and a.get("until") == b.get("until")
+
+
+def _refusal(exc: AppError) -> str:
+    if isinstance(exc, ValidationFailed) and exc.errors:
+        return "; ".join(f"{e['field']}: {e['message']}" for e in exc.errors)
+    return exc.message

@@ -2,7 +2,9 @@
 delete it, register again with the same address, import the export, export again. The two
 exports are equal apart from what an import must change (README "Importing your data"):
 every id, `updatedAt`, an activity's `loggedAt`, and the account's own dates. An encrypted
-entry written in the browser opens in the new account with the same password.
+entry written in the browser opens in the new account with the same password. Pauses (a past
+one, and an open one that holds a goal paused), vacations and reminders come across too, and
+progress with them: the excused days stay excused.
 """
 
 import io
@@ -22,6 +24,8 @@ SECRET = "<p>Only I can read this.</p>"
 CHANGING = {"goalId", "activityId", "entryId", "userId", "updatedAt", "loggedAt", "version"}
 # The restored key set is a new one (shares name key sets), set up at the import.
 KEY_SET_STAMPS = {"keySetId", "createdAt"}
+VACATION = {"from": "2026-11-26", "until": "2026-11-27", "reason": "Beach"}
+PAST_PAUSE = {"from": "2026-11-23", "until": "2026-11-24", "reason": "Travel"}
 
 
 def _ok(response: requests.Response, status: int = 200) -> dict[str, Any]:
@@ -39,7 +43,7 @@ def _fill(api, token: str, browser: Browser) -> None:
             json={
                 "timezone": "America/New_York",
                 "dayStartHour": 4,
-                "preferences": {"units": "imperial", "notifications": {"email": False}},
+                "preferences": {"units": "imperial", "notifications": {"email": True}},
             },
         )
     )
@@ -50,6 +54,7 @@ def _fill(api, token: str, browser: Browser) -> None:
             "goalPattern": "milestone",
             "target": {"value": 1000, "unit": "pages"},
             "category": "learning",
+            "reminder": {"enabled": True, "localTime": "07:30"},
         },
         {
             "title": "Water",
@@ -65,6 +70,8 @@ def _fill(api, token: str, browser: Browser) -> None:
         {"title": "Old habit", "goalPattern": "streak", "target": {"value": 30, "unit": "days"}},
     ]
     goals = [_ok(api.call("POST", "/goals", token, json=body), 201) for body in definitions]
+    # Before the activities: every goal, the archived one too, holds its copy of it.
+    _ok(api.call("POST", "/users/me/vacations", token, json=VACATION))
     for index, goal in enumerate(goals):
         for day, value in ((1, 3), (2, 5), (9, 2)):
             _ok(
@@ -81,6 +88,10 @@ def _fill(api, token: str, browser: Browser) -> None:
                 ),
                 201,
             )
+    water = f"/goals/{goals[1]['goalId']}/pause"
+    _ok(api.call("POST", water, token, json=PAST_PAUSE))
+    paused = _ok(api.call("POST", water, token, json={"from": "2026-11-30"}))
+    assert paused["status"] == "paused", paused
     _ok(api.call("DELETE", f"/goals/{goals[-1]['goalId']}", token))  # archived
     _ok(
         api.call(
@@ -185,6 +196,7 @@ def _comparable(document: dict[str, Any]) -> dict[str, Any]:
                 for key, value in document["encryption"].items()
                 if key not in KEY_SET_STAMPS
             },
+            "vacations": document["vacations"],
             "goals": goals,
             "journal": journal,
             "sharesGiven": document["sharesGiven"],
@@ -261,6 +273,15 @@ def test_export_delete_import_export_gives_the_same_account(api, worker_env):
     )
     differences = _differences(_comparable(before), _comparable(after))
     assert not differences, "\n".join(differences)
+    # What came across is there (not merely equally absent in both).
+    assert after["vacations"] == [VACATION]
+    by_title = {goal["title"]: goal for goal in after["goals"]}
+    assert by_title["Water"]["status"] == "paused"
+    assert by_title["Water"]["pauses"] == [
+        PAST_PAUSE,
+        {"from": "2026-11-30", "until": None, "reason": None},
+    ]
+    assert by_title["Read 1,000 pages"]["reminder"] == {"enabled": True, "localTime": "07:30"}
 
     # The same password opens the encrypted entry in the new account.
     user_id = after["account"]["userId"]

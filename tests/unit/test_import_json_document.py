@@ -4,6 +4,8 @@ only a file that is not an export (or of an unknown version) fails."""
 import io
 import json
 import zipfile
+from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -154,3 +156,109 @@ def test_a_null_field_is_left_out_as_never_set():
     assert [record.kind for record in plan.skipped] == ["share"]  # the document's one share
     assert len(plan.goals[0].activities) == 2
     assert len(plan.entries) == 1
+
+
+def _range(start: str, until: str | None = None, reason: str | None = None) -> dict[str, Any]:
+    """A pause or vacation as the export writes it: every field, `null` for one not set."""
+    return {"from": start, "until": until, "reason": reason}
+
+
+def test_pauses_and_vacations_become_the_items_they_were():
+    goal = files.goal(
+        "g-run",
+        "Run",
+        days=10,
+        status="paused",
+        pauses=[_range("2026-09-09", None), _range("2026-09-03", "2026-09-04", "Travel")],
+    )
+    doc = files.document(goals=[goal], vacations=[_range("2026-09-06", "2026-09-07", "Beach")])
+    plan = parse_json_export(files.as_json(doc))
+    (planned,) = plan.goals
+    assert planned.status == "paused"
+    # Sorted by start, as the pause rules keep them; a `null` reason is none.
+    assert planned.pauses == (
+        {"from": "2026-09-03", "until": "2026-09-04", "reason": "Travel"},
+        {"from": "2026-09-09", "until": None},
+    )
+    assert plan.vacations == ({"from": "2026-09-06", "until": "2026-09-07", "reason": "Beach"},)
+    assert [record.kind for record in plan.skipped] == ["share"]
+
+
+def test_an_older_export_without_pauses_or_vacations_has_none():
+    doc = files.document()
+    del doc["vacations"]
+    del doc["goals"][0]["pauses"]
+    plan = parse_json_export(files.as_json(doc))
+    assert plan.vacations == ()
+    assert plan.goals[0].pauses == ()
+
+
+def test_a_bad_pause_or_vacation_is_skipped_with_its_reason_and_its_goal_kept():
+    pauses = [
+        _range("2026-09-03", "2026-09-05"),
+        _range("2026-09-05", "2026-09-06"),  # overlaps the first
+        _range("2026-09-10", "2026-09-08"),  # ends before it begins
+        _range("2026-09-10", "2027-12-31"),  # longer than a year
+        {"until": "2026-09-20"},  # no start
+        _range("2026-09-20", reason="x" * 201),
+        _range("September"),
+        "not a pause",
+    ]
+    goal = files.goal("g-run", "Run", days=10, pauses=pauses)
+    doc = files.document(
+        goals=[goal], vacations=[_range("2026-09-06"), _range("2026-10-01", "2026-10-02"), 7]
+    )
+    plan = parse_json_export(files.as_json(doc))
+    (planned,) = plan.goals
+    assert planned.pauses == ({"from": "2026-09-03", "until": "2026-09-05"},)
+    skipped = {(s.kind, s.source): s.reason for s in plan.skipped}
+    assert skipped[("pause", "goals[0].pauses[1]")] == "The pause overlaps another one."
+    assert "until: must not be before from" in skipped[("pause", "goals[0].pauses[2]")]
+    assert "at most 366 days" in skipped[("pause", "goals[0].pauses[3]")]
+    assert skipped[("pause", "goals[0].pauses[4]")] == "from: is required"
+    assert "reason" in skipped[("pause", "goals[0].pauses[5]")]
+    assert "from" in skipped[("pause", "goals[0].pauses[6]")]
+    assert skipped[("pause", "goals[0].pauses[7]")] == "is not a pause object"
+    # An open vacation holds every later day: the next one overlaps it.
+    assert plan.vacations == ({"from": "2026-09-06", "until": None},)
+    assert skipped[("vacation", "vacations[1]")] == "The vacation overlaps another one."
+    assert skipped[("vacation", "vacations[2]")] == "is not a vacation object"
+
+
+def test_at_most_50_pauses_are_kept():
+    pauses = [
+        _range(day.isoformat(), day.isoformat())
+        for day in (date(2025, 1, 1) + timedelta(days=2 * i) for i in range(51))
+    ]
+    goal = files.goal("g-run", "Run", days=1, pauses=pauses)
+    plan = parse_json_export(files.as_json(files.document(goals=[goal])))
+    assert len(plan.goals[0].pauses) == 50
+    skipped = {(s.kind, s.source): s.reason for s in plan.skipped}
+    assert "At most 50" in skipped[("pause", "goals[0].pauses[50]")]
+
+
+@pytest.mark.parametrize(
+    "exported",
+    [
+        {"enabled": False, "localTime": None},  # what the export writes for no reminder
+        {"enabled": True, "localTime": "07:30"},
+        {"enabled": True, "localTime": None},  # the schedule's first preferred time
+    ],
+)
+def test_a_reminder_comes_across_with_its_nested_nulls(exported):
+    goal = files.goal("g-run", "Run", days=1, reminder=exported)
+    goal["schedule"] = {"frequency": None, "daysOfWeek": None, "preferredTimes": ["08:00"]}
+    plan = parse_json_export(files.as_json(files.document(goals=[goal])))
+    (planned,) = plan.goals
+    assert planned.definition.reminder is not None
+    assert planned.definition.reminder.enabled is exported["enabled"]
+    assert planned.definition.reminder.local_time == exported["localTime"]
+    assert [record.kind for record in plan.skipped] == ["share"]
+
+
+def test_a_bad_reminder_skips_its_goal_with_the_reason():
+    goal = files.goal("g-run", "Run", days=1, reminder={"enabled": True, "localTime": "25:99"})
+    plan = parse_json_export(files.as_json(files.document(goals=[goal])))
+    assert plan.goals == ()
+    skipped = {(s.kind, s.source): s.reason for s in plan.skipped}
+    assert "reminder.localTime" in skipped[("goal", "goals[0]")]

@@ -299,3 +299,52 @@ def test_a_file_that_is_not_loops_export_fails_with_loops_reason(client, token, 
     assert status["status"] == "failed"
     assert status["error"]["code"] == "INVALID_LOOP_ARCHIVE"
     assert json.loads(get(client, "/goals", token).body)["goals"] == []
+
+
+def test_pauses_vacations_and_reminders_come_across_through_their_rules(client, token, stack):
+    from datetime import date, timedelta
+
+    first = date.today() - timedelta(days=20)
+
+    def day(offset: int) -> str:
+        return (first + timedelta(days=offset)).isoformat()
+
+    past = {"from": day(2), "until": day(3), "reason": "Travel"}
+    held = {"from": day(12), "until": None, "reason": None}
+    run = files.goal("g-run", "Run", days=10, first_day=first, status="paused", pauses=[past, held])
+    walk = files.goal(
+        "g-walk", "Walk", days=2, first_day=first, reminder={"enabled": True, "localTime": "07:30"}
+    )
+    already = {"from": day(5), "until": day(6), "reason": None}
+    new = {"from": day(8), "until": day(8), "reason": "Beach"}
+    own = {"from": day(15), "until": day(16), "reason": None}
+    overlapping = {"from": day(16), "until": day(17), "reason": None}  # with `own`
+    for had in (already, own):
+        body = {"from": had["from"], "until": had["until"]}
+        added = post_json(client, "/users/me/vacations", body, token)
+        assert added.status_code == 200, added.body
+    doc = files.document(goals=[run, walk], journal=[], vacations=[already, new, overlapping])
+
+    report = _import(client, token, stack, files.as_json(doc))["report"]
+
+    assert report["imported"]["goals"] == 2
+    # A vacation the account had is kept once; one overlapping another of its is left out.
+    vacations = json.loads(get(client, "/users/me/vacations", token).body)["vacations"]
+    assert vacations == [already, new, own]
+    [refused] = [s for s in report["skipped"] if s["kind"] == "vacation"]
+    assert refused["source"] == f"vacations from {day(16)}"
+    assert "overlaps" in refused["reason"]
+    goals = {g["title"]: g for g in json.loads(get(client, "/goals", token).body)["goals"]}
+    assert goals["Run"]["status"] == "paused"
+    assert goals["Run"]["pauses"] == [past, held]
+    assert goals["Walk"]["reminder"] == {"enabled": True, "localTime": "07:30"}
+    # The reminder is armed, as creating the goal arms it: the job finds it in its minute.
+    armed = boto3.client("dynamodb").scan(
+        TableName=get_settings().table_name,
+        FilterExpression="begins_with(PK, :reminder) AND goalId = :goal",
+        ExpressionAttributeValues={
+            ":reminder": {"S": "REMINDER#"},
+            ":goal": {"S": goals["Walk"]["goalId"]},
+        },
+    )
+    assert armed["Count"] == 1

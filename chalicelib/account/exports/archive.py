@@ -12,7 +12,9 @@ export.json (format "ai-lifestyle-export", version 1; account/imports reads it b
      "profile": GET /users/profile's body without its encryption fields,
      "encryption": null | {"salt", "encryptedPrivateKey", "publicKey", "publicKeyId",
                            "keySetId", "createdAt", "recovery": null | [opaque methods]},
-     "goals": [GET /goals/{id}'s body + "activities": [GET /goals/{id}/activities' items]],
+     "vacations": [GET /users/me/vacations' items: {"from", "until", "reason"}],
+     "goals": [GET /goals/{id}'s body (with its "pauses" and "reminder")
+               + "activities": [GET /goals/{id}/activities' items]],
      "journal": [GET /journal/{id}'s body, as its owner reads it],
      "sharesGiven": [...], "sharesReceived": [...]}   (who, which entry, when; no keys)
 """
@@ -39,6 +41,7 @@ from chalicelib.goals.progress_state import (
     stored_local_time,
     unavailable_progress,
 )
+from chalicelib.goals.vacations import present_vacations
 from chalicelib.journal.entry import JournalEntry
 from chalicelib.journal.presenter import present_entry
 from chalicelib.users.keys import KeyRecord
@@ -58,6 +61,7 @@ class Source(Protocol):
     @property
     def user_id(self) -> str: ...
     def profile(self) -> Profile | None: ...
+    def vacations(self) -> list[dict[str, Any]]: ...
     def keys(self) -> KeyRecord | None: ...
     def goals(self) -> Iterator[Goal]: ...
     def activities(self, goal_id: str) -> Iterator[Activity]: ...
@@ -229,6 +233,7 @@ class ArchiveWriter:
             "account": {"userId": source.user_id, "email": profile.email if profile else None},
             "profile": profile_body(profile),
             "encryption": encryption_body(source.keys()),
+            **present_vacations(source.vacations()),
         }
         out.write(_json(head)[:-1])
         out.write(',"goals":[')

@@ -19,7 +19,7 @@ from chalicelib.journal.shares import RECEIVED_PREFIX, SHARE_PREFIX
 from chalicelib.users.key_repository import KeyRepository
 from chalicelib.users.keys import KeyRecord
 from chalicelib.users.profile import Profile
-from chalicelib.users.repository import ProfileRepository
+from chalicelib.users.repository import ProfileRepository, profile_key
 
 ENTRY_PREFIX = "JOURNAL#"  # entries; the stats item (JOURNALSTATS) sorts outside the range
 
@@ -39,6 +39,11 @@ class AccountSource:
 
     def profile(self) -> Profile | None:
         return ProfileRepository().get(self.user_id)
+
+    def vacations(self) -> list[dict[str, Any]]:
+        """The person's vacations, as the profile item keeps them (goals/vacations.py)."""
+        item = dynamo.get_item(profile_key(self.user_id)) or {}
+        return list(item.get("vacations") or [])
 
     def keys(self) -> KeyRecord | None:
         return KeyRepository().get(self.user_id)

@@ -1,17 +1,18 @@
 """Our own export back into a plan: `export.json` alone, or the export's ZIP (which holds it).
 
 The document is the one the export writes (README, "Your data"): `format`
-"ai-lifestyle-export", `version` 1, then `profile`, `encryption`, `goals` (each with its
-`activities`), `journal`, `sharesGiven` and `sharesReceived`. Every record is validated by
-the model its route uses (unknown keys, such as derived progress, are ignored), so an
-imported record obeys the rules a created one does. A record that fails them is a `Skipped`
-with the reason; only a file that is not such a document fails the import.
+"ai-lifestyle-export", `version` 1, then `profile`, `encryption`, `vacations`, `goals` (each
+with its `activities`, `pauses` and `reminder`), `journal`, `sharesGiven` and
+`sharesReceived`. Every record is validated by the model its route uses (unknown keys, such
+as derived progress, are ignored), so an imported record obeys the rules a created one does.
+A record that fails them is a `Skipped` with the reason; only a file that is not such a
+document fails the import.
 """
 
 import io
 import json
 import zipfile
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -25,8 +26,10 @@ from chalicelib.account.imports.plan import (
     ImportPlan,
     Skipped,
 )
+from chalicelib.core import errors
 from chalicelib.core.validation import field_errors
-from chalicelib.goals.models import ActivityFields, GoalCreate
+from chalicelib.goals.models import ActivityFields, GoalCreate, PauseFields
+from chalicelib.goals.pauses import added_range
 from chalicelib.journal.models import EntryCreate
 from chalicelib.users.models import KeySetup, ProfileUpdate
 
@@ -76,6 +79,7 @@ def parse_json_export(data: bytes) -> ImportPlan:
         entries=entries,
         profile=_profile(document.get("profile"), skipped),
         keys=_keys(document.get("encryption"), skipped),
+        vacations=_ranges(document.get("vacations"), "vacations", "vacation", skipped),
         skipped=tuple(skipped),
     )
 
@@ -123,9 +127,13 @@ def _document(content: bytes) -> dict[str, Any]:
     return document
 
 
-def _reason(exc: ValidationError | ValueError) -> str:
+def _reason(exc: ValidationError | ValueError | errors.AppError) -> str:
     if isinstance(exc, ValidationError):
         text = "; ".join(f"{e['field']}: {e['message']}" for e in field_errors(exc))
+    elif isinstance(exc, errors.ValidationFailed) and exc.errors:
+        text = "; ".join(f"{e['field']}: {e['message']}" for e in exc.errors)
+    elif isinstance(exc, errors.AppError):
+        text = exc.message
     else:
         text = str(exc)
     return text[:_REASON_LENGTH]
@@ -183,6 +191,7 @@ def _goals(raw: Any, skipped: list[Skipped]) -> list[ImportedGoal]:
                 created_at=_instant(goal.get("createdAt")),
                 activities=tuple(_activities(goal.get("activities"), source, skipped)),
                 longest_streak=_longest_streak(goal.get("progress")),
+                pauses=_ranges(goal.get("pauses"), f"{source}.pauses", "pause", skipped),
             )
         )
     return goals
@@ -194,6 +203,31 @@ def _longest_streak(progress: Any) -> int:
     if isinstance(found, int) and not isinstance(found, bool) and 0 <= found <= MAX_STREAK:
         return found
     return 0
+
+
+def _ranges(raw: Any, source: str, kind: str, skipped: list[Skipped]) -> tuple[dict[str, Any], ...]:
+    """A goal's pauses, or the person's vacations, as their items keep them: each one checked
+    as the pause and vacation routes check it (a year at most, no overlap, at most 50), and a
+    refused one skipped. A range is not refused for lying in the past: an exported one was
+    accepted when it was made, and the days it excused must stay excused."""
+    kept: list[dict[str, Any]] = []
+    for index, item in enumerate(_list(raw)):
+        where = f"{source}[{index}]"
+        if not isinstance(item, dict):
+            skipped.append(Skipped(kind, where, f"is not a {kind} object"))
+            continue
+        if item.get("from") is None:
+            skipped.append(Skipped(kind, where, "from: is required"))
+            continue
+        try:
+            fields = PauseFields.model_validate(_set_fields(item))
+            assert fields.start is not None  # noqa: S101 (checked above)
+            kept = added_range(
+                kept, fields.start, fields.until, fields.reason, earliest=date.min, what=kind
+            )
+        except (ValidationError, errors.AppError) as exc:
+            skipped.append(Skipped(kind, where, _reason(exc)))
+    return tuple(kept)
 
 
 def _activities(raw: Any, goal_source: str, skipped: list[Skipped]) -> list[ImportedActivity]:

@@ -9,7 +9,7 @@ resuming one after a crash, writes each record once.
 """
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from chalicelib.goals.models import ActivityFields, GoalCreate
 from chalicelib.journal.models import EntryCreate
@@ -40,6 +40,10 @@ class ImportedGoal:
     # activities that made it are gone (docs/progress-rules.md), so it is carried over rather
     # than recomputed; 0 when the file does not say.
     longest_streak: int = 0
+    # The goal's pauses as the goal item keeps them ({"from", "until", "reason"?}, local
+    # dates), already checked against the pause rules; set before its progress is computed,
+    # so its excused days stay excused.
+    pauses: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,4 +75,7 @@ class ImportPlan:
     # The exported key record (public key, password-wrapped private key, salt): restored only
     # into an account without keys, so encrypted entries open with the same password.
     keys: KeySetup | None = None
+    # The person's vacations, as the profile item keeps them (same shape as a pause), checked
+    # against the vacation rules; they excuse every goal of the account.
+    vacations: tuple[dict[str, Any], ...] = ()
     skipped: tuple[Skipped, ...] = ()

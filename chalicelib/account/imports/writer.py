@@ -10,8 +10,10 @@ In order:
 1. the profile's settings (time zone first: activities are placed in local days by it);
 2. the key record, when the account has none and the file has one, so encrypted entries open
    with the same password; when the account has other keys, encrypted entries are skipped;
-3. each goal: created with its final status (over the 50-active-goal quota, or beside an
-   active goal of the same title, it is imported archived, and the report says so); then its
+   then the vacations, through the vacation rules (goals/vacations.py), into the profile;
+3. each goal: created with its final status, its pauses and its reminder (armed) (over the
+   50-active-goal quota, or beside an active goal of the same title, it is imported archived,
+   and the report says so); then its
    missing activities, 100 per transaction; then, once, its day aggregates rebuilt from all
    its activities and its progress recomputed from them, exactly what logging them would give;
 4. each journal entry, one transaction each (its stats change with it), with its links to
@@ -49,6 +51,7 @@ from chalicelib.goals.progress_state import recompute
 from chalicelib.goals.repository import GoalRepository
 from chalicelib.goals.rules import DuplicateTitle, QuotaExceeded
 from chalicelib.goals.service import GoalService, vacation_copies
+from chalicelib.goals.vacations import VacationService
 from chalicelib.journal.repository import JournalRepository
 from chalicelib.journal.revisions import revised_entry
 from chalicelib.users.key_repository import KeyRepository
@@ -144,6 +147,7 @@ class ImportWriter:
         keys: KeyRepository,
         key_service: KeyService,
         profiles: ProfileService,
+        vacations: VacationService,
         *,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -154,6 +158,7 @@ class ImportWriter:
         self._keys = keys
         self._key_service = key_service
         self._profiles = profiles
+        self._vacations = vacations
         self._now = now
 
     def write(
@@ -166,6 +171,7 @@ class ImportWriter:
             self._profiles.update(user_id, plan.profile)
             report.profile_updated = True
         keys_match = self._restore_keys(user_id, plan, report)
+        self._restore_vacations(user_id, plan, report)
         local = local_time_of(self._journal.profile(user_id))
         goal_ids: dict[str, str] = {}
         for goal in plan.goals:
@@ -196,6 +202,16 @@ class ImportWriter:
                 pass  # a concurrent run (or the user) set keys up first: compared below
             current = self._keys.get(user_id)
         return current is not None and current.public_key == plan.keys.public_key
+
+    # Vacations.
+
+    def _restore_vacations(self, user_id: str, plan: ImportPlan, report: Report) -> None:
+        """The file's vacations into the profile, before the goals: each goal then takes its
+        copy of them when it is made, and its progress is computed with them."""
+        if not plan.vacations:
+            return
+        for item, reason in self._vacations.restore(user_id, plan.vacations):
+            report.skip("vacation", f"vacations from {item['from']}", reason)
 
     # Goals.
 
@@ -263,6 +279,7 @@ class ImportWriter:
                 status=status,
                 local=local,
                 vacations=vacations,
+                pauses=list(planned.pauses),
             )
 
         return run_write(attempt)
