@@ -412,10 +412,13 @@ def batch_get(
 ) -> list[dict[str, Any]]:
     """The items with these keys (strongly consistent), in one request per 100 keys unless
     throttled. `attributes` (with PK and SK always added) reads only those, so a read that
-    needs an entry's few small attributes does not pay for its content."""
+    needs an entry's few small attributes does not pay for its content. A key named twice
+    is read once (DynamoDB refuses a request that names one twice: two reminders of one
+    person name their profile twice)."""
+    unique = list({(key["PK"], key["SK"]): key for key in keys}.values())
     found: list[dict[str, Any]] = []
-    for start in range(0, len(keys), BATCH_GET_KEYS):
-        found += _batch_get(keys[start : start + BATCH_GET_KEYS], attributes)
+    for start in range(0, len(unique), BATCH_GET_KEYS):
+        found += _batch_get(unique[start : start + BATCH_GET_KEYS], attributes)
     return found
 
 
