@@ -174,3 +174,29 @@ def written_entry(journal: Any, user: str, timezone: str | None = None, **fields
 
     body = {"title": "Entry", "content": "<p>one two three</p>", **fields}
     return dict(journal.create(user, parse(EntryCreate, body), timezone=timezone).body)
+
+
+def journal_and_goal_services(clock: Clock) -> tuple[Any, Any]:
+    """The journal and goal services, wired as wiring.py wires them, on `clock`: for the rules
+    tests on the in-memory table and on DynamoDB Local alike."""
+    from chalicelib.goals.activities import ActivityService
+    from chalicelib.goals.links import GoalLinks
+    from chalicelib.goals.repository import GoalRepository
+    from chalicelib.goals.service import GoalService
+    from chalicelib.journal.repository import JournalRepository
+    from chalicelib.journal.service import JournalService
+    from chalicelib.journal.share_repository import ShareRepository
+
+    completions = JournalRepository()
+    activities = ActivityService(GoalRepository(), completions=completions, now=clock)
+    links = GoalLinks(GoalRepository(), lambda: activities)
+    journal = JournalService(JournalRepository(), links, ShareRepository(), now=clock)
+    return journal, GoalService(GoalRepository(), completions=completions, now=clock)
+
+
+def journal_reads(clock: Clock) -> Any:
+    from chalicelib.journal.reads import JournalReads
+    from chalicelib.journal.repository import JournalRepository
+    from chalicelib.journal.share_repository import ShareRepository
+
+    return JournalReads(JournalRepository(), ShareRepository(), now=clock)

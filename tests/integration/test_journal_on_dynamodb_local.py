@@ -8,16 +8,11 @@ import pytest
 from chalicelib.core import dynamo
 from chalicelib.core.http import Page
 from chalicelib.core.validation import parse
-from chalicelib.goals.activities import ActivityService
-from chalicelib.goals.links import GoalLinks
-from chalicelib.goals.repository import GoalRepository
 from chalicelib.goals.service import GoalService
 from chalicelib.journal.models import EntryFields
 from chalicelib.journal.reads import JournalReads
-from chalicelib.journal.repository import JournalRepository
 from chalicelib.journal.service import JournalService
-from chalicelib.journal.share_repository import ShareRepository
-from tests.helpers import Clock, RequestLog, written_entry
+from tests.helpers import Clock, RequestLog, journal_and_goal_services, journal_reads, written_entry
 
 LOS_ANGELES = "America/Los_Angeles"
 
@@ -29,16 +24,12 @@ def clock() -> Clock:
 
 @pytest.fixture
 def services(stack_env, clock) -> tuple[JournalService, GoalService]:
-    completions = JournalRepository()
-    activities = ActivityService(GoalRepository(), completions=completions, now=clock)
-    links = GoalLinks(GoalRepository(), lambda: activities)
-    journal = JournalService(JournalRepository(), links, ShareRepository(), now=clock)
-    return journal, GoalService(GoalRepository(), completions=completions, now=clock)
+    return journal_and_goal_services(clock)
 
 
 @pytest.fixture
 def reads(stack_env, clock) -> JournalReads:
-    return JournalReads(JournalRepository(), ShareRepository(), now=clock)
+    return journal_reads(clock)
 
 
 @pytest.fixture

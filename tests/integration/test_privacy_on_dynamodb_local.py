@@ -198,7 +198,9 @@ def test_the_lookup_budget_holds_under_concurrent_lookups(stack_env, monkeypatch
             outcome = "ok"
         except TooManyRequests as refused:
             wait = int(refused.headers["Retry-After"])
-            outcome = "429" if 1 <= wait <= lookup_limit.WINDOW_SECONDS else f"429 after {wait}"
+            outcome = (
+                "429" if 1 <= wait <= lookup_limit.LOOKUPS.window_seconds else f"429 after {wait}"
+            )
         with lock:
             outcomes.append(outcome)
 

@@ -17,8 +17,6 @@ from chalicelib.core.http import Page
 from chalicelib.core.idempotency import Created, key_from
 from chalicelib.core.local_time import LocalTime
 from chalicelib.core.validation import parse
-from chalicelib.goals.activities import ActivityService
-from chalicelib.goals.links import GoalLinks
 from chalicelib.goals.models import ActivityFields, GoalCreate
 from chalicelib.goals.repository import GoalRepository
 from chalicelib.goals.service import GoalService
@@ -26,10 +24,8 @@ from chalicelib.journal import keys as journal_keys
 from chalicelib.journal import stats as journal_stats
 from chalicelib.journal.models import EntryCreate, EntryFields
 from chalicelib.journal.reads import JournalReads
-from chalicelib.journal.repository import JournalRepository
 from chalicelib.journal.service import JournalService
-from chalicelib.journal.share_repository import ShareRepository
-from tests.helpers import Clock, written_entry
+from tests.helpers import Clock, journal_and_goal_services, journal_reads, written_entry
 
 LOS_ANGELES = "America/Los_Angeles"
 
@@ -41,16 +37,12 @@ def clock() -> Clock:
 
 @pytest.fixture
 def services(table, clock) -> tuple[JournalService, GoalService]:
-    completions = JournalRepository()
-    activities = ActivityService(GoalRepository(), completions=completions, now=clock)
-    links = GoalLinks(GoalRepository(), lambda: activities)
-    journal = JournalService(JournalRepository(), links, ShareRepository(), now=clock)
-    return journal, GoalService(GoalRepository(), completions=completions, now=clock)
+    return journal_and_goal_services(clock)
 
 
 @pytest.fixture
 def reads(table, clock) -> JournalReads:
-    return JournalReads(JournalRepository(), ShareRepository(), now=clock)
+    return journal_reads(clock)
 
 
 @pytest.fixture

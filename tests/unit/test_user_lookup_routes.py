@@ -154,7 +154,7 @@ def test_lookups_are_limited_per_caller_per_hour(client, aws, ada):
         assert spent.status_code == 429
         error = assert_envelope(spent.body, 429, "TOO_MANY_REQUESTS")
         wait = int(spent.headers["Retry-After"])
-        assert 1 <= wait <= lookup_limit.WINDOW_SECONDS
+        assert 1 <= wait <= lookup_limit.LOOKUPS.window_seconds
         assert f"{wait} seconds" in error["message"]
     [counter] = _lookups(aws)
     assert counter["lookups"]["N"] == str(lookup_limit.LOOKUP_LIMIT)
