@@ -18,7 +18,10 @@ once only delete the same items twice. What is erased, in this order:
    - a pointer to a share the user received: the owner's share item, and this user in the
      owner's entry's `sharedWith` (with a new version), the way a revoke does
      (journal/share_repository.py);
-   - an export: its job pointer `EXPORTJOB#{jobKey}` (account/exports/records.py);
+   - an export: its job pointer `EXPORTJOB#{jobKey}` (account/exports/records.py), and an
+     import's likewise;
+   - a reminder pointer: the armed reminder it names, in its minute's `REMINDER#` partition
+     (goals/reminders.py);
 4. the user's files in the account-data bucket (`exports/{subject}/` and `imports/{subject}/`,
    core/storage.py), last: once the export records are gone no new run of an export job
    finds its user, and an archive a run still wrote meanwhile is caught by the final sweep.
@@ -40,6 +43,7 @@ from chalicelib.core import dynamo, errors
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.logging import logger
 from chalicelib.core.unit_of_work import run_write
+from chalicelib.goals import reminders
 from chalicelib.goals.repository import goal_partition
 from chalicelib.journal.share_repository import ShareRepository, legacy_pointer_key
 from chalicelib.journal.shares import RECEIVED_PREFIX, SHARE_PREFIX, pointer_key
@@ -56,11 +60,16 @@ FILE_PREFIXES = ("exports/", "imports/")
 REVOKE_ATTEMPTS = 5
 
 
-def _job_pointer(user_id: str, sk: str) -> dict[str, object]:
-    """The key of the job pointer (outside the partition) of an export or an import."""
+def _named_outside(user_id: str, sk: str) -> dict[str, object] | None:
+    """The item outside the partition that the partition's item `sk` names, and that goes
+    with it: an export's or an import's job pointer, an armed reminder (goals/reminders.py)."""
     if sk.startswith(EXPORT_PREFIX):
         return dict(export_pointer_key(export_job_key(user_id, sk.removeprefix(EXPORT_PREFIX))))
-    return dict(import_pointer_key(import_job_key(user_id, sk.removeprefix(IMPORT_PREFIX))))
+    if sk.startswith(IMPORT_PREFIX):
+        return dict(import_pointer_key(import_job_key(user_id, sk.removeprefix(IMPORT_PREFIX))))
+    if sk.startswith(reminders.POINTER_PREFIX):
+        return dict(reminders.index_key_of_pointer(user_id, sk))
+    return None
 
 
 class Eraser:
@@ -132,8 +141,8 @@ class Eraser:
                     )
                 elif sk.startswith(ENTRY_PREFIX):
                     self._erase_legacy_shares_of(user_id, sk.removeprefix(ENTRY_PREFIX), item)
-                elif sk.startswith((EXPORT_PREFIX, IMPORT_PREFIX)):
-                    plain.append(_job_pointer(user_id, sk))
+                elif (outside := _named_outside(user_id, sk)) is not None:
+                    plain.append(outside)
                 elif sk.startswith(RECEIVED_PREFIX) and isinstance(item.get("ownerId"), str):
                     entry_id = sk.removeprefix(RECEIVED_PREFIX)
                     self._forget_recipient(

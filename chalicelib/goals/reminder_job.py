@@ -152,7 +152,8 @@ class ReminderJob:
         index = {"PK": item["PK"], "SK": item["SK"]}
         goal = Goal.from_item(goal_item) if goal_item else None
         if goal is None or profile is None or reminders.reminder_time(goal) != item["localTime"]:
-            dynamo.delete_keys([index])  # the goal's own write armed what replaced it, if any
+            # The goal's own write armed what replaced it, if any.
+            dynamo.delete_keys(reminders.disarmed_keys(index))
             return RunReport(dropped=1)
         local = local_time_of(profile)
         vacations = vacations_of(profile)
@@ -198,10 +199,10 @@ class ReminderJob:
         run settled it first (its index item is gone, or the date's marker exists)."""
 
         def attempt(tx: Transaction) -> None:
-            tx.delete("reminder-index", index, condition="attribute_exists(PK)")
+            reminders.stage_disarmed(tx, "reminder-index", index, condition="attribute_exists(PK)")
             tx.refuse_with("reminder-index", _SettledElsewhere)
             if next_item is not None:
-                tx.put("reminder-next", next_item)
+                reminders.stage_armed(tx, "reminder-next", next_item)
             if marker is not None:
                 tx.put("reminder-sent", marker, condition="attribute_not_exists(PK)")
                 tx.refuse_with("reminder-sent", _SettledElsewhere)

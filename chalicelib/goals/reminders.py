@@ -4,6 +4,7 @@ scheduled job find what fires in a minute without scanning (docs/api.md, "Remind
 | item | PK | SK |
 |---|---|---|
 | armed reminder | `REMINDER#{yyyy-mm-ddThh:mm}` (UTC minute) | `{userId}#{goalId}` |
+| its pointer | `USER#{userId}` | `REMINDERAT#{goalId}#{yyyy-mm-ddThh:mm}` |
 | sent marker | `USER#{userId}` | `REMINDERSENT#{goalId}#{local date}` (expires after 3 days) |
 
 DST: a reminder fires once per calendar date, at the wall-clock time read with `fold=0`.
@@ -11,6 +12,10 @@ On a spring-forward day a time inside the gap (02:30 in New York) does not exist
 at the instant the clock would show it had it not jumped (03:30 new time, the gap's length
 later). On a fall-back day a time that happens twice (01:30) fires at its first occurrence.
 The sent marker per goal and date makes a second send impossible either way.
+
+An armed reminder lives outside its owner's partition, and names them. Each one has a pointer
+in the partition, put and deleted in the same transaction as it (`stage_armed`,
+`stage_disarmed`), so account deletion, which erases the partition, finds every one.
 """
 
 from collections.abc import Sequence
@@ -33,6 +38,44 @@ def minute_key(instant: datetime) -> str:
 
 def index_key(minute: str, user_id: str, goal_id: str) -> dict[str, str]:
     return {"PK": f"{PARTITION_PREFIX}{minute}", "SK": f"{user_id}#{goal_id}"}
+
+
+POINTER_PREFIX = "REMINDERAT#"
+
+
+def pointer_key(user_id: str, goal_id: str, minute: str) -> dict[str, str]:
+    return {"PK": dynamo.user_pk(user_id), "SK": f"{POINTER_PREFIX}{goal_id}#{minute}"}
+
+
+def index_key_of_pointer(user_id: str, pointer_sk: str) -> dict[str, str]:
+    """The armed reminder a pointer (its sort key) names."""
+    goal_id, minute = pointer_sk.removeprefix(POINTER_PREFIX).split("#", 1)
+    return index_key(minute, user_id, goal_id)
+
+
+def _minute_of(index: dict[str, Any]) -> str:
+    return str(index["PK"]).removeprefix(PARTITION_PREFIX)
+
+
+def stage_armed(tx: Transaction, label: str, index: dict[str, Any]) -> None:
+    """Arm a reminder: its index item, and its pointer in the owner's partition."""
+    tx.put(label, index)
+    tx.put(f"{label}-pointer", pointer_key(index["userId"], index["goalId"], _minute_of(index)))
+
+
+def stage_disarmed(
+    tx: Transaction, label: str, index: dict[str, str], *, condition: str | None = None
+) -> None:
+    """Disarm a reminder (`index` is its key): the index item and its pointer."""
+    user_id, goal_id = index["SK"].split("#", 1)
+    tx.delete(label, index, condition=condition)
+    tx.delete(f"{label}-pointer", pointer_key(user_id, goal_id, _minute_of(index)))
+
+
+def disarmed_keys(index: dict[str, str]) -> list[dict[str, str]]:
+    """The keys a reminder's disarming deletes (for a delete outside a transaction)."""
+    user_id, goal_id = index["SK"].split("#", 1)
+    return [index, pointer_key(user_id, goal_id, _minute_of(index))]
 
 
 def sent_marker_key(user_id: str, goal_id: str, day: date) -> dict[str, str]:
@@ -106,6 +149,6 @@ def stage_rearm(
     """Move the goal's index item from the minute `before` was armed for to `after`'s."""
     old = before.reminder_at if before else None
     if old and old != after.reminder_at:
-        tx.delete("reminder-index-old", index_key(old, after.user_id, after.goal_id))
+        stage_disarmed(tx, "reminder-index-old", index_key(old, after.user_id, after.goal_id))
     if index is not None:
-        tx.put("reminder-index", index)
+        stage_armed(tx, "reminder-index", index)

@@ -3,12 +3,15 @@ clock: two users in New York and Berlin, each with a daily reminder at a time a 
 skips or repeats, get exactly one email per day at the documented instant, none on a day
 they already logged, and a run reads in proportion to what it sends."""
 
+import json
 import uuid
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
+from chalicelib.account.eraser import Eraser
 from chalicelib.core import dynamo, mail
 from chalicelib.core.local_time import LocalTime
 from chalicelib.core.validation import parse
@@ -19,6 +22,7 @@ from chalicelib.goals.reminders import fire_instant
 from chalicelib.goals.repository import GoalRepository
 from chalicelib.goals.service import GoalService
 from chalicelib.journal.repository import JournalRepository
+from chalicelib.journal.share_repository import ShareRepository
 from tests.helpers import RequestLog
 
 
@@ -154,6 +158,40 @@ def test_no_reminder_on_a_day_already_logged_and_reads_follow_sends(sent):
     assert counts.get("BatchGetItem", 0) <= 2
     assert counts.get("TransactWriteItems", 0) <= 2
     assert counts.get("Scan", 0) == 0
+
+
+def _armed_for(user_id: str) -> list[dict[str, Any]]:
+    """Every item outside the person's partition that names them: armed reminders."""
+    pages = dynamo.client().get_paginator("scan").paginate(TableName=dynamo.table_name())
+    return [
+        item
+        for page in pages
+        for item in page["Items"]
+        if user_id in json.dumps(item) and not item["PK"]["S"].startswith("USER#")
+    ]
+
+
+def test_deleting_the_account_erases_every_armed_reminder(sent):
+    """An armed reminder lives in its minute's partition, outside the person's: the job and
+    the goal writes keep a pointer to each in the partition, so account deletion finds them
+    all, armed by a goal write or re-armed by the job."""
+    clock = Clock(datetime(2026, 6, 1, 8, 0, tzinfo=UTC))
+    user_id, email = _user("Europe/Berlin")
+    _goal(clock, user_id, "19:00")  # armed by the create, for 17:00Z today
+    job = _recording_job(clock, sent)
+    _sweep(  # sent today, and re-armed by the job for tomorrow
+        job,
+        clock,
+        datetime(2026, 6, 1, 16, 55, tzinfo=UTC),
+        datetime(2026, 6, 1, 17, 5, tzinfo=UTC),
+    )
+    _goal(clock, user_id, "21:30")
+    assert [to for _, to, _ in sent] == [email]
+    assert len(_armed_for(user_id)) == 2
+
+    eraser = Eraser(ShareRepository(), lambda: False)
+    assert eraser.erase(user_id, email)
+    assert _armed_for(user_id) == []
 
 
 def test_the_local_worker_runs_the_schedule_once_and_shows_what_was_sent(sent, local_stack):
