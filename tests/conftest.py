@@ -51,3 +51,21 @@ def local_stack(tmp_path_factory):
     assert stack.info.dynamodb_backend == "dynamodb-local"
     yield stack
     stack.stop()
+
+
+@pytest.fixture
+def app_logs():
+    """A function returning everything the app has logged in this test, as written (unit
+    and service tests)."""
+    import io
+    import logging
+
+    from chalicelib.core.logging import logger
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger.registered_formatter)
+    service_logger = logging.getLogger(logger.service)
+    service_logger.addHandler(handler)
+    yield stream.getvalue
+    service_logger.removeHandler(handler)

@@ -177,8 +177,13 @@ class ReminderJob:
             return RunReport()
         try:
             self._send(str(profile["email"]), *_message(goal))
-        except Exception:  # at most once: the marker stays, the next day's reminder is armed
-            logger.exception("reminder email failed", extra={"goalId": goal.goal_id})
+        except Exception as failure:  # at most once: the marker stays, tomorrow's is armed
+            # The error's kind only: SES puts the recipient's address in its messages, and
+            # the logs never name anyone by address.
+            logger.warning(
+                "reminder email failed",
+                extra={"goalId": goal.goal_id, "error": type(failure).__name__},
+            )
             return RunReport(dropped=1)
         return RunReport(sent=1)
 

@@ -11,7 +11,7 @@ from chalicelib.goals.reminder_job import ReminderJob
 from chalicelib.goals.repository import GoalRepository
 from chalicelib.goals.service import GoalService
 from chalicelib.journal.repository import JournalRepository
-from tests.helpers import Clock
+from tests.helpers import Clock, log_lines
 
 
 def _person(email: str) -> str:
@@ -33,11 +33,8 @@ def _person(email: str) -> str:
     return user_id
 
 
-def test_two_reminders_of_one_person_in_one_minute_are_both_sent(table):
-    """Both goals' reminders name the person's profile: the job's one read of the minute's
-    goals and profiles named it twice, and DynamoDB refused the whole run."""
-    clock = Clock("2026-12-02T05:00:00")  # 06:00 in Berlin
-    user_id = _person("two-goals@example.com")
+def _two_goals_at_0730(clock: Clock, email: str) -> None:
+    user_id = _person(email)
     goals = GoalService(GoalRepository(), completions=JournalRepository(), now=clock)
     for title in ("Walk", "Stretch"):
         body = {
@@ -47,18 +44,44 @@ def test_two_reminders_of_one_person_in_one_minute_are_both_sent(table):
             "reminder": {"enabled": True, "localTime": "07:30"},
         }
         goals.create(user_id, parse(GoalCreate, body))
+
+
+def _run_through_0730(job: ReminderJob, clock: Clock) -> None:
+    start = datetime(2026, 12, 2, 6, 20, tzinfo=UTC)  # 07:20 in Berlin
+    for minute in range(0, 20, 5):
+        clock.now = start + timedelta(minutes=minute)
+        job.run()
+
+
+def test_two_reminders_of_one_person_in_one_minute_are_both_sent(table):
+    """Both goals' reminders name the person's profile: the job's one read of the minute's
+    goals and profiles named it twice, and DynamoDB refused the whole run."""
+    clock = Clock("2026-12-02T05:00:00")  # 06:00 in Berlin
+    _two_goals_at_0730(clock, "two-goals@example.com")
     sent: list[tuple[str, str]] = []
 
     def send(to: str, subject: str, body: str) -> str:
         sent.append((to, subject))
         return "message-id"
 
-    job = ReminderJob(send, now=clock)
-    start = datetime(2026, 12, 2, 6, 20, tzinfo=UTC)  # 07:20 in Berlin
-    for minute in range(0, 20, 5):
-        clock.now = start + timedelta(minutes=minute)
-        job.run()
+    _run_through_0730(ReminderJob(send, now=clock), clock)
     assert sorted(sent) == [
         ("two-goals@example.com", "Reminder: Stretch"),
         ("two-goals@example.com", "Reminder: Walk"),
     ]
+
+
+def test_a_failed_send_is_logged_without_the_address(table, app_logs):
+    """SES names the recipient in its error messages; the logs never name anyone by address
+    (the log line used to carry the whole exception)."""
+    clock = Clock("2026-12-02T05:00:00")
+    _two_goals_at_0730(clock, "refused@example.com")
+
+    def send(to: str, subject: str, body: str) -> str:
+        raise RuntimeError(f"Email address is not verified: {to}")
+
+    _run_through_0730(ReminderJob(send, now=clock), clock)
+    captured = app_logs()
+    failures = [line for line in log_lines(captured) if line["message"] == "reminder email failed"]
+    assert [line["error"] for line in failures] == ["RuntimeError", "RuntimeError"]
+    assert "refused@example.com" not in captured

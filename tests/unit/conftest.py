@@ -7,8 +7,6 @@ table and user pool, without paying per test for botocore to load its service mo
 """
 
 import copy
-import io
-import logging
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -23,7 +21,6 @@ from moto.dynamodb.models import dynamodb_backends
 
 from chalicelib import wiring
 from chalicelib.core import identity
-from chalicelib.core.logging import logger
 from scripts.resources import ensure_table, ensure_user_pool
 from tests.helpers import moto_public_jwks
 
@@ -94,18 +91,6 @@ def client(aws: dict[str, str]) -> Iterator[Client]:
 
     with Client(app, stage_name="local") as test_client:
         yield test_client
-
-
-@pytest.fixture
-def app_logs() -> Iterator[Any]:
-    """A function returning everything the app has logged in this test, as written."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logger.registered_formatter)
-    service_logger = logging.getLogger(logger.service)
-    service_logger.addHandler(handler)
-    yield stream.getvalue
-    service_logger.removeHandler(handler)
 
 
 @pytest.fixture
