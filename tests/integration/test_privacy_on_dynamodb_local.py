@@ -6,6 +6,7 @@ lookup budget holds under concurrent lookups, and each route costs what `make be
 import re
 import threading
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -186,7 +187,8 @@ def test_lookups_cost_one_budget_write_and_their_reads(stack_env, user):
 
 
 def test_the_lookup_budget_holds_under_concurrent_lookups(stack_env, monkeypatch):
-    monkeypatch.setattr(lookup_limit, "LOOKUP_LIMIT", 5)
+    # The directory below is made after this (stack_env reset the wiring), with this window.
+    monkeypatch.setattr(lookup_limit, "LOOKUPS", replace(lookup_limit.LOOKUPS, limit=5))
     directory = wiring.directory()
     caller = str(uuid.uuid4())
     outcomes: list[str] = []
