@@ -12,6 +12,7 @@ document fails the import.
 import io
 import json
 import zipfile
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -166,13 +167,22 @@ def _source_id(record: dict[str, Any], id_field: str, fallback: str) -> str:
     return value if isinstance(value, str) and 0 < len(value) <= 64 else fallback
 
 
+def _objects(
+    raw: Any, where: str, kind: str, noun: str, skipped: list[Skipped]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each object of the file's list `raw`, with where it stands (`where[i]`); anything else
+    in the list is skipped as not `noun` ("a goal")."""
+    for index, record in enumerate(_list(raw)):
+        source = f"{where}[{index}]"
+        if isinstance(record, dict):
+            yield source, record
+        else:
+            skipped.append(Skipped(kind, source, f"is not {noun} object"))
+
+
 def _goals(raw: Any, skipped: list[Skipped]) -> list[ImportedGoal]:
     goals = []
-    for index, goal in enumerate(_list(raw)):
-        source = f"goals[{index}]"
-        if not isinstance(goal, dict):
-            skipped.append(Skipped("goal", source, "is not a goal object"))
-            continue
+    for source, goal in _objects(raw, "goals", "goal", "a goal", skipped):
         status = goal.get("status")
         final: FinalStatus = status if status in _FINAL_STATUSES else "active"
         try:
@@ -211,11 +221,7 @@ def _ranges(raw: Any, source: str, kind: str, skipped: list[Skipped]) -> tuple[d
     refused one skipped. A range is not refused for lying in the past: an exported one was
     accepted when it was made, and the days it excused must stay excused."""
     kept: list[dict[str, Any]] = []
-    for index, item in enumerate(_list(raw)):
-        where = f"{source}[{index}]"
-        if not isinstance(item, dict):
-            skipped.append(Skipped(kind, where, f"is not a {kind} object"))
-            continue
+    for where, item in _objects(raw, source, kind, f"a {kind}", skipped):
         if item.get("from") is None:
             skipped.append(Skipped(kind, where, "from: is required"))
             continue
@@ -232,11 +238,9 @@ def _ranges(raw: Any, source: str, kind: str, skipped: list[Skipped]) -> tuple[d
 
 def _activities(raw: Any, goal_source: str, skipped: list[Skipped]) -> list[ImportedActivity]:
     activities = []
-    for index, activity in enumerate(_list(raw)):
-        source = f"{goal_source}.activities[{index}]"
-        if not isinstance(activity, dict):
-            skipped.append(Skipped("activity", source, "is not an activity object"))
-            continue
+    for source, activity in _objects(
+        raw, f"{goal_source}.activities", "activity", "an activity", skipped
+    ):
         try:
             fields = ActivityFields.model_validate(_set_fields(activity))
         except ValidationError as exc:
@@ -248,11 +252,7 @@ def _activities(raw: Any, goal_source: str, skipped: list[Skipped]) -> list[Impo
 
 def _entries(raw: Any, skipped: list[Skipped]) -> list[ImportedEntry]:
     entries = []
-    for index, entry in enumerate(_list(raw)):
-        source = f"journal[{index}]"
-        if not isinstance(entry, dict):
-            skipped.append(Skipped("entry", source, "is not a journal entry object"))
-            continue
+    for source, entry in _objects(raw, "journal", "entry", "a journal entry", skipped):
         body = {
             name: value for name, value in _set_fields(entry).items() if name not in _ENTRY_LEFT_OUT
         }
