@@ -53,20 +53,158 @@ def worst(operation: str, field: str) -> Callable[[Results], float | None]:
     return figure
 
 
-def growth(operation: str, field: str) -> Callable[[Results], float | None]:
-    """The value at the largest scaling level over the value at the smallest."""
+def growth(operation: str, field: str, from_level: int = 0) -> Callable[[Results], float | None]:
+    """The value at the largest scaling level over the value at the smallest (or at
+    `from_level`, for a read whose page is not full below it)."""
 
     def figure(results: Results) -> float | None:
         levels = results.get("scaling", {}).get("operations", {}).get(operation) or {}
-        measured = {int(level): summary for level, summary in levels.items() if "p50Ms" in summary}
+        measured = {
+            int(level): summary
+            for level, summary in levels.items()
+            if "p50Ms" in summary and int(level) >= from_level
+        }
         if len(measured) < 2:
             return None
-        low, high = measured[min(measured)][field], measured[max(measured)][field]
+        low, high = measured[min(measured)].get(field), measured[max(measured)].get(field)
+        if low is None or high is None:
+            return None
         if low == 0:
             return 1.0 if high == 0 else float("inf")
         return round(float(high) / float(low), 2)
 
     return figure
+
+
+def at_level(operation: str, field: str, level: int) -> Callable[[Results], float | None]:
+    """The value at one scaling level (None when that level was not run)."""
+
+    def figure(results: Results) -> float | None:
+        levels = results.get("scaling", {}).get("operations", {}).get(operation) or {}
+        summary = levels.get(str(level)) or {}
+        value = summary.get(field) if "p50Ms" in summary else None
+        return None if value is None else float(value)
+
+    return figure
+
+
+# What a flat operation keeps at 10,000 within RATIO_LIMIT of its figure at 10.
+FLAT_FIELDS = (("itemsRead", "items read"), ("rcu", "read capacity"), ("p50Ms", "p50 latency"))
+
+
+@dataclass(frozen=True)
+class Limit:
+    """An absolute limit on one summary field: at every level and per operation, or only at
+    `level` (a figure the issue gives for one data size)."""
+
+    field: str
+    limit: float
+    rule: str
+    level: int | None = None
+
+
+@dataclass(frozen=True)
+class Scaled:
+    """An operation `make bench` measures at every scaling level (bench/run.py `scaling`:
+    a user per level whose goal holds that many activities and who has that many journal
+    entries). Its name is an operation of bench/run.py OPERATIONS. Adding one is one entry
+    in SCALED below."""
+
+    name: str
+    label: str
+    flat: bool  # meant not to grow: items read, RCU and p50 at the largest level / smallest
+    limits: tuple[Limit, ...] = ()
+    writes: bool = False  # adds data: measured after the reads, at every level
+    from_level: int = 0  # growth is taken from this level up (a page not full below it)
+
+    def budgets(self) -> list[Budget]:
+        found = [
+            Budget(
+                f"{self.name}.{field}_growth",
+                f"{self.label}: {title} at 10,000 / at "
+                f"{max(self.from_level, 10):,} <= {RATIO_LIMIT}",
+                RATIO_LIMIT,
+                growth(self.name, field, self.from_level),
+            )
+            for field, title in (FLAT_FIELDS if self.flat else ())
+        ]
+        for limit in self.limits:
+            where = "at every size" if limit.level is None else f"at {limit.level:,}"
+            found.append(
+                Budget(
+                    f"{self.name}.{limit.field}"
+                    + ("" if limit.level is None else f"@{limit.level}"),
+                    f"{self.label}: {limit.rule} {where}",
+                    limit.limit,
+                    worst(self.name, limit.field)
+                    if limit.level is None
+                    else at_level(self.name, limit.field, limit.level),
+                )
+            )
+        return found
+
+
+# Every operation measured at 10, 100, 1,000 and 10,000, and what it holds there. The
+# absolute limits are issue 15's (the older system's figures, or better).
+SCALED: tuple[Scaled, ...] = (
+    Scaled("get_goal", "get goal", flat=True),
+    Scaled(
+        "list_goals",
+        "list goals",
+        flat=True,
+        limits=(Limit("maxRcu", 10, "at most 10 RCU (50 goals per operation)"),),
+    ),
+    Scaled("progress", "progress (period=current)", flat=True),
+    # All time reads rollups (a year of history is about 12 items): not flat, since the
+    # history spans more months as the levels grow (bench/seed.py spreads_days).
+    Scaled("progress_all", "progress (period=all)", flat=False),
+    Scaled("get_profile", "get profile", flat=True),
+    Scaled("get_journal_entry", "get journal entry", flat=True),
+    # A page is 20 entries (100 at most): below 100 entries the page is not full.
+    Scaled("list_journal", "list journal", flat=True, from_level=100),
+    Scaled(
+        "list_journal_web",
+        "list journal as the web client asks (limit=1000)",
+        flat=True,
+        from_level=100,
+        limits=(Limit("maxRcu", 12, "at most the older system's 12 RCU", level=100),),
+    ),
+    Scaled("journal_stats", "journal stats", flat=True),
+    Scaled(
+        "log_activity",
+        "log activity dated today",
+        flat=True,
+        writes=True,
+        limits=(Limit("maxWcu", 6, "at most 6 WCU (the transaction's doubling included)"),),
+    ),
+    # Backdated writes cost what they change: at 1,000 activities over a year, a handful of
+    # items read (the older system read 101 for a log dated yesterday).
+    *(
+        Scaled(
+            name,
+            label,
+            flat=True,
+            writes=True,
+            limits=(Limit("maxItemsRead", 10, "at most 10 items read"), *limits),
+        )
+        for name, label, limits in (
+            (
+                "log_yesterday",
+                "log activity dated yesterday",
+                (Limit("maxWcu", 6, "at most 6 WCU"),),
+            ),
+            ("edit_activity", "edit an activity dated yesterday", ()),
+            ("delete_activity", "delete an activity dated yesterday", ()),
+        )
+    ),
+    Scaled(
+        "create_goal",
+        "create goal",
+        flat=True,
+        writes=True,
+        limits=(Limit("maxWcu", 4, "at most 4 WCU"),),
+    ),
+)
 
 
 def cold_start_ratio(results: Results) -> float | None:
@@ -97,6 +235,33 @@ def _imported(results: Results, field: str) -> float | None:
     return None if value is None else float(value)
 
 
+def _request_shape(
+    operation: str, label: str, requests: int, transactions: int, other_writes: int = 0
+) -> list[Budget]:
+    """At most `requests` DynamoDB requests, of which `transactions` transactions and
+    `other_writes` writes outside them."""
+    return [
+        Budget(
+            f"{operation}.requests",
+            f"{label}: at most {requests} request(s)",
+            requests,
+            worst(operation, "requests"),
+        ),
+        Budget(
+            f"{operation}.transactions",
+            f"{label}: at most {transactions} transaction(s)",
+            transactions,
+            worst(operation, "transactions"),
+        ),
+        Budget(
+            f"{operation}.other_writes",
+            f"{label}: at most {other_writes} write(s) outside a transaction",
+            other_writes,
+            worst(operation, "otherWrites"),
+        ),
+    ]
+
+
 def _one_request(operation: str, label: str) -> Budget:
     return Budget(
         f"{operation}.requests", f"{label}: 1 DynamoDB request", 1, worst(operation, "requests")
@@ -112,6 +277,31 @@ BUDGETS: list[Budget] = [
     _one_request("list_journal", "list journal"),
     _one_request("journal_stats", "journal stats"),
     _one_request("get_own_keys", "get own keys"),
+    _one_request("check_encryption", "check own encryption"),
+    _one_request("list_vacations", "list vacations"),
+    # Routes measured since issue 15: the requests each sends at 100 activities and 50 goals.
+    *(
+        budget
+        for shape in (
+            # The goal and profile (one BatchGetItem), one transaction.
+            ("update_goal", "update a goal", 2, 1),
+            ("archive_goal", "archive a goal", 2, 1),
+            ("update_journal_entry", "update a journal entry", 2, 1),
+            # The entry and profile, its shares (one Query), one transaction.
+            ("delete_journal_entry", "delete a journal entry", 3, 1),
+            # One UpdateItem of the profile.
+            ("update_profile", "update profile", 1, 0, 1),
+            # The goal, then a page of its activities.
+            ("list_activities", "list activities", 2, 0),
+            # A backdated write: its items read are budgeted with the scaling (SCALED).
+            ("log_yesterday", "log activity dated yesterday", 3, 1),
+            ("edit_activity", "edit an activity", 5, 1),
+            ("delete_activity", "delete an activity", 5, 1),
+            ("register", "register", 2, 1),
+            ("login", "sign in", 1, 0),
+        )
+        for budget in _request_shape(*shape)
+    ),
     # A page of changes is one Query of the sparse SyncIndex, whatever the account holds.
     _one_request("sync", "sync, one page"),
     *(
@@ -210,6 +400,7 @@ BUDGETS: list[Budget] = [
             ("resume_goal", "resume a goal"),
             ("add_vacation", "add a vacation"),
             ("cancel_vacation", "cancel a vacation"),
+            ("cancel_pause", "cancel a pause ahead"),
         )
         for field, rule, limit in (
             ("requests", "3 requests", 3),
@@ -264,21 +455,7 @@ BUDGETS: list[Budget] = [
         2,
         worst("list_shared_with_me", "requests"),
     ),
-    *(
-        Budget(
-            f"{operation}.{field}_growth",
-            f"{label}: {title} at 10,000 / at 10 <= 1.3",
-            RATIO_LIMIT,
-            growth(operation, field),
-        )
-        for operation, label in (
-            ("get_goal", "get goal"),
-            ("list_goals", "list goals"),
-            ("progress", "progress"),
-            ("journal_stats", "journal stats"),
-        )
-        for field, title in (("p50Ms", "p50 latency"), ("rcu", "read capacity"))
-    ),
+    *(budget for scaled in SCALED for budget in scaled.budgets()),
     # A reminder run with 40 reminders armed in one minute: the checkpoint, two minutes'
     # Queries and one BatchGetItem per 50 reminders (goal and profile), so about 0.1 reads per
     # reminder sent; one transaction per reminder (goals/reminder_job.py); none missed.

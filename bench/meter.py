@@ -4,6 +4,11 @@ and, apart from them, the calls its Cognito client makes (the session routes tou
 Outside Lambda the app never asks for `ReturnConsumedCapacity` (deployed, core.metrics does);
 the meter adds `TOTAL` to every data request through botocore's event hooks, so no app code
 changes and the requests stay the app's own.
+
+Each call also records how many items DynamoDB read for it (`items_read`): what a Query or Scan
+examined (`ScannedCount`, which a filter does not reduce: those items are billed), the items a
+GetItem, BatchGetItem or TransactGetItems returned. It is the figure that shows a read growing
+with the data before its capacity does (a Query's bytes are rounded up to 4 KB).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ class Call:
     wcu: float
     retries: int
     error: str | None
+    items_read: int = 0
 
 
 @dataclass
@@ -54,6 +60,10 @@ class Usage:
     @property
     def other_writes(self) -> int:
         return self.requests - self.reads - self.transactions
+
+    @property
+    def items_read(self) -> int:
+        return sum(call.items_read for call in self.calls)
 
     @property
     def rcu(self) -> float:
@@ -103,7 +113,9 @@ class Meter:
             rcu, wcu = _capacity(model.name, parsed.get("ConsumedCapacity"))
             error = (parsed.get("Error") or {}).get("Code")
             retries = int((parsed.get("ResponseMetadata") or {}).get("RetryAttempts") or 0)
-            self._usage.calls.append(Call(model.name, rcu, wcu, retries, error))
+            self._usage.calls.append(
+                Call(model.name, rcu, wcu, retries, error, items_read(model.name, parsed))
+            )
 
     @contextmanager
     def measuring(self) -> Iterator[Usage]:
@@ -117,3 +129,16 @@ class Meter:
         finally:
             with self._lock:
                 self._usage, self._thread = None, None
+
+
+def items_read(operation: str, parsed: dict[str, Any]) -> int:
+    """How many items one answer says DynamoDB read (0 for writes and errors)."""
+    if operation in ("Query", "Scan"):
+        return int(parsed.get("ScannedCount", parsed.get("Count", 0)) or 0)
+    if operation == "GetItem":
+        return 1 if parsed.get("Item") else 0
+    if operation == "BatchGetItem":
+        return sum(len(items) for items in (parsed.get("Responses") or {}).values())
+    if operation == "TransactGetItems":
+        return sum(1 for response in parsed.get("Responses") or [] if response.get("Item"))
+    return 0

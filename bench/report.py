@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench.budgets import KNOWN_EXCEPTIONS
+from bench.budgets import KNOWN_EXCEPTIONS, SCALED
 
 SCALING_PLOTS = ("scaling_latency.png", "scaling_capacity.png")
 OPERATIONS_PLOT = "operations_latency.png"
-GROWING = ("progress_all", "log_activity")
+# Operations not meant to stay flat as data grows (bench/budgets.py SCALED).
+GROWING = tuple(scaled.name for scaled in SCALED if not scaled.flat)
 
 
 def write(results: dict[str, Any], out_dir: Path) -> None:
@@ -53,6 +54,7 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         *_load(meta),
         *_budgets(results),
+        *_cost(results.get("cost")),
         *_cold_start(results["coldStart"]),
         *_package(results["package"]),
         *_operations(results["operations"]),
@@ -102,6 +104,27 @@ def _budgets(results: dict[str, Any]) -> list[str]:
     if unused:
         lines += ["", "Known exceptions that now hold: " + ", ".join(unused) + "."]
     return [*lines, ""]
+
+
+def _cost(cost: dict[str, Any] | None) -> list[str]:
+    if not cost:
+        return []
+    from bench.cost import lines
+
+    return [
+        "## Cost per 1,000 active users a month",
+        "",
+        "From [bench/cost.py](../cost.py): AWS list prices (named there with their source and "
+        "date), the usage profile below, and this run's figures: each operation's RCU and WCU "
+        "(on-demand request units), its in-process p50 as the Lambda duration at the stage's "
+        "memory (.chalice/config.json), one API Gateway REST request and one Lambda "
+        "invocation per call, SES per reminder email, and the bytes stored per activity and "
+        "per journal entry measured in the scaling users' partitions (with DynamoDB's 100 "
+        "bytes per item). What is not counted is listed in bench/cost.py.",
+        "",
+        *lines(cost),
+        "",
+    ]
 
 
 def _cold_start(cold: dict[str, Any]) -> list[str]:
@@ -246,7 +269,8 @@ def _scaling(scaling: dict[str, Any]) -> list[str]:
         f"day aggregates grow too: {spread}) and who has that many journal entries. Activities "
         "are written straight to the table with the app's own functions (bench/seed.py); "
         "journal entries go through the API. The reads are then measured in interleaved rounds "
-        "over all levels. Each cell: p50 ms / RCU / requests.",
+        "over all levels; the writes after them, at every level in turn. Each cell: p50 ms / "
+        "items read / RCU / WCU / requests.",
         "",
         "| read | "
         + " | ".join(f"{int(level):,}" for level in levels)
@@ -258,7 +282,8 @@ def _scaling(scaling: dict[str, Any]) -> list[str]:
             lines.append(f"| {name} | {per_level.get('status', '-')} |" + " |" * (len(levels) + 1))
             continue
         cells = [
-            f"{per_level[level]['p50Ms']:g} / {per_level[level]['rcu']:g} / "
+            f"{per_level[level]['p50Ms']:g} / {_number(per_level[level].get('itemsRead'))} / "
+            f"{per_level[level]['rcu']:g} / {per_level[level]['wcu']:g} / "
             f"{per_level[level]['requests']}"
             for level in levels
         ]
@@ -299,9 +324,11 @@ def _scaling(scaling: dict[str, Any]) -> list[str]:
     ]
     lines += [
         "",
-        "`progress_all` reads every day aggregate of the goal (the window is all "
-        "time), so its capacity grows with the goal's active days by design; it is not a "
-        "budgeted ratio. `log_activity` is measured after the reads (it adds data).",
+        "Operations not meant to stay flat (no growth budget): "
+        + (", ".join(f"`{name}`" for name in GROWING) or "none")
+        + ". The budgets above say which limit each operation holds at which size "
+        "(bench/budgets.py SCALED). The capacity plot has a panel per operation: RCU and WCU "
+        "per request (left axis) and items read (right axis) against data size.",
         "",
         *(f"![{name}]({name})" for name in SCALING_PLOTS),
         "",
@@ -355,24 +382,7 @@ def plot(results: dict[str, Any], out_dir: Path) -> None:
         figure, "Latency as data grows (in-process app, DynamoDB Local)", out_dir / SCALING_PLOTS[0]
     )
 
-    figure, axes = plt.subplots(1, 2, figsize=(13, 5))
-    for axis, (title, chosen) in zip(axes, panels, strict=True):
-        for index, (name, per_level) in enumerate(chosen.items()):
-            # Shrinking markers of different shapes keep lines with equal values visible.
-            axis.plot(
-                xs,
-                [per_level[level]["rcu"] + per_level[level]["wcu"] for level in levels],
-                marker="os^Dv<>"[index % 7],
-                markersize=max(3, 12 - 1.5 * index),
-                linewidth=max(1.0, 4 - 0.5 * index),
-                label=name,
-            )
-        _style_axis(axis, xlabel, "capacity units per request (RCU + WCU)", title)
-    _save(
-        figure,
-        "Consumed capacity as data grows (DynamoDB Local's ConsumedCapacity)",
-        out_dir / SCALING_PLOTS[1],
-    )
+    _capacity_grid(measured, levels, out_dir / SCALING_PLOTS[1])
 
     operations = {
         name: summary
@@ -401,6 +411,45 @@ def plot(results: dict[str, Any], out_dir: Path) -> None:
     figure.tight_layout()
     figure.savefig(out_dir / OPERATIONS_PLOT, dpi=100)
     plt.close(figure)
+
+
+def _capacity_grid(measured: dict[str, Any], levels: list[str], path: Path) -> None:
+    """A panel per operation: RCU and WCU per request (left axis) and items read (right
+    axis) at each data size, the sizes on a log scale."""
+    import matplotlib.pyplot as plt
+
+    xs = [int(level) for level in levels]
+    columns = 4
+    rows = max(1, -(-len(measured) // columns))
+    figure, axes = plt.subplots(rows, columns, figsize=(4 * columns, 3.2 * rows), squeeze=False)
+    for axis, (name, per_level) in zip(axes.flat, measured.items(), strict=False):
+        for field, style in (("rcu", "o-"), ("wcu", "s--")):
+            axis.plot(xs, [per_level[level][field] for level in levels], style, label=field.upper())
+        items = axis.twinx()
+        items.plot(
+            xs,
+            [per_level[level].get("itemsRead", 0) for level in levels],
+            "^:",
+            color="tab:green",
+            label="items read",
+        )
+        items.set_ylim(bottom=0)
+        items.set_ylabel("items read", color="tab:green", fontsize=8)
+        axis.set(xscale="log", title=name)
+        axis.set_ylim(bottom=0)
+        axis.set_ylabel("capacity units", fontsize=8)
+        axis.grid(True, which="both", alpha=0.3)
+        handles = axis.get_legend_handles_labels()
+        more = items.get_legend_handles_labels()
+        axis.legend(handles[0] + more[0], handles[1] + more[1], fontsize=7, loc="upper left")
+    for axis in list(axes.flat)[len(measured) :]:
+        axis.set_visible(False)
+    _save(
+        figure,
+        "Capacity per request as data grows: activities on the goal / journal entries "
+        "(DynamoDB Local's ConsumedCapacity, log scale)",
+        path,
+    )
 
 
 def _style_axis(axis: Any, xlabel: str, ylabel: str, title: str) -> None:

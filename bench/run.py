@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench import budgets, cold_start, package_size, report  # noqa: E402
+from bench import budgets, cold_start, cost, package_size, report  # noqa: E402
 from bench.gateway import Answer, Gateway  # noqa: E402
 from bench.meter import Meter  # noqa: E402
 from bench.stats import Sample, summarize  # noqa: E402
@@ -98,6 +98,7 @@ class User:
     user_id: str = ""
     goal_ids: list[str] = field(default_factory=list)
     entry_ids: list[str] = field(default_factory=list)
+    activity_ids: list[str] = field(default_factory=list)  # logged by a `prepare` step
 
     @property
     def goal_id(self) -> str:
@@ -118,6 +119,8 @@ class Operation:
     query: dict[str, str | list[str]] | None = None
     body: Callable[[int], Any] | None = None
     status: int = 200
+    # Run (not measured) before each call: makes what the call changes or removes.
+    prepare: Callable[[Bench, User, int], None] | None = None
 
 
 def _goal_body(index: int) -> dict[str, Any]:
@@ -179,6 +182,40 @@ def _batch_body(index: int) -> dict[str, Any]:
             for item in range(100)
         ]
     }
+
+
+def _yesterday() -> str:
+    return (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+
+
+def _pause_day() -> str:
+    """A pause 40 days ahead, which DELETE /goals/{goalId}/pauses/{from} cancels: apart from
+    the vacation a month ahead, so neither overlaps the other."""
+    return (datetime.now(UTC).date() + timedelta(days=40)).isoformat()
+
+
+def _log_yesterday(bench: Bench, user: User, index: int) -> None:
+    answer = bench.invoke(OPERATIONS["log_yesterday"], user, index)
+    user.activity_ids.append(str(answer.body["activityId"]))
+
+
+def _schedule_pause(bench: Bench, user: User, index: int) -> None:
+    bench.gateway.expect(
+        200,
+        "POST",
+        "/goals/{goalId}/pause",
+        {"goalId": user.goal_id},
+        token=user.token,
+        body={"from": _pause_day(), "until": _pause_day()},
+    )
+
+
+def _new_goal(bench: Bench, user: User, index: int) -> None:
+    bench.create_goal(user, index)
+
+
+def _new_entry(bench: Bench, user: User, index: int) -> None:
+    bench.create_entry(user, index)
 
 
 def _vacation_day() -> str:
@@ -288,8 +325,101 @@ OPERATIONS = {
             path_params=lambda user: {"entryId": user.entry_id},
         ),
         Operation("list_journal", "list journal", "GET", "/journal"),
+        # The web client asks for everything at once (the API cuts a page to 100).
+        Operation(
+            "list_journal_web",
+            "list journal as the web client asks",
+            "GET",
+            "/journal",
+            query={"limit": "1000"},
+        ),
+        # Backdated writes: a log dated yesterday, then an edit and a delete of one (each
+        # edits or deletes an activity dated yesterday, logged just before and not measured).
+        Operation(
+            "log_yesterday",
+            "log activity dated yesterday",
+            "POST",
+            "/goals/{goalId}/activities",
+            path_params=lambda user: {"goalId": user.goal_id},
+            body=lambda index: {"value": 1 + index % 3, "activityDate": _yesterday()},
+            status=201,
+        ),
+        Operation(
+            "edit_activity",
+            "edit an activity dated yesterday",
+            "PUT",
+            "/goals/{goalId}/activities/{activityId}",
+            path_params=lambda user: {"goalId": user.goal_id, "activityId": user.activity_ids[-1]},
+            body=lambda index: {"value": 2 + index % 3, "activityDate": _yesterday()},
+            prepare=_log_yesterday,
+        ),
+        Operation(
+            "delete_activity",
+            "delete an activity dated yesterday",
+            "DELETE",
+            "/goals/{goalId}/activities/{activityId}",
+            path_params=lambda user: {"goalId": user.goal_id, "activityId": user.activity_ids[-1]},
+            prepare=_log_yesterday,
+        ),
+        Operation(
+            "list_activities",
+            "list activities (a page)",
+            "GET",
+            "/goals/{goalId}/activities",
+            path_params=lambda user: {"goalId": user.goal_id},
+        ),
+        Operation(
+            "update_goal",
+            "update a goal (its title)",
+            "PUT",
+            "/goals/{goalId}",
+            path_params=lambda user: {"goalId": user.goal_id},
+            body=lambda index: {"title": f"Drink water, renamed {index}"},
+        ),
+        # Archiving: a goal made just before (measured by a user of its own: the quota).
+        Operation(
+            "archive_goal",
+            "archive a goal",
+            "DELETE",
+            "/goals/{goalId}",
+            path_params=lambda user: {"goalId": user.goal_ids[-1]},
+            prepare=_new_goal,
+        ),
+        Operation(
+            "cancel_pause",
+            "cancel a pause ahead",
+            "DELETE",
+            "/goals/{goalId}/pauses/{pauseFrom}",
+            path_params=lambda user: {"goalId": user.goal_id, "pauseFrom": _pause_day()},
+            prepare=_schedule_pause,
+        ),
+        Operation("list_vacations", "list vacations", "GET", "/users/me/vacations"),
+        Operation(
+            "update_journal_entry",
+            "update a journal entry (its title)",
+            "PUT",
+            "/journal/{entryId}",
+            path_params=lambda user: {"entryId": user.entry_id},
+            body=lambda index: {"title": f"Evening notes, edited {index}"},
+        ),
+        Operation(
+            "delete_journal_entry",
+            "delete a journal entry",
+            "DELETE",
+            "/journal/{entryId}",
+            path_params=lambda user: {"entryId": user.entry_ids.pop()},
+            prepare=_new_entry,
+            status=204,
+        ),
         Operation("journal_stats", "journal stats", "GET", "/journal/stats"),
         Operation("get_profile", "get profile", "GET", "/users/profile"),
+        Operation(
+            "update_profile",
+            "update profile",
+            "PUT",
+            "/users/profile",
+            body=lambda index: {"firstName": ("Bench", "Runner")[index % 2]},
+        ),
         # A device's first sync of a seeded account: a full page (more follow), one Query.
         Operation("sync", "sync (a page of 100 changes)", "GET", "/sync", query={"limit": "100"}),
         # Keys: set up and delete alternate (a second setup is 409); the body is made once.
@@ -307,6 +437,13 @@ OPERATIONS = {
             "get own keys",
             "GET",
             "/encryption/user/{userId}",
+            path_params=lambda user: {"userId": user.user_id},
+        ),
+        Operation(
+            "check_encryption",
+            "check own encryption",
+            "GET",
+            "/encryption/check/{userId}",
             path_params=lambda user: {"userId": user.user_id},
         ),
         # Lookups spend an hourly budget (60 per caller): each is measured by a user of its own.
@@ -341,6 +478,11 @@ SESSION_ROUTES = {
     "sign_out_everywhere": ("sign out everywhere", "POST", "/auth/signout-everywhere"),
     "change_password": ("change password", "POST", "/auth/password/change"),
 }
+# Registering and signing in: measured whenever the run makes a user (Bench.new_user).
+AUTH_ROUTES = {
+    "register": ("register", "POST", "/auth/register"),
+    "login": ("sign in", "POST", "/auth/login"),
+}
 SECOND_PASSWORD = "An0ther!Passw0rd"  # noqa: S105 - the bench user's passwords alternate
 # Account deletion (Bench.deletion): each request disables its account, so one account per
 # sample; the status is read with that account's still-valid token.
@@ -362,22 +504,57 @@ IMPORT_ROUTES = {
     "start_import": ("start an import", "POST", "/users/me/imports/{importId}/start"),
     "import_status": ("an import's status", "GET", "/users/me/imports/{importId}"),
 }
+# The routes `make bench` does not measure, and why (tests/benchmarks checks that every
+# route of app.py is measured or named here).
+NOT_MEASURED = {
+    **{
+        f"GET {path}": "static: no DynamoDB request"
+        for path in (
+            "/health",
+            "/docs",
+            "/docs/start.js",
+            "/docs/swagger-ui-bundle.min.js",
+            "/docs/swagger-ui.min.css",
+            "/openapi.yaml",
+            "/config/features",
+        )
+    },
+    **{
+        f"POST /auth/{path}": "a Cognito flow that needs an emailed code or a TOTP device"
+        for path in (
+            "email/verify",
+            "email/resend",
+            "password/reset-request",
+            "password/reset-confirm",
+            "mfa/verify",
+            "mfa/setup",
+            "mfa/verify-setup",
+            "mfa/disable",
+        )
+    },
+    "POST /auth/refresh": "Cognito's token refresh: no DynamoDB request",
+    "POST /encryption/recovery": "rare (once per account); not measured yet",
+    "POST /journal/{entryId}/share": "share by address: the email lookup and `create_share`, "
+    "each measured",
+    "POST /encryption/shares": "the web client's older name of POST /shares (same handler)",
+    "GET /encryption/shares": "the web client's older name of GET /shares (same handler)",
+    "DELETE /encryption/shares/{shareId}": "the older name of DELETE /shares/{shareId}",
+    "DELETE /journal/shares/{shareId}": "the older name of DELETE /shares/{shareId}",
+}
 # Measured in their own way (see per_operation), not by the loop over bodiless operations.
 KEY_CYCLE = ("set_up_keys", "delete_keys")
 PAUSE_CYCLE = ("pause_goal", "resume_goal")
 VACATION_CYCLE = ("add_vacation", "cancel_vacation")
 CYCLES = (KEY_CYCLE, PAUSE_CYCLE, VACATION_CYCLE)
 LOOKUPS = ("look_up_by_id", "look_up_by_email")
-SCALING_READS = (
-    "get_goal",
-    "list_goals",
-    "progress",
-    "progress_all",
-    "get_profile",
-    "get_journal_entry",
-    "list_journal",
-    "journal_stats",
-)
+# Measured by a user of their own, who starts with nothing (lookups spend an hourly budget;
+# archiving makes a goal before each call, and the operations user is at the goal quota).
+OWN_USER = (*LOOKUPS, "archive_goal")
+# Measured in per_operation's own loops (they build the user's data), not by the general one.
+BUILDERS = ("create_goal", "log_activity", "log_activities", "create_journal_entry")
+# At every scaling level: the table is bench/budgets.py SCALED (writes last: they add data).
+SCALING_READS = tuple(scaled.name for scaled in budgets.SCALED if not scaled.writes)
+SCALING_WRITES = tuple(scaled.name for scaled in budgets.SCALED if scaled.writes)
 
 
 @contextmanager
@@ -411,21 +588,33 @@ class Bench:
         self.table = stack.info.table_name
         self.cognito = stack.client("cognito-idp")
         self.rng = random.Random(settings.seed)
+        self.auth_samples: dict[str, list[Sample]] = {name: [] for name in AUTH_ROUTES}
 
     # Users and data.
 
     def new_user(self, name: str) -> User:
+        """A confirmed, signed-in user; the register and login requests are measured (every
+        new user makes a sample: see `auth_summaries`)."""
         email = f"bench-{name}-{uuid.uuid4().hex[:8]}@example.com"
-        self.gateway.expect(
-            201,
-            "POST",
-            "/auth/register",
-            body={"email": email, "password": PASSWORD, "firstName": "Bench", "lastName": "Runner"},
-        )
+        with self.meter.measuring() as usage:
+            registered = self.gateway.expect(
+                201,
+                "POST",
+                "/auth/register",
+                body={
+                    "email": email,
+                    "password": PASSWORD,
+                    "firstName": "Bench",
+                    "lastName": "Runner",
+                },
+            )
+        self.auth_samples["register"].append(Sample(registered.seconds, usage))
         self.cognito.admin_confirm_sign_up(UserPoolId=self.stack.info.user_pool_id, Username=email)
-        login = self.gateway.expect(
-            200, "POST", "/auth/login", body={"email": email, "password": PASSWORD}
-        )
+        with self.meter.measuring() as usage:
+            login = self.gateway.expect(
+                200, "POST", "/auth/login", body={"email": email, "password": PASSWORD}
+            )
+        self.auth_samples["login"].append(Sample(login.seconds, usage))
         return User(
             email=email, token=login.body["accessToken"], user_id=_user_id(login.body["user"])
         )
@@ -474,6 +663,8 @@ class Bench:
         index: int = 0,
         after: Callable[[Answer], None] | None = None,
     ) -> Sample:
+        if op.prepare:
+            op.prepare(self, user, index)
         with self.meter.measuring() as usage:
             answer = self.invoke(op, user, index)
         if after:
@@ -489,6 +680,8 @@ class Bench:
         for _ in range(3):
             for op in OPERATIONS.values():
                 if op.name not in {"create_goal", "create_journal_entry"}:
+                    if op.prepare:
+                        op.prepare(self, user, 0)
                     self.invoke(op, user)  # set up keys, then delete them: in this order
 
     def per_operation(self) -> dict[str, Any]:
@@ -519,15 +712,15 @@ class Bench:
             )
         for name, op in OPERATIONS.items():
             cycled = any(name in cycle for cycle in CYCLES)
-            if op.body is None and not cycled and name not in LOOKUPS:
-                found[name] = [self.measure(op, user) for _ in range(n)]
+            if not cycled and name not in (*OWN_USER, *BUILDERS):
+                found[name] = [self.measure(op, user, index) for index in range(n)]
         for index in range(n):
             for cycle in CYCLES:  # each pair in its order: the second undoes the first
                 for name in cycle:
                     found[name].append(self.measure(OPERATIONS[name], user, index))
-        for name in LOOKUPS:
-            looker = self.new_user(name)
-            found[name] = [self.measure(OPERATIONS[name], looker) for _ in range(n)]
+        for name in OWN_USER:
+            own = self.new_user(name)
+            found[name] = [self.measure(OPERATIONS[name], own, index) for index in range(n)]
         summaries: dict[str, Any] = {}
         for name, op in OPERATIONS.items():
             base = {
@@ -541,12 +734,25 @@ class Bench:
         summaries |= self.exports()
         summaries |= self.deletion()
         summaries |= self.imports()
+        summaries |= self.auth_summaries()
         summaries["_setup"] = {
             "goals": len(user.goal_ids),
             "seededGoal": seeded,
             "journalEntries": len(user.entry_ids),
         }
         return summaries
+
+    def auth_summaries(self) -> dict[str, Any]:
+        """Register and login, as every new user of the run so far made them (the warm-up's
+        first excepted: it loads the modules)."""
+        return {
+            name: {
+                "label": label,
+                "route": f"{method} {resource}",
+                **summarize(self.auth_samples[name][1:]),
+            }
+            for name, (label, method, resource) in AUTH_ROUTES.items()
+        }
 
     def logs(self, user: User, found: dict[str, list[Sample]]) -> None:
         """Single logs on the seeded goal, then batches of 100 on a goal of their own (each
@@ -744,6 +950,8 @@ class Bench:
             "reads": usage.reads,
             "transactions": usage.transactions,
             "readsPerSent": round(usage.reads / len(sent), 4) if sent else None,
+            "rcu": round(usage.rcu, 2),
+            "wcu": round(usage.wcu, 2),
         }
 
     def large_account(self) -> User:
@@ -952,6 +1160,37 @@ class Bench:
             "wcu": round(usage.wcu, 1),
         }
 
+    def _partition_bytes(self, partition: str) -> int:
+        """What a partition's items take in storage, as DynamoDB bills it (bench/cost.py)."""
+        from bench.cost import DYNAMODB_ITEM_OVERHEAD_BYTES, item_bytes
+
+        pages = self.seeder.get_paginator("query").paginate(
+            TableName=self.table,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": partition}},
+        )
+        return sum(
+            item_bytes(item) + DYNAMODB_ITEM_OVERHEAD_BYTES
+            for page in pages
+            for item in page["Items"]
+        )
+
+    def storage_of(self, user: User, activities: int) -> dict[str, Any]:
+        """Bytes stored per activity (the goal's partition: activities, day aggregates and
+        whatever else the goal keeps there) and per journal entry (the user's partition, with
+        the profile and goal items), for the cost per user (bench/cost.py)."""
+        goal_bytes = sum(
+            self._partition_bytes(f"USER#{user.user_id}#{goal_id}") for goal_id in user.goal_ids
+        )
+        user_bytes = self._partition_bytes(f"USER#{user.user_id}")
+        entries = len(user.entry_ids)
+        return {
+            "goalPartitionBytes": goal_bytes,
+            "userPartitionBytes": user_bytes,
+            "bytesPerActivity": round(goal_bytes / activities, 1) if activities else None,
+            "bytesPerEntry": round(user_bytes / entries, 1) if entries else None,
+        }
+
     def _items_of(self, user: User) -> int:
         """How many items the user's partitions hold (counted by the seeding client)."""
         partitions = [f"USER#{user.user_id}"] + [
@@ -976,6 +1215,7 @@ class Bench:
         after it; the logs last, because they add data."""
         users: dict[int, User] = {}
         seeds: dict[str, Any] = {}
+        storage: dict[str, Any] = {}
         for level in self.settings.levels:
             user = users[level] = self.new_user(f"scale{level}")
             self.create_goal(user, 0)
@@ -986,6 +1226,7 @@ class Bench:
             self.seed_entries(user, level)
             seeded["journalEntries"] = len(user.entry_ids)
             seeded["journalSeedSeconds"] = round(time.perf_counter() - started, 1)
+            storage[str(level)] = self.storage_of(user, level)
             say(
                 f"  level {level}: activities seeded in {seeded['activitySeedSeconds']} s, "
                 f"journal entries in {seeded['journalSeedSeconds']} s"
@@ -993,21 +1234,20 @@ class Bench:
         reads = [OPERATIONS[name] for name in SCALING_READS if name != "progress_all"]
         found = self._rounds(users, reads)
         found |= self._rounds(users, [OPERATIONS["progress_all"]])
-        found["log_activity"] = {
-            level: [
-                self.measure(OPERATIONS["log_activity"], user, index)
-                for index in range(max(5, self.settings.rounds // 4))
-            ]
-            for level, user in users.items()
-        }
+        for name in SCALING_WRITES:
+            found[name] = {level: [] for level in users}
+            for index in range(max(5, self.settings.rounds // 4)):
+                for level in self.rng.sample(list(users), len(users)):
+                    found[name][level].append(self.measure(OPERATIONS[name], users[level], index))
         operations: dict[str, Any] = {}
-        for name in [*SCALING_READS, "log_activity"]:
+        for name in [*SCALING_READS, *SCALING_WRITES]:
             operations[name] = {
                 str(level): summarize(samples) for level, samples in found[name].items()
             }
         return {
             "levels": list(users),
             "seed": seeds,
+            "storage": storage,
             "operations": operations,
             "emulatorProbe": self.key_condition_probe(users[min(users)], users[max(users)]),
         }
@@ -1184,10 +1424,12 @@ def run(settings: Settings, out_dir: Path) -> int:
         "end": [round(x, 2) for x in os.getloadavg()],
     }
     results["budgets"] = budgets.check(results)
+    results["cost"] = cost.summary(results)
     timings["total"] = round(time.perf_counter() - started, 1)
     results["meta"]["seconds"] = timings
     report.write(results, out_dir)
     say(f"results in {out_dir} after {timings['total']} s")
+    print("\n".join(cost.lines(results["cost"])), flush=True)
     failed = [verdict for verdict in results["budgets"] if verdict["failed"]]
     for verdict in results["budgets"]:
         say(f"  {verdict['status']:<40} {verdict['rule']} (measured {verdict['measured']})")

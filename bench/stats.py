@@ -44,6 +44,8 @@ def summarize(samples: list[Sample]) -> dict[str, Any]:
         "minRequests": min(usage.requests for usage in usages),
         "calls": sequences.most_common(1)[0][0],
         "callVariants": sorted(sequences),
+        "itemsRead": round(statistics.median(usage.items_read for usage in usages), 1),
+        "maxItemsRead": max(usage.items_read for usage in usages),
         "rcu": round(statistics.median(usage.rcu for usage in usages), 2),
         "wcu": round(statistics.median(usage.wcu for usage in usages), 2),
         "maxRcu": round(max(usage.rcu for usage in usages), 2),
