@@ -287,6 +287,7 @@ BUDGETS: list[Budget] = [
             ("update_goal", "update a goal", 2, 1),
             ("archive_goal", "archive a goal", 2, 1),
             ("update_journal_entry", "update a journal entry", 2, 1),
+            ("create_journal_entry", "create a journal entry", 2, 1),
             # The entry and profile, its shares (one Query), one transaction.
             ("delete_journal_entry", "delete a journal entry", 3, 1),
             # One UpdateItem of the profile.

@@ -241,3 +241,131 @@ def test_a_page_of_sync_has_a_one_query_budget():
     assert budget.limit == 1
     results = {"operations": {"sync": _summary(3, requests=2)}}
     assert budget.figure(results) == 2
+
+
+def test_items_read_are_what_each_answer_says_dynamodb_read():
+    from bench.meter import items_read
+
+    assert items_read("Query", {"Count": 3, "ScannedCount": 30}) == 30  # a filter's reads bill
+    assert items_read("Scan", {"Count": 2}) == 2
+    assert items_read("GetItem", {"Item": {"PK": {"S": "x"}}}) == 1
+    assert items_read("GetItem", {}) == 0
+    assert items_read("BatchGetItem", {"Responses": {"t": [{}, {}], "u": [{}]}}) == 3
+    assert (
+        items_read("TransactGetItems", {"Responses": [{"Item": {}}, {}, {"Item": {"a": 1}}]}) == 1
+    )
+    assert items_read("TransactWriteItems", {}) == 0
+    usage = Usage([Call("Query", 1, 0, 0, None, 21), Call("GetItem", 1, 0, 0, None, 1)])
+    summary = summarize(
+        [Sample(0.01, usage), Sample(0.02, Usage([Call("GetItem", 1, 0, 0, None, 1)]))]
+    )
+    assert (summary["itemsRead"], summary["maxItemsRead"]) == (11.5, 22)
+
+
+def _levels(**fields: dict) -> dict:
+    """Scaling summaries of one operation: {level: {field: value}}."""
+    return {
+        level: {"p50Ms": 1.0, "rcu": 1, "itemsRead": 1, **values}
+        for level, values in fields.items()
+    }
+
+
+def test_a_flat_operation_is_budgeted_on_items_read_rcu_and_p50_growth():
+    [scaled] = [scaled for scaled in budgets.SCALED if scaled.name == "get_goal"]
+    keys = {budget.key for budget in scaled.budgets()}
+    assert keys == {"get_goal.itemsRead_growth", "get_goal.rcu_growth", "get_goal.p50Ms_growth"}
+    results = _results(get_goal={"10": _summary(2.0), "10000": _summary(2.0)})
+    results["scaling"]["operations"]["get_goal"]["10"]["itemsRead"] = 1
+    results["scaling"]["operations"]["get_goal"]["10000"]["itemsRead"] = 40
+    verdicts = {v["key"]: v for v in budgets.check(results, scaled.budgets(), known={})}
+    assert verdicts["get_goal.itemsRead_growth"]["measured"] == 40
+    assert verdicts["get_goal.itemsRead_growth"]["failed"]
+    assert verdicts["get_goal.rcu_growth"]["status"] == "holds"
+
+
+def test_growth_can_start_where_a_page_is_full():
+    levels = {"10": {"p50Ms": 1, "itemsRead": 11}, "100": {"p50Ms": 1, "itemsRead": 21}}
+    levels["10000"] = {"p50Ms": 1, "itemsRead": 21}
+    results = _results(list_journal=levels)
+    assert budgets.growth("list_journal", "itemsRead")(results) == 1.91
+    assert budgets.growth("list_journal", "itemsRead", from_level=100)(results) == 1.0
+
+
+def test_a_limit_at_one_level_reads_that_level_only():
+    scaled = budgets.Scaled(
+        "list_journal_web",
+        "web list",
+        flat=False,
+        limits=(budgets.Limit("maxRcu", 12, "at most 12 RCU", level=100),),
+    )
+    [budget] = scaled.budgets()
+    assert budget.key == "list_journal_web.maxRcu@100"
+    levels = {"10": {"p50Ms": 1, "maxRcu": 4}, "100": {"p50Ms": 1, "maxRcu": 34}}
+    levels["10000"] = {"p50Ms": 1, "maxRcu": 99}
+    assert budget.figure(_results(list_journal_web=levels)) == 34
+    assert budget.figure(_results()) is None
+
+
+def test_the_issue_limits_are_budgets_at_every_size():
+    limits = {budget.key: budget.limit for budget in budgets.BUDGETS}
+    assert limits["log_activity.maxWcu"] == 6
+    assert limits["create_goal.maxWcu"] == 4
+    assert limits["list_goals.maxRcu"] == 10
+    assert limits["list_journal_web.maxRcu@100"] == 12
+    assert limits["log_yesterday.maxItemsRead"] == 10
+    # worst(): the per-operation figure (50 goals) counts as well as every level's
+    results = _results(
+        log_activity={"10": {"p50Ms": 1, "maxWcu": 6}, "1000": {"p50Ms": 1, "maxWcu": 12}}
+    )
+    [budget] = [b for b in budgets.BUDGETS if b.key == "log_activity.maxWcu"]
+    assert budget.figure(results) == 12
+
+
+def test_every_scaled_operation_is_an_operation_and_the_writes_come_last():
+    from bench.run import OPERATIONS, SCALING_READS, SCALING_WRITES
+
+    names = [scaled.name for scaled in budgets.SCALED]
+    assert len(names) == len(set(names))
+    assert set(names) <= set(OPERATIONS)
+    assert set(SCALING_READS) | set(SCALING_WRITES) == set(names)
+    assert {
+        "log_activity",
+        "log_yesterday",
+        "edit_activity",
+        "delete_activity",
+        "create_goal",
+    } <= set(SCALING_WRITES)
+    assert all(OPERATIONS[name].method == "GET" for name in SCALING_READS)
+
+
+def test_every_route_is_measured_or_says_why_not():
+    from app import api as app_routes
+    from bench.run import (
+        AUTH_ROUTES,
+        DELETION_ROUTES,
+        EXPORT_ROUTES,
+        IMPORT_ROUTES,
+        NOT_MEASURED,
+        OPERATIONS,
+        SESSION_ROUTES,
+        SHARE_ROUTES,
+    )
+
+    measured = {f"{op.method} {op.resource}": name for name, op in OPERATIONS.items()}
+    for routes in (
+        AUTH_ROUTES,
+        DELETION_ROUTES,
+        EXPORT_ROUTES,
+        IMPORT_ROUTES,
+        SESSION_ROUTES,
+        SHARE_ROUTES,
+    ):
+        for name, (_, method, resource) in routes.items():
+            measured[f"{method} {resource.partition('?')[0]}"] = name
+    declared = {f"{method} {path}" for path, method in app_routes.declared}
+    unaccounted = declared - set(measured) - set(NOT_MEASURED)
+    assert not unaccounted, f"routes neither measured nor in NOT_MEASURED: {sorted(unaccounted)}"
+    assert set(NOT_MEASURED) <= declared  # no stale excuse
+    budgeted = {budget.key.split(".")[0] for budget in budgets.BUDGETS}
+    unbudgeted = {*OPERATIONS, *measured.values()} - budgeted
+    assert not unbudgeted, f"measured without a budget: {sorted(unbudgeted)}"
