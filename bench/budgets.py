@@ -156,8 +156,14 @@ SCALED: tuple[Scaled, ...] = (
     ),
     Scaled("progress", "progress (period=current)", flat=True),
     # All time reads rollups (a year of history is about 12 items): not flat, since the
-    # history spans more months as the levels grow (bench/seed.py spreads_days).
-    Scaled("progress_all", "progress (period=all)", flat=False),
+    # history spans more months as the levels grow (bench/seed.py spread_days).
+    Scaled(
+        "progress_all",
+        "progress (period=all)",
+        flat=False,
+        # About 12 monthly rollups a year, with room for the open month's days and the goal.
+        limits=(Limit("maxItemsRead", 50, "at most 50 items read (a year of history)"),),
+    ),
     Scaled("get_profile", "get profile", flat=True),
     Scaled("get_journal_entry", "get journal entry", flat=True),
     # A page is 20 entries (100 at most): below 100 entries the page is not full.
