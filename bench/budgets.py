@@ -304,8 +304,10 @@ BUDGETS: list[Budget] = [
             ("log_yesterday", "log activity dated yesterday", 3, 1),
             ("edit_activity", "edit an activity", 5, 1),
             ("delete_activity", "delete an activity", 5, 1),
-            ("register", "register", 2, 1),
-            ("login", "sign in", 1, 0),
+            # The profile, put in one transaction (Cognito's sign-up is not DynamoDB's).
+            ("register", "register", 1, 1),
+            # The profile read, and its last sign-in written.
+            ("login", "sign in", 2, 0, 1),
         )
         for budget in _request_shape(*shape)
     ),

@@ -272,14 +272,15 @@ def _scaling(scaling: dict[str, Any]) -> list[str]:
         "over all levels; the writes after them, at every level in turn. Each cell: p50 ms / "
         "items read / RCU / WCU / requests.",
         "",
-        "| read | "
+        "| operation | "
         + " | ".join(f"{int(level):,}" for level in levels)
-        + f" | p50 {levels[-1]}/{levels[0]} | RCU {levels[-1]}/{levels[0]} |",
-        "|---|" + "---|" * (len(levels) + 2),
+        + f" | p50 {levels[-1]}/{levels[0]} | items {levels[-1]}/{levels[0]} "
+        f"| RCU {levels[-1]}/{levels[0]} |",
+        "|---|" + "---|" * (len(levels) + 3),
     ]
     for name, per_level in scaling["operations"].items():
         if not all(level in per_level for level in levels):
-            lines.append(f"| {name} | {per_level.get('status', '-')} |" + " |" * (len(levels) + 1))
+            lines.append(f"| {name} | {per_level.get('status', '-')} |" + " |" * (len(levels) + 2))
             continue
         cells = [
             f"{per_level[level]['p50Ms']:g} / {_number(per_level[level].get('itemsRead'))} / "
@@ -290,6 +291,7 @@ def _scaling(scaling: dict[str, Any]) -> list[str]:
         low, high = per_level[levels[0]], per_level[levels[-1]]
         lines.append(
             f"| {name} | " + " | ".join(cells) + f" | {_ratio(high['p50Ms'], low['p50Ms'])} | "
+            f"{_ratio(high.get('itemsRead', 0), low.get('itemsRead', 0))} | "
             f"{_ratio(high['rcu'], low['rcu'])} |"
         )
     probe = scaling.get("emulatorProbe")
