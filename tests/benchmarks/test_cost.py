@@ -127,3 +127,17 @@ def test_the_summary_names_what_it_left_out_and_prints_a_table():
     assert "left out: progress" in printed
     assert summary["total"] == pytest.approx(sum(summary["parts"].values()), abs=1e-5)
     json.dumps(summary)  # it goes into latest.json
+
+
+def test_the_results_readme_gets_the_cost_table_and_a_capacity_panel_per_operation(tmp_path):
+    from bench import report
+
+    summary = cost.summary(_results(), cost.UsageProfile(calls_per_day=(("get_goal", 20),)))
+    section = "\n".join(report._cost(summary))
+    assert section.startswith("## Cost per 1,000 active users a month")
+    assert "| **total** |" in section
+    assert report._cost(None) == []
+    level = {"p50Ms": 1.0, "rcu": 1.0, "wcu": 0.0, "itemsRead": 1.0}
+    measured = {name: {"10": level, "100": level} for name in ("get_goal", "log_activity")}
+    report._capacity_grid(measured, ["10", "100"], tmp_path / "grid.png")
+    assert (tmp_path / "grid.png").read_bytes().startswith(b"\x89PNG")
