@@ -47,13 +47,16 @@ from chalicelib.goals.models import ActivityFields
 from chalicelib.goals.presenter import present_activity
 from chalicelib.goals.progress_state import progress_after_log
 from chalicelib.goals.repository import GoalRepository
+from chalicelib.goals.rollups import MONTHS_PER_TRANSACTION, stage_month_rollups
 from chalicelib.goals.rules import check_accepts_activities, not_found
 
 # Written once per transaction, whatever it holds: the goal, the title lock and the quota
 # counter its completion frees, and the journal's count of completed goals.
-_PER_TRANSACTION = 4
-# The most one item adds: its activity, its idempotency record, and its day aggregate.
-_PER_ITEM = 3
+# And the month rollups of months that ended since the goal's last write (goals/rollups.py).
+_PER_TRANSACTION = 4 + MONTHS_PER_TRANSACTION
+# The most one item adds: its activity, its idempotency record, its day aggregate and the
+# rollup of its month.
+_PER_ITEM = 4
 
 
 @dataclass
@@ -79,7 +82,8 @@ class _Chunk:
 
     @property
     def item_count(self) -> int:
-        return 2 * self.written + len(self.days) + _PER_TRANSACTION
+        months = {(day.year, day.month) for day in self.days}  # each may rebuild its rollup
+        return 2 * self.written + len(self.days) + len(months) + _PER_TRANSACTION
 
     @property
     def full(self) -> bool:
@@ -153,6 +157,7 @@ class ActivityBatchService:
         transaction commits)."""
         local = local_time_of(state.profile, timezone)
         now = self._now()
+        today = local.local_date(now)
         chunk = _Chunk(start=state.goal, goal=state.goal)
 
         def aggregates() -> list[DayAggregate]:
@@ -200,6 +205,7 @@ class ActivityBatchService:
         if chunk.written:
             for day in chunk.days.values():
                 self._goals.put_day(tx, user_id, chunk.start.goal_id, day)
+            stage_month_rollups(tx, self._goals, user_id, chunk.start, chunk.days.values(), today)
             self._activities.stage_goal_change(tx, user_id, chunk.start, chunk.goal)
         return chunk
 
