@@ -19,7 +19,7 @@ not stamped), account deletion erases them with the goal's partition.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
 from chalicelib.core.dynamo import Transaction
@@ -161,11 +161,13 @@ def stage_month_rollups(
     goal: Goal,
     changed: Iterable[DayAggregate],
     today: date,
+    known: Mapping[date, DayAggregate] | None = None,
 ) -> None:
     """Keep the goal's month rollups exact in `tx`, whose write changes the days `changed`
     (their new aggregates; an empty one for a day left without activities) and leaves the
     goal open on `today`. `goal` is as read (its stored open day). Reads nothing in the common
-    case (a log dated in the current month, no month ended since the last write)."""
+    case (a log dated in the current month, no month ended since the last write), nor when
+    the caller passes every day of the goal it read already (`known`, a batch's)."""
     stage_reopened_months(tx, repository, user_id, goal, today)
     closing = month_of(today)
     new_days = {aggregate.day: aggregate for aggregate in changed}
@@ -175,8 +177,8 @@ def stage_month_rollups(
     rebuild = sorted(touched | set(ended))
     if not rebuild:
         return
-    days: dict[date, DayAggregate] = {}
-    for low, high in _runs(rebuild):
+    days: dict[date, DayAggregate] = dict(known or {})
+    for low, high in [] if known is not None else _runs(rebuild):
         read = repository.day_aggregates(user_id, goal.goal_id, first_of(low), last_of(high))
         days.update((aggregate.day, aggregate) for aggregate in read)
     days.update(new_days)  # what this write changes replaces what is stored

@@ -161,7 +161,8 @@ def _apply(fake: FakeGoals, changed: Iterable[agg.DayAggregate]) -> None:
 def test_writes_keep_every_rollup_exact(seed: int) -> None:
     """Every rollup stored lies before the open day's month and equals its month's days,
     whatever the writes: logs as the clock moves on (across months, some idle), backdated
-    logs, days emptied by deletes, and a clock moved back across a month's end."""
+    logs, days emptied by deletes, and a clock moved back across a month's end; reading the
+    days itself or given them all (a batch)."""
     rng = random.Random(seed)
     fake = FakeGoals()
     today = date(2025, 11, 20)
@@ -181,7 +182,12 @@ def test_writes_keep_every_rollup_exact(seed: int) -> None:
         else:
             before = fake.days.get(day, agg.empty_day(day))
             changed = [agg.add_activity(before, _activity(rng, day))]
-        rollups.stage_month_rollups(tx, _repository(fake), "u", _goal(open_day), changed, today)
+        known = dict(fake.days) if rng.random() < 0.3 else None  # a batch read them all
+        reads = fake.reads
+        rollups.stage_month_rollups(
+            tx, _repository(fake), "u", _goal(open_day), changed, today, known=known
+        )
+        assert known is None or fake.reads == reads
         _apply(fake, changed)
         open_day = today
         closed = rollups.month_of(open_day)
