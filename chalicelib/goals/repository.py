@@ -7,7 +7,10 @@
 | active title lock | `USER#{userId}` | `GOALTITLE#{normalised title}` |
 | activity | `USER#{userId}#{goalId}` | `ACTIVITY#{activityDate}#{activityId}` |
 | day aggregate | `USER#{userId}#{goalId}` | `DAY#{YYYY-MM-DD}` (local date) |
-| month rollup | `USER#{userId}#{goalId}` | `MONTH#{YYYY-MM}` (local month; goals/rollups.py) |
+| month rollup | `USER#{userId}#{goalId}` | `DAYS#{YYYY-MM}` (local month; goals/rollups.py) |
+
+Month rollups sort right after every day aggregate (`#` sorts before `S`), so one Query reads
+a month's days and the rollups before it together.
 
 Every key starts with the caller's user id, so a goal id from another user finds nothing.
 """
@@ -28,6 +31,7 @@ from chalicelib.goals.summaries import Summary
 from chalicelib.users.repository import PROFILE_SK
 
 ACTIVITY_ID_INDEX = "ActivityIdIndex"
+MONTH_PREFIX = "DAYS#"
 
 
 def goal_key(user_id: str, goal_id: str) -> dict[str, str]:
@@ -54,7 +58,7 @@ def day_key(user_id: str, goal_id: str, day: str) -> dict[str, str]:
 
 def month_key(user_id: str, goal_id: str, month: str) -> dict[str, str]:
     """The rollup of a local month, `month` as YYYY-MM."""
-    return {"PK": goal_partition(user_id, goal_id), "SK": f"MONTH#{month}"}
+    return {"PK": goal_partition(user_id, goal_id), "SK": f"{MONTH_PREFIX}{month}"}
 
 
 def title_key(title: str) -> str:
@@ -161,11 +165,34 @@ class GoalRepository:
         month: one Query."""
         items = dynamo.query_all(
             **dynamo.sort_key_range(
-                goal_partition(user_id, goal_id), f"MONTH#{first}", f"MONTH#{last}"
+                goal_partition(user_id, goal_id), f"{MONTH_PREFIX}{first}", f"{MONTH_PREFIX}{last}"
             ),
             ConsistentRead=True,
         )
-        return {str(item["SK"]).removeprefix("MONTH#"): Summary.from_item(item) for item in items}
+        return {
+            str(item["SK"]).removeprefix(MONTH_PREFIX): Summary.from_item(item) for item in items
+        }
+
+    def days_and_rollups(
+        self, user_id: str, goal_id: str, first_day: date, last_month: str
+    ) -> tuple[list[DayAggregate], dict[str, Summary]]:
+        """In one Query: every day aggregate from `first_day` on, and every month rollup up to
+        `last_month` (YYYY-MM), which sort right after the days."""
+        items = dynamo.query_all(
+            **dynamo.sort_key_range(
+                goal_partition(user_id, goal_id),
+                f"DAY#{first_day.isoformat()}",
+                f"{MONTH_PREFIX}{last_month}",
+            ),
+            ConsistentRead=True,
+        )
+        days = [DayAggregate.from_item(i) for i in items if str(i["SK"]).startswith("DAY#")]
+        rolled = {
+            str(item["SK"]).removeprefix(MONTH_PREFIX): Summary.from_item(item)
+            for item in items
+            if str(item["SK"]).startswith(MONTH_PREFIX)
+        }
+        return days, rolled
 
     def find_activity(self, user_id: str, goal_id: str, activity_id: str) -> Activity | None:
         if not (could_be_issued(goal_id) and could_be_issued(activity_id)):

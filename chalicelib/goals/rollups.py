@@ -1,6 +1,6 @@
 """Month rollups: the summary (goals/summaries.py) of one local month of a goal's days, stored
-as one item (`MONTH#{YYYY-MM}` in the goal's partition), so that long progress windows read
-about a dozen items instead of every day.
+as one item (`DAYS#{YYYY-MM}` in the goal's partition, sorted right after its days), so that
+long progress windows read about a dozen items instead of every day.
 
 The rule that keeps them exact: a rollup exists only for a month before the month of the
 goal's stored open day (a closed month), and equals that month's day aggregates. Writes keep
@@ -91,9 +91,8 @@ def _uncovered(start: date, end: date, rolled: set[Month]) -> list[Span]:
 
 
 def _day_reads(spans: list[Span]) -> list[Span]:
-    """At most two day Queries: the first span, and one over the rest (the window's start edge
-    and its recent end, in the common case; a rolled-up month caught between is read and
-    dropped, correct and rare)."""
+    """At most two day Queries: the first span (a window's partial first month, in the
+    common case), and one over the rest (closed months without a rollup)."""
     if len(spans) <= 2:
         return spans
     return [spans[0], (spans[1][0], spans[-1][1])]
@@ -109,21 +108,30 @@ def window_summary(
     first_day: date,
     open_day: date,
 ) -> Summary:
-    """The summary of the goal's days from `start` to `end`: the rollups of the closed months
-    wholly inside the window (one Query) and the days of the rest (one or two Queries). A
-    window that starts on the goal's first day takes its first month whole: no day lies
-    before it."""
+    """The summary of the goal's days from `start` to `end`. A window holding enough closed
+    months reads their rollups: with the days after them in one Query (rollups sort right
+    after the days; those before the window are read too and dropped, a dozen small items a
+    year), and the days before them, a partial first month, in a second one. A window that
+    starts on the goal's first day takes its first month whole (no day lies before it), so
+    `period=all` is one Query. Closed months without a rollup are read as days (one or two
+    Queries more)."""
     if start > end:
         return Summary()
     whole_from = start if start.day == 1 or start == first_day else next_month_start(start)
     whole_to = end if end == last_of(month_of(end)) else first_of(month_of(end)) - timedelta(1)
     first, last = month_of(whole_from), min(month_of(whole_to), previous(month_of(open_day)))
-    worth_it = len(months(first, last)) >= MIN_ROLLED_MONTHS
-    rolled = repository.month_rollups(user_id, goal_id, first, last) if worth_it else {}
-    days: list[DayAggregate] = []
-    for low, high in _day_reads(_uncovered(start, end, set(rolled))):
-        read = repository.day_aggregates(user_id, goal_id, low, high)
-        days += [aggregate for aggregate in read if month_of(aggregate.day) not in rolled]
+    if len(months(first, last)) < MIN_ROLLED_MONTHS:
+        return of_days(repository.day_aggregates(user_id, goal_id, start, end))
+    after = next_month_start(first_of(last))
+    if after <= end:
+        recent, read = repository.days_and_rollups(user_id, goal_id, after, last)
+        days = [aggregate for aggregate in recent if aggregate.day <= end]
+    else:
+        days, read = [], repository.month_rollups(user_id, goal_id, first, last)
+    rolled = {month: summary for month, summary in read.items() if first <= month <= last}
+    for low, high in _day_reads(_uncovered(start, min(end, after - timedelta(1)), set(rolled))):
+        read_days = repository.day_aggregates(user_id, goal_id, low, high)
+        days += [aggregate for aggregate in read_days if month_of(aggregate.day) not in rolled]
     return combine([*rolled.values(), *(of_day(aggregate) for aggregate in days)])
 
 
