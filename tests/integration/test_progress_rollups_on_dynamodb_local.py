@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from chalicelib import wiring
+from chalicelib.account.exports.source import AccountSource
 from chalicelib.core import dynamo
 from chalicelib.core.clock import utc_now
 from chalicelib.core.local_time import local_time_of
@@ -100,6 +101,8 @@ def test_every_window_shows_what_the_days_give_and_all_time_reads_rollups(stack_
 
     for window in PROGRESS_WINDOWS:
         assert _shown(user, goal_id, window) == _expected(user, goal_id, window), window
+    # Derived data: an export reads the days, never the rollups sorted right after them.
+    assert list(AccountSource(user).days(goal_id)) == days
 
     queries.counts.clear()
     _shown(user, goal_id, "all")
