@@ -164,6 +164,12 @@ SCALED: tuple[Scaled, ...] = (
         # About 12 monthly rollups a year, with room for the open month's days and the goal.
         limits=(Limit("maxItemsRead", 50, "at most 50 items read (a year of history)"),),
     ),
+    Scaled(
+        "progress_year",
+        "progress (period=year)",
+        flat=False,
+        limits=(Limit("maxItemsRead", 50, "at most 50 items read (a year of history)"),),
+    ),
     Scaled("get_profile", "get profile", flat=True),
     Scaled("get_journal_entry", "get journal entry", flat=True),
     # A page is 20 entries (100 at most): below 100 entries the page is not full.
@@ -363,6 +369,28 @@ BUDGETS: list[Budget] = [
         2,
         worst("progress_all", "requests"),
     ),
+    # Long windows read month rollups (goals/rollups.py): period=all one Query of this month's
+    # days and every rollup (they sort together), period=year one more for its partial first
+    # month. At 10,000 activities over 365 days that is 12 rollups and up to 31 days, against
+    # 10 days at the smallest level: read capacity at most 3x (up to 31 days in this month,
+    # and ~12 rollups, against 10), p50 at most 2x (it parses ~43 small items, not 10).
+    Budget(
+        "progress_year.requests",
+        "progress (period=year): at most 3 requests, at any scale",
+        3,
+        worst("progress_year", "requests"),
+    ),
+    *(
+        Budget(f"{operation}.{field}_growth", f"{label}: {title}", limit, growth(operation, field))
+        for operation, label in (
+            ("progress_all", "progress (period=all)"),
+            ("progress_year", "progress (period=year)"),
+        )
+        for field, title, limit in (
+            ("rcu", "read capacity at 10,000 / at 10 <= 3", 3.0),
+            ("p50Ms", "p50 latency at 10,000 / at 10 <= 2", 2.0),
+        )
+    ),
     Budget(
         "log_activity.transactions",
         "log activity: one transaction",
@@ -379,7 +407,8 @@ BUDGETS: list[Budget] = [
         "log_activity.reads", "log activity: at most one read", 1, worst("log_activity", "reads")
     ),
     # A batch of 100 logs on 100 days: the goal, profile and 100 keys (two BatchGetItem), the
-    # day aggregates once, and 32 + 32 + 32 + 4 items in four transactions (goals/batch.py).
+    # day aggregates once (the closed months' rollups are rebuilt from them), and 30 + 30 + 30
+    # + 10 items in four transactions (goals/batch.py).
     Budget(
         "log_activities.reads",
         "log 100 activities at once: at most 3 reads",

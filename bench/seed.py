@@ -4,7 +4,8 @@ Logging 10,000 activities through the API would take minutes (each log is two re
 transaction). Instead the items are built with the app's own pure functions (the activity
 fields of `ActivityService.new_activity`, `aggregates.rebuild_day`, `progress_state.recompute`) and
 written with BatchWriteItem from a separate client, so the measured reads see realistic data:
-one aggregate per active day and a goal item whose stored progress state matches them.
+one aggregate per active day, a rollup per closed month and a goal item whose stored progress
+state matches them.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from chalicelib.goals.progress_state import (
     recompute,
     stored_local_time,
 )
-from chalicelib.goals.repository import activity_key, day_key, goal_key
+from chalicelib.goals.repository import activity_key, day_key, goal_key, month_key
+from chalicelib.goals.rollups import closed_month_rollups
 
 BATCH = 25  # BatchWriteItem's limit
 WRITERS = 4
@@ -119,6 +121,9 @@ def seed_goal(
         for a in activities
     ]
     items += [{**day_key(user_id, goal_id, a.day.isoformat()), **a.to_item()} for a in aggregates]
+    # The rollups of the closed months, as the first log after each month's end wrote them.
+    rolled = closed_month_rollups(aggregates, local.local_date(now))
+    items += [{**month_key(user_id, goal_id, m), **s.to_item()} for m, s in rolled.items()]
     _write_batches(client, table, items)
     # The goal write, as ActivityService._put_progress makes it after a log.
     progressed = recompute(goal, aggregates, now, local)

@@ -37,6 +37,7 @@ from chalicelib.goals.progress_state import (
     stored_local_time,
 )
 from chalicelib.goals.repository import GoalRepository, WriteContext
+from chalicelib.goals.rollups import stage_month_rollups
 from chalicelib.goals.rules import check_accepts_activities, not_found
 
 # An activity may be stamped a little ahead of the server's clock (clients' clocks drift).
@@ -145,6 +146,7 @@ class ActivityService:
         self._goals.put_activity(tx, user_id, activity)
         tx.emits(metrics.ACTIVITY_LOGGED)
         self._goals.put_day(tx, user_id, goal.goal_id, updated_day)
+        stage_month_rollups(tx, self._goals, user_id, goal, [updated_day], local.local_date(now))
         self._put_progress(tx, user_id, goal, progressed, now, count_change=1)
         return activity
 
@@ -392,6 +394,7 @@ class ActivityService:
                 self._goals.delete_day(tx, user_id, goal_id, day)
             else:
                 self._goals.put_day(tx, user_id, goal_id, rebuilt[day])
+        stage_month_rollups(tx, self._goals, user_id, goal, rebuilt.values(), local.local_date(now))
         aggregates = [a for a in self._goals.day_aggregates(user_id, goal_id) if a.day not in days]
         aggregates += [a for a in rebuilt.values() if not a.is_empty]
         self._put_progress(

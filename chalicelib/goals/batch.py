@@ -10,14 +10,18 @@ logs would have taken it.
 
 Cost: the goal, the profile and every item's idempotency record are read once (one
 BatchGetItem per 100 keys: two for a full batch), the goal's day aggregates at most once (only
-when an item is not dated today). The written items are staged into as few transactions as
-DynamoDB's 100-item limit allows: an item adds its activity and idempotency record, and its day
-aggregate when the day is new to that transaction; the goal, its active slot (two items at
-most: completing frees the title lock and the quota) and the completion count are written once
-per transaction. So a transaction holds at least 32 items (47 when they share a day), and a
-full batch takes at most 4 transactions. Their size stays far below DynamoDB's 4 MB: the
-whole request is at most 256 KB, each item is written twice (the activity and its stored
-response), and a goal item is at most 400 KB.
+when an item is not dated today; a transaction that crosses a month's end without them reads
+the days of the month that ended, once, to build its rollup: goals/rollups.py). The written
+items are staged into as few transactions as DynamoDB's 100-item limit allows: an item adds
+its activity and idempotency record, its day aggregate when the day is new to that
+transaction, and its month's rollup when the month is new to it; the goal, its active slot
+(two items at most: completing frees the title lock and the quota), the completion count and
+the rollups of months that ended since the last write (two at most) are written once per
+transaction. So a transaction holds at least 23 items (45 when they share a day, 30 on
+consecutive days): a full batch on consecutive days takes 4 transactions, one on 100
+different months 5. Their size stays far below DynamoDB's 4 MB: the whole request is at most
+256 KB, each item is written twice (the activity and its stored response), and a goal item is
+at most 400 KB.
 
 Each transaction is a unit of work (core/unit_of_work.py): the goal is conditioned on the
 version the batch read or last wrote, so a concurrent write makes it read everything again and
@@ -47,13 +51,16 @@ from chalicelib.goals.models import ActivityFields
 from chalicelib.goals.presenter import present_activity
 from chalicelib.goals.progress_state import progress_after_log
 from chalicelib.goals.repository import GoalRepository
+from chalicelib.goals.rollups import MONTHS_PER_TRANSACTION, stage_month_rollups
 from chalicelib.goals.rules import check_accepts_activities, not_found
 
 # Written once per transaction, whatever it holds: the goal, the title lock and the quota
 # counter its completion frees, and the journal's count of completed goals.
-_PER_TRANSACTION = 4
-# The most one item adds: its activity, its idempotency record, and its day aggregate.
-_PER_ITEM = 3
+# And the month rollups of months that ended since the goal's last write (goals/rollups.py).
+_PER_TRANSACTION = 4 + MONTHS_PER_TRANSACTION
+# The most one item adds: its activity, its idempotency record, its day aggregate and the
+# rollup of its month.
+_PER_ITEM = 4
 
 
 @dataclass
@@ -79,7 +86,8 @@ class _Chunk:
 
     @property
     def item_count(self) -> int:
-        return 2 * self.written + len(self.days) + _PER_TRANSACTION
+        months = {(day.year, day.month) for day in self.days}  # each may rebuild its rollup
+        return 2 * self.written + len(self.days) + len(months) + _PER_TRANSACTION
 
     @property
     def full(self) -> bool:
@@ -153,6 +161,7 @@ class ActivityBatchService:
         transaction commits)."""
         local = local_time_of(state.profile, timezone)
         now = self._now()
+        today = local.local_date(now)
         chunk = _Chunk(start=state.goal, goal=state.goal)
 
         def aggregates() -> list[DayAggregate]:
@@ -200,6 +209,9 @@ class ActivityBatchService:
         if chunk.written:
             for day in chunk.days.values():
                 self._goals.put_day(tx, user_id, chunk.start.goal_id, day)
+            stage_month_rollups(
+                tx, self._goals, user_id, chunk.start, chunk.days.values(), today, known=state.days
+            )
             self._activities.stage_goal_change(tx, user_id, chunk.start, chunk.goal)
         return chunk
 

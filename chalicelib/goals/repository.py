@@ -7,6 +7,10 @@
 | active title lock | `USER#{userId}` | `GOALTITLE#{normalised title}` |
 | activity | `USER#{userId}#{goalId}` | `ACTIVITY#{activityDate}#{activityId}` |
 | day aggregate | `USER#{userId}#{goalId}` | `DAY#{YYYY-MM-DD}` (local date) |
+| month rollup | `USER#{userId}#{goalId}` | `DAYS#{YYYY-MM}` (local month; goals/rollups.py) |
+
+Month rollups sort right after every day aggregate (`#` sorts before `S`), so one Query reads
+a month's days and the rollups before it together.
 
 Every key starts with the caller's user id, so a goal id from another user finds nothing.
 """
@@ -23,9 +27,11 @@ from chalicelib.core.ids import could_be_issued
 from chalicelib.goals.aggregates import DayAggregate
 from chalicelib.goals.entities import Activity, Goal
 from chalicelib.goals.rules import MAX_ACTIVE_GOALS, DuplicateTitle, QuotaExceeded
+from chalicelib.goals.summaries import Summary
 from chalicelib.users.repository import PROFILE_SK
 
 ACTIVITY_ID_INDEX = "ActivityIdIndex"
+MONTH_PREFIX = "DAYS#"
 
 
 def goal_key(user_id: str, goal_id: str) -> dict[str, str]:
@@ -48,6 +54,11 @@ def _activity_key_of(user_id: str, activity: Activity) -> dict[str, str]:
 
 def day_key(user_id: str, goal_id: str, day: str) -> dict[str, str]:
     return {"PK": goal_partition(user_id, goal_id), "SK": f"DAY#{day}"}
+
+
+def month_key(user_id: str, goal_id: str, month: str) -> dict[str, str]:
+    """The rollup of a local month, `month` as YYYY-MM."""
+    return {"PK": goal_partition(user_id, goal_id), "SK": f"{MONTH_PREFIX}{month}"}
 
 
 def title_key(title: str) -> str:
@@ -147,6 +158,42 @@ class GoalRepository:
             )
         ]
 
+    def month_rollups(
+        self, user_id: str, goal_id: str, first: str, last: str
+    ) -> dict[str, Summary]:
+        """The stored rollups of the months `first` to `last` (YYYY-MM, both included), by
+        month: one Query."""
+        items = dynamo.query_all(
+            **dynamo.sort_key_range(
+                goal_partition(user_id, goal_id), f"{MONTH_PREFIX}{first}", f"{MONTH_PREFIX}{last}"
+            ),
+            ConsistentRead=True,
+        )
+        return {
+            str(item["SK"]).removeprefix(MONTH_PREFIX): Summary.from_item(item) for item in items
+        }
+
+    def days_and_rollups(
+        self, user_id: str, goal_id: str, first_day: date, last_month: str
+    ) -> tuple[list[DayAggregate], dict[str, Summary]]:
+        """In one Query: every day aggregate from `first_day` on, and every month rollup up to
+        `last_month` (YYYY-MM), which sort right after the days."""
+        items = dynamo.query_all(
+            **dynamo.sort_key_range(
+                goal_partition(user_id, goal_id),
+                f"DAY#{first_day.isoformat()}",
+                f"{MONTH_PREFIX}{last_month}",
+            ),
+            ConsistentRead=True,
+        )
+        days = [DayAggregate.from_item(i) for i in items if str(i["SK"]).startswith("DAY#")]
+        rolled = {
+            str(item["SK"]).removeprefix(MONTH_PREFIX): Summary.from_item(item)
+            for item in items
+            if str(item["SK"]).startswith(MONTH_PREFIX)
+        }
+        return days, rolled
+
     def find_activity(self, user_id: str, goal_id: str, activity_id: str) -> Activity | None:
         if not (could_be_issued(goal_id) and could_be_issued(activity_id)):
             return None
@@ -237,6 +284,16 @@ class GoalRepository:
             [{**day_key(user_id, goal_id, a.day.isoformat()), **a.to_item()} for a in aggregates]
         )
 
+    def put_month_rollups(self, user_id: str, goal_id: str, rollups: dict[str, Summary]) -> None:
+        """Month rollups rebuilt from day aggregates, outside a transaction (an import's, as
+        `put_days`)."""
+        dynamo.put_items(
+            [
+                {**month_key(user_id, goal_id, month), **summary.to_item()}
+                for month, summary in rollups.items()
+            ]
+        )
+
     # Writes: each adds its items to the transaction of a unit of work (core/unit_of_work.py),
     # with the client error a failed condition means, where it means one.
 
@@ -291,6 +348,14 @@ class GoalRepository:
 
     def delete_day(self, tx: Transaction, user_id: str, goal_id: str, day: date) -> None:
         tx.delete(f"day-{day.isoformat()}", day_key(user_id, goal_id, day.isoformat()))
+
+    def put_month_rollup(
+        self, tx: Transaction, user_id: str, goal_id: str, month: str, summary: Summary
+    ) -> None:
+        tx.put(f"month-{month}", {**month_key(user_id, goal_id, month), **summary.to_item()})
+
+    def delete_month_rollup(self, tx: Transaction, user_id: str, goal_id: str, month: str) -> None:
+        tx.delete(f"month-{month}", month_key(user_id, goal_id, month))
 
     def change_active_slot(
         self,

@@ -23,7 +23,7 @@ from chalicelib.core.local_time import LocalTime, local_time_of
 from chalicelib.core.logging import logger
 from chalicelib.core.unit_of_work import run_write
 from chalicelib.core.validation import dump
-from chalicelib.goals import pausing, reminders, statistics
+from chalicelib.goals import pausing, reminders, rollups, statistics
 from chalicelib.goals.aggregates import DayAggregate
 from chalicelib.goals.completions import CompletionLog, stage_completion, with_progress
 from chalicelib.goals.due import due_state
@@ -443,6 +443,10 @@ class GoalService:
         completion records with it, conditioned on the version read."""
         expected = None if before is None else before.version
         self._goals.put_goal(tx, user_id, after, expected_version=expected)
+        opened = rollups.stored_open_day(after)
+        if before is not None and opened is not None:
+            # A recomputation moves the open day (goals/rollups.py keeps rollups behind it).
+            rollups.stage_reopened_months(tx, self._goals, user_id, before, opened)
         self._goals.change_active_slot(tx, user_id, after.goal_id, before, after)
         stage_completion(tx, self._completions, user_id, before, after)
 
@@ -542,15 +546,23 @@ class GoalService:
         now = self._now()
         progress = current_progress(goal, now, local)
         unit = period_unit(goal)
-        first_day = stored_state(goal).first_day
-        start, end = statistics.window(window, local.local_date(now), first_day, unit)
-        aggregates = self._goals.day_aggregates(user_id, goal_id, start, end)
+        state = stored_state(goal)
+        start, end = statistics.window(window, local.local_date(now), state.first_day, unit)
+        summary = rollups.window_summary(
+            self._goals,
+            user_id,
+            goal_id,
+            start,
+            end,
+            first_day=state.first_day,
+            open_day=state.open_day,
+        )
         expected = statistics.expected_days(goal.schedule, unit, start, end)
-        stats = statistics.statistics(aggregates, expected)
+        stats = statistics.statistics(summary, expected)
         return {
             "goalId": goal_id,
             "period": window,
             "progress": progress,
             "statistics": stats,
-            "insights": statistics.insights(aggregates, stats, progress, goal.goal_pattern),
+            "insights": statistics.insights(summary, stats, progress, goal.goal_pattern),
         }

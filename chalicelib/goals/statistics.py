@@ -1,12 +1,14 @@
-"""`statistics` and `insights` of GET /goals/{id}/progress, from day aggregates in a window."""
+"""`statistics` and `insights` of GET /goals/{id}/progress, from the summary of a window's days
+(goals/summaries.py: day aggregates and month rollups turn into the same summary)."""
 
 import calendar
 from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.core.local_time import PeriodUnit, period_key, period_start
-from chalicelib.goals.aggregates import TIMES_OF_DAY, VALUE_TYPES, DayAggregate
+from chalicelib.goals.aggregates import TIMES_OF_DAY
 from chalicelib.goals.numbers import tidy
+from chalicelib.goals.summaries import Summary, mean
 
 WINDOW_DAYS = {"week": 7, "month": 30, "quarter": 90, "year": 365}
 
@@ -35,54 +37,46 @@ def expected_days(schedule: dict[str, Any], unit: PeriodUnit, start: date, end: 
     return len({period_key(day, unit) for day in days})
 
 
-def statistics(aggregates: list[DayAggregate], expected: int) -> dict[str, Any]:
-    valued = sum(sum(a.count_of(kind) for kind in VALUE_TYPES) for a in aggregates)
-    completed = sum(a.count_of("completed") for a in aggregates)
-    skipped = sum(a.count_of("skipped") for a in aggregates)
-    total = sum(a.total for a in aggregates)
-    maxima = [a.highest for a in aggregates if a.highest is not None]
-    minima = [a.lowest for a in aggregates if a.lowest is not None]
-    active_days = sum(1 for a in aggregates if a.value_count > 0)
+def statistics(summary: Summary, expected: int) -> dict[str, Any]:
+    valued = summary.valued
+    skipped = summary.count_of("skipped")
+    active_days = summary.active_days
     statistics: dict[str, Any] = tidy(
         {
             "totalActivities": valued + skipped,
-            "completedActivities": completed,  # of type `completed` only
+            "completedActivities": summary.count_of("completed"),  # of type `completed` only
             "skippedActivities": skipped,
-            "averageValue": round(total / valued, 4) if valued else 0,
-            "bestValue": max(maxima) if maxima else 0,
-            "worstValue": min(minima) if minima else 0,
+            "averageValue": round(float(mean(summary.total, valued)), 4) if valued else 0,
+            "bestValue": summary.highest if summary.highest is not None else 0,
+            "worstValue": summary.lowest if summary.lowest is not None else 0,
             "consistency": round(min(100.0, active_days / expected * 100), 2) if expected else 0.0,
         }
     )
     return statistics
 
 
-def _best_day_of_week(aggregates: list[DayAggregate]) -> str | None:
-    sums: dict[int, float] = {}
-    counts: dict[int, int] = {}
-    for aggregate in aggregates:
-        weekday = aggregate.day.weekday()
-        sums[weekday] = sums.get(weekday, 0) + aggregate.total
-        counts[weekday] = counts.get(weekday, 0) + aggregate.value_count
-    means = {day: sums[day] / counts[day] for day in counts if counts[day] >= 2}
+def _best_day_of_week(summary: Summary) -> str | None:
+    means = {
+        day: mean(summary.weekday_totals[day], count)
+        for day, count in enumerate(summary.weekday_values)
+        if count >= 2
+    }
     if not means:
         return None
     return calendar.day_name[max(sorted(means), key=lambda day: means[day])]
 
 
-def _best_time_of_day(aggregates: list[DayAggregate]) -> str | None:
-    counts = {
-        bucket: sum(a.time_of_day[bucket].count for a in aggregates) for bucket in TIMES_OF_DAY
-    }
+def _best_time_of_day(summary: Summary) -> str | None:
+    counts = dict(zip(TIMES_OF_DAY, summary.time_of_day, strict=True))
     best = max(TIMES_OF_DAY, key=lambda bucket: counts[bucket])
     return best if counts[best] else None
 
 
 def insights(
-    aggregates: list[DayAggregate], stats: dict[str, Any], progress: dict[str, Any], pattern: str
+    summary: Summary, stats: dict[str, Any], progress: dict[str, Any], pattern: str
 ) -> dict[str, Any]:
-    best_day = _best_day_of_week(aggregates)
-    best_time = _best_time_of_day(aggregates)
+    best_day = _best_day_of_week(summary)
+    best_time = _best_time_of_day(summary)
     patterns = []
     if best_day:
         patterns.append(f"Your best results come on {best_day}s.")

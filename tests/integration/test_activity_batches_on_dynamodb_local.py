@@ -25,6 +25,8 @@ from chalicelib.goals.activities import ActivityService
 from chalicelib.goals.batch import ActivityBatchService
 from chalicelib.goals.models import ActivityFields, GoalCreate
 from chalicelib.goals.repository import GoalRepository
+from chalicelib.goals.rollups import month_of
+from chalicelib.goals.summaries import of_days
 from chalicelib.journal.keys import COMPLETED_GOALS, stats_key
 from chalicelib.journal.repository import JournalRepository
 from tests.helpers import RequestLog
@@ -198,7 +200,7 @@ def test_a_batch_ends_where_the_same_logs_one_at_a_time_end(stack_env, seed):
     assert _state(batch_user, batch_goal) == _state(singles_user, singles_goal)
 
 
-def test_a_full_batch_on_100_days_takes_4_transactions_and_3_reads(stack_env, requests_sent):
+def test_a_full_batch_on_100_days_takes_4_transactions(stack_env, requests_sent):
     user = str(uuid.uuid4())
     goal_id = _goal(user, GOALS["recurring"])
     today = utc_now()
@@ -216,9 +218,15 @@ def test_a_full_batch_on_100_days_takes_4_transactions_and_3_reads(stack_env, re
     assert requests_sent.operations == [
         "BatchGetItem",
         "BatchGetItem",  # profile, goal and 100 keys: 102 keys, 100 a request
-        "Query",  # the day aggregates, once
-        *["TransactWriteItems"] * 4,  # 32 + 32 + 32 + 4 items
+        "Query",  # the day aggregates, once (the closed months' rollups come from them too)
+        *["TransactWriteItems"] * 4,  # 30 + 30 + 30 + 10 items
     ]
+    stored = GoalRepository().month_rollups(user, goal_id, "2000-01", "9999-12")
+    days = GoalRepository().day_aggregates(user, goal_id)
+    this_month = month_of(today.date())
+    assert sorted(stored) == sorted({month_of(a.day) for a in days if month_of(a.day) < this_month})
+    for month, summary in stored.items():
+        assert summary == of_days([a for a in days if month_of(a.day) == month])
     # Sent again: every item replays, nothing is written.
     requests_sent.operations.clear()
     again = _batch(wiring.activity_batches(), user, goal_id, items)
@@ -241,7 +249,7 @@ def test_a_batch_of_today_needs_no_aggregate_read_and_3_transactions(stack_env, 
     assert requests_sent.operations == [
         "BatchGetItem",
         "BatchGetItem",
-        *["TransactWriteItems"] * 3,  # 47 + 47 + 6: one day aggregate each
+        *["TransactWriteItems"] * 3,  # 45 + 45 + 10: one day aggregate each
     ]
     assert wiring.goals().get(user, goal_id)["progress"]["totalAccumulated"] == 200
 
@@ -290,11 +298,12 @@ def test_batches_beside_concurrent_single_logs_stay_exact(stack_env):
 
 
 def test_completing_the_goal_in_a_full_transaction_still_fits_it(stack_env, requests_sent):
-    """32 items on 32 days fill a transaction to exactly 100 items when the 32nd completes the
-    goal (its title lock, quota and the journal's completed count join the goal): the rest
-    are refused as logs to a completed goal."""
+    """30 items on 30 days fill a transaction when the 30th completes the goal (its title lock,
+    quota and the journal's completed count join the goal; 95 items with the rollup of the
+    closed month, the rest kept for the months that may have ended since the last write): the
+    rest are refused as logs to a completed goal."""
     user = str(uuid.uuid4())
-    goal_id = _goal(user, {"goalPattern": "milestone", "target": {"value": 32, "unit": "pages"}})
+    goal_id = _goal(user, {"goalPattern": "milestone", "target": {"value": 30, "unit": "pages"}})
     today = utc_now()
     items = [
         {
@@ -306,8 +315,8 @@ def test_completing_the_goal_in_a_full_transaction_still_fits_it(stack_env, requ
     ]
     requests_sent.operations.clear()
     results = _batch(wiring.activity_batches(), user, goal_id, items)
-    assert [r.status for r in results] == [201] * 32 + [422] * 68
-    assert {r.error.code for r in results[32:] if r.error} == {"GOAL_NOT_ACTIVE"}
+    assert [r.status for r in results] == [201] * 30 + [422] * 70
+    assert {r.error.code for r in results[30:] if r.error} == {"GOAL_NOT_ACTIVE"}
     assert requests_sent.operations.count("TransactWriteItems") == 1
     fetched = wiring.goals().get(user, goal_id)
     assert fetched["status"] == "completed"

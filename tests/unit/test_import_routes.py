@@ -8,7 +8,11 @@ import boto3
 import pytest
 
 from chalicelib import wiring
+from chalicelib.core.clock import utc_now
 from chalicelib.core.config import get_settings
+from chalicelib.goals.repository import GoalRepository
+from chalicelib.goals.rollups import month_of
+from chalicelib.goals.summaries import of_days
 from scripts.deletion_worker import app_handler, drain
 from tests import import_files as files
 from tests.helpers import get, post_json, signed_in_user
@@ -110,6 +114,23 @@ def test_progress_equals_what_logging_the_same_activities_gives(client, token, s
     assert imported["progress"]["longestStreak"] == 5
     for name in ("totalAccumulated", "longestStreak", "lastActivityDate", "periodHistory"):
         assert imported["progress"][name] == by_hand["progress"][name], name
+
+
+def test_an_imported_goal_has_its_closed_months_rolled_up(client, token, stack):
+    """The import writes the rollups of the closed months it wrote days in (goals/rollups.py),
+    each what its days give, so the imported history reads fast from the start."""
+    doc = files.document(goals=[files.goal("g", "Long", days=80)], journal=[])
+    _import(client, token, stack, files.as_json(doc))
+    imported = json.loads(get(client, "/goals", token).body)["goals"][0]
+    user_id = json.loads(get(client, "/users/profile", token).body)["userId"]
+    goals = GoalRepository()
+    days = goals.day_aggregates(user_id, imported["goalId"])
+    this_month = month_of(utc_now().date())
+    stored = goals.month_rollups(user_id, imported["goalId"], "2000-01", "9999-12")
+    assert sorted(stored) == sorted({month_of(a.day) for a in days if month_of(a.day) < this_month})
+    assert len(stored) >= 3  # September to November 2026
+    for month, summary in stored.items():
+        assert summary == of_days([a for a in days if month_of(a.day) == month])
 
 
 def test_a_file_that_is_not_an_export_fails_with_its_reason(client, token, stack):

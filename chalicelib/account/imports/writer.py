@@ -49,6 +49,7 @@ from chalicelib.goals.completions import stage_completion, with_progress
 from chalicelib.goals.entities import Activity, Goal
 from chalicelib.goals.progress_state import recompute
 from chalicelib.goals.repository import GoalRepository
+from chalicelib.goals.rollups import closed_month_rollups
 from chalicelib.goals.rules import DuplicateTitle, QuotaExceeded
 from chalicelib.goals.service import GoalService, vacation_copies
 from chalicelib.goals.vacations import VacationService
@@ -336,6 +337,9 @@ class ImportWriter:
             by_day[activity.local_date].append(activity)
         days = [agg.rebuild_day(day, listed) for day, listed in sorted(by_day.items())]
         self._goals.put_days(user_id, goal_id, days)
+        # Its closed months' rollups too, so its history reads fast from the start.
+        today = local.local_date(self._now())
+        self._goals.put_month_rollups(user_id, goal_id, closed_month_rollups(days, today))
 
         def attempt(tx: Transaction) -> None:
             goal = self._goals.get(user_id, goal_id)
