@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from chalicelib.goals import compact
 from chalicelib.goals.entities import Activity
 
 VALUE_TYPES = ("progress", "completed", "partial")
@@ -92,11 +93,11 @@ class DayAggregate:
             "min": self.lowest,
             "max": self.highest,
             "lastValue": self.last_value,
-            "lastAt": self.last_at,
+            "lastAt": compact.pack_instant(self.last_at),
         }
         item |= {name: value for name, value in present.items() if value is not None}
         if self.last_value_at != self.last_at_of_value:
-            item["lastValueAt"] = self.last_value_at
+            item["lastValueAt"] = compact.pack_instant(self.last_value_at)
         buckets = {
             name: [bucket.count, bucket.total]
             for name, bucket in self.time_of_day.items()
@@ -117,7 +118,7 @@ class DayAggregate:
         attribute, zero or null, and buckets as `{"count", "sum"}`)."""
         stored_buckets = item.get("timeOfDay") or {}
         last_value = item.get("lastValue")
-        last_at = item.get("lastAt")
+        last_at = compact.unpack_instant(item.get("lastAt"))
         return cls(
             day=date.fromisoformat(item["day"]),
             total=item.get("total", 0),
@@ -128,7 +129,7 @@ class DayAggregate:
             lowest=item.get("min"),
             highest=item.get("max"),
             last_value=last_value,
-            last_value_at=item["lastValueAt"]
+            last_value_at=compact.unpack_instant(item["lastValueAt"])
             if "lastValueAt" in item
             else (last_at if last_value is not None else None),
             last_at=last_at,

@@ -10,13 +10,33 @@ either kind decodes through the same code. Pure functions on maps; no progress r
 """
 
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from chalicelib.core.clock import parse_instant, to_iso
 from chalicelib.core.local_time import PeriodUnit, period_key, start_of_period_key
 
-# History flags, one character a period: achieved, excused (skipped or paused), or neither.
-_ACHIEVED, _EXCUSED, _MISSED = "a", "x", "-"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
+
+
+def pack_instant(value: str | None) -> str | int | None:
+    """An instant (as core.clock.to_iso writes it) as milliseconds since 1970: 8 bytes
+    instead of 24. Any other text is kept as it is."""
+    if value is None:
+        return None
+    try:
+        milliseconds = (parse_instant(value) - _EPOCH) // _MILLISECOND
+    except ValueError:
+        return value
+    return milliseconds if unpack_instant(milliseconds) == value else value
+
+
+def unpack_instant(stored: str | float | None) -> str | None:
+    """An instant from either stored form: its text, or milliseconds since 1970."""
+    if stored is None or isinstance(stored, str):
+        return stored
+    return to_iso(_EPOCH + int(stored) * _MILLISECOND)
 
 
 def _same(value: Any, default: Any) -> bool:
@@ -61,18 +81,20 @@ def _keys_ending(last: str, count: int) -> list[str]:
 
 
 def pack_history(history: list[list[Any]]) -> dict[str, Any] | list[list[Any]]:
-    """The ended periods as their last key, one flag character each and their values in one
-    comma-separated string (a list of numbers costs a byte more per value): periods are
-    consecutive, so one key names them all. A history this cannot state exactly (none is
-    known) is kept as it is."""
+    """The ended periods as the last one's key (periods are consecutive, so it names them
+    all), their values in one comma-separated string (a list of numbers costs a byte more per
+    value) and which were achieved (`a`) and excused (`x`) as bit masks, oldest period in the
+    lowest bit, left out when 0. A history this cannot state exactly (none is known) is kept
+    as it is."""
     if not history:
         return []
-    flags = "".join(
-        _ACHIEVED if entry[1] else _EXCUSED if len(entry) > 3 and entry[3] else _MISSED
-        for entry in history
-    )
-    values = ",".join(_text(entry[2]) for entry in history)
-    packed = {"k": history[-1][0], "f": flags, "v": values}
+    packed: dict[str, Any] = {
+        "k": history[-1][0],
+        "v": ",".join(_text(entry[2]) for entry in history),
+    }
+    achieved = sum(1 << index for index, entry in enumerate(history) if entry[1])
+    excused = sum(1 << index for index, entry in enumerate(history) if len(entry) > 3 and entry[3])
+    packed |= {name: mask for name, mask in (("a", achieved), ("x", excused)) if mask}
     return packed if unpack_history(packed) == history else history
 
 
@@ -100,10 +122,10 @@ def unpack_history(stored: Mapping[str, Any] | Iterable[list[Any]] | None) -> li
         return []
     if not isinstance(stored, Mapping):
         return [list(entry) for entry in stored]
-    flags: str = stored["f"]
-    keys = _keys_ending(stored["k"], len(flags))
     values = [_number(text) for text in str(stored["v"]).split(",")]
+    keys = _keys_ending(stored["k"], len(values))
+    achieved, excused = int(stored.get("a", 0)), int(stored.get("x", 0))
     return [
-        [key, flag == _ACHIEVED, value, *([True] if flag == _EXCUSED else [])]
-        for key, flag, value in zip(keys, flags, values, strict=True)
+        [key, bool(achieved >> index & 1), value, *([True] if excused >> index & 1 else [])]
+        for index, (key, value) in enumerate(zip(keys, values, strict=True))
     ]

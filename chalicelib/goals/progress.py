@@ -303,6 +303,7 @@ class Totals:
         """The compact stored shape (goals/compact.py)."""
         values = {
             **asdict(self),
+            "last_activity_at": compact.pack_instant(self.last_activity_at),
             "recent_measurements": list(self.recent_measurements),
             "fit": list(self.fit),
         }
@@ -316,6 +317,8 @@ class Totals:
             for name, value in compact.unpack(item, _TOTALS_NAMES).items()
             if name in cls.__dataclass_fields__
         }
+        if "last_activity_at" in known:
+            known["last_activity_at"] = compact.unpack_instant(known["last_activity_at"])
         if "recent_measurements" in known:
             known["recent_measurements"] = tuple(known["recent_measurements"])
         if "fit" in known:

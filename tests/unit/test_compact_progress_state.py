@@ -85,9 +85,18 @@ def test_a_state_stored_in_the_old_shape_reads_the_same_and_writes_back_compact(
     assert state.totals.recent_measurements == (3, 2, 2, 2, 2)
     stored = state.to_item()
     assert ProgressState.from_item(stored) == state
-    assert stored["fold"]["h"] == {"k": "2026-12-01", "f": "-xa-", "v": "6,3,9.5,5"}
+    assert stored["fold"]["h"] == {"k": "2026-12-01", "v": "6,3,9.5,5", "a": 0b100, "x": 0b10}
     assert "period_total" not in str(stored) and "history" not in stored["fold"]
     assert len(str(stored)) < 0.6 * len(str(OLD_STATE))
+
+
+def test_instants_are_stored_as_milliseconds_and_read_in_either_form():
+    instant = "2026-12-02T06:31:13.993Z"
+    assert compact.pack_instant(instant) == 1796193073993
+    assert compact.unpack_instant(1796193073993) == instant
+    assert compact.unpack_instant(instant) == instant
+    assert compact.pack_instant("2026-12-02T07:31:13.993+01:00") == "2026-12-02T07:31:13.993+01:00"
+    assert compact.pack_instant(None) is None
 
 
 def test_a_fold_at_its_defaults_is_stored_as_nothing():

@@ -42,7 +42,7 @@ STORED_DAY = {
 
 
 # The same day as it is stored now: the same names, without zeros and nulls, buckets as
-# [count, sum]; `lastValueAt` stays because it differs from `lastAt`.
+# [count, sum], instants as milliseconds; `lastValueAt` stays because it differs from `lastAt`.
 COMPACT_DAY = {
     "day": "2026-11-20",
     "total": 7.5,
@@ -53,8 +53,8 @@ COMPACT_DAY = {
     "min": 2.5,
     "max": 5,
     "lastValue": 2.5,
-    "lastValueAt": "2026-11-20T18:00:00.000Z",
-    "lastAt": "2026-11-20T19:00:00.000Z",
+    "lastValueAt": 1795197600000,
+    "lastAt": 1795201200000,
     "timeOfDay": {"morning": [1, 5]},
 }
 
