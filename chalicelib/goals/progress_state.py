@@ -77,9 +77,10 @@ class ProgressState:
 
     def to_item(self) -> dict[str, Any]:
         """Compact (goals/compact.py): the open aggregate without its day (the open day), the
-        fold without the day it ran through when that is the day before (always, unless a
-        later fold changes that), the clock and the longest streak only when not UTC, 0 and 0 (what their absence means:
-        local_time.local_time_of reads the clock from this map too)."""
+        fold without the day it ran through when that is the day before the open one (as
+        every write leaves it), the clock and the longest streak only when not UTC, 0 and 0
+        (what their absence means: local_time.local_time_of reads the clock from this map
+        too)."""
         open_aggregate = self.open_aggregate.to_item()
         if open_aggregate["day"] == self.open_day.isoformat():
             del open_aggregate["day"]

@@ -1,6 +1,7 @@
 """The progress state a goal item carries is stored compact (goals/compact.py), and states
 stored before that shape (in production) read the same."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -86,7 +87,8 @@ def test_a_state_stored_in_the_old_shape_reads_the_same_and_writes_back_compact(
     stored = state.to_item()
     assert ProgressState.from_item(stored) == state
     assert stored["fold"]["h"] == {"k": "2026-12-01", "v": "6,3,9.5,5", "a": 0b100, "x": 0b10}
-    assert "period_total" not in str(stored) and "history" not in stored["fold"]
+    assert "period_total" not in str(stored)
+    assert "history" not in stored["fold"]
     assert len(str(stored)) < 0.6 * len(str(OLD_STATE))
 
 
@@ -99,6 +101,17 @@ def test_instants_are_stored_as_milliseconds_and_read_in_either_form():
     assert compact.pack_instant(None) is None
 
 
+def test_the_folds_day_is_left_out_when_it_is_the_day_before_the_open_one():
+    state = ProgressState.from_item(OLD_STATE)
+    assert "t" not in state.to_item()["fold"]  # through 2026-12-01, open 2026-12-02
+    created_today = replace(state, fold=Fold())
+    assert created_today.to_item()["fold"] == {"t": None}
+    assert ProgressState.from_item(created_today.to_item()) == created_today
+    behind = replace(state, fold=replace(state.fold, through="2026-11-20"))
+    assert behind.to_item()["fold"]["t"] == "2026-11-20"
+    assert ProgressState.from_item(behind.to_item()) == behind
+
+
 def test_a_fold_at_its_defaults_is_stored_as_nothing():
     assert Fold().to_item() == {}
     assert Fold.from_item({}) == Fold()
@@ -108,7 +121,7 @@ def test_a_fold_at_its_defaults_is_stored_as_nothing():
 
 
 @pytest.mark.parametrize(
-    ("last", "count"),
+    "last, count",
     [
         ("2026-03-02", 30),  # days across the end of February
         ("2027-W02", 30),  # ISO weeks across a year with 53
@@ -119,13 +132,16 @@ def test_a_fold_at_its_defaults_is_stored_as_nothing():
 )
 def test_a_history_of_consecutive_periods_packs_into_one_key(last: str, count: int):
     keys = compact._keys_ending(last, count)
-    assert len(set(keys)) == count and keys[-1] == last and keys == sorted(keys)
+    assert len(set(keys)) == count
+    assert keys[-1] == last
+    assert keys == sorted(keys)
     history = [
         [key, index % 3 == 0, index * 1.5, *([True] if index % 3 == 1 else [])]
         for index, key in enumerate(keys)
     ]
     packed = compact.pack_history(history)
-    assert isinstance(packed, dict) and packed["k"] == last
+    assert isinstance(packed, dict)
+    assert packed["k"] == last
     assert compact.unpack_history(packed) == history
     fold = Fold(ended=count, history=history)
     assert Fold.from_item(fold.to_item()) == fold
