@@ -11,7 +11,6 @@
 Every key starts with the caller's user id, so a goal id from another user finds nothing.
 """
 
-import contextlib
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -22,6 +21,7 @@ from chalicelib.core.clock import to_iso
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.idempotency import IdempotencyKey
 from chalicelib.core.ids import could_be_issued
+from chalicelib.core.unit_of_work import run_write
 from chalicelib.goals.aggregates import DayAggregate
 from chalicelib.goals.entities import Activity, Goal
 from chalicelib.goals.rules import MAX_ACTIVE_GOALS, DuplicateTitle, QuotaExceeded
@@ -363,25 +363,29 @@ class GoalRepository:
 
     def _move_title_locks(self, user_id: str) -> None:
         """A legacy account's active-title lock items become attributes of its counter, in
-        one transaction; a concurrent move wins the race and this one changes nothing."""
-        locks = dynamo.query_all(
-            **dynamo.sort_key_range(
-                dynamo.user_pk(user_id),
-                LEGACY_TITLE_PREFIX,
-                f"{LEGACY_TITLE_PREFIX}{dynamo.KEY_END}",
-            ),
-            ConsistentRead=True,
-        )
-        tx = Transaction()
-        counter = tx.updating("titles-moved", _counter_key(user_id))
-        counter.set(TITLED, value=True)
-        for lock in locks:
-            title = str(lock["SK"]).removeprefix(LEGACY_TITLE_PREFIX)
-            counter.set(_title_attribute(title), value=True)
-            tx.delete("lock-moved", {"PK": lock["PK"], "SK": lock["SK"]})
-        marker = counter.name(TITLED)
-        tx.updating(
-            "titles-moved", _counter_key(user_id), condition=f"attribute_not_exists({marker})"
-        )
-        with contextlib.suppress(dynamo.TransactionCancelled):
-            tx.commit()  # else moved by a concurrent write: the retry sees the marker
+        one unit of work of their own (the refused write is then tried again)."""
+
+        def attempt(tx: Transaction) -> None:
+            counter_item = dynamo.get_item(_counter_key(user_id))
+            if counter_item is None or counter_item.get(TITLED):
+                return  # nothing to move, or a concurrent write moved them: nothing to send
+            locks = dynamo.query_all(
+                **dynamo.sort_key_range(
+                    dynamo.user_pk(user_id),
+                    LEGACY_TITLE_PREFIX,
+                    f"{LEGACY_TITLE_PREFIX}{dynamo.KEY_END}",
+                ),
+                ConsistentRead=True,
+            )
+            counter = tx.updating("titles-moved", _counter_key(user_id))
+            counter.set(TITLED, value=True)
+            for lock in locks:
+                title = str(lock["SK"]).removeprefix(LEGACY_TITLE_PREFIX)
+                counter.set(_title_attribute(title), value=True)
+                tx.delete("lock-moved", {"PK": lock["PK"], "SK": lock["SK"]})
+            marker = counter.name(TITLED)
+            tx.updating(
+                "titles-moved", _counter_key(user_id), condition=f"attribute_not_exists({marker})"
+            )
+
+        run_write(attempt)
