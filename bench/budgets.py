@@ -44,8 +44,8 @@ KNOWN_EXCEPTIONS: dict[str, KnownException] = {
     ),
     "create_goal.wcu": KnownException(
         6,
-        "the goal is written to the SyncIndex too (2 WCU in the transaction); the active "
-        "title lock is still an item of its own",
+        "the goal is written to the SyncIndex too (2 of the 6 WCU); the active titles are "
+        "on the counter now, so the transaction writes two items (the goal, the counter)",
     ),
 }
 
