@@ -48,9 +48,10 @@ def _same(value: Any, default: Any) -> bool:
 def pack(
     values: Mapping[str, Any], short_names: Mapping[str, str], defaults: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """`values` under their short names, without those still at their default."""
+    """`values` under their short names (a field without one keeps its own), without those
+    still at their default."""
     return {
-        short_names[name]: value
+        short_names.get(name, name): value
         for name, value in values.items()
         if not (name in defaults and _same(value, defaults[name]))
     }
