@@ -30,8 +30,24 @@ class KnownException:
     reason: str
 
 
-# None at the moment: every budget holds (see bench/results/README.md).
-KNOWN_EXCEPTIONS: dict[str, KnownException] = {}
+# Issue 15's write targets assume a log writes three items of at most 1 KB, each billed twice
+# in its transaction (6 WCU). The table's indexes bill too: every stamped item is written again
+# to the SyncIndex (projection ALL; a changed `syncSeq` moves the goal's entry: a delete and a
+# put), and an activity to the ActivityIdIndex (LSI). So with every item under 1 KB a log is
+# 2 x (3 table + 1 LSI + 3 sync index) = 14 WCU, and a create 2 x (2 + 1) = 6 at least; the
+# bench's goal item is still just over 1 KB (~1.1 KB with its keys), hence 20.
+KNOWN_EXCEPTIONS: dict[str, KnownException] = {
+    "log_activity.wcu": KnownException(
+        20,
+        "the SyncIndex and ActivityIdIndex bill every log's items again (8 of the 20 WCU; "
+        "floor 14 with every item under 1 KB); the goal item is ~1.1 KB with its keys",
+    ),
+    "create_goal.wcu": KnownException(
+        6,
+        "the goal is written to the SyncIndex too (2 of the 6 WCU); the active titles are "
+        "on the counter now, so the transaction writes two items (the goal, the counter)",
+    ),
+}
 
 
 def _measured(results: Results, operation: str) -> list[dict[str, Any]]:
@@ -406,6 +422,16 @@ BUDGETS: list[Budget] = [
     Budget(
         "log_activity.reads", "log activity: at most one read", 1, worst("log_activity", "reads")
     ),
+    # Issue 15: what a write rewrites stays small, and a list of 50 goals reads little (the
+    # goal item carries its progress state compact: goals/compact.py). Worst single call.
+    Budget(
+        "log_activity.wcu",
+        "log activity dated today: at most 6 WCU, at any scale",
+        6,
+        worst("log_activity", "maxWcu"),
+    ),
+    Budget("create_goal.wcu", "create goal: at most 4 WCU", 4, worst("create_goal", "maxWcu")),
+    Budget("list_goals.rcu", "list 50 goals: at most 10 RCU", 10, worst("list_goals", "maxRcu")),
     # A batch of 100 logs on 100 days: the goal, profile and 100 keys (two BatchGetItem), the
     # day aggregates once (the closed months' rollups are rebuilt from them), and 30 + 30 + 30
     # + 10 items in four transactions (goals/batch.py).

@@ -242,7 +242,7 @@ class Transaction:
         self._labels: list[str] = []
         self._shared: dict[tuple[str, str], tuple[dict[str, Any], UpdateBuilder, list[str]]] = {}
         self._events: list[str] = []
-        self._refusals: list[tuple[str, Callable[[], Exception]]] = []
+        self._refusals: list[tuple[str, Callable[[], Exception | None]]] = []
         self._replays: set[str] = set()
 
     def emits(self, event: str) -> "Transaction":
@@ -252,12 +252,13 @@ class Transaction:
         self._events.append(event)
         return self
 
-    def refuse_with(self, label: str, refusal: Callable[[], Exception]) -> "Transaction":
+    def refuse_with(self, label: str, refusal: Callable[[], Exception | None]) -> "Transaction":
         """When a condition of the items labelled `label` fails, the write is refused with
         `refusal()` instead of being retried: a rule broken by a concurrent write, which the
         read could not see (a title a concurrent create took). The repository that stages the
-        item says what its failure means, so services never read labels. Refusals are
-        tried in the order they were added."""
+        item says what its failure means, so services never read labels; a refusal that
+        returns None lets the write be tried again. Refusals are tried in the order they were
+        added."""
         self._refusals.append((label, refusal))
         return self
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from chalicelib.goals import compact
 from chalicelib.goals.entities import Activity
 
 VALUE_TYPES = ("progress", "completed", "partial")
@@ -73,47 +74,74 @@ class DayAggregate:
         return self.counts.get(kind, 0)
 
     def to_item(self) -> dict[str, Any]:
-        """The stored shape (its attribute names are what existing items hold)."""
-        return {
-            "day": self.day.isoformat(),
+        """The stored shape: the attribute names existing items hold, without what is zero or
+        empty (a day item is written on every log, and the goal item carries the open day's),
+        `lastValueAt` only when it differs from `lastAt`, and a time-of-day bucket as
+        `[count, sum]`."""
+        item: dict[str, Any] = {"day": self.day.isoformat()}
+        numbers = {
             "total": self.total,
             "valueCount": self.value_count,
             "positiveCount": self.positive_count,
             "skipped": self.skipped,
-            "counts": dict(self.counts),
+        }
+        item |= {name: number for name, number in numbers.items() if number}
+        counts = {kind: count for kind, count in self.counts.items() if count}
+        if counts:
+            item["counts"] = counts
+        present = {
             "min": self.lowest,
             "max": self.highest,
             "lastValue": self.last_value,
-            "lastValueAt": self.last_value_at,
-            "lastAt": self.last_at,
-            "timeOfDay": {
-                name: {"count": bucket.count, "sum": bucket.total}
-                for name, bucket in self.time_of_day.items()
-            },
+            "lastAt": compact.pack_instant(self.last_at),
         }
+        item |= {name: value for name, value in present.items() if value is not None}
+        if self.last_value_at != self.last_at_of_value:
+            item["lastValueAt"] = compact.pack_instant(self.last_value_at)
+        buckets = {
+            name: [bucket.count, bucket.total]
+            for name, bucket in self.time_of_day.items()
+            if bucket.count or bucket.total
+        }
+        if buckets:
+            item["timeOfDay"] = buckets
+        return item
+
+    @property
+    def last_at_of_value(self) -> str | None:
+        """What an item without `lastValueAt` means by it: `lastAt` when the day has a value."""
+        return self.last_at if self.last_value is not None else None
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> "DayAggregate":
+        """From either stored shape (items written before the compact one hold every
+        attribute, zero or null, and buckets as `{"count", "sum"}`)."""
         stored_buckets = item.get("timeOfDay") or {}
+        last_value = item.get("lastValue")
+        last_at = compact.unpack_instant(item.get("lastAt"))
         return cls(
             day=date.fromisoformat(item["day"]),
-            total=item["total"],
-            value_count=item["valueCount"],
-            positive_count=item["positiveCount"],
-            skipped=item["skipped"],
+            total=item.get("total", 0),
+            value_count=item.get("valueCount", 0),
+            positive_count=item.get("positiveCount", 0),
+            skipped=item.get("skipped", 0),
             counts={**_zero_counts(), **(item.get("counts") or {})},
             lowest=item.get("min"),
             highest=item.get("max"),
-            last_value=item.get("lastValue"),
-            last_value_at=item.get("lastValueAt"),
-            last_at=item.get("lastAt"),
+            last_value=last_value,
+            last_value_at=compact.unpack_instant(item["lastValueAt"])
+            if "lastValueAt" in item
+            else (last_at if last_value is not None else None),
+            last_at=last_at,
             time_of_day={
                 name: _bucket(stored_buckets.get(name)) for name in (*TIMES_OF_DAY, *stored_buckets)
             },
         )
 
 
-def _bucket(stored: Mapping[str, Any] | None) -> TimeOfDayBucket:
+def _bucket(stored: Mapping[str, Any] | list[Any] | None) -> TimeOfDayBucket:
+    if isinstance(stored, list):
+        return TimeOfDayBucket(count=stored[0], total=stored[1])
     stored = stored or {}
     return TimeOfDayBucket(count=stored.get("count", 0), total=stored.get("sum", 0))
 

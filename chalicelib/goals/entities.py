@@ -134,10 +134,7 @@ class Goal:
             "goalId": self.goal_id,
             "userId": self.user_id,
             "title": self.title,
-            "description": self.description,
             "category": self.category,
-            "icon": self.icon,
-            "color": self.color,
             "goalPattern": self.goal_pattern,
             "status": self.status,
             "visibility": self.visibility,
@@ -147,13 +144,21 @@ class Goal:
             "rewards": self.rewards,
             "metadata": self.metadata,
             "isJournalLinked": self.is_journal_linked,
-            "initialCurrentValue": self.initial_current_value,
             "createdAt": self.created_at,
             "updatedAt": self.updated_at,
-            "completedAt": self.completed_at,
             "version": self.version,
             "activityCount": self.activity_count,
         }
+        # Left out while null (reading them back gives null): the item is rewritten on every
+        # log, and every byte of it bills on each write and each list read.
+        optional = {
+            "description": self.description,
+            "icon": self.icon,
+            "color": self.color,
+            "initialCurrentValue": self.initial_current_value,
+            "completedAt": self.completed_at,
+        }
+        item |= {name: value for name, value in optional.items() if value is not None}
         if self.progress_state is not None:
             item["progressState"] = self.progress_state
         if self.pauses:

@@ -13,7 +13,7 @@ agree by construction because they run the same code.
 """
 
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from datetime import date, timedelta
 from typing import Any, Protocol
 
@@ -24,6 +24,7 @@ from chalicelib.core.local_time import (
     period_start,
     start_of_period_key,
 )
+from chalicelib.goals import compact
 
 HISTORY_LENGTH = 30
 TREND_POINTS = 5
@@ -159,8 +160,7 @@ class Fold:
     longest: int = 0
     score: float | None = None
     # The last ended periods as [period key, achieved, value], with a fourth element `true`
-    # when the period was excused: compact, because the goal item
-    # carries it on every write (a transaction bills twice per KB).
+    # when the period was excused (stored as goals/compact.py packs it).
     history: list[list[Any]] = field(default_factory=list)
 
     @property
@@ -168,11 +168,46 @@ class Fold:
         return date.fromisoformat(self.through) if self.through else None
 
     def to_item(self) -> dict[str, Any]:
-        return asdict(self)
+        """The compact stored shape (goals/compact.py): the goal item carries it on every
+        write."""
+        scalars = {name: value for name, value in asdict(self).items() if name != "history"}
+        item = compact.pack(scalars, _FOLD_NAMES, _defaults(Fold))
+        if self.history:
+            item["h"] = compact.pack_history(self.history)
+        return item
 
     @classmethod
     def from_item(cls, item: dict[str, Any] | None) -> "Fold":
-        return cls(**item) if item else cls()
+        """From either stored shape: the compact one, or every field under its own name."""
+        known = compact.unpack(item, _FOLD_NAMES)
+        history = compact.unpack_history(known.pop("h", None) or known.pop("history", None))
+        return cls(**known, history=history)
+
+
+# The stored names of a fold's fields (the history is `h`).
+_FOLD_NAMES = {
+    "through": "t",
+    "period_total": "pt",
+    "period_positive": "pp",
+    "period_skipped": "ps",
+    "period_last": "pl",
+    "period_days": "pd",
+    "period_excused_days": "pe",
+    "ended": "n",
+    "achieved": "a",
+    "excused": "x",
+    "over": "o",
+    "sum_totals": "s",
+    "run": "r",
+    "run_skips": "rs",
+    "longest": "l",
+    "score": "sc",
+}
+
+
+def _defaults(cls: type) -> dict[str, Any]:
+    """A dataclass's fields with a plain default, by name (tuples as they are)."""
+    return {f.name: f.default for f in fields(cls) if f.default is not MISSING}
 
 
 def _close_period(rules: Rules, fold: Fold, day: date) -> None:
@@ -265,17 +300,25 @@ class Totals:
         return (count * sum_xy - sum_x * sum_y) / spread
 
     def to_item(self) -> dict[str, Any]:
-        return {
+        """The compact stored shape (goals/compact.py)."""
+        values = {
             **asdict(self),
+            "last_activity_at": compact.pack_instant(self.last_activity_at),
             "recent_measurements": list(self.recent_measurements),
             "fit": list(self.fit),
         }
+        return compact.pack(values, _TOTALS_NAMES, _defaults(Totals))
 
     @classmethod
     def from_item(cls, item: dict[str, Any] | None) -> "Totals":
+        """From either stored shape: the compact one, or every field under its own name."""
         known = {
-            name: value for name, value in (item or {}).items() if name in cls.__dataclass_fields__
+            name: value
+            for name, value in compact.unpack(item, _TOTALS_NAMES).items()
+            if name in cls.__dataclass_fields__
         }
+        if "last_activity_at" in known:
+            known["last_activity_at"] = compact.unpack_instant(known["last_activity_at"])
         if "recent_measurements" in known:
             known["recent_measurements"] = tuple(known["recent_measurements"])
         if "fit" in known:
@@ -304,6 +347,19 @@ class Totals:
             fit_origin=origin.isoformat(),
             fit=(count + 1, sum_x + x, sum_y + value, sum_xx + x * x, sum_xy + x * value),
         )
+
+
+_TOTALS_NAMES = {
+    "total_values": "tv",
+    "value_count": "vc",
+    "first_activity_day": "fd",
+    "last_activity_at": "la",
+    "latest_measurement": "lm",
+    "latest_measurement_day": "ld",
+    "recent_measurements": "rm",
+    "fit_origin": "fo",
+    "fit": "fit",
+}
 
 
 def least_squares_slope(points: list[tuple[float, float]]) -> float | None:

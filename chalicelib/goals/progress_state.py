@@ -76,29 +76,62 @@ class ProgressState:
     longest_ever: int = 0  # the longest streak ever seen: it never decreases
 
     def to_item(self) -> dict[str, Any]:
-        return {
-            "fold": self.fold.to_item(),
+        """Compact (goals/compact.py): the open aggregate without its day (the open day), the
+        fold without the day it ran through when that is the day before the open one (as
+        every write leaves it), the clock and the longest streak only when not UTC, 0 and 0
+        (what their absence means: local_time.local_time_of reads the clock from this map
+        too)."""
+        open_aggregate = self.open_aggregate.to_item()
+        if open_aggregate["day"] == self.open_day.isoformat():
+            del open_aggregate["day"]
+        fold = self.fold.to_item()
+        if self.fold.through is None:
+            fold["t"] = None  # said, because an absent `t` means the day before the open day
+        elif self.fold.through == self._day_before_open:
+            del fold["t"]
+        item: dict[str, Any] = {
+            "fold": fold,
             "openDay": self.open_day.isoformat(),
-            "openAggregate": self.open_aggregate.to_item(),
+            "openAggregate": open_aggregate,
             "totals": self.totals.to_item(),
             "firstDay": self.first_day.isoformat(),
-            "timezone": self.timezone,
-            "dayStartHour": self.day_start_hour,
-            "longestEver": self.longest_ever,
         }
+        if self.timezone != _DEFAULT_TIMEZONE:
+            item["timezone"] = self.timezone
+        if self.day_start_hour != 0:
+            item["dayStartHour"] = self.day_start_hour
+        if self.longest_ever:
+            item["longestEver"] = self.longest_ever
+        return item
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> "ProgressState":
+        """From either stored shape (states stored before the compact one hold every key)."""
+        fold = item["fold"]
+        if "t" not in fold and "through" not in fold:
+            fold = {
+                **fold,
+                "t": (date.fromisoformat(item["openDay"]) - timedelta(days=1)).isoformat(),
+            }
         return cls(
-            fold=Fold.from_item(item["fold"]),
+            fold=Fold.from_item(fold),
             open_day=date.fromisoformat(item["openDay"]),
-            open_aggregate=agg.DayAggregate.from_item(item["openAggregate"]),
+            open_aggregate=agg.DayAggregate.from_item(
+                {"day": item["openDay"], **item["openAggregate"]}
+            ),
             totals=Totals.from_item(item["totals"]),
             first_day=date.fromisoformat(item["firstDay"]),
-            timezone=item.get("timezone"),
-            day_start_hour=item.get("dayStartHour"),
+            timezone=item.get("timezone", _DEFAULT_TIMEZONE),
+            day_start_hour=item.get("dayStartHour", 0),
             longest_ever=int(item.get("longestEver", 0)),
         )
+
+    @property
+    def _day_before_open(self) -> str:
+        return (self.open_day - timedelta(days=1)).isoformat()
+
+
+_DEFAULT_TIMEZONE = "UTC"
 
 
 def stored_state(goal: Goal) -> ProgressState:

@@ -3,8 +3,8 @@
 | item | PK | SK |
 |---|---|---|
 | goal | `USER#{userId}` | `GOAL#{goalId}` |
-| active-goal counter | `USER#{userId}` | `GOALCOUNT` |
-| active title lock | `USER#{userId}` | `GOALTITLE#{normalised title}` |
+| active-goal counter and active titles | `USER#{userId}` | `GOALCOUNT` |
+| legacy active title lock (moved onto the counter) | `USER#{userId}` | `GOALTITLE#{title}` |
 | activity | `USER#{userId}#{goalId}` | `ACTIVITY#{activityDate}#{activityId}` |
 | day aggregate | `USER#{userId}#{goalId}` | `DAY#{YYYY-MM-DD}` (local date) |
 | month rollup | `USER#{userId}#{goalId}` | `DAYS#{YYYY-MM}` (local month; goals/rollups.py) |
@@ -15,6 +15,7 @@ a month's days and the rollups before it together.
 Every key starts with the caller's user id, so a goal id from another user finds nothing.
 """
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from chalicelib.core.clock import to_iso
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.idempotency import IdempotencyKey
 from chalicelib.core.ids import could_be_issued
+from chalicelib.core.unit_of_work import run_write
 from chalicelib.goals.aggregates import DayAggregate
 from chalicelib.goals.entities import Activity, Goal
 from chalicelib.goals.rules import MAX_ACTIVE_GOALS, DuplicateTitle, QuotaExceeded
@@ -66,8 +68,17 @@ def title_key(title: str) -> str:
     return " ".join(title.lower().split())
 
 
-def _title_lock_key(user_id: str, title: str) -> dict[str, str]:
-    return {"PK": dynamo.user_pk(user_id), "SK": f"GOALTITLE#{title_key(title)}"}
+# The counter holds each active title as an attribute named `T` and a digest of the title,
+# set to true: 14 bytes whatever the title's length (50 titles keep the counter under 1 KB),
+# and no clash to fear among 50 titles (48 bits).
+TITLE_ATTRIBUTE_PREFIX = "T"
+TITLED = "titled"  # on a counter whose titles are its attributes (absent: legacy lock items)
+LEGACY_TITLE_PREFIX = "GOALTITLE#"
+
+
+def _title_attribute(normalised_title: str) -> str:
+    digest = hashlib.blake2b(normalised_title.encode(), digest_size=8).hexdigest()
+    return f"{TITLE_ATTRIBUTE_PREFIX}{digest[:12]}"
 
 
 def _counter_key(user_id: str) -> dict[str, str]:
@@ -365,31 +376,81 @@ class GoalRepository:
         before: Goal | None,
         after: Goal | None,
     ) -> None:
-        """Keep the active-goal count and the active-title locks in step with a goal's change
-        (the count enforces the quota, a lock the unique active title, in the same write)."""
+        """Keep the active-goal counter in step with a goal's change, in the same write: its
+        `active` count enforces the quota, and one attribute per active title (`T` and a
+        digest of the normalised title) the unique active title. One item, so a create
+        writes two (the goal and this).
+
+        Accounts from before the titles moved onto the counter hold a lock item per active
+        title (`GOALTITLE#`) and a counter without the `titled` marker. The condition then
+        fails, and the refusal moves the account's locks onto the counter (a Query that only
+        such an account pays, once) before the write is tried again (`_refusal`)."""
         was_active = before is not None and before.is_active
         is_active = after is not None and after.is_active
         old_title = title_key(before.title) if was_active and before else None
         new_title = title_key(after.title) if is_active and after else None
+        if old_title == new_title and was_active == is_active:
+            return
+        counter = tx.updating("quota", _counter_key(user_id))
+        marker, active = counter.name(TITLED), counter.name("active")
+        conditions = [f"attribute_exists({marker}) OR attribute_not_exists({active})"]
+        counter.set(TITLED, value=True)
         if old_title != new_title:
-            if old_title and before:
-                tx.delete("title-released", _title_lock_key(user_id, before.title))
-            if new_title and after:
-                tx.put(
-                    "title",
-                    {**_title_lock_key(user_id, after.title), "goalId": goal_id},
-                    condition="attribute_not_exists(PK)",
-                )
-                tx.refuse_with("title", DuplicateTitle)
+            if old_title:
+                counter.remove(_title_attribute(old_title))
+            if new_title:
+                counter.set(_title_attribute(new_title), value=True)
+                title = counter.name(_title_attribute(new_title))
+                conditions.append(f"attribute_not_exists({title})")
         if is_active and not was_active:
-            counter = tx.updating("quota", _counter_key(user_id))
             counter.add_number("active", amount=1)
-            active, limit = counter.name("active"), counter.value(MAX_ACTIVE_GOALS)
-            tx.updating(
-                "quota",
-                _counter_key(user_id),
-                condition=f"attribute_not_exists({active}) OR {active} < {limit}",
-            )
-            tx.refuse_with("quota", QuotaExceeded)
+            limit = counter.value(MAX_ACTIVE_GOALS)
+            conditions.append(f"attribute_not_exists({active}) OR {active} < {limit}")
         elif was_active and not is_active:
-            tx.updating("quota-released", _counter_key(user_id)).add_number("active", amount=-1)
+            counter.add_number("active", amount=-1)
+        for condition in conditions:  # each must hold (the transaction joins them with AND)
+            tx.updating("quota", _counter_key(user_id), condition=condition)
+        tx.refuse_with("quota", lambda: self._refusal(user_id, new_title, is_active))
+
+    def _refusal(self, user_id: str, new_title: str | None, activating: bool) -> Exception | None:
+        """Why the counter refused a change of the active set: another active goal holds the
+        title, or the quota is full; None (try again) after moving a legacy account's locks
+        onto the counter, or when a concurrent write changed it (the retry reads again)."""
+        counter = dynamo.get_item(_counter_key(user_id)) or {}
+        if counter and not counter.get(TITLED):
+            self._move_title_locks(user_id)
+            return None
+        if new_title and _title_attribute(new_title) in counter:
+            return DuplicateTitle()  # only another goal's: a goal's own title is never set again
+        if activating and int(counter.get("active", 0)) >= MAX_ACTIVE_GOALS:
+            return QuotaExceeded()
+        return None
+
+    def _move_title_locks(self, user_id: str) -> None:
+        """A legacy account's active-title lock items become attributes of its counter, in
+        one unit of work of their own (the refused write is then tried again)."""
+
+        def attempt(tx: Transaction) -> None:
+            counter_item = dynamo.get_item(_counter_key(user_id))
+            if counter_item is None or counter_item.get(TITLED):
+                return  # nothing to move, or a concurrent write moved them: nothing to send
+            locks = dynamo.query_all(
+                **dynamo.sort_key_range(
+                    dynamo.user_pk(user_id),
+                    LEGACY_TITLE_PREFIX,
+                    f"{LEGACY_TITLE_PREFIX}{dynamo.KEY_END}",
+                ),
+                ConsistentRead=True,
+            )
+            counter = tx.updating("titles-moved", _counter_key(user_id))
+            counter.set(TITLED, value=True)
+            for lock in locks:
+                title = str(lock["SK"]).removeprefix(LEGACY_TITLE_PREFIX)
+                counter.set(_title_attribute(title), value=True)
+                tx.delete("lock-moved", {"PK": lock["PK"], "SK": lock["SK"]})
+            marker = counter.name(TITLED)
+            tx.updating(
+                "titles-moved", _counter_key(user_id), condition=f"attribute_not_exists({marker})"
+            )
+
+        run_write(attempt)

@@ -10,10 +10,11 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.core import dynamo
+from chalicelib.core.errors import Conflict
 from chalicelib.core.http import Page, etag
 from chalicelib.core.idempotency import key_from
 from chalicelib.core.validation import parse
-from chalicelib.goals.models import ActivityFields, GoalCreate
+from chalicelib.goals.models import ActivityFields, GoalCreate, GoalUpdate
 from tests.helpers import RequestLog, logged, new_goal
 
 
@@ -119,3 +120,28 @@ def test_concurrent_retries_of_one_idempotent_create_all_get_the_first_response(
     assert all(answer == answers[0][1] for _, answer in answers)
     listed = service.list_goals(user, page=Page(1, 20))
     assert [goal["goalId"] for goal in listed["goals"]] == [answers[0][1]["goalId"]]
+
+
+def test_a_legacy_accounts_title_locks_move_onto_the_counter_on_dynamodb(stack_env, user):
+    """An account as the code before the titles moved onto the counter stored it (a lock item
+    per active title, a counter without the `titled` marker): its first change of the active
+    set moves the locks, in DynamoDB's own expression rules, and the titles still hold."""
+    walk = new_goal(user, title="Walk the dog")
+    pk = dynamo.user_pk(user)
+    for item in (
+        {"PK": pk, "SK": "GOALTITLE#walk the dog", "goalId": walk["goalId"]},
+        {"PK": pk, "SK": "GOALCOUNT", "active": 1},
+    ):
+        dynamo.client().put_item(TableName=dynamo.table_name(), Item=dynamo.serialize(item))
+    with pytest.raises(Conflict):
+        new_goal(user, title="walk the DOG")
+    assert dynamo.get_item({"PK": pk, "SK": "GOALTITLE#walk the dog"}) is None
+    wiring.goals().update(user, walk["goalId"], parse(GoalUpdate, {"title": "Walk the cat"}))
+    new_goal(user, title="Walk the dog")
+    with pytest.raises(Conflict):
+        new_goal(user, title="walk the cat")
+    wiring.goals().archive(user, walk["goalId"])
+    new_goal(user, title="Walk the cat")
+    counter = dynamo.get_item({"PK": pk, "SK": "GOALCOUNT"})
+    assert counter is not None
+    assert (counter["titled"], counter["active"]) == (True, 2)

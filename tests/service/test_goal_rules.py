@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from chalicelib import wiring
+from chalicelib.core import dynamo
 from chalicelib.core.errors import BusinessRuleViolation, Conflict, PreconditionFailed
 from chalicelib.core.http import etag
 from chalicelib.core.idempotency import Created, key_from
@@ -141,3 +142,50 @@ def test_completing_a_milestone_frees_its_active_slot(table, user):
     assert reopened["status"] == "active"
     assert reopened["completedAt"] is None
     assert reopened["progress"]["percentComplete"] == 50.0
+
+
+def _as_legacy_account(user: str, titles: dict[str, str]) -> None:
+    """The account as the code before the titles moved onto the counter stored it: a lock
+    item per active title, and a counter without the `titled` marker."""
+    pk = f"USER#{user}"
+    items: list[dict[str, Any]] = [
+        {"PK": pk, "SK": f"GOALTITLE#{t}", "goalId": g} for t, g in titles.items()
+    ]
+    items.append({"PK": pk, "SK": "GOALCOUNT", "active": len(titles)})
+    for item in items:
+        dynamo.client().put_item(TableName=dynamo.table_name(), Item=dynamo.serialize(item))
+
+
+def test_a_legacy_accounts_title_locks_move_onto_the_counter_and_still_hold(table, user):
+    service = wiring.goals()
+    walk = new_goal(user, title="Walk the dog")
+    read = new_goal(user, title="Read")
+    _as_legacy_account(user, {"walk the dog": walk["goalId"], "read": read["goalId"]})
+    with pytest.raises(Conflict) as caught:
+        new_goal(user, title="  walk THE dog")
+    assert caught.value.code == "DUPLICATE_GOAL_TITLE"
+    pk = f"USER#{user}"
+    assert dynamo.get_item({"PK": pk, "SK": "GOALTITLE#walk the dog"}) is None  # moved
+    counter = dynamo.get_item({"PK": pk, "SK": "GOALCOUNT"})
+    assert counter is not None
+    assert (counter["titled"], counter["active"]) == (True, 2)
+    with pytest.raises(Conflict):
+        new_goal(user, title="read")  # a moved title still holds
+    service.archive(user, walk["goalId"])
+    new_goal(user, title="Walk the dog")  # an archived goal frees its moved title
+
+
+def test_a_legacy_accounts_first_change_may_release_a_title(table, user):
+    service = wiring.goals()
+    walk = new_goal(user, title="Walk the dog")
+    _as_legacy_account(user, {"walk the dog": walk["goalId"]})
+    service.update(user, walk["goalId"], parse(GoalUpdate, {"title": "Walk the cat"}))
+    new_goal(user, title="Walk the dog")  # the old title's lock went with the rename
+    with pytest.raises(Conflict):
+        new_goal(user, title="walk the cat")
+    assert (
+        dynamo.query_all(
+            **dynamo.sort_key_range(f"USER#{user}", "GOALTITLE#", f"GOALTITLE#{dynamo.KEY_END}")
+        )
+        == []
+    )

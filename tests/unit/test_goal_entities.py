@@ -17,7 +17,8 @@ from chalicelib.goals.presenter import (
 )
 from chalicelib.goals.progress_state import ProgressState, logged_today, recompute
 
-# A day aggregate item as it is stored (and as it was stored before it had a type).
+# A day aggregate item as it was stored before the compact shape (and before it had a type):
+# every attribute, zeros and nulls included. Such items exist and must read the same.
 STORED_DAY = {
     "day": "2026-11-20",
     "total": 7.5,
@@ -40,13 +41,47 @@ STORED_DAY = {
 }
 
 
-def test_a_stored_day_aggregate_reads_as_a_type_and_writes_back_unchanged():
+# The same day as it is stored now: the same names, without zeros and nulls, buckets as
+# [count, sum], instants as milliseconds; `lastValueAt` stays because it differs from `lastAt`.
+COMPACT_DAY = {
+    "day": "2026-11-20",
+    "total": 7.5,
+    "valueCount": 2,
+    "positiveCount": 2,
+    "skipped": 1,
+    "counts": {"progress": 1, "completed": 1, "skipped": 1},
+    "min": 2.5,
+    "max": 5,
+    "lastValue": 2.5,
+    "lastValueAt": 1795197600000,
+    "lastAt": 1795201200000,
+    "timeOfDay": {"morning": [1, 5]},
+}
+
+
+def test_a_stored_day_aggregate_reads_as_a_type_and_writes_back_compact():
     day = DayAggregate.from_item(STORED_DAY)
     assert day.day == date(2026, 11, 20)
     assert (day.total, day.lowest, day.highest, day.last_value) == (7.5, 2.5, 5, 2.5)
     assert day.time_of_day["morning"] == TimeOfDayBucket(count=1, total=5)
     assert day.count_of("completed") == 1
-    assert day.to_item() == STORED_DAY
+    assert day.count_of("partial") == 0
+    assert day.to_item() == COMPACT_DAY
+    assert DayAggregate.from_item(COMPACT_DAY) == day
+
+
+def test_a_compact_day_leaves_out_what_it_can_say_without():
+    """An empty day is its date alone; a day whose latest activity carried its latest value
+    stores that instant once (as `lastAt`)."""
+    empty = agg.empty_day(date(2026, 11, 20))
+    assert empty.to_item() == {"day": "2026-11-20"}
+    assert DayAggregate.from_item(empty.to_item()) == empty
+    one = agg.add_activity(empty, _logged("progress", 3, "2026-11-20T08:00:00.000Z", 8))
+    assert "lastValueAt" not in one.to_item()
+    assert DayAggregate.from_item(one.to_item()) == one
+    assert one.last_value_at == "2026-11-20T08:00:00.000Z"
+    skipped = agg.add_activity(empty, _logged("skipped", 0, "2026-11-20T08:00:00.000Z", 8))
+    assert DayAggregate.from_item(skipped.to_item()).last_value_at is None
 
 
 def _logged(kind: str, value: float, at: str, hour: int | None) -> Activity:
@@ -71,7 +106,8 @@ def test_logging_builds_the_stored_day_shape():
     day = agg.add_activity(day, _logged("completed", 2.5, "2026-11-20T18:00:00.000Z", None))
     day = agg.add_activity(day, _logged("skipped", 0, "2026-11-20T19:00:00.000Z", 20))
     assert isinstance(day, DayAggregate)
-    assert day.to_item() == STORED_DAY
+    assert day == DayAggregate.from_item(STORED_DAY)
+    assert day.to_item() == COMPACT_DAY
     assert not day.is_empty
     assert agg.empty_day(date(2026, 11, 20)).is_empty
 
@@ -130,18 +166,13 @@ def test_a_goals_stored_progress_state_reads_as_a_type_and_writes_back_unchanged
     today = DayAggregate.from_item(STORED_DAY)
     now = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
     stored = recompute(goal, [today], now, LocalTime("UTC", 0)).state
-    # The attribute names existing goal items hold under `progressState`.
-    assert set(stored) == {
-        "fold",
-        "openDay",
-        "openAggregate",
-        "totals",
-        "firstDay",
-        "timezone",
-        "dayStartHour",
-        "longestEver",
-    }
-    assert stored["openAggregate"] == STORED_DAY
+    # The attribute names existing goal items hold under `progressState`; the clock and the
+    # longest streak only when they are not UTC, 0 and 0 (the open day's date only once).
+    assert set(stored) == {"fold", "openDay", "openAggregate", "totals", "firstDay", "longestEver"}
+    assert stored["openAggregate"] == {k: v for k, v in COMPACT_DAY.items() if k != "day"}
+    in_berlin = recompute(goal, [today], now, LocalTime("Europe/Berlin", 4)).state
+    assert (in_berlin["timezone"], in_berlin["dayStartHour"]) == ("Europe/Berlin", 4)
+    assert ProgressState.from_item(in_berlin).timezone == "Europe/Berlin"
     state = ProgressState.from_item(stored)
     assert (state.open_day, state.first_day) == (date(2026, 11, 20), date(2026, 11, 18))
     assert state.open_aggregate == today
@@ -211,7 +242,7 @@ STORED_GOAL = {
 }
 
 
-def test_a_stored_goal_reads_as_a_goal_and_writes_back_unchanged():
+def test_a_stored_goal_reads_as_a_goal_and_writes_back_without_its_nulls():
     goal = Goal.from_item(STORED_GOAL)
     assert (goal.goal_id, goal.goal_pattern, goal.version) == (
         STORED_GOAL["goalId"],
@@ -222,8 +253,13 @@ def test_a_stored_goal_reads_as_a_goal_and_writes_back_unchanged():
     assert goal.activity_count == 2
     assert goal.target["value"] == 5
     assert goal.schedule == {"frequency": "weekly"}
-    assert goal.to_item() == STORED_GOAL
-    assert replace(goal, status="paused").to_item() == {**STORED_GOAL, "status": "paused"}
+    # Null optional fields are left out of the item (and read back as null).
+    without_nulls = {name: value for name, value in STORED_GOAL.items() if value is not None}
+    assert goal.to_item() == without_nulls
+    assert Goal.from_item(without_nulls) == goal
+    assert replace(goal, status="paused").to_item() == {**without_nulls, "status": "paused"}
+    described = replace(goal, description="Twice round the park", completed_at=None)
+    assert described.to_item()["description"] == "Twice round the park"
 
 
 def test_a_goal_is_presented_in_the_wire_shape():
