@@ -2,7 +2,7 @@
 and, apart from them, the calls its Cognito client makes (the session routes touch no table).
 
 Outside Lambda the app never asks for `ReturnConsumedCapacity` (deployed, core.metrics does);
-the meter adds `TOTAL` to every data request through botocore's event hooks, so no app code
+the meter adds `INDEXES` (the total, and the table's and each index's share) to every data request through botocore's event hooks, so no app code
 changes and the requests stay the app's own.
 
 Each call also records how many items DynamoDB read for it (`items_read`): what a Query or Scan
@@ -32,6 +32,7 @@ class Call:
     retries: int
     error: str | None
     items_read: int = 0
+    table_wcu: float = 0.0  # of `wcu`, what the table's own items cost (the rest: its indexes)
 
 
 @dataclass
@@ -73,6 +74,10 @@ class Usage:
     def wcu(self) -> float:
         return sum(call.wcu for call in self.calls)
 
+    @property
+    def table_wcu(self) -> float:
+        return sum(call.table_wcu for call in self.calls)
+
 
 class Meter:
     def __init__(self, client: Any, identity_client: Any = None) -> None:
@@ -103,7 +108,8 @@ class Meter:
 
     def _ask_for_capacity(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         if model.name in _CAPACITY_OPERATIONS:
-            params.setdefault("ReturnConsumedCapacity", "TOTAL")
+            # INDEXES: the total, and apart from it what the table and each index consumed.
+            params.setdefault("ReturnConsumedCapacity", "INDEXES")
 
     def _record(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
         with self._lock:
@@ -113,8 +119,17 @@ class Meter:
             rcu, wcu = _capacity(model.name, parsed.get("ConsumedCapacity"))
             error = (parsed.get("Error") or {}).get("Code")
             retries = int((parsed.get("ResponseMetadata") or {}).get("RetryAttempts") or 0)
+            consumed = parsed.get("ConsumedCapacity")
             self._usage.calls.append(
-                Call(model.name, rcu, wcu, retries, error, items_read(model.name, parsed))
+                Call(
+                    model.name,
+                    rcu,
+                    wcu,
+                    retries,
+                    error,
+                    items_read(model.name, parsed),
+                    table_write_units(model.name, consumed) if wcu else 0.0,
+                )
             )
 
     @contextmanager
@@ -129,6 +144,21 @@ class Meter:
         finally:
             with self._lock:
                 self._usage, self._thread = None, None
+
+
+def table_write_units(operation: str, consumed: Any) -> float:
+    """Of a write's capacity, what the table's own items consumed: the rest went to its
+    secondary indexes (each index an item lands in bills its copy again, never doubled by a
+    transaction). An answer without the breakdown counts wholly as the table's."""
+    entries = consumed if isinstance(consumed, list) else [consumed] if consumed else []
+    units = 0.0
+    for entry in entries:
+        table = entry.get("Table")
+        if table is None:
+            units += _capacity(operation, entry)[1]
+        else:
+            units += float(table.get("WriteCapacityUnits") or table.get("CapacityUnits") or 0)
+    return units
 
 
 def items_read(operation: str, parsed: dict[str, Any]) -> int:

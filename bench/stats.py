@@ -50,6 +50,9 @@ def summarize(samples: list[Sample]) -> dict[str, Any]:
         "wcu": round(statistics.median(usage.wcu for usage in usages), 2),
         "maxRcu": round(max(usage.rcu for usage in usages), 2),
         "maxWcu": round(max(usage.wcu for usage in usages), 2),
+        # What the table's items cost, apart from what the indexes bill for their copies.
+        "tableWcu": round(statistics.median(usage.table_wcu for usage in usages), 2),
+        "maxTableWcu": round(max(usage.table_wcu for usage in usages), 2),
         "retries": sum(call.retries for usage in usages for call in usage.calls),
         "identityCalls": max(len(usage.identity_calls) for usage in usages),
         "identityCallSequence": Counter(
