@@ -7,10 +7,12 @@
 | active title lock | `USER#{userId}` | `GOALTITLE#{normalised title}` |
 | activity | `USER#{userId}#{goalId}` | `ACTIVITY#{activityDate}#{activityId}` |
 | day aggregate | `USER#{userId}#{goalId}` | `DAY#{YYYY-MM-DD}` (local date) |
+| fold checkpoint | `USER#{userId}#{goalId}` | `FOLD#{YYYY-MM-DD}` (a week's last local day) |
 
 Every key starts with the caller's user id, so a goal id from another user finds nothing.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,10 +24,12 @@ from chalicelib.core.idempotency import IdempotencyKey
 from chalicelib.core.ids import could_be_issued
 from chalicelib.goals.aggregates import DayAggregate
 from chalicelib.goals.entities import Activity, Goal
+from chalicelib.goals.fold_checkpoints import Checkpoint
 from chalicelib.goals.rules import MAX_ACTIVE_GOALS, DuplicateTitle, QuotaExceeded
 from chalicelib.users.repository import PROFILE_SK
 
 ACTIVITY_ID_INDEX = "ActivityIdIndex"
+CHECKPOINT_PREFIX = "FOLD#"
 
 
 def goal_key(user_id: str, goal_id: str) -> dict[str, str]:
@@ -48,6 +52,10 @@ def _activity_key_of(user_id: str, activity: Activity) -> dict[str, str]:
 
 def day_key(user_id: str, goal_id: str, day: str) -> dict[str, str]:
     return {"PK": goal_partition(user_id, goal_id), "SK": f"DAY#{day}"}
+
+
+def checkpoint_key(user_id: str, goal_id: str, week_end: date) -> dict[str, str]:
+    return {"PK": goal_partition(user_id, goal_id), "SK": f"{CHECKPOINT_PREFIX}{week_end}"}
 
 
 def title_key(title: str) -> str:
@@ -146,6 +154,24 @@ class GoalRepository:
                 ConsistentRead=True,
             )
         ]
+
+    def checkpoint_before(self, user_id: str, goal_id: str, day: date) -> Checkpoint | None:
+        """The goal's latest fold checkpoint of a week that ended before `day` (one item)."""
+        last = day - timedelta(days=1)
+        page = dynamo.client().query(
+            TableName=dynamo.table_name(),
+            **dynamo.sort_key_range(
+                goal_partition(user_id, goal_id), CHECKPOINT_PREFIX, f"{CHECKPOINT_PREFIX}{last}"
+            ),
+            ScanIndexForward=False,
+            Limit=1,
+            ConsistentRead=True,
+        )
+        items = [dynamo.deserialize(item) for item in page.get("Items", [])]
+        if not items:
+            return None
+        week_end = date.fromisoformat(str(items[0]["SK"]).removeprefix(CHECKPOINT_PREFIX))
+        return Checkpoint.from_item(week_end, items[0])
 
     def find_activity(self, user_id: str, goal_id: str, activity_id: str) -> Activity | None:
         if not (could_be_issued(goal_id) and could_be_issued(activity_id)):
@@ -291,6 +317,14 @@ class GoalRepository:
 
     def delete_day(self, tx: Transaction, user_id: str, goal_id: str, day: date) -> None:
         tx.delete(f"day-{day.isoformat()}", day_key(user_id, goal_id, day.isoformat()))
+
+    def put_checkpoints(
+        self, tx: Transaction, user_id: str, goal_id: str, checkpoints: Sequence[Checkpoint]
+    ) -> None:
+        """Fold checkpoints, unstamped: a cache of the server's, which sync never shows."""
+        for checkpoint in checkpoints:
+            key = checkpoint_key(user_id, goal_id, checkpoint.week_end)
+            tx.put(f"fold-{checkpoint.week_end}", {**key, **checkpoint.to_item()})
 
     def change_active_slot(
         self,

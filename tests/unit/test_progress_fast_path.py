@@ -79,7 +79,7 @@ def test_the_quick_path_equals_a_full_recomputation(pattern, seed):
             assert quick is None
         if quick is not None:
             quick_paths += 1
-            (state, _), day = quick
+            (state, *_), day = quick
             assert day == days[activity.local_date]
             # The sampled values are exact in binary floating point, so equality is exact too.
             for later in (now, now + timedelta(days=2, hours=5)):
@@ -146,7 +146,7 @@ def test_the_quick_path_equals_a_full_recomputation_with_pauses(pattern, seed):
         quick = logged_today(goal, activity, now, BERLIN)
         if quick is not None:
             quick_paths += 1
-            (state, _), day = quick
+            (state, *_), day = quick
             assert day == days[activity.local_date]
             for later in (now, now + timedelta(days=2, hours=5)):
                 shown = current_progress(replace(goal, progress_state=state), later, BERLIN)
