@@ -148,7 +148,11 @@ def _state(user: str, goal_id: str) -> dict[str, Any]:
         "completedAt": goal.completed_at,
         "activityCount": goal.activity_count,
         "currentValue": goal.target.get("currentValue"),
-        "progressState": goal.progress_state,
+        # The generation counts recomputations (a batch recomputes where single logs refold
+        # from a fold checkpoint), not progress: it may differ.
+        "progressState": {
+            k: v for k, v in (goal.progress_state or {}).items() if k != "generation"
+        },
         "days": [day.to_item() for day in repository.day_aggregates(user, goal_id)],
         "activities": sorted(
             (a["activityDate"], a["note"] or "", a["value"], a["activityType"])

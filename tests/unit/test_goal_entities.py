@@ -140,6 +140,9 @@ def test_a_goals_stored_progress_state_reads_as_a_type_and_writes_back_unchanged
         "timezone",
         "dayStartHour",
         "longestEver",
+        # Added with fold checkpoints (goals/fold_checkpoints.py): older items lack them.
+        "generation",
+        "rulesDigest",
     }
     assert stored["openAggregate"] == STORED_DAY
     state = ProgressState.from_item(stored)
@@ -147,6 +150,10 @@ def test_a_goals_stored_progress_state_reads_as_a_type_and_writes_back_unchanged
     assert state.open_aggregate == today
     assert state.totals.total_values == 7.5
     assert state.to_item() == stored
+    older = ProgressState.from_item(
+        {k: v for k, v in stored.items() if k not in {"generation", "rulesDigest"}}
+    )
+    assert (older.generation, older.rules_digest) == (0, None)
 
 
 def test_a_state_stored_without_the_open_aggregate_is_recomputed_not_advanced():

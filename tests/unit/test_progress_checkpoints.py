@@ -88,7 +88,7 @@ def _rebuilt(store: _Store, days: set[date]) -> dict[date, agg.DayAggregate]:
 def _check(store: _Store, now: datetime) -> None:
     goal = store.goal
     full = recompute(goal, [store.days[d] for d in sorted(store.days)], now, BERLIN).state
-    stored = {k: v for k, v in goal.progress_state.items() if k not in _VALIDITY}
+    stored = {k: v for k, v in (goal.progress_state or {}).items() if k not in _VALIDITY}
     assert stored == {k: v for k, v in full.items() if k not in _VALIDITY}
     for later in (now, now + timedelta(days=9, hours=5)):
         assert current_progress(goal, later, BERLIN) == current_progress(
