@@ -101,10 +101,11 @@ def test_old_writes_read_the_checkpoint_and_the_days_since(stack_env, reads):
     log_daily(63)  # nine more weeks: logs dated today store a checkpoint a week
     yesterday = (clock.now - timedelta(days=1)).date().isoformat()
     # Old writes read one checkpoint and at most the days since the week before theirs.
-    for body in ({"value": 2, "activityDate": yesterday}, {"value": 4}):
+    logs: list[dict[str, Any]] = [{"value": 2, "activityDate": yesterday}, {"value": 4}]
+    for log in logs:
         reads.calls.clear()
-        activities.log_activity(user, goal_id, _fields(body))
-        if "activityDate" in body:
+        activities.log_activity(user, goal_id, _fields(log))
+        if "activityDate" in log:
             assert reads.calls[:3] == [("BatchGetItem", 0), ("Query", 1), reads.calls[2]]
             assert reads.calls[2][0] == "Query"
             assert reads.calls[2][1] <= 8
