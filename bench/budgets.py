@@ -14,6 +14,9 @@ from typing import Any
 
 Results = dict[str, Any]
 RATIO_LIMIT = 1.3
+# A write dated in the past, in one transaction (billed twice per KB): the activity, its day
+# aggregate, the goal item and up to 4 fold checkpoints (goals/fold_checkpoints.py).
+BACKDATED_WCU = 40
 
 
 @dataclass(frozen=True)
@@ -278,6 +281,34 @@ BUDGETS: list[Budget] = [
             ("journal_stats", "journal stats"),
         )
         for field, title in (("p50Ms", "p50 latency"), ("rcu", "read capacity"))
+    ),
+    # Writes dated in the past refold from the fold checkpoint before their week
+    # (goals/fold_checkpoints.py): a log dated yesterday reads the profile and goal, one
+    # checkpoint and the days since (at most 8), whatever the goal's history; an edit or a
+    # delete also finds the activity and its day's activities (whose number grows with the
+    # activities a day, not with history: their growth is reported, not budgeted). Each
+    # writes one transaction: the activity, its day, the goal and at most a few checkpoints.
+    *(
+        Budget(
+            f"log_yesterday.{field}_growth",
+            f"log dated yesterday: {title} at 10,000 / at 10 <= 1.3",
+            RATIO_LIMIT,
+            growth("log_yesterday", field),
+        )
+        for field, title in (("itemsRead", "items read"), ("rcu", "read capacity"))
+    ),
+    *(
+        Budget(f"{operation}.{key}", f"{label}: {rule}", limit, worst(operation, field))
+        for operation, label, requests in (
+            ("log_yesterday", "log dated yesterday", 4),
+            ("edit_activity", "edit an activity", 6),
+            ("delete_activity", "delete an activity", 6),
+        )
+        for key, field, rule, limit in (
+            ("requests", "requests", f"{requests} requests", requests),
+            ("transactions", "transactions", "one transaction", 1),
+            ("max_wcu", "maxWcu", f"at most {BACKDATED_WCU} WCU", BACKDATED_WCU),
+        )
     ),
     # A reminder run with 40 reminders armed in one minute: the checkpoint, two minutes'
     # Queries and one BatchGetItem per 50 reminders (goal and profile), so about 0.1 reads per

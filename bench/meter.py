@@ -26,6 +26,7 @@ class Call:
     wcu: float
     retries: int
     error: str | None
+    items: int = 0  # the items a read returned (0 for writes)
 
 
 @dataclass
@@ -46,6 +47,10 @@ class Usage:
     @property
     def reads(self) -> int:
         return sum(1 for call in self.calls if call.operation in _READS)
+
+    @property
+    def items_read(self) -> int:
+        return sum(call.items for call in self.calls)
 
     @property
     def transactions(self) -> int:
@@ -103,7 +108,7 @@ class Meter:
             rcu, wcu = _capacity(model.name, parsed.get("ConsumedCapacity"))
             error = (parsed.get("Error") or {}).get("Code")
             retries = int((parsed.get("ResponseMetadata") or {}).get("RetryAttempts") or 0)
-            self._usage.calls.append(Call(model.name, rcu, wcu, retries, error))
+            self._usage.calls.append(Call(model.name, rcu, wcu, retries, error, _items(parsed)))
 
     @contextmanager
     def measuring(self) -> Iterator[Usage]:
@@ -117,3 +122,12 @@ class Meter:
         finally:
             with self._lock:
                 self._usage, self._thread = None, None
+
+
+def _items(parsed: dict[str, Any]) -> int:
+    """How many items a read returned: a Query's count, a BatchGetItem's responses."""
+    if "Count" in parsed:
+        return int(parsed["Count"])
+    if "Responses" in parsed:
+        return sum(len(items) for items in parsed["Responses"].values())
+    return 1 if "Item" in parsed else 0

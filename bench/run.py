@@ -98,6 +98,7 @@ class User:
     user_id: str = ""
     goal_ids: list[str] = field(default_factory=list)
     entry_ids: list[str] = field(default_factory=list)
+    activity_ids: list[str] = field(default_factory=list)  # logged by BACKDATED_WRITES
 
     @property
     def goal_id(self) -> str:
@@ -185,6 +186,43 @@ def _vacation_day() -> str:
     """A vacation a month ahead: copied onto every active goal, recomputing none."""
     return (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
 
+
+def _yesterday() -> str:
+    return (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+
+
+# Writes dated in the past, measured at the scaling levels only: each refolds the goal from the
+# fold checkpoint before its week (goals/fold_checkpoints.py), not from its first day. The edit
+# and the delete change the activity the log dated yesterday made just before them.
+BACKDATED_WRITES = {
+    op.name: op
+    for op in (
+        Operation(
+            "log_yesterday",
+            "log an activity dated yesterday",
+            "POST",
+            "/goals/{goalId}/activities",
+            path_params=lambda user: {"goalId": user.goal_id},
+            body=lambda index: {"value": 1 + index % 3, "activityDate": _yesterday()},
+            status=201,
+        ),
+        Operation(
+            "edit_activity",
+            "edit an activity dated yesterday",
+            "PUT",
+            "/goals/{goalId}/activities/{activityId}",
+            path_params=lambda user: {"goalId": user.goal_id, "activityId": user.activity_ids[-1]},
+            body=lambda index: {"value": 2 + index % 3},
+        ),
+        Operation(
+            "delete_activity",
+            "delete an activity dated yesterday",
+            "DELETE",
+            "/goals/{goalId}/activities/{activityId}",
+            path_params=lambda user: {"goalId": user.goal_id, "activityId": user.activity_ids[-1]},
+        ),
+    )
+}
 
 OPERATIONS = {
     op.name: op
@@ -1000,8 +1038,14 @@ class Bench:
             ]
             for level, user in users.items()
         }
+        for name in BACKDATED_WRITES:
+            found[name] = {level: [] for level in users}
+        for index in range(max(5, self.settings.rounds // 4)):
+            for level, user in users.items():
+                for name, sample in self._backdated(user, index).items():
+                    found[name][level].append(sample)
         operations: dict[str, Any] = {}
-        for name in [*SCALING_READS, "log_activity"]:
+        for name in [*SCALING_READS, "log_activity", *BACKDATED_WRITES]:
             operations[name] = {
                 str(level): summarize(samples) for level, samples in found[name].items()
             }
@@ -1010,6 +1054,22 @@ class Bench:
             "seed": seeds,
             "operations": operations,
             "emulatorProbe": self.key_condition_probe(users[min(users)], users[max(users)]),
+        }
+
+    def _backdated(self, user: User, index: int) -> dict[str, Sample]:
+        """A log dated yesterday, its edit and its deletion."""
+        log, edit, delete = BACKDATED_WRITES.values()
+
+        def logged(answer: Answer) -> None:
+            user.activity_ids.append(answer.body["activityId"])
+
+        def deleted(_: Answer) -> None:
+            user.activity_ids.pop()
+
+        return {
+            log.name: self.measure(log, user, index, after=logged),
+            edit.name: self.measure(edit, user, index),
+            delete.name: self.measure(delete, user, index, after=deleted),
         }
 
     def key_condition_probe(self, small: User, large: User) -> dict[str, Any]:

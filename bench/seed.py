@@ -29,7 +29,7 @@ from chalicelib.goals.progress_state import (
     recompute,
     stored_local_time,
 )
-from chalicelib.goals.repository import activity_key, day_key, goal_key
+from chalicelib.goals.repository import activity_key, checkpoint_key, day_key, goal_key
 
 BATCH = 25  # BatchWriteItem's limit
 WRITERS = 4
@@ -119,9 +119,14 @@ def seed_goal(
         for a in activities
     ]
     items += [{**day_key(user_id, goal_id, a.day.isoformat()), **a.to_item()} for a in aggregates]
-    _write_batches(client, table, items)
-    # The goal write, as ActivityService._put_progress makes it after a log.
+    # The goal write, as ActivityService._put_progress makes it after a log, with the fold
+    # checkpoints of the last weeks that ended (a goal logged in daily has one a week).
     progressed = recompute(goal, aggregates, now, local)
+    items += [
+        {**checkpoint_key(user_id, goal_id, made.week_end), **made.to_item()}
+        for made in progressed.checkpoints
+    ]
+    _write_batches(client, table, items)
     measured = measured_value(goal, progressed.progress)
     updated = replace(
         goal,

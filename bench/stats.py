@@ -38,6 +38,7 @@ def summarize(samples: list[Sample]) -> dict[str, Any]:
         "meanMs": round(statistics.fmean(millis), 2),
         "requests": max(usage.requests for usage in usages),
         "reads": max(usage.reads for usage in usages),
+        "itemsRead": max(usage.items_read for usage in usages),
         "writes": max(usage.requests - usage.reads for usage in usages),
         "transactions": max(usage.transactions for usage in usages),
         "otherWrites": max(usage.other_writes for usage in usages),

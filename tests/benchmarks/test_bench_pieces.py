@@ -70,14 +70,15 @@ def test_capacity_is_split_into_reads_and_writes():
 def test_summary_of_samples():
     usage = Usage(
         [
-            Call("BatchGetItem", 2, 0, 0, None),
-            Call("Query", 1, 0, 0, None),
+            Call("BatchGetItem", 2, 0, 0, None, 2),
+            Call("Query", 1, 0, 0, None, 7),
             Call("TransactWriteItems", 0, 6, 0, None),
         ]
     )
     summary = summarize([Sample(seconds / 1000, usage) for seconds in (1, 2, 3, 4, 100)])
     assert summary["p50Ms"] == 3
     assert summary["requests"] == 3
+    assert summary["itemsRead"] == 9
     assert (summary["reads"], summary["transactions"], summary["otherWrites"]) == (2, 1, 0)
     assert summary["calls"] == "BatchGetItem + Query + TransactWriteItems"
     assert (summary["rcu"], summary["wcu"]) == (3, 6)
@@ -241,3 +242,34 @@ def test_a_page_of_sync_has_a_one_query_budget():
     assert budget.limit == 1
     results = {"operations": {"sync": _summary(3, requests=2)}}
     assert budget.figure(results) == 2
+
+
+def test_the_meter_counts_the_items_each_read_returned():
+    from bench.meter import _items
+
+    assert _items({"Count": 8, "Items": [], "ScannedCount": 8}) == 8
+    assert _items({"Responses": {"t": [{}, {}], "u": [{}]}}) == 3
+    assert (_items({"Item": {}}), _items({}), _items({"ConsumedCapacity": []})) == (1, 0, 0)
+
+
+def test_writes_dated_in_the_past_have_budgets_that_do_not_grow_with_history():
+    from bench.run import BACKDATED_WRITES, OPERATIONS, User
+
+    assert list(BACKDATED_WRITES) == ["log_yesterday", "edit_activity", "delete_activity"]
+    assert BACKDATED_WRITES.keys().isdisjoint(OPERATIONS)  # measured at the scaling levels only
+    user = User("a@example.com", "t", goal_ids=["g"], activity_ids=["a1"])
+    log, edit, delete = BACKDATED_WRITES.values()
+    assert log.body is not None
+    assert len(log.body(0)["activityDate"]) == 10
+    assert edit.path_params(user) == delete.path_params(user) == {"goalId": "g", "activityId": "a1"}
+    keys = {budget.key: budget.limit for budget in budgets.BUDGETS}
+    assert keys["log_yesterday.itemsRead_growth"] == keys["log_yesterday.rcu_growth"] == 1.3
+    assert keys["log_yesterday.requests"] == 4
+    assert all(keys[f"{name}.max_wcu"] == budgets.BACKDATED_WCU for name in BACKDATED_WRITES)
+    flat = {"p50Ms": 1, "itemsRead": 10, "rcu": 2, "requests": 4, "maxWcu": 20, "transactions": 1}
+    grown = {**flat, "itemsRead": 30}
+    results = _results(log_yesterday={"10": flat, "10000": grown})
+    [verdict] = [
+        v for v in budgets.check(results, known={}) if v["key"] == "log_yesterday.itemsRead_growth"
+    ]
+    assert verdict["failed"]
