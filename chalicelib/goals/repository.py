@@ -15,7 +15,7 @@ Every key starts with the caller's user id, so a goal id from another user finds
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core import changes, dynamo
 from chalicelib.core.clock import to_iso
@@ -24,9 +24,11 @@ from chalicelib.core.idempotency import IdempotencyKey
 from chalicelib.core.ids import could_be_issued
 from chalicelib.goals.aggregates import DayAggregate
 from chalicelib.goals.entities import Activity, Goal
-from chalicelib.goals.fold_checkpoints import Checkpoint
 from chalicelib.goals.rules import MAX_ACTIVE_GOALS, DuplicateTitle, QuotaExceeded
 from chalicelib.users.repository import PROFILE_SK
+
+if TYPE_CHECKING:  # the progress engine, which a journal read must not load
+    from chalicelib.goals.fold_checkpoints import Checkpoint
 
 ACTIVITY_ID_INDEX = "ActivityIdIndex"
 CHECKPOINT_PREFIX = "FOLD#"
@@ -155,8 +157,10 @@ class GoalRepository:
             )
         ]
 
-    def checkpoint_before(self, user_id: str, goal_id: str, day: date) -> Checkpoint | None:
+    def checkpoint_before(self, user_id: str, goal_id: str, day: date) -> "Checkpoint | None":
         """The goal's latest fold checkpoint of a week that ended before `day` (one item)."""
+        from chalicelib.goals.fold_checkpoints import Checkpoint
+
         last = day - timedelta(days=1)
         page = dynamo.client().query(
             TableName=dynamo.table_name(),
@@ -319,7 +323,7 @@ class GoalRepository:
         tx.delete(f"day-{day.isoformat()}", day_key(user_id, goal_id, day.isoformat()))
 
     def put_checkpoints(
-        self, tx: Transaction, user_id: str, goal_id: str, checkpoints: Sequence[Checkpoint]
+        self, tx: Transaction, user_id: str, goal_id: str, checkpoints: Sequence["Checkpoint"]
     ) -> None:
         """Fold checkpoints, unstamped: a cache of the server's, which sync never shows."""
         for checkpoint in checkpoints:

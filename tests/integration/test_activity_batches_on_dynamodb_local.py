@@ -24,6 +24,7 @@ from chalicelib.core.validation import parse
 from chalicelib.goals.activities import ActivityService
 from chalicelib.goals.batch import ActivityBatchService
 from chalicelib.goals.models import ActivityFields, GoalCreate
+from chalicelib.goals.numbers import tidy
 from chalicelib.goals.repository import GoalRepository
 from chalicelib.journal.keys import COMPLETED_GOALS, stats_key
 from chalicelib.journal.repository import JournalRepository
@@ -148,11 +149,12 @@ def _state(user: str, goal_id: str) -> dict[str, Any]:
         "completedAt": goal.completed_at,
         "activityCount": goal.activity_count,
         "currentValue": goal.target.get("currentValue"),
-        # The generation counts recomputations (a batch recomputes where single logs refold
-        # from a fold checkpoint), not progress: it may differ.
-        "progressState": {
-            k: v for k, v in (goal.progress_state or {}).items() if k != "generation"
-        },
+        # A batch recomputes from every day where single logs refold from a fold checkpoint:
+        # the generation (which counts recomputations) may differ, and stored sums of decimal
+        # values by floating-point noise in their last bits. The progress shown is exact.
+        "progressState": tidy(
+            {k: v for k, v in (goal.progress_state or {}).items() if k != "generation"}
+        ),
         "days": [day.to_item() for day in repository.day_aggregates(user, goal_id)],
         "activities": sorted(
             (a["activityDate"], a["note"] or "", a["value"], a["activityType"])

@@ -26,7 +26,7 @@ from chalicelib.goals.progress_state import (
     rules_for,
     stored_state,
 )
-from tests.unit.test_progress_fast_path import BERLIN, GOALS, _activity
+from tests.progress_helpers import BERLIN, PATTERN_TARGETS, berlin_activity
 
 # Old states and checkpoints differ from a recomputation's in these alone.
 _VALIDITY = {"generation", "rulesDigest"}
@@ -70,7 +70,7 @@ def _goal(pattern: str, rng: random.Random, created: datetime) -> Goal:
         title="A goal",
         goal_pattern=pattern,
         status="active",
-        target=GOALS[pattern],
+        target=PATTERN_TARGETS[pattern],
         schedule={"allowSkipDays": rng.randint(0, 2)},
         created_at=stamp,
         updated_at=stamp,
@@ -123,7 +123,9 @@ def _step(store: _Store, rng: random.Random, now: datetime) -> str:
         if choice < 0.18:  # an edit: a new value, maybe another date
             kind = "edit"
             moment = now - timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 5))
-            moved = _activity(moment, float(rng.choice([0, 1, 2.5, 40, 150])), old.activity_type)
+            moved = berlin_activity(
+                moment, float(rng.choice([0, 1, 2.5, 40, 150])), old.activity_type
+            )
             new = replace(moved, activity_id=old.activity_id) if rng.random() < 0.5 else old
             new = replace(new, value=moved.value)
             store.activities.append(new)
@@ -135,7 +137,7 @@ def _step(store: _Store, rng: random.Random, now: datetime) -> str:
     backdated = choice < 0.65
     moment = now - timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 3)) if backdated else now
     kind = rng.choice(["progress", "progress", "completed", "partial", "skipped"])
-    activity = _activity(
+    activity = berlin_activity(
         moment, float(rng.choice([0, 1, 2.5, 40, 80, 150])), kind, timed=rng.random() < 0.8
     )
     store.activities.append(activity)
@@ -145,7 +147,7 @@ def _step(store: _Store, rng: random.Random, now: datetime) -> str:
 
 
 @pytest.mark.parametrize("seed", range(5))
-@pytest.mark.parametrize("pattern", GOALS)
+@pytest.mark.parametrize("pattern", PATTERN_TARGETS)
 def test_writes_in_any_order_equal_a_full_recomputation(pattern, seed):
     rng = random.Random(f"checkpoints-{pattern}-{seed}")
     now = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)  # runs across the end of summer time
@@ -177,7 +179,7 @@ def test_a_backdated_log_reads_only_the_days_since_the_checkpoint():
     store.goal = replace(store.goal, progress_state=recompute(store.goal, [], now, BERLIN).state)
     for _ in range(300):
         now += timedelta(days=1)
-        activity = _activity(now, 2.5, "progress")
+        activity = berlin_activity(now, 2.5, "progress")
         store.activities.append(activity)
         progressed, day = progress_after_log(
             store.goal, activity, now, BERLIN, store.read_days, store.read_checkpoint
@@ -185,7 +187,7 @@ def test_a_backdated_log_reads_only_the_days_since_the_checkpoint():
         store.commit(progressed, {day.day: day})
     assert store.days_read == []  # logs dated today read nothing
     assert len(store.checkpoints) >= 40  # one a week, from the logs that crossed a week's end
-    yesterday = _activity(now - timedelta(days=1), 1, "progress")
+    yesterday = berlin_activity(now - timedelta(days=1), 1, "progress")
     store.activities.append(yesterday)
     progressed, day = progress_after_log(
         store.goal, yesterday, now, BERLIN, store.read_days, store.read_checkpoint
@@ -203,7 +205,7 @@ def test_a_state_stored_before_checkpoints_is_recomputed_and_then_checkpointed()
     now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     store = _Store(_goal("milestone", rng, now - timedelta(days=30)))
     for back in range(30, 0, -3):
-        activity = _activity(now - timedelta(days=back), 4, "progress")
+        activity = berlin_activity(now - timedelta(days=back), 4, "progress")
         store.activities.append(activity)
         store.days[activity.local_date] = agg.add_activity(
             store.days.get(activity.local_date) or agg.empty_day(activity.local_date), activity
@@ -212,7 +214,7 @@ def test_a_state_stored_before_checkpoints_is_recomputed_and_then_checkpointed()
     old: dict[str, Any] = {k: v for k, v in state.items() if k not in _VALIDITY}
     store.goal = replace(store.goal, progress_state=old)
     assert ProgressState.from_item(old).generation == 0
-    activity = _activity(now - timedelta(days=2), 1, "progress")
+    activity = berlin_activity(now - timedelta(days=2), 1, "progress")
     store.activities.append(activity)
     progressed, day = progress_after_log(
         store.goal, activity, now, BERLIN, store.read_days, store.read_checkpoint
