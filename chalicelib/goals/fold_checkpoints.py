@@ -10,7 +10,7 @@ price of an int. Pure; the items live in the goal's partition (goals/repository.
 """
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -55,9 +55,20 @@ class Checkpoint:
 
 
 def rules_digest(rules: Rules) -> str:
-    """A short digest of everything the fold depends on besides the days' totals (the
-    dataclass repr is deterministic: floats and dates print exactly, spans as their dates)."""
-    return hashlib.sha256(repr(rules).encode()).hexdigest()[:12]
+    """A short digest of everything the fold depends on besides the days' totals. Numbers
+    count as floats: a goal read back from DynamoDB holds 5 where the write that made it held
+    5.0 (core/dynamo.py), and both are the same rule. Spans print as their dates."""
+    canonical = replace(
+        rules,
+        value=float(rules.value),
+        min_value=None if rules.min_value is None else float(rules.min_value),
+        max_value=None if rules.max_value is None else float(rules.max_value),
+        start_value=float(rules.start_value),
+        initial_current=None if rules.initial_current is None else float(rules.initial_current),
+        checkins_per_day=float(rules.checkins_per_day),
+        allow_skips=int(rules.allow_skips),
+    )
+    return hashlib.sha256(repr(canonical).encode()).hexdigest()[:12]
 
 
 def week_start(day: date) -> date:

@@ -13,7 +13,7 @@ import pytest
 
 from chalicelib.goals import aggregates as agg
 from chalicelib.goals.entities import Activity, Goal
-from chalicelib.goals.fold_checkpoints import Checkpoint, week_ends_between
+from chalicelib.goals.fold_checkpoints import Checkpoint, rules_digest, week_ends_between
 from chalicelib.goals.progress import Fold, fold_until, summarize
 from chalicelib.goals.progress_state import (
     Progressed,
@@ -227,3 +227,22 @@ def test_a_state_stored_before_checkpoints_is_recomputed_and_then_checkpointed()
         today - timedelta(days=29), today - timedelta(days=1)
     )
     _check(store, now)
+
+
+def test_the_rules_digest_is_the_same_for_a_goal_read_back_from_dynamodb():
+    """DynamoDB gives back 5 for a 5.0 written: the digest must not change (else no
+    checkpoint would ever be valid after the goal's first read)."""
+    goal = replace(
+        _goal("recurring", random.Random(3), datetime(2026, 3, 2, tzinfo=UTC)),
+        target={"value": 5.0, "period": "week", "targetType": "range", "minValue": 3.0},
+        initial_current_value=2.0,
+    )
+    read_back = replace(
+        goal, target={"value": 5, "period": "week", "targetType": "range", "minValue": 3}
+    )
+    read_back = replace(read_back, initial_current_value=2)
+    first = date(2026, 3, 2)
+    assert rules_digest(rules_for(goal, first)) == rules_digest(rules_for(read_back, first))
+    assert rules_digest(rules_for(goal, first)) != rules_digest(
+        rules_for(goal, first + timedelta(days=1))
+    )
