@@ -17,9 +17,10 @@ from typing import Any
 from chalicelib.goals.progress import Fold, Rules, Totals
 
 # A write that would have to rewrite more checkpoints than this (a backdated write after
-# weeks without any) bumps the generation instead and writes only the latest ones: the write
-# stays far inside DynamoDB's 100 items a transaction.
-MAX_CHECKPOINT_WRITES = 4
+# weeks without any) bumps the generation instead and writes only the latest ones, and a
+# recomputation writes the latest this many: a journal entry logging to its 10 linked goals
+# in one transaction stays inside DynamoDB's 100 items.
+MAX_CHECKPOINT_WRITES = 2
 
 
 @dataclass(frozen=True)

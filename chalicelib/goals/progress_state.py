@@ -168,22 +168,32 @@ def _created_day(goal: Goal, local: LocalTime) -> date:
 
 
 def recompute(
-    goal: Goal, aggregates: list[agg.DayAggregate], now: datetime, local: LocalTime
+    goal: Goal,
+    aggregates: list[agg.DayAggregate],
+    now: datetime,
+    local: LocalTime,
+    *,
+    changed_from: date | None = None,
 ) -> Progressed:
     """The progress state to store on the goal after a write, from all its day aggregates,
-    and the fold checkpoint of the last week that ended. The state's generation is bumped:
-    the goal's other checkpoints may no longer hold (its rules, pauses or days changed)."""
+    and the fold checkpoints of the last weeks that ended (a few, so that the next writes
+    dated in them find one). The state's generation is bumped: the goal's other checkpoints
+    may no longer hold (its rules, pauses or days changed). Unless the write changed only
+    days from `changed_from` on, with the stored state's rules and clock: then the checkpoints
+    of the weeks ending since are all rewritten, when they are few enough, and the older ones
+    still hold (the generation is kept)."""
     days = {a.day: day_totals(a) for a in aggregates}
     first_day = min([_created_day(goal, local), *days])
     rules = rules_for(goal, first_day)
     today = local.local_date(now)
-    generation = int((goal.progress_state or {}).get("generation", 0)) + 1
+    generation = int((goal.progress_state or {}).get("generation", 0))
     digest = rules_digest(rules)
     yesterday = today - timedelta(days=1)
-    last_weeks = week_ends_between(first_day - timedelta(days=1), yesterday)
-    checkpoints = _checkpoints(
-        rules, Fold(), None, aggregates, last_weeks[-MAX_CHECKPOINT_WRITES:], (generation, digest)
-    )
+    week_ends = week_ends_between(first_day - timedelta(days=1), yesterday)
+    rewritten = [end for end in week_ends if changed_from and end >= changed_from]
+    if changed_from is None or len(rewritten) > MAX_CHECKPOINT_WRITES:
+        generation, rewritten = generation + 1, week_ends[-MAX_CHECKPOINT_WRITES:]
+    checkpoints = _checkpoints(rules, Fold(), None, aggregates, rewritten, (generation, digest))
     start = checkpoints[-1].fold if checkpoints else Fold()  # the same fold, not done twice
     state = ProgressState(
         fold=fold_until(rules, start, yesterday, days),
@@ -330,6 +340,7 @@ def refold(
     state = stored_state(goal) if "openAggregate" in (goal.progress_state or {}) else None
     rules = rules_for(goal, state.first_day) if state else None
     checkpoint = None
+    looked_up = False  # the stored state can be carried on: a checkpoint was looked for
     if (
         state is not None
         and rules is not None
@@ -338,13 +349,18 @@ def refold(
         and state.open_day <= local.local_date(now)
         and earliest >= state.first_day
     ):
+        looked_up = True
         found = read_checkpoint(week_start(earliest))
         if found and found.valid_for(state.generation, state.rules_digest):
             checkpoint = found if found.week_end >= state.first_day else None
     if checkpoint is None or state is None or rules is None:
         stored = read_days(None)
         changed = change({a.day: a for a in stored})
-        return recompute(goal, _merged(stored, changed), now, local), changed
+        # Only the days from `earliest` on changed, under the stored rules and clock: the
+        # checkpoints before them still hold.
+        kept = earliest if looked_up else None
+        merged = _merged(stored, changed)
+        return recompute(goal, merged, now, local, changed_from=kept), changed
     after = read_days(checkpoint.week_end + timedelta(days=1))
     changed = change({a.day: a for a in after})
     merged = _merged(after, changed)
