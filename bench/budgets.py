@@ -15,7 +15,7 @@ from typing import Any
 Results = dict[str, Any]
 RATIO_LIMIT = 1.3
 # A write dated in the past, in one transaction (billed twice per KB): the activity, its day
-# aggregate, the goal item and up to 2 fold checkpoints (goals/fold_checkpoints.py).
+# aggregate, the goal item and the fold checkpoints it passes (goals/fold_checkpoints.py).
 BACKDATED_WCU = 40
 
 

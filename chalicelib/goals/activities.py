@@ -27,6 +27,7 @@ from chalicelib.core.validation import dump
 from chalicelib.goals import aggregates as agg
 from chalicelib.goals.completions import CompletionLog, stage_completion, with_progress
 from chalicelib.goals.entities import Activity, Goal
+from chalicelib.goals.fold_checkpoints import MAX_CHECKPOINT_WRITES
 from chalicelib.goals.links import ENTRY_LINK
 from chalicelib.goals.models import ActivityFields
 from chalicelib.goals.presenter import present_activity
@@ -135,15 +136,16 @@ class ActivityService:
         fields: dict[str, Any],
         local: LocalTime,
         now: datetime,
+        max_checkpoints: int = MAX_CHECKPOINT_WRITES,
     ) -> Activity:
         """Add a new activity, its day aggregate and the goal's progress to `tx` (which the
         caller commits). Reads the goal's day aggregates only when the activity is not dated
         today (then the stored state cannot simply be advanced): those since the fold
-        checkpoint before its week."""
+        checkpoint before its week (writing at most `max_checkpoints` of them)."""
         check_accepts_activities(goal)
         activity = self.new_activity(user_id, goal, fields, local, now)
         progressed, updated_day = progress_after_log(
-            goal, activity, now, local, *self._readers(user_id, goal.goal_id)
+            goal, activity, now, local, *self._readers(user_id, goal.goal_id), max_checkpoints
         )
         self._goals.put_activity(tx, user_id, activity)
         tx.emits(metrics.ACTIVITY_LOGGED)
@@ -160,9 +162,11 @@ class ActivityService:
         fields: dict[str, Any] | None,
         local: LocalTime,
         now: datetime,
+        max_checkpoints: int = MAX_CHECKPOINT_WRITES,
     ) -> Activity | None:
         """Add an edit (`fields`) or a deletion (None) of an activity, the rebuilt days and
-        the goal's progress to `tx`. The changed activity, or None when deleted."""
+        the goal's progress (at most `max_checkpoints` fold checkpoints) to `tx`. The changed
+        activity, or None when deleted."""
         new = (
             None
             if fields is None
@@ -172,7 +176,7 @@ class ActivityService:
             self._goals.delete_activity(tx, user_id, old, moved=new is not None)
         if new is not None:
             self._goals.put_activity(tx, user_id, new)
-        self._rebuild_days(tx, user_id, goal, old, new, now, local)
+        self._rebuild_days(tx, user_id, goal, old, new, now, local, max_checkpoints)
         return new
 
     def imported_activity(
@@ -383,6 +387,7 @@ class ActivityService:
         new: Activity | None,
         now: datetime,
         local: LocalTime,
+        max_checkpoints: int,
     ) -> None:
         """Rebuild the day aggregates an edit or delete touches from those days' activities,
         so min, max and the latest measurement stay exact; then the goal's progress, refolded
@@ -405,7 +410,13 @@ class ActivityService:
             else:
                 self._goals.put_day(tx, user_id, goal_id, rebuilt[day])
         progressed, _ = refold(
-            goal, min(days), lambda _: rebuilt, now, local, *self._readers(user_id, goal_id)
+            goal,
+            min(days),
+            lambda _: rebuilt,
+            now,
+            local,
+            *self._readers(user_id, goal_id),
+            max_checkpoints,
         )
         self._put_progress(tx, user_id, goal, progressed, now, count_change=0 if new else -1)
 

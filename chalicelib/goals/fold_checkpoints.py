@@ -16,11 +16,10 @@ from typing import Any
 
 from chalicelib.goals.progress import Fold, Rules, Totals
 
-# A write that would have to rewrite more checkpoints than this (a backdated write after
-# weeks without any) bumps the generation instead and writes only the latest ones, and a
-# recomputation writes the latest this many: a journal entry logging to its 10 linked goals
-# in one transaction stays inside DynamoDB's 100 items.
-MAX_CHECKPOINT_WRITES = 2
+# A write that would have to rewrite more checkpoints than this (one dated weeks back) bumps
+# the generation instead and writes only the latest ones; a recomputation writes the latest
+# this many (a journal entry, which logs to up to 10 goals at once, writes fewer: goals/links.py).
+MAX_CHECKPOINT_WRITES = 6
 
 
 @dataclass(frozen=True)

@@ -174,6 +174,7 @@ def recompute(
     local: LocalTime,
     *,
     changed_from: date | None = None,
+    max_checkpoints: int = MAX_CHECKPOINT_WRITES,
 ) -> Progressed:
     """The progress state to store on the goal after a write, from all its day aggregates,
     and the fold checkpoints of the last weeks that ended (a few, so that the next writes
@@ -191,8 +192,8 @@ def recompute(
     yesterday = today - timedelta(days=1)
     week_ends = week_ends_between(first_day - timedelta(days=1), yesterday)
     rewritten = [end for end in week_ends if changed_from and end >= changed_from]
-    if changed_from is None or len(rewritten) > MAX_CHECKPOINT_WRITES:
-        generation, rewritten = generation + 1, week_ends[-MAX_CHECKPOINT_WRITES:]
+    if changed_from is None or len(rewritten) > max_checkpoints:
+        generation, rewritten = generation + 1, week_ends[-max_checkpoints:]
     checkpoints = _checkpoints(rules, Fold(), None, aggregates, rewritten, (generation, digest))
     start = checkpoints[-1].fold if checkpoints else Fold()  # the same fold, not done twice
     state = ProgressState(
@@ -303,6 +304,7 @@ def progress_after_log(
     local: LocalTime,
     read_days: DayReader,
     read_checkpoint: CheckpointReader,
+    max_checkpoints: int = MAX_CHECKPOINT_WRITES,
 ) -> tuple[Progressed, agg.DayAggregate]:
     """The goal's state and the activity's day after logging it: from the stored state alone
     when it is dated today (`logged_today`), else refolded from the checkpoint before the
@@ -315,7 +317,9 @@ def progress_after_log(
     def logged(stored: dict[date, agg.DayAggregate]) -> dict[date, agg.DayAggregate]:
         return {day: agg.add_activity(stored.get(day) or agg.empty_day(day), activity)}
 
-    progressed, changed = refold(goal, day, logged, now, local, read_days, read_checkpoint)
+    progressed, changed = refold(
+        goal, day, logged, now, local, read_days, read_checkpoint, max_checkpoints
+    )
     return progressed, changed[day]
 
 
@@ -360,7 +364,10 @@ def refold(
         # checkpoints before them still hold.
         kept = earliest if looked_up else None
         merged = _merged(stored, changed)
-        return recompute(goal, merged, now, local, changed_from=kept), changed
+        progressed = recompute(
+            goal, merged, now, local, changed_from=kept, max_checkpoints=max_checkpoints
+        )
+        return progressed, changed
     after = read_days(checkpoint.week_end + timedelta(days=1))
     changed = change({a.day: a for a in after})
     merged = _merged(after, changed)
