@@ -2,8 +2,9 @@
 and, apart from them, the calls its Cognito client makes (the session routes touch no table).
 
 Outside Lambda the app never asks for `ReturnConsumedCapacity` (deployed, core.metrics does);
-the meter adds `INDEXES` (the total, and the table's and each index's share) to every data request through botocore's event hooks, so no app code
-changes and the requests stay the app's own.
+the meter adds `INDEXES` (the total, and the table's and each index's share) to every data
+request through botocore's event hooks, so no app code changes and the requests stay the app's
+own.
 
 Each call also records how many items DynamoDB read for it (`items_read`): what a Query or Scan
 examined (`ScannedCount`, which a filter does not reduce: those items are billed), the items a

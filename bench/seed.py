@@ -30,7 +30,7 @@ from chalicelib.goals.progress_state import (
     recompute,
     stored_local_time,
 )
-from chalicelib.goals.repository import activity_key, day_key, goal_key, month_key
+from chalicelib.goals.repository import activity_key, checkpoint_key, day_key, goal_key, month_key
 from chalicelib.goals.rollups import closed_month_rollups
 
 BATCH = 25  # BatchWriteItem's limit
@@ -124,9 +124,14 @@ def seed_goal(
     # The rollups of the closed months, as the first log after each month's end wrote them.
     rolled = closed_month_rollups(aggregates, local.local_date(now))
     items += [{**month_key(user_id, goal_id, m), **s.to_item()} for m, s in rolled.items()]
-    _write_batches(client, table, items)
-    # The goal write, as ActivityService._put_progress makes it after a log.
+    # The goal write, as ActivityService._put_progress makes it after a log, with the fold
+    # checkpoints of the last weeks that ended (a goal logged in daily has one a week).
     progressed = recompute(goal, aggregates, now, local)
+    items += [
+        {**checkpoint_key(user_id, goal_id, made.week_end), **made.to_item()}
+        for made in progressed.checkpoints
+    ]
+    _write_batches(client, table, items)
     measured = measured_value(goal, progressed.progress)
     updated = replace(
         goal,

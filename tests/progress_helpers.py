@@ -79,3 +79,34 @@ def progress_of(
         progress_state=recompute(goal, aggregates_of(activities, local), moment, local).state,
     )
     return current_progress(stored, moment, local)
+
+
+# Randomized progress tests (fast path, fold checkpoints): a clock and a goal of each pattern.
+BERLIN = LocalTime("Europe/Berlin", 3)
+PATTERN_TARGETS: dict[str, dict[str, Any]] = {
+    "recurring": {"value": 5, "period": "week", "unit": "km"},
+    "milestone": {"value": 500, "startValue": 10},
+    "target": {"value": 70, "startValue": 90, "targetDate": "2027-12-01"},
+    "streak": {"value": 30},
+    "limit": {"value": 120, "period": "day", "targetType": "maximum"},
+}
+
+
+def berlin_activity(moment: datetime, value: float, kind: str, timed: bool = True) -> Activity:
+    """An activity as the service makes it; one logged with a date alone is stamped at its
+    local day's start and has no local hour."""
+    day = BERLIN.local_date(moment)
+    stamp = moment if timed else BERLIN.day_start(day)
+    instant = stamp.isoformat().replace("+00:00", "Z")
+    return Activity(
+        activity_id=instant,
+        goal_id="g",
+        user_id="u",
+        value=value,
+        activity_type=kind,
+        activity_date=instant,
+        logged_at=instant,
+        timezone=BERLIN.timezone,
+        local_date=day,
+        local_hour=BERLIN.local_hour(stamp) if timed else None,
+    )

@@ -27,13 +27,16 @@ from chalicelib.core.validation import dump
 from chalicelib.goals import aggregates as agg
 from chalicelib.goals.completions import CompletionLog, stage_completion, with_progress
 from chalicelib.goals.entities import Activity, Goal
+from chalicelib.goals.fold_checkpoints import MAX_CHECKPOINT_WRITES
 from chalicelib.goals.links import ENTRY_LINK
 from chalicelib.goals.models import ActivityFields
 from chalicelib.goals.presenter import present_activity
 from chalicelib.goals.progress_state import (
+    CheckpointReader,
+    DayReader,
     Progressed,
     progress_after_log,
-    recompute,
+    refold,
     stored_local_time,
 )
 from chalicelib.goals.repository import GoalRepository, WriteContext
@@ -134,14 +137,16 @@ class ActivityService:
         fields: dict[str, Any],
         local: LocalTime,
         now: datetime,
+        max_checkpoints: int = MAX_CHECKPOINT_WRITES,
     ) -> Activity:
         """Add a new activity, its day aggregate and the goal's progress to `tx` (which the
         caller commits). Reads the goal's day aggregates only when the activity is not dated
-        today (then the stored state cannot simply be advanced)."""
+        today (then the stored state cannot simply be advanced): those since the fold
+        checkpoint before its week (writing at most `max_checkpoints` of them)."""
         check_accepts_activities(goal)
         activity = self.new_activity(user_id, goal, fields, local, now)
         progressed, updated_day = progress_after_log(
-            goal, activity, now, local, lambda: self._goals.day_aggregates(user_id, goal.goal_id)
+            goal, activity, now, local, *self._readers(user_id, goal.goal_id), max_checkpoints
         )
         self._goals.put_activity(tx, user_id, activity)
         tx.emits(metrics.ACTIVITY_LOGGED)
@@ -159,9 +164,11 @@ class ActivityService:
         fields: dict[str, Any] | None,
         local: LocalTime,
         now: datetime,
+        max_checkpoints: int = MAX_CHECKPOINT_WRITES,
     ) -> Activity | None:
         """Add an edit (`fields`) or a deletion (None) of an activity, the rebuilt days and
-        the goal's progress to `tx`. The changed activity, or None when deleted."""
+        the goal's progress (at most `max_checkpoints` fold checkpoints) to `tx`. The changed
+        activity, or None when deleted."""
         new = (
             None
             if fields is None
@@ -171,7 +178,7 @@ class ActivityService:
             self._goals.delete_activity(tx, user_id, old, moved=new is not None)
         if new is not None:
             self._goals.put_activity(tx, user_id, new)
-        self._rebuild_days(tx, user_id, goal, old, new, now, local)
+        self._rebuild_days(tx, user_id, goal, old, new, now, local, max_checkpoints)
         return new
 
     def imported_activity(
@@ -194,6 +201,13 @@ class ActivityService:
         activity = self.new_activity(user_id, goal, fields, local, self._now())
         return replace(activity, activity_id=activity_id)
 
+    def _readers(self, user_id: str, goal_id: str) -> tuple[DayReader, CheckpointReader]:
+        """What a refold of the goal reads (progress_state.refold)."""
+        return (
+            lambda first: self._goals.day_aggregates(user_id, goal_id, first),
+            lambda day: self._goals.checkpoint_before(user_id, goal_id, day),
+        )
+
     def _put_progress(
         self,
         tx: Transaction,
@@ -203,6 +217,7 @@ class ActivityService:
         now: datetime,
         count_change: int,
     ) -> None:
+        self._goals.put_checkpoints(tx, user_id, goal.goal_id, progressed.checkpoints)
         self.stage_goal_change(tx, user_id, goal, advanced(goal, progressed, now, count_change))
 
     def stage_goal_change(self, tx: Transaction, user_id: str, before: Goal, after: Goal) -> None:
@@ -374,9 +389,11 @@ class ActivityService:
         new: Activity | None,
         now: datetime,
         local: LocalTime,
+        max_checkpoints: int,
     ) -> None:
         """Rebuild the day aggregates an edit or delete touches from those days' activities,
-        so min, max and the latest measurement stay exact; then the goal's progress."""
+        so min, max and the latest measurement stay exact; then the goal's progress, refolded
+        from the fold checkpoint before the earliest of them."""
         goal_id = goal.goal_id
         days = {old.local_date, *([new.local_date] if new else [])}
         starts = [local.day_start(day) for day in days]
@@ -395,16 +412,16 @@ class ActivityService:
             else:
                 self._goals.put_day(tx, user_id, goal_id, rebuilt[day])
         stage_month_rollups(tx, self._goals, user_id, goal, rebuilt.values(), local.local_date(now))
-        aggregates = [a for a in self._goals.day_aggregates(user_id, goal_id) if a.day not in days]
-        aggregates += [a for a in rebuilt.values() if not a.is_empty]
-        self._put_progress(
-            tx,
-            user_id,
+        progressed, _ = refold(
             goal,
-            recompute(goal, aggregates, now, local),
+            min(days),
+            lambda _: rebuilt,
             now,
-            count_change=0 if new else -1,
+            local,
+            *self._readers(user_id, goal_id),
+            max_checkpoints,
         )
+        self._put_progress(tx, user_id, goal, progressed, now, count_change=0 if new else -1)
 
     def list_activities(
         self,

@@ -10,14 +10,17 @@ logs would have taken it.
 
 Cost: the goal, the profile and every item's idempotency record are read once (one
 BatchGetItem per 100 keys: two for a full batch), the goal's day aggregates at most once (only
-when an item is not dated today; a transaction that crosses a month's end without them reads
-the days of the month that ended, once, to build its rollup: goals/rollups.py). The written
-items are staged into as few transactions as DynamoDB's 100-item limit allows: an item adds
-its activity and idempotency record, its day aggregate when the day is new to that
-transaction, and its month's rollup when the month is new to it; the goal, its active slot
-(two items at most: completing frees the title lock and the quota), the completion count and
-the rollups of months that ended since the last write (two at most) are written once per
-transaction. So a transaction holds at least 23 items (45 when they share a day, 30 on
+when an item is not dated today; a batch recomputes its goal from every day rather than from
+a fold checkpoint, since the checkpoints its own earlier items would move are not stored yet;
+a transaction that crosses a month's end without them reads the days of the month that ended,
+once, to build its rollup: goals/rollups.py). The written items are staged into as few
+transactions as DynamoDB's 100-item limit allows: an item adds its activity and idempotency
+record, its day aggregate when the day is new to that transaction, and its month's rollup when
+the month is new to it; the goal, its active slot (two items at most: completing frees the
+title lock and the quota), the completion count and the rollups of months that ended since the
+last write (two at most) are written once per transaction, and the fold checkpoint of the week
+that last ended when the transaction has room left for it (it is only a cache: a write may
+skip it). So a transaction holds at least 23 items (45 when they share a day, 30 on
 consecutive days): a full batch on consecutive days takes 4 transactions, one on 100
 different months 5. Their size stays far below DynamoDB's 4 MB: the whole request is at most
 256 KB, each item is written twice (the activity and its stored response), and a goal item is
@@ -47,6 +50,7 @@ from chalicelib.core.unit_of_work import run_write
 from chalicelib.goals.activities import ActivityService, advanced, client_fields
 from chalicelib.goals.aggregates import DayAggregate
 from chalicelib.goals.entities import Goal
+from chalicelib.goals.fold_checkpoints import Checkpoint
 from chalicelib.goals.models import ActivityFields
 from chalicelib.goals.presenter import present_activity
 from chalicelib.goals.progress_state import progress_after_log
@@ -82,6 +86,7 @@ class _Chunk:
     goal: Goal
     results: list[ItemResult] = field(default_factory=list)
     days: dict[date, DayAggregate] = field(default_factory=dict)  # the days it writes
+    checkpoints: dict[date, Checkpoint] = field(default_factory=dict)  # the last made, by week
     written: int = 0
 
     @property
@@ -164,7 +169,8 @@ class ActivityBatchService:
         today = local.local_date(now)
         chunk = _Chunk(start=state.goal, goal=state.goal)
 
-        def aggregates() -> list[DayAggregate]:
+        def aggregates(first: date | None) -> list[DayAggregate]:
+            # `first` is None: the batch gives no checkpoint, so its refolds read every day.
             if state.days is None:
                 read = self._goals.day_aggregates(user_id, chunk.start.goal_id)
                 state.days = {aggregate.day: aggregate for aggregate in read}
@@ -191,7 +197,10 @@ class ActivityBatchService:
             except AppError as error:
                 chunk.results.append(refused(item, error))
                 continue
-            progressed, day = progress_after_log(chunk.goal, activity, now, local, aggregates)
+            progressed, day = progress_after_log(
+                chunk.goal, activity, now, local, aggregates, lambda _: None
+            )
+            chunk.checkpoints.update((made.week_end, made) for made in progressed.checkpoints)
             chunk.goal = advanced(chunk.goal, progressed, now, count_change=1)
             chunk.days[day.day] = day
             if state.days is not None:
@@ -212,6 +221,7 @@ class ActivityBatchService:
             stage_month_rollups(
                 tx, self._goals, user_id, chunk.start, chunk.days.values(), today, known=state.days
             )
+            self._goals.put_checkpoints(tx, user_id, chunk.start.goal_id, _storable(chunk))
             self._activities.stage_goal_change(tx, user_id, chunk.start, chunk.goal)
         return chunk
 
@@ -219,3 +229,12 @@ class ActivityBatchService:
     def _as_written(chunk: _Chunk) -> Goal:
         """The goal as the chunk's transaction wrote it (its next version)."""
         return replace(chunk.goal, version=chunk.start.version + 1)
+
+
+def _storable(chunk: _Chunk) -> list[Checkpoint]:
+    """The chunk's checkpoints that hold for the goal it writes (a later item's recomputation
+    bumped the generation of earlier ones), if the transaction has room for them. Skipping
+    them is safe: the batch makes only new ones (a today log's week end, a recomputation's)."""
+    generation = int((chunk.goal.progress_state or {}).get("generation", 0))
+    current = [made for made in chunk.checkpoints.values() if made.generation == generation]
+    return current if chunk.item_count + len(current) <= MAX_TRANSACTION_ITEMS else []

@@ -18,6 +18,11 @@ from chalicelib.core.local_time import LocalTime
 from chalicelib.goals.entities import Activity, Goal
 from chalicelib.goals.repository import GoalRepository, goal_key
 
+# A journal entry logs to up to 10 linked goals in one transaction: each writes at most this
+# many fold checkpoints (goals/fold_checkpoints.py), so the transaction stays inside
+# DynamoDB's 100 items.
+CHECKPOINT_WRITES_PER_LINKED_GOAL = 2
+
 if TYPE_CHECKING:
     from chalicelib.goals.activities import ActivityService
 
@@ -53,7 +58,7 @@ class GoalLinks:
     ) -> dict[str, Any]:
         """Log an activity on `goal` in `tx`; the new activity."""
         logged = self._activities().stage_logged_activity(
-            tx, user_id, Goal.from_item(goal), fields, local, now
+            tx, user_id, Goal.from_item(goal), fields, local, now, CHECKPOINT_WRITES_PER_LINKED_GOAL
         )
         return logged.to_item()
 
@@ -69,5 +74,12 @@ class GoalLinks:
     ) -> None:
         """Change (`fields`) or remove (None) an activity the entry logged, in `tx`."""
         self._activities().stage_activity_change(
-            tx, user_id, Goal.from_item(goal), Activity.from_item(activity), fields, local, now
+            tx,
+            user_id,
+            Goal.from_item(goal),
+            Activity.from_item(activity),
+            fields,
+            local,
+            now,
+            CHECKPOINT_WRITES_PER_LINKED_GOAL,
         )

@@ -373,13 +373,20 @@ def least_squares_slope(points: list[tuple[float, float]]) -> float | None:
     return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
 
 
-def summarize(days: dict[date, DayTotals], last_activity_at: str | None) -> Totals:
+def summarize(
+    days: dict[date, DayTotals], last_activity_at: str | None, base: Totals | None = None
+) -> Totals:
+    """The totals over `days`; with `base`, the totals over base's days (all earlier) and
+    these: a fold checkpoint's totals carried forward over the days after it."""
+    base = base or Totals()
     value_days = sorted(day for day, totals in days.items() if totals.value_count)
-    totals = Totals(
-        total_values=sum(totals.total for totals in days.values()),
-        value_count=sum(totals.value_count for totals in days.values()),
-        first_activity_day=value_days[0].isoformat() if value_days else None,
-        last_activity_at=last_activity_at,
+    first_day = value_days[0].isoformat() if value_days else None
+    totals = replace(
+        base,
+        total_values=base.total_values + sum(totals.total for totals in days.values()),
+        value_count=base.value_count + sum(totals.value_count for totals in days.values()),
+        first_activity_day=base.first_activity_day or first_day,
+        last_activity_at=max(filter(None, (base.last_activity_at, last_activity_at)), default=None),
     )
     for day in sorted(days):
         measured = days[day].last_value

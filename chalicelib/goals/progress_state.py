@@ -11,6 +11,13 @@ from chalicelib.core.clock import parse_instant, to_iso
 from chalicelib.core.local_time import LocalTime, PeriodUnit, local_time_of
 from chalicelib.goals import aggregates as agg
 from chalicelib.goals.entities import Activity, Goal
+from chalicelib.goals.fold_checkpoints import (
+    MAX_CHECKPOINT_WRITES,
+    Checkpoint,
+    rules_digest,
+    week_ends_between,
+    week_start,
+)
 from chalicelib.goals.numbers import tidy
 from chalicelib.goals.pauses import excused_ranges
 from chalicelib.goals.progress import (
@@ -74,6 +81,11 @@ class ProgressState:
     timezone: str | None
     day_start_hour: int | None
     longest_ever: int = 0  # the longest streak ever seen: it never decreases
+    # What the goal's fold checkpoints must carry to be valid (goals/fold_checkpoints.py):
+    # every recomputation that does not rewrite them bumps the generation. Items stored
+    # before checkpoints have generation 0 and no digest (no checkpoint is valid for them).
+    generation: int = 0
+    rules_digest: str | None = None
 
     def to_item(self) -> dict[str, Any]:
         """Compact (goals/compact.py): the open aggregate without its day (the open day), the
@@ -102,6 +114,10 @@ class ProgressState:
             item["dayStartHour"] = self.day_start_hour
         if self.longest_ever:
             item["longestEver"] = self.longest_ever
+        if self.generation:
+            item["generation"] = self.generation
+        if self.rules_digest is not None:
+            item["rulesDigest"] = self.rules_digest
         return item
 
     @classmethod
@@ -124,6 +140,8 @@ class ProgressState:
             timezone=item.get("timezone", _DEFAULT_TIMEZONE),
             day_start_hour=item.get("dayStartHour", 0),
             longest_ever=int(item.get("longestEver", 0)),
+            generation=int(item.get("generation", 0)),
+            rules_digest=item.get("rulesDigest"),
         )
 
     @property
@@ -143,10 +161,17 @@ def stored_state(goal: Goal) -> ProgressState:
 
 class Progressed(NamedTuple):
     """A goal's new progress state (as stored) and the progress it shows: computed together,
-    once a write."""
+    once a write; and the fold checkpoints the write must store with it."""
 
     state: dict[str, Any]
     progress: dict[str, Any]
+    checkpoints: tuple[Checkpoint, ...] = ()
+
+
+# Reads a refold needs, given by the caller: the stored day aggregates from a day on (None:
+# all of them), in key order; the latest fold checkpoint of a week ending before a day.
+DayReader = Callable[[date | None], list[agg.DayAggregate]]
+CheckpointReader = Callable[[date], Checkpoint | None]
 
 
 def default_target_type(pattern: str) -> str:
@@ -178,27 +203,75 @@ def _created_day(goal: Goal, local: LocalTime) -> date:
 
 
 def recompute(
-    goal: Goal, aggregates: list[agg.DayAggregate], now: datetime, local: LocalTime
+    goal: Goal,
+    aggregates: list[agg.DayAggregate],
+    now: datetime,
+    local: LocalTime,
+    *,
+    changed_from: date | None = None,
+    max_checkpoints: int = MAX_CHECKPOINT_WRITES,
 ) -> Progressed:
-    """The progress state to store on the goal after a write, from all its day aggregates."""
+    """The progress state to store on the goal after a write, from all its day aggregates,
+    and the fold checkpoints of the last weeks that ended (a few, so that the next writes
+    dated in them find one). The state's generation is bumped: the goal's other checkpoints
+    may no longer hold (its rules, pauses or days changed). Unless the write changed only
+    days from `changed_from` on, with the stored state's rules and clock: then the checkpoints
+    of the weeks ending since are all rewritten, when they are few enough, and the older ones
+    still hold (the generation is kept)."""
     days = {a.day: day_totals(a) for a in aggregates}
     first_day = min([_created_day(goal, local), *days])
     rules = rules_for(goal, first_day)
     today = local.local_date(now)
-    fold = fold_until(rules, Fold(), today - timedelta(days=1), days)
+    generation = int((goal.progress_state or {}).get("generation", 0))
+    digest = rules_digest(rules)
+    yesterday = today - timedelta(days=1)
+    week_ends = week_ends_between(first_day - timedelta(days=1), yesterday)
+    rewritten = [end for end in week_ends if changed_from and end >= changed_from]
+    if changed_from is None or len(rewritten) > max_checkpoints:
+        generation, rewritten = generation + 1, week_ends[-max_checkpoints:]
+    checkpoints = _checkpoints(rules, Fold(), None, aggregates, rewritten, (generation, digest))
+    start = checkpoints[-1].fold if checkpoints else Fold()  # the same fold, not done twice
     state = ProgressState(
-        fold=fold,
+        fold=fold_until(rules, start, yesterday, days),
         open_day=today,
         open_aggregate=next((a for a in aggregates if a.day == today), agg.empty_day(today)),
         totals=_totals(days, aggregates),
         first_day=first_day,
         timezone=local.timezone,
         day_start_hour=local.day_start_hour,
+        generation=generation,
+        rules_digest=digest,
     )
-    return _with_longest(goal, state, now, local)
+    return _with_longest(goal, state, now, local, checkpoints)
 
 
-def _with_longest(goal: Goal, state: ProgressState, now: datetime, local: LocalTime) -> Progressed:
+def _checkpoints(
+    rules: Rules,
+    fold: Fold,
+    base: Totals | None,
+    aggregates: list[agg.DayAggregate],
+    week_ends: list[date],
+    validity: tuple[int, str],
+) -> tuple[Checkpoint, ...]:
+    """The checkpoints at `week_ends` (ascending), folding on from `fold` and `base` (the
+    fold and totals of the days before `aggregates`)."""
+    days = {a.day: day_totals(a) for a in aggregates}
+    made: list[Checkpoint] = []
+    for end in week_ends:
+        fold = fold_until(rules, fold, end, days)
+        upto = [a for a in aggregates if a.day <= end]
+        totals = summarize({a.day: days[a.day] for a in upto}, agg.latest_activity_at(upto), base)
+        made.append(Checkpoint(end, fold, totals, *validity))
+    return tuple(made)
+
+
+def _with_longest(
+    goal: Goal,
+    state: ProgressState,
+    now: datetime,
+    local: LocalTime,
+    checkpoints: tuple[Checkpoint, ...] = (),
+) -> Progressed:
     """The state with the longest streak ever seen (it never decreases, even after a delete),
     and its progress. That progress is what the new state shows too: `longestStreak` is
     already the larger of the stored and the computed longest streak."""
@@ -206,7 +279,7 @@ def _with_longest(goal: Goal, state: ProgressState, now: datetime, local: LocalT
     previous = int((goal.progress_state or {}).get("longestEver", 0))
     progress = _progress_of(goal, replace(state, longest_ever=previous), now, local)
     longest = max(previous, progress["longestStreak"])
-    return Progressed(replace(state, longest_ever=longest).to_item(), progress)
+    return Progressed(replace(state, longest_ever=longest).to_item(), progress, checkpoints)
 
 
 def logged_today(
@@ -231,8 +304,17 @@ def logged_today(
     open_day = state.open_day
     fold = state.fold
     before = state.open_aggregate
+    checkpoints: tuple[Checkpoint, ...] = ()
     if open_day < today:
-        fold = fold_until(rules, fold, today - timedelta(days=1), {open_day: day_totals(before)})
+        ended = {open_day: day_totals(before)}
+        # Days that passed: once a week, the checkpoint of the last week end they crossed.
+        crossed = week_ends_between(open_day - timedelta(days=1), today - timedelta(days=1))
+        if crossed and state.rules_digest == rules_digest(rules):
+            fold = fold_until(rules, fold, crossed[-1], ended)
+            checkpoints = (
+                Checkpoint(crossed[-1], fold, state.totals, state.generation, state.rules_digest),
+            )
+        fold = fold_until(rules, fold, today - timedelta(days=1), ended)
         before = agg.empty_day(today)
     after = agg.add_activity(before, activity)
     totals = state.totals
@@ -247,7 +329,7 @@ def logged_today(
     if after.last_value is not None and after.last_value != before.last_value:
         totals = totals.with_measurement(today, before.last_value, after.last_value)
     updated = replace(state, fold=fold, open_day=today, open_aggregate=after, totals=totals)
-    return _with_longest(goal, updated, now, local), after
+    return _with_longest(goal, updated, now, local, checkpoints), after
 
 
 def progress_after_log(
@@ -255,20 +337,112 @@ def progress_after_log(
     activity: Activity,
     now: datetime,
     local: LocalTime,
-    aggregates: Callable[[], list[agg.DayAggregate]],
+    read_days: DayReader,
+    read_checkpoint: CheckpointReader,
+    max_checkpoints: int = MAX_CHECKPOINT_WRITES,
 ) -> tuple[Progressed, agg.DayAggregate]:
     """The goal's state and the activity's day after logging it: from the stored state alone
-    when it is dated today (`logged_today`), else recomputed from every day aggregate, which
-    `aggregates` reads only then."""
+    when it is dated today (`logged_today`), else refolded from the checkpoint before the
+    activity's week (`refold`), which reads only then."""
     quick = logged_today(goal, activity, now, local)
     if quick is not None:
         return quick
-    days = aggregates()
     day = activity.local_date
-    existing = next((a for a in days if a.day == day), None)
-    updated_day = agg.add_activity(existing or agg.empty_day(day), activity)
-    others = [a for a in days if a.day != day]
-    return recompute(goal, [*others, updated_day], now, local), updated_day
+
+    def logged(stored: dict[date, agg.DayAggregate]) -> dict[date, agg.DayAggregate]:
+        return {day: agg.add_activity(stored.get(day) or agg.empty_day(day), activity)}
+
+    progressed, changed = refold(
+        goal, day, logged, now, local, read_days, read_checkpoint, max_checkpoints
+    )
+    return progressed, changed[day]
+
+
+def refold(
+    goal: Goal,
+    earliest: date,
+    change: Callable[[dict[date, agg.DayAggregate]], dict[date, agg.DayAggregate]],
+    now: datetime,
+    local: LocalTime,
+    read_days: DayReader,
+    read_checkpoint: CheckpointReader,
+    max_checkpoints: int = MAX_CHECKPOINT_WRITES,
+) -> tuple[Progressed, dict[date, agg.DayAggregate]]:
+    """The goal's state after a write that changes days from `earliest` on, and the changed
+    days: `change` makes them from the stored days it is given (every stored day from
+    `earliest` on); an emptied day is given as empty. The fold and totals go on from the
+    latest valid checkpoint of a week before `earliest`'s, over the days after it, and the
+    checkpoints of the weeks that passed since are rewritten (at most `max_checkpoints`; more
+    bump the generation). Without a valid checkpoint, or when the stored state cannot be
+    carried on (another clock, other rules, days before the first), every day is read and
+    the goal recomputed."""
+    state = stored_state(goal) if "openAggregate" in (goal.progress_state or {}) else None
+    rules = rules_for(goal, state.first_day) if state else None
+    checkpoint = None
+    looked_up = False  # the stored state can be carried on: a checkpoint was looked for
+    if (
+        state is not None
+        and rules is not None
+        and state.rules_digest == rules_digest(rules)
+        and (state.timezone, state.day_start_hour) == (local.timezone, local.day_start_hour)
+        and state.open_day <= local.local_date(now)
+        and earliest >= state.first_day
+    ):
+        looked_up = True
+        found = read_checkpoint(week_start(earliest))
+        if found and found.valid_for(state.generation, state.rules_digest):
+            checkpoint = found if found.week_end >= state.first_day else None
+    if checkpoint is None or state is None or rules is None:
+        stored = read_days(None)
+        changed = change({a.day: a for a in stored})
+        # Only the days from `earliest` on changed, under the stored rules and clock: the
+        # checkpoints before them still hold.
+        kept = earliest if looked_up else None
+        merged = _merged(stored, changed)
+        progressed = recompute(
+            goal, merged, now, local, changed_from=kept, max_checkpoints=max_checkpoints
+        )
+        return progressed, changed
+    after = read_days(checkpoint.week_end + timedelta(days=1))
+    changed = change({a.day: a for a in after})
+    merged = _merged(after, changed)
+    today = local.local_date(now)
+    yesterday = today - timedelta(days=1)
+    week_ends = week_ends_between(checkpoint.week_end, yesterday)
+    generation = state.generation
+    if len(week_ends) > max_checkpoints:
+        # The older ones would stay stale: invalidate them all, write the latest.
+        generation, week_ends = generation + 1, week_ends[-max_checkpoints:]
+    assert state.rules_digest is not None  # noqa: S101 - checked above, for the type checker
+    checkpoints = _checkpoints(
+        rules,
+        checkpoint.fold,
+        checkpoint.totals,
+        merged,
+        week_ends,
+        (generation, state.rules_digest),
+    )
+    days = {a.day: day_totals(a) for a in merged}
+    start = checkpoints[-1].fold if checkpoints else checkpoint.fold
+    updated = replace(
+        state,
+        fold=fold_until(rules, start, yesterday, days),
+        open_day=today,
+        open_aggregate=next((a for a in merged if a.day == today), agg.empty_day(today)),
+        totals=summarize(days, agg.latest_activity_at(merged), checkpoint.totals),
+        generation=generation,
+    )
+    return _with_longest(goal, updated, now, local, checkpoints), changed
+
+
+def _merged(
+    stored: list[agg.DayAggregate], changed: dict[date, agg.DayAggregate]
+) -> list[agg.DayAggregate]:
+    """The stored days with the changed ones in their place (emptied ones gone), in key
+    order, as a Query gives them: sums then add up in the same order, to the last bit."""
+    kept = {a.day: a for a in stored if a.day not in changed}
+    kept.update({day: a for day, a in changed.items() if not a.is_empty})
+    return [kept[day] for day in sorted(kept)]
 
 
 def _totals(days: dict[date, DayTotals], aggregates: list[agg.DayAggregate]) -> Totals:

@@ -8,6 +8,7 @@
 | activity | `USER#{userId}#{goalId}` | `ACTIVITY#{activityDate}#{activityId}` |
 | day aggregate | `USER#{userId}#{goalId}` | `DAY#{YYYY-MM-DD}` (local date) |
 | month rollup | `USER#{userId}#{goalId}` | `DAYS#{YYYY-MM}` (local month; goals/rollups.py) |
+| fold checkpoint | `USER#{userId}#{goalId}` | `FOLD#{YYYY-MM-DD}` (a week's last local day) |
 
 Month rollups sort right after every day aggregate (`#` sorts before `S`), so one Query reads
 a month's days and the rollups before it together.
@@ -16,9 +17,10 @@ Every key starts with the caller's user id, so a goal id from another user finds
 """
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core import changes, dynamo
 from chalicelib.core.clock import to_iso
@@ -32,8 +34,12 @@ from chalicelib.goals.rules import MAX_ACTIVE_GOALS, DuplicateTitle, QuotaExceed
 from chalicelib.goals.summaries import Summary
 from chalicelib.users.repository import PROFILE_SK
 
+if TYPE_CHECKING:  # the progress engine, which a journal read must not load
+    from chalicelib.goals.fold_checkpoints import Checkpoint
+
 ACTIVITY_ID_INDEX = "ActivityIdIndex"
 MONTH_PREFIX = "DAYS#"
+CHECKPOINT_PREFIX = "FOLD#"
 
 
 def goal_key(user_id: str, goal_id: str) -> dict[str, str]:
@@ -61,6 +67,10 @@ def day_key(user_id: str, goal_id: str, day: str) -> dict[str, str]:
 def month_key(user_id: str, goal_id: str, month: str) -> dict[str, str]:
     """The rollup of a local month, `month` as YYYY-MM."""
     return {"PK": goal_partition(user_id, goal_id), "SK": f"{MONTH_PREFIX}{month}"}
+
+
+def checkpoint_key(user_id: str, goal_id: str, week_end: date) -> dict[str, str]:
+    return {"PK": goal_partition(user_id, goal_id), "SK": f"{CHECKPOINT_PREFIX}{week_end}"}
 
 
 def title_key(title: str) -> str:
@@ -204,6 +214,26 @@ class GoalRepository:
             if str(item["SK"]).startswith(MONTH_PREFIX)
         }
         return days, rolled
+
+    def checkpoint_before(self, user_id: str, goal_id: str, day: date) -> "Checkpoint | None":
+        """The goal's latest fold checkpoint of a week that ended before `day` (one item)."""
+        from chalicelib.goals.fold_checkpoints import Checkpoint
+
+        last = day - timedelta(days=1)
+        page = dynamo.client().query(
+            TableName=dynamo.table_name(),
+            **dynamo.sort_key_range(
+                goal_partition(user_id, goal_id), CHECKPOINT_PREFIX, f"{CHECKPOINT_PREFIX}{last}"
+            ),
+            ScanIndexForward=False,
+            Limit=1,
+            ConsistentRead=True,
+        )
+        items = [dynamo.deserialize(item) for item in page.get("Items", [])]
+        if not items:
+            return None
+        week_end = date.fromisoformat(str(items[0]["SK"]).removeprefix(CHECKPOINT_PREFIX))
+        return Checkpoint.from_item(week_end, items[0])
 
     def find_activity(self, user_id: str, goal_id: str, activity_id: str) -> Activity | None:
         if not (could_be_issued(goal_id) and could_be_issued(activity_id)):
@@ -367,6 +397,14 @@ class GoalRepository:
 
     def delete_month_rollup(self, tx: Transaction, user_id: str, goal_id: str, month: str) -> None:
         tx.delete(f"month-{month}", month_key(user_id, goal_id, month))
+
+    def put_checkpoints(
+        self, tx: Transaction, user_id: str, goal_id: str, checkpoints: Sequence["Checkpoint"]
+    ) -> None:
+        """Fold checkpoints, unstamped: a cache of the server's, which sync never shows."""
+        for checkpoint in checkpoints:
+            key = checkpoint_key(user_id, goal_id, checkpoint.week_end)
+            tx.put(f"fold-{checkpoint.week_end}", {**key, **checkpoint.to_item()})
 
     def change_active_slot(
         self,

@@ -70,14 +70,15 @@ def test_capacity_is_split_into_reads_and_writes():
 def test_summary_of_samples():
     usage = Usage(
         [
-            Call("BatchGetItem", 2, 0, 0, None),
-            Call("Query", 1, 0, 0, None),
+            Call("BatchGetItem", 2, 0, 0, None, 2),
+            Call("Query", 1, 0, 0, None, 7),
             Call("TransactWriteItems", 0, 6, 0, None),
         ]
     )
     summary = summarize([Sample(seconds / 1000, usage) for seconds in (1, 2, 3, 4, 100)])
     assert summary["p50Ms"] == 3
     assert summary["requests"] == 3
+    assert summary["itemsRead"] == 9
     assert (summary["reads"], summary["transactions"], summary["otherWrites"]) == (2, 1, 0)
     assert summary["calls"] == "BatchGetItem + Query + TransactWriteItems"
     assert (summary["rcu"], summary["wcu"]) == (3, 6)

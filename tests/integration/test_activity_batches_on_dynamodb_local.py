@@ -24,6 +24,7 @@ from chalicelib.core.validation import parse
 from chalicelib.goals.activities import ActivityService
 from chalicelib.goals.batch import ActivityBatchService
 from chalicelib.goals.models import ActivityFields, GoalCreate
+from chalicelib.goals.numbers import tidy
 from chalicelib.goals.repository import GoalRepository
 from chalicelib.goals.rollups import month_of
 from chalicelib.goals.summaries import of_days
@@ -150,7 +151,12 @@ def _state(user: str, goal_id: str) -> dict[str, Any]:
         "completedAt": goal.completed_at,
         "activityCount": goal.activity_count,
         "currentValue": goal.target.get("currentValue"),
-        "progressState": goal.progress_state,
+        # A batch recomputes from every day where single logs refold from a fold checkpoint:
+        # the generation (which counts recomputations) may differ, and stored sums of decimal
+        # values by floating-point noise in their last bits. The progress shown is exact.
+        "progressState": tidy(
+            {k: v for k, v in (goal.progress_state or {}).items() if k != "generation"}
+        ),
         "days": [day.to_item() for day in repository.day_aggregates(user, goal_id)],
         "activities": sorted(
             (a["activityDate"], a["note"] or "", a["value"], a["activityType"])

@@ -167,8 +167,18 @@ def test_a_goals_stored_progress_state_reads_as_a_type_and_writes_back_unchanged
     now = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
     stored = recompute(goal, [today], now, LocalTime("UTC", 0)).state
     # The attribute names existing goal items hold under `progressState`; the clock and the
-    # longest streak only when they are not UTC, 0 and 0 (the open day's date only once).
-    assert set(stored) == {"fold", "openDay", "openAggregate", "totals", "firstDay", "longestEver"}
+    # longest streak only when they are not UTC, 0 and 0 (the open day's date only once); the
+    # checkpoints' generation and rules digest (goals/fold_checkpoints.py), which older items lack.
+    assert set(stored) == {
+        "fold",
+        "openDay",
+        "openAggregate",
+        "totals",
+        "firstDay",
+        "longestEver",
+        "generation",
+        "rulesDigest",
+    }
     assert stored["openAggregate"] == {k: v for k, v in COMPACT_DAY.items() if k != "day"}
     in_berlin = recompute(goal, [today], now, LocalTime("Europe/Berlin", 4)).state
     assert (in_berlin["timezone"], in_berlin["dayStartHour"]) == ("Europe/Berlin", 4)
@@ -178,6 +188,10 @@ def test_a_goals_stored_progress_state_reads_as_a_type_and_writes_back_unchanged
     assert state.open_aggregate == today
     assert state.totals.total_values == 7.5
     assert state.to_item() == stored
+    older = ProgressState.from_item(
+        {k: v for k, v in stored.items() if k not in {"generation", "rulesDigest"}}
+    )
+    assert (older.generation, older.rules_digest) == (0, None)
 
 
 def test_a_state_stored_without_the_open_aggregate_is_recomputed_not_advanced():

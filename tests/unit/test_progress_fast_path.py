@@ -8,43 +8,14 @@ from typing import Any
 
 import pytest
 
-from chalicelib.core.local_time import LocalTime
 from chalicelib.goals import aggregates as agg
-from chalicelib.goals.entities import Activity, Goal
+from chalicelib.goals.entities import Goal
 from chalicelib.goals.progress_state import current_progress, logged_today, recompute
-
-BERLIN = LocalTime("Europe/Berlin", 3)
-GOALS: dict[str, dict[str, Any]] = {
-    "recurring": {"value": 5, "period": "week", "unit": "km"},
-    "milestone": {"value": 500, "startValue": 10},
-    "target": {"value": 70, "startValue": 90, "targetDate": "2027-12-01"},
-    "streak": {"value": 30},
-    "limit": {"value": 120, "period": "day", "targetType": "maximum"},
-}
-
-
-def _activity(moment: datetime, value: float, kind: str, timed: bool = True) -> Activity:
-    """An activity as the service makes it; one logged with a date alone is stamped at its
-    local day's start and has no local hour."""
-    day = BERLIN.local_date(moment)
-    stamp = moment if timed else BERLIN.day_start(day)
-    instant = stamp.isoformat().replace("+00:00", "Z")
-    return Activity(
-        activity_id=instant,
-        goal_id="g",
-        user_id="u",
-        value=value,
-        activity_type=kind,
-        activity_date=instant,
-        logged_at=instant,
-        timezone=BERLIN.timezone,
-        local_date=day,
-        local_hour=BERLIN.local_hour(stamp) if timed else None,
-    )
+from tests.progress_helpers import BERLIN, PATTERN_TARGETS, berlin_activity
 
 
 @pytest.mark.parametrize("seed", range(12))
-@pytest.mark.parametrize("pattern", GOALS)
+@pytest.mark.parametrize("pattern", PATTERN_TARGETS)
 def test_the_quick_path_equals_a_full_recomputation(pattern, seed):
     rng = random.Random(f"{pattern}-{seed}")
     now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -54,7 +25,7 @@ def test_the_quick_path_equals_a_full_recomputation(pattern, seed):
         title="A goal",
         goal_pattern=pattern,
         status="active",
-        target=GOALS[pattern],
+        target=PATTERN_TARGETS[pattern],
         schedule={"allowSkipDays": rng.randint(0, 2)},
         created_at="2026-11-18T10:00:00.000Z",
         updated_at="2026-11-18T10:00:00.000Z",
@@ -68,7 +39,7 @@ def test_the_quick_path_equals_a_full_recomputation(pattern, seed):
         backdated = rng.random() < 0.15
         moment = now - timedelta(days=rng.randint(1, 5)) if backdated else now
         kind = rng.choice(["progress", "progress", "completed", "partial", "skipped"])
-        activity = _activity(
+        activity = berlin_activity(
             moment, float(rng.choice([0, 1, 2.5, 40, 80, 150])), kind, timed=rng.random() < 0.8
         )
         before = days.get(activity.local_date) or agg.empty_day(BERLIN.local_date(moment))
@@ -79,7 +50,7 @@ def test_the_quick_path_equals_a_full_recomputation(pattern, seed):
             assert quick is None
         if quick is not None:
             quick_paths += 1
-            (state, _), day = quick
+            (state, *_), day = quick
             assert day == days[activity.local_date]
             # The sampled values are exact in binary floating point, so equality is exact too.
             for later in (now, now + timedelta(days=2, hours=5)):
@@ -104,7 +75,7 @@ def _random_pauses(rng: random.Random, around: date) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("seed", range(12))
-@pytest.mark.parametrize("pattern", GOALS)
+@pytest.mark.parametrize("pattern", PATTERN_TARGETS)
 def test_the_quick_path_equals_a_full_recomputation_with_pauses(pattern, seed):
     """Pauses and vacations, past and future, some added mid-way (a pause write recomputes, as
     GoalService.change_pauses does): the quick path still equals a full recomputation."""
@@ -116,7 +87,7 @@ def test_the_quick_path_equals_a_full_recomputation_with_pauses(pattern, seed):
         title="A goal",
         goal_pattern=pattern,
         status="active",
-        target=GOALS[pattern],
+        target=PATTERN_TARGETS[pattern],
         schedule={"allowSkipDays": rng.randint(0, 2)},
         created_at="2026-10-18T10:00:00.000Z",
         updated_at="2026-10-18T10:00:00.000Z",
@@ -137,7 +108,7 @@ def test_the_quick_path_equals_a_full_recomputation_with_pauses(pattern, seed):
         backdated = rng.random() < 0.15
         moment = now - timedelta(days=rng.randint(1, 5)) if backdated else now
         kind = rng.choice(["progress", "progress", "completed", "partial", "skipped"])
-        activity = _activity(
+        activity = berlin_activity(
             moment, float(rng.choice([0, 1, 2.5, 40, 80, 150])), kind, timed=rng.random() < 0.8
         )
         before = days.get(activity.local_date) or agg.empty_day(BERLIN.local_date(moment))
@@ -146,7 +117,7 @@ def test_the_quick_path_equals_a_full_recomputation_with_pauses(pattern, seed):
         quick = logged_today(goal, activity, now, BERLIN)
         if quick is not None:
             quick_paths += 1
-            (state, _), day = quick
+            (state, *_), day = quick
             assert day == days[activity.local_date]
             for later in (now, now + timedelta(days=2, hours=5)):
                 shown = current_progress(replace(goal, progress_state=state), later, BERLIN)
