@@ -136,6 +136,7 @@ class UpdateBuilder:
         self._set_deletes: dict[str, set[str]] = {}
         self._names: dict[str, str] = {}
         self._values: dict[str, Any] = {}
+        self._assigned: dict[tuple[str, ...], Any] = {}  # path -> value, of the SET clauses
 
     def _path(self, path: tuple[str, ...]) -> str:
         placeholders = []
@@ -151,6 +152,15 @@ class UpdateBuilder:
         return placeholder
 
     def set(self, *path: str, value: Any) -> "UpdateBuilder":
+        """SET `path` to `value`. Two writers of one transaction may set the same path to the
+        same value (e.g. two goals completing at once mark the one counter): that is one
+        clause, since DynamoDB refuses an expression naming a path twice. Different values
+        for one path are a bug."""
+        if path in self._assigned:
+            if self._assigned[path] != value:
+                raise ValueError(f"{'.'.join(path)} set twice to different values")
+            return self
+        self._assigned[path] = value
         self._sets.append(f"{self._path(path)} = {self.value(value)}")
         return self
 
