@@ -56,40 +56,51 @@ def stats_of(item: dict[str, Any]) -> JournalStats:
 
 
 def entry_item(entry: JournalEntry) -> dict[str, Any]:
-    """The stored attributes of an entry (`searchText` only when there is one)."""
+    """The stored attributes of an entry: only what differs from what `entry_of` assumes when
+    an attribute is absent (no empty lists, nulls, false flags, an `updatedAt` equal to
+    `createdAt`), and no copy of the text. Every list read bills each entry's whole size, so
+    what is left out here is what `GET /journal` no longer pays for (docs/api.md, "Storage")."""
     item: dict[str, Any] = {
         "entryId": entry.entry_id,
         "userId": entry.user_id,
         "title": entry.title,
         "content": entry.content,
         "template": entry.template,
+        "createdAt": entry.created_at,
+        "version": entry.version,
+        "localDate": entry.local_date,
+    }
+    optional: dict[str, Any] = {
         "wordCount": entry.word_count,
         "tags": list(entry.tags),
         "mood": entry.mood,
         "linkedGoalIds": list(entry.linked_goal_ids),
-        "goalProgress": [
-            {
-                "goalId": value.goal_id,
-                "progressValue": value.progress_value,
-                "notes": value.notes,
-                "completed": value.completed,
-                "activityId": value.activity_id,
-            }
-            for value in entry.goal_progress
-        ],
+        "goalProgress": [_goal_progress_item(value) for value in entry.goal_progress],
         "isEncrypted": entry.is_encrypted,
         "isShared": entry.is_shared,
         "encryptedKey": entry.encrypted_key,
         "encryptionIv": entry.encryption_iv,
         "sharedWith": list(entry.shared_with),
-        "createdAt": entry.created_at,
-        "updatedAt": entry.updated_at,
-        "version": entry.version,
-        "localDate": entry.local_date,
+        "updatedAt": None if entry.updated_at == entry.created_at else entry.updated_at,
     }
-    if entry.search_text is not None:
-        item["searchText"] = entry.search_text
+    item.update({name: value for name, value in optional.items() if _is_stored(value)})
     return item
+
+
+def _goal_progress_item(value: GoalProgress) -> dict[str, Any]:
+    stored = {
+        "goalId": value.goal_id,
+        "progressValue": value.progress_value,
+        "notes": value.notes,
+        "completed": value.completed,
+        "activityId": value.activity_id,
+    }
+    return {name: field for name, field in stored.items() if _is_stored(field)}
+
+
+def _is_stored(value: Any) -> bool:
+    """Whether an optional attribute differs from its absence (None, an empty list, false)."""
+    return value is not None and value is not False and value != []
 
 
 def _optional_text(item: dict[str, Any], name: str) -> str | None:
@@ -108,8 +119,9 @@ def _goal_progress_of(value: dict[str, Any]) -> GoalProgress:
 
 
 def entry_of(item: dict[str, Any]) -> JournalEntry:
-    """The entry a stored item holds (keys, if any, are ignored). Entries stored before
-    `searchText` was kept read with none (search.py parses their content)."""
+    """The entry a stored item holds (keys, if any, are ignored), in any shape it was ever
+    stored in: an absent attribute is its default. Entries stored while a lower-cased copy of
+    the text was kept (`searchText`) read with it, and searches use it (search.py)."""
     word_count = item.get("wordCount")
     return JournalEntry(
         entry_id=str(item["entryId"]),
@@ -239,13 +251,14 @@ class JournalRepository:
 
     def newest(self, user_id: str, count: int) -> tuple[JournalStats | None, list[JournalEntry]]:
         """The stats item and the `count` newest entries, in one Query: read backwards, the
-        stats key (`JOURNALSTATS`) sorts just after every `JOURNAL#` key."""
+        stats key (`JOURNALSTATS`) sorts just after every `JOURNAL#` key. Eventually
+        consistent, at half the price: the web client lists up to 1,000 entries whole, and on
+        AWS a list may lag a write by about a second (a single entry's read never does)."""
         page = dynamo.client().query(
             TableName=dynamo.table_name(),
             **dynamo.sort_key_range(dynamo.user_pk(user_id), ENTRY_PREFIX, STATS_SK),
             ScanIndexForward=False,
             Limit=count + 1,
-            ConsistentRead=True,
         )
         items = [dynamo.deserialize(item) for item in page.get("Items", [])]
         stats = next((item for item in items if item["SK"] == STATS_SK), None)

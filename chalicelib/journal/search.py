@@ -150,7 +150,8 @@ def mentions(entry: JournalEntry, wanted: str) -> bool:
         return True
     if entry.is_encrypted:
         return False
-    # Entries written before the text was stored are parsed here (linear, see text.py).
+    # The text is extracted here (one linear pass, text.py), but on entries stored while a
+    # copy of it was kept.
     searchable = entry.search_text
     if searchable is None:
         searchable = text.plain_text(entry.content).lower()
