@@ -30,8 +30,16 @@ class KnownException:
     reason: str
 
 
-# None at the moment: every budget holds (see bench/results/README.md).
-KNOWN_EXCEPTIONS: dict[str, KnownException] = {}
+KNOWN_EXCEPTIONS: dict[str, KnownException] = {
+    **{
+        f"{operation}.rcu_growth": KnownException(
+            1_000,
+            "text search reads every entry of the journal (at most 10,000) and matches each: "
+            "no bounded index gives today's substring results (docs/api.md, Journal search)",
+        )
+        for operation in ("journal_search_rare", "journal_search_common")
+    },
+}
 
 
 def _measured(results: Results, operation: str) -> list[dict[str, Any]]:
@@ -278,6 +286,47 @@ BUDGETS: list[Budget] = [
             ("journal_stats", "journal stats"),
         )
         for field, title in (("p50Ms", "p50 latency"), ("rcu", "read capacity"))
+    ),
+    # The journal's filtered reads (issue 15): one label reads a page of its pointers and
+    # those entries, whatever the journal's size; the web client's list (100 entries whole at
+    # most) costs at most what the older system's did (12 RCU at 100 entries).
+    Budget(
+        "list_journal_web.rcu",
+        "list journal as the web client asks: at most 12 RCU (100 entries, whole)",
+        12,
+        worst("list_journal_web", "rcu"),
+    ),
+    Budget(
+        "list_journal_web.requests",
+        "list journal as the web client asks: 1 DynamoDB request",
+        1,
+        worst("list_journal_web", "requests"),
+    ),
+    *(
+        Budget(
+            f"{operation}.requests",
+            f"{label}: the stats, a page of pointers, the page's entries",
+            3,
+            worst(operation, "requests"),
+        )
+        for operation, label in (
+            ("journal_tag_rare", "journal by a rare tag"),
+            ("journal_mood", "journal by a mood"),
+        )
+    ),
+    *(
+        Budget(
+            f"{operation}.rcu_growth",
+            f"{label}: read capacity at 10,000 / at 10 <= 1.3",
+            RATIO_LIMIT,
+            growth(operation, "rcu"),
+        )
+        for operation, label in (
+            ("journal_tag_rare", "journal by a rare tag"),
+            ("journal_mood", "journal by a mood"),
+            ("journal_search_rare", "journal search, a rare word"),
+            ("journal_search_common", "journal search, a common word"),
+        )
     ),
     # A reminder run with 40 reminders armed in one minute: the checkpoint, two minutes'
     # Queries and one BatchGetItem per 50 reminders (goal and profile), so about 0.1 reads per

@@ -5,6 +5,7 @@
 | entry | `USER#{userId}` | `JOURNAL#{entryId}` (UUIDv7: newest first by Query) |
 | stats | `USER#{userId}` | `JOURNALSTATS` (counters only, see stats.py) |
 | month stats | `USER#{userId}` | `JOURNALSTATS#{YYYY-MM}` (that local month's day counters) |
+| label pointer | `USER#{userId}` | `JLABEL#{kind}#{value}#{createdAt}#{entryId}` (labels.py) |
 """
 
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from chalicelib.core.dynamo import Transaction
 from chalicelib.core.idempotency import IdempotencyKey
 from chalicelib.core.ids import could_be_issued
 from chalicelib.goals.links import goal_key
+from chalicelib.journal import labels
 from chalicelib.journal import stats as journal_stats
 from chalicelib.journal.entry import GoalProgress, JournalEntry
 from chalicelib.journal.keys import (
@@ -52,6 +54,7 @@ def stats_of(item: dict[str, Any]) -> JournalStats:
         timezone=_optional_text(item, "timezone"),
         day_start_hour=int(item.get("dayStartHour") or 0),
         last_entry_at=_optional_text(item, "lastEntryAt"),
+        labels_indexed=bool(item.get(labels.INDEXED, False)),
     )
 
 
@@ -265,6 +268,42 @@ class JournalRepository:
         entries = [entry_of(item) for item in items if item["SK"] != STATS_SK]
         return (stats_of(stats) if stats else None), entries[:count]
 
+    def main_stats(self, user_id: str) -> JournalStats:
+        """The main stats item alone: the counters and whether the labels are indexed."""
+        item = dynamo.get_item(stats_key(user_id))
+        return journal_stats.NO_STATS if item is None else stats_of(item)
+
+    def labelled(
+        self, user_id: str, label: labels.Label, offset: int, limit: int
+    ) -> list[JournalEntry]:
+        """The entries with `label` from the `offset`-th newest, at most `limit`: the pointers
+        (labels.py) up to the page's end, then the page's entries. One whose pointer outlived
+        it (deleted between the two reads) is left out."""
+        params: dict[str, Any] = {
+            "TableName": dynamo.table_name(),
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": dynamo.serialize(
+                {":pk": dynamo.user_pk(user_id), ":prefix": label.prefix}
+            ),
+            "ScanIndexForward": False,
+            "ConsistentRead": True,
+        }
+        pointers: list[str] = []
+        while len(pointers) < offset + limit:
+            page = dynamo.client().query(**params, Limit=offset + limit - len(pointers))
+            pointers += [str(item["SK"]["S"]) for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                break
+            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        entry_ids = [labels.entry_id_of(sk) for sk in pointers[offset:]]
+        if not entry_ids:
+            return []
+        found = {
+            str(item["entryId"]): entry_of(item)
+            for item in dynamo.batch_get([entry_key(user_id, entry_id) for entry_id in entry_ids])
+        }
+        return [found[entry_id] for entry_id in entry_ids if entry_id in found]
+
     def all_entries(self, user_id: str) -> list[JournalEntry]:
         return [
             entry_of(item)
@@ -323,7 +362,9 @@ class JournalRepository:
     ) -> None:
         """Change the stats items from `old` to `new` (None: absent), given the main item as
         read (`current`): counters reaching zero are removed, conditioned on the value read,
-        and a new entry must fit the quota; a failed condition makes the write read again."""
+        and a new entry must fit the quota; a failed condition makes the write read again.
+        The label pointers (labels.py) change with the counters of the same labels; a write
+        to an empty journal marks it indexed."""
         changes = journal_stats.counter_changes(old, new)
         journal_stats.check_bounds(current, changes, adds_entry=old is None)
         planned = journal_stats.plan(current, changes)
@@ -339,6 +380,9 @@ class JournalRepository:
         if template_used:
             stats.set(f"{journal_stats.TEMPLATE_USED}{template_used[0]}", value=template_used[1])
         stats.set("timezone", value=local[0]).set("dayStartHour", value=local[1])
+        labels.stage_pointers(tx, user_id, old, new)
+        if current is None or current.total_entries == 0:
+            stats.set(labels.INDEXED, value=True)  # no entry lacks its pointers
         if old is None:
             total, limit = stats.name("totalEntries"), stats.value(journal_stats.MAX_ENTRIES)
             tx.updating(

@@ -1,8 +1,10 @@
 """Listing and searching entries: the filters of `GET /journal`, and its date bounds.
 
 The plain list of one's own entries is read page by page, newest first, with the total from
-the stats item. Filters and search read the user's entries (at most 10,000) and the live
-shares made by or to them (resolve.py), and keep those that match. A shared entry is listed
+the stats item; so is a list of one's own entries filtered by one label (tag, mood, template
+or goal), through that label's pointers (labels.py). Other filters, combinations and search
+read the user's entries (at most 10,000) and the live shares made by or to them
+(resolve.py), and keep those that match. A shared entry is listed
 as a wrapper (`{entry, shareInfo, isIncoming}`, docs/api.md), one per share.
 """
 
@@ -14,7 +16,7 @@ from chalicelib.core.clock import utc_now
 from chalicelib.core.errors import FieldError, ValidationFailed
 from chalicelib.core.http import Page
 from chalicelib.core.local_time import LocalTime, instant_bound, local_time_of
-from chalicelib.journal import resolve, text
+from chalicelib.journal import labels, resolve, text
 from chalicelib.journal.entry import JournalEntry, SharedEntry, listed_entry
 from chalicelib.journal.repository import JournalRepository
 from chalicelib.journal.share_presenter import as_received, present_listed
@@ -40,6 +42,8 @@ def list_entries(
         stats, newest = entries.newest(user_id, page.offset + page.limit)
         total = stats.total_entries if stats else 0
         shown: Sequence[JournalEntry | SharedEntry] = newest[page.offset :]
+    elif chosen == "owned" and (labelled := _labelled_page(entries, user_id, page, query)):
+        total, shown = labelled
     else:
         matching = _matching(entries, shares, user_id, chosen, query, timezone_header)
         total, shown = len(matching), matching[page.offset : page.offset + page.limit]
@@ -51,6 +55,47 @@ def list_entries(
         "hasMore": page.offset + len(shown) < total,
         "filter": chosen,
     }
+
+
+def _labelled_page(
+    entries: JournalRepository, user_id: str, page: Page, query: Mapping[str, str | None]
+) -> tuple[int, list[JournalEntry]] | None:
+    """A list of one's own entries filtered by one label (tag, mood, template or goal) and
+    nothing else, read through that label's pointers: the page's pointers and entries, and
+    the total from the label's stats counter (written in the same transactions), so its
+    cost is the page's, whatever the journal's size. None when the query is not that, or
+    the journal is not indexed yet (labels.py): then every entry is read and filtered."""
+    if any(query.get(name) for name in ("from", "to", "q")):
+        return None
+    wanted = {
+        name: value
+        for name in labels.KINDS
+        if (value := _label_value(name, query.get(name))) is not None
+    }
+    if len(wanted) != 1:
+        return None
+    [(name, value)] = wanted.items()
+    stats = entries.main_stats(user_id)
+    if not stats.labels_indexed:
+        return None
+    label = labels.Label(labels.KINDS[name], value)
+    if label.kind == "tag":  # the filter ignores case; an entry has one tag of each
+        total = sum(
+            count
+            for counter, count in stats.counters.items()
+            if counter.startswith("tag#") and counter.removeprefix("tag#").lower() == value
+        )
+    else:
+        total = stats.count(f"{label.kind}#{value}")
+    if page.offset >= total:
+        return total, []
+    return total, entries.labelled(user_id, label, page.offset, page.limit)
+
+
+def _label_value(name: str, raw: str | None) -> str | None:
+    """The label a query parameter filters by, as _Criteria compares it (None: no filter)."""
+    value = (raw or "").strip().lower() if name == "tag" else raw
+    return value or None
 
 
 def _matching(

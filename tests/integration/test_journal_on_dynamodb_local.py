@@ -2,6 +2,7 @@
 go; goal progress following linked entries; one request per read; the entry quota."""
 
 import uuid
+from typing import Any
 
 import pytest
 
@@ -72,3 +73,45 @@ def test_changing_an_entry_without_goal_links_reads_once(services, user):
         assert log.operations == ["BatchGetItem", "TransactWriteItems"]
     finally:
         events.unregister("before-call.dynamodb", log)
+
+
+def _measured(reads: JournalReads, user: str, page: Page, filters: dict[str, str]) -> Any:
+    from bench.meter import Meter
+
+    meter = Meter(dynamo.client())
+    try:
+        with meter.measuring() as usage:
+            listed = reads.list_entries(user, page=page, filters=filters)
+    finally:
+        meter.close()
+    return listed, usage
+
+
+def test_listing_costs_what_the_page_holds_on_dynamodb_local(services, user, reads):
+    """Issue 15: the web client's list of 100 whole entries costs at most the older system's
+    12 RCU (compact items, read eventually consistent), and a list filtered by one label
+    costs the same at 10 entries and at 100 (its pointers, then the page's entries)."""
+    from bench.run import _entry_body
+
+    journal, _ = services
+    costs: dict[int, dict[str, float]] = {}
+    written = 0
+    for size in (10, 100):
+        for index in range(written, size):
+            written_entry(journal, user, LOS_ANGELES, **_entry_body(index))
+        written = size
+        listed, usage = _measured(reads, user, Page(1, 100), {})
+        assert (len(listed["entries"]), usage.operations) == (size, ["Query"])
+        costs[size] = {"web": usage.rcu}
+        for name, filters, page in (
+            ("tag", {"tag": "RARE"}, Page(1, 1)),
+            ("mood", {"mood": "calm"}, Page(1, 3)),
+        ):
+            listed, usage = _measured(reads, user, page, filters)
+            assert len(listed["entries"]) == page.limit
+            assert usage.operations == ["GetItem", "Query", "BatchGetItem"]
+            costs[size][name] = usage.rcu
+    assert listed["total"] == 33  # every third of 100 entries is calm
+    assert costs[100]["web"] <= 12, costs
+    assert costs[10]["tag"] == costs[100]["tag"], costs
+    assert costs[10]["mood"] == costs[100]["mood"], costs

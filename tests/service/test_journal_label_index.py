@@ -1,0 +1,172 @@
+"""The label index (journal/labels.py) on random journals: after random creates, edits and
+deletes, the pointers are exactly those of the live entries' labels, and a list filtered by
+one tag, mood, template or goal, read through them, equals today's full read and filter (the
+oracle: search.py with the index path switched off) on every page. A journal from before the
+index is filtered by the full read until the backfill (journal/label_backfill.py) marks it."""
+
+import random
+import time
+import uuid
+from typing import Any
+
+import pytest
+
+from chalicelib import wiring
+from chalicelib.core import dynamo
+from chalicelib.core.http import Page
+from chalicelib.core.validation import parse
+from chalicelib.journal import label_backfill, labels, search
+from chalicelib.journal.keys import stats_key
+from chalicelib.journal.models import EntryFields
+from chalicelib.journal.repository import JournalRepository, entry_of
+from tests.helpers import new_goal, written_entry
+
+TAGS = ("Run", "run", "sleep", "a#b", "Café", "rare")
+MOODS = ("happy", "tired", "Happy")
+TEMPLATES = ("blank", "gratitude", "daily_reflection")
+PAGES = (Page(1, 1), Page(1, 2), Page(2, 2), Page(3, 2), Page(1, 5), Page(2, 5), Page(1, 20))
+
+
+@pytest.fixture
+def user(table) -> str:
+    return str(uuid.uuid4())
+
+
+def _fields(rng: random.Random, goal_ids: list[str]) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "tags": rng.sample(TAGS, rng.randint(0, 3)),
+        "template": rng.choice(TEMPLATES),
+        "linkedGoalIds": rng.sample(goal_ids, rng.randint(0, len(goal_ids))),
+    }
+    mood = rng.choice((None, *MOODS))
+    if mood or rng.random() < 0.5:
+        fields["mood"] = mood
+    return fields
+
+
+def _random_journal(rng: random.Random, user: str, goal_ids: list[str], steps: int) -> None:
+    journal, live = wiring.journal(), []
+    for _ in range(steps):
+        action = rng.random()
+        if not live or action < 0.5:
+            created = written_entry(journal, user, title="E", **_fields(rng, goal_ids))
+            live.append(created["entryId"])
+            time.sleep(0.002)  # now and then two share a millisecond: the order still holds
+        elif action < 0.85:
+            journal.update(user, rng.choice(live), parse(EntryFields, _fields(rng, goal_ids)))
+        else:
+            gone = live.pop(rng.randrange(len(live)))
+            journal.delete(user, gone)
+
+
+def _pointers(table, user: str) -> set[str]:
+    return {
+        item["SK"]
+        for item in table.partition(dynamo.user_pk(user))
+        if item["SK"].startswith(labels.LABEL_PREFIX)
+    }
+
+
+def _expected_pointers(table, user: str) -> set[str]:
+    return {
+        pointer["SK"]
+        for item in table.partition(dynamo.user_pk(user))
+        if item["SK"].startswith("JOURNAL#")
+        for pointer in labels.pointers_of(user, entry_of(item))
+    }
+
+
+def _listed(user: str, page: Page, filters: dict[str, str]) -> dict[str, Any]:
+    return wiring.journal_reads().list_entries(user, page=page, filters=filters)
+
+
+def _oracle(monkeypatch, user: str, page: Page, filters: dict[str, str]) -> dict[str, Any]:
+    with monkeypatch.context() as patched:
+        patched.setattr(search, "_labelled_page", lambda *args: None)
+        return _listed(user, page, filters)
+
+
+def _queries(goal_ids: list[str]) -> list[dict[str, str]]:
+    return [
+        *({"tag": tag} for tag in (*TAGS, " RUN ", "CAFÉ", "none")),
+        *({"mood": mood} for mood in (*MOODS, "none")),
+        *({"template": template} for template in TEMPLATES),
+        *({"goalId": goal_id} for goal_id in (*goal_ids, str(uuid.uuid4()))),
+    ]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_filtered_lists_through_the_index_equal_the_full_read(table, user, monkeypatch, seed):
+    rng = random.Random(seed)
+    goal_ids = [new_goal(user)["goalId"] for _ in range(2)]
+    _random_journal(rng, user, goal_ids, steps=40)
+    assert _pointers(table, user) == _expected_pointers(table, user)
+    reads: list[str] = []
+    whole = JournalRepository.all_entries
+
+    def counted(self: JournalRepository, user_id: str) -> Any:
+        reads.append(user_id)
+        return whole(self, user_id)
+
+    monkeypatch.setattr(JournalRepository, "all_entries", counted)
+    for filters in _queries(goal_ids):
+        for page in PAGES:
+            reads.clear()
+            indexed = _listed(user, page, filters)
+            assert reads == [], "an indexed journal's one-label filter reads no whole journal"
+            assert indexed == _oracle(monkeypatch, user, page, filters), (filters, page)
+            assert reads == [user]  # the oracle did read it whole
+
+
+def test_a_journal_from_before_the_index_is_read_whole_until_the_backfill(table, user, monkeypatch):
+    rng = random.Random(99)
+    goal_ids = [new_goal(user)["goalId"]]
+    _random_journal(rng, user, goal_ids, steps=25)
+    # As journals were stored before the index: no pointers, no mark.
+    partition = dynamo.user_pk(user)
+    for item in table.partition(partition):
+        if item["SK"].startswith(labels.LABEL_PREFIX):
+            del table.items[(partition, item["SK"])]
+    del table.items[(partition, stats_key(user)["SK"])][labels.INDEXED]
+    # An edit before the backfill adds only the pointers of the labels it adds.
+    some = next(item for item in table.partition(partition) if item["SK"].startswith("JOURNAL#"))
+    wiring.journal().update(user, some["entryId"], parse(EntryFields, {"tags": ["fresh"]}))
+    assert _pointers(table, user) == {
+        pointer for pointer in _expected_pointers(table, user) if "#tag#fresh#" in pointer
+    }
+    for filters in _queries(goal_ids):
+        assert _listed(user, Page(1, 3), filters) == _oracle(monkeypatch, user, Page(1, 3), filters)
+
+    done = label_backfill.index_journal(user)
+
+    assert done.marked
+    assert done.skipped == 0
+    assert _pointers(table, user) == _expected_pointers(table, user)
+    assert table.items[(partition, stats_key(user)["SK"])][labels.INDEXED] is True
+    for filters in _queries(goal_ids):
+        for page in PAGES:
+            assert _listed(user, page, filters) == _oracle(monkeypatch, user, page, filters)
+    # Running it again changes nothing.
+    before = dict(table.items)
+    assert label_backfill.index_journal(user).marked
+    assert {key: item for key, item in table.items.items() if key[1] != stats_key(user)["SK"]} == {
+        key: item for key, item in before.items() if key[1] != stats_key(user)["SK"]
+    }
+
+
+def test_the_backfill_reads_an_entry_edited_meanwhile_again(table, user):
+    written_entry(wiring.journal(), user, title="E", tags=["old"])
+    partition = dynamo.user_pk(user)
+    [entry] = [item for item in table.partition(partition) if item["SK"].startswith("JOURNAL#")]
+    for item in table.partition(partition):
+        if item["SK"].startswith(labels.LABEL_PREFIX):
+            del table.items[(partition, item["SK"])]
+    stale = entry_of(entry)
+    wiring.journal().update(user, stale.entry_id, parse(EntryFields, {"tags": ["new"]}))
+    done = label_backfill.Backfilled()
+
+    label_backfill._index_entry(user, stale, done)  # read before the edit committed
+
+    assert (done.entries, done.unfinished) == (1, 0)
+    assert _pointers(table, user) == _expected_pointers(table, user)
+    assert not any("#tag#old#" in pointer for pointer in _pointers(table, user))
