@@ -101,6 +101,12 @@ def test_filtered_lists_through_the_index_equal_the_full_read(table, user, monke
     goal_ids = [new_goal(user)["goalId"] for _ in range(2)]
     _random_journal(rng, user, goal_ids, steps=40)
     assert _pointers(table, user) == _expected_pointers(table, user)
+    # Keys only: no change stamp (GET /sync never lists them), nothing of the entry's text.
+    assert {
+        tuple(sorted(item))
+        for item in table.partition(dynamo.user_pk(user))
+        if item["SK"].startswith(labels.LABEL_PREFIX)
+    } == {("PK", "SK")}
     reads: list[str] = []
     whole = JournalRepository.all_entries
 
