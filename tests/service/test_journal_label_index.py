@@ -13,6 +13,7 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.core import dynamo
+from chalicelib.core.errors import ValidationFailed
 from chalicelib.core.http import Page
 from chalicelib.core.validation import parse
 from chalicelib.journal import label_backfill, labels, search
@@ -24,6 +25,7 @@ from tests.helpers import new_goal, written_entry
 TAGS = ("Run", "run", "sleep", "a#b", "Café", "rare")
 MOODS = ("happy", "tired", "Happy")
 TEMPLATES = ("blank", "gratitude", "daily_reflection")
+TITLES = ("Run day", "Quiet", "walked far", "E", "Rare find")
 PAGES = (Page(1, 1), Page(1, 2), Page(2, 2), Page(3, 2), Page(1, 5), Page(2, 5), Page(1, 20))
 
 
@@ -34,7 +36,9 @@ def user(table) -> str:
 
 def _fields(rng: random.Random, goal_ids: list[str]) -> dict[str, Any]:
     fields: dict[str, Any] = {
-        "tags": rng.sample(TAGS, rng.randint(0, 3)),
+        "title": rng.choice(TITLES),
+        "content": f"<p>{rng.choice(TITLES)} <em>{rng.choice(TITLES)}</em></p>",
+        "tags": rng.sample(TAGS[:-1], rng.randint(0, 3)) + (["rare"] if rng.random() < 0.1 else []),
         "template": rng.choice(TEMPLATES),
         "linkedGoalIds": rng.sample(goal_ids, rng.randint(0, len(goal_ids))),
     }
@@ -49,7 +53,7 @@ def _random_journal(rng: random.Random, user: str, goal_ids: list[str], steps: i
     for _ in range(steps):
         action = rng.random()
         if not live or action < 0.5:
-            created = written_entry(journal, user, title="E", **_fields(rng, goal_ids))
+            created = written_entry(journal, user, **_fields(rng, goal_ids))
             live.append(created["entryId"])
             time.sleep(0.002)  # now and then two share a millisecond: the order still holds
         elif action < 0.85:
@@ -122,6 +126,47 @@ def test_filtered_lists_through_the_index_equal_the_full_read(table, user, monke
             assert reads == [], "an indexed journal's one-label filter reads no whole journal"
             assert indexed == _oracle(monkeypatch, user, page, filters), (filters, page)
             assert reads == [user]  # the oracle did read it whole
+
+
+def _combinations(goal_ids: list[str]) -> list[dict[str, str]]:
+    """Several parameters: driven by the rarest label when it is rare enough, else read
+    whole; either way the same answer."""
+    return [
+        {"tag": "rare", "mood": "happy"},
+        {"tag": "RARE", "q": "a"},
+        {"tag": "rare", "template": "gratitude", "q": "run"},
+        {"tag": "run", "mood": "tired"},
+        {"mood": "Happy", "template": "blank"},
+        {"goalId": goal_ids[0], "q": "quiet"},
+        {"tag": "rare", "from": "2000-01-01"},
+        {"tag": "rare", "to": "2000-01-01"},
+        {"template": "daily_reflection", "q": "em"},  # markup is not text
+    ]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_combined_filters_equal_the_full_read(table, user, monkeypatch, seed):
+    rng = random.Random(1000 + seed)
+    goal_ids = [new_goal(user)["goalId"] for _ in range(2)]
+    _random_journal(rng, user, goal_ids, steps=60)
+    reads: list[str] = []
+    whole = JournalRepository.all_entries
+
+    def counted(self: JournalRepository, user_id: str) -> Any:
+        reads.append(user_id)
+        return whole(self, user_id)
+
+    monkeypatch.setattr(JournalRepository, "all_entries", counted)
+    through_the_index = 0
+    for filters in _combinations(goal_ids):
+        for page in PAGES:
+            reads.clear()
+            indexed = _listed(user, page, filters)
+            through_the_index += not reads
+            assert indexed == _oracle(monkeypatch, user, page, filters), (filters, page)
+    assert through_the_index > 0
+    with pytest.raises(ValidationFailed):
+        _listed(user, PAGES[0], {"tag": "rare", "from": "not a date"})
 
 
 def test_a_journal_from_before_the_index_is_read_whole_until_the_backfill(table, user, monkeypatch):
