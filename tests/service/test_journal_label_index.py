@@ -49,7 +49,7 @@ def _fields(rng: random.Random, goal_ids: list[str]) -> dict[str, Any]:
 
 
 def _random_journal(rng: random.Random, user: str, goal_ids: list[str], steps: int) -> None:
-    journal, live = wiring.journal(), []
+    journal, live = wiring.journal(), list[str]()
     for _ in range(steps):
         action = rng.random()
         if not live or action < 0.5:
