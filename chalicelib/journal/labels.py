@@ -11,7 +11,8 @@ field. Within one label the pointers sort by `createdAt`: read backwards they ar
 entries newest first, as the list shows them.
 
 Every entry write changes the pointers of the labels it adds or removes (never the others) in
-the entry's own transaction, beside the stats counters of the same labels (stats.py), so a
+the entry's own transaction (a delete: as many as fit, the rest right after, see
+`stage_removal`), beside the stats counters of the same labels (stats.py), so a
 label's counter is the number of its pointers: the filtered list's total. A journal whose
 entries were all written with pointers says so on its main stats item (`labelsIndexed`): a
 journal's first entry sets it; journals older than the index are marked by
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from chalicelib.core import dynamo
-from chalicelib.core.dynamo import Transaction
+from chalicelib.core.dynamo import MAX_TRANSACTION_ITEMS, Transaction
 from chalicelib.journal.entry import JournalEntry
 
 LABEL_PREFIX = "JLABEL#"
@@ -77,6 +78,18 @@ def stage_pointers(
     if new is not None:
         for label in sorted(after - before, key=_order):
             tx.put("journal-label", label.pointer_key(user_id, new))
+
+
+def stage_removal(tx: Transaction, user_id: str, old: JournalEntry) -> list[dict[str, str]]:
+    """Delete a deleted entry's pointers in its transaction as far as they fit (a delete
+    with 10 completed goal links and 50 shares nearly fills one); the keys of the rest, which
+    the caller deletes right after the commit. One a crash leaves behind points at no entry:
+    reads skip it."""
+    keys = pointers_of(user_id, old)
+    room = max(0, MAX_TRANSACTION_ITEMS - tx.item_count)
+    for key in keys[:room]:
+        tx.delete("journal-label", key)
+    return keys[room:]
 
 
 def pointers_of(user_id: str, entry: JournalEntry) -> list[dict[str, str]]:

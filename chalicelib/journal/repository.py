@@ -380,7 +380,8 @@ class JournalRepository:
         if template_used:
             stats.set(f"{journal_stats.TEMPLATE_USED}{template_used[0]}", value=template_used[1])
         stats.set("timezone", value=local[0]).set("dayStartHour", value=local[1])
-        labels.stage_pointers(tx, user_id, old, new)
+        if new is not None:  # a delete removes them last, as far as they fit (labels.py)
+            labels.stage_pointers(tx, user_id, old, new)
         if current is None or current.total_entries == 0:
             stats.set(labels.INDEXED, value=True)  # no entry lacks its pointers
         if old is None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.core import errors, metrics
+from chalicelib.core import dynamo, errors, metrics
 from chalicelib.core.clock import utc_now
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.http import refuse_if_matched
@@ -23,6 +23,7 @@ from chalicelib.core.logging import logger
 from chalicelib.core.unit_of_work import run_write
 from chalicelib.core.validation import dump
 from chalicelib.goals.links import GoalLinks
+from chalicelib.journal import labels
 from chalicelib.journal.entry import JournalEntry
 from chalicelib.journal.models import EntryCreate, EntryFields
 from chalicelib.journal.presenter import present_entry
@@ -104,24 +105,30 @@ class JournalService:
         return present_entry(new)
 
     def delete(self, user_id: str, entry_id: str) -> None:
-        def attempt(tx: Transaction) -> tuple[str, ...]:
+        def attempt(tx: Transaction) -> tuple[tuple[str, ...], list[dict[str, str]]]:
             old, context = load_entry(self._entries, user_id, entry_id, {}, None)
             self._stage(tx, context, old, None, None, local_time_of(context.profile), self._now())
             # Its shares go with it (recipients then read 404).
             self._shares.delete_entry_shares(tx, user_id, entry_id, old.shared_with)
-            return old.shared_with
+            return old.shared_with, labels.stage_removal(tx, user_id, old)
 
-        recipients = run_write(attempt, sleep=self._sleep)
+        recipients, label_pointers = run_write(attempt, sleep=self._sleep)
         # Then the recipients' pointers: hints that every read confirms against a share, now
         # gone, so they show nothing either way. Removed after the commit because 50 of them
         # beside 50 shares would not fit in the entry's transaction; one a crash leaves here
         # stays a dead hint, and so does one this fails to remove: the entry is gone either way.
-        try:
-            self._shares.forget_pointers(entry_id, recipients)
-        except (errors.ServiceUnavailable, ClientError) as failure:
-            logger.warning(
-                "pointers of a deleted entry left", extra={"error": type(failure).__name__}
-            )
+        # So do the label pointers the transaction had no room for (reads skip them).
+        forgetting: tuple[Callable[[], None], ...] = (
+            lambda: self._shares.forget_pointers(entry_id, recipients),
+            lambda: dynamo.delete_keys(label_pointers),
+        )
+        for forget in forgetting:
+            try:
+                forget()
+            except (errors.ServiceUnavailable, ClientError) as failure:
+                logger.warning(
+                    "pointers of a deleted entry left", extra={"error": type(failure).__name__}
+                )
 
     def _stage(
         self,

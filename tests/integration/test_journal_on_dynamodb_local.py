@@ -115,3 +115,31 @@ def test_listing_costs_what_the_page_holds_on_dynamodb_local(services, user, rea
     assert costs[100]["web"] <= 12, costs
     assert costs[10]["tag"] == costs[100]["tag"], costs
     assert costs[10]["mood"] == costs[100]["mood"], costs
+
+
+def test_an_entry_write_changes_only_the_pointers_of_the_labels_it_changes(services, user):
+    """The label index's price (README, "Label index"): a bench entry (two tags, a mood, a
+    template) puts four pointers in its transaction; an edit of one tag deletes one and puts
+    one; an edit of its text touches none."""
+    from bench.run import _entry_body
+
+    journal, _ = services
+    written_entry(journal, user, LOS_ANGELES, **_entry_body(1))  # the stats items exist
+    sent: list[list[str]] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        bodies = [next(iter(item.values())) for item in params["TransactItems"]]
+        sent.append([str((body.get("Key") or body["Item"])["SK"]["S"]) for body in bodies])
+
+    events = dynamo.client().meta.events
+    events.register("provide-client-params.dynamodb.TransactWriteItems", record)
+    try:
+        entry = written_entry(journal, user, LOS_ANGELES, **_entry_body(2))
+        journal.update(user, entry["entryId"], parse(EntryFields, {"tags": ["bench", "other"]}))
+        journal.update(user, entry["entryId"], parse(EntryFields, {"content": "<p>new</p>"}))
+        journal.delete(user, entry["entryId"])
+    finally:
+        events.unregister("provide-client-params.dynamodb.TransactWriteItems", record)
+    pointers = [[sk for sk in keys if sk.startswith("JLABEL#")] for keys in sent]
+    assert [len(found) for found in pointers] == [4, 2, 0, 4]
+    assert {sk.split("#")[2] for sk in pointers[1]} == {"tag2", "other"}

@@ -13,6 +13,7 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.core import dynamo
+from chalicelib.core.dynamo import MAX_TRANSACTION_ITEMS, Transaction
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.core.http import Page
 from chalicelib.core.validation import parse
@@ -221,3 +222,25 @@ def test_the_backfill_reads_an_entry_edited_meanwhile_again(table, user):
     assert (done.entries, done.unfinished) == (1, 0)
     assert _pointers(table, user) == _expected_pointers(table, user)
     assert not any("#tag#old#" in pointer for pointer in _pointers(table, user))
+
+
+def test_a_delete_removes_the_pointers_that_fit_and_returns_the_rest(table, user):
+    entry = entry_of(
+        {
+            "entryId": "0190a000-0000-7000-8000-000000000001",
+            "userId": user,
+            "title": "T",
+            "content": "c",
+            "createdAt": "2026-03-04T20:00:00.000Z",
+            "tags": [f"t{index}" for index in range(9)],  # with the template: 10 labels
+        }
+    )
+    tx = Transaction()
+    for index in range(MAX_TRANSACTION_ITEMS - 4):
+        tx.put("filler", {"PK": "X", "SK": str(index)})
+
+    left = labels.stage_removal(tx, user, entry)
+
+    assert tx.item_count == MAX_TRANSACTION_ITEMS
+    assert len(left) == 6
+    assert left == labels.pointers_of(user, entry)[4:]
