@@ -438,9 +438,9 @@ def test_bad_shares_never_hide_good_ones(journal, shares, reads):
     assert_hidden(reads, friend, broken)
 
 
-def _goals_that_complete(owner: str) -> list[str]:
+def _goals_that_complete(owner: str, first: int = 0) -> list[str]:
     goal_ids = []
-    for index in range(10):
+    for index in range(first, first + 10):
         goal = wiring.goals().create(
             owner,
             parse(
@@ -495,8 +495,9 @@ def test_50_recipients_of_the_largest_entry_then_its_delete_fit_in_one_transacti
 def test_the_largest_create_the_api_accepts_fits_in_one_transaction(journal):
     """The worst create: a body just under the 256 KB limit, all of it 4-byte characters (which
     a JSON record of the response would escape to 12 bytes each), 10 linked goals that each
-    complete (activity, day, goal, title lock; and the quota counter), and an idempotency
-    record. It must be written, and replayed, in one transaction."""
+    complete (activity, day, goal, title lock; and the quota counter), 20 tags (32 label
+    pointers in all), and an idempotency record. It must be written, and replayed, in one
+    transaction."""
     owner = person()
     goal_ids = _goals_that_complete(owner)
     body: dict[str, Any] = {
@@ -505,7 +506,8 @@ def test_the_largest_create_the_api_accepts_fits_in_one_transaction(journal):
         "wordCount": 1,
         "encryptedKey": "k" * 2000,
         "encryptionIv": "i" * 2000,
-        "tags": ["🙂" * 30] * 1,
+        # Each tag, the mood, the template and each linked goal has a label pointer too.
+        "tags": [f"{index:02d}" + "🙂" * 28 for index in range(20)],
         "mood": "🙂" * 50,
         "linkedGoalIds": goal_ids,
         "goalProgress": [
@@ -525,6 +527,38 @@ def test_the_largest_create_the_api_accepts_fits_in_one_transaction(journal):
     assert replayed == created
     assert log.operations.count("TransactWriteItems") == 1
     assert all(wiring.goals().get(owner, goal_id)["status"] == "completed" for goal_id in goal_ids)
+
+
+def test_an_edit_too_large_for_one_transaction_is_refused_and_changes_nothing(journal, reads):
+    """The label index's price at the extreme (README, "Label index"): an edit that moves 10
+    completed goal links to 10 other goals that complete (80 items of goal links, 83 with the
+    entry and its stats) also moves 20 goal pointers: past 100 items, it is refused whole
+    with 422 CHANGE_TOO_LARGE, never a 500 (before the index it fit); smaller steps go
+    through."""
+    owner = person()
+    before_goals, after_goals = _goals_that_complete(owner), _goals_that_complete(owner, 10)
+
+    def fields(goal_ids: list[str], tag: str) -> dict[str, Any]:
+        return {
+            "tags": [f"{tag}{index}" for index in range(20)],
+            "linkedGoalIds": goal_ids,
+            "goalProgress": [
+                {"goalId": goal_id, "progressValue": 1, "completed": True} for goal_id in goal_ids
+            ],
+        }
+
+    entry = journal.create(
+        owner, parse(EntryCreate, {"title": "T", "content": "c", **fields(before_goals, "a")})
+    ).body
+    with pytest.raises(BusinessRuleViolation) as refused:
+        journal.update(owner, entry["entryId"], parse(EntryFields, fields(after_goals, "b")))
+    assert refused.value.code == "CHANGE_TOO_LARGE"
+    assert reads.get(owner, entry["entryId"]) == entry
+    # In steps: the tags, then five goal links at a time.
+    journal.update(owner, entry["entryId"], parse(EntryFields, fields(before_goals, "b")))
+    halfway = before_goals[5:] + after_goals[:5]
+    journal.update(owner, entry["entryId"], parse(EntryFields, fields(halfway, "b")))
+    journal.update(owner, entry["entryId"], parse(EntryFields, fields(after_goals, "b")))
 
 
 def _share_after_the_first_read(
