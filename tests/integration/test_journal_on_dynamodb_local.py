@@ -143,3 +143,51 @@ def test_an_entry_write_changes_only_the_pointers_of_the_labels_it_changes(servi
     pointers = [[sk for sk in keys if sk.startswith("JLABEL#")] for keys in sent]
     assert [len(found) for found in pointers] == [4, 2, 0, 4]
     assert {sk.split("#")[2] for sk in pointers[1]} == {"tag2", "other"}
+
+
+def test_the_backfill_script_indexes_a_journal_from_before_the_index(services, user, reads):
+    """scripts/backfill_journal_labels.py on DynamoDB Local: a journal stored as before the
+    index (no pointers, no mark) is listed by a full read; the dry run writes nothing; the
+    run gives every entry its pointers and marks the journal, whose filtered lists then read
+    a page."""
+    from chalicelib.journal import labels
+    from chalicelib.journal.keys import stats_key
+    from chalicelib.journal.repository import entry_of
+    from scripts import backfill_journal_labels
+
+    journal, _ = services
+    for tags in (["calm"], ["Calm", "x"], []):
+        written_entry(journal, user, LOS_ANGELES, tags=tags, mood="ok")
+    partition = dynamo.user_pk(user)
+
+    def items(prefix: str) -> list[dict[str, Any]]:
+        return dynamo.query_all(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues=dynamo.serialize({":pk": partition, ":prefix": prefix}),
+            ConsistentRead=True,
+        )
+
+    expected = {
+        pointer["SK"]
+        for item in items("JOURNAL#")
+        for pointer in labels.pointers_of(user, entry_of(item))
+    }
+    assert {item["SK"] for item in items(labels.LABEL_PREFIX)} == expected
+    dynamo.delete_keys([{"PK": partition, "SK": sk} for sk in expected])
+    dynamo.client().update_item(
+        TableName=dynamo.table_name(),
+        Key=dynamo.serialize(stats_key(user)),
+        UpdateExpression="REMOVE labelsIndexed",
+    )
+    assert reads.list_entries(user, page=Page(1, 20), filters={"tag": "calm"})["total"] == 2
+
+    assert backfill_journal_labels.backfill(dry_run=True)["journals"] >= 1
+    assert items(labels.LABEL_PREFIX) == []
+    report = backfill_journal_labels.backfill(dry_run=False)
+
+    assert report["unfinished"] == []
+    assert {item["SK"] for item in items(labels.LABEL_PREFIX)} == expected
+    assert (dynamo.get_item(stats_key(user)) or {}).get(labels.INDEXED) is True
+    assert user not in set(backfill_journal_labels.unindexed_journals())
+    listed, usage = _measured(reads, user, Page(1, 20), {"tag": "calm"})
+    assert (listed["total"], usage.operations) == (2, ["GetItem", "Query", "BatchGetItem"])
