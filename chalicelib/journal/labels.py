@@ -11,9 +11,9 @@ field. Within one label the pointers sort by `createdAt`: read backwards they ar
 entries newest first, as the list shows them.
 
 Every entry write changes the pointers of the labels it adds or removes (never the others) in
-the entry's own transaction (a delete: as many as fit, the rest right after, see
-`stage_removal`), beside the stats counters of the same labels (stats.py), so a
-label's counter is the number of its pointers: the filtered list's total. A journal whose
+the entry's own transaction, as many as fit, and the rest right after it (`stage_changes`),
+whose stats counters (stats.py) change in the transaction, so a label's counter is the
+number of entries that carry it: the filtered list's total. A journal whose
 entries were all written with pointers says so on its main stats item (`labelsIndexed`): a
 journal's first entry sets it; journals older than the index are marked by
 scripts/backfill_journal_labels.py once every entry has its pointers, and are filtered by a
@@ -24,6 +24,7 @@ carry no change stamp (GET /sync never shows them), exports read only `JOURNAL#`
 the account eraser deletes them with the rest of the partition.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -66,35 +67,65 @@ def labels_of(entry: JournalEntry | None) -> set[Label]:
     return found
 
 
-def stage_pointers(
+@dataclass(frozen=True)
+class Leftover:
+    """The pointer changes an entry's transaction had no room for: `write_leftover` writes
+    them right after it commits."""
+
+    puts: tuple[dict[str, str], ...] = ()
+    deletes: tuple[dict[str, str], ...] = ()
+
+
+def stage_changes(
     tx: Transaction, user_id: str, old: JournalEntry | None, new: JournalEntry | None
-) -> None:
-    """Put the pointers of the labels `new` adds and delete those `old` loses (None: absent).
-    `createdAt` never changes, so a kept label's pointer stays as it is."""
+) -> Leftover:
+    """Put the pointers of the labels `new` adds and delete those `old` loses (None: absent),
+    staged last in the entry's transaction, as many as fit beside the rest (DynamoDB's 100
+    items: a delete with 10 completed goal links and 50 shares nearly fills one, and so does
+    an edit that moves 10 completed goal links); the rest is returned for `write_leftover`.
+    Puts take the room first: a put that waits is an entry missing from its label's list
+    until it is written, a delete that waits only a stale pointer, which reads skip (they
+    check every entry they fetch against the filter). `createdAt` never changes, so a kept
+    label's pointer stays as it is."""
     before, after = labels_of(old), labels_of(new)
-    if old is not None:
-        for label in sorted(before - after, key=_order):
-            tx.delete("journal-label", label.pointer_key(user_id, old))
-    if new is not None:
-        for label in sorted(after - before, key=_order):
-            tx.put("journal-label", label.pointer_key(user_id, new))
-
-
-def stage_removal(tx: Transaction, user_id: str, old: JournalEntry) -> list[dict[str, str]]:
-    """Delete a deleted entry's pointers in its transaction as far as they fit (a delete
-    with 10 completed goal links and 50 shares nearly fills one); the keys of the rest, which
-    the caller deletes right after the commit. One a crash leaves behind points at no entry:
-    reads skip it."""
-    keys = pointers_of(user_id, old)
+    puts = [] if new is None else _keys(user_id, new, after - before)
+    deletes = [] if old is None else _keys(user_id, old, before - after)
     room = max(0, MAX_TRANSACTION_ITEMS - tx.item_count)
-    for key in keys[:room]:
+    staged_puts, staged_deletes = puts[:room], deletes[: max(0, room - len(puts))]
+    for key in staged_puts:
+        tx.put("journal-label", key)
+    for key in staged_deletes:
         tx.delete("journal-label", key)
-    return keys[room:]
+    return Leftover(
+        puts=tuple(puts[len(staged_puts) :]), deletes=tuple(deletes[len(staged_deletes) :])
+    )
+
+
+def write_leftover(
+    user_id: str, leftover: Leftover, reread: Callable[[], JournalEntry | None]
+) -> None:
+    """Write what `stage_changes` left, after the entry's transaction committed. An edit
+    that commits in between may give the entry back a label whose pointer this deletes: the
+    entry is read again (`reread`, strongly consistent) after the deletes, and the pointers
+    of the labels it carries again are put back. A put that lands after a later edit removed
+    its label, or a crash before this ends, leaves a pointer stale (reads skip it) or one
+    missing (its entry is absent from that label's list): scripts/backfill_journal_labels.py
+    repairs both."""
+    dynamo.put_items(list(leftover.puts))
+    dynamo.delete_keys(list(leftover.deletes))
+    if leftover.deletes:
+        entry = reread()
+        carried = {key["SK"] for key in pointers_of(user_id, entry)} if entry else set()
+        dynamo.put_items([key for key in leftover.deletes if key["SK"] in carried])
 
 
 def pointers_of(user_id: str, entry: JournalEntry) -> list[dict[str, str]]:
     """Every pointer `entry` has (the backfill puts them)."""
-    return [label.pointer_key(user_id, entry) for label in sorted(labels_of(entry), key=_order)]
+    return _keys(user_id, entry, labels_of(entry))
+
+
+def _keys(user_id: str, entry: JournalEntry, chosen: set[Label]) -> list[dict[str, str]]:
+    return [label.pointer_key(user_id, entry) for label in sorted(chosen, key=_order)]
 
 
 def entry_id_of(pointer_sk: str) -> str:

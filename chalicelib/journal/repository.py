@@ -196,6 +196,11 @@ class JournalRepository:
             stats=stats_of(found[STATS_SK]) if STATS_SK in found else None,
         )
 
+    def entry(self, user_id: str, entry_id: str) -> JournalEntry | None:
+        """One entry as it is now (strongly consistent)."""
+        item = dynamo.get_item(entry_key(user_id, entry_id))
+        return None if item is None else entry_of(item)
+
     def profile(self, user_id: str) -> Profile | None:
         item = dynamo.get_item({"PK": dynamo.user_pk(user_id), "SK": PROFILE_SK})
         return None if item is None else profile_of(item)
@@ -277,8 +282,10 @@ class JournalRepository:
         self, user_id: str, label: labels.Label, offset: int, limit: int
     ) -> list[JournalEntry]:
         """The entries with `label` from the `offset`-th newest, at most `limit`: the pointers
-        (labels.py) up to the page's end, then the page's entries. One whose pointer outlived
-        it (deleted between the two reads) is left out."""
+        (labels.py) up to the page's end, then the page's entries, each checked against the
+        label: one whose pointer outlived it (deleted between the two reads) or its label (a
+        pointer whose delete waits after an edit's commit, or that a crash left: labels.py)
+        is left out, so the page may be short, never wrong."""
         params: dict[str, Any] = {
             "TableName": dynamo.table_name(),
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
@@ -302,7 +309,11 @@ class JournalRepository:
             str(item["entryId"]): entry_of(item)
             for item in dynamo.batch_get([entry_key(user_id, entry_id) for entry_id in entry_ids])
         }
-        return [found[entry_id] for entry_id in entry_ids if entry_id in found]
+        return [
+            found[entry_id]
+            for entry_id in entry_ids
+            if entry_id in found and label in labels.labels_of(found[entry_id])
+        ]
 
     def all_entries(self, user_id: str) -> list[JournalEntry]:
         return [
@@ -363,8 +374,8 @@ class JournalRepository:
         """Change the stats items from `old` to `new` (None: absent), given the main item as
         read (`current`): counters reaching zero are removed, conditioned on the value read,
         and a new entry must fit the quota; a failed condition makes the write read again.
-        The label pointers (labels.py) change with the counters of the same labels; a write
-        to an empty journal marks it indexed."""
+        The caller stages the label pointers (labels.py) of the same labels last; a write to
+        an empty journal marks it indexed."""
         changes = journal_stats.counter_changes(old, new)
         journal_stats.check_bounds(current, changes, adds_entry=old is None)
         planned = journal_stats.plan(current, changes)
@@ -380,8 +391,6 @@ class JournalRepository:
         if template_used:
             stats.set(f"{journal_stats.TEMPLATE_USED}{template_used[0]}", value=template_used[1])
         stats.set("timezone", value=local[0]).set("dayStartHour", value=local[1])
-        if new is not None:  # a delete removes them last, as far as they fit (labels.py)
-            labels.stage_pointers(tx, user_id, old, new)
         if current is None or current.total_entries == 0:
             stats.set(labels.INDEXED, value=True)  # no entry lacks its pointers
         if old is None:

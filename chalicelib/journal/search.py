@@ -22,7 +22,7 @@ from chalicelib.journal.entry import JournalEntry, SharedEntry, listed_entry
 from chalicelib.journal.repository import JournalRepository
 from chalicelib.journal.share_presenter import as_received, present_listed
 from chalicelib.journal.share_repository import ShareRepository
-from chalicelib.journal.stats import JournalStats
+from chalicelib.journal.stats import MAX_ENTRIES, JournalStats
 
 FILTERS = ("owned", "all", "shared-with-me", "shared-by-me")
 SEARCH_PARAMETERS = ("goalId", "tag", "mood", "template", "from", "to", "q")
@@ -100,10 +100,12 @@ def _labelled_page(
     criteria = _criteria_of(entries, user_id, query, timezone_header)  # 400 before any read
     if counts[rarest] * LABEL_READ_SHARE > stats.total_entries:
         return None
-    # Newest first, as the full read sorts them (ties: the larger entry id first).
+    # Newest first, as the full read sorts them (ties: the larger entry id first). Every
+    # pointer of the label, not just as many as its counter: a stale one (labels.py) among
+    # them would push a live one out.
     kept = [
         entry
-        for entry in entries.labelled(user_id, rarest, 0, counts[rarest])
+        for entry in entries.labelled(user_id, rarest, 0, MAX_ENTRIES)
         if criteria.keeps(entry)
     ]
     return len(kept), kept[page.offset : page.offset + page.limit]

@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.core import dynamo, errors, metrics
+from chalicelib.core import errors, metrics
 from chalicelib.core.clock import utc_now
 from chalicelib.core.dynamo import Transaction
 from chalicelib.core.http import refuse_if_matched
@@ -62,13 +62,13 @@ class JournalService:
     ) -> Created:
         fields = dump(request)
 
-        def attempt(tx: Transaction) -> Created:
+        def attempt(tx: Transaction) -> tuple[Created, str, labels.Leftover]:
             context = self._entries.load_for_write(
                 user_id, None, fields.get("linkedGoalIds") or [], idempotency
             )
             replayed = replay(idempotency, context.idempotency_record)
             if replayed:
-                return replayed  # a concurrent twin's response, once it won
+                return replayed, "", labels.Leftover()  # a concurrent twin's response, once it won
             local, now = local_time_of(context.profile, timezone), self._now()
             entry = revised_entry(user_id, fields, None, context.goals, now, local)
             tx.emits(metrics.JOURNAL_ENTRY_WRITTEN)
@@ -76,9 +76,11 @@ class JournalService:
             entry = self._stage(tx, context, None, entry, template_used, local, now) or entry
             response = Created(present_entry(entry), f"/journal/{entry.entry_id}")
             add_record(tx, idempotency, response)
-            return response
+            return response, entry.entry_id, labels.stage_changes(tx, user_id, None, entry)
 
-        return run_write(attempt, sleep=self._sleep)
+        created, entry_id, leftover = run_write(attempt, sleep=self._sleep)
+        self._after_commit(user_id, entry_id, leftover)
+        return created
 
     def update(
         self,
@@ -91,43 +93,63 @@ class JournalService:
     ) -> dict[str, Any]:
         fields = dump(request)
 
-        def attempt(tx: Transaction) -> JournalEntry:
+        def attempt(tx: Transaction) -> tuple[JournalEntry, labels.Leftover]:
             old, context = load_entry(self._entries, user_id, entry_id, fields, if_match)
             local, now = local_time_of(context.profile, timezone), self._now()
             new = revised_entry(user_id, fields, old, context.goals, now, local)
             changed = (new.template, new.updated_at) if new.template != old.template else None
             tx.emits(metrics.JOURNAL_ENTRY_WRITTEN)
-            return self._stage(tx, context, old, new, changed, local, now) or new
+            new = self._stage(tx, context, old, new, changed, local, now) or new
+            return new, labels.stage_changes(tx, user_id, old, new)
 
-        new = run_write(
+        new, leftover = run_write(
             attempt, sleep=self._sleep, on_lost_race=refuse_if_matched(if_match, CHANGED)
         )
+        self._after_commit(user_id, entry_id, leftover)
         return present_entry(new)
 
     def delete(self, user_id: str, entry_id: str) -> None:
-        def attempt(tx: Transaction) -> tuple[tuple[str, ...], list[dict[str, str]]]:
+        def attempt(tx: Transaction) -> tuple[tuple[str, ...], labels.Leftover]:
             old, context = load_entry(self._entries, user_id, entry_id, {}, None)
             self._stage(tx, context, old, None, None, local_time_of(context.profile), self._now())
             # Its shares go with it (recipients then read 404).
             self._shares.delete_entry_shares(tx, user_id, entry_id, old.shared_with)
-            return old.shared_with, labels.stage_removal(tx, user_id, old)
+            return old.shared_with, labels.stage_changes(tx, user_id, old, None)
 
-        recipients, label_pointers = run_write(attempt, sleep=self._sleep)
+        recipients, leftover = run_write(attempt, sleep=self._sleep)
         # Then the recipients' pointers: hints that every read confirms against a share, now
         # gone, so they show nothing either way. Removed after the commit because 50 of them
         # beside 50 shares would not fit in the entry's transaction; one a crash leaves here
         # stays a dead hint, and so does one this fails to remove: the entry is gone either way.
-        # So do the label pointers the transaction had no room for (reads skip them).
-        forgetting: tuple[Callable[[], None], ...] = (
-            lambda: self._shares.forget_pointers(entry_id, recipients),
-            lambda: dynamo.delete_keys(label_pointers),
+        self._after_commit(
+            user_id, entry_id, leftover, lambda: self._shares.forget_pointers(entry_id, recipients)
         )
-        for forget in forgetting:
+
+    def _after_commit(
+        self,
+        user_id: str,
+        entry_id: str,
+        leftover: labels.Leftover,
+        *more: Callable[[], None],
+    ) -> None:
+        """What an entry's transaction had no room for, written right after it commits: the
+        label pointer changes (labels.py; read again: the entry, as the labels are checked
+        against it) and any `more`. A failure is logged, not answered: the entry's write is
+        done, and what is left is repaired by scripts/backfill_journal_labels.py (README,
+        "Label index")."""
+        steps: tuple[Callable[[], None], ...] = (
+            *more,
+            lambda: labels.write_leftover(
+                user_id, leftover, lambda: self._entries.entry(user_id, entry_id)
+            ),
+        )
+        for step in steps:
             try:
-                forget()
+                step()
             except (errors.ServiceUnavailable, ClientError) as failure:
                 logger.warning(
-                    "pointers of a deleted entry left", extra={"error": type(failure).__name__}
+                    "pointers left after an entry write",
+                    extra={"user_id": user_id, "error": type(failure).__name__},
                 )
 
     def _stage(

@@ -20,8 +20,10 @@ from chalicelib.core.http import MAX_BODY_BYTES, Page
 from chalicelib.core.idempotency import key_from
 from chalicelib.core.validation import parse
 from chalicelib.goals.models import GoalCreate
+from chalicelib.journal import labels
 from chalicelib.journal.models import EntryCreate, EntryFields, ShareCreate
 from chalicelib.journal.reads import JournalReads
+from chalicelib.journal.repository import entry_of
 from chalicelib.journal.service import JournalService
 from chalicelib.journal.share_repository import ShareRepository
 from chalicelib.journal.share_service import ShareService
@@ -529,12 +531,15 @@ def test_the_largest_create_the_api_accepts_fits_in_one_transaction(journal):
     assert all(wiring.goals().get(owner, goal_id)["status"] == "completed" for goal_id in goal_ids)
 
 
-def test_an_edit_too_large_for_one_transaction_is_refused_and_changes_nothing(journal, reads):
+def test_an_edit_that_moves_10_completed_goal_links_and_20_tags_succeeds_with_exact_pointers(
+    journal, reads
+):
     """The label index's price at the extreme (README, "Label index"): an edit that moves 10
     completed goal links to 10 other goals that complete (80 items of goal links, 83 with the
-    entry and its stats) also moves 20 goal pointers: past 100 items, it is refused whole
-    with 422 CHANGE_TOO_LARGE, never a 500 (before the index it fit); smaller steps go
-    through."""
+    entry and its stats, as before the index) also moves 20 goal pointers and 40 tag
+    pointers. It fitted before the index and must still succeed: its transaction takes the
+    pointer changes that fit, and the rest are written right after it. Afterwards the
+    pointers are exactly the entry's labels and each filter lists it."""
     owner = person()
     before_goals, after_goals = _goals_that_complete(owner), _goals_that_complete(owner, 10)
 
@@ -550,15 +555,29 @@ def test_an_edit_too_large_for_one_transaction_is_refused_and_changes_nothing(jo
     entry = journal.create(
         owner, parse(EntryCreate, {"title": "T", "content": "c", **fields(before_goals, "a")})
     ).body
-    with pytest.raises(BusinessRuleViolation) as refused:
-        journal.update(owner, entry["entryId"], parse(EntryFields, fields(after_goals, "b")))
-    assert refused.value.code == "CHANGE_TOO_LARGE"
-    assert reads.get(owner, entry["entryId"]) == entry
-    # In steps: the tags, then five goal links at a time.
-    journal.update(owner, entry["entryId"], parse(EntryFields, fields(before_goals, "b")))
-    halfway = before_goals[5:] + after_goals[:5]
-    journal.update(owner, entry["entryId"], parse(EntryFields, fields(halfway, "b")))
-    journal.update(owner, entry["entryId"], parse(EntryFields, fields(after_goals, "b")))
+    with requests() as log:
+        edited = journal.update(
+            owner, entry["entryId"], parse(EntryFields, fields(after_goals, "b"))
+        )
+    assert log.operations.count("TransactWriteItems") == 1
+    assert reads.get(owner, entry["entryId"]) == edited
+    assert edited["linkedGoalIds"] == after_goals
+    assert all(
+        wiring.goals().get(owner, goal_id)["status"] == "completed" for goal_id in after_goals
+    )
+    partition = dynamo.user_pk(owner)
+    stored = dynamo.query_all(
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+        ExpressionAttributeValues=dynamo.serialize({":pk": partition, ":prefix": "JLABEL#"}),
+        ConsistentRead=True,
+    )
+    now = entry_of(dynamo.get_item({"PK": partition, "SK": f"JOURNAL#{entry['entryId']}"}) or {})
+    assert {item["SK"] for item in stored} == {key["SK"] for key in labels.pointers_of(owner, now)}
+    for filters in ({"tag": "B7"}, {"goalId": after_goals[9]}):
+        listed = reads.list_entries(owner, page=Page(1, 20), filters=filters)
+        assert [shown["entryId"] for shown in listed["entries"]] == [entry["entryId"]]
+    for filters in ({"tag": "a7"}, {"goalId": before_goals[0]}):
+        assert reads.list_entries(owner, page=Page(1, 20), filters=filters)["entries"] == []
 
 
 def _share_after_the_first_read(

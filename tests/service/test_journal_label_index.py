@@ -7,6 +7,7 @@ index is filtered by the full read until the backfill (journal/label_backfill.py
 import random
 import time
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -217,30 +218,104 @@ def test_the_backfill_reads_an_entry_edited_meanwhile_again(table, user):
     wiring.journal().update(user, stale.entry_id, parse(EntryFields, {"tags": ["new"]}))
     done = label_backfill.Backfilled()
 
-    label_backfill._index_entry(user, stale, done)  # read before the edit committed
+    # Read before the edit committed, when the entry had no pointers.
+    label_backfill._index_entry(user, stale.entry_id, stale, set(), done)
 
     assert (done.entries, done.unfinished) == (1, 0)
     assert _pointers(table, user) == _expected_pointers(table, user)
     assert not any("#tag#old#" in pointer for pointer in _pointers(table, user))
 
 
-def test_a_delete_removes_the_pointers_that_fit_and_returns_the_rest(table, user):
-    entry = entry_of(
+def _many_labels(user: str, tag: str) -> Any:
+    return entry_of(
         {
             "entryId": "0190a000-0000-7000-8000-000000000001",
             "userId": user,
             "title": "T",
             "content": "c",
             "createdAt": "2026-03-04T20:00:00.000Z",
-            "tags": [f"t{index}" for index in range(9)],  # with the template: 10 labels
+            "tags": [f"{tag}{index}" for index in range(9)],  # with the template: 10 labels
         }
     )
-    tx = Transaction()
-    for index in range(MAX_TRANSACTION_ITEMS - 4):
-        tx.put("filler", {"PK": "X", "SK": str(index)})
 
-    left = labels.stage_removal(tx, user, entry)
+
+def _nearly_full(free: int) -> Transaction:
+    tx = Transaction()
+    for index in range(MAX_TRANSACTION_ITEMS - free):
+        tx.put("filler", {"PK": "X", "SK": str(index)})
+    return tx
+
+
+def test_a_delete_removes_the_pointers_that_fit_and_returns_the_rest(table, user):
+    entry = _many_labels(user, "t")
+    tx = _nearly_full(4)
+
+    left = labels.stage_changes(tx, user, entry, None)
 
     assert tx.item_count == MAX_TRANSACTION_ITEMS
-    assert len(left) == 6
-    assert left == labels.pointers_of(user, entry)[4:]
+    assert left == labels.Leftover(deletes=tuple(labels.pointers_of(user, entry)[4:]))
+
+
+def test_an_edit_stages_the_puts_first_and_returns_what_does_not_fit(table, user):
+    """Puts take the room first: a put that waits hides an entry from its label's list, a
+    delete that waits only leaves a pointer that reads skip."""
+    old, new = _many_labels(user, "a"), _many_labels(user, "b")
+    added = [key for key in labels.pointers_of(user, new) if "#tag#b" in key["SK"]]
+    removed = [key for key in labels.pointers_of(user, old) if "#tag#a" in key["SK"]]
+    for free, puts_left, deletes_left in ((20, 0, 0), (12, 0, 6), (4, 5, 9)):
+        tx = _nearly_full(free)
+
+        left = labels.stage_changes(tx, user, old, new)
+
+        assert tx.item_count == MAX_TRANSACTION_ITEMS - free + 18 - puts_left - deletes_left
+        assert left == labels.Leftover(
+            puts=tuple(added[len(added) - puts_left :] if puts_left else ()),
+            deletes=tuple(removed[len(removed) - deletes_left :] if deletes_left else ()),
+        )
+
+
+def test_leftover_deletes_put_back_a_label_an_edit_gave_back_meanwhile(table, user):
+    """The entry's later edit committed between the commit and the leftover's deletes and
+    carries `a0` again: its pointer must stay; the others are deleted, the puts written."""
+    old, new = _many_labels(user, "a"), _many_labels(user, "b")
+    dynamo.put_items(labels.pointers_of(user, old))
+    left = labels.stage_changes(_nearly_full(0), user, old, new)
+    gave_back = replace(new, tags=(*new.tags, "A0"))
+
+    labels.write_leftover(user, left, lambda: gave_back)
+
+    assert _pointers(table, user) == {key["SK"] for key in labels.pointers_of(user, gave_back)}
+
+
+def test_a_filtered_list_never_shows_an_entry_without_the_label(table, user):
+    """A pointer left stale (a crash between an edit's commit and its leftover deletes) shows
+    nothing, even on a label other entries carry; the backfill deletes it and puts a missing
+    one back."""
+    older = written_entry(wiring.journal(), user, title="Older", tags=["gone"])
+    time.sleep(0.002)
+    entry = written_entry(wiring.journal(), user, title="E", tags=["kept", "gone"])
+    wiring.journal().update(user, entry["entryId"], parse(EntryFields, {"tags": ["kept", "new"]}))
+    partition = dynamo.user_pk(user)
+    [new_sk] = [
+        sk
+        for sk in _expected_pointers(table, user)
+        if "#tag#new#" in sk and sk.endswith(entry["entryId"])
+    ]
+    stale_sk = new_sk.replace("#tag#new#", "#tag#gone#")
+    table.items[(partition, stale_sk)] = {"PK": partition, "SK": stale_sk}
+    del table.items[(partition, new_sk)]
+    for tag, page, shown in (
+        ("gone", Page(1, 1), []),  # the stale pointer is the newest: a short page
+        ("gone", Page(1, 20), [older["entryId"]]),
+        ("kept", Page(1, 20), [entry["entryId"]]),
+    ):
+        listed = _listed(user, page, {"tag": tag})
+        assert [found["entryId"] for found in listed["entries"]] == shown, (tag, page)
+
+    done = label_backfill.index_journal(user)
+
+    assert (done.pointers, done.removed, done.marked) == (1, 1, True)
+    assert _pointers(table, user) == _expected_pointers(table, user)
+    for tag, shown in (("gone", [older["entryId"]]), ("new", [entry["entryId"]])):
+        listed = _listed(user, Page(1, 1), {"tag": tag})
+        assert [found["entryId"] for found in listed["entries"]] == shown, tag
