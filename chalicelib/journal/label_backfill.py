@@ -21,6 +21,8 @@ mark is set only after every entry was given all of its own.
 from collections import defaultdict
 from dataclasses import dataclass
 
+from botocore.exceptions import ClientError
+
 from chalicelib.core import dynamo
 from chalicelib.core.dynamo import MAX_TRANSACTION_ITEMS, Transaction
 from chalicelib.core.errors import ServiceUnavailable
@@ -137,11 +139,17 @@ def _index_entry(
 
 
 def _mark(user_id: str) -> None:
-    """Mark the journal indexed (its stats item exists: it has, or had, entries)."""
-    dynamo.client().update_item(
-        TableName=dynamo.table_name(),
-        Key=dynamo.serialize(stats_key(user_id)),
-        UpdateExpression="SET #indexed = :indexed",
-        ExpressionAttributeNames={"#indexed": labels.INDEXED},
-        ExpressionAttributeValues=dynamo.serialize({":indexed": True}),
-    )
+    """Mark the journal indexed, when its stats item exists (it has, or had, entries; a user
+    named to the script who never wrote one gets none)."""
+    try:
+        dynamo.client().update_item(
+            TableName=dynamo.table_name(),
+            Key=dynamo.serialize(stats_key(user_id)),
+            UpdateExpression="SET #indexed = :indexed",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeNames={"#indexed": labels.INDEXED},
+            ExpressionAttributeValues=dynamo.serialize({":indexed": True}),
+        )
+    except ClientError as failure:
+        if failure.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise

@@ -319,3 +319,10 @@ def test_a_filtered_list_never_shows_an_entry_without_the_label(table, user):
     for tag, shown in (("gone", [older["entryId"]]), ("new", [entry["entryId"]])):
         listed = _listed(user, Page(1, 1), {"tag": tag})
         assert [found["entryId"] for found in listed["entries"]] == shown, tag
+
+
+def test_repairing_a_user_without_a_journal_writes_nothing(table, user):
+    done = label_backfill.index_journal(user)
+
+    assert (done.entries, done.pointers, done.removed, done.marked) == (0, 0, 0, True)
+    assert table.partition(dynamo.user_pk(user)) == []
