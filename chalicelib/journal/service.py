@@ -68,7 +68,8 @@ class JournalService:
             )
             replayed = replay(idempotency, context.idempotency_record)
             if replayed:
-                return replayed, "", labels.Leftover()  # a concurrent twin's response, once it won
+                # A concurrent twin's response, once it won (it wrote the pointers).
+                return replayed, "", labels.Leftover()
             local, now = local_time_of(context.profile, timezone), self._now()
             entry = revised_entry(user_id, fields, None, context.goals, now, local)
             tx.emits(metrics.JOURNAL_ENTRY_WRITTEN)
@@ -132,11 +133,11 @@ class JournalService:
         leftover: labels.Leftover,
         *more: Callable[[], None],
     ) -> None:
-        """What an entry's transaction had no room for, written right after it commits: the
-        label pointer changes (labels.py; read again: the entry, as the labels are checked
-        against it) and any `more`. A failure is logged, not answered: the entry's write is
-        done, and what is left is repaired by scripts/backfill_journal_labels.py (README,
-        "Label index")."""
+        """What an entry's transaction had no room for, written right after it commits: any
+        `more` (a delete's recipient pointers) and the label pointer changes (labels.py,
+        which reads the entry again when it deletes any). A failure is logged, not answered:
+        the entry's write is done, and the label pointers it leaves are repaired by
+        scripts/backfill_journal_labels.py (README, "Label index")."""
         steps: tuple[Callable[[], None], ...] = (
             *more,
             lambda: labels.write_leftover(
