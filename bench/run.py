@@ -150,6 +150,12 @@ def _key_material() -> dict[str, str]:
     }
 
 
+# The journal's filtered reads look for what only the first entry has (a tag and a word), and
+# for what every third or every entry has (a mood, a word).
+RARE_TAG = "rare"
+RARE_WORD = "zephyr"
+
+
 def _entry_body(index: int) -> dict[str, Any]:
     words = " ".join(
         random.Random(index).choices(
@@ -157,11 +163,12 @@ def _entry_body(index: int) -> dict[str, Any]:
             k=60,
         )
     )
+    rare = index == 0
     return {
         "title": f"Evening notes {index}",
-        "content": f"<p>{words}</p>",
+        "content": f"<p>{words}{' ' + RARE_WORD if rare else ''}</p>",
         "template": "daily_reflection",
-        "tags": ["bench", f"tag{index % 7}"],
+        "tags": ["bench", f"tag{index % 7}", *([RARE_TAG] if rare else [])],
         "mood": ("good", "calm", "tired")[index % 3],
     }
 
@@ -333,13 +340,14 @@ OPERATIONS = {
             path_params=lambda user: {"entryId": user.entry_id},
         ),
         Operation("list_journal", "list journal", "GET", "/journal"),
-        # The web client asks for everything at once (the API cuts a page to 100).
+        # As the web client lists (frontend useJournalSearch/useJournalSync): every entry, whole
+        # (the API serves at most 100 a page).
         Operation(
             "list_journal_web",
             "list journal as the web client asks",
             "GET",
             "/journal",
-            query={"limit": "1000"},
+            query={"page": "1", "limit": "1000"},
         ),
         # Backdated writes: a log dated yesterday, then an edit and a delete of one (each
         # edits or deletes an activity dated yesterday, logged just before and not measured).
@@ -418,6 +426,34 @@ OPERATIONS = {
             path_params=lambda user: {"entryId": user.entry_ids.pop()},
             prepare=_new_entry,
             status=204,
+        ),
+        Operation(
+            "journal_tag_rare",
+            "journal filtered by a tag one entry has",
+            "GET",
+            "/journal",
+            query={"tag": RARE_TAG, "limit": "1"},
+        ),
+        Operation(
+            "journal_mood",
+            "journal filtered by a mood (a page every level fills)",
+            "GET",
+            "/journal",
+            query={"mood": "calm", "limit": "3"},
+        ),
+        Operation(
+            "journal_search_rare",
+            "journal search for a word one entry has",
+            "GET",
+            "/journal",
+            query={"q": RARE_WORD},
+        ),
+        Operation(
+            "journal_search_common",
+            "journal search for a word every entry has",
+            "GET",
+            "/journal",
+            query={"q": "water", "limit": "20"},
         ),
         Operation("journal_stats", "journal stats", "GET", "/journal/stats"),
         Operation("get_profile", "get profile", "GET", "/users/profile"),

@@ -344,6 +344,21 @@ class Transaction:
             label, "Delete", _with_condition({"Key": serialize(key)}, condition, names, values)
         )
 
+    def check(
+        self,
+        label: str,
+        key: dict[str, Any],
+        condition: str,
+        names: dict[str, str] | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> "Transaction":
+        """A condition on an item this transaction does not write (billed as a write)."""
+        return self._add(
+            label,
+            "ConditionCheck",
+            _with_condition({"Key": serialize(key)}, condition, names, values),
+        )
+
     def commit(self, client_: Any = None) -> None:
         if self.item_count > MAX_TRANSACTION_ITEMS:
             raise TransactionTooLarge(

@@ -47,8 +47,8 @@ class JournalEntry:
     encrypted_key: str | None = None
     encryption_iv: str | None = None
     shared_with: tuple[str, ...] = ()
-    # The lower-cased text that searches read; None for entries stored before it was kept,
-    # for encrypted ones and for text too large to store twice (search.py parses those).
+    # The lower-cased text that searches read, on entries stored while it was kept beside the
+    # content (no longer written: search.py extracts the text of the others).
     search_text: str | None = None
 
 

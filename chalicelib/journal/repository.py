@@ -5,6 +5,7 @@
 | entry | `USER#{userId}` | `JOURNAL#{entryId}` (UUIDv7: newest first by Query) |
 | stats | `USER#{userId}` | `JOURNALSTATS` (counters only, see stats.py) |
 | month stats | `USER#{userId}` | `JOURNALSTATS#{YYYY-MM}` (that local month's day counters) |
+| label pointer | `USER#{userId}` | `JLABEL#{kind}#{value}#{createdAt}#{entryId}` (labels.py) |
 """
 
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from chalicelib.core.dynamo import Transaction
 from chalicelib.core.idempotency import IdempotencyKey
 from chalicelib.core.ids import could_be_issued
 from chalicelib.goals.links import goal_key
+from chalicelib.journal import labels
 from chalicelib.journal import stats as journal_stats
 from chalicelib.journal.entry import GoalProgress, JournalEntry
 from chalicelib.journal.keys import (
@@ -52,44 +54,56 @@ def stats_of(item: dict[str, Any]) -> JournalStats:
         timezone=_optional_text(item, "timezone"),
         day_start_hour=int(item.get("dayStartHour") or 0),
         last_entry_at=_optional_text(item, "lastEntryAt"),
+        labels_indexed=bool(item.get(labels.INDEXED, False)),
     )
 
 
 def entry_item(entry: JournalEntry) -> dict[str, Any]:
-    """The stored attributes of an entry (`searchText` only when there is one)."""
+    """The stored attributes of an entry: only what differs from what `entry_of` assumes when
+    an attribute is absent (no empty lists, nulls, false flags, an `updatedAt` equal to
+    `createdAt`), and no copy of the text. Every list read bills each entry's whole size, so
+    what is left out here is what `GET /journal` no longer pays for (docs/api.md, "Storage")."""
     item: dict[str, Any] = {
         "entryId": entry.entry_id,
         "userId": entry.user_id,
         "title": entry.title,
         "content": entry.content,
         "template": entry.template,
+        "createdAt": entry.created_at,
+        "version": entry.version,
+        "localDate": entry.local_date,
+    }
+    optional: dict[str, Any] = {
         "wordCount": entry.word_count,
         "tags": list(entry.tags),
         "mood": entry.mood,
         "linkedGoalIds": list(entry.linked_goal_ids),
-        "goalProgress": [
-            {
-                "goalId": value.goal_id,
-                "progressValue": value.progress_value,
-                "notes": value.notes,
-                "completed": value.completed,
-                "activityId": value.activity_id,
-            }
-            for value in entry.goal_progress
-        ],
+        "goalProgress": [_goal_progress_item(value) for value in entry.goal_progress],
         "isEncrypted": entry.is_encrypted,
         "isShared": entry.is_shared,
         "encryptedKey": entry.encrypted_key,
         "encryptionIv": entry.encryption_iv,
         "sharedWith": list(entry.shared_with),
-        "createdAt": entry.created_at,
-        "updatedAt": entry.updated_at,
-        "version": entry.version,
-        "localDate": entry.local_date,
+        "updatedAt": None if entry.updated_at == entry.created_at else entry.updated_at,
     }
-    if entry.search_text is not None:
-        item["searchText"] = entry.search_text
+    item.update({name: value for name, value in optional.items() if _is_stored(value)})
     return item
+
+
+def _goal_progress_item(value: GoalProgress) -> dict[str, Any]:
+    stored = {
+        "goalId": value.goal_id,
+        "progressValue": value.progress_value,
+        "notes": value.notes,
+        "completed": value.completed,
+        "activityId": value.activity_id,
+    }
+    return {name: field for name, field in stored.items() if _is_stored(field)}
+
+
+def _is_stored(value: Any) -> bool:
+    """Whether an optional attribute differs from its absence (None, an empty list, false)."""
+    return value is not None and value is not False and value != []
 
 
 def _optional_text(item: dict[str, Any], name: str) -> str | None:
@@ -108,8 +122,9 @@ def _goal_progress_of(value: dict[str, Any]) -> GoalProgress:
 
 
 def entry_of(item: dict[str, Any]) -> JournalEntry:
-    """The entry a stored item holds (keys, if any, are ignored). Entries stored before
-    `searchText` was kept read with none (search.py parses their content)."""
+    """The entry a stored item holds (keys, if any, are ignored), in any shape it was ever
+    stored in: an absent attribute is its default. Entries stored while a lower-cased copy of
+    the text was kept (`searchText`) read with it, and searches use it (search.py)."""
     word_count = item.get("wordCount")
     return JournalEntry(
         entry_id=str(item["entryId"]),
@@ -181,6 +196,11 @@ class JournalRepository:
             stats=stats_of(found[STATS_SK]) if STATS_SK in found else None,
         )
 
+    def entry(self, user_id: str, entry_id: str) -> JournalEntry | None:
+        """One entry as it is now (strongly consistent)."""
+        item = dynamo.get_item(entry_key(user_id, entry_id))
+        return None if item is None else entry_of(item)
+
     def profile(self, user_id: str) -> Profile | None:
         item = dynamo.get_item({"PK": dynamo.user_pk(user_id), "SK": PROFILE_SK})
         return None if item is None else profile_of(item)
@@ -239,18 +259,61 @@ class JournalRepository:
 
     def newest(self, user_id: str, count: int) -> tuple[JournalStats | None, list[JournalEntry]]:
         """The stats item and the `count` newest entries, in one Query: read backwards, the
-        stats key (`JOURNALSTATS`) sorts just after every `JOURNAL#` key."""
+        stats key (`JOURNALSTATS`) sorts just after every `JOURNAL#` key. Eventually
+        consistent, at half the price: the web client lists up to 1,000 entries whole, and on
+        AWS a list may lag a write by about a second (a single entry's read never does)."""
         page = dynamo.client().query(
             TableName=dynamo.table_name(),
             **dynamo.sort_key_range(dynamo.user_pk(user_id), ENTRY_PREFIX, STATS_SK),
             ScanIndexForward=False,
             Limit=count + 1,
-            ConsistentRead=True,
         )
         items = [dynamo.deserialize(item) for item in page.get("Items", [])]
         stats = next((item for item in items if item["SK"] == STATS_SK), None)
         entries = [entry_of(item) for item in items if item["SK"] != STATS_SK]
         return (stats_of(stats) if stats else None), entries[:count]
+
+    def main_stats(self, user_id: str) -> JournalStats:
+        """The main stats item alone: the counters and whether the labels are indexed."""
+        item = dynamo.get_item(stats_key(user_id))
+        return journal_stats.NO_STATS if item is None else stats_of(item)
+
+    def labelled(
+        self, user_id: str, label: labels.Label, offset: int, limit: int
+    ) -> list[JournalEntry]:
+        """The entries with `label` from the `offset`-th newest, at most `limit`: the pointers
+        (labels.py) up to the page's end, then the page's entries, each checked against the
+        label: one whose pointer outlived it (deleted between the two reads) or its label (a
+        pointer whose delete waits after an edit's commit, or that a crash left: labels.py)
+        is left out, so the page may be short, never wrong."""
+        params: dict[str, Any] = {
+            "TableName": dynamo.table_name(),
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": dynamo.serialize(
+                {":pk": dynamo.user_pk(user_id), ":prefix": label.prefix}
+            ),
+            "ScanIndexForward": False,
+            "ConsistentRead": True,
+        }
+        pointers: list[str] = []
+        while len(pointers) < offset + limit:
+            page = dynamo.client().query(**params, Limit=offset + limit - len(pointers))
+            pointers += [str(item["SK"]["S"]) for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                break
+            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        entry_ids = [labels.entry_id_of(sk) for sk in pointers[offset:]]
+        if not entry_ids:
+            return []
+        found = {
+            str(item["entryId"]): entry_of(item)
+            for item in dynamo.batch_get([entry_key(user_id, entry_id) for entry_id in entry_ids])
+        }
+        return [
+            found[entry_id]
+            for entry_id in entry_ids
+            if entry_id in found and label in labels.labels_of(found[entry_id])
+        ]
 
     def all_entries(self, user_id: str) -> list[JournalEntry]:
         return [
@@ -310,7 +373,9 @@ class JournalRepository:
     ) -> None:
         """Change the stats items from `old` to `new` (None: absent), given the main item as
         read (`current`): counters reaching zero are removed, conditioned on the value read,
-        and a new entry must fit the quota; a failed condition makes the write read again."""
+        and a new entry must fit the quota; a failed condition makes the write read again.
+        The caller stages the label pointers (labels.py) of the same labels last; a write to
+        an empty journal marks it indexed."""
         changes = journal_stats.counter_changes(old, new)
         journal_stats.check_bounds(current, changes, adds_entry=old is None)
         planned = journal_stats.plan(current, changes)
@@ -326,6 +391,8 @@ class JournalRepository:
         if template_used:
             stats.set(f"{journal_stats.TEMPLATE_USED}{template_used[0]}", value=template_used[1])
         stats.set("timezone", value=local[0]).set("dayStartHour", value=local[1])
+        if current is None or current.total_entries == 0:
+            stats.set(labels.INDEXED, value=True)  # no entry lacks its pointers
         if old is None:
             total, limit = stats.name("totalEntries"), stats.value(journal_stats.MAX_ENTRIES)
             tx.updating(

@@ -86,20 +86,15 @@ def revised_entry(
         # New ciphertext needs its own word count: the server cannot count it.
         fresh = "content" in fields or switched
         word_count = fields.get("wordCount") if fresh else old.word_count if old else None
-        entry = replace(entry, word_count=word_count, search_text=None)
+        entry = replace(entry, word_count=word_count)
     problems += entry_errors(entry)
     if problems:
         raise ValidationFailed(problems)
-    if not entry.is_encrypted and ("content" in fields or entry.search_text is None):
-        # Parsed once here, after the length rules, so searches never parse markup.
-        words = text.plain_text(entry.content)
-        searchable = words.lower()
-        entry = replace(
-            entry,
-            word_count=len(words.split()),
-            # None when the item would near 400 KB: then searched as before the text was kept.
-            search_text=searchable if len(searchable.encode()) <= text.MAX_STORED_BYTES else None,
-        )
+    if not entry.is_encrypted and ("content" in fields or switched or entry.word_count is None):
+        # Counted once here, after the length rules. The text is not stored beside the content
+        # (every list would pay for it twice): searches extract it (search.py).
+        entry = replace(entry, word_count=len(text.plain_text(entry.content).split()))
+    entry = replace(entry, search_text=None)
     missing = [goal_id for goal_id in entry.linked_goal_ids if goal_id not in goals]
     if missing:
         raise errors.BusinessRuleViolation(

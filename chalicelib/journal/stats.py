@@ -52,6 +52,8 @@ class JournalStats:
     timezone: str | None = None
     day_start_hour: int = 0
     last_entry_at: str | None = None
+    # Whether every entry has its label pointers (labels.py): filters may read through them.
+    labels_indexed: bool = False
 
     def count(self, name: str) -> int:
         """A counter (or total) by its stored name; 0 when absent."""

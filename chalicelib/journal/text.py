@@ -10,9 +10,6 @@ quadratically). A tag runs from `<` to the next `>`; a `<` with no `>` after it 
 import html
 
 _INVISIBLE = ("script", "style")
-# The text is stored with the entry to be searched, unless it is this large: 50,000 four-byte
-# characters of content (200 KB) and as much text would pass DynamoDB's 400 KB item limit.
-MAX_STORED_BYTES = 100_000
 
 
 class Scanner:

@@ -282,6 +282,10 @@ def test_export_delete_import_export_gives_the_same_account(api, worker_env):
         {"from": "2026-11-30", "until": None, "reason": None},
     ]
     assert by_title["Read 1,000 pages"]["reminder"] == {"enabled": True, "localTime": "07:30"}
+    # Imported entries carry their label pointers: a filter by one label finds them.
+    for filters in ({"tag": "BOOKS"}, {"mood": "happy"}, {"template": "daily_reflection"}):
+        listed = _ok(api.call("GET", "/journal", new_token, params=filters))
+        assert [entry["title"] for entry in listed["entries"]] == ["A good week"], filters
 
     # The same password opens the encrypted entry in the new account.
     user_id = after["account"]["userId"]

@@ -20,8 +20,10 @@ from chalicelib.core.http import MAX_BODY_BYTES, Page
 from chalicelib.core.idempotency import key_from
 from chalicelib.core.validation import parse
 from chalicelib.goals.models import GoalCreate
+from chalicelib.journal import labels
 from chalicelib.journal.models import EntryCreate, EntryFields, ShareCreate
 from chalicelib.journal.reads import JournalReads
+from chalicelib.journal.repository import entry_of
 from chalicelib.journal.service import JournalService
 from chalicelib.journal.share_repository import ShareRepository
 from chalicelib.journal.share_service import ShareService
@@ -438,9 +440,9 @@ def test_bad_shares_never_hide_good_ones(journal, shares, reads):
     assert_hidden(reads, friend, broken)
 
 
-def _goals_that_complete(owner: str) -> list[str]:
+def _goals_that_complete(owner: str, first: int = 0) -> list[str]:
     goal_ids = []
-    for index in range(10):
+    for index in range(first, first + 10):
         goal = wiring.goals().create(
             owner,
             parse(
@@ -495,8 +497,9 @@ def test_50_recipients_of_the_largest_entry_then_its_delete_fit_in_one_transacti
 def test_the_largest_create_the_api_accepts_fits_in_one_transaction(journal):
     """The worst create: a body just under the 256 KB limit, all of it 4-byte characters (which
     a JSON record of the response would escape to 12 bytes each), 10 linked goals that each
-    complete (activity, day, goal, title lock; and the quota counter), and an idempotency
-    record. It must be written, and replayed, in one transaction."""
+    complete (activity, day, goal, title lock; and the quota counter), 20 tags (32 label
+    pointers in all), and an idempotency record. It must be written, and replayed, in one
+    transaction."""
     owner = person()
     goal_ids = _goals_that_complete(owner)
     body: dict[str, Any] = {
@@ -505,7 +508,8 @@ def test_the_largest_create_the_api_accepts_fits_in_one_transaction(journal):
         "wordCount": 1,
         "encryptedKey": "k" * 2000,
         "encryptionIv": "i" * 2000,
-        "tags": ["🙂" * 30] * 1,
+        # Each tag, the mood, the template and each linked goal has a label pointer too.
+        "tags": [f"{index:02d}" + "🙂" * 28 for index in range(20)],
         "mood": "🙂" * 50,
         "linkedGoalIds": goal_ids,
         "goalProgress": [
@@ -525,6 +529,55 @@ def test_the_largest_create_the_api_accepts_fits_in_one_transaction(journal):
     assert replayed == created
     assert log.operations.count("TransactWriteItems") == 1
     assert all(wiring.goals().get(owner, goal_id)["status"] == "completed" for goal_id in goal_ids)
+
+
+def test_an_edit_that_moves_10_completed_goal_links_and_20_tags_succeeds_with_exact_pointers(
+    journal, reads
+):
+    """The label index's price at the extreme (README, "Label index"): an edit that moves 10
+    completed goal links to 10 other goals that complete (80 items of goal links, 83 with the
+    entry and its stats, as before the index) also moves 20 goal pointers and 40 tag
+    pointers. It fitted before the index and must still succeed: its transaction takes the
+    pointer changes that fit, and the rest are written right after it. Afterwards the
+    pointers are exactly the entry's labels and each filter lists it."""
+    owner = person()
+    before_goals, after_goals = _goals_that_complete(owner), _goals_that_complete(owner, 10)
+
+    def fields(goal_ids: list[str], tag: str) -> dict[str, Any]:
+        return {
+            "tags": [f"{tag}{index}" for index in range(20)],
+            "linkedGoalIds": goal_ids,
+            "goalProgress": [
+                {"goalId": goal_id, "progressValue": 1, "completed": True} for goal_id in goal_ids
+            ],
+        }
+
+    entry = journal.create(
+        owner, parse(EntryCreate, {"title": "T", "content": "c", **fields(before_goals, "a")})
+    ).body
+    with requests() as log:
+        edited = journal.update(
+            owner, entry["entryId"], parse(EntryFields, fields(after_goals, "b"))
+        )
+    assert log.operations.count("TransactWriteItems") == 1
+    assert reads.get(owner, entry["entryId"]) == edited
+    assert edited["linkedGoalIds"] == after_goals
+    assert all(
+        wiring.goals().get(owner, goal_id)["status"] == "completed" for goal_id in after_goals
+    )
+    partition = dynamo.user_pk(owner)
+    stored = dynamo.query_all(
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+        ExpressionAttributeValues=dynamo.serialize({":pk": partition, ":prefix": "JLABEL#"}),
+        ConsistentRead=True,
+    )
+    now = entry_of(dynamo.get_item({"PK": partition, "SK": f"JOURNAL#{entry['entryId']}"}) or {})
+    assert {item["SK"] for item in stored} == {key["SK"] for key in labels.pointers_of(owner, now)}
+    for filters in ({"tag": "B7"}, {"goalId": after_goals[9]}):
+        listed = reads.list_entries(owner, page=Page(1, 20), filters=filters)
+        assert [shown["entryId"] for shown in listed["entries"]] == [entry["entryId"]]
+    for filters in ({"tag": "a7"}, {"goalId": before_goals[0]}):
+        assert reads.list_entries(owner, page=Page(1, 20), filters=filters)["entries"] == []
 
 
 def _share_after_the_first_read(

@@ -1,5 +1,9 @@
-"""The journal repository's edge: a typed entry becomes the item it has always been stored as,
-and items of every age (before `searchText`, before `localDate`) read back typed."""
+"""The journal repository's edge: a typed entry becomes a compact item (nothing that reads back
+as its default, no copy of the text), and items of every age (the full shape with
+`searchText`, before `searchText`, before `localDate`) read back typed."""
+
+import json
+from dataclasses import replace
 
 from chalicelib.journal.entry import GoalProgress, JournalEntry
 from chalicelib.journal.repository import entry_item, entry_of
@@ -21,8 +25,39 @@ ENTRY = JournalEntry(
     goal_progress=(GoalProgress("g1", progress_value=3, notes="ran", activity_id="a1"),),
     is_shared=True,
     shared_with=("friend@example.com",),
-    search_text="quiet day",
 )
+# An item as entries were stored before they were compact: every attribute, defaults too,
+# and the lower-cased text beside the content.
+FULL_SHAPE = {
+    "entryId": "0190a000-0000-7000-8000-000000000002",
+    "userId": "u1",
+    "title": "Morning",
+    "content": "<p>Quiet day</p>",
+    "template": "blank",
+    "wordCount": 2,
+    "tags": [],
+    "mood": None,
+    "linkedGoalIds": [],
+    "goalProgress": [
+        {
+            "goalId": "g1",
+            "progressValue": None,
+            "notes": None,
+            "completed": False,
+            "activityId": None,
+        }
+    ],
+    "isEncrypted": False,
+    "isShared": False,
+    "encryptedKey": None,
+    "encryptionIv": None,
+    "sharedWith": [],
+    "createdAt": "2026-03-04T20:00:00.000Z",
+    "updatedAt": "2026-03-04T20:00:00.000Z",
+    "version": 1,
+    "localDate": "2026-03-04",
+    "searchText": "quiet day",
+}
 
 
 def test_an_entry_and_its_item_convert_both_ways():
@@ -32,7 +67,6 @@ def test_an_entry_and_its_item_convert_both_ways():
             "goalId": "g1",
             "progressValue": 3,
             "notes": "ran",
-            "completed": False,
             "activityId": "a1",
         }
     ]
@@ -41,12 +75,38 @@ def test_an_entry_and_its_item_convert_both_ways():
     assert entry_of({**item, "PK": "USER#u1", "SK": "JOURNAL#x"}) == ENTRY
 
 
-def test_an_item_from_before_the_search_text_reads_with_none_and_stores_none():
-    item = entry_item(ENTRY)
-    del item["searchText"]
-    old = entry_of(item)
-    assert old.search_text is None
-    assert "searchText" not in entry_item(old)
+def test_an_item_in_the_full_shape_reads_the_same_and_is_rewritten_compact():
+    old = entry_of(FULL_SHAPE)
+    assert old.search_text == "quiet day"
+    assert old.goal_progress == (GoalProgress("g1"),)
+    rewritten = entry_item(old)
+    assert "searchText" not in rewritten
+    assert entry_of(rewritten) == replace(old, search_text=None)
+    assert entry_of({**FULL_SHAPE, "searchText": None}) == entry_of(rewritten)
+
+
+def test_what_reads_as_its_default_is_not_stored():
+    plain = entry_of(FULL_SHAPE)
+    assert set(entry_item(plain)) == {
+        "entryId",
+        "userId",
+        "title",
+        "content",
+        "template",
+        "wordCount",
+        "goalProgress",
+        "createdAt",
+        "version",
+        "localDate",
+    }
+    assert entry_item(plain)["goalProgress"] == [{"goalId": "g1"}]
+    assert len(json.dumps(entry_item(plain))) < len(json.dumps(FULL_SHAPE)) * 0.6
+    # Falsy values that are not defaults are kept: an empty note, a zero value.
+    noted = replace(
+        plain, goal_progress=(GoalProgress("g1", progress_value=0, notes=""),), search_text=None
+    )
+    assert entry_item(noted)["goalProgress"] == [{"goalId": "g1", "progressValue": 0, "notes": ""}]
+    assert entry_of(entry_item(noted)) == noted
 
 
 def test_an_item_without_optional_attributes_reads_with_defaults():

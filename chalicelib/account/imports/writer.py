@@ -53,6 +53,7 @@ from chalicelib.goals.rollups import closed_month_rollups
 from chalicelib.goals.rules import DuplicateTitle, QuotaExceeded
 from chalicelib.goals.service import GoalService, vacation_copies
 from chalicelib.goals.vacations import VacationService
+from chalicelib.journal import labels
 from chalicelib.journal.repository import JournalRepository
 from chalicelib.journal.revisions import revised_entry
 from chalicelib.users.key_repository import KeyRepository
@@ -390,10 +391,15 @@ class ImportWriter:
         linked = [goal_ids[s] for s in planned.goal_source_ids if s in goal_ids]
         fields = {**dump(planned.fields), "linkedGoalIds": linked}
         try:
-            run_write(lambda tx: self._stage_entry(tx, user_id, entry_id, fields, planned, local))
+            leftover = run_write(
+                lambda tx: self._stage_entry(tx, user_id, entry_id, fields, planned, local)
+            )
         except errors.AppError as refusal:
             report.skip("entry", planned.source_id, _why(refusal))
             return
+        # A new entry's pointers fit in its transaction (at most 32); were any left, they are
+        # puts only, so there is nothing to read again (labels.py).
+        labels.write_leftover(user_id, leftover, lambda: None)
         report.entries += 1
 
     def _stage_entry(
@@ -404,10 +410,10 @@ class ImportWriter:
         fields: dict[str, Any],
         planned: ImportedEntry,
         local: LocalTime,
-    ) -> None:
+    ) -> labels.Leftover:
         context = self._journal.load_for_write(user_id, entry_id, fields["linkedGoalIds"], None)
         if context.entry is not None:
-            return  # written by an earlier run of this file
+            return labels.Leftover()  # written by an earlier run of this file
         fields = {
             **fields,
             "linkedGoalIds": [g for g in fields["linkedGoalIds"] if g in context.goals],
@@ -431,3 +437,4 @@ class ImportWriter:
             (local.timezone, local.day_start_hour),
         )
         self._journal.put_entry(tx, entry, expected_version=None)
+        return labels.stage_changes(tx, user_id, None, entry)  # last, as every entry write
