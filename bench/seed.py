@@ -112,7 +112,7 @@ def seed_goal(
     """Add `count` activities to a goal the app created (and that has none yet)."""
     key = dynamo.serialize(goal_key(user_id, goal_id))
     raw = client.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
-    goal = Goal.from_item(dynamo.deserialize(raw))
+    goal = Goal.from_item(dynamo.deserialize(raw), user_id)
     local = stored_local_time(goal, None)
     activities = activities_for(goal, count, now, local, rng)
     aggregates = day_aggregates(activities)

@@ -5,6 +5,7 @@ import json
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -200,3 +201,28 @@ def journal_reads(clock: Clock) -> Any:
     from chalicelib.journal.share_repository import ShareRepository
 
     return JournalReads(JournalRepository(), ShareRepository(), now=clock)
+
+
+def item_size(item: dict[str, Any]) -> int:
+    """An item's size by DynamoDB's rules, what its writes bill by (1 KB per write unit): UTF-8
+    names and strings, numbers about one byte per two significant digits plus one, booleans
+    and nulls one byte, maps and lists 3 bytes and one per element besides their contents
+    (a map's names count too), sets the sum of their members."""
+
+    def value_size(value: Any) -> int:
+        if isinstance(value, str):
+            return len(value.encode())
+        if isinstance(value, bool) or value is None:
+            return 1
+        if isinstance(value, int | float | Decimal):
+            digits = str(abs(Decimal(value)).normalize()).replace(".", "").lstrip("0")
+            return (len(digits) + 1) // 2 + 1
+        if isinstance(value, dict):
+            return 3 + sum(len(k.encode()) + value_size(v) + 1 for k, v in value.items())
+        if isinstance(value, list):
+            return 3 + sum(value_size(member) + 1 for member in value)
+        if isinstance(value, set | frozenset):
+            return sum(value_size(member) for member in value)
+        raise TypeError(type(value))
+
+    return sum(len(name.encode()) + value_size(value) for name, value in item.items())

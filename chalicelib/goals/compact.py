@@ -39,6 +39,23 @@ def unpack_instant(stored: str | float | None) -> str | None:
     return to_iso(_EPOCH + int(stored) * _MILLISECOND)
 
 
+# The open day's aggregate inside a goal's progress state, under short names: the goal item is
+# rewritten on every log, while a day item (which keeps the long names) is one small item.
+OPEN_DAY_NAMES = {
+    "total": "t",
+    "valueCount": "n",
+    "positiveCount": "p",
+    "skipped": "s",
+    "counts": "c",
+    "min": "lo",
+    "max": "hi",
+    "lastValue": "lv",
+    "lastValueAt": "lva",
+    "lastAt": "la",
+    "timeOfDay": "h",
+}
+
+
 def _same(value: Any, default: Any) -> bool:
     if isinstance(value, list) and isinstance(default, tuple):
         value = tuple(value)

@@ -13,6 +13,7 @@ from typing import Any
 
 from chalicelib.core.clock import to_iso
 from chalicelib.core.local_time import LocalTime, next_period_start, period_end
+from chalicelib.goals import compact
 from chalicelib.goals.entities import Goal
 from chalicelib.goals.pauses import DateRange, excused_day
 from chalicelib.goals.progress_state import period_unit
@@ -39,7 +40,7 @@ def _logged_on(goal: Goal, day: date) -> bool:
     state = goal.progress_state or {}
     if state.get("openDay") != day.isoformat():
         return False
-    aggregate = state.get("openAggregate") or {}
+    aggregate = compact.unpack(state.get("openAggregate"), compact.OPEN_DAY_NAMES)
     return bool(aggregate.get("valueCount") or aggregate.get("skipped"))
 
 

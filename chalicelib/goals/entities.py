@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from chalicelib.goals import compact
+
+# What every goal is created with unless the client says otherwise (goals/service.py).
+DEFAULT_VISIBILITY = "private"
+
 
 @dataclass(frozen=True)
 class Activity:
@@ -105,7 +110,7 @@ class Goal:
     category: str = "general"
     icon: str | None = None
     color: str | None = None
-    visibility: str | None = "private"
+    visibility: str | None = DEFAULT_VISIBILITY
     schedule: dict[str, Any] = field(default_factory=dict)
     context: dict[str, Any] = field(default_factory=dict)
     rewards: dict[str, Any] = field(default_factory=dict)
@@ -130,33 +135,42 @@ class Goal:
         return self.status == "active"
 
     def to_item(self) -> dict[str, Any]:
+        """The goal's attributes, without its owner (the item's key names them: `from_item`
+        is given them) and without what reading it back restores: the item is rewritten on
+        every log, and every byte of it bills on each write and each list read (a goal over
+        1 KB costs twice as much to write)."""
         item: dict[str, Any] = {
             "goalId": self.goal_id,
-            "userId": self.user_id,
             "title": self.title,
             "category": self.category,
             "goalPattern": self.goal_pattern,
             "status": self.status,
-            "visibility": self.visibility,
             "target": self.target,
+            "createdAt": compact.pack_instant(self.created_at),
+            "updatedAt": compact.pack_instant(self.updated_at),
+            "version": self.version,
+            "activityCount": self.activity_count,
+        }
+        # Left out at the value every goal was created with (reading them back gives it; a
+        # visibility a client cleared stays a stored null), and empty maps.
+        if self.visibility != DEFAULT_VISIBILITY:
+            item["visibility"] = self.visibility
+        if self.is_journal_linked:
+            item["isJournalLinked"] = self.is_journal_linked
+        maps = {
             "schedule": self.schedule,
             "context": self.context,
             "rewards": self.rewards,
             "metadata": self.metadata,
-            "isJournalLinked": self.is_journal_linked,
-            "createdAt": self.created_at,
-            "updatedAt": self.updated_at,
-            "version": self.version,
-            "activityCount": self.activity_count,
         }
-        # Left out while null (reading them back gives null): the item is rewritten on every
-        # log, and every byte of it bills on each write and each list read.
+        item |= {name: value for name, value in maps.items() if value}
+        # Left out while null (reading them back gives null).
         optional = {
             "description": self.description,
             "icon": self.icon,
             "color": self.color,
             "initialCurrentValue": self.initial_current_value,
-            "completedAt": self.completed_at,
+            "completedAt": compact.pack_instant(self.completed_at),
         }
         item |= {name: value for name, value in optional.items() if value is not None}
         if self.progress_state is not None:
@@ -172,29 +186,31 @@ class Goal:
         return item
 
     @classmethod
-    def from_item(cls, item: Mapping[str, Any]) -> "Goal":
+    def from_item(cls, item: Mapping[str, Any], user_id: str) -> "Goal":
+        """`user_id`: the owner, whose partition the item was read from (items stored before
+        goals left it out also hold it as `userId`, the same id)."""
         return cls(
             goal_id=item["goalId"],
-            user_id=item["userId"],
+            user_id=user_id,
             title=item["title"],
             goal_pattern=item["goalPattern"],
             status=item["status"],
             target=item["target"],
-            created_at=item["createdAt"],
-            updated_at=item["updatedAt"],
+            created_at=str(compact.unpack_instant(item["createdAt"])),
+            updated_at=str(compact.unpack_instant(item["updatedAt"])),
             version=int(item["version"]),
             description=item.get("description"),
             category=item.get("category") or "general",
             icon=item.get("icon"),
             color=item.get("color"),
-            visibility=item.get("visibility"),
+            visibility=item.get("visibility", DEFAULT_VISIBILITY),
             schedule=item.get("schedule") or {},
             context=item.get("context") or {},
             rewards=item.get("rewards") or {},
-            metadata=item.get("metadata"),
-            is_journal_linked=item.get("isJournalLinked"),
+            metadata=item.get("metadata", {}),
+            is_journal_linked=item.get("isJournalLinked", False),
             initial_current_value=item.get("initialCurrentValue"),
-            completed_at=item.get("completedAt"),
+            completed_at=compact.unpack_instant(item.get("completedAt")),
             activity_count=int(item.get("activityCount", 0)),
             progress_state=item.get("progressState"),
             pauses=list(item.get("pauses") or []),

@@ -58,7 +58,13 @@ class GoalLinks:
     ) -> dict[str, Any]:
         """Log an activity on `goal` in `tx`; the new activity."""
         logged = self._activities().stage_logged_activity(
-            tx, user_id, Goal.from_item(goal), fields, local, now, CHECKPOINT_WRITES_PER_LINKED_GOAL
+            tx,
+            user_id,
+            Goal.from_item(goal, user_id),
+            fields,
+            local,
+            now,
+            CHECKPOINT_WRITES_PER_LINKED_GOAL,
         )
         return logged.to_item()
 
@@ -76,7 +82,7 @@ class GoalLinks:
         self._activities().stage_activity_change(
             tx,
             user_id,
-            Goal.from_item(goal),
+            Goal.from_item(goal, user_id),
             Activity.from_item(activity),
             fields,
             local,

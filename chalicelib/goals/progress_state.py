@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from chalicelib.core.clock import parse_instant, to_iso
 from chalicelib.core.local_time import LocalTime, PeriodUnit, local_time_of
 from chalicelib.goals import aggregates as agg
+from chalicelib.goals import compact
 from chalicelib.goals.entities import Activity, Goal
 from chalicelib.goals.fold_checkpoints import (
     MAX_CHECKPOINT_WRITES,
@@ -88,7 +89,8 @@ class ProgressState:
     rules_digest: str | None = None
 
     def to_item(self) -> dict[str, Any]:
-        """Compact (goals/compact.py): the open aggregate without its day (the open day), the
+        """Compact (goals/compact.py): the open aggregate without its day (the open day) and
+        under short names (`compact.OPEN_DAY_NAMES`; states stored before hold the long), the
         fold without the day it ran through when that is the day before the open one (as
         every write leaves it), the clock and the longest streak only when not UTC, 0 and 0
         (what their absence means: local_time.local_time_of reads the clock from this map
@@ -96,6 +98,7 @@ class ProgressState:
         open_aggregate = self.open_aggregate.to_item()
         if open_aggregate["day"] == self.open_day.isoformat():
             del open_aggregate["day"]
+        open_aggregate = compact.pack(open_aggregate, compact.OPEN_DAY_NAMES, {})
         fold = self.fold.to_item()
         if self.fold.through is None:
             fold["t"] = None  # said, because an absent `t` means the day before the open day
@@ -133,7 +136,10 @@ class ProgressState:
             fold=Fold.from_item(fold),
             open_day=date.fromisoformat(item["openDay"]),
             open_aggregate=agg.DayAggregate.from_item(
-                {"day": item["openDay"], **item["openAggregate"]}
+                {
+                    "day": item["openDay"],
+                    **compact.unpack(item["openAggregate"], compact.OPEN_DAY_NAMES),
+                }
             ),
             totals=Totals.from_item(item["totals"]),
             first_day=date.fromisoformat(item["firstDay"]),

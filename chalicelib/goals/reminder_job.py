@@ -150,7 +150,7 @@ class ReminderJob:
         now: datetime,
     ) -> RunReport:
         index = {"PK": item["PK"], "SK": item["SK"]}
-        goal = Goal.from_item(goal_item) if goal_item else None
+        goal = Goal.from_item(goal_item, item["userId"]) if goal_item else None
         if goal is None or profile is None or reminders.reminder_time(goal) != item["localTime"]:
             # The goal's own write armed what replaced it, if any.
             dynamo.delete_keys(reminders.disarmed_keys(index))

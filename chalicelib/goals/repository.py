@@ -118,7 +118,7 @@ class GoalRepository:
         if not could_be_issued(goal_id):
             return None
         item = dynamo.get_item(goal_key(user_id, goal_id))
-        return None if item is None else Goal.from_item(item)
+        return None if item is None else Goal.from_item(item, user_id)
 
     def list_goals(self, user_id: str) -> list[Goal]:
         # A key range rather than begins_with: the same read on AWS, and DynamoDB Local then
@@ -127,7 +127,7 @@ class GoalRepository:
             **dynamo.sort_key_range(dynamo.user_pk(user_id), "GOAL#", f"GOAL#{dynamo.KEY_END}"),
             ConsistentRead=True,
         )
-        return [Goal.from_item(item) for item in items]
+        return [Goal.from_item(item, user_id) for item in items]
 
     def load_for_write(
         self, user_id: str, goal_id: str | None, idempotency: IdempotencyKey | None
@@ -141,7 +141,7 @@ class GoalRepository:
         goal = found.get(f"GOAL#{goal_id}")
         return WriteContext(
             profile=found.get(PROFILE_SK),
-            goal=Goal.from_item(goal) if goal else None,
+            goal=Goal.from_item(goal, user_id) if goal else None,
             idempotency_record=found.get(idempotency.item_key["SK"]) if idempotency else None,
         )
 
@@ -158,7 +158,7 @@ class GoalRepository:
         goal = found.get(f"GOAL#{goal_id}")
         return BatchWriteContext(
             profile=found.get(PROFILE_SK),
-            goal=Goal.from_item(goal) if goal else None,
+            goal=Goal.from_item(goal, user_id) if goal else None,
             idempotency_records={
                 key.key: found[key.item_key["SK"]]
                 for key in idempotency

@@ -96,8 +96,10 @@ class SyncService:
         self, kind: changes.Kind, item: dict[str, Any], timezone: str | None
     ) -> dict[str, Any]:
         match kind:
-            case "goal":
-                return self._present_goal(Goal.from_item(item), timezone)
+            case "goal":  # the index's partition, `syncUser`, is the owner's id
+                return self._present_goal(
+                    Goal.from_item(item, str(item[changes.USER_ATTRIBUTE])), timezone
+                )
             case "activity":
                 return present_activity(Activity.from_item(item))
             case "journalEntry":

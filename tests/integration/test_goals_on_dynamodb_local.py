@@ -14,8 +14,12 @@ from chalicelib.core.errors import Conflict
 from chalicelib.core.http import Page, etag
 from chalicelib.core.idempotency import key_from
 from chalicelib.core.validation import parse
+from chalicelib.goals.activities import ActivityService
 from chalicelib.goals.models import ActivityFields, GoalCreate, GoalUpdate
-from tests.helpers import RequestLog, logged, new_goal
+from chalicelib.goals.repository import GoalRepository
+from chalicelib.goals.service import GoalService
+from chalicelib.journal.repository import JournalRepository
+from tests.helpers import Clock, RequestLog, logged, new_goal
 
 
 @pytest.fixture
@@ -145,3 +149,34 @@ def test_a_legacy_accounts_title_locks_move_onto_the_counter_on_dynamodb(stack_e
     counter = dynamo.get_item({"PK": pk, "SK": "GOALCOUNT"})
     assert counter is not None
     assert (counter["titled"], counter["active"]) == (True, 2)
+
+
+def test_a_log_today_on_a_goal_with_100_days_of_history_writes_6_table_units(stack_env, user):
+    """The goal item stays under 1 KB (tests/unit/test_goal_item_size.py): a log's transaction
+    bills 2 units each for the goal, the activity and the day, on the table's side (its
+    indexes apart, bench/meter.py)."""
+    from bench.meter import Meter
+
+    clock = Clock("2026-08-24T07:00:00")
+    goals = GoalService(GoalRepository(), completions=JournalRepository(), now=clock)
+    activities = ActivityService(GoalRepository(), completions=JournalRepository(), now=clock)
+    body = {  # bench/run.py `_goal_body`, with a 40-character title
+        "title": "Drink water 12 " + "x" * 25,
+        "goalPattern": "recurring",
+        "category": "health",
+        "target": {"value": 8, "unit": "glasses", "period": "day"},
+        "schedule": {"frequency": "daily"},
+    }
+    goal_id = goals.create(user, parse(GoalCreate, body)).body["goalId"]
+    for index in range(100):
+        activities.log_activity(user, goal_id, parse(ActivityFields, {"value": 1 + index % 3}))
+        clock.advance(days=1)
+    meter = Meter(dynamo.client())
+    try:
+        for _ in range(2):  # the day's first log, and another the same day
+            with meter.measuring() as usage:
+                activities.log_activity(user, goal_id, parse(ActivityFields, {"value": 2}))
+            [write] = [call for call in usage.calls if call.operation == "TransactWriteItems"]
+            assert write.table_wcu == 6
+    finally:
+        meter.close()

@@ -4,6 +4,9 @@ be written back unchanged."""
 
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
 
 from chalicelib.core.local_time import LocalTime
 from chalicelib.goals import aggregates as agg
@@ -161,7 +164,8 @@ def test_a_goals_stored_progress_state_reads_as_a_type_and_writes_back_unchanged
             "createdAt": "2026-11-18T10:00:00.000Z",
             "updatedAt": "2026-11-18T10:00:00.000Z",
             "version": 1,
-        }
+        },
+        "u",
     )
     today = DayAggregate.from_item(STORED_DAY)
     now = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
@@ -179,7 +183,20 @@ def test_a_goals_stored_progress_state_reads_as_a_type_and_writes_back_unchanged
         "generation",
         "rulesDigest",
     }
-    assert stored["openAggregate"] == {k: v for k, v in COMPACT_DAY.items() if k != "day"}
+    # The open day's aggregate is the day item's, without its day and under short names.
+    assert stored["openAggregate"] == {
+        "t": 7.5,
+        "n": 2,
+        "p": 2,
+        "s": 1,
+        "c": {"progress": 1, "completed": 1, "skipped": 1},
+        "lo": 2.5,
+        "hi": 5,
+        "lv": 2.5,
+        "lva": 1795197600000,
+        "la": 1795201200000,
+        "h": {"morning": [1, 5]},
+    }
     in_berlin = recompute(goal, [today], now, LocalTime("Europe/Berlin", 4)).state
     assert (in_berlin["timezone"], in_berlin["dayStartHour"]) == ("Europe/Berlin", 4)
     assert ProgressState.from_item(in_berlin).timezone == "Europe/Berlin"
@@ -207,7 +224,8 @@ def test_a_state_stored_without_the_open_aggregate_is_recomputed_not_advanced():
             "createdAt": "2026-11-18T10:00:00.000Z",
             "updatedAt": "2026-11-18T10:00:00.000Z",
             "version": 1,
-        }
+        },
+        "u",
     )
     now = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
     stored = recompute(goal, [], now, LocalTime("UTC", 0)).state
@@ -256,10 +274,21 @@ STORED_GOAL = {
 }
 
 
-def test_a_stored_goal_reads_as_a_goal_and_writes_back_without_its_nulls():
-    goal = Goal.from_item(STORED_GOAL)
-    assert (goal.goal_id, goal.goal_pattern, goal.version) == (
+# The same goal as it is stored now: no owner (the key names it), nothing at the value every
+# goal was created with (visibility "private", not linked to the journal), no empty maps and no
+# nulls, instants as milliseconds since 1970.
+COMPACT_GOAL = {
+    name: value
+    for name, value in STORED_GOAL.items()
+    if name not in {"userId", "visibility", "rewards"} and value is not None
+} | {"createdAt": 1794996000000, "updatedAt": 1795208400000}
+
+
+def test_a_stored_goal_reads_as_a_goal_and_writes_back_compact():
+    goal = Goal.from_item(STORED_GOAL, "u")
+    assert (goal.goal_id, goal.user_id, goal.goal_pattern, goal.version) == (
         STORED_GOAL["goalId"],
+        "u",
         "recurring",
         3,
     )
@@ -267,17 +296,85 @@ def test_a_stored_goal_reads_as_a_goal_and_writes_back_without_its_nulls():
     assert goal.activity_count == 2
     assert goal.target["value"] == 5
     assert goal.schedule == {"frequency": "weekly"}
-    # Null optional fields are left out of the item (and read back as null).
-    without_nulls = {name: value for name, value in STORED_GOAL.items() if value is not None}
-    assert goal.to_item() == without_nulls
-    assert Goal.from_item(without_nulls) == goal
-    assert replace(goal, status="paused").to_item() == {**without_nulls, "status": "paused"}
+    assert goal.to_item() == COMPACT_GOAL
+    assert Goal.from_item(COMPACT_GOAL, "u") == goal
+    assert replace(goal, status="paused").to_item() == {**COMPACT_GOAL, "status": "paused"}
     described = replace(goal, description="Twice round the park", completed_at=None)
     assert described.to_item()["description"] == "Twice round the park"
+    completed = replace(goal, completed_at="2026-11-21T08:00:00.000Z").to_item()
+    assert completed["completedAt"] == 1795248000000
+    assert Goal.from_item(completed, "u").completed_at == "2026-11-21T08:00:00.000Z"
+
+
+def test_an_instant_that_milliseconds_cannot_state_exactly_is_kept_as_text():
+    """Goals imported from other apps keep the instant they came with, to the character."""
+    odd = {**STORED_GOAL, "createdAt": "2026-11-18T10:00:00Z"}
+    assert Goal.from_item(odd, "u").to_item()["createdAt"] == "2026-11-18T10:00:00Z"
+
+
+def _shown(item: dict[str, Any]) -> dict[str, Any]:
+    return present_goal(Goal.from_item(item, "u"), {"percentComplete": 0})
+
+
+@pytest.mark.parametrize(
+    "stored, left_out",
+    [
+        ({"visibility": "private"}, {"visibility"}),
+        ({"visibility": "friends"}, set()),
+        ({"visibility": None}, set()),  # cleared by a client: a stored null, shown as null
+        ({"isJournalLinked": False}, {"isJournalLinked"}),
+        ({"isJournalLinked": None}, {"isJournalLinked"}),
+        ({"isJournalLinked": True}, set()),
+        ({"metadata": {}}, {"metadata"}),
+        ({"metadata": None}, {"metadata"}),
+        ({"metadata": {"source": "web"}}, set()),
+        ({"context": {}, "rewards": {}, "schedule": {}}, {"context", "rewards", "schedule"}),
+        ({"rewards": {"pointsPerActivity": 2}}, set()),
+    ],
+)
+def test_a_goal_stored_with_what_is_now_left_out_shows_the_same(
+    stored: dict[str, Any], left_out: set[str]
+):
+    """Items written before hold every attribute (`userId`, the default visibility, false
+    `isJournalLinked`, empty or null maps); written again they leave out what reading them
+    back restores, and both show exactly what the old item showed."""
+    old = {**STORED_GOAL, **stored}
+    written = Goal.from_item(old, "u").to_item()
+    assert "userId" not in written
+    assert left_out == set(stored) - set(written)
+    assert _shown(written) == _shown(old)
+    assert _shown(written)["userId"] == "u"
+    if "visibility" in stored:
+        assert _shown(written)["visibility"] == stored["visibility"]
+
+
+def test_a_goal_created_without_optional_fields_shows_what_it_always_showed():
+    """What the old code stored for a goal created without visibility, metadata, context,
+    rewards or a journal link, against the same goal stored now."""
+    old = {
+        **STORED_GOAL,
+        "visibility": "private",
+        "context": {},
+        "rewards": {},
+        "metadata": {},
+        "isJournalLinked": False,
+        "schedule": {},
+    }
+    new = Goal.from_item(old, "u").to_item()
+    assert not {"userId", "visibility", "context", "rewards", "metadata", "isJournalLinked"} & set(
+        new
+    )
+    shown = _shown(new)
+    assert shown == _shown(old)
+    assert (shown["visibility"], shown["metadata"], shown["isJournalLinked"]) == (
+        "private",
+        {},
+        False,
+    )
 
 
 def test_a_goal_is_presented_in_the_wire_shape():
-    shown = present_goal(Goal.from_item(STORED_GOAL), {"percentComplete": 0})
+    shown = present_goal(Goal.from_item(STORED_GOAL, "u"), {"percentComplete": 0})
     assert list(shown) == list(GOAL_FIELDS)
     computed = {"dueToday", "atRisk", "nextDueAt", "requiredPerPeriod", "bufferDays", "reminder"}
     unchanged = set(GOAL_FIELDS) - {"target", "schedule", "progress", "context", "rewards"}
@@ -289,7 +386,7 @@ def test_a_goal_is_presented_in_the_wire_shape():
         name: STORED_GOAL[name] for name in unchanged
     }
     assert shown["pauses"] == []  # an item stored before pauses has none
-    paused = Goal.from_item({**STORED_GOAL, "pauses": [{"from": "2026-11-19", "until": None}]})
+    paused = Goal.from_item({**STORED_GOAL, "pauses": [{"from": "2026-11-19", "until": None}]}, "u")
     assert present_goal(paused, {})["pauses"] == [
         {"from": "2026-11-19", "until": None, "reason": None}
     ]
@@ -297,3 +394,19 @@ def test_a_goal_is_presented_in_the_wire_shape():
     assert shown["progress"] == {"percentComplete": 0}
     assert shown["schedule"]["frequency"] == "weekly"
     assert shown["context"]["motivation"] == "health"
+
+
+def test_what_is_due_reads_the_open_day_in_either_stored_shape():
+    """`dueToday` asks whether anything was logged on the open day: states stored before the
+    short names hold the day's counts under the long ones."""
+    from chalicelib.goals.due import _logged_on
+
+    day = date(2026, 11, 20)
+    old = Goal.from_item(STORED_GOAL, "u")
+    assert _logged_on(old, day)
+    now = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
+    state = recompute(old, [DayAggregate.from_item(STORED_DAY)], now, LocalTime("UTC", 0)).state
+    assert "n" in state["openAggregate"]
+    assert _logged_on(replace(old, progress_state=state), day)
+    nothing = recompute(old, [], now, LocalTime("UTC", 0)).state
+    assert not _logged_on(replace(old, progress_state=nothing), day)

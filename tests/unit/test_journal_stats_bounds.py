@@ -7,7 +7,6 @@ import random
 from collections import Counter
 from dataclasses import replace
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 import boto3
@@ -17,28 +16,9 @@ from chalicelib.core.errors import BusinessRuleViolation
 from chalicelib.journal import stats
 from chalicelib.journal.entry import JournalEntry
 from chalicelib.journal.repository import stats_of
-from tests.helpers import assert_envelope, get, post_json, put_json, signed_in_user
+from tests.helpers import assert_envelope, get, item_size, post_json, put_json, signed_in_user
 
 DYNAMODB_ITEM_LIMIT = 400 * 1024
-
-
-def item_size(item: dict[str, Any]) -> int:
-    """An item's size by DynamoDB's rules: UTF-8 names and strings, numbers about one byte
-    per two significant digits plus one, sets the sum of their members."""
-
-    def value_size(value: Any) -> int:
-        if isinstance(value, str):
-            return len(value.encode())
-        if isinstance(value, bool) or value is None:
-            return 1
-        if isinstance(value, int | float | Decimal):
-            digits = str(abs(Decimal(value)).normalize()).replace(".", "").lstrip("0")
-            return (len(digits) + 1) // 2 + 1
-        if isinstance(value, set | frozenset | list):
-            return sum(value_size(member) for member in value) + 3
-        raise TypeError(type(value))
-
-    return sum(len(name.encode()) + value_size(value) for name, value in item.items())
 
 
 def apply(

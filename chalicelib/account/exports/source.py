@@ -50,7 +50,7 @@ class AccountSource:
 
     def goals(self) -> Iterator[Goal]:
         for page in _pages(dynamo.user_pk(self.user_id), "GOAL#"):
-            yield from (Goal.from_item(item) for item in page)
+            yield from (Goal.from_item(item, self.user_id) for item in page)
 
     def activities(self, goal_id: str) -> Iterator[Activity]:
         """Oldest first (the sort key orders them by their instant)."""
