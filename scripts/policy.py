@@ -48,6 +48,10 @@ DYNAMODB_ACTIONS = (
     "dynamodb:DeleteItem",
     # The account eraser deletes a user's items 25 at a time (core/dynamo.delete_keys).
     "dynamodb:BatchWriteItem",
+    # A transaction's ConditionCheck (core/dynamo.Transaction.check): the journal label
+    # backfill (scripts/backfill_journal_labels.py, the app's own code, so it can run under
+    # the app's role) repairs an entry's pointers only while the entry is unchanged.
+    "dynamodb:ConditionCheckItem",
 )
 # An index can only be read, and only queried by this code.
 DYNAMODB_INDEX_ACTIONS = ("dynamodb:Query",)
