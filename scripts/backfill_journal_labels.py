@@ -33,6 +33,7 @@ from chalicelib.core import dynamo  # noqa: E402
 from chalicelib.journal import labels  # noqa: E402
 from chalicelib.journal.keys import STATS_SK  # noqa: E402
 from chalicelib.journal.label_backfill import index_journal  # noqa: E402
+from scripts.chalice_config import ChaliceConfig  # noqa: E402
 
 
 def unindexed_journals(*, marked_too: bool = False) -> Iterator[str]:
@@ -79,14 +80,6 @@ def backfill(
     return report
 
 
-def _local_stage_settings() -> dict[str, str]:
-    config = json.loads((REPO_ROOT / ".chalice" / "config.json").read_text())
-    return {
-        **config.get("environment_variables", {}),
-        **config["stages"]["local"].get("environment_variables", {}),
-    }
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--dry-run", action="store_true", help="count only; write nothing")
@@ -94,7 +87,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--user", action="append", help="repair this user's journal only")
     args = parser.parse_args(argv)
     if not os.environ.get("TABLE_NAME"):
-        os.environ.update(_local_stage_settings())
+        os.environ.update(ChaliceConfig.load(REPO_ROOT).stage_environment("local"))
         from chalicelib.core import local_stage
 
         if local_stage.stack_missing():

@@ -58,6 +58,7 @@ from chalicelib.journal.shares import (  # noqa: E402
     share_item,
 )
 from chalicelib.users.email_index import email_item, email_key  # noqa: E402
+from scripts.chalice_config import ChaliceConfig  # noqa: E402
 
 # Three items per recipient (share, pointer, legacy pointer deleted) and the entry: 30
 # recipients a transaction stays under DynamoDB's 100 items.
@@ -274,20 +275,12 @@ def migrate(*, dry_run: bool, now: Callable[[], datetime] = utc_now) -> Report:
     return report
 
 
-def _local_stage_settings() -> dict[str, str]:
-    config = json.loads((REPO_ROOT / ".chalice" / "config.json").read_text())
-    return {
-        **config.get("environment_variables", {}),
-        **config["stages"]["local"].get("environment_variables", {}),
-    }
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--dry-run", action="store_true", help="report only; write nothing")
     args = parser.parse_args(argv)
     if not os.environ.get("TABLE_NAME"):
-        os.environ.update(_local_stage_settings())
+        os.environ.update(ChaliceConfig.load(REPO_ROOT).stage_environment("local"))
         from chalicelib.core import local_stage
 
         if local_stage.stack_missing():

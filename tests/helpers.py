@@ -195,6 +195,34 @@ def journal_and_goal_services(clock: Clock) -> tuple[Any, Any]:
     return journal, GoalService(GoalRepository(), completions=completions, now=clock)
 
 
+def bench_goal_after_daily_logs(user: str, title: str, days: int = 100) -> tuple[str, Any]:
+    """The bench's goal (bench/run.py `_goal_body`, with `title`) after a log a day for `days`
+    days from 2026-08-24, through the goal services on whatever table is served: its id, and
+    the activity service (on the same clock) to log on with."""
+    from chalicelib.core.validation import parse
+    from chalicelib.goals.activities import ActivityService
+    from chalicelib.goals.models import ActivityFields, GoalCreate
+    from chalicelib.goals.repository import GoalRepository
+    from chalicelib.goals.service import GoalService
+    from chalicelib.journal.repository import JournalRepository
+
+    clock = Clock("2026-08-24T07:00:00")
+    goals = GoalService(GoalRepository(), completions=JournalRepository(), now=clock)
+    activities = ActivityService(GoalRepository(), completions=JournalRepository(), now=clock)
+    body = {
+        "title": title,
+        "goalPattern": "recurring",
+        "category": "health",
+        "target": {"value": 8, "unit": "glasses", "period": "day"},
+        "schedule": {"frequency": "daily"},
+    }
+    goal_id = str(goals.create(user, parse(GoalCreate, body)).body["goalId"])
+    for index in range(days):
+        activities.log_activity(user, goal_id, parse(ActivityFields, {"value": 1 + index % 3}))
+        clock.advance(days=1)
+    return goal_id, activities
+
+
 def journal_reads(clock: Clock) -> Any:
     from chalicelib.journal.reads import JournalReads
     from chalicelib.journal.repository import JournalRepository

@@ -4,6 +4,7 @@ service builds them."""
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from random import Random
 from typing import Any
 
 from chalicelib.core.local_time import LocalTime
@@ -38,6 +39,13 @@ def make_goal(
         version=1,
         initial_current_value=target.get("currentValue"),
     )
+
+
+def random_goal(pattern: str, rng: Random, created: str, **changes: Any) -> Goal:
+    """A goal of `pattern` with its usual target (PATTERN_TARGETS) and a random number of
+    allowed skips, for the randomized progress tests."""
+    schedule = {"allowSkipDays": rng.randint(0, 2)}
+    return replace(make_goal(pattern, PATTERN_TARGETS[pattern], created, schedule), **changes)
 
 
 def aggregates_of(

@@ -14,12 +14,8 @@ from chalicelib.core.errors import Conflict
 from chalicelib.core.http import Page, etag
 from chalicelib.core.idempotency import key_from
 from chalicelib.core.validation import parse
-from chalicelib.goals.activities import ActivityService
 from chalicelib.goals.models import ActivityFields, GoalCreate, GoalUpdate
-from chalicelib.goals.repository import GoalRepository
-from chalicelib.goals.service import GoalService
-from chalicelib.journal.repository import JournalRepository
-from tests.helpers import Clock, RequestLog, logged, new_goal
+from tests.helpers import RequestLog, bench_goal_after_daily_logs, logged, new_goal
 
 
 @pytest.fixture
@@ -157,20 +153,7 @@ def test_a_log_today_on_a_goal_with_100_days_of_history_writes_6_table_units(sta
     indexes apart, bench/meter.py)."""
     from bench.meter import Meter
 
-    clock = Clock("2026-08-24T07:00:00")
-    goals = GoalService(GoalRepository(), completions=JournalRepository(), now=clock)
-    activities = ActivityService(GoalRepository(), completions=JournalRepository(), now=clock)
-    body = {  # bench/run.py `_goal_body`, with a 40-character title
-        "title": "Drink water 12 " + "x" * 25,
-        "goalPattern": "recurring",
-        "category": "health",
-        "target": {"value": 8, "unit": "glasses", "period": "day"},
-        "schedule": {"frequency": "daily"},
-    }
-    goal_id = goals.create(user, parse(GoalCreate, body)).body["goalId"]
-    for index in range(100):
-        activities.log_activity(user, goal_id, parse(ActivityFields, {"value": 1 + index % 3}))
-        clock.advance(days=1)
+    goal_id, activities = bench_goal_after_daily_logs(user, "Drink water 12 " + "x" * 25)
     meter = Meter(dynamo.client())
     try:
         for _ in range(2):  # the day's first log, and another the same day

@@ -8,14 +8,9 @@ from typing import Any
 
 from chalicelib import wiring
 from chalicelib.core import dynamo
-from chalicelib.core.validation import parse
-from chalicelib.goals.activities import ActivityService
-from chalicelib.goals.models import ActivityFields, GoalCreate
 from chalicelib.goals.progress import HISTORY_LENGTH
-from chalicelib.goals.repository import GoalRepository, goal_key
-from chalicelib.goals.service import GoalService
-from chalicelib.journal.repository import JournalRepository
-from tests.helpers import Clock, item_size
+from chalicelib.goals.repository import goal_key
+from tests.helpers import bench_goal_after_daily_logs, item_size
 from tests.service.memory_table import MemoryTable
 
 ONE_KB = 1024
@@ -27,20 +22,7 @@ def _stored_goal_after_100_days(title: str) -> dict[str, Any]:
     wiring.reset()
     with dynamo.served_by(MemoryTable()):
         user = str(uuid.uuid4())
-        clock = Clock("2026-08-24T07:00:00")
-        goals = GoalService(GoalRepository(), completions=JournalRepository(), now=clock)
-        activities = ActivityService(GoalRepository(), completions=JournalRepository(), now=clock)
-        body = {  # bench/run.py `_goal_body`
-            "title": title,
-            "goalPattern": "recurring",
-            "category": "health",
-            "target": {"value": 8, "unit": "glasses", "period": "day"},
-            "schedule": {"frequency": "daily"},
-        }
-        goal_id = goals.create(user, parse(GoalCreate, body)).body["goalId"]
-        for index in range(100):
-            activities.log_activity(user, goal_id, parse(ActivityFields, {"value": 1 + index % 3}))
-            clock.advance(days=1)
+        goal_id, _ = bench_goal_after_daily_logs(user, title)
         raw = dynamo.client().get_item(
             TableName=dynamo.table_name(), Key=dynamo.serialize(goal_key(user, goal_id))
         )

@@ -31,7 +31,7 @@ from chalicelib.goals.progress_state import (
     rules_for,
     stored_state,
 )
-from tests.progress_helpers import BERLIN, PATTERN_TARGETS, berlin_activity
+from tests.progress_helpers import BERLIN, PATTERN_TARGETS, berlin_activity, random_goal
 
 # How far back a write goes: mostly this week or last, sometimes weeks back (which may find no
 # valid checkpoint and recompute: the proof covers both).
@@ -71,19 +71,7 @@ class _Store:
 
 
 def _goal(pattern: str, rng: random.Random, created: datetime) -> Goal:
-    stamp = created.isoformat().replace("+00:00", "Z")
-    return Goal(
-        goal_id="g",
-        user_id="u",
-        title="A goal",
-        goal_pattern=pattern,
-        status="active",
-        target=PATTERN_TARGETS[pattern],
-        schedule={"allowSkipDays": rng.randint(0, 2)},
-        created_at=stamp,
-        updated_at=stamp,
-        version=1,
-    )
+    return random_goal(pattern, rng, created.isoformat().replace("+00:00", "Z"))
 
 
 def _rebuilt(store: _Store, days: set[date]) -> dict[date, agg.DayAggregate]:

@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 
 from chalicelib.goals import aggregates as agg
-from chalicelib.goals.entities import Goal
 from chalicelib.goals.progress_state import current_progress, logged_today, recompute
-from tests.progress_helpers import BERLIN, PATTERN_TARGETS, berlin_activity
+from tests.progress_helpers import BERLIN, PATTERN_TARGETS, berlin_activity, random_goal
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -19,18 +18,7 @@ from tests.progress_helpers import BERLIN, PATTERN_TARGETS, berlin_activity
 def test_the_quick_path_equals_a_full_recomputation(pattern, seed):
     rng = random.Random(f"{pattern}-{seed}")
     now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-    goal = Goal(
-        goal_id="g",
-        user_id="u",
-        title="A goal",
-        goal_pattern=pattern,
-        status="active",
-        target=PATTERN_TARGETS[pattern],
-        schedule={"allowSkipDays": rng.randint(0, 2)},
-        created_at="2026-11-18T10:00:00.000Z",
-        updated_at="2026-11-18T10:00:00.000Z",
-        version=1,
-    )
+    goal = random_goal(pattern, rng, "2026-11-18T10:00:00Z")
     days: dict[date, agg.DayAggregate] = {}
     goal = replace(goal, progress_state=recompute(goal, [], now, BERLIN).state)
     quick_paths = 0
@@ -81,17 +69,10 @@ def test_the_quick_path_equals_a_full_recomputation_with_pauses(pattern, seed):
     GoalService.change_pauses does): the quick path still equals a full recomputation."""
     rng = random.Random(f"pauses-{pattern}-{seed}")
     now = datetime(2026, 10, 20, 9, 0, tzinfo=UTC)  # runs across the end of summer time
-    goal = Goal(
-        goal_id="g",
-        user_id="u",
-        title="A goal",
-        goal_pattern=pattern,
-        status="active",
-        target=PATTERN_TARGETS[pattern],
-        schedule={"allowSkipDays": rng.randint(0, 2)},
-        created_at="2026-10-18T10:00:00.000Z",
-        updated_at="2026-10-18T10:00:00.000Z",
-        version=1,
+    goal = random_goal(
+        pattern,
+        rng,
+        "2026-10-18T10:00:00Z",
         pauses=_random_pauses(rng, date(2026, 10, 24)),
         vacations=[{"from": "2026-11-02", "until": "2026-11-04"}] if rng.random() < 0.5 else [],
     )
