@@ -286,11 +286,12 @@ class JournalRepository:
         label: one whose pointer outlived it (deleted between the two reads) or its label (a
         pointer whose delete waits after an edit's commit, or that a crash left: labels.py)
         is left out, so the page may be short, never wrong."""
+        # A key range, not begins_with: the same on AWS, but DynamoDB Local walks the whole
+        # partition for begins_with (every entry and pointer of the journal).
         params: dict[str, Any] = {
             "TableName": dynamo.table_name(),
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": dynamo.serialize(
-                {":pk": dynamo.user_pk(user_id), ":prefix": label.prefix}
+            **dynamo.sort_key_range(
+                dynamo.user_pk(user_id), label.prefix, f"{label.prefix}{dynamo.KEY_END}"
             ),
             "ScanIndexForward": False,
             "ConsistentRead": True,
@@ -319,9 +320,8 @@ class JournalRepository:
         return [
             entry_of(item)
             for item in dynamo.query_all(
-                KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-                ExpressionAttributeValues=dynamo.serialize(
-                    {":pk": dynamo.user_pk(user_id), ":prefix": ENTRY_PREFIX}
+                **dynamo.sort_key_range(
+                    dynamo.user_pk(user_id), ENTRY_PREFIX, f"{ENTRY_PREFIX}{dynamo.KEY_END}"
                 ),
                 ScanIndexForward=False,
                 ConsistentRead=True,
