@@ -20,7 +20,6 @@ pointer changes that did not fit in it (README, "Label index").
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +32,7 @@ from chalicelib.core import dynamo  # noqa: E402
 from chalicelib.journal import labels  # noqa: E402
 from chalicelib.journal.keys import STATS_SK  # noqa: E402
 from chalicelib.journal.label_backfill import index_journal  # noqa: E402
-from scripts.chalice_config import ChaliceConfig  # noqa: E402
+from scripts.chalice_config import use_local_stack_unless_configured  # noqa: E402
 
 
 def unindexed_journals(*, marked_too: bool = False) -> Iterator[str]:
@@ -86,12 +85,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--all", action="store_true", help="repair indexed journals too")
     parser.add_argument("--user", action="append", help="repair this user's journal only")
     args = parser.parse_args(argv)
-    if not os.environ.get("TABLE_NAME"):
-        os.environ.update(ChaliceConfig.load(REPO_ROOT).stage_environment("local"))
-        from chalicelib.core import local_stage
-
-        if local_stage.stack_missing():
-            raise SystemExit(local_stage.STACK_NOT_RUNNING)
+    use_local_stack_unless_configured(REPO_ROOT)
     report = backfill(dry_run=args.dry_run, repair_all=args.all, users=args.user)
     print(json.dumps(report, indent=2))
     return 0 if not report["unfinished"] else 1

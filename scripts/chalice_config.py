@@ -43,3 +43,18 @@ class ChaliceConfig:
 
     def save(self) -> None:
         self.path.write_text(json.dumps(self.document, indent=2, ensure_ascii=False) + "\n")
+
+
+def use_local_stack_unless_configured(project_dir: Path) -> None:
+    """For a maintenance script run by hand: with no table configured (no TABLE_NAME), take
+    the local stage's settings and the running local stack's endpoints; exit with the fix
+    when no stack runs, before anything could reach AWS."""
+    import os
+
+    if os.environ.get("TABLE_NAME"):
+        return  # pointed at a table on purpose (a deployed stage's, with its credentials)
+    os.environ.update(ChaliceConfig.load(project_dir).stage_environment("local"))
+    from chalicelib.core import local_stage
+
+    if local_stage.stack_missing():
+        raise SystemExit(local_stage.STACK_NOT_RUNNING)

@@ -24,7 +24,6 @@ nothing; its leftover addresses are cleared.
 
 import argparse
 import json
-import os
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -58,7 +57,7 @@ from chalicelib.journal.shares import (  # noqa: E402
     share_item,
 )
 from chalicelib.users.email_index import email_item, email_key  # noqa: E402
-from scripts.chalice_config import ChaliceConfig  # noqa: E402
+from scripts.chalice_config import use_local_stack_unless_configured  # noqa: E402
 
 # Three items per recipient (share, pointer, legacy pointer deleted) and the entry: 30
 # recipients a transaction stays under DynamoDB's 100 items.
@@ -279,12 +278,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--dry-run", action="store_true", help="report only; write nothing")
     args = parser.parse_args(argv)
-    if not os.environ.get("TABLE_NAME"):
-        os.environ.update(ChaliceConfig.load(REPO_ROOT).stage_environment("local"))
-        from chalicelib.core import local_stage
-
-        if local_stage.stack_missing():
-            raise SystemExit(local_stage.STACK_NOT_RUNNING)
+    use_local_stack_unless_configured(REPO_ROOT)
     report = migrate(dry_run=args.dry_run)
     print(json.dumps(vars(report), indent=2))
     print(

@@ -223,6 +223,29 @@ def bench_goal_after_daily_logs(user: str, title: str, days: int = 100) -> tuple
     return goal_id, activities
 
 
+def put_reminded_profile(email: str, timezone: str) -> str:
+    """A new person's profile, written straight to the served table, with email reminders
+    on (what the reminder job reads): their user id."""
+    from chalicelib.core import dynamo
+
+    user_id = str(uuid.uuid4())
+    dynamo.client().put_item(
+        TableName=dynamo.table_name(),
+        Item=dynamo.serialize(
+            {
+                "PK": dynamo.user_pk(user_id),
+                "SK": "PROFILE",
+                "userId": user_id,
+                "email": email,
+                "timezone": timezone,
+                "dayStartHour": 0,
+                "preferences": {"notifications": {"email": True, "push": False, "sms": False}},
+            }
+        ),
+    )
+    return user_id
+
+
 def journal_reads(clock: Clock) -> Any:
     from chalicelib.journal.reads import JournalReads
     from chalicelib.journal.repository import JournalRepository

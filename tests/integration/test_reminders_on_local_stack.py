@@ -23,7 +23,7 @@ from chalicelib.goals.repository import GoalRepository
 from chalicelib.goals.service import GoalService
 from chalicelib.journal.repository import JournalRepository
 from chalicelib.journal.share_repository import ShareRepository
-from tests.helpers import RequestLog
+from tests.helpers import RequestLog, put_reminded_profile
 
 
 class Clock:
@@ -35,23 +35,8 @@ class Clock:
 
 
 def _user(timezone: str) -> tuple[str, str]:
-    user_id = str(uuid.uuid4())
-    email = f"reminders-{user_id[:8]}@example.com"
-    dynamo.client().put_item(
-        TableName=dynamo.table_name(),
-        Item=dynamo.serialize(
-            {
-                "PK": dynamo.user_pk(user_id),
-                "SK": "PROFILE",
-                "userId": user_id,
-                "email": email,
-                "timezone": timezone,
-                "dayStartHour": 0,
-                "preferences": {"notifications": {"email": True, "push": False, "sms": False}},
-            }
-        ),
-    )
-    return user_id, email
+    email = f"reminders-{uuid.uuid4().hex[:8]}@example.com"
+    return put_reminded_profile(email, timezone), email
 
 
 def _goal(clock: Clock, user_id: str, local_time: str) -> str:

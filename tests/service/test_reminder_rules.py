@@ -1,40 +1,19 @@
 """The reminder job's rules on the in-memory table (which, like DynamoDB, refuses a
 BatchGetItem that names a key twice): one person's reminders due in the same minute."""
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.core import dynamo
 from chalicelib.core.validation import parse
 from chalicelib.goals.models import GoalCreate
 from chalicelib.goals.reminder_job import ReminderJob
 from chalicelib.goals.repository import GoalRepository
 from chalicelib.goals.service import GoalService
 from chalicelib.journal.repository import JournalRepository
-from tests.helpers import Clock, log_lines
-
-
-def _person(email: str) -> str:
-    user_id = str(uuid.uuid4())
-    dynamo.client().put_item(
-        TableName=dynamo.table_name(),
-        Item=dynamo.serialize(
-            {
-                "PK": dynamo.user_pk(user_id),
-                "SK": "PROFILE",
-                "userId": user_id,
-                "email": email,
-                "timezone": "Europe/Berlin",
-                "dayStartHour": 0,
-                "preferences": {"notifications": {"email": True, "push": False, "sms": False}},
-            }
-        ),
-    )
-    return user_id
+from tests.helpers import Clock, log_lines, put_reminded_profile
 
 
 def _two_goals_at_0730(clock: Clock, email: str) -> None:
-    user_id = _person(email)
+    user_id = put_reminded_profile(email, "Europe/Berlin")
     goals = GoalService(GoalRepository(), completions=JournalRepository(), now=clock)
     for title in ("Walk", "Stretch"):
         body = {
